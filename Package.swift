@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "iamscribe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "iamscribe", targets: ["iamscribe"]),
+        .library(name: "IAMScribeCore", targets: ["IAMScribeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(
+            name: "IAMScribeCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["ActionTable/ActionTableFormat.md"]
+        ),
+        .executableTarget(
+            name: "iamscribe",
+            dependencies: [
+                "IAMScribeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "IAMScribeCoreTests",
+            dependencies: ["IAMScribeCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["IAMScribeCore"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

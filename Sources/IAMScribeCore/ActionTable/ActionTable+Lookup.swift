@@ -1,0 +1,130 @@
+extension ActionTable {
+    /// Resolves the actions a call needs.
+    ///
+    /// - Parameters:
+    ///   - serviceName: Any name of the service (see ``service(named:)``).
+    ///   - operationName: The operation, matched case-insensitively.
+    ///   - parameters: The call's input members when known, by member name. `nil` means unknown
+    ///     (CSM): conditional actions then go to ``CallPermissions/mayAlsoNeed``. When known, a
+    ///     conditional action is granted if one of its trigger members is present.
+    /// - Returns: The permissions, or the lookup failure with suggestions.
+    public func permissions(
+        service serviceName: String, operation operationName: String, parameters: [String: String]? = nil
+    ) -> Result<CallPermissions, LookupFailure> {
+        guard let service = service(named: serviceName) else {
+            return .failure(.unknownService(serviceName, suggestions: serviceSuggestions(for: serviceName)))
+        }
+        guard let operation = operation(operationName, of: service) else {
+            return .failure(.unknownOperation(operationName, service: service.module,
+                                              suggestions: operationSuggestions(for: operationName, in: service)))
+        }
+        var actions = operation.actions
+        var mayAlsoNeed: [String] = []
+        for conditional in operation.conditionalActions where !actions.contains(conditional.action) {
+            let triggered = parameters.map { present in
+                conditional.triggers.contains { trigger in present.keys.contains { $0.caseInsensitiveEquals(trigger) } }
+            } ?? false
+            if triggered {
+                actions.append(conditional.action)
+            } else if !(parameters != nil && !conditional.triggers.isEmpty) {
+                // Known parameters without the trigger settle it: not needed. Otherwise, unknown.
+                mayAlsoNeed.append(conditional.action)
+            }
+        }
+        return .success(CallPermissions(service: service, operation: operation, actions: actions, mayAlsoNeed: mayAlsoNeed))
+    }
+
+    /// Every operation, across all services, whose actions include `action` (always or conditionally).
+    public func operations(needing action: String) -> [(service: ServiceInfo, operation: OperationInfo, conditional: Bool)] {
+        var found: [(ServiceInfo, OperationInfo, Bool)] = []
+        for (index, service) in services.enumerated() {
+            for operation in operations(ofServiceAt: index).values.sorted(by: { $0.name < $1.name }) {
+                if operation.actions.contains(where: { $0.caseInsensitiveEquals(action) }) {
+                    found.append((service, operation, false))
+                } else if operation.conditionalActions.contains(where: { $0.action.caseInsensitiveEquals(action) }) {
+                    found.append((service, operation, true))
+                }
+            }
+        }
+        return found
+    }
+
+    /// The ARN templates of the resource types an action applies to.
+    public func arnTemplates(for action: String) -> [(resourceType: String, arn: String, required: Bool)] {
+        let parts = action.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let iam = iamService(prefix: parts[0]), let known = iam.action(named: parts[1]) else {
+            return []
+        }
+        return known.resourceTypes.compactMap { type in
+            iam.arnTemplates[type.name].map { (type.name, $0, type.required) }
+        }
+    }
+
+    /// Known service names closest to `name`, best first.
+    public func serviceSuggestions(for name: String) -> [String] {
+        let names = services.flatMap { [$0.module, $0.serviceID] }
+        return Self.closest(to: name, among: Array(Set(names)))
+    }
+
+    /// Operation names of `service` closest to `name`, best first.
+    public func operationSuggestions(for name: String, in service: ServiceInfo) -> [String] {
+        Self.closest(to: name, among: operations(of: service).map(\.name))
+    }
+
+    static func closest(to name: String, among candidates: [String], limit: Int = 3) -> [String] {
+        let target = Array(name.lowercased().utf8)
+        let scored = candidates.map { candidate -> (String, Int) in
+            let lowered = candidate.lowercased()
+            var distance = editDistance(target, Array(lowered.utf8))
+            // A prefix or substring match is a strong hint (`dynamo` for `dynamodb`).
+            if lowered.hasPrefix(name.lowercased()) || lowered.contains(name.lowercased()) { distance = min(distance, 1) }
+            return (candidate, distance)
+        }
+        let threshold = max(3, target.count / 2)
+        return scored.filter { $0.1 <= threshold }
+            .sorted { ($0.1, $0.0.count, $0.0) < ($1.1, $1.0.count, $1.0) }
+            .prefix(limit).map(\.0)
+    }
+
+    private static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}
+
+/// Why a lookup found nothing.
+public enum LookupFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No service goes by that name.
+    case unknownService(String, suggestions: [String])
+    /// The service has no operation by that name.
+    case unknownOperation(String, service: String, suggestions: [String])
+
+    public var description: String {
+        switch self {
+        case .unknownService(let name, let suggestions):
+            return "unknown service '\(name)'" + Self.hint(suggestions)
+        case .unknownOperation(let name, let service, let suggestions):
+            return "unknown operation '\(name)' of service '\(service)'" + Self.hint(suggestions)
+        }
+    }
+
+    private static func hint(_ suggestions: [String]) -> String {
+        suggestions.isEmpty ? "" : "; did you mean " + suggestions.map { "'\($0)'" }.joined(separator: ", ") + "?"
+    }
+}
+
+extension StringProtocol {
+    func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
+        count == other.count && lowercased() == other.lowercased()
+    }
+}

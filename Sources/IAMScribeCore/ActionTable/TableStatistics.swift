@@ -1,0 +1,35 @@
+/// Counts that tell how complete the action table is.
+public struct TableStatistics: Sendable, Codable, Equatable {
+    /// Services in the table.
+    public let services: Int
+    /// Operations across all services.
+    public let operations: Int
+    /// Operations mapped to at least one action.
+    public let mapped: Int
+    /// Operations mapped to nothing (and not permissionless).
+    public let unmapped: Int
+    /// Operations that need no permission.
+    public let permissionless: Int
+    /// IAM prefixes in the bundled IAM data.
+    public let iamPrefixes: Int
+    /// Actions in the bundled IAM data.
+    public let iamActions: Int
+    /// The pinned packages the table was generated from.
+    public let inputs: [String]
+}
+
+extension ActionTable {
+    /// Counts over the whole table (parses every block once).
+    public var statistics: TableStatistics {
+        var count = 0, mapped = 0, unmapped = 0, permissionless = 0
+        for index in services.indices {
+            for operation in operations(ofServiceAt: index).values {
+                count += 1
+                if operation.isPermissionless { permissionless += 1 } else if operation.isUnmapped { unmapped += 1 } else { mapped += 1 }
+            }
+        }
+        let actions = iamPrefixes.reduce(0) { $0 + (iamService(prefix: $1)?.actions.count ?? 0) }
+        return TableStatistics(services: services.count, operations: count, mapped: mapped, unmapped: unmapped,
+                               permissionless: permissionless, iamPrefixes: iamPrefixes.count, iamActions: actions, inputs: inputs)
+    }
+}

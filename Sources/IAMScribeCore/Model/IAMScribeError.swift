@@ -1,0 +1,40 @@
+/// The error the core throws: a code to match on, a reason for people, and the cause.
+public struct IAMScribeError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in a form code can match on.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// The action table is malformed.
+        public static let invalidTable = Code("invalidTable")
+        /// An input file could not be read.
+        public static let unreadableInput = Code("unreadableInput")
+        /// An input's content is not in a format iamscribe reads.
+        public static let invalidInput = Code("invalidInput")
+        /// An output file could not be written.
+        public static let unwritableOutput = Code("unwritableOutput")
+        /// A socket or other system call failed.
+        public static let system = Code("system")
+        /// A configuration file could not be used.
+        public static let invalidConfiguration = Code("invalidConfiguration")
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// A sentence a person can act on.
+    public let reason: String
+    /// The error that caused this one, if any.
+    public let underlying: (any Error & Sendable)?
+
+    /// Creates an error.
+    public init(_ code: Code, _ reason: String, underlying: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.reason = reason
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        underlying.map { "\(reason): \($0)" } ?? reason
+    }
+}

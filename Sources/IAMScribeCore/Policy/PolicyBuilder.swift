@@ -1,0 +1,116 @@
+/// Builds a minimal policy from observed calls, growing as calls come in.
+///
+/// The policy is one `Allow` statement on `"*"` holding every action the observed calls need,
+/// each once. Calls that need no permission, and calls the table cannot map, never enter it; they
+/// are kept in ``report`` so the user sees them.
+public struct PolicyBuilder: Sendable {
+    /// The order of the actions in the rendered policy.
+    public enum ActionOrder: String, Sendable, CaseIterable {
+        /// Sorted by prefix, then name, case-insensitively: stable across runs, diff-friendly.
+        case alphabetical
+        /// In the order they were first needed.
+        case firstSeen = "first-seen"
+    }
+
+    /// Which calls enter the policy and how it is rendered.
+    public struct Options: Sendable {
+        /// Take only calls that failed (HTTP 4xx/5xx or an error code): what a role lacks.
+        public var failsOnly: Bool
+        /// The order of the actions.
+        public var order: ActionOrder
+
+        /// Creates options.
+        public init(failsOnly: Bool = false, order: ActionOrder = .alphabetical) {
+            self.failsOnly = failsOnly
+            self.order = order
+        }
+    }
+
+    /// What the builder saw besides the policy's actions.
+    public struct Report: Sendable, Equatable {
+        /// Calls taken (after `failsOnly`).
+        public var calls = 0
+        /// Calls skipped because they succeeded, with `failsOnly`.
+        public var skippedSuccessful = 0
+        /// Permissionless calls, `prefix:Operation` (or `service.Operation`) to count.
+        public var permissionless: [String: Int] = [:]
+        /// Calls the table knows but maps to no action, `service.Operation` to count.
+        public var unmapped: [String: Int] = [:]
+        /// Calls naming a service or operation the table does not know, with the reason.
+        public var unknown: [String: String] = [:]
+        /// Actions some calls may also need, to the operations that suggest them.
+        public var mayAlsoNeed: [String: Set<String>] = [:]
+    }
+
+    /// The table calls are resolved against.
+    public let table: ActionTable
+    /// The options.
+    public let options: Options
+    /// What was seen besides the policy's actions.
+    public private(set) var report = Report()
+
+    private var actionsInOrder: [String] = []
+    private var actionSet: Set<String> = []
+
+    /// Creates an empty builder.
+    public init(table: ActionTable = .bundled, options: Options = Options()) {
+        self.table = table
+        self.options = options
+    }
+
+    /// The actions granted so far, in the configured order.
+    public var actions: [String] {
+        switch options.order {
+        case .firstSeen: actionsInOrder
+        case .alphabetical: actionsInOrder.sorted { $0.lowercased() < $1.lowercased() }
+        }
+    }
+
+    /// Adds one call.
+    ///
+    /// - Returns: Whether the policy changed (a new action entered it).
+    @discardableResult
+    public mutating func add(_ call: ObservedCall) -> Bool {
+        if options.failsOnly && !call.failed {
+            report.skippedSuccessful += 1
+            return false
+        }
+        report.calls += 1
+        switch table.permissions(service: call.service, operation: call.operation, parameters: call.parameters) {
+        case .failure(let failure):
+            report.unknown["\(call.service).\(call.operation)"] = failure.description
+            return false
+        case .success(let permissions):
+            let name = "\(permissions.service.iamPrefix.isEmpty ? permissions.service.module : permissions.service.iamPrefix):\(permissions.operation.name)"
+            if permissions.isPermissionless {
+                report.permissionless[name, default: 0] += 1
+                return false
+            }
+            if permissions.isUnmapped {
+                report.unmapped["\(permissions.service.module).\(permissions.operation.name)", default: 0] += 1
+                return false
+            }
+            for action in permissions.mayAlsoNeed {
+                report.mayAlsoNeed[action, default: []].insert(name)
+            }
+            var changed = false
+            for action in permissions.actions where actionSet.insert(action).inserted {
+                actionsInOrder.append(action)
+                changed = true
+            }
+            return changed
+        }
+    }
+
+    /// The policy document for what was added so far.
+    public var document: PolicyDocument {
+        PolicyDocument(statements: actionSet.isEmpty ? [] : [.init(actions: actions)])
+    }
+
+    /// Conditional actions not granted, minus those the policy already has.
+    public var mayAlsoNeed: [(action: String, neededBy: [String])] {
+        report.mayAlsoNeed.filter { !actionSet.contains($0.key) }
+            .map { ($0.key, $0.value.sorted()) }
+            .sorted { $0.action.lowercased() < $1.action.lowercased() }
+    }
+}

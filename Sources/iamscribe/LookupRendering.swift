@@ -1,0 +1,86 @@
+import IAMScribeCore
+
+/// How `lookup` shows its answers.
+enum LookupRendering {
+    static func text(_ permissions: CallPermissions, _ table: ActionTable) -> String {
+        let service = permissions.service, operation = permissions.operation
+        var out = "\(service.serviceID) \(operation.name) (module \(service.module), IAM prefix \(service.iamPrefix), \(service.wireProtocol)"
+        if !operation.httpMethod.isEmpty && service.wireProtocol.hasPrefix("rest") {
+            out += ", \(operation.httpMethod) \(operation.requestURI)"
+        }
+        out += ")\n"
+        if permissions.isPermissionless {
+            return out + "permissionless: the call needs no IAM permission\n"
+        }
+        if permissions.isUnmapped {
+            return out + "unmapped: the table maps this operation to no IAM action\n"
+        }
+        out += "actions:\n" + permissions.actions.map { "  \($0)\n" }.joined()
+        if !operation.conditionalActions.isEmpty {
+            out += "may also need:\n"
+            for conditional in operation.conditionalActions {
+                let when = conditional.triggers.isEmpty ? "depending on the call" : "when \(conditional.triggers.joined(separator: " or ")) is given"
+                out += "  \(conditional.action)  (\(when))\n"
+            }
+        }
+        let resources = permissions.actions.flatMap { action in table.arnTemplates(for: action).map { (action, $0) } }
+        if !resources.isEmpty {
+            out += "resources:\n"
+            for (action, template) in resources {
+                out += "  \(action)  \(template.resourceType)\(template.required ? " (required)" : "")  \(template.arn)\n"
+            }
+        }
+        return out
+    }
+
+    static func json(_ permissions: CallPermissions, _ table: ActionTable) -> String {
+        let operation = permissions.operation
+        let conditions = operation.conditionalActions.map {
+            "{\"action\":\(quote($0.action)),\"when\":\(list($0.triggers))}"
+        }
+        let resources = permissions.actions.flatMap { action in
+            table.arnTemplates(for: action).map {
+                "{\"action\":\(quote(action)),\"resourceType\":\(quote($0.resourceType)),\"arn\":\(quote($0.arn)),\"required\":\($0.required)}"
+            }
+        }
+        return "{\"service\":\(quote(permissions.service.serviceID)),\"module\":\(quote(permissions.service.module))"
+            + ",\"iamPrefix\":\(quote(permissions.service.iamPrefix)),\"operation\":\(quote(operation.name))"
+            + ",\"known\":true,\"permissionless\":\(permissions.isPermissionless),\"unmapped\":\(permissions.isUnmapped)"
+            + ",\"actions\":\(list(permissions.actions)),\"mayAlsoNeed\":\(list(permissions.mayAlsoNeed))"
+            + ",\"conditions\":[\(conditions.joined(separator: ","))],\"resources\":[\(resources.joined(separator: ","))]}\n"
+    }
+
+    static func batchLine(service: String, operation: String, _ table: ActionTable) -> String {
+        let head = "{\"service\":\(quote(service)),\"operation\":\(quote(operation))"
+        switch table.permissions(service: service, operation: operation) {
+        case .failure(let failure):
+            return head + ",\"known\":false,\"permissionless\":false,\"actions\":[],\"mayAlsoNeed\":[],\"error\":\(quote(failure.description))}\n"
+        case .success(let permissions):
+            return head + ",\"known\":true,\"permissionless\":\(permissions.isPermissionless)"
+                + ",\"actions\":\(list(permissions.actions)),\"mayAlsoNeed\":\(list(permissions.mayAlsoNeed))}\n"
+        }
+    }
+
+    static func list(_ items: [String]) -> String {
+        "[" + items.map(quote).joined(separator: ",") + "]"
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
