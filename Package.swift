@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IAMScribeCore"],
+            dependencies: ["IAMScribeCore", "iamscribe"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -24,7 +24,7 @@ O	GetAnalyzer	GET	/analyzer/{analyzerName}		access-analyzer:GetAnalyzer		analyze
 O	GetArchiveRule	GET	/analyzer/{analyzerName}/archive-rule/{ruleName}		access-analyzer:GetArchiveRule		analyzerName:uri:analyzerName;ruleName:uri:ruleName
 O	GetFinding	GET	/finding/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id
 O	GetFindingRecommendation	GET	/recommendation/{id}		access-analyzer:GetFindingRecommendation		analyzerArn:querystring:analyzerArn;id:uri:id
-O	GetFindingV2	GET	/findingv2/{id}	U			analyzerArn:querystring:analyzerArn;id:uri:id
+O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id
 O	GetFindingsStatistics	POST	/analyzer/findings/statistics		access-analyzer:GetFindingsStatistics		analyzerArn:body:analyzerArn
 O	GetGeneratedPolicy	GET	/policy/generation/{jobId}		access-analyzer:GetGeneratedPolicy		jobId:uri:jobId
 O	ListAccessPreviewFindings	POST	/access-preview/{accessPreviewId}		access-analyzer:ListAccessPreviewFindings		accessPreviewId:uri:accessPreviewId;analyzerArn:body:analyzerArn
@@ -33,7 +33,7 @@ O	ListAnalyzedResources	POST	/analyzed-resource		access-analyzer:ListAnalyzedRes
 O	ListAnalyzers	GET	/analyzer		access-analyzer:ListAnalyzers		
 O	ListArchiveRules	GET	/analyzer/{analyzerName}/archive-rule		access-analyzer:ListArchiveRules		analyzerName:uri:analyzerName
 O	ListFindings	POST	/finding		access-analyzer:ListFindings		analyzerArn:body:analyzerArn
-O	ListFindingsV2	POST	/findingv2	U			analyzerArn:body:analyzerArn
+O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn
 O	ListPolicyGenerations	GET	/policy/generation		access-analyzer:ListPolicyGenerations		principalArn:querystring:principalArn
 O	ListTagsForResource	GET	/tags/{resourceArn}		access-analyzer:ListTagsForResource		resourceArn:uri:resourceArn
 O	StartPolicyGeneration	PUT	/policy/generation		access-analyzer:StartPolicyGeneration	iam:PassRole@cloudTrailDetails.accessRole	
@@ -56,12 +56,12 @@ O	GetGovCloudAccountInformation	POST	/getGovCloudAccountInformation		account:Get
 O	GetPrimaryEmail	POST	/getPrimaryEmail		account:GetPrimaryEmail		AccountId:body:AccountId
 O	GetRegionOptStatus	POST	/getRegionOptStatus		account:GetRegionOptStatus		RegionName:body:RegionName
 O	ListRegions	POST	/listRegions		account:ListRegions		
-O	PutAccountName	POST	/putAccountName		account:PutAccountName		AccountName:body:AccountName
-O	PutAlternateContact	POST	/putAlternateContact		account:PutAlternateContact		Name:body:Name
+O	PutAccountName	POST	/putAccountName		account:PutAccountName		
+O	PutAlternateContact	POST	/putAlternateContact		account:PutAlternateContact		
 O	PutContactInformation	POST	/putContactInformation		account:PutContactInformation		
 O	StartPrimaryEmailUpdate	POST	/startPrimaryEmailUpdate		account:StartPrimaryEmailUpdate		AccountId:body:AccountId
 S	acm	ACM	acm	json	CertificateManager	acm	acm	0	acm
-O	AddTagsToCertificate	POST	/		acm:AddTagsToCertificate		CertificateArn:body:CertificateArn
+O	AddTagsToCertificate	POST	/		acm:AddTagsToCertificate	acm:TagResource@Tags	CertificateArn:body:CertificateArn
 O	DeleteCertificate	POST	/		acm:DeleteCertificate		CertificateArn:body:CertificateArn
 O	DescribeCertificate	POST	/		acm:DescribeCertificate		CertificateArn:body:CertificateArn
 O	ExportCertificate	POST	/		acm:ExportCertificate		CertificateArn:body:CertificateArn
@@ -79,7 +79,7 @@ O	RevokeCertificate	POST	/		acm:RevokeCertificate		CertificateArn:body:Certifica
 O	SearchCertificates	POST	/		acm:SearchCertificates		
 O	UpdateCertificateOptions	POST	/		acm:UpdateCertificateOptions		CertificateArn:body:CertificateArn
 S	acm-pca	ACM PCA	acm-pca	json	ACMPrivateCA	acm-pca	acm-pca	0	acm-pca,ACM PCA,ACMPCA
-O	CreateCertificateAuthority	POST	/		acm-pca:CreateCertificateAuthority		
+O	CreateCertificateAuthority	POST	/		acm-pca:CreateCertificateAuthority	acm-pca:TagCertificateAuthority@Tags	
 O	CreateCertificateAuthorityAuditReport	POST	/		acm-pca:CreateCertificateAuthorityAuditReport		CertificateAuthorityArn:body:CertificateAuthorityArn;S3BucketName:body:S3BucketName
 O	CreatePermission	POST	/		acm-pca:CreatePermission		CertificateAuthorityArn:body:CertificateAuthorityArn
 O	DeleteCertificateAuthority	POST	/		acm-pca:DeleteCertificateAuthority		CertificateAuthorityArn:body:CertificateAuthorityArn
@@ -690,7 +690,7 @@ O	StartDiscovery	POST	/start-discovery		application-signals:StartDiscovery
 O	TagResource	POST	/tag-resource		application-signals:TagResource		ResourceArn:body:ResourceArn
 O	UntagResource	POST	/untag-resource		application-signals:UntagResource		ResourceArn:body:ResourceArn
 O	UpdateServiceLevelObjective	PATCH	/slo/{Id}		application-signals:UpdateServiceLevelObjective		Id:uri:Id
-S	applicationcostprofiler	ApplicationCostProfiler		rest-json		application-cost-profiler	application-cost-profiler	0	applicationcostprofiler,application-cost-profiler
+S	applicationcostprofiler	ApplicationCostProfiler	application-cost-profiler	rest-json		application-cost-profiler	application-cost-profiler	0	applicationcostprofiler,application-cost-profiler
 O	DeleteReportDefinition	DELETE	/reportDefinition/{reportId}	U			reportId:uri:reportId
 O	GetReportDefinition	GET	/reportDefinition/{reportId}	U			reportId:uri:reportId
 O	ImportApplicationUsage	POST	/importApplicationUsage	U			
@@ -799,7 +799,7 @@ O	CreateStreamingURL	POST	/		appstream:CreateStreamingURL		StackName:body:StackN
 O	CreateThemeForStack	POST	/		appstream:CreateThemeForStack		StackName:body:StackName
 O	CreateUpdatedImage	POST	/		appstream:CreateUpdatedImage		existingImageName:body:existingImageName;newImageName:body:newImageName
 O	CreateUsageReportSubscription	POST	/		appstream:CreateUsageReportSubscription		
-O	CreateUser	POST	/		appstream:CreateUser		UserName:body:UserName
+O	CreateUser	POST	/		appstream:CreateUser		
 O	DeleteAppBlock	POST	/		appstream:DeleteAppBlock		Name:body:Name
 O	DeleteAppBlockBuilder	POST	/		appstream:DeleteAppBlockBuilder		Name:body:Name
 O	DeleteApplication	POST	/		appstream:DeleteApplication		Name:body:Name
@@ -812,7 +812,7 @@ O	DeleteImagePermissions	POST	/		appstream:DeleteImagePermissions		Name:body:Nam
 O	DeleteStack	POST	/		appstream:DeleteStack		Name:body:Name
 O	DeleteThemeForStack	POST	/		appstream:DeleteThemeForStack		StackName:body:StackName
 O	DeleteUsageReportSubscription	POST	/		appstream:DeleteUsageReportSubscription		
-O	DeleteUser	POST	/		appstream:DeleteUser		UserName:body:UserName
+O	DeleteUser	POST	/		appstream:DeleteUser		
 O	DescribeAppBlockBuilderAppBlockAssociations	POST	/		appstream:DescribeAppBlockBuilderAppBlockAssociations		
 O	DescribeAppBlockBuilders	POST	/		appstream:DescribeAppBlockBuilders		
 O	DescribeAppBlocks	POST	/		appstream:DescribeAppBlocks		
@@ -832,14 +832,14 @@ O	DescribeThemeForStack	POST	/		appstream:DescribeThemeForStack		StackName:body:
 O	DescribeUsageReportSubscriptions	POST	/		appstream:DescribeUsageReportSubscriptions		
 O	DescribeUserStackAssociations	POST	/		appstream:DescribeUserStackAssociations		
 O	DescribeUsers	POST	/		appstream:DescribeUsers		
-O	DisableUser	POST	/		appstream:DisableUser		UserName:body:UserName
+O	DisableUser	POST	/		appstream:DisableUser		
 O	DisassociateAppBlockBuilderAppBlock	POST	/		appstream:DisassociateAppBlockBuilderAppBlock		AppBlockArn:body:AppBlockArn;AppBlockBuilderName:body:AppBlockBuilderName
 O	DisassociateApplicationFleet	POST	/		appstream:DisassociateApplicationFleet		FleetName:body:FleetName;ApplicationArn:body:ApplicationArn
 O	DisassociateApplicationFromEntitlement	POST	/		appstream:DisassociateApplicationFromEntitlement		StackName:body:StackName;EntitlementName:body:EntitlementName;ApplicationIdentifier:body:ApplicationIdentifier
 O	DisassociateFleet	POST	/		appstream:DisassociateFleet		FleetName:body:FleetName;StackName:body:StackName
 O	DisassociateSoftwareFromImageBuilder	POST	/		appstream:DisassociateSoftwareFromImageBuilder		ImageBuilderName:body:ImageBuilderName
 O	DrainSessionInstance	POST	/	U			SessionId:body:SessionId
-O	EnableUser	POST	/		appstream:EnableUser		UserName:body:UserName
+O	EnableUser	POST	/		appstream:EnableUser		
 O	ExpireSession	POST	/		appstream:ExpireSession		SessionId:body:SessionId
 O	GetExportImageTask	POST	/		appstream:GetExportImageTask		
 O	ListAssociatedFleets	POST	/		appstream:ListAssociatedFleets		StackName:body:StackName
@@ -1085,7 +1085,7 @@ O	GetControl	GET	/controls/{controlId}		auditmanager:GetControl		controlId:uri:c
 O	GetDelegations	GET	/delegations		auditmanager:GetDelegations		
 O	GetEvidence	GET	/assessments/{assessmentId}/controlSets/{controlSetId}/evidenceFolders/{evidenceFolderId}/evidence/{evidenceId}		auditmanager:GetEvidence		assessmentId:uri:assessmentId;controlSetId:uri:controlSetId;evidenceFolderId:uri:evidenceFolderId;evidenceId:uri:evidenceId
 O	GetEvidenceByEvidenceFolder	GET	/assessments/{assessmentId}/controlSets/{controlSetId}/evidenceFolders/{evidenceFolderId}/evidence		auditmanager:GetEvidenceByEvidenceFolder		assessmentId:uri:assessmentId;controlSetId:uri:controlSetId;evidenceFolderId:uri:evidenceFolderId
-O	GetEvidenceFileUploadUrl	GET	/evidenceFileUploadUrl		auditmanager:GetEvidenceFileUploadUrl		fileName:querystring:fileName
+O	GetEvidenceFileUploadUrl	GET	/evidenceFileUploadUrl		auditmanager:GetEvidenceFileUploadUrl		
 O	GetEvidenceFolder	GET	/assessments/{assessmentId}/controlSets/{controlSetId}/evidenceFolders/{evidenceFolderId}		auditmanager:GetEvidenceFolder		assessmentId:uri:assessmentId;controlSetId:uri:controlSetId;evidenceFolderId:uri:evidenceFolderId
 O	GetEvidenceFoldersByAssessment	GET	/assessments/{assessmentId}/evidenceFolders		auditmanager:GetEvidenceFoldersByAssessment		assessmentId:uri:assessmentId
 O	GetEvidenceFoldersByAssessmentControl	GET	/assessments/{assessmentId}/evidenceFolders-by-assessment-control/{controlSetId}/{controlId}		auditmanager:GetEvidenceFoldersByAssessmentControl		assessmentId:uri:assessmentId;controlSetId:uri:controlSetId;controlId:uri:controlId
@@ -1449,15 +1449,15 @@ O	TagResource	POST	/		bcm-data-exports:TagResource		ResourceArn:body:ResourceArn
 O	UntagResource	POST	/		bcm-data-exports:UntagResource		ResourceArn:body:ResourceArn
 O	UpdateExport	POST	/		bcm-data-exports:UpdateExport		ExportArn:body:ExportArn
 S	bcm-pricing-calculator	BCM Pricing Calculator	bcm-pricing-calculator	json	AWSBCMPricingCalculator	bcm-pricing-calculator	bcm-pricing-calculator	0	bcm-pricing-calculator,BCM Pricing Calculator,BCMPricingCalculator
-O	BatchCreateBillScenarioCommitmentModification	POST	/	U			billScenarioId:body:billScenarioId
-O	BatchCreateBillScenarioUsageModification	POST	/	U			billScenarioId:body:billScenarioId
-O	BatchCreateWorkloadEstimateUsage	POST	/	U			workloadEstimateId:body:workloadEstimateId
-O	BatchDeleteBillScenarioCommitmentModification	POST	/	U			billScenarioId:body:billScenarioId
-O	BatchDeleteBillScenarioUsageModification	POST	/	U			billScenarioId:body:billScenarioId
-O	BatchDeleteWorkloadEstimateUsage	POST	/	U			workloadEstimateId:body:workloadEstimateId
-O	BatchUpdateBillScenarioCommitmentModification	POST	/	U			billScenarioId:body:billScenarioId
-O	BatchUpdateBillScenarioUsageModification	POST	/	U			billScenarioId:body:billScenarioId
-O	BatchUpdateWorkloadEstimateUsage	POST	/	U			workloadEstimateId:body:workloadEstimateId
+O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId
+O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId
+O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId
+O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId
+O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId
+O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId
+O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId
+O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId
+O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId
 O	CreateBillEstimate	POST	/		bcm-pricing-calculator:CreateBillEstimate	bcm-pricing-calculator:TagResource@tags	billScenarioId:body:billScenarioId
 O	CreateBillScenario	POST	/		bcm-pricing-calculator:CreateBillScenario	bcm-pricing-calculator:TagResource@tags	
 O	CreateWorkloadEstimate	POST	/		bcm-pricing-calculator:CreateWorkloadEstimate	bcm-pricing-calculator:TagResource@tags	
@@ -1536,7 +1536,7 @@ O	GetAutomatedReasoningPolicyTestCase	GET	/automated-reasoning-policies/{policyA
 O	GetAutomatedReasoningPolicyTestResult	GET	/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/test-cases/{testCaseId}/test-results		bedrock:GetAutomatedReasoningPolicyTestResult		policyArn:uri:policyArn;buildWorkflowId:uri:buildWorkflowId;testCaseId:uri:testCaseId
 O	GetCustomModel	GET	/custom-models/{modelIdentifier}		bedrock:GetCustomModel		modelIdentifier:uri:modelIdentifier
 O	GetCustomModelDeployment	GET	/model-customization/custom-model-deployments/{customModelDeploymentIdentifier}		bedrock:GetCustomModelDeployment		customModelDeploymentIdentifier:uri:customModelDeploymentIdentifier
-O	GetEvaluationJob	GET	/evaluation-jobs/{jobIdentifier}		bedrock:GetEvaluationJob		jobIdentifier:uri:jobIdentifier
+O	GetEvaluationJob	GET	/evaluation-jobs/{jobIdentifier}		bedrock:GetEvaluationJob		
 O	GetFoundationModel	GET	/foundation-models/{modelIdentifier}		bedrock:GetFoundationModel		modelIdentifier:uri:modelIdentifier
 O	GetFoundationModelAvailability	GET	/foundation-model-availability/{modelId}		bedrock:GetFoundationModelAvailability		modelId:uri:modelId
 O	GetGuardrail	GET	/guardrails/{guardrailIdentifier}		bedrock:GetGuardrail		guardrailIdentifier:uri:guardrailIdentifier
@@ -1582,7 +1582,7 @@ O	RegisterMarketplaceModelEndpoint	POST	/marketplace-model/endpoints/{endpointId
 O	StartAutomatedReasoningPolicyBuildWorkflow	POST	/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowType}/start		bedrock:StartAutomatedReasoningPolicyBuildWorkflow		policyArn:uri:policyArn;buildWorkflowType:uri:buildWorkflowType
 O	StartAutomatedReasoningPolicyTestWorkflow	POST	/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/test-workflows		bedrock:StartAutomatedReasoningPolicyTestWorkflow		policyArn:uri:policyArn;buildWorkflowId:uri:buildWorkflowId
 O	StopAdvancedPromptOptimizationJob	POST	/advanced-prompt-optimization-jobs/{jobIdentifier}/stop		bedrock:StopAdvancedPromptOptimizationJob		jobIdentifier:uri:jobIdentifier
-O	StopEvaluationJob	POST	/evaluation-job/{jobIdentifier}/stop		bedrock:StopEvaluationJob		jobIdentifier:uri:jobIdentifier
+O	StopEvaluationJob	POST	/evaluation-job/{jobIdentifier}/stop		bedrock:StopEvaluationJob		
 O	StopModelCustomizationJob	POST	/model-customization-jobs/{jobIdentifier}/stop		bedrock:StopModelCustomizationJob		jobIdentifier:uri:jobIdentifier
 O	StopModelInvocationJob	POST	/model-invocation-job/{jobIdentifier}/stop		bedrock:StopModelInvocationJob		jobIdentifier:uri:jobIdentifier
 O	TagResource	POST	/tagResource		bedrock:TagResource		resourceARN:body:resourceARN
@@ -1693,7 +1693,7 @@ O	PutInvocationStep	PUT	/sessions/{sessionIdentifier}/invocationSteps/		bedrock:
 O	Rerank	POST	/rerank		bedrock:Rerank		
 O	Retrieve	POST	/knowledgebases/{knowledgeBaseId}/retrieve		bedrock:Retrieve		knowledgeBaseId:uri:knowledgeBaseId
 O	RetrieveAndGenerate	POST	/retrieveAndGenerate		bedrock:RetrieveAndGenerate		
-O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream	U			
+O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate		
 O	StartFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions		bedrock:StartFlowExecution		flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier
 O	StopFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/stop		bedrock:StopFlowExecution		executionIdentifier:uri:executionIdentifier;flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier
 O	TagResource	POST	/tags/{resourceArn}		bedrock:TagResource		resourceArn:uri:resourceArn
@@ -1768,7 +1768,7 @@ O	UpdateBrowserStream	PUT	/browsers/{browserIdentifier}/sessions/streams/update	
 S	bedrock-agentcore-control	Bedrock AgentCore Control	bedrock-agentcore	rest-json		bedrock-agentcore-control	bedrock-agentcore	0	bedrock-agentcore-control,Bedrock AgentCore Control,BedrockAgentCoreControl,bedrock-agentcore
 O	CreateAgentRuntime	PUT	/runtimes/		bedrock-agentcore:CreateAgentRuntime	bedrock-agentcore:TagResource@tags	agentRuntimeName:body:agentRuntimeName;roleArn:body:roleArn
 O	CreateAgentRuntimeEndpoint	PUT	/runtimes/{agentRuntimeId}/runtime-endpoints/		bedrock-agentcore:CreateAgentRuntimeEndpoint	bedrock-agentcore:TagResource@tags	agentRuntimeId:uri:agentRuntimeId
-O	CreateApiKeyCredentialProvider	POST	/identities/CreateApiKeyCredentialProvider		bedrock-agentcore:CreateApiKeyCredentialProvider	bedrock-agentcore:TagResource@tags	apiKey:body:apiKey
+O	CreateApiKeyCredentialProvider	POST	/identities/CreateApiKeyCredentialProvider		bedrock-agentcore:CreateApiKeyCredentialProvider	bedrock-agentcore:TagResource@tags	
 O	CreateBrowser	PUT	/browsers		bedrock-agentcore:CreateBrowser	iam:PassRole@executionRoleArn;bedrock-agentcore:TagResource@tags	executionRoleArn:body:executionRoleArn:role
 O	CreateBrowserProfile	PUT	/browser-profiles		bedrock-agentcore:CreateBrowserProfile	bedrock-agentcore:TagResource@tags	
 O	CreateCodeInterpreter	PUT	/code-interpreters		bedrock-agentcore:CreateCodeInterpreter	iam:PassRole@executionRoleArn;bedrock-agentcore:TagResource@tags	executionRoleArn:body:executionRoleArn:role
@@ -1790,7 +1790,7 @@ O	CreateRegistry	POST	/registries		bedrock-agentcore:CreateRegistry
 O	CreateRegistryRecord	POST	/registries/{registryId}/records		bedrock-agentcore:CreateRegistryRecord		registryId:uri:registryId
 O	CreateWorkloadIdentity	POST	/identities/CreateWorkloadIdentity		bedrock-agentcore:CreateWorkloadIdentity	bedrock-agentcore:TagResource@tags	
 O	DeleteAgentRuntime	DELETE	/runtimes/{agentRuntimeId}/		bedrock-agentcore:DeleteAgentRuntime		agentRuntimeId:uri:agentRuntimeId
-O	DeleteAgentRuntimeEndpoint	DELETE	/runtimes/{agentRuntimeId}/runtime-endpoints/{endpointName}/		bedrock-agentcore:DeleteAgentRuntimeEndpoint		agentRuntimeId:uri:agentRuntimeId;endpointName:uri:endpointName
+O	DeleteAgentRuntimeEndpoint	DELETE	/runtimes/{agentRuntimeId}/runtime-endpoints/{endpointName}/		bedrock-agentcore:DeleteAgentRuntimeEndpoint		agentRuntimeId:uri:agentRuntimeId
 O	DeleteApiKeyCredentialProvider	POST	/identities/DeleteApiKeyCredentialProvider		bedrock-agentcore:DeleteApiKeyCredentialProvider		
 O	DeleteBrowser	DELETE	/browsers/{browserId}		bedrock-agentcore:DeleteBrowser		browserId:uri:browserId
 O	DeleteBrowserProfile	DELETE	/browser-profiles/{profileId}		bedrock-agentcore:DeleteBrowserProfile		profileId:uri:profileId
@@ -1814,7 +1814,7 @@ O	DeleteRegistryRecord	DELETE	/registries/{registryId}/records/{recordId}		bedro
 O	DeleteResourcePolicy	DELETE	/resourcepolicy/{resourceArn}		bedrock-agentcore:DeleteResourcePolicy		resourceArn:uri:resourceArn
 O	DeleteWorkloadIdentity	POST	/identities/DeleteWorkloadIdentity		bedrock-agentcore:DeleteWorkloadIdentity		
 O	GetAgentRuntime	GET	/runtimes/{agentRuntimeId}/		bedrock-agentcore:GetAgentRuntime		agentRuntimeId:uri:agentRuntimeId
-O	GetAgentRuntimeEndpoint	GET	/runtimes/{agentRuntimeId}/runtime-endpoints/{endpointName}/		bedrock-agentcore:GetAgentRuntimeEndpoint		agentRuntimeId:uri:agentRuntimeId;endpointName:uri:endpointName
+O	GetAgentRuntimeEndpoint	GET	/runtimes/{agentRuntimeId}/runtime-endpoints/{endpointName}/		bedrock-agentcore:GetAgentRuntimeEndpoint		agentRuntimeId:uri:agentRuntimeId
 O	GetApiKeyCredentialProvider	POST	/identities/GetApiKeyCredentialProvider		bedrock-agentcore:GetApiKeyCredentialProvider		
 O	GetBrowser	GET	/browsers/{browserId}		bedrock-agentcore:GetBrowser		browserId:uri:browserId
 O	GetBrowserProfile	GET	/browser-profiles/{profileId}		bedrock-agentcore:GetBrowserProfile		profileId:uri:profileId
@@ -1882,8 +1882,8 @@ O	SynchronizeGatewayTargets	PUT	/gateways/{gatewayIdentifier}/synchronizeTargets
 O	TagResource	POST	/tags/{resourceArn}		bedrock-agentcore:TagResource		resourceArn:uri:resourceArn
 O	UntagResource	DELETE	/tags/{resourceArn}		bedrock-agentcore:UntagResource		resourceArn:uri:resourceArn
 O	UpdateAgentRuntime	PUT	/runtimes/{agentRuntimeId}/		bedrock-agentcore:UpdateAgentRuntime		agentRuntimeId:uri:agentRuntimeId;roleArn:body:roleArn
-O	UpdateAgentRuntimeEndpoint	PUT	/runtimes/{agentRuntimeId}/runtime-endpoints/{endpointName}/		bedrock-agentcore:UpdateAgentRuntimeEndpoint		agentRuntimeId:uri:agentRuntimeId;endpointName:uri:endpointName
-O	UpdateApiKeyCredentialProvider	POST	/identities/UpdateApiKeyCredentialProvider		bedrock-agentcore:UpdateApiKeyCredentialProvider		apiKey:body:apiKey
+O	UpdateAgentRuntimeEndpoint	PUT	/runtimes/{agentRuntimeId}/runtime-endpoints/{endpointName}/		bedrock-agentcore:UpdateAgentRuntimeEndpoint		agentRuntimeId:uri:agentRuntimeId
+O	UpdateApiKeyCredentialProvider	POST	/identities/UpdateApiKeyCredentialProvider		bedrock-agentcore:UpdateApiKeyCredentialProvider		
 O	UpdateConfigurationBundle	PUT	/configuration-bundles/{bundleId}		bedrock-agentcore:UpdateConfigurationBundle		bundleId:uri:bundleId
 O	UpdateEvaluator	PUT	/evaluators/{evaluatorId}		bedrock-agentcore:UpdateEvaluator		evaluatorId:uri:evaluatorId
 O	UpdateGateway	PUT	/gateways/{gatewayIdentifier}/		bedrock-agentcore:UpdateGateway		gatewayIdentifier:uri:gatewayIdentifier;roleArn:body:roleArn
@@ -1904,10 +1904,10 @@ O	UpdateRegistryRecordStatus	PATCH	/registries/{registryId}/records/{recordId}/s
 O	UpdateWorkloadIdentity	POST	/identities/UpdateWorkloadIdentity		bedrock-agentcore:UpdateWorkloadIdentity		
 S	bedrock-data-automation	Bedrock Data Automation	bedrock	rest-json		bedrock-data-automation	bedrock	0	bedrock-data-automation,Bedrock Data Automation,BedrockDataAutomation,bedrock
 O	CopyBlueprintStage	PUT	/blueprints/{blueprintArn}/copy-stage		bedrock:CopyBlueprintStage		blueprintArn:uri:blueprintArn
-O	CreateBlueprint	PUT	/blueprints/		bedrock:CreateBlueprint	bedrock:TagResource@tags	blueprintName:body:blueprintName
+O	CreateBlueprint	PUT	/blueprints/		bedrock:CreateBlueprint	bedrock:TagResource@tags	
 O	CreateBlueprintVersion	POST	/blueprints/{blueprintArn}/versions/		bedrock:CreateBlueprintVersion		blueprintArn:uri:blueprintArn
-O	CreateDataAutomationLibrary	PUT	/data-automation-libraries/		bedrock:CreateDataAutomationLibrary	bedrock:TagResource@tags	libraryName:body:libraryName
-O	CreateDataAutomationProject	PUT	/data-automation-projects/		bedrock:CreateDataAutomationProject	bedrock:TagResource@tags	projectName:body:projectName
+O	CreateDataAutomationLibrary	PUT	/data-automation-libraries/		bedrock:CreateDataAutomationLibrary	bedrock:TagResource@tags	
+O	CreateDataAutomationProject	PUT	/data-automation-projects/		bedrock:CreateDataAutomationProject	bedrock:TagResource@tags	
 O	DeleteBlueprint	DELETE	/blueprints/{blueprintArn}/		bedrock:DeleteBlueprint		blueprintArn:uri:blueprintArn
 O	DeleteDataAutomationLibrary	DELETE	/data-automation-libraries/{libraryArn}/		bedrock:DeleteDataAutomationLibrary		libraryArn:uri:libraryArn
 O	DeleteDataAutomationProject	DELETE	/data-automation-projects/{projectArn}/		bedrock:DeleteDataAutomationProject		projectArn:uri:projectArn
@@ -1939,15 +1939,15 @@ O	TagResource	POST	/		bedrock:TagResource		resourceARN:body:resourceARN
 O	UntagResource	POST	/		bedrock:UntagResource		resourceARN:body:resourceARN
 S	bedrock-runtime	Bedrock Runtime	bedrock	rest-json		bedrock-runtime	bedrock	0	bedrock-runtime,Bedrock Runtime,BedrockRuntime,bedrock
 O	ApplyGuardrail	POST	/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply		bedrock:ApplyGuardrail		guardrailIdentifier:uri:guardrailIdentifier;guardrailVersion:uri:guardrailVersion
-O	Converse	POST	/model/{modelId}/converse	U			modelId:uri:modelId
-O	ConverseStream	POST	/model/{modelId}/converse-stream	U			modelId:uri:modelId
+O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId
+O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId
 O	CountTokens	POST	/model/{modelId}/count-tokens		bedrock:CountTokens		modelId:uri:modelId
 O	GetAsyncInvoke	GET	/async-invoke/{invocationArn}		bedrock:GetAsyncInvoke		invocationArn:uri:invocationArn
 O	InvokeModel	POST	/model/{modelId}/invoke		bedrock:InvokeModel		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier
-O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream	U			modelId:uri:modelId
+O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId
 O	InvokeModelWithResponseStream	POST	/model/{modelId}/invoke-with-response-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier
 O	ListAsyncInvokes	GET	/async-invoke		bedrock:ListAsyncInvokes		
-O	StartAsyncInvoke	POST	/async-invoke	U			modelId:body:modelId
+O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId
 S	billing	Billing	billing	json	AWSBilling	billing	billing	0	billing
 O	AssociateSourceViews	POST	/		billing:AssociateSourceViews	billing:UseSourceView@;iam:CreateServiceLinkedRole@	
 O	CreateBillingView	POST	/		billing:CreateBillingView	billing:UseSourceView@;iam:CreateServiceLinkedRole@	
@@ -1966,10 +1966,10 @@ O	AssociateAccounts	POST	/associate-accounts		billingconductor:AssociateAccounts
 O	AssociatePricingRules	PUT	/associate-pricing-rules		billingconductor:AssociatePricingRules		Arn:body:Arn
 O	BatchAssociateResourcesToCustomLineItem	PUT	/batch-associate-resources-to-custom-line-item		billingconductor:BatchAssociateResourcesToCustomLineItem		TargetArn:body:TargetArn
 O	BatchDisassociateResourcesFromCustomLineItem	PUT	/batch-disassociate-resources-from-custom-line-item		billingconductor:BatchDisassociateResourcesFromCustomLineItem		TargetArn:body:TargetArn
-O	CreateBillingGroup	POST	/create-billing-group		billingconductor:CreateBillingGroup	billingconductor:TagResource@Tags	Name:body:Name
-O	CreateCustomLineItem	POST	/create-custom-line-item		billingconductor:CreateCustomLineItem	billingconductor:TagResource@Tags	Name:body:Name;BillingGroupArn:body:BillingGroupArn
-O	CreatePricingPlan	POST	/create-pricing-plan		billingconductor:CreatePricingPlan	billingconductor:TagResource@Tags	Name:body:Name
-O	CreatePricingRule	POST	/create-pricing-rule		billingconductor:CreatePricingRule	billingconductor:TagResource@Tags	Name:body:Name
+O	CreateBillingGroup	POST	/create-billing-group		billingconductor:CreateBillingGroup	billingconductor:TagResource@Tags	
+O	CreateCustomLineItem	POST	/create-custom-line-item		billingconductor:CreateCustomLineItem	billingconductor:TagResource@Tags	BillingGroupArn:body:BillingGroupArn
+O	CreatePricingPlan	POST	/create-pricing-plan		billingconductor:CreatePricingPlan	billingconductor:TagResource@Tags	
+O	CreatePricingRule	POST	/create-pricing-rule		billingconductor:CreatePricingRule	billingconductor:TagResource@Tags	
 O	DeleteBillingGroup	POST	/delete-billing-group		billingconductor:DeleteBillingGroup		Arn:body:Arn
 O	DeleteCustomLineItem	POST	/delete-custom-line-item		billingconductor:DeleteCustomLineItem		Arn:body:Arn
 O	DeletePricingPlan	POST	/delete-pricing-plan		billingconductor:DeletePricingPlan		Arn:body:Arn
@@ -2013,32 +2013,32 @@ O	TagResource	POST	/tags/{resourceArn}		braket:TagResource		resourceArn:uri:reso
 O	UntagResource	DELETE	/tags/{resourceArn}		braket:UntagResource		resourceArn:uri:resourceArn
 O	UpdateSpendingLimit	PATCH	/spending-limit/{spendingLimitArn}/update		braket:UpdateSpendingLimit		spendingLimitArn:uri:spendingLimitArn
 S	budgets	Budgets	budgets	json	AWSBudgetServiceGateway	budgets	budgets	1	budgets
-O	CreateBudget	POST	/	U			AccountId:body:AccountId
+O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId
 O	CreateBudgetAction	POST	/		budgets:CreateBudgetAction,iam:PassRole	budgets:TagResource@ResourceTags	AccountId:body:AccountId;BudgetName:body:BudgetName;ExecutionRoleArn:body:ExecutionRoleArn:role
-O	CreateNotification	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	CreateSubscriber	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	DeleteBudget	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
+O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
 O	DeleteBudgetAction	POST	/		budgets:DeleteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId
-O	DeleteNotification	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	DeleteSubscriber	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	DescribeBudget	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName
 O	DescribeBudgetAction	POST	/		budgets:DescribeBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId
 O	DescribeBudgetActionHistories	POST	/		budgets:DescribeBudgetActionHistories		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId
 O	DescribeBudgetActionsForAccount	POST	/		budgets:DescribeBudgetActionsForAccount		AccountId:body:AccountId
 O	DescribeBudgetActionsForBudget	POST	/		budgets:DescribeBudgetActionsForBudget		AccountId:body:AccountId;BudgetName:body:BudgetName
-O	DescribeBudgetNotificationsForAccount	POST	/	U			AccountId:body:AccountId
-O	DescribeBudgetPerformanceHistory	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	DescribeBudgets	POST	/	U			AccountId:body:AccountId
-O	DescribeNotificationsForBudget	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	DescribeSubscribersForNotification	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId
+O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId
+O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName
 O	ExecuteBudgetAction	POST	/		budgets:ExecuteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId
 O	ListTagsForResource	POST	/		budgets:ListTagsForResource		ResourceARN:body:ResourceARN
 O	TagResource	POST	/		budgets:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/		budgets:UntagResource		ResourceARN:body:ResourceARN
-O	UpdateBudget	POST	/	U			AccountId:body:AccountId
+O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId
 O	UpdateBudgetAction	POST	/		budgets:UpdateBudgetAction	iam:PassRole@ExecutionRoleArn	AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId;ExecutionRoleArn:body:ExecutionRoleArn:role
-O	UpdateNotification	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
-O	UpdateSubscriber	POST	/	U			AccountId:body:AccountId;BudgetName:body:BudgetName
+O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
+O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName
 S	ce	Cost Explorer	ce	json	AWSInsightsIndexService	ce	ce	1	ce,Cost Explorer,CostExplorer
 O	CreateAnomalyMonitor	POST	/		ce:CreateAnomalyMonitor	ce:TagResource@ResourceTags	
 O	CreateAnomalySubscription	POST	/		ce:CreateAnomalySubscription	ce:TagResource@ResourceTags	
@@ -2089,7 +2089,7 @@ O	UpdateCostAllocationTagsStatus	POST	/		ce:UpdateCostAllocationTagsStatus
 O	UpdateCostCategoryDefinition	POST	/		ce:UpdateCostCategoryDefinition		CostCategoryArn:body:CostCategoryArn
 S	chatbot	chatbot	chatbot	rest-json		chatbot	chatbot	0	chatbot
 O	AssociateToConfiguration	POST	/associate-to-configuration		chatbot:AssociateToConfiguration		
-O	CreateChimeWebhookConfiguration	POST	/create-chime-webhook-configuration		chatbot:CreateChimeWebhookConfiguration,iam:PassRole	chatbot:TagResource@Tags	WebhookUrl:body:WebhookUrl;IamRoleArn:body:IamRoleArn:role;ConfigurationName:body:ConfigurationName
+O	CreateChimeWebhookConfiguration	POST	/create-chime-webhook-configuration		chatbot:CreateChimeWebhookConfiguration,iam:PassRole	chatbot:TagResource@Tags	IamRoleArn:body:IamRoleArn:role;ConfigurationName:body:ConfigurationName
 O	CreateCustomAction	POST	/create-custom-action		chatbot:CreateCustomAction	chatbot:TagResource@Tags	ActionName:body:ActionName
 O	CreateMicrosoftTeamsChannelConfiguration	POST	/create-ms-teams-channel-configuration		chatbot:CreateMicrosoftTeamsChannelConfiguration,iam:PassRole	chatbot:TagResource@Tags	ChannelId:body:ChannelId;TeamId:body:TeamId;TenantId:body:TenantId;IamRoleArn:body:IamRoleArn:role;ConfigurationName:body:ConfigurationName
 O	CreateSlackChannelConfiguration	POST	/create-slack-channel-configuration		chatbot:CreateSlackChannelConfiguration,iam:PassRole	chatbot:TagResource@Tags	SlackTeamId:body:SlackTeamId;SlackChannelId:body:SlackChannelId;IamRoleArn:body:IamRoleArn:role;ConfigurationName:body:ConfigurationName
@@ -2132,10 +2132,10 @@ O	BatchUnsuspendUser	POST	/accounts/{accountId}/users?operation=unsuspend		chime
 O	BatchUpdatePhoneNumber	POST	/phone-numbers?operation=batch-update		chime:BatchUpdatePhoneNumber		
 O	BatchUpdateUser	POST	/accounts/{accountId}/users		chime:BatchUpdateUser		AccountId:uri:accountId
 O	CreateAccount	POST	/accounts		chime:CreateAccount		Name:body:Name
-O	CreateBot	POST	/accounts/{accountId}/bots		chime:CreateBot		AccountId:uri:accountId;DisplayName:body:DisplayName
+O	CreateBot	POST	/accounts/{accountId}/bots		chime:CreateBot		AccountId:uri:accountId
 O	CreateMeetingDialOut	POST	/meetings/{meetingId}/dial-outs		chime:CreateMeetingDialOut		MeetingId:uri:meetingId
 O	CreatePhoneNumberOrder	POST	/phone-number-orders		chime:CreatePhoneNumberOrder		
-O	CreateRoom	POST	/accounts/{accountId}/rooms		chime:CreateRoom		AccountId:uri:accountId;Name:body:Name
+O	CreateRoom	POST	/accounts/{accountId}/rooms		chime:CreateRoom		AccountId:uri:accountId
 O	CreateRoomMembership	POST	/accounts/{accountId}/rooms/{roomId}/memberships		chime:CreateRoomMembership	iam:PassRole@Role	AccountId:uri:accountId;RoomId:uri:roomId;MemberId:body:MemberId;Role:body:Role:role
 O	CreateUser	POST	/accounts/{accountId}/users?operation=create		chime:CreateUser		AccountId:uri:accountId
 O	DeleteAccount	DELETE	/accounts/{accountId}		chime:DeleteAccount		AccountId:uri:accountId
@@ -2180,16 +2180,16 @@ O	UpdateAccountSettings	PUT	/accounts/{accountId}/settings		chime:UpdateAccountS
 O	UpdateBot	POST	/accounts/{accountId}/bots/{botId}		chime:UpdateBot		AccountId:uri:accountId;BotId:uri:botId
 O	UpdateGlobalSettings	PUT	/settings		chime:UpdateGlobalSettings		
 O	UpdatePhoneNumber	POST	/phone-numbers/{phoneNumberId}		chime:UpdatePhoneNumber		PhoneNumberId:uri:phoneNumberId
-O	UpdatePhoneNumberSettings	PUT	/settings/phone-number		chime:UpdatePhoneNumberSettings		CallingName:body:CallingName
+O	UpdatePhoneNumberSettings	PUT	/settings/phone-number		chime:UpdatePhoneNumberSettings		
 O	UpdateRoom	POST	/accounts/{accountId}/rooms/{roomId}		chime:UpdateRoom		AccountId:uri:accountId;RoomId:uri:roomId
 O	UpdateRoomMembership	POST	/accounts/{accountId}/rooms/{roomId}/memberships/{memberId}		chime:UpdateRoomMembership	iam:PassRole@Role	AccountId:uri:accountId;RoomId:uri:roomId;MemberId:uri:memberId;Role:body:Role:role
 O	UpdateUser	POST	/accounts/{accountId}/users/{userId}		chime:UpdateUser		AccountId:uri:accountId;UserId:uri:userId
 O	UpdateUserSettings	PUT	/accounts/{accountId}/users/{userId}/settings		chime:UpdateUserSettings		AccountId:uri:accountId;UserId:uri:userId
 S	chime-sdk-identity	Chime SDK Identity	chime	rest-json		identity-chime	chime	0	chime-sdk-identity,Chime SDK Identity,ChimeSDKIdentity,identity-chime,chime
-O	CreateAppInstance	POST	/app-instances		chime:CreateAppInstance	chime:TagResource@Tags	Name:body:Name
+O	CreateAppInstance	POST	/app-instances		chime:CreateAppInstance	chime:TagResource@Tags	
 O	CreateAppInstanceAdmin	POST	/app-instances/{appInstanceArn}/admins		chime:CreateAppInstanceAdmin		AppInstanceAdminArn:body:AppInstanceAdminArn;AppInstanceArn:uri:appInstanceArn
 O	CreateAppInstanceBot	POST	/app-instance-bots		chime:CreateAppInstanceBot	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn
-O	CreateAppInstanceUser	POST	/app-instance-users		chime:CreateAppInstanceUser	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn;AppInstanceUserId:body:AppInstanceUserId;Name:body:Name
+O	CreateAppInstanceUser	POST	/app-instance-users		chime:CreateAppInstanceUser	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn
 O	DeleteAppInstance	DELETE	/app-instances/{appInstanceArn}		chime:DeleteAppInstance		AppInstanceArn:uri:appInstanceArn
 O	DeleteAppInstanceAdmin	DELETE	/app-instances/{appInstanceArn}/admins/{appInstanceAdminArn}		chime:DeleteAppInstanceAdmin		AppInstanceAdminArn:uri:appInstanceAdminArn;AppInstanceArn:uri:appInstanceArn
 O	DeleteAppInstanceBot	DELETE	/app-instance-bots/{appInstanceBotArn}		chime:DeleteAppInstanceBot		AppInstanceBotArn:uri:appInstanceBotArn
@@ -2203,24 +2203,24 @@ O	DescribeAppInstanceUserEndpoint	GET	/app-instance-users/{appInstanceUserArn}/e
 O	GetAppInstanceRetentionSettings	GET	/app-instances/{appInstanceArn}/retention-settings		chime:GetAppInstanceRetentionSettings		AppInstanceArn:uri:appInstanceArn
 O	ListAppInstanceAdmins	GET	/app-instances/{appInstanceArn}/admins		chime:ListAppInstanceAdmins		AppInstanceArn:uri:appInstanceArn
 O	ListAppInstanceBots	GET	/app-instance-bots		chime:ListAppInstanceBots		AppInstanceArn:querystring:app-instance-arn
-O	ListAppInstanceUserEndpoints	GET	/app-instance-users/{appInstanceUserArn}/endpoints		chime:ListAppInstanceUserEndpoints		AppInstanceUserArn:uri:appInstanceUserArn
+O	ListAppInstanceUserEndpoints	GET	/app-instance-users/{appInstanceUserArn}/endpoints		chime:ListAppInstanceUserEndpoints		
 O	ListAppInstanceUsers	GET	/app-instance-users		chime:ListAppInstanceUsers		AppInstanceArn:querystring:app-instance-arn
 O	ListAppInstances	GET	/app-instances		chime:ListAppInstances		
 O	ListTagsForResource	GET	/tags		chime:ListTagsForResource		ResourceARN:querystring:arn
 O	PutAppInstanceRetentionSettings	PUT	/app-instances/{appInstanceArn}/retention-settings		chime:PutAppInstanceRetentionSettings		AppInstanceArn:uri:appInstanceArn
 O	PutAppInstanceUserExpirationSettings	PUT	/app-instance-users/{appInstanceUserArn}/expiration-settings		chime:PutAppInstanceUserExpirationSettings		AppInstanceUserArn:uri:appInstanceUserArn
-O	RegisterAppInstanceUserEndpoint	POST	/app-instance-users/{appInstanceUserArn}/endpoints		chime:RegisterAppInstanceUserEndpoint	mobiletargeting:GetApp@	AppInstanceUserArn:uri:appInstanceUserArn;ResourceArn:body:ResourceArn
+O	RegisterAppInstanceUserEndpoint	POST	/app-instance-users/{appInstanceUserArn}/endpoints		chime:RegisterAppInstanceUserEndpoint	mobiletargeting:GetApp@	ResourceArn:body:ResourceArn
 O	TagResource	POST	/tags?operation=tag-resource		chime:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		ResourceARN:body:ResourceARN
-O	UpdateAppInstance	PUT	/app-instances/{appInstanceArn}		chime:UpdateAppInstance		AppInstanceArn:uri:appInstanceArn;Name:body:Name
-O	UpdateAppInstanceBot	PUT	/app-instance-bots/{appInstanceBotArn}		chime:UpdateAppInstanceBot		AppInstanceBotArn:uri:appInstanceBotArn;Name:body:Name
-O	UpdateAppInstanceUser	PUT	/app-instance-users/{appInstanceUserArn}		chime:UpdateAppInstanceUser		AppInstanceUserArn:uri:appInstanceUserArn;Name:body:Name
+O	UpdateAppInstance	PUT	/app-instances/{appInstanceArn}		chime:UpdateAppInstance		AppInstanceArn:uri:appInstanceArn
+O	UpdateAppInstanceBot	PUT	/app-instance-bots/{appInstanceBotArn}		chime:UpdateAppInstanceBot		AppInstanceBotArn:uri:appInstanceBotArn
+O	UpdateAppInstanceUser	PUT	/app-instance-users/{appInstanceUserArn}		chime:UpdateAppInstanceUser		AppInstanceUserArn:uri:appInstanceUserArn
 O	UpdateAppInstanceUserEndpoint	PUT	/app-instance-users/{appInstanceUserArn}/endpoints/{endpointId}		chime:UpdateAppInstanceUserEndpoint		AppInstanceUserArn:uri:appInstanceUserArn;EndpointId:uri:endpointId
 S	chime-sdk-media-pipelines	Chime SDK Media Pipelines	chime	rest-json		media-pipelines-chime	chime	0	chime-sdk-media-pipelines,Chime SDK Media Pipelines,ChimeSDKMediaPipelines,media-pipelines-chime,chime
-O	CreateMediaCapturePipeline	POST	/sdk-media-capture-pipelines		chime:CreateMediaCapturePipeline	iam:PassRole@SinkIamRoleArn;s3:GetBucketPolicy@;chime:TagResource@Tags	SourceArn:body:SourceArn;SinkArn:body:SinkArn;SinkIamRoleArn:body:SinkIamRoleArn:role
+O	CreateMediaCapturePipeline	POST	/sdk-media-capture-pipelines		chime:CreateMediaCapturePipeline	iam:PassRole@SinkIamRoleArn;s3:GetBucketPolicy@;chime:TagResource@Tags	
 O	CreateMediaConcatenationPipeline	POST	/sdk-media-concatenation-pipelines		chime:CreateMediaConcatenationPipeline	s3:GetBucketPolicy@;chime:TagResource@Tags	
-O	CreateMediaInsightsPipeline	POST	/media-insights-pipelines		chime:CreateMediaInsightsPipeline	chime:TagResource@Tags;kinesisvideo:DescribeStream@	MediaInsightsPipelineConfigurationArn:body:MediaInsightsPipelineConfigurationArn
-O	CreateMediaInsightsPipelineConfiguration	POST	/media-insights-pipeline-configurations		chime:CreateMediaInsightsPipelineConfiguration,iam:PassRole	chime:TagResource@Tags;kinesis:DescribeStream@;s3:ListBucket@	MediaInsightsPipelineConfigurationName:body:MediaInsightsPipelineConfigurationName;ResourceAccessRoleArn:body:ResourceAccessRoleArn:role
+O	CreateMediaInsightsPipeline	POST	/media-insights-pipelines		chime:CreateMediaInsightsPipeline	chime:TagResource@Tags;kinesisvideo:DescribeStream@	
+O	CreateMediaInsightsPipelineConfiguration	POST	/media-insights-pipeline-configurations		chime:CreateMediaInsightsPipelineConfiguration,iam:PassRole	chime:TagResource@Tags;kinesis:DescribeStream@;s3:ListBucket@	MediaInsightsPipelineConfigurationName:body:MediaInsightsPipelineConfigurationName
 O	CreateMediaLiveConnectorPipeline	POST	/sdk-media-live-connector-pipelines		chime:CreateMediaLiveConnectorPipeline	chime:TagResource@Tags	
 O	CreateMediaPipelineKinesisVideoStreamPool	POST	/media-pipeline-kinesis-video-stream-pools		chime:CreateMediaPipelineKinesisVideoStreamPool	kinesis:DescribeStream@;kinesisvideo:CreateStream@;kinesisvideo:GetDataEndpoint@;kinesisvideo:ListStreams@;chime:TagResource@Tags	PoolName:body:PoolName
 O	CreateMediaStreamPipeline	POST	/sdk-media-stream-pipelines		chime:CreateMediaStreamPipeline	kinesisvideo:DescribeStream@;kinesisvideo:GetDataEndpoint@;kinesisvideo:PutMedia@;chime:TagResource@Tags	
@@ -2239,21 +2239,21 @@ O	ListMediaInsightsPipelineConfigurations	GET	/media-insights-pipeline-configura
 O	ListMediaPipelineKinesisVideoStreamPools	GET	/media-pipeline-kinesis-video-stream-pools		chime:ListMediaPipelineKinesisVideoStreamPools		
 O	ListMediaPipelines	GET	/sdk-media-pipelines		chime:ListMediaPipelines		
 O	ListTagsForResource	GET	/tags		chime:ListTagsForResource		ResourceARN:querystring:arn
-O	StartSpeakerSearchTask	POST	/media-insights-pipelines/{identifier}/speaker-search-tasks?operation=start		chime:StartSpeakerSearchTask		Identifier:uri:identifier;VoiceProfileDomainArn:body:VoiceProfileDomainArn
+O	StartSpeakerSearchTask	POST	/media-insights-pipelines/{identifier}/speaker-search-tasks?operation=start		chime:StartSpeakerSearchTask		Identifier:uri:identifier
 O	StartVoiceToneAnalysisTask	POST	/media-insights-pipelines/{identifier}/voice-tone-analysis-tasks?operation=start		chime:StartVoiceToneAnalysisTask		Identifier:uri:identifier
 O	StopSpeakerSearchTask	POST	/media-insights-pipelines/{identifier}/speaker-search-tasks/{speakerSearchTaskId}?operation=stop		chime:StopSpeakerSearchTask		Identifier:uri:identifier;SpeakerSearchTaskId:uri:speakerSearchTaskId
 O	StopVoiceToneAnalysisTask	POST	/media-insights-pipelines/{identifier}/voice-tone-analysis-tasks/{voiceToneAnalysisTaskId}?operation=stop		chime:StopVoiceToneAnalysisTask		Identifier:uri:identifier;VoiceToneAnalysisTaskId:uri:voiceToneAnalysisTaskId
 O	TagResource	POST	/tags?operation=tag-resource		chime:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		ResourceARN:body:ResourceARN
-O	UpdateMediaInsightsPipelineConfiguration	PUT	/media-insights-pipeline-configurations/{identifier}		chime:UpdateMediaInsightsPipelineConfiguration,iam:PassRole	chime:ListVoiceConnectors@;kinesis:DescribeStream@;s3:ListBucket@	Identifier:uri:identifier;ResourceAccessRoleArn:body:ResourceAccessRoleArn:role
+O	UpdateMediaInsightsPipelineConfiguration	PUT	/media-insights-pipeline-configurations/{identifier}		chime:UpdateMediaInsightsPipelineConfiguration,iam:PassRole	chime:ListVoiceConnectors@;kinesis:DescribeStream@;s3:ListBucket@	Identifier:uri:identifier
 O	UpdateMediaInsightsPipelineStatus	PUT	/media-insights-pipeline-status/{identifier}		chime:UpdateMediaInsightsPipelineStatus		Identifier:uri:identifier
 O	UpdateMediaPipelineKinesisVideoStreamPool	PUT	/media-pipeline-kinesis-video-stream-pools/{identifier}		chime:UpdateMediaPipelineKinesisVideoStreamPool		Identifier:uri:identifier
 S	chime-sdk-meetings	Chime SDK Meetings	chime	rest-json		meetings-chime	chime	0	chime-sdk-meetings,Chime SDK Meetings,ChimeSDKMeetings,meetings-chime,chime
 O	BatchCreateAttendee	POST	/meetings/{MeetingId}/attendees?operation=batch-create		chime:BatchCreateAttendee		MeetingId:uri:MeetingId
 O	BatchUpdateAttendeeCapabilitiesExcept	PUT	/meetings/{MeetingId}/attendees/capabilities?operation=batch-update-except		chime:BatchUpdateAttendeeCapabilitiesExcept		MeetingId:uri:MeetingId
-O	CreateAttendee	POST	/meetings/{MeetingId}/attendees		chime:CreateAttendee		MeetingId:uri:MeetingId;ExternalUserId:body:ExternalUserId
-O	CreateMeeting	POST	/meetings		chime:CreateMeeting	chime:TagResource@Tags	ExternalMeetingId:body:ExternalMeetingId
-O	CreateMeetingWithAttendees	POST	/meetings?operation=create-attendees		chime:CreateMeetingWithAttendees	chime:TagResource@Tags	ExternalMeetingId:body:ExternalMeetingId
+O	CreateAttendee	POST	/meetings/{MeetingId}/attendees		chime:CreateAttendee		MeetingId:uri:MeetingId
+O	CreateMeeting	POST	/meetings		chime:CreateMeeting	chime:TagMeeting@Tags	
+O	CreateMeetingWithAttendees	POST	/meetings?operation=create-attendees		chime:CreateMeetingWithAttendees	chime:TagResource@Tags	
 O	DeleteAttendee	DELETE	/meetings/{MeetingId}/attendees/{AttendeeId}		chime:DeleteAttendee		MeetingId:uri:MeetingId;AttendeeId:uri:AttendeeId
 O	DeleteMeeting	DELETE	/meetings/{MeetingId}		chime:DeleteMeeting		MeetingId:uri:MeetingId
 O	GetAttendee	GET	/meetings/{MeetingId}/attendees/{AttendeeId}		chime:GetAttendee		MeetingId:uri:MeetingId;AttendeeId:uri:AttendeeId
@@ -2269,9 +2269,9 @@ S	chime-sdk-messaging	Chime SDK Messaging	chime	rest-json		messaging-chime	chime
 O	AssociateChannelFlow	PUT	/channels/{channelArn}/channel-flow		chime:AssociateChannelFlow		ChannelArn:uri:channelArn;ChannelFlowArn:body:ChannelFlowArn
 O	BatchCreateChannelMembership	POST	/channels/{channelArn}/memberships?operation=batch-create		chime:BatchCreateChannelMembership		ChannelArn:uri:channelArn
 O	ChannelFlowCallback	POST	/channels/{channelArn}?operation=channel-flow-callback		chime:ChannelFlowCallback		CallbackId:body:CallbackId;ChannelArn:uri:channelArn
-O	CreateChannel	POST	/channels		chime:CreateChannel	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn;Name:body:Name
+O	CreateChannel	POST	/channels		chime:CreateChannel	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn
 O	CreateChannelBan	POST	/channels/{channelArn}/bans		chime:CreateChannelBan		ChannelArn:uri:channelArn;MemberArn:body:MemberArn
-O	CreateChannelFlow	POST	/channel-flows		chime:CreateChannelFlow	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn;Name:body:Name
+O	CreateChannelFlow	POST	/channel-flows		chime:CreateChannelFlow	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn
 O	CreateChannelMembership	POST	/channels/{channelArn}/memberships		chime:CreateChannelMembership		ChannelArn:uri:channelArn;MemberArn:body:MemberArn
 O	CreateChannelModerator	POST	/channels/{channelArn}/moderators		chime:CreateChannelModerator		ChannelArn:uri:channelArn;ChannelModeratorArn:body:ChannelModeratorArn
 O	DeleteChannel	DELETE	/channels/{channelArn}		chime:DeleteChannel		ChannelArn:uri:channelArn
@@ -2314,7 +2314,7 @@ O	SendChannelMessage	POST	/channels/{channelArn}/messages		chime:SendChannelMess
 O	TagResource	POST	/tags?operation=tag-resource		chime:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		ResourceARN:body:ResourceARN
 O	UpdateChannel	PUT	/channels/{channelArn}		chime:UpdateChannel		ChannelArn:uri:channelArn
-O	UpdateChannelFlow	PUT	/channel-flows/{channelFlowArn}		chime:UpdateChannelFlow		ChannelFlowArn:uri:channelFlowArn;Name:body:Name
+O	UpdateChannelFlow	PUT	/channel-flows/{channelFlowArn}		chime:UpdateChannelFlow		ChannelFlowArn:uri:channelFlowArn
 O	UpdateChannelMessage	PUT	/channels/{channelArn}/messages/{messageId}		chime:UpdateChannelMessage		ChannelArn:uri:channelArn;MessageId:uri:messageId
 O	UpdateChannelReadMarker	PUT	/channels/{channelArn}/readMarker		chime:UpdateChannelReadMarker		ChannelArn:uri:channelArn
 S	chime-sdk-voice	Chime SDK Voice	chime	rest-json		voice-chime	chime	0	chime-sdk-voice,Chime SDK Voice,ChimeSDKVoice,voice-chime,chime
@@ -2331,7 +2331,7 @@ O	CreateVoiceConnector	POST	/voice-connectors		chime:CreateVoiceConnector	chime:
 O	CreateVoiceConnectorGroup	POST	/voice-connector-groups		chime:CreateVoiceConnectorGroup		Name:body:Name
 O	CreateVoiceProfile	POST	/voice-profiles		chime:CreateVoiceProfile		SpeakerSearchTaskId:body:SpeakerSearchTaskId
 O	CreateVoiceProfileDomain	POST	/voice-profile-domains		chime:CreateVoiceProfileDomain	chime:TagResource@Tags;kms:CreateGrant@ServerSideEncryptionConfiguration.KmsKeyArn;kms:DescribeKey@ServerSideEncryptionConfiguration.KmsKeyArn	Name:body:Name
-O	DeletePhoneNumber	DELETE	/phone-numbers/{phoneNumberId}		chime:DeletePhoneNumber		PhoneNumberId:uri:phoneNumberId
+O	DeletePhoneNumber	DELETE	/phone-numbers/{phoneNumberId}		chime:DeletePhoneNumber		
 O	DeleteProxySession	DELETE	/voice-connectors/{voiceConnectorId}/proxy-sessions/{proxySessionId}		chime:DeleteProxySession		VoiceConnectorId:uri:voiceConnectorId;ProxySessionId:uri:proxySessionId
 O	DeleteSipMediaApplication	DELETE	/sip-media-applications/{sipMediaApplicationId}		chime:DeleteSipMediaApplication		SipMediaApplicationId:uri:sipMediaApplicationId
 O	DeleteSipRule	DELETE	/sip-rules/{sipRuleId}		chime:DeleteSipRule		SipRuleId:uri:sipRuleId
@@ -2349,7 +2349,7 @@ O	DeleteVoiceProfileDomain	DELETE	/voice-profile-domains/{VoiceProfileDomainId}	
 O	DisassociatePhoneNumbersFromVoiceConnector	POST	/voice-connectors/{voiceConnectorId}?operation=disassociate-phone-numbers		chime:DisassociatePhoneNumbersFromVoiceConnector		VoiceConnectorId:uri:voiceConnectorId
 O	DisassociatePhoneNumbersFromVoiceConnectorGroup	POST	/voice-connector-groups/{voiceConnectorGroupId}?operation=disassociate-phone-numbers		chime:DisassociatePhoneNumbersFromVoiceConnectorGroup		VoiceConnectorGroupId:uri:voiceConnectorGroupId
 O	GetGlobalSettings	GET	/settings		chime:GetGlobalSettings		
-O	GetPhoneNumber	GET	/phone-numbers/{phoneNumberId}		chime:GetPhoneNumber		PhoneNumberId:uri:phoneNumberId
+O	GetPhoneNumber	GET	/phone-numbers/{phoneNumberId}		chime:GetPhoneNumber		
 O	GetPhoneNumberOrder	GET	/phone-number-orders/{phoneNumberOrderId}		chime:GetPhoneNumberOrder		PhoneNumberOrderId:uri:phoneNumberOrderId
 O	GetPhoneNumberSettings	GET	/settings/phone-number		chime:GetPhoneNumberSettings		
 O	GetProxySession	GET	/voice-connectors/{voiceConnectorId}/proxy-sessions/{proxySessionId}		chime:GetProxySession		VoiceConnectorId:uri:voiceConnectorId;ProxySessionId:uri:proxySessionId
@@ -2378,7 +2378,7 @@ O	ListProxySessions	GET	/voice-connectors/{voiceConnectorId}/proxy-sessions		chi
 O	ListSipMediaApplications	GET	/sip-media-applications		chime:ListSipMediaApplications		
 O	ListSipRules	GET	/sip-rules		chime:ListSipRules		SipMediaApplicationId:querystring:sip-media-application
 O	ListSupportedPhoneNumberCountries	GET	/phone-number-countries		chime:ListSupportedPhoneNumberCountries		
-O	ListTagsForResource	GET	/tags		chime:ListTagsForResource		ResourceARN:querystring:arn
+O	ListTagsForResource	GET	/tags		chime:ListTagsForResource		
 O	ListVoiceConnectorGroups	GET	/voice-connector-groups		chime:ListVoiceConnectorGroups		
 O	ListVoiceConnectorTerminationCredentials	GET	/voice-connectors/{voiceConnectorId}/termination/credentials		chime:ListVoiceConnectorTerminationCredentials		VoiceConnectorId:uri:voiceConnectorId
 O	ListVoiceConnectors	GET	/voice-connectors		chime:ListVoiceConnectors		
@@ -2394,17 +2394,17 @@ O	PutVoiceConnectorProxy	PUT	/voice-connectors/{voiceConnectorId}/programmable-n
 O	PutVoiceConnectorStreamingConfiguration	PUT	/voice-connectors/{voiceConnectorId}/streaming-configuration		chime:PutVoiceConnectorStreamingConfiguration	chime:GetMediaInsightsPipelineConfiguration@	VoiceConnectorId:uri:voiceConnectorId
 O	PutVoiceConnectorTermination	PUT	/voice-connectors/{voiceConnectorId}/termination		chime:PutVoiceConnectorTermination		VoiceConnectorId:uri:voiceConnectorId
 O	PutVoiceConnectorTerminationCredentials	POST	/voice-connectors/{voiceConnectorId}/termination/credentials?operation=put		chime:PutVoiceConnectorTerminationCredentials		VoiceConnectorId:uri:voiceConnectorId
-O	RestorePhoneNumber	POST	/phone-numbers/{phoneNumberId}?operation=restore		chime:RestorePhoneNumber		PhoneNumberId:uri:phoneNumberId
+O	RestorePhoneNumber	POST	/phone-numbers/{phoneNumberId}?operation=restore		chime:RestorePhoneNumber		
 O	SearchAvailablePhoneNumbers	GET	/search?type=phone-numbers		chime:SearchAvailablePhoneNumbers		
 O	StartSpeakerSearchTask	POST	/voice-connectors/{VoiceConnectorId}/speaker-search-tasks		chime:StartSpeakerSearchTask		VoiceConnectorId:uri:VoiceConnectorId;TransactionId:body:TransactionId;VoiceProfileDomainId:body:VoiceProfileDomainId
 O	StartVoiceToneAnalysisTask	POST	/voice-connectors/{VoiceConnectorId}/voice-tone-analysis-tasks		chime:StartVoiceToneAnalysisTask		VoiceConnectorId:uri:VoiceConnectorId;TransactionId:body:TransactionId
 O	StopSpeakerSearchTask	POST	/voice-connectors/{VoiceConnectorId}/speaker-search-tasks/{SpeakerSearchTaskId}?operation=stop		chime:StopSpeakerSearchTask		VoiceConnectorId:uri:VoiceConnectorId;SpeakerSearchTaskId:uri:SpeakerSearchTaskId
 O	StopVoiceToneAnalysisTask	POST	/voice-connectors/{VoiceConnectorId}/voice-tone-analysis-tasks/{VoiceToneAnalysisTaskId}?operation=stop		chime:StopVoiceToneAnalysisTask		VoiceConnectorId:uri:VoiceConnectorId;VoiceToneAnalysisTaskId:uri:VoiceToneAnalysisTaskId
-O	TagResource	POST	/tags?operation=tag-resource		chime:TagResource		ResourceARN:body:ResourceARN
-O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		ResourceARN:body:ResourceARN
+O	TagResource	POST	/tags?operation=tag-resource		chime:TagResource		
+O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		
 O	UpdateGlobalSettings	PUT	/settings		chime:UpdateGlobalSettings		
-O	UpdatePhoneNumber	POST	/phone-numbers/{phoneNumberId}		chime:UpdatePhoneNumber		PhoneNumberId:uri:phoneNumberId
-O	UpdatePhoneNumberSettings	PUT	/settings/phone-number		chime:UpdatePhoneNumberSettings		CallingName:body:CallingName
+O	UpdatePhoneNumber	POST	/phone-numbers/{phoneNumberId}		chime:UpdatePhoneNumber		
+O	UpdatePhoneNumberSettings	PUT	/settings/phone-number		chime:UpdatePhoneNumberSettings		
 O	UpdateProxySession	POST	/voice-connectors/{voiceConnectorId}/proxy-sessions/{proxySessionId}		chime:UpdateProxySession		VoiceConnectorId:uri:voiceConnectorId;ProxySessionId:uri:proxySessionId
 O	UpdateSipMediaApplication	PUT	/sip-media-applications/{sipMediaApplicationId}		chime:UpdateSipMediaApplication		SipMediaApplicationId:uri:sipMediaApplicationId
 O	UpdateSipMediaApplicationCall	POST	/sip-media-applications/{sipMediaApplicationId}/calls/{transactionId}		chime:UpdateSipMediaApplicationCall		SipMediaApplicationId:uri:sipMediaApplicationId;TransactionId:uri:transactionId
@@ -2577,15 +2577,15 @@ O	TagResource	POST	/		cloud9:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/		cloud9:UntagResource		ResourceARN:body:ResourceARN
 O	UpdateEnvironment	POST	/		cloud9:UpdateEnvironment		environmentId:body:environmentId
 O	UpdateEnvironmentMembership	POST	/		cloud9:UpdateEnvironmentMembership		environmentId:body:environmentId;userArn:body:userArn
-S	cloudcontrol	CloudControl		json	CloudApiService	cloudcontrolapi	cloudcontrolapi	0	cloudcontrol,cloudcontrolapi
-O	CancelResourceRequest	POST	/	U			
-O	CreateResource	POST	/	U			TypeName:body:TypeName;RoleArn:body:RoleArn:role
-O	DeleteResource	POST	/	U			TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier
-O	GetResource	POST	/	U			TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier
-O	GetResourceRequestStatus	POST	/	U			
-O	ListResourceRequests	POST	/	U			
-O	ListResources	POST	/	U			TypeName:body:TypeName;RoleArn:body:RoleArn:role
-O	UpdateResource	POST	/	U			TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier
+S	cloudcontrol	CloudControl	cloudformation	json	CloudApiService	cloudcontrolapi	cloudcontrolapi	0	cloudcontrol,cloudcontrolapi
+O	CancelResourceRequest	POST	/		cloudformation:CancelResourceRequest		
+O	CreateResource	POST	/		cloudformation:CreateResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role
+O	DeleteResource	POST	/		cloudformation:DeleteResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier
+O	GetResource	POST	/		cloudformation:GetResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier
+O	GetResourceRequestStatus	POST	/		cloudformation:GetResourceRequestStatus		
+O	ListResourceRequests	POST	/		cloudformation:ListResourceRequests		
+O	ListResources	POST	/		cloudformation:ListResources	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role
+O	UpdateResource	POST	/		cloudformation:UpdateResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier
 S	clouddirectory	CloudDirectory	clouddirectory	rest-json		clouddirectory	clouddirectory	0	clouddirectory
 O	AddFacetToObject	PUT	/amazonclouddirectory/2017-01-11/object/facets		clouddirectory:AddFacetToObject		DirectoryArn:header:x-amz-data-partition
 O	ApplySchema	PUT	/amazonclouddirectory/2017-01-11/schema/apply		clouddirectory:ApplySchema		PublishedSchemaArn:body:PublishedSchemaArn;DirectoryArn:header:x-amz-data-partition
@@ -2745,173 +2745,173 @@ O	UpdateStackSet	POST	/		cloudformation:UpdateStackSet	iam:PassRole@Administrati
 O	UpdateTerminationProtection	POST	/		cloudformation:UpdateTerminationProtection		StackName:body:StackName
 O	ValidateTemplate	POST	/		cloudformation:ValidateTemplate		
 S	cloudfront	CloudFront	cloudfront	rest-xml		cloudfront	cloudfront	1	cloudfront
-O	AssociateAlias2020_05_31	PUT	/2020-05-31/distribution/{TargetDistributionId}/associate-alias	U			TargetDistributionId:uri:TargetDistributionId
-O	AssociateDistributionTenantWebACL2020_05_31	PUT	/2020-05-31/distribution-tenant/{Id}/associate-web-acl	U			Id:uri:Id;WebACLArn:body:WebACLArn
-O	AssociateDistributionWebACL2020_05_31	PUT	/2020-05-31/distribution/{Id}/associate-web-acl	U			Id:uri:Id;WebACLArn:body:WebACLArn
-O	CopyDistribution2020_05_31	POST	/2020-05-31/distribution/{PrimaryDistributionId}/copy	U			PrimaryDistributionId:uri:PrimaryDistributionId
-O	CreateAnycastIpList2020_05_31	POST	/2020-05-31/anycast-ip-list	U			Name:body:Name
-O	CreateCachePolicy2020_05_31	POST	/2020-05-31/cache-policy	U			
-O	CreateCloudFrontOriginAccessIdentity2020_05_31	POST	/2020-05-31/origin-access-identity/cloudfront	U			
-O	CreateConnectionFunction2020_05_31	POST	/2020-05-31/connection-function	U			Name:body:Name
-O	CreateConnectionGroup2020_05_31	POST	/2020-05-31/connection-group	U			Name:body:Name
-O	CreateContinuousDeploymentPolicy2020_05_31	POST	/2020-05-31/continuous-deployment-policy	U			
-O	CreateDistribution2020_05_31	POST	/2020-05-31/distribution	U			
-O	CreateDistributionTenant2020_05_31	POST	/2020-05-31/distribution-tenant	U			DistributionId:body:DistributionId;Name:body:Name
-O	CreateDistributionWithTags2020_05_31	POST	/2020-05-31/distribution?WithTags	U			
-O	CreateFieldLevelEncryptionConfig2020_05_31	POST	/2020-05-31/field-level-encryption	U			
-O	CreateFieldLevelEncryptionProfile2020_05_31	POST	/2020-05-31/field-level-encryption-profile	U			
-O	CreateFunction2020_05_31	POST	/2020-05-31/function	U			Name:body:Name
-O	CreateInvalidation2020_05_31	POST	/2020-05-31/distribution/{DistributionId}/invalidation	U			DistributionId:uri:DistributionId
-O	CreateInvalidationForDistributionTenant2020_05_31	POST	/2020-05-31/distribution-tenant/{Id}/invalidation	U			Id:uri:Id
-O	CreateKeyGroup2020_05_31	POST	/2020-05-31/key-group	U			
-O	CreateKeyValueStore2020_05_31	POST	/2020-05-31/key-value-store	U			Name:body:Name
-O	CreateMonitoringSubscription2020_05_31	POST	/2020-05-31/distributions/{DistributionId}/monitoring-subscription	U			DistributionId:uri:DistributionId
-O	CreateOriginAccessControl2020_05_31	POST	/2020-05-31/origin-access-control	U			
-O	CreateOriginRequestPolicy2020_05_31	POST	/2020-05-31/origin-request-policy	U			
-O	CreatePublicKey2020_05_31	POST	/2020-05-31/public-key	U			
-O	CreateRealtimeLogConfig2020_05_31	POST	/2020-05-31/realtime-log-config	U			Name:body:Name
-O	CreateResponseHeadersPolicy2020_05_31	POST	/2020-05-31/response-headers-policy	U			
-O	CreateStreamingDistribution2020_05_31	POST	/2020-05-31/streaming-distribution	U			
-O	CreateStreamingDistributionWithTags2020_05_31	POST	/2020-05-31/streaming-distribution?WithTags	U			
-O	CreateTrustStore2020_05_31	POST	/2020-05-31/trust-store	U			Name:body:Name
-O	CreateVpcOrigin2020_05_31	POST	/2020-05-31/vpc-origin	U			
-O	DeleteAnycastIpList2020_05_31	DELETE	/2020-05-31/anycast-ip-list/{Id}	U			Id:uri:Id
-O	DeleteCachePolicy2020_05_31	DELETE	/2020-05-31/cache-policy/{Id}	U			Id:uri:Id
-O	DeleteCloudFrontOriginAccessIdentity2020_05_31	DELETE	/2020-05-31/origin-access-identity/cloudfront/{Id}	U			Id:uri:Id
-O	DeleteConnectionFunction2020_05_31	DELETE	/2020-05-31/connection-function/{Id}	U			Id:uri:Id
-O	DeleteConnectionGroup2020_05_31	DELETE	/2020-05-31/connection-group/{Id}	U			Id:uri:Id
-O	DeleteContinuousDeploymentPolicy2020_05_31	DELETE	/2020-05-31/continuous-deployment-policy/{Id}	U			Id:uri:Id
-O	DeleteDistribution2020_05_31	DELETE	/2020-05-31/distribution/{Id}	U			Id:uri:Id
-O	DeleteDistributionTenant2020_05_31	DELETE	/2020-05-31/distribution-tenant/{Id}	U			Id:uri:Id
-O	DeleteFieldLevelEncryptionConfig2020_05_31	DELETE	/2020-05-31/field-level-encryption/{Id}	U			Id:uri:Id
-O	DeleteFieldLevelEncryptionProfile2020_05_31	DELETE	/2020-05-31/field-level-encryption-profile/{Id}	U			Id:uri:Id
-O	DeleteFunction2020_05_31	DELETE	/2020-05-31/function/{Name}	U			Name:uri:Name
-O	DeleteKeyGroup2020_05_31	DELETE	/2020-05-31/key-group/{Id}	U			Id:uri:Id
-O	DeleteKeyValueStore2020_05_31	DELETE	/2020-05-31/key-value-store/{Name}	U			Name:uri:Name
-O	DeleteMonitoringSubscription2020_05_31	DELETE	/2020-05-31/distributions/{DistributionId}/monitoring-subscription	U			DistributionId:uri:DistributionId
-O	DeleteOriginAccessControl2020_05_31	DELETE	/2020-05-31/origin-access-control/{Id}	U			Id:uri:Id
-O	DeleteOriginRequestPolicy2020_05_31	DELETE	/2020-05-31/origin-request-policy/{Id}	U			Id:uri:Id
-O	DeletePublicKey2020_05_31	DELETE	/2020-05-31/public-key/{Id}	U			Id:uri:Id
-O	DeleteRealtimeLogConfig2020_05_31	POST	/2020-05-31/delete-realtime-log-config	U			
-O	DeleteResourcePolicy2020_05_31	POST	/2020-05-31/delete-resource-policy	U			ResourceArn:body:ResourceArn
-O	DeleteResponseHeadersPolicy2020_05_31	DELETE	/2020-05-31/response-headers-policy/{Id}	U			Id:uri:Id
-O	DeleteStreamingDistribution2020_05_31	DELETE	/2020-05-31/streaming-distribution/{Id}	U			Id:uri:Id
-O	DeleteTrustStore2020_05_31	DELETE	/2020-05-31/trust-store/{Id}	U			Id:uri:Id
-O	DeleteVpcOrigin2020_05_31	DELETE	/2020-05-31/vpc-origin/{Id}	U			Id:uri:Id
-O	DescribeConnectionFunction2020_05_31	GET	/2020-05-31/connection-function/{Identifier}/describe	U			Identifier:uri:Identifier
-O	DescribeFunction2020_05_31	GET	/2020-05-31/function/{Name}/describe	U			Name:uri:Name
-O	DescribeKeyValueStore2020_05_31	GET	/2020-05-31/key-value-store/{Name}	U			Name:uri:Name
-O	DisassociateDistributionTenantWebACL2020_05_31	PUT	/2020-05-31/distribution-tenant/{Id}/disassociate-web-acl	U			Id:uri:Id
-O	DisassociateDistributionWebACL2020_05_31	PUT	/2020-05-31/distribution/{Id}/disassociate-web-acl	U			Id:uri:Id
-O	GetAnycastIpList2020_05_31	GET	/2020-05-31/anycast-ip-list/{Id}	U			Id:uri:Id
-O	GetCachePolicy2020_05_31	GET	/2020-05-31/cache-policy/{Id}	U			Id:uri:Id
-O	GetCachePolicyConfig2020_05_31	GET	/2020-05-31/cache-policy/{Id}/config	U			Id:uri:Id
-O	GetCloudFrontOriginAccessIdentity2020_05_31	GET	/2020-05-31/origin-access-identity/cloudfront/{Id}	U			Id:uri:Id
-O	GetCloudFrontOriginAccessIdentityConfig2020_05_31	GET	/2020-05-31/origin-access-identity/cloudfront/{Id}/config	U			Id:uri:Id
-O	GetConnectionFunction2020_05_31	GET	/2020-05-31/connection-function/{Identifier}	U			Identifier:uri:Identifier
-O	GetConnectionGroup2020_05_31	GET	/2020-05-31/connection-group/{Identifier}	U			Identifier:uri:Identifier
-O	GetConnectionGroupByRoutingEndpoint2020_05_31	GET	/2020-05-31/connection-group	U			
-O	GetContinuousDeploymentPolicy2020_05_31	GET	/2020-05-31/continuous-deployment-policy/{Id}	U			Id:uri:Id
-O	GetContinuousDeploymentPolicyConfig2020_05_31	GET	/2020-05-31/continuous-deployment-policy/{Id}/config	U			Id:uri:Id
-O	GetDistribution2020_05_31	GET	/2020-05-31/distribution/{Id}	U			Id:uri:Id
-O	GetDistributionConfig2020_05_31	GET	/2020-05-31/distribution/{Id}/config	U			Id:uri:Id
-O	GetDistributionTenant2020_05_31	GET	/2020-05-31/distribution-tenant/{Identifier}	U			Identifier:uri:Identifier
-O	GetDistributionTenantByDomain2020_05_31	GET	/2020-05-31/distribution-tenant	U			
-O	GetFieldLevelEncryption2020_05_31	GET	/2020-05-31/field-level-encryption/{Id}	U			Id:uri:Id
-O	GetFieldLevelEncryptionConfig2020_05_31	GET	/2020-05-31/field-level-encryption/{Id}/config	U			Id:uri:Id
-O	GetFieldLevelEncryptionProfile2020_05_31	GET	/2020-05-31/field-level-encryption-profile/{Id}	U			Id:uri:Id
-O	GetFieldLevelEncryptionProfileConfig2020_05_31	GET	/2020-05-31/field-level-encryption-profile/{Id}/config	U			Id:uri:Id
-O	GetFunction2020_05_31	GET	/2020-05-31/function/{Name}	U			Name:uri:Name
-O	GetInvalidation2020_05_31	GET	/2020-05-31/distribution/{DistributionId}/invalidation/{Id}	U			DistributionId:uri:DistributionId;Id:uri:Id
-O	GetInvalidationForDistributionTenant2020_05_31	GET	/2020-05-31/distribution-tenant/{DistributionTenantId}/invalidation/{Id}	U			DistributionTenantId:uri:DistributionTenantId;Id:uri:Id
-O	GetKeyGroup2020_05_31	GET	/2020-05-31/key-group/{Id}	U			Id:uri:Id
-O	GetKeyGroupConfig2020_05_31	GET	/2020-05-31/key-group/{Id}/config	U			Id:uri:Id
-O	GetManagedCertificateDetails2020_05_31	GET	/2020-05-31/managed-certificate/{Identifier}	U			Identifier:uri:Identifier
-O	GetMonitoringSubscription2020_05_31	GET	/2020-05-31/distributions/{DistributionId}/monitoring-subscription	U			DistributionId:uri:DistributionId
-O	GetOriginAccessControl2020_05_31	GET	/2020-05-31/origin-access-control/{Id}	U			Id:uri:Id
-O	GetOriginAccessControlConfig2020_05_31	GET	/2020-05-31/origin-access-control/{Id}/config	U			Id:uri:Id
-O	GetOriginRequestPolicy2020_05_31	GET	/2020-05-31/origin-request-policy/{Id}	U			Id:uri:Id
-O	GetOriginRequestPolicyConfig2020_05_31	GET	/2020-05-31/origin-request-policy/{Id}/config	U			Id:uri:Id
-O	GetPublicKey2020_05_31	GET	/2020-05-31/public-key/{Id}	U			Id:uri:Id
-O	GetPublicKeyConfig2020_05_31	GET	/2020-05-31/public-key/{Id}/config	U			Id:uri:Id
-O	GetRealtimeLogConfig2020_05_31	POST	/2020-05-31/get-realtime-log-config	U			
-O	GetResourcePolicy2020_05_31	POST	/2020-05-31/get-resource-policy	U			ResourceArn:body:ResourceArn
-O	GetResponseHeadersPolicy2020_05_31	GET	/2020-05-31/response-headers-policy/{Id}	U			Id:uri:Id
-O	GetResponseHeadersPolicyConfig2020_05_31	GET	/2020-05-31/response-headers-policy/{Id}/config	U			Id:uri:Id
-O	GetStreamingDistribution2020_05_31	GET	/2020-05-31/streaming-distribution/{Id}	U			Id:uri:Id
-O	GetStreamingDistributionConfig2020_05_31	GET	/2020-05-31/streaming-distribution/{Id}/config	U			Id:uri:Id
-O	GetTrustStore2020_05_31	GET	/2020-05-31/trust-store/{Identifier}	U			Identifier:uri:Identifier
-O	GetVpcOrigin2020_05_31	GET	/2020-05-31/vpc-origin/{Id}	U			Id:uri:Id
-O	ListAnycastIpLists2020_05_31	GET	/2020-05-31/anycast-ip-list	U			
-O	ListCachePolicies2020_05_31	GET	/2020-05-31/cache-policy	U			
-O	ListCloudFrontOriginAccessIdentities2020_05_31	GET	/2020-05-31/origin-access-identity/cloudfront	U			
-O	ListConflictingAliases2020_05_31	GET	/2020-05-31/conflicting-alias	U			DistributionId:querystring:DistributionId
-O	ListConnectionFunctions2020_05_31	POST	/2020-05-31/connection-functions	U			
-O	ListConnectionGroups2020_05_31	POST	/2020-05-31/connection-groups	U			
-O	ListContinuousDeploymentPolicies2020_05_31	GET	/2020-05-31/continuous-deployment-policy	U			
-O	ListDistributionTenants2020_05_31	POST	/2020-05-31/distribution-tenants	U			
-O	ListDistributionTenantsByCustomization2020_05_31	POST	/2020-05-31/distribution-tenants-by-customization	U			
-O	ListDistributions2020_05_31	GET	/2020-05-31/distribution	U			
-O	ListDistributionsByAnycastIpListId2020_05_31	GET	/2020-05-31/distributionsByAnycastIpListId/{AnycastIpListId}	U			AnycastIpListId:uri:AnycastIpListId
-O	ListDistributionsByCachePolicyId2020_05_31	GET	/2020-05-31/distributionsByCachePolicyId/{CachePolicyId}	U			CachePolicyId:uri:CachePolicyId
-O	ListDistributionsByConnectionFunction2020_05_31	GET	/2020-05-31/distributionsByConnectionFunction	U			ConnectionFunctionIdentifier:querystring:ConnectionFunctionIdentifier
-O	ListDistributionsByConnectionMode2020_05_31	GET	/2020-05-31/distributionsByConnectionMode/{ConnectionMode}	U			ConnectionMode:uri:ConnectionMode
-O	ListDistributionsByKeyGroup2020_05_31	GET	/2020-05-31/distributionsByKeyGroupId/{KeyGroupId}	U			KeyGroupId:uri:KeyGroupId
-O	ListDistributionsByOriginRequestPolicyId2020_05_31	GET	/2020-05-31/distributionsByOriginRequestPolicyId/{OriginRequestPolicyId}	U			OriginRequestPolicyId:uri:OriginRequestPolicyId
+O	AssociateAlias2020_05_31	PUT	/2020-05-31/distribution/{TargetDistributionId}/associate-alias		cloudfront:AssociateAlias		TargetDistributionId:uri:TargetDistributionId
+O	AssociateDistributionTenantWebACL2020_05_31	PUT	/2020-05-31/distribution-tenant/{Id}/associate-web-acl		cloudfront:AssociateDistributionTenantWebACL		Id:uri:Id;WebACLArn:body:WebACLArn
+O	AssociateDistributionWebACL2020_05_31	PUT	/2020-05-31/distribution/{Id}/associate-web-acl		cloudfront:AssociateDistributionWebACL		Id:uri:Id;WebACLArn:body:WebACLArn
+O	CopyDistribution2020_05_31	POST	/2020-05-31/distribution/{PrimaryDistributionId}/copy		cloudfront:CopyDistribution	cloudfront:CreateDistribution@;cloudfront:GetDistribution@	PrimaryDistributionId:uri:PrimaryDistributionId
+O	CreateAnycastIpList2020_05_31	POST	/2020-05-31/anycast-ip-list		cloudfront:CreateAnycastIpList	cloudfront:TagResource@Tags	Name:body:Name
+O	CreateCachePolicy2020_05_31	POST	/2020-05-31/cache-policy		cloudfront:CreateCachePolicy		
+O	CreateCloudFrontOriginAccessIdentity2020_05_31	POST	/2020-05-31/origin-access-identity/cloudfront		cloudfront:CreateCloudFrontOriginAccessIdentity		
+O	CreateConnectionFunction2020_05_31	POST	/2020-05-31/connection-function		cloudfront:CreateConnectionFunction	cloudfront:TagResource@Tags	Name:body:Name
+O	CreateConnectionGroup2020_05_31	POST	/2020-05-31/connection-group		cloudfront:CreateConnectionGroup	cloudfront:TagResource@Tags	Name:body:Name
+O	CreateContinuousDeploymentPolicy2020_05_31	POST	/2020-05-31/continuous-deployment-policy		cloudfront:CreateContinuousDeploymentPolicy		
+O	CreateDistribution2020_05_31	POST	/2020-05-31/distribution		cloudfront:CreateDistribution	cloudfront:CreateConnectionGroup@	
+O	CreateDistributionTenant2020_05_31	POST	/2020-05-31/distribution-tenant		cloudfront:CreateDistributionTenant	cloudfront:TagResource@Tags	DistributionId:body:DistributionId;Name:body:Name
+O	CreateDistributionWithTags2020_05_31	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@	
+O	CreateFieldLevelEncryptionConfig2020_05_31	POST	/2020-05-31/field-level-encryption		cloudfront:CreateFieldLevelEncryptionConfig		
+O	CreateFieldLevelEncryptionProfile2020_05_31	POST	/2020-05-31/field-level-encryption-profile		cloudfront:CreateFieldLevelEncryptionProfile		
+O	CreateFunction2020_05_31	POST	/2020-05-31/function		cloudfront:CreateFunction	cloudfront:TagResource@Tags	Name:body:Name
+O	CreateInvalidation2020_05_31	POST	/2020-05-31/distribution/{DistributionId}/invalidation		cloudfront:CreateInvalidation		DistributionId:uri:DistributionId
+O	CreateInvalidationForDistributionTenant2020_05_31	POST	/2020-05-31/distribution-tenant/{Id}/invalidation		cloudfront:CreateInvalidationForDistributionTenant		Id:uri:Id
+O	CreateKeyGroup2020_05_31	POST	/2020-05-31/key-group		cloudfront:CreateKeyGroup		
+O	CreateKeyValueStore2020_05_31	POST	/2020-05-31/key-value-store		cloudfront:CreateKeyValueStore	cloudfront:TagResource@Tags	Name:body:Name
+O	CreateMonitoringSubscription2020_05_31	POST	/2020-05-31/distributions/{DistributionId}/monitoring-subscription		cloudfront:CreateMonitoringSubscription		DistributionId:uri:DistributionId
+O	CreateOriginAccessControl2020_05_31	POST	/2020-05-31/origin-access-control		cloudfront:CreateOriginAccessControl		
+O	CreateOriginRequestPolicy2020_05_31	POST	/2020-05-31/origin-request-policy		cloudfront:CreateOriginRequestPolicy		
+O	CreatePublicKey2020_05_31	POST	/2020-05-31/public-key		cloudfront:CreatePublicKey		
+O	CreateRealtimeLogConfig2020_05_31	POST	/2020-05-31/realtime-log-config		cloudfront:CreateRealtimeLogConfig	iam:PassRole@EndPoints.KinesisStreamConfig.RoleARN	Name:body:Name
+O	CreateResponseHeadersPolicy2020_05_31	POST	/2020-05-31/response-headers-policy		cloudfront:CreateResponseHeadersPolicy		
+O	CreateStreamingDistribution2020_05_31	POST	/2020-05-31/streaming-distribution		cloudfront:CreateStreamingDistribution		
+O	CreateStreamingDistributionWithTags2020_05_31	POST	/2020-05-31/streaming-distribution?WithTags		cloudfront:CreateStreamingDistributionWithTags		
+O	CreateTrustStore2020_05_31	POST	/2020-05-31/trust-store		cloudfront:CreateTrustStore	cloudfront:TagResource@Tags	Name:body:Name
+O	CreateVpcOrigin2020_05_31	POST	/2020-05-31/vpc-origin		cloudfront:CreateVpcOrigin	cloudfront:TagResource@Tags	
+O	DeleteAnycastIpList2020_05_31	DELETE	/2020-05-31/anycast-ip-list/{Id}		cloudfront:DeleteAnycastIpList		Id:uri:Id
+O	DeleteCachePolicy2020_05_31	DELETE	/2020-05-31/cache-policy/{Id}		cloudfront:DeleteCachePolicy		Id:uri:Id
+O	DeleteCloudFrontOriginAccessIdentity2020_05_31	DELETE	/2020-05-31/origin-access-identity/cloudfront/{Id}		cloudfront:DeleteCloudFrontOriginAccessIdentity		Id:uri:Id
+O	DeleteConnectionFunction2020_05_31	DELETE	/2020-05-31/connection-function/{Id}		cloudfront:DeleteConnectionFunction		Id:uri:Id
+O	DeleteConnectionGroup2020_05_31	DELETE	/2020-05-31/connection-group/{Id}		cloudfront:DeleteConnectionGroup		Id:uri:Id
+O	DeleteContinuousDeploymentPolicy2020_05_31	DELETE	/2020-05-31/continuous-deployment-policy/{Id}		cloudfront:DeleteContinuousDeploymentPolicy		Id:uri:Id
+O	DeleteDistribution2020_05_31	DELETE	/2020-05-31/distribution/{Id}		cloudfront:DeleteDistribution		Id:uri:Id
+O	DeleteDistributionTenant2020_05_31	DELETE	/2020-05-31/distribution-tenant/{Id}		cloudfront:DeleteDistributionTenant		Id:uri:Id
+O	DeleteFieldLevelEncryptionConfig2020_05_31	DELETE	/2020-05-31/field-level-encryption/{Id}		cloudfront:DeleteFieldLevelEncryptionConfig		Id:uri:Id
+O	DeleteFieldLevelEncryptionProfile2020_05_31	DELETE	/2020-05-31/field-level-encryption-profile/{Id}		cloudfront:DeleteFieldLevelEncryptionProfile		Id:uri:Id
+O	DeleteFunction2020_05_31	DELETE	/2020-05-31/function/{Name}		cloudfront:DeleteFunction		Name:uri:Name
+O	DeleteKeyGroup2020_05_31	DELETE	/2020-05-31/key-group/{Id}		cloudfront:DeleteKeyGroup		Id:uri:Id
+O	DeleteKeyValueStore2020_05_31	DELETE	/2020-05-31/key-value-store/{Name}		cloudfront:DeleteKeyValueStore		Name:uri:Name
+O	DeleteMonitoringSubscription2020_05_31	DELETE	/2020-05-31/distributions/{DistributionId}/monitoring-subscription		cloudfront:DeleteMonitoringSubscription		DistributionId:uri:DistributionId
+O	DeleteOriginAccessControl2020_05_31	DELETE	/2020-05-31/origin-access-control/{Id}		cloudfront:DeleteOriginAccessControl		Id:uri:Id
+O	DeleteOriginRequestPolicy2020_05_31	DELETE	/2020-05-31/origin-request-policy/{Id}		cloudfront:DeleteOriginRequestPolicy		Id:uri:Id
+O	DeletePublicKey2020_05_31	DELETE	/2020-05-31/public-key/{Id}		cloudfront:DeletePublicKey		Id:uri:Id
+O	DeleteRealtimeLogConfig2020_05_31	POST	/2020-05-31/delete-realtime-log-config		cloudfront:DeleteRealtimeLogConfig		
+O	DeleteResourcePolicy2020_05_31	POST	/2020-05-31/delete-resource-policy		cloudfront:DeleteResourcePolicy		ResourceArn:body:ResourceArn
+O	DeleteResponseHeadersPolicy2020_05_31	DELETE	/2020-05-31/response-headers-policy/{Id}		cloudfront:DeleteResponseHeadersPolicy		Id:uri:Id
+O	DeleteStreamingDistribution2020_05_31	DELETE	/2020-05-31/streaming-distribution/{Id}		cloudfront:DeleteStreamingDistribution		Id:uri:Id
+O	DeleteTrustStore2020_05_31	DELETE	/2020-05-31/trust-store/{Id}		cloudfront:DeleteTrustStore		Id:uri:Id
+O	DeleteVpcOrigin2020_05_31	DELETE	/2020-05-31/vpc-origin/{Id}		cloudfront:DeleteVpcOrigin		Id:uri:Id
+O	DescribeConnectionFunction2020_05_31	GET	/2020-05-31/connection-function/{Identifier}/describe		cloudfront:DescribeConnectionFunction		Identifier:uri:Identifier
+O	DescribeFunction2020_05_31	GET	/2020-05-31/function/{Name}/describe		cloudfront:DescribeFunction		Name:uri:Name
+O	DescribeKeyValueStore2020_05_31	GET	/2020-05-31/key-value-store/{Name}		cloudfront:DescribeKeyValueStore		Name:uri:Name
+O	DisassociateDistributionTenantWebACL2020_05_31	PUT	/2020-05-31/distribution-tenant/{Id}/disassociate-web-acl		cloudfront:DisassociateDistributionTenantWebACL		Id:uri:Id
+O	DisassociateDistributionWebACL2020_05_31	PUT	/2020-05-31/distribution/{Id}/disassociate-web-acl		cloudfront:DisassociateDistributionWebACL		Id:uri:Id
+O	GetAnycastIpList2020_05_31	GET	/2020-05-31/anycast-ip-list/{Id}		cloudfront:GetAnycastIpList		Id:uri:Id
+O	GetCachePolicy2020_05_31	GET	/2020-05-31/cache-policy/{Id}		cloudfront:GetCachePolicy		Id:uri:Id
+O	GetCachePolicyConfig2020_05_31	GET	/2020-05-31/cache-policy/{Id}/config		cloudfront:GetCachePolicyConfig		Id:uri:Id
+O	GetCloudFrontOriginAccessIdentity2020_05_31	GET	/2020-05-31/origin-access-identity/cloudfront/{Id}		cloudfront:GetCloudFrontOriginAccessIdentity		Id:uri:Id
+O	GetCloudFrontOriginAccessIdentityConfig2020_05_31	GET	/2020-05-31/origin-access-identity/cloudfront/{Id}/config		cloudfront:GetCloudFrontOriginAccessIdentityConfig		Id:uri:Id
+O	GetConnectionFunction2020_05_31	GET	/2020-05-31/connection-function/{Identifier}		cloudfront:GetConnectionFunction		Identifier:uri:Identifier
+O	GetConnectionGroup2020_05_31	GET	/2020-05-31/connection-group/{Identifier}		cloudfront:GetConnectionGroup		Identifier:uri:Identifier
+O	GetConnectionGroupByRoutingEndpoint2020_05_31	GET	/2020-05-31/connection-group		cloudfront:GetConnectionGroupByRoutingEndpoint		
+O	GetContinuousDeploymentPolicy2020_05_31	GET	/2020-05-31/continuous-deployment-policy/{Id}		cloudfront:GetContinuousDeploymentPolicy		Id:uri:Id
+O	GetContinuousDeploymentPolicyConfig2020_05_31	GET	/2020-05-31/continuous-deployment-policy/{Id}/config		cloudfront:GetContinuousDeploymentPolicyConfig		Id:uri:Id
+O	GetDistribution2020_05_31	GET	/2020-05-31/distribution/{Id}		cloudfront:GetDistribution		Id:uri:Id
+O	GetDistributionConfig2020_05_31	GET	/2020-05-31/distribution/{Id}/config		cloudfront:GetDistributionConfig		Id:uri:Id
+O	GetDistributionTenant2020_05_31	GET	/2020-05-31/distribution-tenant/{Identifier}		cloudfront:GetDistributionTenant		Identifier:uri:Identifier
+O	GetDistributionTenantByDomain2020_05_31	GET	/2020-05-31/distribution-tenant		cloudfront:GetDistributionTenantByDomain		
+O	GetFieldLevelEncryption2020_05_31	GET	/2020-05-31/field-level-encryption/{Id}		cloudfront:GetFieldLevelEncryption		Id:uri:Id
+O	GetFieldLevelEncryptionConfig2020_05_31	GET	/2020-05-31/field-level-encryption/{Id}/config		cloudfront:GetFieldLevelEncryptionConfig		Id:uri:Id
+O	GetFieldLevelEncryptionProfile2020_05_31	GET	/2020-05-31/field-level-encryption-profile/{Id}		cloudfront:GetFieldLevelEncryptionProfile		Id:uri:Id
+O	GetFieldLevelEncryptionProfileConfig2020_05_31	GET	/2020-05-31/field-level-encryption-profile/{Id}/config		cloudfront:GetFieldLevelEncryptionProfileConfig		Id:uri:Id
+O	GetFunction2020_05_31	GET	/2020-05-31/function/{Name}		cloudfront:GetFunction		Name:uri:Name
+O	GetInvalidation2020_05_31	GET	/2020-05-31/distribution/{DistributionId}/invalidation/{Id}		cloudfront:GetInvalidation		DistributionId:uri:DistributionId;Id:uri:Id
+O	GetInvalidationForDistributionTenant2020_05_31	GET	/2020-05-31/distribution-tenant/{DistributionTenantId}/invalidation/{Id}		cloudfront:GetInvalidationForDistributionTenant		DistributionTenantId:uri:DistributionTenantId;Id:uri:Id
+O	GetKeyGroup2020_05_31	GET	/2020-05-31/key-group/{Id}		cloudfront:GetKeyGroup		Id:uri:Id
+O	GetKeyGroupConfig2020_05_31	GET	/2020-05-31/key-group/{Id}/config		cloudfront:GetKeyGroupConfig		Id:uri:Id
+O	GetManagedCertificateDetails2020_05_31	GET	/2020-05-31/managed-certificate/{Identifier}		cloudfront:GetManagedCertificateDetails		Identifier:uri:Identifier
+O	GetMonitoringSubscription2020_05_31	GET	/2020-05-31/distributions/{DistributionId}/monitoring-subscription		cloudfront:GetMonitoringSubscription		DistributionId:uri:DistributionId
+O	GetOriginAccessControl2020_05_31	GET	/2020-05-31/origin-access-control/{Id}		cloudfront:GetOriginAccessControl		Id:uri:Id
+O	GetOriginAccessControlConfig2020_05_31	GET	/2020-05-31/origin-access-control/{Id}/config		cloudfront:GetOriginAccessControlConfig		Id:uri:Id
+O	GetOriginRequestPolicy2020_05_31	GET	/2020-05-31/origin-request-policy/{Id}		cloudfront:GetOriginRequestPolicy		Id:uri:Id
+O	GetOriginRequestPolicyConfig2020_05_31	GET	/2020-05-31/origin-request-policy/{Id}/config		cloudfront:GetOriginRequestPolicyConfig		Id:uri:Id
+O	GetPublicKey2020_05_31	GET	/2020-05-31/public-key/{Id}		cloudfront:GetPublicKey		Id:uri:Id
+O	GetPublicKeyConfig2020_05_31	GET	/2020-05-31/public-key/{Id}/config		cloudfront:GetPublicKeyConfig		Id:uri:Id
+O	GetRealtimeLogConfig2020_05_31	POST	/2020-05-31/get-realtime-log-config		cloudfront:GetRealtimeLogConfig		
+O	GetResourcePolicy2020_05_31	POST	/2020-05-31/get-resource-policy		cloudfront:GetResourcePolicy		ResourceArn:body:ResourceArn
+O	GetResponseHeadersPolicy2020_05_31	GET	/2020-05-31/response-headers-policy/{Id}		cloudfront:GetResponseHeadersPolicy		Id:uri:Id
+O	GetResponseHeadersPolicyConfig2020_05_31	GET	/2020-05-31/response-headers-policy/{Id}/config		cloudfront:GetResponseHeadersPolicyConfig		Id:uri:Id
+O	GetStreamingDistribution2020_05_31	GET	/2020-05-31/streaming-distribution/{Id}		cloudfront:GetStreamingDistribution		Id:uri:Id
+O	GetStreamingDistributionConfig2020_05_31	GET	/2020-05-31/streaming-distribution/{Id}/config		cloudfront:GetStreamingDistributionConfig		Id:uri:Id
+O	GetTrustStore2020_05_31	GET	/2020-05-31/trust-store/{Identifier}		cloudfront:GetTrustStore		Identifier:uri:Identifier
+O	GetVpcOrigin2020_05_31	GET	/2020-05-31/vpc-origin/{Id}		cloudfront:GetVpcOrigin		Id:uri:Id
+O	ListAnycastIpLists2020_05_31	GET	/2020-05-31/anycast-ip-list		cloudfront:ListAnycastIpLists		
+O	ListCachePolicies2020_05_31	GET	/2020-05-31/cache-policy		cloudfront:ListCachePolicies		
+O	ListCloudFrontOriginAccessIdentities2020_05_31	GET	/2020-05-31/origin-access-identity/cloudfront		cloudfront:ListCloudFrontOriginAccessIdentities		
+O	ListConflictingAliases2020_05_31	GET	/2020-05-31/conflicting-alias		cloudfront:ListConflictingAliases		DistributionId:querystring:DistributionId
+O	ListConnectionFunctions2020_05_31	POST	/2020-05-31/connection-functions		cloudfront:ListConnectionFunctions		
+O	ListConnectionGroups2020_05_31	POST	/2020-05-31/connection-groups		cloudfront:ListConnectionGroups		
+O	ListContinuousDeploymentPolicies2020_05_31	GET	/2020-05-31/continuous-deployment-policy		cloudfront:ListContinuousDeploymentPolicies		
+O	ListDistributionTenants2020_05_31	POST	/2020-05-31/distribution-tenants		cloudfront:ListDistributionTenants		
+O	ListDistributionTenantsByCustomization2020_05_31	POST	/2020-05-31/distribution-tenants-by-customization		cloudfront:ListDistributionTenantsByCustomization		
+O	ListDistributions2020_05_31	GET	/2020-05-31/distribution		cloudfront:ListDistributions		
+O	ListDistributionsByAnycastIpListId2020_05_31	GET	/2020-05-31/distributionsByAnycastIpListId/{AnycastIpListId}		cloudfront:ListDistributionsByAnycastIpListId		AnycastIpListId:uri:AnycastIpListId
+O	ListDistributionsByCachePolicyId2020_05_31	GET	/2020-05-31/distributionsByCachePolicyId/{CachePolicyId}		cloudfront:ListDistributionsByCachePolicyId		CachePolicyId:uri:CachePolicyId
+O	ListDistributionsByConnectionFunction2020_05_31	GET	/2020-05-31/distributionsByConnectionFunction		cloudfront:ListDistributionsByConnectionFunction		ConnectionFunctionIdentifier:querystring:ConnectionFunctionIdentifier
+O	ListDistributionsByConnectionMode2020_05_31	GET	/2020-05-31/distributionsByConnectionMode/{ConnectionMode}		cloudfront:ListDistributionsByConnectionMode		ConnectionMode:uri:ConnectionMode
+O	ListDistributionsByKeyGroup2020_05_31	GET	/2020-05-31/distributionsByKeyGroupId/{KeyGroupId}		cloudfront:ListDistributionsByKeyGroup		KeyGroupId:uri:KeyGroupId
+O	ListDistributionsByOriginRequestPolicyId2020_05_31	GET	/2020-05-31/distributionsByOriginRequestPolicyId/{OriginRequestPolicyId}		cloudfront:ListDistributionsByOriginRequestPolicyId		OriginRequestPolicyId:uri:OriginRequestPolicyId
 O	ListDistributionsByOwnedResource2020_05_31	GET	/2020-05-31/distributionsByOwnedResource/{ResourceArn}	U			ResourceArn:uri:ResourceArn
-O	ListDistributionsByRealtimeLogConfig2020_05_31	POST	/2020-05-31/distributionsByRealtimeLogConfig	U			
-O	ListDistributionsByResponseHeadersPolicyId2020_05_31	GET	/2020-05-31/distributionsByResponseHeadersPolicyId/{ResponseHeadersPolicyId}	U			ResponseHeadersPolicyId:uri:ResponseHeadersPolicyId
-O	ListDistributionsByTrustStore2020_05_31	GET	/2020-05-31/distributionsByTrustStore	U			TrustStoreIdentifier:querystring:TrustStoreIdentifier
-O	ListDistributionsByVpcOriginId2020_05_31	GET	/2020-05-31/distributionsByVpcOriginId/{VpcOriginId}	U			VpcOriginId:uri:VpcOriginId
-O	ListDistributionsByWebACLId2020_05_31	GET	/2020-05-31/distributionsByWebACLId/{WebACLId}	U			WebACLId:uri:WebACLId
-O	ListDomainConflicts2020_05_31	POST	/2020-05-31/domain-conflicts	U			
-O	ListFieldLevelEncryptionConfigs2020_05_31	GET	/2020-05-31/field-level-encryption	U			
-O	ListFieldLevelEncryptionProfiles2020_05_31	GET	/2020-05-31/field-level-encryption-profile	U			
-O	ListFunctions2020_05_31	GET	/2020-05-31/function	U			
-O	ListInvalidations2020_05_31	GET	/2020-05-31/distribution/{DistributionId}/invalidation	U			DistributionId:uri:DistributionId
-O	ListInvalidationsForDistributionTenant2020_05_31	GET	/2020-05-31/distribution-tenant/{Id}/invalidation	U			Id:uri:Id
-O	ListKeyGroups2020_05_31	GET	/2020-05-31/key-group	U			
-O	ListKeyValueStores2020_05_31	GET	/2020-05-31/key-value-store	U			
-O	ListOriginAccessControls2020_05_31	GET	/2020-05-31/origin-access-control	U			
-O	ListOriginRequestPolicies2020_05_31	GET	/2020-05-31/origin-request-policy	U			
-O	ListPublicKeys2020_05_31	GET	/2020-05-31/public-key	U			
-O	ListRealtimeLogConfigs2020_05_31	GET	/2020-05-31/realtime-log-config	U			
-O	ListResponseHeadersPolicies2020_05_31	GET	/2020-05-31/response-headers-policy	U			
-O	ListStreamingDistributions2020_05_31	GET	/2020-05-31/streaming-distribution	U			
-O	ListTagsForResource2020_05_31	GET	/2020-05-31/tagging	U			
-O	ListTrustStores2020_05_31	POST	/2020-05-31/trust-stores	U			
-O	ListVpcOrigins2020_05_31	GET	/2020-05-31/vpc-origin	U			
-O	PublishConnectionFunction2020_05_31	POST	/2020-05-31/connection-function/{Id}/publish	U			Id:uri:Id
-O	PublishFunction2020_05_31	POST	/2020-05-31/function/{Name}/publish	U			Name:uri:Name
-O	PutResourcePolicy2020_05_31	POST	/2020-05-31/put-resource-policy	U			ResourceArn:body:ResourceArn
-O	TagResource2020_05_31	POST	/2020-05-31/tagging?Operation=Tag	U			
-O	TestConnectionFunction2020_05_31	POST	/2020-05-31/connection-function/{Id}/test	U			Id:uri:Id
-O	TestFunction2020_05_31	POST	/2020-05-31/function/{Name}/test	U			Name:uri:Name
-O	UntagResource2020_05_31	POST	/2020-05-31/tagging?Operation=Untag	U			
-O	UpdateAnycastIpList2020_05_31	PUT	/2020-05-31/anycast-ip-list/{Id}	U			Id:uri:Id
-O	UpdateCachePolicy2020_05_31	PUT	/2020-05-31/cache-policy/{Id}	U			Id:uri:Id
-O	UpdateCloudFrontOriginAccessIdentity2020_05_31	PUT	/2020-05-31/origin-access-identity/cloudfront/{Id}/config	U			Id:uri:Id
-O	UpdateConnectionFunction2020_05_31	PUT	/2020-05-31/connection-function/{Id}	U			Id:uri:Id
-O	UpdateConnectionGroup2020_05_31	PUT	/2020-05-31/connection-group/{Id}	U			Id:uri:Id
-O	UpdateContinuousDeploymentPolicy2020_05_31	PUT	/2020-05-31/continuous-deployment-policy/{Id}	U			Id:uri:Id
-O	UpdateDistribution2020_05_31	PUT	/2020-05-31/distribution/{Id}/config	U			Id:uri:Id
-O	UpdateDistributionTenant2020_05_31	PUT	/2020-05-31/distribution-tenant/{Id}	U			Id:uri:Id
-O	UpdateDistributionWithStagingConfig2020_05_31	PUT	/2020-05-31/distribution/{Id}/promote-staging-config	U			Id:uri:Id;StagingDistributionId:querystring:StagingDistributionId
-O	UpdateDomainAssociation2020_05_31	POST	/2020-05-31/domain-association	U			
-O	UpdateFieldLevelEncryptionConfig2020_05_31	PUT	/2020-05-31/field-level-encryption/{Id}/config	U			Id:uri:Id
-O	UpdateFieldLevelEncryptionProfile2020_05_31	PUT	/2020-05-31/field-level-encryption-profile/{Id}/config	U			Id:uri:Id
-O	UpdateFunction2020_05_31	PUT	/2020-05-31/function/{Name}	U			Name:uri:Name
-O	UpdateKeyGroup2020_05_31	PUT	/2020-05-31/key-group/{Id}	U			Id:uri:Id
-O	UpdateKeyValueStore2020_05_31	PUT	/2020-05-31/key-value-store/{Name}	U			Name:uri:Name
-O	UpdateOriginAccessControl2020_05_31	PUT	/2020-05-31/origin-access-control/{Id}/config	U			Id:uri:Id
-O	UpdateOriginRequestPolicy2020_05_31	PUT	/2020-05-31/origin-request-policy/{Id}	U			Id:uri:Id
-O	UpdatePublicKey2020_05_31	PUT	/2020-05-31/public-key/{Id}/config	U			Id:uri:Id
-O	UpdateRealtimeLogConfig2020_05_31	PUT	/2020-05-31/realtime-log-config	U			
-O	UpdateResponseHeadersPolicy2020_05_31	PUT	/2020-05-31/response-headers-policy/{Id}	U			Id:uri:Id
-O	UpdateStreamingDistribution2020_05_31	PUT	/2020-05-31/streaming-distribution/{Id}/config	U			Id:uri:Id
-O	UpdateTrustStore2020_05_31	PUT	/2020-05-31/trust-store/{Id}	U			Id:uri:Id
-O	UpdateVpcOrigin2020_05_31	PUT	/2020-05-31/vpc-origin/{Id}	U			Id:uri:Id
-O	VerifyDnsConfiguration2020_05_31	POST	/2020-05-31/verify-dns-configuration	U			Identifier:body:Identifier
+O	ListDistributionsByRealtimeLogConfig2020_05_31	POST	/2020-05-31/distributionsByRealtimeLogConfig		cloudfront:ListDistributionsByRealtimeLogConfig		
+O	ListDistributionsByResponseHeadersPolicyId2020_05_31	GET	/2020-05-31/distributionsByResponseHeadersPolicyId/{ResponseHeadersPolicyId}		cloudfront:ListDistributionsByResponseHeadersPolicyId		ResponseHeadersPolicyId:uri:ResponseHeadersPolicyId
+O	ListDistributionsByTrustStore2020_05_31	GET	/2020-05-31/distributionsByTrustStore		cloudfront:ListDistributionsByTrustStore		TrustStoreIdentifier:querystring:TrustStoreIdentifier
+O	ListDistributionsByVpcOriginId2020_05_31	GET	/2020-05-31/distributionsByVpcOriginId/{VpcOriginId}		cloudfront:ListDistributionsByVpcOriginId		VpcOriginId:uri:VpcOriginId
+O	ListDistributionsByWebACLId2020_05_31	GET	/2020-05-31/distributionsByWebACLId/{WebACLId}		cloudfront:ListDistributionsByWebACLId		WebACLId:uri:WebACLId
+O	ListDomainConflicts2020_05_31	POST	/2020-05-31/domain-conflicts		cloudfront:ListDomainConflicts		
+O	ListFieldLevelEncryptionConfigs2020_05_31	GET	/2020-05-31/field-level-encryption		cloudfront:ListFieldLevelEncryptionConfigs		
+O	ListFieldLevelEncryptionProfiles2020_05_31	GET	/2020-05-31/field-level-encryption-profile		cloudfront:ListFieldLevelEncryptionProfiles		
+O	ListFunctions2020_05_31	GET	/2020-05-31/function		cloudfront:ListFunctions		
+O	ListInvalidations2020_05_31	GET	/2020-05-31/distribution/{DistributionId}/invalidation		cloudfront:ListInvalidations		DistributionId:uri:DistributionId
+O	ListInvalidationsForDistributionTenant2020_05_31	GET	/2020-05-31/distribution-tenant/{Id}/invalidation		cloudfront:ListInvalidationsForDistributionTenant		Id:uri:Id
+O	ListKeyGroups2020_05_31	GET	/2020-05-31/key-group		cloudfront:ListKeyGroups		
+O	ListKeyValueStores2020_05_31	GET	/2020-05-31/key-value-store		cloudfront:ListKeyValueStores		
+O	ListOriginAccessControls2020_05_31	GET	/2020-05-31/origin-access-control		cloudfront:ListOriginAccessControls		
+O	ListOriginRequestPolicies2020_05_31	GET	/2020-05-31/origin-request-policy		cloudfront:ListOriginRequestPolicies		
+O	ListPublicKeys2020_05_31	GET	/2020-05-31/public-key		cloudfront:ListPublicKeys		
+O	ListRealtimeLogConfigs2020_05_31	GET	/2020-05-31/realtime-log-config		cloudfront:ListRealtimeLogConfigs		
+O	ListResponseHeadersPolicies2020_05_31	GET	/2020-05-31/response-headers-policy		cloudfront:ListResponseHeadersPolicies		
+O	ListStreamingDistributions2020_05_31	GET	/2020-05-31/streaming-distribution		cloudfront:ListStreamingDistributions		
+O	ListTagsForResource2020_05_31	GET	/2020-05-31/tagging		cloudfront:ListTagsForResource		
+O	ListTrustStores2020_05_31	POST	/2020-05-31/trust-stores		cloudfront:ListTrustStores		
+O	ListVpcOrigins2020_05_31	GET	/2020-05-31/vpc-origin		cloudfront:ListVpcOrigins		
+O	PublishConnectionFunction2020_05_31	POST	/2020-05-31/connection-function/{Id}/publish		cloudfront:PublishConnectionFunction		Id:uri:Id
+O	PublishFunction2020_05_31	POST	/2020-05-31/function/{Name}/publish		cloudfront:PublishFunction		Name:uri:Name
+O	PutResourcePolicy2020_05_31	POST	/2020-05-31/put-resource-policy		cloudfront:PutResourcePolicy		ResourceArn:body:ResourceArn
+O	TagResource2020_05_31	POST	/2020-05-31/tagging?Operation=Tag		cloudfront:TagResource		
+O	TestConnectionFunction2020_05_31	POST	/2020-05-31/connection-function/{Id}/test		cloudfront:TestConnectionFunction		Id:uri:Id
+O	TestFunction2020_05_31	POST	/2020-05-31/function/{Name}/test		cloudfront:TestFunction		Name:uri:Name
+O	UntagResource2020_05_31	POST	/2020-05-31/tagging?Operation=Untag		cloudfront:UntagResource		
+O	UpdateAnycastIpList2020_05_31	PUT	/2020-05-31/anycast-ip-list/{Id}		cloudfront:UpdateAnycastIpList		Id:uri:Id
+O	UpdateCachePolicy2020_05_31	PUT	/2020-05-31/cache-policy/{Id}		cloudfront:UpdateCachePolicy		Id:uri:Id
+O	UpdateCloudFrontOriginAccessIdentity2020_05_31	PUT	/2020-05-31/origin-access-identity/cloudfront/{Id}/config		cloudfront:UpdateCloudFrontOriginAccessIdentity		Id:uri:Id
+O	UpdateConnectionFunction2020_05_31	PUT	/2020-05-31/connection-function/{Id}		cloudfront:UpdateConnectionFunction		Id:uri:Id
+O	UpdateConnectionGroup2020_05_31	PUT	/2020-05-31/connection-group/{Id}		cloudfront:UpdateConnectionGroup		Id:uri:Id
+O	UpdateContinuousDeploymentPolicy2020_05_31	PUT	/2020-05-31/continuous-deployment-policy/{Id}		cloudfront:UpdateContinuousDeploymentPolicy		Id:uri:Id
+O	UpdateDistribution2020_05_31	PUT	/2020-05-31/distribution/{Id}/config		cloudfront:UpdateDistribution		Id:uri:Id
+O	UpdateDistributionTenant2020_05_31	PUT	/2020-05-31/distribution-tenant/{Id}		cloudfront:UpdateDistributionTenant		Id:uri:Id
+O	UpdateDistributionWithStagingConfig2020_05_31	PUT	/2020-05-31/distribution/{Id}/promote-staging-config		cloudfront:UpdateDistributionWithStagingConfig		Id:uri:Id;StagingDistributionId:querystring:StagingDistributionId
+O	UpdateDomainAssociation2020_05_31	POST	/2020-05-31/domain-association		cloudfront:UpdateDomainAssociation		
+O	UpdateFieldLevelEncryptionConfig2020_05_31	PUT	/2020-05-31/field-level-encryption/{Id}/config		cloudfront:UpdateFieldLevelEncryptionConfig		Id:uri:Id
+O	UpdateFieldLevelEncryptionProfile2020_05_31	PUT	/2020-05-31/field-level-encryption-profile/{Id}/config		cloudfront:UpdateFieldLevelEncryptionProfile		Id:uri:Id
+O	UpdateFunction2020_05_31	PUT	/2020-05-31/function/{Name}		cloudfront:UpdateFunction		Name:uri:Name
+O	UpdateKeyGroup2020_05_31	PUT	/2020-05-31/key-group/{Id}		cloudfront:UpdateKeyGroup		Id:uri:Id
+O	UpdateKeyValueStore2020_05_31	PUT	/2020-05-31/key-value-store/{Name}		cloudfront:UpdateKeyValueStore		Name:uri:Name
+O	UpdateOriginAccessControl2020_05_31	PUT	/2020-05-31/origin-access-control/{Id}/config		cloudfront:UpdateOriginAccessControl		Id:uri:Id
+O	UpdateOriginRequestPolicy2020_05_31	PUT	/2020-05-31/origin-request-policy/{Id}		cloudfront:UpdateOriginRequestPolicy		Id:uri:Id
+O	UpdatePublicKey2020_05_31	PUT	/2020-05-31/public-key/{Id}/config		cloudfront:UpdatePublicKey		Id:uri:Id
+O	UpdateRealtimeLogConfig2020_05_31	PUT	/2020-05-31/realtime-log-config		cloudfront:UpdateRealtimeLogConfig	iam:PassRole@EndPoints.KinesisStreamConfig.RoleARN	
+O	UpdateResponseHeadersPolicy2020_05_31	PUT	/2020-05-31/response-headers-policy/{Id}		cloudfront:UpdateResponseHeadersPolicy		Id:uri:Id
+O	UpdateStreamingDistribution2020_05_31	PUT	/2020-05-31/streaming-distribution/{Id}/config		cloudfront:UpdateStreamingDistribution		Id:uri:Id
+O	UpdateTrustStore2020_05_31	PUT	/2020-05-31/trust-store/{Id}		cloudfront:UpdateTrustStore		Id:uri:Id
+O	UpdateVpcOrigin2020_05_31	PUT	/2020-05-31/vpc-origin/{Id}		cloudfront:UpdateVpcOrigin		Id:uri:Id
+O	VerifyDnsConfiguration2020_05_31	POST	/2020-05-31/verify-dns-configuration		cloudfront:VerifyDnsConfiguration		Identifier:body:Identifier
 S	cloudfront-keyvaluestore	CloudFront KeyValueStore	cloudfront-keyvaluestore	rest-json		cloudfront-keyvaluestore	cloudfront-keyvaluestore	0	cloudfront-keyvaluestore,CloudFront KeyValueStore,CloudFrontKeyValueStore
 O	DeleteKey	DELETE	/key-value-stores/{KvsARN}/keys/{Key}		cloudfront-keyvaluestore:DeleteKey		KvsARN:uri:KvsARN;Key:uri:Key
 O	DescribeKeyValueStore	GET	/key-value-stores/{KvsARN}		cloudfront-keyvaluestore:DescribeKeyValueStore		KvsARN:uri:KvsARN
@@ -2989,7 +2989,7 @@ O	UpdateServiceAccessPolicies	POST	/		cloudsearch:UpdateServiceAccessPolicies		D
 S	cloudsearchdomain	CloudSearch Domain	cloudsearch	rest-json		cloudsearchdomain	cloudsearch	0	cloudsearchdomain,CloudSearch Domain,cloudsearch
 O	Search	GET	/2013-01-01/search?format=sdk&pretty=true		cloudsearch:search		
 O	Suggest	GET	/2013-01-01/suggest?format=sdk&pretty=true		cloudsearch:suggest		
-O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk	U			
+O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document		
 S	cloudtrail	CloudTrail	cloudtrail	json	com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101	cloudtrail	cloudtrail	0	cloudtrail
 O	AddTags	POST	/		cloudtrail:AddTags		ResourceId:body:ResourceId
 O	CancelQuery	POST	/		cloudtrail:CancelQuery		QueryId:body:QueryId
@@ -3025,7 +3025,7 @@ O	ListEventDataStores	POST	/		cloudtrail:ListEventDataStores
 O	ListImportFailures	POST	/		cloudtrail:ListImportFailures		ImportId:body:ImportId
 O	ListImports	POST	/		cloudtrail:ListImports		
 O	ListInsightsData	POST	/		cloudtrail:ListInsightsData		
-O	ListInsightsMetricData	POST	/	U			EventName:body:EventName
+O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName
 O	ListPublicKeys	POST	/		cloudtrail:ListPublicKeys		
 O	ListQueries	POST	/		cloudtrail:ListQueries		
 O	ListTags	POST	/		cloudtrail:ListTags		
@@ -3357,7 +3357,7 @@ O	UpdateRepositoryLink	POST	/		codeconnections:UpdateRepositoryLink		RepositoryL
 O	UpdateSyncBlocker	POST	/		codeconnections:UpdateSyncBlocker		Id:body:Id;ResourceName:body:ResourceName
 O	UpdateSyncConfiguration	POST	/		codeconnections:UpdateSyncConfiguration	iam:PassRole@RoleArn	ResourceName:body:ResourceName;RoleArn:body:RoleArn:role
 S	codedeploy	CodeDeploy	codedeploy	json	CodeDeploy_20141006	codedeploy	codedeploy	0	codedeploy
-O	AddTagsToOnPremisesInstances	POST	/		codedeploy:AddTagsToOnPremisesInstances		
+O	AddTagsToOnPremisesInstances	POST	/		codedeploy:AddTagsToOnPremisesInstances	codedeploy:TagResource@tags	
 O	BatchGetApplicationRevisions	POST	/		codedeploy:BatchGetApplicationRevisions		applicationName:body:applicationName
 O	BatchGetApplications	POST	/		codedeploy:BatchGetApplications		
 O	BatchGetDeploymentGroups	POST	/		codedeploy:BatchGetDeploymentGroups		applicationName:body:applicationName
@@ -3531,7 +3531,7 @@ O	UpdateRepositoryLink	POST	/		codestar-connections:UpdateRepositoryLink		Reposi
 O	UpdateSyncBlocker	POST	/		codestar-connections:UpdateSyncBlocker		Id:body:Id;ResourceName:body:ResourceName
 O	UpdateSyncConfiguration	POST	/		codestar-connections:UpdateSyncConfiguration	iam:PassRole@RoleArn	ResourceName:body:ResourceName;RoleArn:body:RoleArn:role
 S	codestar-notifications	codestar notifications	codestar-notifications	rest-json		codestar-notifications	codestar-notifications	0	codestar-notifications,codestar notifications,codestarnotifications
-O	CreateNotificationRule	POST	/createNotificationRule		codestar-notifications:CreateNotificationRule	codestar-notifications:TagResource@Tags	Name:body:Name
+O	CreateNotificationRule	POST	/createNotificationRule		codestar-notifications:CreateNotificationRule	codestar-notifications:TagResource@Tags	
 O	DeleteNotificationRule	POST	/deleteNotificationRule		codestar-notifications:DeleteNotificationRule		Arn:body:Arn
 O	DeleteTarget	POST	/deleteTarget		codestar-notifications:DeleteTarget		
 O	DescribeNotificationRule	POST	/describeNotificationRule		codestar-notifications:DescribeNotificationRule		Arn:body:Arn
@@ -3570,7 +3570,7 @@ O	UntagResource	POST	/		cognito-identity:UntagResource		ResourceArn:body:Resourc
 O	UpdateIdentityPool	POST	/		cognito-identity:UpdateIdentityPool		IdentityPoolId:body:IdentityPoolId;IdentityPoolName:body:IdentityPoolName
 S	cognito-idp	Cognito Identity Provider	cognito-idp	json	AWSCognitoIdentityProviderService	cognito-idp	cognito-idp	0	cognito-idp,Cognito Identity Provider,CognitoIdentityProvider
 O	AddCustomAttributes	POST	/		cognito-idp:AddCustomAttributes		UserPoolId:body:UserPoolId
-O	AddUserPoolClientSecret	POST	/		cognito-idp:AddUserPoolClientSecret		UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	AddUserPoolClientSecret	POST	/		cognito-idp:AddUserPoolClientSecret		UserPoolId:body:UserPoolId
 O	AdminAddUserToGroup	POST	/		cognito-idp:AdminAddUserToGroup		UserPoolId:body:UserPoolId;GroupName:body:GroupName
 O	AdminConfirmSignUp	POST	/		cognito-idp:AdminConfirmSignUp		UserPoolId:body:UserPoolId
 O	AdminCreateUser	POST	/		cognito-idp:AdminCreateUser		UserPoolId:body:UserPoolId
@@ -3582,14 +3582,14 @@ O	AdminEnableUser	POST	/		cognito-idp:AdminEnableUser		UserPoolId:body:UserPoolI
 O	AdminForgetDevice	POST	/		cognito-idp:AdminForgetDevice		UserPoolId:body:UserPoolId;DeviceKey:body:DeviceKey
 O	AdminGetDevice	POST	/		cognito-idp:AdminGetDevice		DeviceKey:body:DeviceKey;UserPoolId:body:UserPoolId
 O	AdminGetUser	POST	/		cognito-idp:AdminGetUser		UserPoolId:body:UserPoolId
-O	AdminInitiateAuth	POST	/		cognito-idp:AdminInitiateAuth		UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	AdminInitiateAuth	POST	/		cognito-idp:AdminInitiateAuth		UserPoolId:body:UserPoolId
 O	AdminLinkProviderForUser	POST	/		cognito-idp:AdminLinkProviderForUser		UserPoolId:body:UserPoolId
 O	AdminListDevices	POST	/		cognito-idp:AdminListDevices		UserPoolId:body:UserPoolId
 O	AdminListGroupsForUser	POST	/		cognito-idp:AdminListGroupsForUser		UserPoolId:body:UserPoolId
 O	AdminListUserAuthEvents	POST	/		cognito-idp:AdminListUserAuthEvents		UserPoolId:body:UserPoolId
 O	AdminRemoveUserFromGroup	POST	/		cognito-idp:AdminRemoveUserFromGroup		UserPoolId:body:UserPoolId;GroupName:body:GroupName
 O	AdminResetUserPassword	POST	/		cognito-idp:AdminResetUserPassword		UserPoolId:body:UserPoolId
-O	AdminRespondToAuthChallenge	POST	/		cognito-idp:AdminRespondToAuthChallenge		UserPoolId:body:UserPoolId;ClientId:body:ClientId;ChallengeName:body:ChallengeName
+O	AdminRespondToAuthChallenge	POST	/		cognito-idp:AdminRespondToAuthChallenge		UserPoolId:body:UserPoolId;ChallengeName:body:ChallengeName
 O	AdminSetUserMFAPreference	POST	/		cognito-idp:AdminSetUserMFAPreference		UserPoolId:body:UserPoolId
 O	AdminSetUserPassword	POST	/		cognito-idp:AdminSetUserPassword		UserPoolId:body:UserPoolId
 O	AdminSetUserSettings	POST	/		cognito-idp:AdminSetUserSettings		UserPoolId:body:UserPoolId
@@ -3601,13 +3601,13 @@ O	AssociateSoftwareToken	POST	/	P
 O	ChangePassword	POST	/	P			
 O	CompleteWebAuthnRegistration	POST	/	P			
 O	ConfirmDevice	POST	/	P			DeviceKey:body:DeviceKey
-O	ConfirmForgotPassword	POST	/	P			ClientId:body:ClientId
-O	ConfirmSignUp	POST	/	P			ClientId:body:ClientId
+O	ConfirmForgotPassword	POST	/	P			
+O	ConfirmSignUp	POST	/	P			
 O	CreateGroup	POST	/		cognito-idp:CreateGroup	iam:PassRole@RoleArn	GroupName:body:GroupName;UserPoolId:body:UserPoolId;RoleArn:body:RoleArn:role
 O	CreateIdentityProvider	POST	/		cognito-idp:CreateIdentityProvider		UserPoolId:body:UserPoolId;ProviderName:body:ProviderName
-O	CreateManagedLoginBranding	POST	/		cognito-idp:CreateManagedLoginBranding		UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	CreateManagedLoginBranding	POST	/		cognito-idp:CreateManagedLoginBranding		UserPoolId:body:UserPoolId
 O	CreateResourceServer	POST	/		cognito-idp:CreateResourceServer		UserPoolId:body:UserPoolId;Identifier:body:Identifier;Name:body:Name
-O	CreateTerms	POST	/		cognito-idp:CreateTerms		UserPoolId:body:UserPoolId;ClientId:body:ClientId;TermsName:body:TermsName
+O	CreateTerms	POST	/		cognito-idp:CreateTerms		UserPoolId:body:UserPoolId;TermsName:body:TermsName
 O	CreateUserImportJob	POST	/		cognito-idp:CreateUserImportJob,iam:PassRole		JobName:body:JobName;UserPoolId:body:UserPoolId;CloudWatchLogsRoleArn:body:CloudWatchLogsRoleArn:role
 O	CreateUserPool	POST	/		cognito-idp:CreateUserPool		PoolName:body:PoolName
 O	CreateUserPoolClient	POST	/		cognito-idp:CreateUserPoolClient	iam:PassRole@AnalyticsConfiguration.RoleArn	UserPoolId:body:UserPoolId;ClientName:body:ClientName
@@ -3620,36 +3620,36 @@ O	DeleteTerms	POST	/		cognito-idp:DeleteTerms		TermsId:body:TermsId;UserPoolId:b
 O	DeleteUser	POST	/	P			
 O	DeleteUserAttributes	POST	/	P			
 O	DeleteUserPool	POST	/		cognito-idp:DeleteUserPool		UserPoolId:body:UserPoolId
-O	DeleteUserPoolClient	POST	/		cognito-idp:DeleteUserPoolClient		UserPoolId:body:UserPoolId;ClientId:body:ClientId
-O	DeleteUserPoolClientSecret	POST	/		cognito-idp:DeleteUserPoolClientSecret		UserPoolId:body:UserPoolId;ClientId:body:ClientId;ClientSecretId:body:ClientSecretId
+O	DeleteUserPoolClient	POST	/		cognito-idp:DeleteUserPoolClient		UserPoolId:body:UserPoolId
+O	DeleteUserPoolClientSecret	POST	/		cognito-idp:DeleteUserPoolClientSecret		UserPoolId:body:UserPoolId
 O	DeleteUserPoolDomain	POST	/		cognito-idp:DeleteUserPoolDomain		UserPoolId:body:UserPoolId
 O	DeleteWebAuthnCredential	POST	/	P			CredentialId:body:CredentialId
 O	DescribeIdentityProvider	POST	/		cognito-idp:DescribeIdentityProvider		UserPoolId:body:UserPoolId;ProviderName:body:ProviderName
 O	DescribeManagedLoginBranding	POST	/		cognito-idp:DescribeManagedLoginBranding		UserPoolId:body:UserPoolId;ManagedLoginBrandingId:body:ManagedLoginBrandingId
-O	DescribeManagedLoginBrandingByClient	POST	/		cognito-idp:DescribeManagedLoginBrandingByClient		UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	DescribeManagedLoginBrandingByClient	POST	/		cognito-idp:DescribeManagedLoginBrandingByClient		UserPoolId:body:UserPoolId
 O	DescribeResourceServer	POST	/		cognito-idp:DescribeResourceServer		UserPoolId:body:UserPoolId;Identifier:body:Identifier
 O	DescribeRiskConfiguration	POST	/		cognito-idp:DescribeRiskConfiguration		UserPoolId:body:UserPoolId
 O	DescribeTerms	POST	/		cognito-idp:DescribeTerms		TermsId:body:TermsId;UserPoolId:body:UserPoolId
 O	DescribeUserImportJob	POST	/		cognito-idp:DescribeUserImportJob		UserPoolId:body:UserPoolId;JobId:body:JobId
 O	DescribeUserPool	POST	/		cognito-idp:DescribeUserPool		UserPoolId:body:UserPoolId
-O	DescribeUserPoolClient	POST	/		cognito-idp:DescribeUserPoolClient		UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	DescribeUserPoolClient	POST	/		cognito-idp:DescribeUserPoolClient		UserPoolId:body:UserPoolId
 O	DescribeUserPoolDomain	POST	/		cognito-idp:DescribeUserPoolDomain		
 O	ForgetDevice	POST	/	P			DeviceKey:body:DeviceKey
-O	ForgotPassword	POST	/	P			ClientId:body:ClientId
+O	ForgotPassword	POST	/	P			
 O	GetCSVHeader	POST	/		cognito-idp:GetCSVHeader		UserPoolId:body:UserPoolId
 O	GetDevice	POST	/	P			DeviceKey:body:DeviceKey
 O	GetGroup	POST	/		cognito-idp:GetGroup		GroupName:body:GroupName;UserPoolId:body:UserPoolId
 O	GetIdentityProviderByIdentifier	POST	/		cognito-idp:GetIdentityProviderByIdentifier		UserPoolId:body:UserPoolId;IdpIdentifier:body:IdpIdentifier
 O	GetLogDeliveryConfiguration	POST	/		cognito-idp:GetLogDeliveryConfiguration		UserPoolId:body:UserPoolId
 O	GetSigningCertificate	POST	/		cognito-idp:GetSigningCertificate		UserPoolId:body:UserPoolId
-O	GetTokensFromRefreshToken	POST	/	P			ClientId:body:ClientId
+O	GetTokensFromRefreshToken	POST	/	P			
 O	GetUICustomization	POST	/		cognito-idp:GetUICustomization		UserPoolId:body:UserPoolId
 O	GetUser	POST	/	P			
 O	GetUserAttributeVerificationCode	POST	/	P			AttributeName:body:AttributeName
 O	GetUserAuthFactors	POST	/	P			
 O	GetUserPoolMfaConfig	POST	/		cognito-idp:GetUserPoolMfaConfig		UserPoolId:body:UserPoolId
 O	GlobalSignOut	POST	/	P			
-O	InitiateAuth	POST	/	P			ClientId:body:ClientId
+O	InitiateAuth	POST	/	P			
 O	ListDevices	POST	/	P			
 O	ListGroups	POST	/		cognito-idp:ListGroups		UserPoolId:body:UserPoolId
 O	ListIdentityProviders	POST	/		cognito-idp:ListIdentityProviders		UserPoolId:body:UserPoolId
@@ -3657,22 +3657,22 @@ O	ListResourceServers	POST	/		cognito-idp:ListResourceServers		UserPoolId:body:U
 O	ListTagsForResource	POST	/		cognito-idp:ListTagsForResource		ResourceArn:body:ResourceArn
 O	ListTerms	POST	/		cognito-idp:ListTerms		UserPoolId:body:UserPoolId
 O	ListUserImportJobs	POST	/		cognito-idp:ListUserImportJobs		UserPoolId:body:UserPoolId
-O	ListUserPoolClientSecrets	POST	/		cognito-idp:ListUserPoolClientSecrets		UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	ListUserPoolClientSecrets	POST	/		cognito-idp:ListUserPoolClientSecrets		UserPoolId:body:UserPoolId
 O	ListUserPoolClients	POST	/		cognito-idp:ListUserPoolClients		UserPoolId:body:UserPoolId
 O	ListUserPools	POST	/		cognito-idp:ListUserPools		
 O	ListUsers	POST	/		cognito-idp:ListUsers		UserPoolId:body:UserPoolId
 O	ListUsersInGroup	POST	/		cognito-idp:ListUsersInGroup		UserPoolId:body:UserPoolId;GroupName:body:GroupName
 O	ListWebAuthnCredentials	POST	/	P			
-O	ResendConfirmationCode	POST	/	P			ClientId:body:ClientId
-O	RespondToAuthChallenge	POST	/	P			ClientId:body:ClientId;ChallengeName:body:ChallengeName
-O	RevokeToken	POST	/	P			ClientId:body:ClientId
+O	ResendConfirmationCode	POST	/	P			
+O	RespondToAuthChallenge	POST	/	P			ChallengeName:body:ChallengeName
+O	RevokeToken	POST	/	P			
 O	SetLogDeliveryConfiguration	POST	/		cognito-idp:SetLogDeliveryConfiguration		UserPoolId:body:UserPoolId
 O	SetRiskConfiguration	POST	/		cognito-idp:SetRiskConfiguration		UserPoolId:body:UserPoolId
 O	SetUICustomization	POST	/		cognito-idp:SetUICustomization		UserPoolId:body:UserPoolId
 O	SetUserMFAPreference	POST	/	P			
 O	SetUserPoolMfaConfig	POST	/		cognito-idp:SetUserPoolMfaConfig		UserPoolId:body:UserPoolId
 O	SetUserSettings	POST	/	P			
-O	SignUp	POST	/	P			ClientId:body:ClientId
+O	SignUp	POST	/	P			
 O	StartUserImportJob	POST	/		cognito-idp:StartUserImportJob		UserPoolId:body:UserPoolId;JobId:body:JobId
 O	StartWebAuthnRegistration	POST	/	P			
 O	StopUserImportJob	POST	/		cognito-idp:StopUserImportJob		UserPoolId:body:UserPoolId;JobId:body:JobId
@@ -3687,7 +3687,7 @@ O	UpdateResourceServer	POST	/		cognito-idp:UpdateResourceServer		UserPoolId:body
 O	UpdateTerms	POST	/		cognito-idp:UpdateTerms		TermsId:body:TermsId;UserPoolId:body:UserPoolId
 O	UpdateUserAttributes	POST	/	P			
 O	UpdateUserPool	POST	/		cognito-idp:UpdateUserPool		UserPoolId:body:UserPoolId
-O	UpdateUserPoolClient	POST	/		cognito-idp:UpdateUserPoolClient	iam:PassRole@AnalyticsConfiguration.RoleArn	UserPoolId:body:UserPoolId;ClientId:body:ClientId
+O	UpdateUserPoolClient	POST	/		cognito-idp:UpdateUserPoolClient	iam:PassRole@AnalyticsConfiguration.RoleArn	UserPoolId:body:UserPoolId
 O	UpdateUserPoolDomain	POST	/		cognito-idp:UpdateUserPoolDomain		UserPoolId:body:UserPoolId
 O	VerifySoftwareToken	POST	/	P			
 O	VerifyUserAttribute	POST	/	P			AttributeName:body:AttributeName
@@ -3801,7 +3801,7 @@ O	DescribeICD10CMInferenceJob	POST	/		comprehendmedical:DescribeICD10CMInference
 O	DescribePHIDetectionJob	POST	/		comprehendmedical:DescribePHIDetectionJob		JobId:body:JobId
 O	DescribeRxNormInferenceJob	POST	/		comprehendmedical:DescribeRxNormInferenceJob		JobId:body:JobId
 O	DescribeSNOMEDCTInferenceJob	POST	/		comprehendmedical:DescribeSNOMEDCTInferenceJob		JobId:body:JobId
-O	DetectEntities	POST	/	U			
+O	DetectEntities	POST	/		comprehendmedical:DetectEntities		
 O	DetectEntitiesV2	POST	/		comprehendmedical:DetectEntitiesV2		
 O	DetectPHI	POST	/		comprehendmedical:DetectPHI		
 O	InferICD10CM	POST	/		comprehendmedical:InferICD10CM		
@@ -4038,7 +4038,7 @@ O	CreateTrafficDistributionGroup	PUT	/traffic-distribution-group		connect:Create
 O	CreateUseCase	PUT	/instance/{InstanceId}/integration-associations/{IntegrationAssociationId}/use-cases		connect:CreateUseCase	connect:DescribeInstance@;ds:DescribeDirectories@;connect:TagResource@Tags	InstanceId:uri:InstanceId;IntegrationAssociationId:uri:IntegrationAssociationId
 O	CreateUser	PUT	/users/{InstanceId}		connect:CreateUser	connect:TagResource@Tags	RoutingProfileId:body:RoutingProfileId;InstanceId:uri:InstanceId
 O	CreateUserHierarchyGroup	PUT	/user-hierarchy-groups/{InstanceId}		connect:CreateUserHierarchyGroup	connect:TagResource@Tags	Name:body:Name;InstanceId:uri:InstanceId
-O	CreateView	PUT	/views/{InstanceId}		connect:CreateView	connect:TagResource@Tags	InstanceId:uri:InstanceId;Name:body:Name
+O	CreateView	PUT	/views/{InstanceId}		connect:CreateView	connect:TagResource@Tags	InstanceId:uri:InstanceId
 O	CreateViewVersion	PUT	/views/{InstanceId}/{ViewId}/versions		connect:CreateViewVersion		InstanceId:uri:InstanceId;ViewId:uri:ViewId
 O	CreateVocabulary	POST	/vocabulary/{InstanceId}		connect:CreateVocabulary	connect:TagResource@Tags	InstanceId:uri:InstanceId;VocabularyName:body:VocabularyName
 O	CreateWorkspace	PUT	/workspaces/{InstanceId}		connect:CreateWorkspace	connect:TagResource@Tags	InstanceId:uri:InstanceId;Name:body:Name
@@ -4265,7 +4265,7 @@ O	StartOutboundChatContact	PUT	/contact/outbound-chat		connect:StartOutboundChat
 O	StartOutboundEmailContact	PUT	/contact/outbound-email		connect:StartOutboundEmailContact		InstanceId:body:InstanceId;ContactId:body:ContactId
 O	StartOutboundVoiceContact	PUT	/contact/outbound-voice		connect:StartOutboundVoiceContact		ContactFlowId:body:ContactFlowId;InstanceId:body:InstanceId
 O	StartScreenSharing	PUT	/contact/screen-sharing		connect:StartScreenSharing		InstanceId:body:InstanceId;ContactId:body:ContactId
-O	StartTaskContact	PUT	/contact/task		connect:StartTaskContact		InstanceId:body:InstanceId;Name:body:Name
+O	StartTaskContact	PUT	/contact/task		connect:StartTaskContact		InstanceId:body:InstanceId
 O	StartTestCaseExecution	PUT	/test-cases/{InstanceId}/{TestCaseId}/start-execution	U			InstanceId:uri:InstanceId;TestCaseId:uri:TestCaseId
 O	StartWebRTCContact	PUT	/contact/webrtc		connect:StartWebRTCContact		ContactFlowId:body:ContactFlowId;InstanceId:body:InstanceId
 O	StopContact	POST	/contact/stop		connect:StopContact		ContactId:body:ContactId;InstanceId:body:InstanceId
@@ -4469,17 +4469,17 @@ O	StartPatientInsightsJob	POST	/domain/{domainId}/patient-insights-job		health-a
 O	TagResource	POST	/tags/{resourceArn}		health-agent:TagResource		resourceArn:uri:resourceArn
 O	UntagResource	DELETE	/tags/{resourceArn}		health-agent:UntagResource		resourceArn:uri:resourceArn
 S	connectparticipant	ConnectParticipant	execute-api	rest-json		participant.connect	execute-api	0	connectparticipant,participant.connect,execute-api
-O	CancelParticipantAuthentication	POST	/participant/cancel-authentication	U			SessionId:body:SessionId
-O	CompleteAttachmentUpload	POST	/participant/complete-attachment-upload	U			
-O	CreateParticipantConnection	POST	/participant/connection	U			
-O	DescribeView	GET	/participant/views/{ViewToken}	U			ViewToken:uri:ViewToken
-O	DisconnectParticipant	POST	/participant/disconnect	U			
-O	GetAttachment	POST	/participant/attachment	U			AttachmentId:body:AttachmentId
-O	GetAuthenticationUrl	POST	/participant/authentication-url	U			SessionId:body:SessionId
-O	GetTranscript	POST	/participant/transcript	U			
-O	SendEvent	POST	/participant/event	U			
-O	SendMessage	POST	/participant/message	U			
-O	StartAttachmentUpload	POST	/participant/start-attachment-upload	U			AttachmentName:body:AttachmentName
+O	CancelParticipantAuthentication	POST	/participant/cancel-authentication	P			SessionId:body:SessionId
+O	CompleteAttachmentUpload	POST	/participant/complete-attachment-upload	P			
+O	CreateParticipantConnection	POST	/participant/connection	P			
+O	DescribeView	GET	/participant/views/{ViewToken}	P			
+O	DisconnectParticipant	POST	/participant/disconnect	P			
+O	GetAttachment	POST	/participant/attachment	P			AttachmentId:body:AttachmentId
+O	GetAuthenticationUrl	POST	/participant/authentication-url	P			SessionId:body:SessionId
+O	GetTranscript	POST	/participant/transcript	P			
+O	SendEvent	POST	/participant/event	P			
+O	SendMessage	POST	/participant/message	P			
+O	StartAttachmentUpload	POST	/participant/start-attachment-upload	P			AttachmentName:body:AttachmentName
 S	controlcatalog	ControlCatalog	controlcatalog	rest-json		controlcatalog	controlcatalog	0	controlcatalog
 O	GetControl	POST	/get-control		controlcatalog:GetControl		ControlArn:body:ControlArn
 O	ListCommonControls	POST	/common-controls		controlcatalog:ListCommonControls		
@@ -5018,15 +5018,15 @@ O	AssumeFleetRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/worke
 O	AssumeQueueRoleForRead	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/read-roles		deadline:AssumeQueueRoleForRead	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId
 O	AssumeQueueRoleForUser	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/user-roles		deadline:AssumeQueueRoleForUser	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId
 O	AssumeQueueRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/queue-roles		deadline:AssumeQueueRoleForWorker		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId;queueId:querystring:queueId
-O	BatchGetJob	POST	/2023-10-12/batch-get-job	U			
+O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@	
 O	BatchGetJobEntity	POST	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/batchGetJobEntity		deadline:BatchGetJobEntity		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId
-O	BatchGetSession	POST	/2023-10-12/batch-get-session	U			
-O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action	U			
-O	BatchGetStep	POST	/2023-10-12/batch-get-step	U			
-O	BatchGetTask	POST	/2023-10-12/batch-get-task	U			
-O	BatchGetWorker	POST	/2023-10-12/batch-get-worker	U			
-O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job	U			
-O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task	U			
+O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@	
+O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@	
+O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@	
+O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@	
+O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@	
+O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@	
+O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@	
 O	CopyJobTemplate	POST	/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/template		deadline:CopyJobTemplate	identitystore:ListGroupMembershipsForMember@;s3:PutObject@	farmId:uri:farmId;queueId:uri:queueId;jobId:uri:jobId
 O	CreateBudget	POST	/2023-10-12/farms/{farmId}/budgets		deadline:CreateBudget	deadline:TagResource@tags;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;displayName:body:displayName
 O	CreateFarm	POST	/2023-10-12/farms		deadline:CreateFarm	deadline:TagResource@tags	displayName:body:displayName
@@ -5152,7 +5152,7 @@ O	ListIndicators	POST	/investigations/listIndicators		detective:ListIndicators		
 O	ListInvestigations	POST	/investigations/listInvestigations		detective:ListInvestigations		GraphArn:body:GraphArn
 O	ListInvitations	POST	/invitations/list		detective:ListInvitations		
 O	ListMembers	POST	/graph/members/list		detective:ListMembers		GraphArn:body:GraphArn
-O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist	U			
+O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@	
 O	ListTagsForResource	GET	/tags/{ResourceArn}		detective:ListTagsForResource		ResourceArn:uri:ResourceArn
 O	RejectInvitation	POST	/invitation/removal		detective:RejectInvitation		GraphArn:body:GraphArn
 O	StartInvestigation	POST	/investigations/startInvestigation		detective:StartInvestigation		GraphArn:body:GraphArn;EntityArn:body:EntityArn
@@ -5370,7 +5370,7 @@ O	DescribeTags	POST	/		directconnect:DescribeTags
 O	DescribeVirtualGateways	POST	/		directconnect:DescribeVirtualGateways		
 O	DescribeVirtualInterfaces	POST	/		directconnect:DescribeVirtualInterfaces		
 O	DisassociateConnectionFromLag	POST	/		directconnect:DisassociateConnectionFromLag		connectionId:body:connectionId;lagId:body:lagId
-O	DisassociateMacSecKey	POST	/		directconnect:DisassociateMacSecKey		connectionId:body:connectionId;secretARN:body:secretARN
+O	DisassociateMacSecKey	POST	/		directconnect:DisassociateMacSecKey		connectionId:body:connectionId
 O	ListVirtualInterfaceTestHistory	POST	/		directconnect:ListVirtualInterfaceTestHistory		
 O	StartBgpFailoverTest	POST	/		directconnect:StartBgpFailoverTest		virtualInterfaceId:body:virtualInterfaceId
 O	StopBgpFailoverTest	POST	/		directconnect:StopBgpFailoverTest		virtualInterfaceId:body:virtualInterfaceId
@@ -5426,17 +5426,17 @@ O	BatchStartRecommendations	POST	/		dms:BatchStartRecommendations
 O	CancelMetadataModelConversion	POST	/		dms:CancelMetadataModelConversion		MigrationProjectIdentifier:body:MigrationProjectIdentifier;RequestIdentifier:body:RequestIdentifier
 O	CancelMetadataModelCreation	POST	/		dms:CancelMetadataModelCreation		MigrationProjectIdentifier:body:MigrationProjectIdentifier;RequestIdentifier:body:RequestIdentifier
 O	CancelReplicationTaskAssessmentRun	POST	/		dms:CancelReplicationTaskAssessmentRun		ReplicationTaskAssessmentRunArn:body:ReplicationTaskAssessmentRunArn
-O	CreateDataMigration	POST	/		dms:CreateDataMigration,iam:PassRole		MigrationProjectIdentifier:body:MigrationProjectIdentifier;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role
-O	CreateDataProvider	POST	/		dms:CreateDataProvider	iam:PassRole@Settings.RedshiftSettings.S3AccessRoleArn,Settings.PostgreSqlSettings.S3AccessRoleArn,Settings.MySqlSettings.S3AccessRoleArn,Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn,Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn,Settings.OracleSettings.S3AccessRoleArn,Settings.MicrosoftSqlServerSettings.S3AccessRoleArn,Settings.MariaDbSettings.S3AccessRoleArn,Settings.IbmDb2LuwSettings.S3AccessRoleArn,Settings.IbmDb2zOsSettings.S3AccessRoleArn	
-O	CreateEndpoint	POST	/		dms:CreateEndpoint	iam:PassRole@ServiceAccessRoleArn,DynamoDbSettings.ServiceAccessRoleArn,S3Settings.ServiceAccessRoleArn,DmsTransferSettings.ServiceAccessRoleArn,MongoDbSettings.SecretsManagerAccessRoleArn,KinesisSettings.ServiceAccessRoleArn,ElasticsearchSettings.ServiceAccessRoleArn,NeptuneSettings.ServiceAccessRoleArn,RedshiftSettings.ServiceAccessRoleArn,RedshiftSettings.SecretsManagerAccessRoleArn,PostgreSQLSettings.SecretsManagerAccessRoleArn,PostgreSQLSettings.ServiceAccessRoleArn,MySQLSettings.SecretsManagerAccessRoleArn,MySQLSettings.ServiceAccessRoleArn,OracleSettings.SecretsManagerAccessRoleArn,OracleSettings.SecretsManagerOracleAsmAccessRoleArn,SybaseSettings.SecretsManagerAccessRoleArn,MicrosoftSQLServerSettings.SecretsManagerAccessRoleArn,IBMDb2Settings.SecretsManagerAccessRoleArn,DocDbSettings.SecretsManagerAccessRoleArn,GcpMySQLSettings.SecretsManagerAccessRoleArn	EndpointIdentifier:body:EndpointIdentifier;EngineName:body:EngineName;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role
-O	CreateEventSubscription	POST	/		dms:CreateEventSubscription		SubscriptionName:body:SubscriptionName;SnsTopicArn:body:SnsTopicArn
+O	CreateDataMigration	POST	/		dms:CreateDataMigration,iam:PassRole	dms:AddTagsToResource@Tags	MigrationProjectIdentifier:body:MigrationProjectIdentifier;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role
+O	CreateDataProvider	POST	/		dms:CreateDataProvider	iam:PassRole@Settings.RedshiftSettings.S3AccessRoleArn,Settings.PostgreSqlSettings.S3AccessRoleArn,Settings.MySqlSettings.S3AccessRoleArn,Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn,Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn,Settings.OracleSettings.S3AccessRoleArn,Settings.MicrosoftSqlServerSettings.S3AccessRoleArn,Settings.MariaDbSettings.S3AccessRoleArn,Settings.IbmDb2LuwSettings.S3AccessRoleArn,Settings.IbmDb2zOsSettings.S3AccessRoleArn;dms:AddTagsToResource@Tags	
+O	CreateEndpoint	POST	/		dms:CreateEndpoint	iam:PassRole@ServiceAccessRoleArn,DynamoDbSettings.ServiceAccessRoleArn,S3Settings.ServiceAccessRoleArn,DmsTransferSettings.ServiceAccessRoleArn,MongoDbSettings.SecretsManagerAccessRoleArn,KinesisSettings.ServiceAccessRoleArn,ElasticsearchSettings.ServiceAccessRoleArn,NeptuneSettings.ServiceAccessRoleArn,RedshiftSettings.ServiceAccessRoleArn,RedshiftSettings.SecretsManagerAccessRoleArn,PostgreSQLSettings.SecretsManagerAccessRoleArn,PostgreSQLSettings.ServiceAccessRoleArn,MySQLSettings.SecretsManagerAccessRoleArn,MySQLSettings.ServiceAccessRoleArn,OracleSettings.SecretsManagerAccessRoleArn,OracleSettings.SecretsManagerOracleAsmAccessRoleArn,SybaseSettings.SecretsManagerAccessRoleArn,MicrosoftSQLServerSettings.SecretsManagerAccessRoleArn,IBMDb2Settings.SecretsManagerAccessRoleArn,DocDbSettings.SecretsManagerAccessRoleArn,GcpMySQLSettings.SecretsManagerAccessRoleArn;dms:AddTagsToResource@Tags	EndpointIdentifier:body:EndpointIdentifier;EngineName:body:EngineName;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role
+O	CreateEventSubscription	POST	/		dms:CreateEventSubscription	dms:AddTagsToResource@Tags	SubscriptionName:body:SubscriptionName;SnsTopicArn:body:SnsTopicArn
 O	CreateFleetAdvisorCollector	POST	/		dms:CreateFleetAdvisorCollector,iam:PassRole		CollectorName:body:CollectorName;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role;S3BucketName:body:S3BucketName
-O	CreateInstanceProfile	POST	/		dms:CreateInstanceProfile		
-O	CreateMigrationProject	POST	/		dms:CreateMigrationProject	iam:PassRole@SourceDataProviderDescriptors.SecretsManagerAccessRoleArn,TargetDataProviderDescriptors.SecretsManagerAccessRoleArn,SchemaConversionApplicationAttributes.S3BucketRoleArn	InstanceProfileIdentifier:body:InstanceProfileIdentifier
-O	CreateReplicationConfig	POST	/		dms:CreateReplicationConfig		ReplicationConfigIdentifier:body:ReplicationConfigIdentifier;SourceEndpointArn:body:SourceEndpointArn;TargetEndpointArn:body:TargetEndpointArn
-O	CreateReplicationInstance	POST	/		dms:CreateReplicationInstance		ReplicationInstanceIdentifier:body:ReplicationInstanceIdentifier
-O	CreateReplicationSubnetGroup	POST	/		dms:CreateReplicationSubnetGroup		ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier
-O	CreateReplicationTask	POST	/		dms:CreateReplicationTask		ReplicationTaskIdentifier:body:ReplicationTaskIdentifier;SourceEndpointArn:body:SourceEndpointArn;TargetEndpointArn:body:TargetEndpointArn;ReplicationInstanceArn:body:ReplicationInstanceArn
+O	CreateInstanceProfile	POST	/		dms:CreateInstanceProfile	dms:AddTagsToResource@Tags	
+O	CreateMigrationProject	POST	/		dms:CreateMigrationProject	iam:PassRole@SourceDataProviderDescriptors.SecretsManagerAccessRoleArn,TargetDataProviderDescriptors.SecretsManagerAccessRoleArn,SchemaConversionApplicationAttributes.S3BucketRoleArn;dms:AddTagsToResource@Tags	InstanceProfileIdentifier:body:InstanceProfileIdentifier
+O	CreateReplicationConfig	POST	/		dms:CreateReplicationConfig	dms:AddTagsToResource@Tags	ReplicationConfigIdentifier:body:ReplicationConfigIdentifier;SourceEndpointArn:body:SourceEndpointArn;TargetEndpointArn:body:TargetEndpointArn
+O	CreateReplicationInstance	POST	/		dms:CreateReplicationInstance	dms:AddTagsToResource@Tags	ReplicationInstanceIdentifier:body:ReplicationInstanceIdentifier
+O	CreateReplicationSubnetGroup	POST	/		dms:CreateReplicationSubnetGroup	dms:AddTagsToResource@Tags	ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier
+O	CreateReplicationTask	POST	/		dms:CreateReplicationTask	dms:AddTagsToResource@Tags	ReplicationTaskIdentifier:body:ReplicationTaskIdentifier;SourceEndpointArn:body:SourceEndpointArn;TargetEndpointArn:body:TargetEndpointArn;ReplicationInstanceArn:body:ReplicationInstanceArn
 O	DeleteCertificate	POST	/		dms:DeleteCertificate		CertificateArn:body:CertificateArn
 O	DeleteConnection	POST	/		dms:DeleteConnection		EndpointArn:body:EndpointArn;ReplicationInstanceArn:body:ReplicationInstanceArn
 O	DeleteDataMigration	POST	/		dms:DeleteDataMigration		DataMigrationIdentifier:body:DataMigrationIdentifier
@@ -5458,7 +5458,7 @@ O	DescribeCertificates	POST	/		dms:DescribeCertificates
 O	DescribeConnections	POST	/		dms:DescribeConnections		
 O	DescribeConversionConfiguration	POST	/		dms:DescribeConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	DescribeDataMigrations	POST	/		dms:DescribeDataMigrations		
-O	DescribeDataProviders	POST	/	U			
+O	DescribeDataProviders	POST	/		dms:ListDataProviders		
 O	DescribeEndpointSettings	POST	/		dms:DescribeEndpointSettings		EngineName:body:EngineName
 O	DescribeEndpointTypes	POST	/		dms:DescribeEndpointTypes		
 O	DescribeEndpoints	POST	/		dms:DescribeEndpoints		
@@ -5466,22 +5466,22 @@ O	DescribeEngineVersions	POST	/		dms:DescribeEngineVersions
 O	DescribeEventCategories	POST	/		dms:DescribeEventCategories		
 O	DescribeEventSubscriptions	POST	/		dms:DescribeEventSubscriptions		
 O	DescribeEvents	POST	/		dms:DescribeEvents		
-O	DescribeExtensionPackAssociations	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	DescribeFleetAdvisorCollectors	POST	/		dms:DescribeFleetAdvisorCollectors		
 O	DescribeFleetAdvisorDatabases	POST	/		dms:DescribeFleetAdvisorDatabases		
 O	DescribeFleetAdvisorLsaAnalysis	POST	/		dms:DescribeFleetAdvisorLsaAnalysis		
 O	DescribeFleetAdvisorSchemaObjectSummary	POST	/		dms:DescribeFleetAdvisorSchemaObjectSummary		
 O	DescribeFleetAdvisorSchemas	POST	/		dms:DescribeFleetAdvisorSchemas		
-O	DescribeInstanceProfiles	POST	/	U			
+O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles		
 O	DescribeMetadataModel	POST	/		dms:DescribeMetadataModel		MigrationProjectIdentifier:body:MigrationProjectIdentifier
-O	DescribeMetadataModelAssessments	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	DescribeMetadataModelChildren	POST	/		dms:DescribeMetadataModelChildren		MigrationProjectIdentifier:body:MigrationProjectIdentifier
-O	DescribeMetadataModelConversions	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	DescribeMetadataModelCreations	POST	/		dms:DescribeMetadataModelCreations		MigrationProjectIdentifier:body:MigrationProjectIdentifier
-O	DescribeMetadataModelExportsAsScript	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
-O	DescribeMetadataModelExportsToTarget	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	DescribeMetadataModelImports	POST	/		dms:DescribeMetadataModelImports		MigrationProjectIdentifier:body:MigrationProjectIdentifier
-O	DescribeMigrationProjects	POST	/	U			
+O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@	
 O	DescribeOrderableReplicationInstances	POST	/		dms:DescribeOrderableReplicationInstances		
 O	DescribePendingMaintenanceActions	POST	/		dms:DescribePendingMaintenanceActions		
 O	DescribeRecommendationLimitations	POST	/		dms:DescribeRecommendationLimitations		
@@ -5501,15 +5501,15 @@ O	DescribeSchemas	POST	/		dms:DescribeSchemas		EndpointArn:body:EndpointArn
 O	DescribeTableStatistics	POST	/		dms:DescribeTableStatistics		ReplicationTaskArn:body:ReplicationTaskArn
 O	ExportMetadataModelAssessment	POST	/		dms:ExportMetadataModelAssessment		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	GetTargetSelectionRules	POST	/		dms:GetTargetSelectionRules		MigrationProjectIdentifier:body:MigrationProjectIdentifier
-O	ImportCertificate	POST	/		dms:ImportCertificate		CertificateIdentifier:body:CertificateIdentifier
+O	ImportCertificate	POST	/		dms:ImportCertificate	dms:AddTagsToResource@Tags	CertificateIdentifier:body:CertificateIdentifier
 O	ListTagsForResource	POST	/		dms:ListTagsForResource		
-O	ModifyConversionConfiguration	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	ModifyDataMigration	POST	/		dms:ModifyDataMigration	iam:PassRole@ServiceAccessRoleArn	DataMigrationIdentifier:body:DataMigrationIdentifier;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role
-O	ModifyDataProvider	POST	/	U			DataProviderIdentifier:body:DataProviderIdentifier
+O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings.RedshiftSettings.S3AccessRoleArn,Settings.PostgreSqlSettings.S3AccessRoleArn,Settings.MySqlSettings.S3AccessRoleArn,Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn,Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn,Settings.OracleSettings.S3AccessRoleArn,Settings.MicrosoftSqlServerSettings.S3AccessRoleArn,Settings.MariaDbSettings.S3AccessRoleArn,Settings.IbmDb2LuwSettings.S3AccessRoleArn,Settings.IbmDb2zOsSettings.S3AccessRoleArn	DataProviderIdentifier:body:DataProviderIdentifier
 O	ModifyEndpoint	POST	/		dms:ModifyEndpoint	iam:PassRole@ServiceAccessRoleArn,DynamoDbSettings.ServiceAccessRoleArn,S3Settings.ServiceAccessRoleArn,DmsTransferSettings.ServiceAccessRoleArn,MongoDbSettings.SecretsManagerAccessRoleArn,KinesisSettings.ServiceAccessRoleArn,ElasticsearchSettings.ServiceAccessRoleArn,NeptuneSettings.ServiceAccessRoleArn,RedshiftSettings.ServiceAccessRoleArn,RedshiftSettings.SecretsManagerAccessRoleArn,PostgreSQLSettings.SecretsManagerAccessRoleArn,PostgreSQLSettings.ServiceAccessRoleArn,MySQLSettings.SecretsManagerAccessRoleArn,MySQLSettings.ServiceAccessRoleArn,OracleSettings.SecretsManagerAccessRoleArn,OracleSettings.SecretsManagerOracleAsmAccessRoleArn,SybaseSettings.SecretsManagerAccessRoleArn,MicrosoftSQLServerSettings.SecretsManagerAccessRoleArn,IBMDb2Settings.SecretsManagerAccessRoleArn,DocDbSettings.SecretsManagerAccessRoleArn,GcpMySQLSettings.SecretsManagerAccessRoleArn	EndpointArn:body:EndpointArn;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role
 O	ModifyEventSubscription	POST	/		dms:ModifyEventSubscription		SubscriptionName:body:SubscriptionName
-O	ModifyInstanceProfile	POST	/	U			InstanceProfileIdentifier:body:InstanceProfileIdentifier
-O	ModifyMigrationProject	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier
+O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors.SecretsManagerAccessRoleArn,TargetDataProviderDescriptors.SecretsManagerAccessRoleArn,SchemaConversionApplicationAttributes.S3BucketRoleArn	MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	ModifyReplicationConfig	POST	/		dms:ModifyReplicationConfig		ReplicationConfigArn:body:ReplicationConfigArn
 O	ModifyReplicationInstance	POST	/		dms:ModifyReplicationInstance		ReplicationInstanceArn:body:ReplicationInstanceArn
 O	ModifyReplicationSubnetGroup	POST	/		dms:ModifyReplicationSubnetGroup		ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier
@@ -5522,18 +5522,18 @@ O	ReloadTables	POST	/		dms:ReloadTables		ReplicationTaskArn:body:ReplicationTask
 O	RemoveTagsFromResource	POST	/		dms:RemoveTagsFromResource		ResourceArn:body:ResourceArn
 O	RunFleetAdvisorLsaAnalysis	POST	/		dms:RunFleetAdvisorLsaAnalysis		
 O	StartDataMigration	POST	/		dms:StartDataMigration		DataMigrationIdentifier:body:DataMigrationIdentifier
-O	StartExtensionPackAssociation	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	StartMetadataModelAssessment	POST	/		dms:StartMetadataModelAssessment		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	StartMetadataModelConversion	POST	/		dms:StartMetadataModelConversion		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	StartMetadataModelCreation	POST	/		dms:StartMetadataModelCreation		MigrationProjectIdentifier:body:MigrationProjectIdentifier;MetadataModelName:body:MetadataModelName
-O	StartMetadataModelExportAsScript	POST	/	U			MigrationProjectIdentifier:body:MigrationProjectIdentifier
+O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	StartMetadataModelExportToTarget	POST	/		dms:StartMetadataModelExportToTarget		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	StartMetadataModelImport	POST	/		dms:StartMetadataModelImport		MigrationProjectIdentifier:body:MigrationProjectIdentifier
 O	StartRecommendations	POST	/		dms:StartRecommendations		DatabaseId:body:DatabaseId
 O	StartReplication	POST	/		dms:StartReplication		ReplicationConfigArn:body:ReplicationConfigArn
 O	StartReplicationTask	POST	/		dms:StartReplicationTask		ReplicationTaskArn:body:ReplicationTaskArn
 O	StartReplicationTaskAssessment	POST	/		dms:StartReplicationTaskAssessment		ReplicationTaskArn:body:ReplicationTaskArn
-O	StartReplicationTaskAssessmentRun	POST	/		dms:StartReplicationTaskAssessmentRun,iam:PassRole		ReplicationTaskArn:body:ReplicationTaskArn;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role;ResultLocationBucket:body:ResultLocationBucket;AssessmentRunName:body:AssessmentRunName
+O	StartReplicationTaskAssessmentRun	POST	/		dms:StartReplicationTaskAssessmentRun,iam:PassRole	dms:AddTagsToResource@Tags	ReplicationTaskArn:body:ReplicationTaskArn;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role;ResultLocationBucket:body:ResultLocationBucket;AssessmentRunName:body:AssessmentRunName
 O	StopDataMigration	POST	/		dms:StopDataMigration		DataMigrationIdentifier:body:DataMigrationIdentifier
 O	StopReplication	POST	/		dms:StopReplication		ReplicationConfigArn:body:ReplicationConfigArn
 O	StopReplicationTask	POST	/		dms:StopReplicationTask		ReplicationTaskArn:body:ReplicationTaskArn
@@ -5616,7 +5616,7 @@ O	TagResource	POST	/tags/{resourceArn}		docdb-elastic:TagResource		resourceArn:u
 O	UntagResource	DELETE	/tags/{resourceArn}		docdb-elastic:UntagResource		resourceArn:uri:resourceArn
 O	UpdateCluster	PUT	/cluster/{clusterArn}		docdb-elastic:UpdateCluster	ec2:CreateVpcEndpoint@;ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;kms:CreateGrant@;kms:Decrypt@;kms:DescribeKey@;kms:GenerateDataKey@;secretsmanager:DescribeSecret@;secretsmanager:GetResourcePolicy@;secretsmanager:GetSecretValue@;secretsmanager:ListSecretVersionIds@;secretsmanager:ListSecrets@	clusterArn:uri:clusterArn
 S	drs	drs	drs	rest-json		drs	drs	0	drs
-O	AssociateSourceNetworkStack	POST	/AssociateSourceNetworkStack		drs:AssociateSourceNetworkStack	cloudformation:DescribeStackResource@;cloudformation:DescribeStacks@;drs:GetLaunchConfiguration@;ec2:CreateLaunchTemplateVersion@;ec2:DescribeLaunchTemplateVersions@;ec2:DescribeLaunchTemplates@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:ModifyLaunchTemplate@	sourceNetworkID:body:sourceNetworkID;cfnStackName:body:cfnStackName
+O	AssociateSourceNetworkStack	POST	/AssociateSourceNetworkStack		drs:AssociateSourceNetworkStack	cloudformation:DescribeStackResource@;cloudformation:DescribeStacks@;drs:GetLaunchConfiguration@;ec2:CreateLaunchTemplateVersion@;ec2:DescribeLaunchTemplateVersions@;ec2:DescribeLaunchTemplates@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:ModifyLaunchTemplate@	sourceNetworkID:body:sourceNetworkID
 O	CreateExtendedSourceServer	POST	/CreateExtendedSourceServer		drs:CreateExtendedSourceServer	drs:DescribeSourceServers@;drs:GetReplicationConfiguration@;drs:TagResource@tags	sourceServerArn:body:sourceServerArn
 O	CreateLaunchConfigurationTemplate	POST	/CreateLaunchConfigurationTemplate		drs:CreateLaunchConfigurationTemplate	drs:TagResource@tags	
 O	CreateReplicationConfigurationTemplate	POST	/CreateReplicationConfigurationTemplate		drs:CreateReplicationConfigurationTemplate	ec2:CreateSecurityGroup@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetEbsDefaultKmsKeyId@;ec2:GetEbsEncryptionByDefault@;kms:CreateGrant@ebsEncryptionKeyArn;kms:DescribeKey@ebsEncryptionKeyArn;drs:TagResource@tags	stagingAreaSubnetId:body:stagingAreaSubnetId
@@ -5677,7 +5677,7 @@ O	CreateAlias	POST	/		ds:CreateAlias		DirectoryId:body:DirectoryId
 O	CreateComputer	POST	/		ds:CreateComputer		DirectoryId:body:DirectoryId;ComputerName:body:ComputerName
 O	CreateConditionalForwarder	POST	/		ds:CreateConditionalForwarder		DirectoryId:body:DirectoryId;RemoteDomainName:body:RemoteDomainName
 O	CreateDirectory	POST	/		ds:CreateDirectory	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateSecurityGroup@;ec2:CreateTags@Tags;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@	Name:body:Name
-O	CreateHybridAD	POST	/		ds:CreateHybridAD	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:CreateSecurityGroup@;ec2:CreateTags@Tags;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;iam:CreateServiceLinkedRole@;iam:GetRole@;secretsmanager:DescribeSecret@;secretsmanager:GetSecretValue@;ssm:GetCommandInvocation@;ssm:GetConnectionStatus@;ssm:ListCommands@;ssm:SendCommand@	SecretArn:body:SecretArn;AssessmentId:body:AssessmentId
+O	CreateHybridAD	POST	/		ds:CreateHybridAD	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:CreateSecurityGroup@;ec2:CreateTags@Tags;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;iam:CreateServiceLinkedRole@;iam:GetRole@;secretsmanager:DescribeSecret@;secretsmanager:GetSecretValue@;ssm:GetCommandInvocation@;ssm:GetConnectionStatus@;ssm:ListCommands@;ssm:SendCommand@	AssessmentId:body:AssessmentId
 O	CreateLogSubscription	POST	/		ds:CreateLogSubscription		DirectoryId:body:DirectoryId;LogGroupName:body:LogGroupName
 O	CreateMicrosoftAD	POST	/		ds:CreateMicrosoftAD	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateSecurityGroup@;ec2:CreateTags@Tags;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@	Name:body:Name
 O	CreateSnapshot	POST	/		ds:CreateSnapshot		DirectoryId:body:DirectoryId
@@ -5865,7 +5865,7 @@ O	AcceptVpcPeeringConnection	POST	/		ec2:AcceptVpcPeeringConnection		VpcPeeringC
 O	AdvertiseByoipCidr	POST	/		ec2:AdvertiseByoipCidr		
 O	AllocateAddress	POST	/		ec2:AllocateAddress	ec2:CreateTags@TagSpecifications	
 O	AllocateHosts	POST	/		ec2:AllocateHosts	ec2:CreateTags@TagSpecifications	
-O	AllocateIpamPoolCidr	POST	/		ec2:AllocateIpamPoolCidr		IpamPoolId:body:IpamPoolId
+O	AllocateIpamPoolCidr	POST	/		ec2:AllocateIpamPoolCidr	ec2:CreateTags@TagSpecifications	IpamPoolId:body:IpamPoolId
 O	ApplySecurityGroupsToClientVpnTargetNetwork	POST	/		ec2:ApplySecurityGroupsToClientVpnTargetNetwork		ClientVpnEndpointId:body:ClientVpnEndpointId;VpcId:body:VpcId
 O	AssignIpv6Addresses	POST	/		ec2:AssignIpv6Addresses		NetworkInterfaceId:body:networkInterfaceId
 O	AssignPrivateIpAddresses	POST	/		ec2:AssignPrivateIpAddresses		NetworkInterfaceId:body:networkInterfaceId
@@ -6036,7 +6036,7 @@ O	DeleteInstanceConnectEndpoint	POST	/		ec2:DeleteInstanceConnectEndpoint		Insta
 O	DeleteInstanceEventWindow	POST	/		ec2:DeleteInstanceEventWindow		InstanceEventWindowId:body:InstanceEventWindowId
 O	DeleteInternetGateway	POST	/		ec2:DeleteInternetGateway		InternetGatewayId:body:internetGatewayId
 O	DeleteIpam	POST	/		ec2:DeleteIpam		IpamId:body:IpamId
-O	DeleteIpamExternalResourceVerificationToken	POST	/		ec2:DeleteIpamExternalResourceVerificationToken		IpamExternalResourceVerificationTokenId:body:IpamExternalResourceVerificationTokenId
+O	DeleteIpamExternalResourceVerificationToken	POST	/		ec2:DeleteIpamExternalResourceVerificationToken		
 O	DeleteIpamPolicy	POST	/		ec2:DeleteIpamPolicy		IpamPolicyId:body:IpamPolicyId
 O	DeleteIpamPool	POST	/		ec2:DeleteIpamPool		IpamPoolId:body:IpamPoolId
 O	DeleteIpamPrefixListResolver	POST	/		ec2:DeleteIpamPrefixListResolver		IpamPrefixListResolverId:body:IpamPrefixListResolverId
@@ -6599,7 +6599,7 @@ O	SearchLocalGatewayRoutes	POST	/		ec2:SearchLocalGatewayRoutes		LocalGatewayRou
 O	SearchTransitGatewayMulticastGroups	POST	/		ec2:SearchTransitGatewayMulticastGroups		TransitGatewayMulticastDomainId:body:TransitGatewayMulticastDomainId
 O	SearchTransitGatewayRoutes	POST	/		ec2:SearchTransitGatewayRoutes		TransitGatewayRouteTableId:body:TransitGatewayRouteTableId
 O	SendDiagnosticInterrupt	POST	/		ec2:SendDiagnosticInterrupt		InstanceId:body:InstanceId
-O	StartDeclarativePoliciesReport	POST	/		ec2:StartDeclarativePoliciesReport		S3Bucket:body:S3Bucket;TargetId:body:TargetId
+O	StartDeclarativePoliciesReport	POST	/		ec2:StartDeclarativePoliciesReport	ec2:CreateTags@TagSpecifications	S3Bucket:body:S3Bucket;TargetId:body:TargetId
 O	StartInstances	POST	/		ec2:StartInstances		
 O	StartNetworkInsightsAccessScopeAnalysis	POST	/		ec2:StartNetworkInsightsAccessScopeAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsAccessScopeId:body:NetworkInsightsAccessScopeId
 O	StartNetworkInsightsAnalysis	POST	/		ec2:StartNetworkInsightsAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsPathId:body:NetworkInsightsPathId
@@ -6656,7 +6656,7 @@ O	GetRegistryScanningConfiguration	POST	/		ecr:GetRegistryScanningConfiguration
 O	GetRepositoryPolicy	POST	/		ecr:GetRepositoryPolicy		repositoryName:body:repositoryName
 O	GetSigningConfiguration	POST	/		ecr:GetSigningConfiguration		
 O	InitiateLayerUpload	POST	/		ecr:InitiateLayerUpload		repositoryName:body:repositoryName
-O	ListImageReferrers	POST	/	U			repositoryName:body:repositoryName
+O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName
 O	ListImages	POST	/		ecr:ListImages		repositoryName:body:repositoryName
 O	ListPullTimeUpdateExclusions	POST	/		ecr:ListPullTimeUpdateExclusions		
 O	ListTagsForResource	POST	/		ecr:ListTagsForResource		resourceArn:body:resourceArn
@@ -6963,11 +6963,11 @@ O	ApplyEnvironmentManagedAction	POST	/		elasticbeanstalk:ApplyEnvironmentManaged
 O	AssociateEnvironmentOperationsRole	POST	/		elasticbeanstalk:AssociateEnvironmentOperationsRole,iam:PassRole		EnvironmentName:body:EnvironmentName;OperationsRole:body:OperationsRole:role
 O	CheckDNSAvailability	POST	/		elasticbeanstalk:CheckDNSAvailability		
 O	ComposeEnvironments	POST	/		elasticbeanstalk:ComposeEnvironments		
-O	CreateApplication	POST	/		elasticbeanstalk:CreateApplication	iam:PassRole@ResourceLifecycleConfig.ServiceRole	ApplicationName:body:ApplicationName
-O	CreateApplicationVersion	POST	/		elasticbeanstalk:CreateApplicationVersion	iam:PassRole@BuildConfiguration.CodeBuildServiceRole	ApplicationName:body:ApplicationName
-O	CreateConfigurationTemplate	POST	/		elasticbeanstalk:CreateConfigurationTemplate		ApplicationName:body:ApplicationName;TemplateName:body:TemplateName
-O	CreateEnvironment	POST	/		elasticbeanstalk:CreateEnvironment	iam:PassRole@OperationsRole	ApplicationName:body:ApplicationName;OperationsRole:body:OperationsRole:role
-O	CreatePlatformVersion	POST	/		elasticbeanstalk:CreatePlatformVersion		PlatformName:body:PlatformName
+O	CreateApplication	POST	/		elasticbeanstalk:CreateApplication	iam:PassRole@ResourceLifecycleConfig.ServiceRole;elasticbeanstalk:AddTags@Tags	ApplicationName:body:ApplicationName
+O	CreateApplicationVersion	POST	/		elasticbeanstalk:CreateApplicationVersion	iam:PassRole@BuildConfiguration.CodeBuildServiceRole;elasticbeanstalk:AddTags@Tags	ApplicationName:body:ApplicationName
+O	CreateConfigurationTemplate	POST	/		elasticbeanstalk:CreateConfigurationTemplate	elasticbeanstalk:AddTags@Tags	ApplicationName:body:ApplicationName;TemplateName:body:TemplateName
+O	CreateEnvironment	POST	/		elasticbeanstalk:CreateEnvironment	iam:PassRole@OperationsRole;elasticbeanstalk:AddTags@Tags	ApplicationName:body:ApplicationName;OperationsRole:body:OperationsRole:role
+O	CreatePlatformVersion	POST	/		elasticbeanstalk:CreatePlatformVersion	elasticbeanstalk:AddTags@Tags	PlatformName:body:PlatformName
 O	CreateStorageLocation	POST	/		elasticbeanstalk:CreateStorageLocation		
 O	DeleteApplication	POST	/		elasticbeanstalk:DeleteApplication		ApplicationName:body:ApplicationName
 O	DeleteApplicationVersion	POST	/		elasticbeanstalk:DeleteApplicationVersion		ApplicationName:body:ApplicationName
@@ -7104,9 +7104,9 @@ O	AddInstanceGroups	POST	/		elasticmapreduce:AddInstanceGroups	iam:PassRole@Inst
 O	AddJobFlowSteps	POST	/		elasticmapreduce:AddJobFlowSteps	iam:PassRole@ExecutionRoleArn	JobFlowId:body:JobFlowId;ExecutionRoleArn:body:ExecutionRoleArn:role
 O	AddTags	POST	/		elasticmapreduce:AddTags		ResourceId:body:ResourceId
 O	CancelSteps	POST	/		elasticmapreduce:CancelSteps		ClusterId:body:ClusterId
-O	CreatePersistentAppUI	POST	/		elasticmapreduce:CreatePersistentAppUI		TargetResourceArn:body:TargetResourceArn
+O	CreatePersistentAppUI	POST	/		elasticmapreduce:CreatePersistentAppUI	elasticmapreduce:AddTags@Tags	TargetResourceArn:body:TargetResourceArn
 O	CreateSecurityConfiguration	POST	/		elasticmapreduce:CreateSecurityConfiguration		Name:body:Name
-O	CreateStudio	POST	/		elasticmapreduce:CreateStudio,iam:PassRole		Name:body:Name;VpcId:body:VpcId;ServiceRole:body:ServiceRole:role;UserRole:body:UserRole:role;WorkspaceSecurityGroupId:body:WorkspaceSecurityGroupId;EngineSecurityGroupId:body:EngineSecurityGroupId
+O	CreateStudio	POST	/		elasticmapreduce:CreateStudio,iam:PassRole	elasticmapreduce:AddTags@Tags	Name:body:Name;VpcId:body:VpcId;ServiceRole:body:ServiceRole:role;UserRole:body:UserRole:role;WorkspaceSecurityGroupId:body:WorkspaceSecurityGroupId;EngineSecurityGroupId:body:EngineSecurityGroupId
 O	CreateStudioSessionMapping	POST	/		elasticmapreduce:CreateStudioSessionMapping		StudioId:body:StudioId;SessionPolicyArn:body:SessionPolicyArn
 O	DeleteSecurityConfiguration	POST	/		elasticmapreduce:DeleteSecurityConfiguration		Name:body:Name
 O	DeleteStudio	POST	/		elasticmapreduce:DeleteStudio		StudioId:body:StudioId
@@ -7149,12 +7149,12 @@ O	RemoveAutoScalingPolicy	POST	/		elasticmapreduce:RemoveAutoScalingPolicy		Clus
 O	RemoveAutoTerminationPolicy	POST	/		elasticmapreduce:RemoveAutoTerminationPolicy		ClusterId:body:ClusterId
 O	RemoveManagedScalingPolicy	POST	/		elasticmapreduce:RemoveManagedScalingPolicy		ClusterId:body:ClusterId
 O	RemoveTags	POST	/		elasticmapreduce:RemoveTags		ResourceId:body:ResourceId
-O	RunJobFlow	POST	/		elasticmapreduce:RunJobFlow	iam:PassRole@Instances.InstanceGroups.InstanceRole,StepExecutionRoleArn,JobFlowRole,ServiceRole,AutoScalingRole,PlacementGroupConfigs.InstanceRole	Name:body:Name;StepExecutionRoleArn:body:StepExecutionRoleArn:role;JobFlowRole:body:JobFlowRole:role;ServiceRole:body:ServiceRole:role;AutoScalingRole:body:AutoScalingRole:role
+O	RunJobFlow	POST	/		elasticmapreduce:RunJobFlow	iam:PassRole@Instances.InstanceGroups.InstanceRole,StepExecutionRoleArn,JobFlowRole,ServiceRole,AutoScalingRole,PlacementGroupConfigs.InstanceRole;elasticmapreduce:AddTags@Tags	Name:body:Name;StepExecutionRoleArn:body:StepExecutionRoleArn:role;JobFlowRole:body:JobFlowRole:role;ServiceRole:body:ServiceRole:role;AutoScalingRole:body:AutoScalingRole:role
 O	SetKeepJobFlowAliveWhenNoSteps	POST	/		elasticmapreduce:SetKeepJobFlowAliveWhenNoSteps		
 O	SetTerminationProtection	POST	/		elasticmapreduce:SetTerminationProtection		
 O	SetUnhealthyNodeReplacement	POST	/		elasticmapreduce:SetUnhealthyNodeReplacement		
 O	SetVisibleToAllUsers	POST	/		elasticmapreduce:SetVisibleToAllUsers		
-O	StartNotebookExecution	POST	/		elasticmapreduce:StartNotebookExecution,iam:PassRole		ServiceRole:body:ServiceRole:role
+O	StartNotebookExecution	POST	/		elasticmapreduce:StartNotebookExecution,iam:PassRole	elasticmapreduce:AddTags@Tags	ServiceRole:body:ServiceRole:role
 O	StopNotebookExecution	POST	/		elasticmapreduce:StopNotebookExecution		NotebookExecutionId:body:NotebookExecutionId
 O	TerminateJobFlows	POST	/		elasticmapreduce:TerminateJobFlows		
 O	UpdateStudio	POST	/		elasticmapreduce:UpdateStudio		StudioId:body:StudioId
@@ -7252,7 +7252,7 @@ O	AssociatePackage	POST	/2015-01-01/packages/associate/{PackageID}/{DomainName}	
 O	AuthorizeVpcEndpointAccess	POST	/2015-01-01/es/domain/{DomainName}/authorizeVpcEndpointAccess		es:AuthorizeVpcEndpointAccess		DomainName:uri:DomainName
 O	CancelDomainConfigChange	POST	/2015-01-01/es/domain/{DomainName}/config/cancel		es:CancelDomainConfigChange		DomainName:uri:DomainName
 O	CancelElasticsearchServiceSoftwareUpdate	POST	/2015-01-01/es/serviceSoftwareUpdate/cancel		es:CancelElasticsearchServiceSoftwareUpdate		DomainName:body:DomainName
-O	CreateElasticsearchDomain	POST	/2015-01-01/es/domain		es:CreateElasticsearchDomain	iam:PassRole@CognitoOptions.RoleArn,AdvancedSecurityOptions.SAMLOptions.MasterBackendRole	DomainName:body:DomainName
+O	CreateElasticsearchDomain	POST	/2015-01-01/es/domain		es:CreateElasticsearchDomain	iam:PassRole@CognitoOptions.RoleArn,AdvancedSecurityOptions.SAMLOptions.MasterBackendRole;es:AddTags@TagList	DomainName:body:DomainName
 O	CreateOutboundCrossClusterSearchConnection	POST	/2015-01-01/es/ccs/outboundConnection		es:CreateOutboundCrossClusterSearchConnection		
 O	CreatePackage	POST	/2015-01-01/packages		es:CreatePackage		PackageName:body:PackageName
 O	CreateVpcEndpoint	POST	/2015-01-01/es/vpcEndpoints		es:CreateVpcEndpoint		DomainArn:body:DomainArn
@@ -7359,7 +7359,7 @@ S	evs	evs	evs	json	AmazonElasticVMwareService	evs	evs	0	evs
 O	AssociateEipToVlan	POST	/		evs:AssociateEipToVlan	ec2:AssociateAddress@;ec2:DescribeAddresses@	environmentId:body:environmentId;vlanName:body:vlanName;allocationId:body:allocationId
 O	CreateEntitlement	POST	/		evs:CreateEntitlement		environmentId:body:environmentId;connectorId:body:connectorId
 O	CreateEnvironment	POST	/		evs:CreateEnvironment	ec2:CreateNetworkInterface@;ec2:CreateSubnet@;ec2:CreateTags@tags;ec2:DeleteNetworkInterface@;ec2:DeleteSubnet@;ec2:DeleteVolume@;ec2:DescribeAddresses@;ec2:DescribeDhcpOptions@;ec2:DescribeHosts@;ec2:DescribeInstanceStatus@;ec2:DescribeInstances@;ec2:DescribeKeyPairs@;ec2:DescribeNetworkInterfaces@;ec2:DescribePlacementGroups@;ec2:DescribeRouteServerEndpoints@;ec2:DescribeRouteServerPeers@;ec2:DescribeRouteServers@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVolumes@;ec2:DescribeVpcs@;ec2:DetachNetworkInterface@;ec2:DetachVolume@;ec2:GetAllowedImagesSettings@;ec2:GetRouteServerAssociations@;ec2:ModifyInstanceAttribute@;ec2:ModifyNetworkInterfaceAttribute@;ec2:RunInstances@;ec2:TerminateInstances@;iam:CreateServiceLinkedRole@;kms:DescribeKey@kmsKeyId;kms:ListAliases@kmsKeyId;secretsmanager:CreateSecret@;secretsmanager:DeleteSecret@;secretsmanager:GetRandomPassword@;secretsmanager:GetSecretValue@;secretsmanager:TagResource@tags;secretsmanager:UpdateSecret@;servicequotas:GetServiceQuota@;servicequotas:ListServiceQuotas@;support:DescribeServices@;support:DescribeSupportLevel@	vpcId:body:vpcId;serviceAccessSubnetId:body:serviceAccessSubnetId;siteId:body:siteId
-O	CreateEnvironmentConnector	POST	/		evs:CreateEnvironmentConnector		environmentId:body:environmentId;secretIdentifier:body:secretIdentifier
+O	CreateEnvironmentConnector	POST	/		evs:CreateEnvironmentConnector		environmentId:body:environmentId
 O	CreateEnvironmentHost	POST	/		evs:CreateEnvironmentHost	ec2:CreateNetworkInterface@;ec2:CreateTags@;ec2:DeleteNetworkInterface@;ec2:DescribeDhcpOptions@;ec2:DescribeHosts@;ec2:DescribeInstanceStatus@;ec2:DescribeInstances@;ec2:DescribeKeyPairs@;ec2:DescribeNetworkInterfaces@;ec2:DescribePlacementGroups@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:ModifyNetworkInterfaceAttribute@;ec2:RunInstances@;secretsmanager:CreateSecret@;secretsmanager:DeleteSecret@;secretsmanager:GetRandomPassword@;secretsmanager:GetSecretValue@;secretsmanager:TagResource@;secretsmanager:UpdateSecret@;servicequotas:GetServiceQuota@;servicequotas:ListServiceQuotas@	environmentId:body:environmentId
 O	DeleteEntitlement	POST	/		evs:DeleteEntitlement		environmentId:body:environmentId;connectorId:body:connectorId
 O	DeleteEnvironment	POST	/		evs:DeleteEnvironment	ec2:DeleteNetworkInterface@;ec2:DeleteSubnet@;ec2:DescribeInstanceStatus@;ec2:DescribeInstances@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:ModifyInstanceAttribute@;ec2:ModifyNetworkInterfaceAttribute@;ec2:TerminateInstances@;secretsmanager:DeleteSecret@;secretsmanager:GetSecretValue@	environmentId:body:environmentId
@@ -7429,39 +7429,39 @@ O	UpdateKxEnvironmentNetwork	PUT	/kx/environments/{environmentId}/network		finsp
 O	UpdateKxUser	PUT	/kx/environments/{environmentId}/users/{userName}		finspace:UpdateKxUser,iam:PassRole		environmentId:uri:environmentId;userName:uri:userName;iamRole:body:iamRole:role
 O	UpdateKxVolume	PATCH	/kx/environments/{environmentId}/kxvolumes/{volumeName}		finspace:UpdateKxVolume		environmentId:uri:environmentId;volumeName:uri:volumeName
 S	finspace-data	finspace data	finspace-api	rest-json		finspace-api	finspace-api	0	finspace-data,finspace data,finspacedata,finspace-api
-O	AssociateUserToPermissionGroup	POST	/permission-group/{permissionGroupId}/users/{userId}	U			permissionGroupId:uri:permissionGroupId;userId:uri:userId
-O	CreateChangeset	POST	/datasets/{datasetId}/changesetsv2	U			datasetId:uri:datasetId
-O	CreateDataView	POST	/datasets/{datasetId}/dataviewsv2	U			datasetId:uri:datasetId
-O	CreateDataset	POST	/datasetsv2	U			
-O	CreatePermissionGroup	POST	/permission-group	U			
-O	CreateUser	POST	/user	U			
-O	DeleteDataset	DELETE	/datasetsv2/{datasetId}	U			datasetId:uri:datasetId
-O	DeletePermissionGroup	DELETE	/permission-group/{permissionGroupId}	U			permissionGroupId:uri:permissionGroupId
-O	DisableUser	POST	/user/{userId}/disable	U			userId:uri:userId
-O	DisassociateUserFromPermissionGroup	DELETE	/permission-group/{permissionGroupId}/users/{userId}	U			permissionGroupId:uri:permissionGroupId;userId:uri:userId
-O	EnableUser	POST	/user/{userId}/enable	U			userId:uri:userId
-O	GetChangeset	GET	/datasets/{datasetId}/changesetsv2/{changesetId}	U			datasetId:uri:datasetId;changesetId:uri:changesetId
-O	GetDataView	GET	/datasets/{datasetId}/dataviewsv2/{dataviewId}	U			dataViewId:uri:dataviewId;datasetId:uri:datasetId
-O	GetDataset	GET	/datasetsv2/{datasetId}	U			datasetId:uri:datasetId
-O	GetExternalDataViewAccessDetails	POST	/datasets/{datasetId}/dataviewsv2/{dataviewId}/external-access-details	U			dataViewId:uri:dataviewId;datasetId:uri:datasetId
-O	GetPermissionGroup	GET	/permission-group/{permissionGroupId}	U			permissionGroupId:uri:permissionGroupId
+O	AssociateUserToPermissionGroup	POST	/permission-group/{permissionGroupId}/users/{userId}	P			permissionGroupId:uri:permissionGroupId;userId:uri:userId
+O	CreateChangeset	POST	/datasets/{datasetId}/changesetsv2	P			datasetId:uri:datasetId
+O	CreateDataView	POST	/datasets/{datasetId}/dataviewsv2	P			datasetId:uri:datasetId
+O	CreateDataset	POST	/datasetsv2	P			
+O	CreatePermissionGroup	POST	/permission-group	P			
+O	CreateUser	POST	/user	P			
+O	DeleteDataset	DELETE	/datasetsv2/{datasetId}	P			datasetId:uri:datasetId
+O	DeletePermissionGroup	DELETE	/permission-group/{permissionGroupId}	P			permissionGroupId:uri:permissionGroupId
+O	DisableUser	POST	/user/{userId}/disable	P			userId:uri:userId
+O	DisassociateUserFromPermissionGroup	DELETE	/permission-group/{permissionGroupId}/users/{userId}	P			permissionGroupId:uri:permissionGroupId;userId:uri:userId
+O	EnableUser	POST	/user/{userId}/enable	P			userId:uri:userId
+O	GetChangeset	GET	/datasets/{datasetId}/changesetsv2/{changesetId}	P			datasetId:uri:datasetId;changesetId:uri:changesetId
+O	GetDataView	GET	/datasets/{datasetId}/dataviewsv2/{dataviewId}	P			dataViewId:uri:dataviewId;datasetId:uri:datasetId
+O	GetDataset	GET	/datasetsv2/{datasetId}	P			datasetId:uri:datasetId
+O	GetExternalDataViewAccessDetails	POST	/datasets/{datasetId}/dataviewsv2/{dataviewId}/external-access-details	P			dataViewId:uri:dataviewId;datasetId:uri:datasetId
+O	GetPermissionGroup	GET	/permission-group/{permissionGroupId}	P			permissionGroupId:uri:permissionGroupId
 O	GetProgrammaticAccessCredentials	GET	/credentials/programmatic		finspace-api:GetProgrammaticAccessCredentials		environmentId:querystring:environmentId
-O	GetUser	GET	/user/{userId}	U			userId:uri:userId
-O	GetWorkingLocation	POST	/workingLocationV1	U			
-O	ListChangesets	GET	/datasets/{datasetId}/changesetsv2	U			datasetId:uri:datasetId
-O	ListDataViews	GET	/datasets/{datasetId}/dataviewsv2	U			datasetId:uri:datasetId
-O	ListDatasets	GET	/datasetsv2	U			
-O	ListPermissionGroups	GET	/permission-group	U			
-O	ListPermissionGroupsByUser	GET	/user/{userId}/permission-groups	U			userId:uri:userId
-O	ListUsers	GET	/user	U			
-O	ListUsersByPermissionGroup	GET	/permission-group/{permissionGroupId}/users	U			permissionGroupId:uri:permissionGroupId
-O	ResetUserPassword	POST	/user/{userId}/password	U			userId:uri:userId
-O	UpdateChangeset	PUT	/datasets/{datasetId}/changesetsv2/{changesetId}	U			datasetId:uri:datasetId;changesetId:uri:changesetId
-O	UpdateDataset	PUT	/datasetsv2/{datasetId}	U			datasetId:uri:datasetId
-O	UpdatePermissionGroup	PUT	/permission-group/{permissionGroupId}	U			permissionGroupId:uri:permissionGroupId
-O	UpdateUser	PUT	/user/{userId}	U			userId:uri:userId
+O	GetUser	GET	/user/{userId}	P			userId:uri:userId
+O	GetWorkingLocation	POST	/workingLocationV1	P			
+O	ListChangesets	GET	/datasets/{datasetId}/changesetsv2	P			datasetId:uri:datasetId
+O	ListDataViews	GET	/datasets/{datasetId}/dataviewsv2	P			datasetId:uri:datasetId
+O	ListDatasets	GET	/datasetsv2	P			
+O	ListPermissionGroups	GET	/permission-group	P			
+O	ListPermissionGroupsByUser	GET	/user/{userId}/permission-groups	P			userId:uri:userId
+O	ListUsers	GET	/user	P			
+O	ListUsersByPermissionGroup	GET	/permission-group/{permissionGroupId}/users	P			permissionGroupId:uri:permissionGroupId
+O	ResetUserPassword	POST	/user/{userId}/password	P			userId:uri:userId
+O	UpdateChangeset	PUT	/datasets/{datasetId}/changesetsv2/{changesetId}	P			datasetId:uri:datasetId;changesetId:uri:changesetId
+O	UpdateDataset	PUT	/datasetsv2/{datasetId}	P			datasetId:uri:datasetId
+O	UpdatePermissionGroup	PUT	/permission-group/{permissionGroupId}	P			permissionGroupId:uri:permissionGroupId
+O	UpdateUser	PUT	/user/{userId}	P			userId:uri:userId
 S	firehose	Firehose	firehose	json	Firehose_20150804	firehose	firehose	0	firehose
-O	CreateDeliveryStream	POST	/		firehose:CreateDeliveryStream	iam:PassRole@KinesisStreamSourceConfiguration.RoleARN,S3DestinationConfiguration.RoleARN,ExtendedS3DestinationConfiguration.RoleARN,ExtendedS3DestinationConfiguration.S3BackupConfiguration.RoleARN,ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration.SchemaConfiguration.RoleARN,RedshiftDestinationConfiguration.RoleARN,RedshiftDestinationConfiguration.S3Configuration.RoleARN,RedshiftDestinationConfiguration.S3BackupConfiguration.RoleARN,RedshiftDestinationConfiguration.SecretsManagerConfiguration.RoleARN,ElasticsearchDestinationConfiguration.RoleARN,ElasticsearchDestinationConfiguration.S3Configuration.RoleARN,ElasticsearchDestinationConfiguration.VpcConfiguration.RoleARN,AmazonopensearchserviceDestinationConfiguration.RoleARN,AmazonopensearchserviceDestinationConfiguration.S3Configuration.RoleARN,AmazonopensearchserviceDestinationConfiguration.VpcConfiguration.RoleARN,SplunkDestinationConfiguration.S3Configuration.RoleARN,SplunkDestinationConfiguration.SecretsManagerConfiguration.RoleARN,HttpEndpointDestinationConfiguration.RoleARN,HttpEndpointDestinationConfiguration.S3Configuration.RoleARN,HttpEndpointDestinationConfiguration.SecretsManagerConfiguration.RoleARN,AmazonOpenSearchServerlessDestinationConfiguration.RoleARN,AmazonOpenSearchServerlessDestinationConfiguration.S3Configuration.RoleARN,AmazonOpenSearchServerlessDestinationConfiguration.VpcConfiguration.RoleARN,MSKSourceConfiguration.AuthenticationConfiguration.RoleARN,SnowflakeDestinationConfiguration.SnowflakeRoleConfiguration.SnowflakeRole,SnowflakeDestinationConfiguration.RoleARN,SnowflakeDestinationConfiguration.S3Configuration.RoleARN,SnowflakeDestinationConfiguration.SecretsManagerConfiguration.RoleARN,IcebergDestinationConfiguration.RoleARN,IcebergDestinationConfiguration.S3Configuration.RoleARN,DatabaseSourceConfiguration.DatabaseSourceAuthenticationConfiguration.SecretsManagerConfiguration.RoleARN	DeliveryStreamName:body:DeliveryStreamName
+O	CreateDeliveryStream	POST	/		firehose:CreateDeliveryStream	iam:PassRole@KinesisStreamSourceConfiguration.RoleARN,S3DestinationConfiguration.RoleARN,ExtendedS3DestinationConfiguration.RoleARN,ExtendedS3DestinationConfiguration.S3BackupConfiguration.RoleARN,ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration.SchemaConfiguration.RoleARN,RedshiftDestinationConfiguration.RoleARN,RedshiftDestinationConfiguration.S3Configuration.RoleARN,RedshiftDestinationConfiguration.S3BackupConfiguration.RoleARN,RedshiftDestinationConfiguration.SecretsManagerConfiguration.RoleARN,ElasticsearchDestinationConfiguration.RoleARN,ElasticsearchDestinationConfiguration.S3Configuration.RoleARN,ElasticsearchDestinationConfiguration.VpcConfiguration.RoleARN,AmazonopensearchserviceDestinationConfiguration.RoleARN,AmazonopensearchserviceDestinationConfiguration.S3Configuration.RoleARN,AmazonopensearchserviceDestinationConfiguration.VpcConfiguration.RoleARN,SplunkDestinationConfiguration.S3Configuration.RoleARN,SplunkDestinationConfiguration.SecretsManagerConfiguration.RoleARN,HttpEndpointDestinationConfiguration.RoleARN,HttpEndpointDestinationConfiguration.S3Configuration.RoleARN,HttpEndpointDestinationConfiguration.SecretsManagerConfiguration.RoleARN,AmazonOpenSearchServerlessDestinationConfiguration.RoleARN,AmazonOpenSearchServerlessDestinationConfiguration.S3Configuration.RoleARN,AmazonOpenSearchServerlessDestinationConfiguration.VpcConfiguration.RoleARN,MSKSourceConfiguration.AuthenticationConfiguration.RoleARN,SnowflakeDestinationConfiguration.SnowflakeRoleConfiguration.SnowflakeRole,SnowflakeDestinationConfiguration.RoleARN,SnowflakeDestinationConfiguration.S3Configuration.RoleARN,SnowflakeDestinationConfiguration.SecretsManagerConfiguration.RoleARN,IcebergDestinationConfiguration.RoleARN,IcebergDestinationConfiguration.S3Configuration.RoleARN,DatabaseSourceConfiguration.DatabaseSourceAuthenticationConfiguration.SecretsManagerConfiguration.RoleARN;firehose:TagDeliveryStream@Tags	DeliveryStreamName:body:DeliveryStreamName
 O	DeleteDeliveryStream	POST	/		firehose:DeleteDeliveryStream		DeliveryStreamName:body:DeliveryStreamName
 O	DescribeDeliveryStream	POST	/		firehose:DescribeDeliveryStream		DeliveryStreamName:body:DeliveryStreamName
 O	ListDeliveryStreams	POST	/		firehose:ListDeliveryStreams		
@@ -7754,7 +7754,7 @@ O	CreateGameSessionQueue	POST	/		gamelift:CreateGameSessionQueue	gamelift:TagRes
 O	CreateLocation	POST	/		gamelift:CreateLocation	gamelift:TagResource@Tags	LocationName:body:LocationName
 O	CreateMatchmakingConfiguration	POST	/		gamelift:CreateMatchmakingConfiguration	gamelift:TagResource@Tags	Name:body:Name;RuleSetName:body:RuleSetName
 O	CreateMatchmakingRuleSet	POST	/		gamelift:CreateMatchmakingRuleSet	gamelift:TagResource@Tags	Name:body:Name
-O	CreatePlayerSession	POST	/		gamelift:CreatePlayerSession		GameSessionId:body:GameSessionId;PlayerId:body:PlayerId
+O	CreatePlayerSession	POST	/		gamelift:CreatePlayerSession		GameSessionId:body:GameSessionId
 O	CreatePlayerSessions	POST	/		gamelift:CreatePlayerSessions		GameSessionId:body:GameSessionId
 O	CreateScript	POST	/		gamelift:CreateScript	iam:PassRole@StorageLocation.RoleArn;gamelift:TagResource@Tags;s3:GetObject@	
 O	CreateVpcPeeringAuthorization	POST	/		gamelift:CreateVpcPeeringAuthorization	ec2:AcceptVpcPeeringConnection@;ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateRoute@;ec2:DeleteRoute@;ec2:DescribeRouteTables@;ec2:DescribeSecurityGroups@;ec2:RevokeSecurityGroupEgress@;ec2:RevokeSecurityGroupIngress@	GameLiftAwsAccountId:body:GameLiftAwsAccountId;PeerVpcId:body:PeerVpcId
@@ -7886,25 +7886,25 @@ O	UntagResource	DELETE	/tags/{ResourceArn}		gameliftstreams:UntagResource		Resou
 O	UpdateApplication	PATCH	/applications/{Identifier}		gameliftstreams:UpdateApplication		Identifier:uri:Identifier
 O	UpdateStreamGroup	PATCH	/streamgroups/{Identifier}		gameliftstreams:UpdateStreamGroup		Identifier:uri:Identifier
 S	geo-maps	Geo Maps	geo-maps	rest-json		geo-maps	geo-maps	0	geo-maps,Geo Maps,GeoMaps
-O	GetGlyphs	GET	/glyphs/{FontStack}/{FontUnicodeRange}	U			FontStack:uri:FontStack;FontUnicodeRange:uri:FontUnicodeRange
-O	GetSprites	GET	/styles/{Style}/{ColorScheme}/{Variant}/sprites/{FileName}	U			FileName:uri:FileName;Style:uri:Style;ColorScheme:uri:ColorScheme;Variant:uri:Variant
-O	GetStaticMap	GET	/static/{FileName}		geo-maps:GetStaticMap		Key:querystring:key;FileName:uri:FileName
-O	GetStyleDescriptor	GET	/styles/{Style}/descriptor	U			Style:uri:Style;Key:querystring:key
-O	GetTile	GET	/tiles/{Tileset}/{Z}/{X}/{Y}		geo-maps:GetTile		Tileset:uri:Tileset;Z:uri:Z;X:uri:X;Y:uri:Y;Key:querystring:key
+O	GetGlyphs	GET	/glyphs/{FontStack}/{FontUnicodeRange}	P			FontStack:uri:FontStack;FontUnicodeRange:uri:FontUnicodeRange
+O	GetSprites	GET	/styles/{Style}/{ColorScheme}/{Variant}/sprites/{FileName}	P			FileName:uri:FileName;Style:uri:Style;ColorScheme:uri:ColorScheme;Variant:uri:Variant
+O	GetStaticMap	GET	/static/{FileName}		geo-maps:GetStaticMap		FileName:uri:FileName
+O	GetStyleDescriptor	GET	/styles/{Style}/descriptor	P			Style:uri:Style
+O	GetTile	GET	/tiles/{Tileset}/{Z}/{X}/{Y}		geo-maps:GetTile		Tileset:uri:Tileset
 S	geo-places	Geo Places	geo-places	rest-json		geo-places	geo-places	0	geo-places,Geo Places,GeoPlaces
-O	Autocomplete	POST	/v2/autocomplete		geo-places:Autocomplete		Key:querystring:key
-O	Geocode	POST	/v2/geocode		geo-places:Geocode		Key:querystring:key
-O	GetPlace	GET	/v2/place/{PlaceId}		geo-places:GetPlace		PlaceId:uri:PlaceId;Key:querystring:key
-O	ReverseGeocode	POST	/v2/reverse-geocode		geo-places:ReverseGeocode		Key:querystring:key
-O	SearchNearby	POST	/v2/search-nearby		geo-places:SearchNearby		Key:querystring:key
-O	SearchText	POST	/v2/search-text		geo-places:SearchText		Key:querystring:key
-O	Suggest	POST	/v2/suggest		geo-places:Suggest		Key:querystring:key
+O	Autocomplete	POST	/v2/autocomplete		geo-places:Autocomplete		
+O	Geocode	POST	/v2/geocode		geo-places:Geocode		
+O	GetPlace	GET	/v2/place/{PlaceId}		geo-places:GetPlace		
+O	ReverseGeocode	POST	/v2/reverse-geocode		geo-places:ReverseGeocode		
+O	SearchNearby	POST	/v2/search-nearby		geo-places:SearchNearby		
+O	SearchText	POST	/v2/search-text		geo-places:SearchText		
+O	Suggest	POST	/v2/suggest		geo-places:Suggest		
 S	geo-routes	Geo Routes	geo-routes	rest-json		geo-routes	geo-routes	0	geo-routes,Geo Routes,GeoRoutes
-O	CalculateIsolines	POST	/isolines		geo-routes:CalculateIsolines		Key:querystring:key
-O	CalculateRouteMatrix	POST	/route-matrix		geo-routes:CalculateRouteMatrix		Key:querystring:key
-O	CalculateRoutes	POST	/routes		geo-routes:CalculateRoutes		Key:querystring:key
-O	OptimizeWaypoints	POST	/optimize-waypoints		geo-routes:OptimizeWaypoints		Key:querystring:key
-O	SnapToRoads	POST	/snap-to-roads		geo-routes:SnapToRoads		Key:querystring:key
+O	CalculateIsolines	POST	/isolines		geo-routes:CalculateIsolines		
+O	CalculateRouteMatrix	POST	/route-matrix		geo-routes:CalculateRouteMatrix		
+O	CalculateRoutes	POST	/routes		geo-routes:CalculateRoutes		
+O	OptimizeWaypoints	POST	/optimize-waypoints		geo-routes:OptimizeWaypoints		
+O	SnapToRoads	POST	/snap-to-roads		geo-routes:SnapToRoads		
 S	glacier	Glacier	glacier	rest-json		glacier	glacier	0	glacier
 O	AbortMultipartUpload	DELETE	/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}		glacier:AbortMultipartUpload		accountId:uri:accountId;vaultName:uri:vaultName;uploadId:uri:uploadId
 O	AbortVaultLock	DELETE	/{accountId}/vaults/{vaultName}/lock-policy		glacier:AbortVaultLock		accountId:uri:accountId;vaultName:uri:vaultName
@@ -8005,14 +8005,14 @@ O	BatchDeleteTableVersion	POST	/		glue:BatchDeleteTableVersion		DatabaseName:bod
 O	BatchGetBlueprints	POST	/		glue:BatchGetBlueprints		
 O	BatchGetCrawlers	POST	/		glue:BatchGetCrawlers		
 O	BatchGetCustomEntityTypes	POST	/		glue:BatchGetCustomEntityTypes		
-O	BatchGetDataQualityResult	POST	/	U			
+O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult		
 O	BatchGetDevEndpoints	POST	/		glue:BatchGetDevEndpoints		
 O	BatchGetJobs	POST	/		glue:BatchGetJobs		
 O	BatchGetPartition	POST	/		glue:BatchGetPartition		DatabaseName:body:DatabaseName;TableName:body:TableName
 O	BatchGetTableOptimizer	POST	/		glue:BatchGetTableOptimizer	glue:GetTable@	
 O	BatchGetTriggers	POST	/		glue:BatchGetTriggers		
 O	BatchGetWorkflows	POST	/		glue:BatchGetWorkflows		
-O	BatchPutDataQualityStatisticAnnotation	POST	/	U			
+O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation		
 O	BatchStopJobRun	POST	/		glue:BatchStopJobRun		JobName:body:JobName
 O	BatchUpdatePartition	POST	/		glue:BatchUpdatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName
 O	CancelDataQualityRuleRecommendationRun	POST	/		glue:CancelDataQualityRuleRecommendationRun		RunId:body:RunId
@@ -8156,9 +8156,9 @@ O	GetTables	POST	/		glue:GetTables		DatabaseName:body:DatabaseName
 O	GetTags	POST	/		glue:GetTags		ResourceArn:body:ResourceArn
 O	GetTrigger	POST	/		glue:GetTrigger		Name:body:Name
 O	GetTriggers	POST	/		glue:GetTriggers		
-O	GetUnfilteredPartitionMetadata	POST	/	U			CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName
-O	GetUnfilteredPartitionsMetadata	POST	/	U			CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName
-O	GetUnfilteredTableMetadata	POST	/	U			CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name
+O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName
+O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName
+O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name
 O	GetUsageProfile	POST	/		glue:GetUsageProfile		Name:body:Name
 O	GetUserDefinedFunction	POST	/		glue:GetUserDefinedFunction		DatabaseName:body:DatabaseName;FunctionName:body:FunctionName
 O	GetUserDefinedFunctions	POST	/		glue:GetUserDefinedFunctions		
@@ -8264,14 +8264,14 @@ O	UpdateUserDefinedFunction	POST	/		glue:UpdateUserDefinedFunction		DatabaseName
 O	UpdateWorkflow	POST	/		glue:UpdateWorkflow		Name:body:Name
 S	grafana	grafana	grafana	rest-json		grafana	grafana	0	grafana
 O	AssociateLicense	POST	/workspaces/{workspaceId}/licenses/{licenseType}		grafana:AssociateLicense	aws-marketplace:ViewSubscriptions@	workspaceId:uri:workspaceId;licenseType:uri:licenseType
-O	CreateWorkspace	POST	/workspaces		grafana:CreateWorkspace	iam:PassRole@workspaceRoleArn;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetManagedPrefixListEntries@;iam:CreateServiceLinkedRole@;organizations:DescribeOrganization@;sso:CreateManagedApplicationInstance@;sso:DescribeRegisteredRegions@;sso:GetSharedSsoConfiguration@;grafana:TagResource@tags	workspaceRoleArn:body:workspaceRoleArn:role
+O	CreateWorkspace	POST	/workspaces		grafana:CreateWorkspace	iam:PassRole@workspaceRoleArn;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetManagedPrefixListEntries@;iam:CreateServiceLinkedRole@;organizations:DescribeOrganization@;sso:CreateManagedApplicationInstance@;sso:DescribeRegisteredRegions@;sso:GetSharedSsoConfiguration@;grafana:TagResource@tags	
 O	CreateWorkspaceApiKey	POST	/workspaces/{workspaceId}/apikeys		grafana:CreateWorkspaceApiKey,iam:PassRole		keyName:body:keyName;keyRole:body:keyRole:role;workspaceId:uri:workspaceId
 O	CreateWorkspaceServiceAccount	POST	/workspaces/{workspaceId}/serviceaccounts		grafana:CreateWorkspaceServiceAccount,iam:PassRole		grafanaRole:body:grafanaRole:role;workspaceId:uri:workspaceId
 O	CreateWorkspaceServiceAccountToken	POST	/workspaces/{workspaceId}/serviceaccounts/{serviceAccountId}/tokens		grafana:CreateWorkspaceServiceAccountToken		serviceAccountId:uri:serviceAccountId;workspaceId:uri:workspaceId
 O	DeleteWorkspace	DELETE	/workspaces/{workspaceId}		grafana:DeleteWorkspace	sso:DeleteManagedApplicationInstance@	workspaceId:uri:workspaceId
 O	DeleteWorkspaceApiKey	DELETE	/workspaces/{workspaceId}/apikeys/{keyName}		grafana:DeleteWorkspaceApiKey		keyName:uri:keyName;workspaceId:uri:workspaceId
 O	DeleteWorkspaceServiceAccount	DELETE	/workspaces/{workspaceId}/serviceaccounts/{serviceAccountId}		grafana:DeleteWorkspaceServiceAccount		serviceAccountId:uri:serviceAccountId;workspaceId:uri:workspaceId
-O	DeleteWorkspaceServiceAccountToken	DELETE	/workspaces/{workspaceId}/serviceaccounts/{serviceAccountId}/tokens/{tokenId}		grafana:DeleteWorkspaceServiceAccountToken		tokenId:uri:tokenId;serviceAccountId:uri:serviceAccountId;workspaceId:uri:workspaceId
+O	DeleteWorkspaceServiceAccountToken	DELETE	/workspaces/{workspaceId}/serviceaccounts/{serviceAccountId}/tokens/{tokenId}		grafana:DeleteWorkspaceServiceAccountToken		serviceAccountId:uri:serviceAccountId;workspaceId:uri:workspaceId
 O	DescribeWorkspace	GET	/workspaces/{workspaceId}		grafana:DescribeWorkspace		workspaceId:uri:workspaceId
 O	DescribeWorkspaceAuthentication	GET	/workspaces/{workspaceId}/authentication		grafana:DescribeWorkspaceAuthentication		workspaceId:uri:workspaceId
 O	DescribeWorkspaceConfiguration	GET	/workspaces/{workspaceId}/configuration		grafana:DescribeWorkspaceConfiguration		workspaceId:uri:workspaceId
@@ -8285,7 +8285,7 @@ O	ListWorkspaces	GET	/workspaces		grafana:ListWorkspaces
 O	TagResource	POST	/tags/{resourceArn}		grafana:TagResource		resourceArn:uri:resourceArn
 O	UntagResource	DELETE	/tags/{resourceArn}		grafana:UntagResource		resourceArn:uri:resourceArn
 O	UpdatePermissions	PATCH	/workspaces/{workspaceId}/permissions		grafana:UpdatePermissions		workspaceId:uri:workspaceId
-O	UpdateWorkspace	PUT	/workspaces/{workspaceId}		grafana:UpdateWorkspace	iam:PassRole@workspaceRoleArn;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetManagedPrefixListEntries@;iam:CreateServiceLinkedRole@	workspaceId:uri:workspaceId;workspaceRoleArn:body:workspaceRoleArn:role
+O	UpdateWorkspace	PUT	/workspaces/{workspaceId}		grafana:UpdateWorkspace	iam:PassRole@workspaceRoleArn;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetManagedPrefixListEntries@;iam:CreateServiceLinkedRole@	workspaceId:uri:workspaceId
 O	UpdateWorkspaceAuthentication	POST	/workspaces/{workspaceId}/authentication		grafana:UpdateWorkspaceAuthentication		workspaceId:uri:workspaceId
 O	UpdateWorkspaceConfiguration	PUT	/workspaces/{workspaceId}/configuration		grafana:UpdateWorkspaceConfiguration		workspaceId:uri:workspaceId
 S	greengrass	Greengrass	greengrass	rest-json		greengrass	greengrass	0	greengrass
@@ -8583,16 +8583,16 @@ O	CreateAccessKey	POST	/		iam:CreateAccessKey
 O	CreateAccountAlias	POST	/		iam:CreateAccountAlias		
 O	CreateDelegationRequest	POST	/		iam:CreateDelegationRequest		RequestorWorkflowId:body:RequestorWorkflowId
 O	CreateGroup	POST	/		iam:CreateGroup		GroupName:body:GroupName
-O	CreateInstanceProfile	POST	/		iam:CreateInstanceProfile		InstanceProfileName:body:InstanceProfileName
+O	CreateInstanceProfile	POST	/		iam:CreateInstanceProfile	iam:TagInstanceProfile@Tags	InstanceProfileName:body:InstanceProfileName
 O	CreateLoginProfile	POST	/		iam:CreateLoginProfile		
-O	CreateOpenIDConnectProvider	POST	/		iam:CreateOpenIDConnectProvider		Url:body:Url
-O	CreatePolicy	POST	/		iam:CreatePolicy		PolicyName:body:PolicyName
+O	CreateOpenIDConnectProvider	POST	/		iam:CreateOpenIDConnectProvider	iam:TagOpenIDConnectProvider@Tags	Url:body:Url
+O	CreatePolicy	POST	/		iam:CreatePolicy	iam:TagPolicy@Tags	PolicyName:body:PolicyName
 O	CreatePolicyVersion	POST	/		iam:CreatePolicyVersion		PolicyArn:body:PolicyArn
-O	CreateRole	POST	/		iam:CreateRole		RoleName:body:RoleName
-O	CreateSAMLProvider	POST	/		iam:CreateSAMLProvider		Name:body:Name
+O	CreateRole	POST	/		iam:CreateRole	iam:TagRole@Tags	RoleName:body:RoleName
+O	CreateSAMLProvider	POST	/		iam:CreateSAMLProvider	iam:TagSAMLProvider@Tags	Name:body:Name
 O	CreateServiceLinkedRole	POST	/		iam:CreateServiceLinkedRole		AWSServiceName:body:AWSServiceName
 O	CreateServiceSpecificCredential	POST	/		iam:CreateServiceSpecificCredential		UserName:body:UserName;ServiceName:body:ServiceName
-O	CreateUser	POST	/		iam:CreateUser		UserName:body:UserName
+O	CreateUser	POST	/		iam:CreateUser	iam:TagUser@Tags	UserName:body:UserName
 O	CreateVirtualMFADevice	POST	/		iam:CreateVirtualMFADevice		VirtualMFADeviceName:body:VirtualMFADeviceName
 O	DeactivateMFADevice	POST	/		iam:DeactivateMFADevice		
 O	DeleteAccessKey	POST	/		iam:DeleteAccessKey		AccessKeyId:body:AccessKeyId
@@ -8744,7 +8744,7 @@ O	UpdateServiceSpecificCredential	POST	/		iam:UpdateServiceSpecificCredential		S
 O	UpdateSigningCertificate	POST	/		iam:UpdateSigningCertificate		CertificateId:body:CertificateId
 O	UpdateUser	POST	/		iam:UpdateUser		UserName:body:UserName
 O	UploadSSHPublicKey	POST	/		iam:UploadSSHPublicKey		UserName:body:UserName
-O	UploadServerCertificate	POST	/		iam:UploadServerCertificate		ServerCertificateName:body:ServerCertificateName;PrivateKey:body:PrivateKey
+O	UploadServerCertificate	POST	/		iam:UploadServerCertificate		ServerCertificateName:body:ServerCertificateName
 O	UploadSigningCertificate	POST	/		iam:UploadSigningCertificate		
 S	identitystore	identitystore	identitystore	json	AWSIdentityStore	identitystore	identitystore	0	identitystore
 O	CreateGroup	POST	/		identitystore:CreateGroup	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId
@@ -8968,10 +8968,10 @@ O	UpdateFilter	POST	/filters/update		inspector2:UpdateFilter		filterArn:body:fil
 O	UpdateOrgEc2DeepInspectionConfiguration	POST	/ec2deepinspectionconfiguration/org/update		inspector2:UpdateOrgEc2DeepInspectionConfiguration		
 O	UpdateOrganizationConfiguration	POST	/organizationconfiguration/update		inspector2:UpdateOrganizationConfiguration		
 S	interconnect	Interconnect	interconnect	smithy-rpc-v2-cbor	Interconnect	interconnect	interconnect	0	interconnect
-O	AcceptConnectionProposal	POST	/		interconnect:AcceptConnectionProposal		activationKey:body:activationKey
+O	AcceptConnectionProposal	POST	/		interconnect:AcceptConnectionProposal		
 O	CreateConnection	POST	/		interconnect:CreateConnection	interconnect:TagResource@tags	environmentId:body:environmentId
 O	DeleteConnection	POST	/		interconnect:DeleteConnection		
-O	DescribeConnectionProposal	POST	/		interconnect:DescribeConnectionProposal		activationKey:body:activationKey
+O	DescribeConnectionProposal	POST	/		interconnect:DescribeConnectionProposal		
 O	GetConnection	POST	/		interconnect:GetConnection		
 O	GetEnvironment	POST	/		interconnect:GetEnvironment		
 O	ListAttachPoints	POST	/		interconnect:ListAttachPoints		environmentId:body:environmentId
@@ -9033,7 +9033,7 @@ O	CancelDetectMitigationActionsTask	PUT	/detect/mitigationactions/tasks/{taskId}
 O	CancelJob	PUT	/jobs/{jobId}/cancel		iot:CancelJob		jobId:uri:jobId
 O	CancelJobExecution	PUT	/things/{thingName}/jobs/{jobId}/cancel		iot:CancelJobExecution		jobId:uri:jobId;thingName:uri:thingName
 O	ClearDefaultAuthorizer	DELETE	/default-authorizer		iot:ClearDefaultAuthorizer		
-O	ConfirmTopicRuleDestination	GET	/confirmdestination/{confirmationToken+}		iot:ConfirmTopicRuleDestination		confirmationToken:uri:confirmationToken
+O	ConfirmTopicRuleDestination	GET	/confirmdestination/{confirmationToken+}		iot:ConfirmTopicRuleDestination		
 O	CreateAuditSuppression	POST	/audit/suppressions/create		iot:CreateAuditSuppression	iam:PassRole@resourceIdentifier.iamRoleArn	checkName:body:checkName
 O	CreateAuthorizer	POST	/authorizer/{authorizerName}		iot:CreateAuthorizer	iot:TagResource@tags	authorizerName:uri:authorizerName;authorizerFunctionArn:body:authorizerFunctionArn
 O	CreateBillingGroup	POST	/billing-groups/{billingGroupName}		iot:CreateBillingGroup	iot:TagResource@tags	billingGroupName:uri:billingGroupName
@@ -9163,7 +9163,7 @@ O	GetPolicy	GET	/policies/{policyName}		iot:GetPolicy		policyName:uri:policyName
 O	GetPolicyVersion	GET	/policies/{policyName}/version/{policyVersionId}		iot:GetPolicyVersion		policyName:uri:policyName;policyVersionId:uri:policyVersionId
 O	GetRegistrationCode	GET	/registrationcode		iot:GetRegistrationCode		
 O	GetStatistics	POST	/indices/statistics		iot:GetStatistics		
-O	GetThingConnectivityData	POST	/things/{thingName}/connectivity-data		iot:GetThingConnectivityData		thingName:uri:thingName
+O	GetThingConnectivityData	POST	/things/{thingName}/connectivity-data		iot:GetThingConnectivityData		
 O	GetTopicRule	GET	/rules/{ruleName}		iot:GetTopicRule		ruleName:uri:ruleName
 O	GetTopicRuleDestination	GET	/destinations/{arn+}		iot:GetTopicRuleDestination		arn:uri:arn
 O	GetV2LoggingOptions	GET	/v2LoggingOptions		iot:GetV2LoggingOptions		
@@ -9289,21 +9289,21 @@ O	UpdateThingGroupsForThing	PUT	/thing-groups/updateThingGroupsForThing		iot:Upd
 O	UpdateThingType	PATCH	/thing-types/{thingTypeName}		iot:UpdateThingType		thingTypeName:uri:thingTypeName
 O	UpdateTopicRuleDestination	PATCH	/destinations		iot:UpdateTopicRuleDestination		
 O	ValidateSecurityProfileBehaviors	POST	/security-profile-behaviors/validate		iot:ValidateSecurityProfileBehaviors		
-S	iot-data	IoT Data Plane		rest-json		data-ats.iot	iotdata	0	iot-data,IoT Data Plane,IoTDataPlane,data-ats.iot,iotdata
-O	DeleteConnection	DELETE	/connections/{clientId}	U			clientId:uri:clientId
-O	DeleteThingShadow	DELETE	/things/{thingName}/shadow	U			thingName:uri:thingName;shadowName:querystring:name
-O	GetRetainedMessage	GET	/retainedMessage/{topic}	U			topic:uri:topic
-O	GetThingShadow	GET	/things/{thingName}/shadow	U			thingName:uri:thingName;shadowName:querystring:name
-O	ListNamedShadowsForThing	GET	/api/things/shadow/ListNamedShadowsForThing/{thingName}	U			thingName:uri:thingName
-O	ListRetainedMessages	GET	/retainedMessage	U			
-O	Publish	POST	/topics/{topic}	U			topic:uri:topic
-O	UpdateThingShadow	POST	/things/{thingName}/shadow	U			thingName:uri:thingName;shadowName:querystring:name
-S	iot-jobs-data	IoT Jobs Data Plane		rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot
-O	DescribeJobExecution	GET	/things/{thingName}/jobs/{jobId}	U			jobId:uri:jobId;thingName:uri:thingName
-O	GetPendingJobExecutions	GET	/things/{thingName}/jobs	U			thingName:uri:thingName
-O	StartCommandExecution	POST	/command-executions	U			targetArn:body:targetArn;commandArn:body:commandArn
-O	StartNextPendingJobExecution	PUT	/things/{thingName}/jobs/$next	U			thingName:uri:thingName
-O	UpdateJobExecution	POST	/things/{thingName}/jobs/{jobId}	U			jobId:uri:jobId;thingName:uri:thingName
+S	iot-data	IoT Data Plane	iot	rest-json		data-ats.iot	iotdata	0	iot-data,IoT Data Plane,IoTDataPlane,data-ats.iot,iotdata
+O	DeleteConnection	DELETE	/connections/{clientId}		iot:DeleteConnection		clientId:uri:clientId
+O	DeleteThingShadow	DELETE	/things/{thingName}/shadow		iot:DeleteThingShadow		thingName:uri:thingName;shadowName:querystring:name
+O	GetRetainedMessage	GET	/retainedMessage/{topic}		iot:GetRetainedMessage		topic:uri:topic
+O	GetThingShadow	GET	/things/{thingName}/shadow		iot:GetThingShadow		thingName:uri:thingName;shadowName:querystring:name
+O	ListNamedShadowsForThing	GET	/api/things/shadow/ListNamedShadowsForThing/{thingName}		iot:ListNamedShadowsForThing		thingName:uri:thingName
+O	ListRetainedMessages	GET	/retainedMessage		iot:ListRetainedMessages		
+O	Publish	POST	/topics/{topic}		iot:Publish		topic:uri:topic
+O	UpdateThingShadow	POST	/things/{thingName}/shadow		iot:UpdateThingShadow		thingName:uri:thingName;shadowName:querystring:name
+S	iot-jobs-data	IoT Jobs Data Plane	iotjobsdata	rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot
+O	DescribeJobExecution	GET	/things/{thingName}/jobs/{jobId}		iotjobsdata:DescribeJobExecution		jobId:uri:jobId;thingName:uri:thingName
+O	GetPendingJobExecutions	GET	/things/{thingName}/jobs		iotjobsdata:GetPendingJobExecutions		thingName:uri:thingName
+O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn
+O	StartNextPendingJobExecution	PUT	/things/{thingName}/jobs/$next		iotjobsdata:StartNextPendingJobExecution		thingName:uri:thingName
+O	UpdateJobExecution	POST	/things/{thingName}/jobs/{jobId}		iotjobsdata:UpdateJobExecution		jobId:uri:jobId;thingName:uri:thingName
 S	iot-managed-integrations	IoT Managed Integrations	iotmanagedintegrations	rest-json		api.iotmanagedintegrations	iotmanagedintegrations	0	iot-managed-integrations,IoT Managed Integrations,IoTManagedIntegrations,api.iotmanagedintegrations
 O	CreateAccountAssociation	POST	/account-associations		iotmanagedintegrations:CreateAccountAssociation	iotmanagedintegrations:TagResource@Tags	ConnectorDestinationId:body:ConnectorDestinationId
 O	CreateCloudConnector	POST	/cloud-connectors		iotmanagedintegrations:CreateCloudConnector		Name:body:Name
@@ -9430,23 +9430,23 @@ O	UntagResource	DELETE	/tags		iotevents:UntagResource		resourceArn:querystring:r
 O	UpdateAlarmModel	POST	/alarm-models/{alarmModelName}		iotevents:UpdateAlarmModel		alarmModelName:uri:alarmModelName;roleArn:body:roleArn
 O	UpdateDetectorModel	POST	/detector-models/{detectorModelName}		iotevents:UpdateDetectorModel		detectorModelName:uri:detectorModelName;roleArn:body:roleArn
 O	UpdateInput	PUT	/inputs/{inputName}		iotevents:UpdateInput		inputName:uri:inputName
-S	iotevents-data	IoT Events Data		rest-json		data.iotevents	ioteventsdata	0	iotevents-data,IoT Events Data,IoTEventsData,data.iotevents
-O	BatchAcknowledgeAlarm	POST	/alarms/acknowledge	U			
-O	BatchDeleteDetector	POST	/detectors/delete	U			
-O	BatchDisableAlarm	POST	/alarms/disable	U			
-O	BatchEnableAlarm	POST	/alarms/enable	U			
-O	BatchPutMessage	POST	/inputs/messages	U			
-O	BatchResetAlarm	POST	/alarms/reset	U			
-O	BatchSnoozeAlarm	POST	/alarms/snooze	U			
-O	BatchUpdateDetector	POST	/detectors	U			
-O	DescribeAlarm	GET	/alarms/{alarmModelName}/keyValues/	U			alarmModelName:uri:alarmModelName
-O	DescribeDetector	GET	/detectors/{detectorModelName}/keyValues/	U			detectorModelName:uri:detectorModelName
-O	ListAlarms	GET	/alarms/{alarmModelName}	U			alarmModelName:uri:alarmModelName
-O	ListDetectors	GET	/detectors/{detectorModelName}	U			detectorModelName:uri:detectorModelName;stateName:querystring:stateName
+S	iotevents-data	IoT Events Data	iotevents	rest-json		data.iotevents	ioteventsdata	0	iotevents-data,IoT Events Data,IoTEventsData,data.iotevents
+O	BatchAcknowledgeAlarm	POST	/alarms/acknowledge		iotevents:BatchAcknowledgeAlarm		
+O	BatchDeleteDetector	POST	/detectors/delete		iotevents:BatchDeleteDetector		
+O	BatchDisableAlarm	POST	/alarms/disable		iotevents:BatchDisableAlarm		
+O	BatchEnableAlarm	POST	/alarms/enable		iotevents:BatchEnableAlarm		
+O	BatchPutMessage	POST	/inputs/messages		iotevents:BatchPutMessage		
+O	BatchResetAlarm	POST	/alarms/reset		iotevents:BatchResetAlarm		
+O	BatchSnoozeAlarm	POST	/alarms/snooze		iotevents:BatchSnoozeAlarm		
+O	BatchUpdateDetector	POST	/detectors		iotevents:BatchUpdateDetector		
+O	DescribeAlarm	GET	/alarms/{alarmModelName}/keyValues/		iotevents:DescribeAlarm		alarmModelName:uri:alarmModelName
+O	DescribeDetector	GET	/detectors/{detectorModelName}/keyValues/		iotevents:DescribeDetector		detectorModelName:uri:detectorModelName
+O	ListAlarms	GET	/alarms/{alarmModelName}		iotevents:ListAlarms		alarmModelName:uri:alarmModelName
+O	ListDetectors	GET	/detectors/{detectorModelName}		iotevents:ListDetectors		detectorModelName:uri:detectorModelName;stateName:querystring:stateName
 S	iotfleetwise	IoTFleetWise	iotfleetwise	json	IoTAutobahnControlPlane	iotfleetwise	iotfleetwise	0	iotfleetwise
 O	AssociateVehicleFleet	POST	/		iotfleetwise:AssociateVehicleFleet		vehicleName:body:vehicleName;fleetId:body:fleetId
-O	BatchCreateVehicle	POST	/	U			
-O	BatchUpdateVehicle	POST	/	U			
+O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@	
+O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle		
 O	CreateCampaign	POST	/		iotfleetwise:CreateCampaign	iam:PassRole@dataDestinationConfigs.timestreamConfig.executionRoleArn,dataDestinationConfigs.mqttTopicConfig.executionRoleArn;iotfleetwise:TagResource@tags	signalCatalogArn:body:signalCatalogArn;targetArn:body:targetArn
 O	CreateDecoderManifest	POST	/		iotfleetwise:CreateDecoderManifest	iotfleetwise:TagResource@tags	modelManifestArn:body:modelManifestArn
 O	CreateFleet	POST	/		iotfleetwise:CreateFleet	iotfleetwise:TagResource@tags	fleetId:body:fleetId;signalCatalogArn:body:signalCatalogArn
@@ -9501,15 +9501,15 @@ O	UpdateModelManifest	POST	/		iotfleetwise:UpdateModelManifest
 O	UpdateSignalCatalog	POST	/		iotfleetwise:UpdateSignalCatalog		
 O	UpdateStateTemplate	POST	/		iotfleetwise:UpdateStateTemplate		
 O	UpdateVehicle	POST	/		iotfleetwise:UpdateVehicle		vehicleName:body:vehicleName
-S	iotsecuretunneling	IoTSecureTunneling		json	IoTSecuredTunneling	api.tunneling.iot	IoTSecuredTunneling	0	iotsecuretunneling,api.tunneling.iot,IoTSecuredTunneling
-O	CloseTunnel	POST	/	U			tunnelId:body:tunnelId
-O	DescribeTunnel	POST	/	U			tunnelId:body:tunnelId
-O	ListTagsForResource	POST	/	U			resourceArn:body:resourceArn
-O	ListTunnels	POST	/	U			
-O	OpenTunnel	POST	/	U			
-O	RotateTunnelAccessToken	POST	/	U			tunnelId:body:tunnelId
-O	TagResource	POST	/	U			resourceArn:body:resourceArn
-O	UntagResource	POST	/	U			resourceArn:body:resourceArn
+S	iotsecuretunneling	IoTSecureTunneling	iot	json	IoTSecuredTunneling	api.tunneling.iot	IoTSecuredTunneling	0	iotsecuretunneling,api.tunneling.iot,IoTSecuredTunneling
+O	CloseTunnel	POST	/		iot:CloseTunnel		tunnelId:body:tunnelId
+O	DescribeTunnel	POST	/		iot:DescribeTunnel		tunnelId:body:tunnelId
+O	ListTagsForResource	POST	/		iot:ListTagsForResource		resourceArn:body:resourceArn
+O	ListTunnels	POST	/		iot:ListTunnels		
+O	OpenTunnel	POST	/		iot:OpenTunnel		
+O	RotateTunnelAccessToken	POST	/		iot:RotateTunnelAccessToken		tunnelId:body:tunnelId
+O	TagResource	POST	/		iot:TagResource		resourceArn:body:resourceArn
+O	UntagResource	POST	/		iot:UntagResource		resourceArn:body:resourceArn
 S	iotsitewise	IoTSiteWise	iotsitewise	rest-json		iotsitewise	iotsitewise	0	iotsitewise
 O	AssociateAssets	POST	/assets/{assetId}/associate		iotsitewise:AssociateAssets		assetId:uri:assetId;hierarchyId:body:hierarchyId;childAssetId:body:childAssetId
 O	AssociateTimeSeriesToAssetProperty	POST	/timeseries/associate/		iotsitewise:AssociateTimeSeriesToAssetProperty		assetId:querystring:assetId;propertyId:querystring:propertyId
@@ -9615,7 +9615,7 @@ O	UpdateGateway	PUT	/20200301/gateways/{gatewayId}		iotsitewise:UpdateGateway		g
 O	UpdateGatewayCapabilityConfiguration	POST	/20200301/gateways/{gatewayId}/capability		iotsitewise:UpdateGatewayCapabilityConfiguration		gatewayId:uri:gatewayId
 O	UpdatePortal	PUT	/portals/{portalId}		iotsitewise:UpdatePortal	iam:PassRole@alarms.alarmRoleArn	portalId:uri:portalId;portalName:body:portalName;roleArn:body:roleArn
 O	UpdateProject	PUT	/projects/{projectId}		iotsitewise:UpdateProject		projectId:uri:projectId;projectName:body:projectName
-S	iotthingsgraph	IoTThingsGraph		json	IotThingsGraphFrontEndService	iotthingsgraph	iotthingsgraph	0	iotthingsgraph
+S	iotthingsgraph	IoTThingsGraph	iotthingsgraph	json	IotThingsGraphFrontEndService	iotthingsgraph	iotthingsgraph	0	iotthingsgraph
 O	AssociateEntityToThing	POST	/	U			thingName:body:thingName;entityId:body:entityId
 O	CreateFlowTemplate	POST	/	U			
 O	CreateSystemInstance	POST	/	U			flowActionsRoleArn:body:flowActionsRoleArn:role
@@ -9887,13 +9887,13 @@ O	UntagResource	DELETE	/tags/{resourceArn}		ivs:UntagResource		resourceArn:uri:r
 O	UpdateIngestConfiguration	POST	/UpdateIngestConfiguration		ivs:UpdateIngestConfiguration		
 O	UpdateStage	POST	/UpdateStage		ivs:UpdateStage		
 S	ivschat	ivschat	ivschat	rest-json		ivschat	ivschat	0	ivschat
-O	CreateChatToken	POST	/CreateChatToken		ivschat:CreateChatToken		roomIdentifier:body:roomIdentifier;userId:body:userId
+O	CreateChatToken	POST	/CreateChatToken		ivschat:CreateChatToken		roomIdentifier:body:roomIdentifier
 O	CreateLoggingConfiguration	POST	/CreateLoggingConfiguration		ivschat:CreateLoggingConfiguration	ivschat:TagResource@tags	
 O	CreateRoom	POST	/CreateRoom		ivschat:CreateRoom	ivschat:TagResource@tags	
 O	DeleteLoggingConfiguration	POST	/DeleteLoggingConfiguration		ivschat:DeleteLoggingConfiguration		
 O	DeleteMessage	POST	/DeleteMessage		ivschat:DeleteMessage		roomIdentifier:body:roomIdentifier
 O	DeleteRoom	POST	/DeleteRoom		ivschat:DeleteRoom		
-O	DisconnectUser	POST	/DisconnectUser		ivschat:DisconnectUser		roomIdentifier:body:roomIdentifier;userId:body:userId
+O	DisconnectUser	POST	/DisconnectUser		ivschat:DisconnectUser		roomIdentifier:body:roomIdentifier
 O	GetLoggingConfiguration	POST	/GetLoggingConfiguration		ivschat:GetLoggingConfiguration		
 O	GetRoom	POST	/GetRoom		ivschat:GetRoom		
 O	ListLoggingConfigurations	POST	/ListLoggingConfigurations		ivschat:ListLoggingConfigurations		
@@ -10061,32 +10061,32 @@ O	TagResource	POST	/		kendra-ranking:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/		kendra-ranking:UntagResource		ResourceARN:body:ResourceARN
 O	UpdateRescoreExecutionPlan	POST	/		kendra-ranking:UpdateRescoreExecutionPlan		Id:body:Id
 S	keyspaces	Keyspaces	cassandra	json	KeyspacesService	cassandra	cassandra	0	keyspaces,cassandra
-O	CreateKeyspace	POST	/	U			keyspaceName:body:keyspaceName
-O	CreateTable	POST	/	U			keyspaceName:body:keyspaceName;tableName:body:tableName
-O	CreateType	POST	/	U			keyspaceName:body:keyspaceName;typeName:body:typeName
-O	DeleteKeyspace	POST	/	U			keyspaceName:body:keyspaceName
-O	DeleteTable	POST	/	U			keyspaceName:body:keyspaceName;tableName:body:tableName
-O	DeleteType	POST	/	U			keyspaceName:body:keyspaceName;typeName:body:typeName
-O	GetKeyspace	POST	/	U			keyspaceName:body:keyspaceName
-O	GetTable	POST	/	U			keyspaceName:body:keyspaceName;tableName:body:tableName
-O	GetTableAutoScalingSettings	POST	/	U			keyspaceName:body:keyspaceName;tableName:body:tableName
-O	GetType	POST	/	U			keyspaceName:body:keyspaceName;typeName:body:typeName
-O	ListKeyspaces	POST	/	U			
-O	ListTables	POST	/	U			keyspaceName:body:keyspaceName
-O	ListTagsForResource	POST	/	U			resourceArn:body:resourceArn
-O	ListTypes	POST	/	U			keyspaceName:body:keyspaceName
-O	RestoreTable	POST	/	U			sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName
+O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName
+O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName
+O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName
+O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName
+O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName
+O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName
+O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName
+O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName
+O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName
+O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName
+O	ListKeyspaces	POST	/		cassandra:Select		
+O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName
+O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn
+O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName
+O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName
 O	TagResource	POST	/		cassandra:TagResource		resourceArn:body:resourceArn
 O	UntagResource	POST	/		cassandra:UntagResource		resourceArn:body:resourceArn
-O	UpdateKeyspace	POST	/	U			keyspaceName:body:keyspaceName
-O	UpdateTable	POST	/	U			keyspaceName:body:keyspaceName;tableName:body:tableName
+O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName
+O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName
 S	keyspacesstreams	KeyspacesStreams	cassandra	json	KeyspacesStreams	cassandra-streams	cassandra	0	keyspacesstreams,cassandra-streams,cassandra
 O	GetRecords	POST	/		cassandra:GetRecords		
 O	GetShardIterator	POST	/		cassandra:GetShardIterator		streamArn:body:streamArn;shardId:body:shardId
 O	GetStream	POST	/		cassandra:GetStream		streamArn:body:streamArn
 O	ListStreams	POST	/		cassandra:ListStreams		
 S	kinesis	Kinesis	kinesis	json	Kinesis_20131202	kinesis	kinesis	0	kinesis
-O	AddTagsToStream	POST	/		kinesis:AddTagsToStream		
+O	AddTagsToStream	POST	/		kinesis:AddTagsToStream	kinesis:TagResource@Tags	
 O	CreateStream	POST	/		kinesis:CreateStream	kinesis:TagResource@Tags	StreamName:body:StreamName
 O	DecreaseStreamRetentionPeriod	POST	/		kinesis:DecreaseStreamRetentionPeriod		
 O	DeleteResourcePolicy	POST	/		kinesis:DeleteResourcePolicy		ResourceARN:body:ResourceARN
@@ -10197,7 +10197,7 @@ O	UpdateApplication	POST	/		kinesisanalytics:UpdateApplication		ApplicationName:
 O	UpdateApplicationMaintenanceConfiguration	POST	/		kinesisanalytics:UpdateApplicationMaintenanceConfiguration		ApplicationName:body:ApplicationName
 S	kinesisvideo	Kinesis Video	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesisvideo,Kinesis Video
 O	CreateSignalingChannel	POST	/createSignalingChannel		kinesisvideo:CreateSignalingChannel	kinesisvideo:TagResource@Tags	ChannelName:body:ChannelName
-O	CreateStream	POST	/createStream		kinesisvideo:CreateStream	kinesisvideo:TagResource@Tags	StreamName:body:StreamName
+O	CreateStream	POST	/createStream		kinesisvideo:CreateStream	kinesisvideo:TagStream@Tags	StreamName:body:StreamName
 O	DeleteEdgeConfiguration	POST	/deleteEdgeConfiguration		kinesisvideo:DeleteEdgeConfiguration		
 O	DeleteSignalingChannel	POST	/deleteSignalingChannel		kinesisvideo:DeleteSignalingChannel		ChannelARN:body:ChannelARN
 O	DeleteStream	POST	/deleteStream		kinesisvideo:DeleteStream		StreamARN:body:StreamARN
@@ -10316,7 +10316,7 @@ O	GetQueryState	POST	/GetQueryState		lakeformation:GetQueryState	lakeformation:S
 O	GetQueryStatistics	POST	/GetQueryStatistics		lakeformation:GetQueryStatistics	lakeformation:StartQueryPlanning@	QueryId:body:QueryId
 O	GetResourceLFTags	POST	/GetResourceLFTags		lakeformation:GetResourceLFTags		
 O	GetTableObjects	POST	/GetTableObjects		lakeformation:GetTableObjects		DatabaseName:body:DatabaseName;TableName:body:TableName
-O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials	U			
+O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess		
 O	GetTemporaryGluePartitionCredentials	POST	/GetTemporaryGluePartitionCredentials		lakeformation:GetTemporaryGluePartitionCredentials		TableArn:body:TableArn
 O	GetTemporaryGlueTableCredentials	POST	/GetTemporaryGlueTableCredentials		lakeformation:GetTemporaryGlueTableCredentials		TableArn:body:TableArn
 O	GetWorkUnitResults	POST	/GetWorkUnitResults		lakeformation:GetWorkUnitResults	lakeformation:GetWorkUnits@;lakeformation:StartQueryPlanning@	QueryId:body:QueryId
@@ -10581,8 +10581,8 @@ O	ListTestExecutionResultItems	POST	/testexecutions/{testExecutionId}/results		l
 O	ListTestExecutions	POST	/testexecutions		lex:ListTestExecutions		
 O	ListTestSetRecords	POST	/testsets/{testSetId}/records		lex:ListTestSetRecords		testSetId:uri:testSetId
 O	ListTestSets	POST	/testsets		lex:ListTestSets		
-O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances	U			botId:uri:botId
-O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics	U			botId:uri:botId
+O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId
+O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId
 O	SearchAssociatedTranscripts	POST	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/{botRecommendationId}/associatedtranscripts		lex:SearchAssociatedTranscripts		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId;botRecommendationId:uri:botRecommendationId
 O	StartBotAnalyzer	POST	/bots/{botId}/botanalyzer/		lex:StartBotAnalyzer		botId:uri:botId
 O	StartBotRecommendation	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/		lex:StartBotRecommendation		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId
@@ -10632,7 +10632,7 @@ O	DeleteLicenseAssetGroup	POST	/		license-manager:DeleteLicenseAssetGroup		Licen
 O	DeleteLicenseAssetRuleset	POST	/		license-manager:DeleteLicenseAssetRuleset		LicenseAssetRulesetArn:body:LicenseAssetRulesetArn
 O	DeleteLicenseConfiguration	POST	/		license-manager:DeleteLicenseConfiguration		LicenseConfigurationArn:body:LicenseConfigurationArn
 O	DeleteLicenseManagerReportGenerator	POST	/		license-manager:DeleteLicenseManagerReportGenerator		LicenseManagerReportGeneratorArn:body:LicenseManagerReportGeneratorArn
-O	DeleteToken	POST	/		license-manager:DeleteToken		TokenId:body:TokenId
+O	DeleteToken	POST	/		license-manager:DeleteToken		
 O	ExtendLicenseConsumption	POST	/		license-manager:ExtendLicenseConsumption		
 O	GetAccessToken	POST	/		license-manager:GetAccessToken		
 O	GetGrant	POST	/		license-manager:GetGrant		GrantArn:body:GrantArn
@@ -10682,7 +10682,7 @@ O	ListLinuxSubscriptionInstances	POST	/subscription/ListLinuxSubscriptionInstanc
 O	ListLinuxSubscriptions	POST	/subscription/ListLinuxSubscriptions		license-manager-linux-subscriptions:ListLinuxSubscriptions		
 O	ListRegisteredSubscriptionProviders	POST	/subscription/ListRegisteredSubscriptionProviders		license-manager-linux-subscriptions:ListRegisteredSubscriptionProviders		
 O	ListTagsForResource	GET	/tags/{resourceArn}		license-manager-linux-subscriptions:ListTagsForResource		resourceArn:uri:resourceArn
-O	RegisterSubscriptionProvider	POST	/subscription/RegisterSubscriptionProvider		license-manager-linux-subscriptions:RegisterSubscriptionProvider	license-manager-linux-subscriptions:TagResource@Tags	SecretArn:body:SecretArn
+O	RegisterSubscriptionProvider	POST	/subscription/RegisterSubscriptionProvider		license-manager-linux-subscriptions:RegisterSubscriptionProvider	license-manager-linux-subscriptions:TagResource@Tags	
 O	TagResource	PUT	/tags/{resourceArn}		license-manager-linux-subscriptions:TagResource		resourceArn:uri:resourceArn
 O	UntagResource	DELETE	/tags/{resourceArn}		license-manager-linux-subscriptions:UntagResource		resourceArn:uri:resourceArn
 O	UpdateServiceSettings	POST	/subscription/UpdateServiceSettings		license-manager-linux-subscriptions:UpdateServiceSettings		
@@ -10874,8 +10874,8 @@ O	BatchEvaluateGeofences	POST	/geofencing/v0/collections/{CollectionName}/positi
 O	BatchGetDevicePosition	POST	/tracking/v0/trackers/{TrackerName}/get-positions		geo:BatchGetDevicePosition		TrackerName:uri:TrackerName
 O	BatchPutGeofence	POST	/geofencing/v0/collections/{CollectionName}/put-geofences		geo:BatchPutGeofence		CollectionName:uri:CollectionName
 O	BatchUpdateDevicePosition	POST	/tracking/v0/trackers/{TrackerName}/positions		geo:BatchUpdateDevicePosition		TrackerName:uri:TrackerName
-O	CalculateRoute	POST	/routes/v0/calculators/{CalculatorName}/calculate/route		geo:CalculateRoute		CalculatorName:uri:CalculatorName;Key:querystring:key
-O	CalculateRouteMatrix	POST	/routes/v0/calculators/{CalculatorName}/calculate/route-matrix		geo:CalculateRouteMatrix		CalculatorName:uri:CalculatorName;Key:querystring:key
+O	CalculateRoute	POST	/routes/v0/calculators/{CalculatorName}/calculate/route		geo:CalculateRoute		CalculatorName:uri:CalculatorName
+O	CalculateRouteMatrix	POST	/routes/v0/calculators/{CalculatorName}/calculate/route-matrix		geo:CalculateRouteMatrix		CalculatorName:uri:CalculatorName
 O	CancelJob	POST	/metadata/v0/jobs/cancel-job		geo:CancelJob		JobId:body:JobId
 O	CreateGeofenceCollection	POST	/geofencing/v0/collections		geo:CreateGeofenceCollection	geo:TagResource@Tags	CollectionName:body:CollectionName
 O	CreateKey	POST	/metadata/v0/keys		geo:CreateKey	geo:TagResource@Tags	KeyName:body:KeyName
@@ -10901,11 +10901,11 @@ O	GetDevicePosition	GET	/tracking/v0/trackers/{TrackerName}/devices/{DeviceId}/p
 O	GetDevicePositionHistory	POST	/tracking/v0/trackers/{TrackerName}/devices/{DeviceId}/list-positions		geo:GetDevicePositionHistory		TrackerName:uri:TrackerName;DeviceId:uri:DeviceId
 O	GetGeofence	GET	/geofencing/v0/collections/{CollectionName}/geofences/{GeofenceId}		geo:GetGeofence		CollectionName:uri:CollectionName;GeofenceId:uri:GeofenceId
 O	GetJob	GET	/metadata/v0/jobs/{JobId}		geo:GetJob		JobId:uri:JobId
-O	GetMapGlyphs	GET	/maps/v0/maps/{MapName}/glyphs/{FontStack}/{FontUnicodeRange}		geo:GetMapGlyphs		MapName:uri:MapName;FontStack:uri:FontStack;FontUnicodeRange:uri:FontUnicodeRange;Key:querystring:key
-O	GetMapSprites	GET	/maps/v0/maps/{MapName}/sprites/{FileName}		geo:GetMapSprites		MapName:uri:MapName;FileName:uri:FileName;Key:querystring:key
-O	GetMapStyleDescriptor	GET	/maps/v0/maps/{MapName}/style-descriptor		geo:GetMapStyleDescriptor		MapName:uri:MapName;Key:querystring:key
-O	GetMapTile	GET	/maps/v0/maps/{MapName}/tiles/{Z}/{X}/{Y}		geo:GetMapTile		MapName:uri:MapName;Z:uri:Z;X:uri:X;Y:uri:Y;Key:querystring:key
-O	GetPlace	GET	/places/v0/indexes/{IndexName}/places/{PlaceId}		geo:GetPlace		IndexName:uri:IndexName;PlaceId:uri:PlaceId;Key:querystring:key
+O	GetMapGlyphs	GET	/maps/v0/maps/{MapName}/glyphs/{FontStack}/{FontUnicodeRange}		geo:GetMapGlyphs		MapName:uri:MapName;FontStack:uri:FontStack;FontUnicodeRange:uri:FontUnicodeRange
+O	GetMapSprites	GET	/maps/v0/maps/{MapName}/sprites/{FileName}		geo:GetMapSprites		MapName:uri:MapName;FileName:uri:FileName
+O	GetMapStyleDescriptor	GET	/maps/v0/maps/{MapName}/style-descriptor		geo:GetMapStyleDescriptor		MapName:uri:MapName
+O	GetMapTile	GET	/maps/v0/maps/{MapName}/tiles/{Z}/{X}/{Y}		geo:GetMapTile		MapName:uri:MapName
+O	GetPlace	GET	/places/v0/indexes/{IndexName}/places/{PlaceId}		geo:GetPlace		IndexName:uri:IndexName
 O	ListDevicePositions	POST	/tracking/v0/trackers/{TrackerName}/list-positions		geo:ListDevicePositions		TrackerName:uri:TrackerName
 O	ListGeofenceCollections	POST	/geofencing/v0/list-collections		geo:ListGeofenceCollections		
 O	ListGeofences	POST	/geofencing/v0/collections/{CollectionName}/list-geofences		geo:ListGeofences		CollectionName:uri:CollectionName
@@ -10918,9 +10918,9 @@ O	ListTagsForResource	GET	/tags/{ResourceArn}		geo:ListTagsForResource		Resource
 O	ListTrackerConsumers	POST	/tracking/v0/trackers/{TrackerName}/list-consumers		geo:ListTrackerConsumers		TrackerName:uri:TrackerName
 O	ListTrackers	POST	/tracking/v0/list-trackers		geo:ListTrackers		
 O	PutGeofence	PUT	/geofencing/v0/collections/{CollectionName}/geofences/{GeofenceId}		geo:PutGeofence		CollectionName:uri:CollectionName;GeofenceId:uri:GeofenceId
-O	SearchPlaceIndexForPosition	POST	/places/v0/indexes/{IndexName}/search/position		geo:SearchPlaceIndexForPosition		IndexName:uri:IndexName;Key:querystring:key
-O	SearchPlaceIndexForSuggestions	POST	/places/v0/indexes/{IndexName}/search/suggestions		geo:SearchPlaceIndexForSuggestions		IndexName:uri:IndexName;Key:querystring:key
-O	SearchPlaceIndexForText	POST	/places/v0/indexes/{IndexName}/search/text		geo:SearchPlaceIndexForText		IndexName:uri:IndexName;Key:querystring:key
+O	SearchPlaceIndexForPosition	POST	/places/v0/indexes/{IndexName}/search/position		geo:SearchPlaceIndexForPosition		IndexName:uri:IndexName
+O	SearchPlaceIndexForSuggestions	POST	/places/v0/indexes/{IndexName}/search/suggestions		geo:SearchPlaceIndexForSuggestions		IndexName:uri:IndexName
+O	SearchPlaceIndexForText	POST	/places/v0/indexes/{IndexName}/search/text		geo:SearchPlaceIndexForText		IndexName:uri:IndexName
 O	StartJob	POST	/metadata/v0/jobs		geo:StartJob,iam:PassRole	geo:TagResource@Tags	ExecutionRoleArn:body:ExecutionRoleArn:role
 O	TagResource	POST	/tags/{ResourceArn}		geo:TagResource		ResourceArn:uri:ResourceArn
 O	UntagResource	DELETE	/tags/{ResourceArn}		geo:UntagResource		ResourceArn:uri:ResourceArn
@@ -10940,7 +10940,7 @@ O	CreateDelivery	POST	/		logs:CreateDelivery	logs:TagResource@tags	deliverySourc
 O	CreateExportTask	POST	/		logs:CreateExportTask		logGroupName:body:logGroupName
 O	CreateImportTask	POST	/		logs:CreateImportTask,iam:PassRole		importSourceArn:body:importSourceArn;importRoleArn:body:importRoleArn:role
 O	CreateLogAnomalyDetector	POST	/		logs:CreateLogAnomalyDetector	logs:TagResource@tags	
-O	CreateLogGroup	POST	/		logs:CreateLogGroup	logs:TagResource@tags	logGroupName:body:logGroupName
+O	CreateLogGroup	POST	/		logs:CreateLogGroup	logs:TagLogGroup@tags	logGroupName:body:logGroupName
 O	CreateLogStream	POST	/		logs:CreateLogStream		logGroupName:body:logGroupName;logStreamName:body:logStreamName
 O	CreateLookupTable	POST	/		logs:CreateLookupTable	logs:TagResource@tags	lookupTableName:body:lookupTableName
 O	CreateScheduledQuery	POST	/		logs:CreateScheduledQuery,iam:PassRole	logs:TagResource@tags	executionRoleArn:body:executionRoleArn:role
@@ -11118,7 +11118,7 @@ O	ListApplicationVersions	GET	/applications/{applicationId}/versions		m2:ListApp
 O	ListApplications	GET	/applications		m2:ListApplications		environmentId:querystring:environmentId
 O	ListBatchJobDefinitions	GET	/applications/{applicationId}/batch-job-definitions		m2:ListBatchJobDefinitions		applicationId:uri:applicationId
 O	ListBatchJobExecutions	GET	/applications/{applicationId}/batch-job-executions		m2:ListBatchJobExecutions		applicationId:uri:applicationId;jobName:querystring:jobName
-O	ListBatchJobRestartPoints	GET	/applications/{applicationId}/batch-job-executions/{executionId}/steps		m2:ListBatchJobRestartPoints		applicationId:uri:applicationId;authSecretsManagerArn:querystring:authSecretsManagerArn;executionId:uri:executionId
+O	ListBatchJobRestartPoints	GET	/applications/{applicationId}/batch-job-executions/{executionId}/steps		m2:ListBatchJobRestartPoints		applicationId:uri:applicationId;executionId:uri:executionId
 O	ListDataSetExportHistory	GET	/applications/{applicationId}/dataset-export-tasks		m2:ListDataSetExportHistory		applicationId:uri:applicationId
 O	ListDataSetImportHistory	GET	/applications/{applicationId}/dataset-import-tasks		m2:ListDataSetImportHistory		applicationId:uri:applicationId
 O	ListDataSets	GET	/applications/{applicationId}/datasets		m2:ListDataSets		applicationId:uri:applicationId
@@ -11370,7 +11370,7 @@ O	SendAgreementCancellationRequest	POST	/		aws-marketplace:SendAgreementCancella
 O	SendAgreementPaymentRequest	POST	/		aws-marketplace:SendAgreementPaymentRequest		agreementId:body:agreementId;termId:body:termId
 O	UpdatePurchaseOrders	POST	/		aws-marketplace:UpdatePurchaseOrders		
 S	marketplace-catalog	Marketplace Catalog	aws-marketplace	rest-json		catalog.marketplace	aws-marketplace	0	marketplace-catalog,Marketplace Catalog,MarketplaceCatalog,catalog.marketplace,aws-marketplace
-O	BatchDescribeEntities	POST	/BatchDescribeEntities	U			
+O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity		
 O	CancelChangeSet	PATCH	/CancelChangeSet		aws-marketplace:CancelChangeSet		ChangeSetId:querystring:changeSetId
 O	DeleteResourcePolicy	DELETE	/DeleteResourcePolicy		aws-marketplace:DeleteResourcePolicy		ResourceArn:querystring:resourceArn
 O	DescribeChangeSet	GET	/DescribeChangeSet		aws-marketplace:DescribeChangeSet		ChangeSetId:querystring:changeSetId
@@ -11412,9 +11412,9 @@ O	AddFlowMediaStreams	POST	/v1/flows/{FlowArn}/mediaStreams		mediaconnect:AddFlo
 O	AddFlowOutputs	POST	/v1/flows/{FlowArn}/outputs		mediaconnect:AddFlowOutputs	iam:PassRole@Outputs.Encryption.RoleArn	FlowArn:uri:FlowArn
 O	AddFlowSources	POST	/v1/flows/{FlowArn}/source		mediaconnect:AddFlowSources	iam:PassRole@Sources.Decryption.RoleArn	FlowArn:uri:FlowArn
 O	AddFlowVpcInterfaces	POST	/v1/flows/{FlowArn}/vpcInterfaces		mediaconnect:AddFlowVpcInterfaces	iam:PassRole@VpcInterfaces.RoleArn	FlowArn:uri:FlowArn
-O	BatchGetRouterInput	GET	/v1/routerInputs	U			
-O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces	U			
-O	BatchGetRouterOutput	GET	/v1/routerOutputs	U			
+O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput		
+O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface		
+O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput		
 O	CreateBridge	POST	/v1/bridges		mediaconnect:CreateBridge		Name:body:name;PlacementArn:body:placementArn
 O	CreateFlow	POST	/v1/flows		mediaconnect:CreateFlow	iam:PassRole@Entitlements.Encryption.RoleArn,Outputs.Encryption.RoleArn,Source.Decryption.RoleArn,Source.RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn,Sources.Decryption.RoleArn,VpcInterfaces.RoleArn	Name:body:name
 O	CreateGateway	POST	/v1/gateways		mediaconnect:CreateGateway		Name:body:name
@@ -11452,7 +11452,7 @@ O	ListReservations	GET	/v1/reservations		mediaconnect:ListReservations
 O	ListRouterInputs	POST	/v1/routerInputs		mediaconnect:ListRouterInputs		
 O	ListRouterNetworkInterfaces	POST	/v1/routerNetworkInterfaces		mediaconnect:ListRouterNetworkInterfaces		
 O	ListRouterOutputs	POST	/v1/routerOutputs		mediaconnect:ListRouterOutputs		
-O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}	U			ResourceArn:uri:ResourceArn
+O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn
 O	ListTagsForResource	GET	/tags/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn
 O	PurchaseOffering	POST	/v1/offerings/{OfferingArn}		mediaconnect:PurchaseOffering		OfferingArn:uri:OfferingArn;ReservationName:body:reservationName
 O	RemoveBridgeOutput	DELETE	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:RemoveBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName
@@ -11470,10 +11470,10 @@ O	StartRouterOutput	POST	/v1/routerOutput/start/{Arn}		mediaconnect:StartRouterO
 O	StopFlow	POST	/v1/flows/stop/{FlowArn}		mediaconnect:StopFlow		FlowArn:uri:FlowArn
 O	StopRouterInput	POST	/v1/routerInput/stop/{Arn}		mediaconnect:StopRouterInput		Arn:uri:Arn
 O	StopRouterOutput	POST	/v1/routerOutput/stop/{Arn}		mediaconnect:StopRouterOutput		Arn:uri:Arn
-O	TagGlobalResource	POST	/tags/global/{ResourceArn}	U			ResourceArn:uri:ResourceArn
+O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn
 O	TagResource	POST	/tags/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn
 O	TakeRouterInput	PUT	/v1/routerOutput/takeRouterInput/{RouterOutputArn}		mediaconnect:TakeRouterInput		RouterOutputArn:uri:RouterOutputArn
-O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}	U			ResourceArn:uri:ResourceArn
+O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn
 O	UntagResource	DELETE	/tags/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn
 O	UpdateBridge	PUT	/v1/bridges/{BridgeArn}		mediaconnect:UpdateBridge		BridgeArn:uri:BridgeArn
 O	UpdateBridgeOutput	PUT	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:UpdateBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName
@@ -11531,23 +11531,23 @@ O	BatchStop	POST	/prod/batch/stop		medialive:BatchStop
 O	BatchUpdateSchedule	PUT	/prod/channels/{channelId}/schedule		medialive:BatchUpdateSchedule		ChannelId:uri:channelId
 O	CancelInputDeviceTransfer	POST	/prod/inputDevices/{inputDeviceId}/cancel		medialive:CancelInputDeviceTransfer		InputDeviceId:uri:inputDeviceId
 O	ClaimDevice	POST	/prod/claimDevice		medialive:ClaimDevice		
-O	CreateChannel	POST	/prod/channels		medialive:CreateChannel	iam:PassRole@RoleArn	RoleArn:body:roleArn:role
-O	CreateChannelPlacementGroup	POST	/prod/clusters/{clusterId}/channelplacementgroups		medialive:CreateChannelPlacementGroup		ClusterId:uri:clusterId
-O	CreateCloudWatchAlarmTemplate	POST	/prod/cloudwatch-alarm-templates		medialive:CreateCloudWatchAlarmTemplate		GroupIdentifier:body:groupIdentifier;MetricName:body:metricName;Name:body:name
-O	CreateCloudWatchAlarmTemplateGroup	POST	/prod/cloudwatch-alarm-template-groups		medialive:CreateCloudWatchAlarmTemplateGroup		Name:body:name
-O	CreateCluster	POST	/prod/clusters		medialive:CreateCluster	iam:PassRole@InstanceRoleArn	InstanceRoleArn:body:instanceRoleArn:role
-O	CreateEventBridgeRuleTemplate	POST	/prod/eventbridge-rule-templates		medialive:CreateEventBridgeRuleTemplate		GroupIdentifier:body:groupIdentifier;Name:body:name
-O	CreateEventBridgeRuleTemplateGroup	POST	/prod/eventbridge-rule-template-groups		medialive:CreateEventBridgeRuleTemplateGroup		Name:body:name
-O	CreateInput	POST	/prod/inputs		medialive:CreateInput	iam:PassRole@RoleArn	RoleArn:body:roleArn:role
-O	CreateInputSecurityGroup	POST	/prod/inputSecurityGroups		medialive:CreateInputSecurityGroup		
-O	CreateMultiplex	POST	/prod/multiplexes		medialive:CreateMultiplex		Name:body:name;RequestId:body:requestId
+O	CreateChannel	POST	/prod/channels		medialive:CreateChannel	iam:PassRole@RoleArn;medialive:CreateTags@Tags	RoleArn:body:roleArn:role
+O	CreateChannelPlacementGroup	POST	/prod/clusters/{clusterId}/channelplacementgroups		medialive:CreateChannelPlacementGroup	medialive:CreateTags@Tags	ClusterId:uri:clusterId
+O	CreateCloudWatchAlarmTemplate	POST	/prod/cloudwatch-alarm-templates		medialive:CreateCloudWatchAlarmTemplate	medialive:CreateTags@Tags	GroupIdentifier:body:groupIdentifier;MetricName:body:metricName;Name:body:name
+O	CreateCloudWatchAlarmTemplateGroup	POST	/prod/cloudwatch-alarm-template-groups		medialive:CreateCloudWatchAlarmTemplateGroup	medialive:CreateTags@Tags	Name:body:name
+O	CreateCluster	POST	/prod/clusters		medialive:CreateCluster	iam:PassRole@InstanceRoleArn;medialive:CreateTags@Tags	InstanceRoleArn:body:instanceRoleArn:role
+O	CreateEventBridgeRuleTemplate	POST	/prod/eventbridge-rule-templates		medialive:CreateEventBridgeRuleTemplate	medialive:CreateTags@Tags	GroupIdentifier:body:groupIdentifier;Name:body:name
+O	CreateEventBridgeRuleTemplateGroup	POST	/prod/eventbridge-rule-template-groups		medialive:CreateEventBridgeRuleTemplateGroup	medialive:CreateTags@Tags	Name:body:name
+O	CreateInput	POST	/prod/inputs		medialive:CreateInput	iam:PassRole@RoleArn;medialive:CreateTags@Tags	RoleArn:body:roleArn:role
+O	CreateInputSecurityGroup	POST	/prod/inputSecurityGroups		medialive:CreateInputSecurityGroup	medialive:CreateTags@Tags	
+O	CreateMultiplex	POST	/prod/multiplexes		medialive:CreateMultiplex	medialive:CreateTags@Tags	Name:body:name;RequestId:body:requestId
 O	CreateMultiplexProgram	POST	/prod/multiplexes/{multiplexId}/programs		medialive:CreateMultiplexProgram		MultiplexId:uri:multiplexId;ProgramName:body:programName;RequestId:body:requestId
-O	CreateNetwork	POST	/prod/networks		medialive:CreateNetwork		
-O	CreateNode	POST	/prod/clusters/{clusterId}/nodes		medialive:CreateNode	iam:PassRole@Role	ClusterId:uri:clusterId;Role:body:role:role
+O	CreateNetwork	POST	/prod/networks		medialive:CreateNetwork	medialive:CreateTags@Tags	
+O	CreateNode	POST	/prod/clusters/{clusterId}/nodes		medialive:CreateNode	iam:PassRole@Role;medialive:CreateTags@Tags	ClusterId:uri:clusterId;Role:body:role:role
 O	CreateNodeRegistrationScript	POST	/prod/clusters/{clusterId}/nodeRegistrationScript		medialive:CreateNodeRegistrationScript	iam:PassRole@Role	ClusterId:uri:clusterId;Role:body:role:role
-O	CreatePartnerInput	POST	/prod/inputs/{inputId}/partners		medialive:CreatePartnerInput		InputId:uri:inputId
-O	CreateSdiSource	POST	/prod/sdiSources		medialive:CreateSdiSource		
-O	CreateSignalMap	POST	/prod/signal-maps		medialive:CreateSignalMap		DiscoveryEntryPointArn:body:discoveryEntryPointArn;Name:body:name
+O	CreatePartnerInput	POST	/prod/inputs/{inputId}/partners		medialive:CreatePartnerInput	medialive:CreateTags@Tags	InputId:uri:inputId
+O	CreateSdiSource	POST	/prod/sdiSources		medialive:CreateSdiSource	medialive:CreateTags@Tags	
+O	CreateSignalMap	POST	/prod/signal-maps		medialive:CreateSignalMap	medialive:CreateTags@Tags	DiscoveryEntryPointArn:body:discoveryEntryPointArn;Name:body:name
 O	CreateTags	POST	/prod/tags/{resource-arn}		medialive:CreateTags		ResourceArn:uri:resource-arn
 O	DeleteChannel	DELETE	/prod/channels/{channelId}		medialive:DeleteChannel		ChannelId:uri:channelId
 O	DeleteChannelPlacementGroup	DELETE	/prod/clusters/{clusterId}/channelplacementgroups/{channelPlacementGroupId}		medialive:DeleteChannelPlacementGroup		ChannelPlacementGroupId:uri:channelPlacementGroupId;ClusterId:uri:clusterId
@@ -12090,8 +12090,8 @@ O	TagResource	PUT	/tags/{ResourceArn}		mpa:TagResource		ResourceArn:uri:Resource
 O	UntagResource	POST	/tags/{ResourceArn}		mpa:UntagResource		ResourceArn:uri:ResourceArn
 O	UpdateApprovalTeam	PATCH	/approval-teams/{Arn}		mpa:UpdateApprovalTeam		Arn:uri:Arn
 S	mq	mq	mq	rest-json		mq	mq	0	mq
-O	CreateBroker	POST	/v1/brokers		mq:CreateBroker	ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:CreateSecurityGroup@;ec2:CreateVpcEndpoint@;ec2:DescribeInternetGateways@;ec2:DescribeNetworkInterfacePermissions@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyNetworkInterfaceAttribute@;iam:CreateServiceLinkedRole@;route53:AssociateVPCWithHostedZone@	BrokerName:body:brokerName
-O	CreateConfiguration	POST	/v1/configurations		mq:CreateConfiguration		Name:body:name
+O	CreateBroker	POST	/v1/brokers		mq:CreateBroker	ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:CreateSecurityGroup@;ec2:CreateVpcEndpoint@;ec2:DescribeInternetGateways@;ec2:DescribeNetworkInterfacePermissions@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyNetworkInterfaceAttribute@;iam:CreateServiceLinkedRole@;route53:AssociateVPCWithHostedZone@;mq:CreateTags@Tags	BrokerName:body:brokerName
+O	CreateConfiguration	POST	/v1/configurations		mq:CreateConfiguration	mq:CreateTags@Tags	Name:body:name
 O	CreateTags	POST	/v1/tags/{resource-arn}		mq:CreateTags		ResourceArn:uri:resource-arn
 O	CreateUser	POST	/v1/brokers/{broker-id}/users/{username}		mq:CreateUser		BrokerId:uri:broker-id;Username:uri:username
 O	DeleteBroker	DELETE	/v1/brokers/{broker-id}		mq:DeleteBroker	ec2:DeleteNetworkInterface@;ec2:DeleteNetworkInterfacePermission@;ec2:DeleteVpcEndpoints@;ec2:DetachNetworkInterface@	BrokerId:uri:broker-id
@@ -12114,46 +12114,46 @@ O	RebootBroker	POST	/v1/brokers/{broker-id}/reboot		mq:RebootBroker		BrokerId:ur
 O	UpdateBroker	PUT	/v1/brokers/{broker-id}		mq:UpdateBroker		BrokerId:uri:broker-id
 O	UpdateConfiguration	PUT	/v1/configurations/{configuration-id}		mq:UpdateConfiguration		ConfigurationId:uri:configuration-id
 O	UpdateUser	PUT	/v1/brokers/{broker-id}/users/{username}		mq:UpdateUser		BrokerId:uri:broker-id;Username:uri:username
-S	mturk	MTurk		json	MTurkRequesterServiceV20170117	mturk-requester	mturk-requester	1	mturk,mturk-requester
-O	AcceptQualificationRequest	POST	/	U			QualificationRequestId:body:QualificationRequestId
-O	ApproveAssignment	POST	/	U			AssignmentId:body:AssignmentId
-O	AssociateQualificationWithWorker	POST	/	U			QualificationTypeId:body:QualificationTypeId;WorkerId:body:WorkerId
-O	CreateAdditionalAssignmentsForHIT	POST	/	U			HITId:body:HITId
-O	CreateHIT	POST	/	U			
-O	CreateHITType	POST	/	U			
-O	CreateHITWithHITType	POST	/	U			HITTypeId:body:HITTypeId
-O	CreateQualificationType	POST	/	U			Name:body:Name
-O	CreateWorkerBlock	POST	/	U			WorkerId:body:WorkerId
-O	DeleteHIT	POST	/	U			HITId:body:HITId
-O	DeleteQualificationType	POST	/	U			QualificationTypeId:body:QualificationTypeId
-O	DeleteWorkerBlock	POST	/	U			WorkerId:body:WorkerId
-O	DisassociateQualificationFromWorker	POST	/	U			WorkerId:body:WorkerId;QualificationTypeId:body:QualificationTypeId
-O	GetAccountBalance	POST	/	U			
-O	GetAssignment	POST	/	U			AssignmentId:body:AssignmentId
-O	GetFileUploadURL	POST	/	U			AssignmentId:body:AssignmentId;QuestionIdentifier:body:QuestionIdentifier
-O	GetHIT	POST	/	U			HITId:body:HITId
-O	GetQualificationScore	POST	/	U			QualificationTypeId:body:QualificationTypeId;WorkerId:body:WorkerId
-O	GetQualificationType	POST	/	U			QualificationTypeId:body:QualificationTypeId
-O	ListAssignmentsForHIT	POST	/	U			HITId:body:HITId
-O	ListBonusPayments	POST	/	U			
-O	ListHITs	POST	/	U			
-O	ListHITsForQualificationType	POST	/	U			QualificationTypeId:body:QualificationTypeId
-O	ListQualificationRequests	POST	/	U			
-O	ListQualificationTypes	POST	/	U			
-O	ListReviewPolicyResultsForHIT	POST	/	U			HITId:body:HITId
-O	ListReviewableHITs	POST	/	U			
-O	ListWorkerBlocks	POST	/	U			
-O	ListWorkersWithQualificationType	POST	/	U			QualificationTypeId:body:QualificationTypeId
-O	NotifyWorkers	POST	/	U			
-O	RejectAssignment	POST	/	U			AssignmentId:body:AssignmentId
-O	RejectQualificationRequest	POST	/	U			QualificationRequestId:body:QualificationRequestId
-O	SendBonus	POST	/	U			WorkerId:body:WorkerId;AssignmentId:body:AssignmentId
-O	SendTestEventNotification	POST	/	U			
-O	UpdateExpirationForHIT	POST	/	U			HITId:body:HITId
-O	UpdateHITReviewStatus	POST	/	U			HITId:body:HITId
-O	UpdateHITTypeOfHIT	POST	/	U			HITId:body:HITId;HITTypeId:body:HITTypeId
-O	UpdateNotificationSettings	POST	/	U			HITTypeId:body:HITTypeId
-O	UpdateQualificationType	POST	/	U			QualificationTypeId:body:QualificationTypeId
+S	mturk	MTurk	mechanicalturk	json	MTurkRequesterServiceV20170117	mturk-requester	mturk-requester	1	mturk,mturk-requester
+O	AcceptQualificationRequest	POST	/		mechanicalturk:AcceptQualificationRequest		QualificationRequestId:body:QualificationRequestId
+O	ApproveAssignment	POST	/		mechanicalturk:ApproveAssignment		AssignmentId:body:AssignmentId
+O	AssociateQualificationWithWorker	POST	/		mechanicalturk:AssociateQualificationWithWorker		QualificationTypeId:body:QualificationTypeId;WorkerId:body:WorkerId
+O	CreateAdditionalAssignmentsForHIT	POST	/		mechanicalturk:CreateAdditionalAssignmentsForHIT		HITId:body:HITId
+O	CreateHIT	POST	/		mechanicalturk:CreateHIT		
+O	CreateHITType	POST	/		mechanicalturk:CreateHITType		
+O	CreateHITWithHITType	POST	/		mechanicalturk:CreateHITWithHITType		HITTypeId:body:HITTypeId
+O	CreateQualificationType	POST	/		mechanicalturk:CreateQualificationType		Name:body:Name
+O	CreateWorkerBlock	POST	/		mechanicalturk:CreateWorkerBlock		WorkerId:body:WorkerId
+O	DeleteHIT	POST	/		mechanicalturk:DeleteHIT		HITId:body:HITId
+O	DeleteQualificationType	POST	/		mechanicalturk:DeleteQualificationType		QualificationTypeId:body:QualificationTypeId
+O	DeleteWorkerBlock	POST	/		mechanicalturk:DeleteWorkerBlock		WorkerId:body:WorkerId
+O	DisassociateQualificationFromWorker	POST	/		mechanicalturk:DisassociateQualificationFromWorker		WorkerId:body:WorkerId;QualificationTypeId:body:QualificationTypeId
+O	GetAccountBalance	POST	/		mechanicalturk:GetAccountBalance		
+O	GetAssignment	POST	/		mechanicalturk:GetAssignment		AssignmentId:body:AssignmentId
+O	GetFileUploadURL	POST	/		mechanicalturk:GetFileUploadURL		AssignmentId:body:AssignmentId;QuestionIdentifier:body:QuestionIdentifier
+O	GetHIT	POST	/		mechanicalturk:GetHIT		HITId:body:HITId
+O	GetQualificationScore	POST	/		mechanicalturk:GetQualificationScore		QualificationTypeId:body:QualificationTypeId;WorkerId:body:WorkerId
+O	GetQualificationType	POST	/		mechanicalturk:GetQualificationType		QualificationTypeId:body:QualificationTypeId
+O	ListAssignmentsForHIT	POST	/		mechanicalturk:ListAssignmentsForHIT		HITId:body:HITId
+O	ListBonusPayments	POST	/		mechanicalturk:ListBonusPayments		
+O	ListHITs	POST	/		mechanicalturk:ListHITs		
+O	ListHITsForQualificationType	POST	/		mechanicalturk:ListHITsForQualificationType		QualificationTypeId:body:QualificationTypeId
+O	ListQualificationRequests	POST	/		mechanicalturk:ListQualificationRequests		
+O	ListQualificationTypes	POST	/		mechanicalturk:ListQualificationTypes		
+O	ListReviewPolicyResultsForHIT	POST	/		mechanicalturk:ListReviewPolicyResultsForHIT		HITId:body:HITId
+O	ListReviewableHITs	POST	/		mechanicalturk:ListReviewableHITs		
+O	ListWorkerBlocks	POST	/		mechanicalturk:ListWorkerBlocks		
+O	ListWorkersWithQualificationType	POST	/		mechanicalturk:ListWorkersWithQualificationType		QualificationTypeId:body:QualificationTypeId
+O	NotifyWorkers	POST	/		mechanicalturk:NotifyWorkers		
+O	RejectAssignment	POST	/		mechanicalturk:RejectAssignment		AssignmentId:body:AssignmentId
+O	RejectQualificationRequest	POST	/		mechanicalturk:RejectQualificationRequest		QualificationRequestId:body:QualificationRequestId
+O	SendBonus	POST	/		mechanicalturk:SendBonus		WorkerId:body:WorkerId;AssignmentId:body:AssignmentId
+O	SendTestEventNotification	POST	/		mechanicalturk:SendTestEventNotification		
+O	UpdateExpirationForHIT	POST	/		mechanicalturk:UpdateExpirationForHIT		HITId:body:HITId
+O	UpdateHITReviewStatus	POST	/		mechanicalturk:UpdateHITReviewStatus		HITId:body:HITId
+O	UpdateHITTypeOfHIT	POST	/		mechanicalturk:UpdateHITTypeOfHIT		HITId:body:HITId;HITTypeId:body:HITTypeId
+O	UpdateNotificationSettings	POST	/		mechanicalturk:UpdateNotificationSettings		HITTypeId:body:HITTypeId
+O	UpdateQualificationType	POST	/		mechanicalturk:UpdateQualificationType		QualificationTypeId:body:QualificationTypeId
 S	mwaa	MWAA	airflow	rest-json		airflow	airflow	0	mwaa,airflow
 O	CreateCliToken	POST	/clitoken/{Name}		airflow:CreateCliToken		Name:uri:Name
 O	CreateEnvironment	PUT	/environments/{Name}		airflow:CreateEnvironment,iam:PassRole	airflow:TagResource@Tags	Name:uri:Name;ExecutionRoleArn:body:ExecutionRoleArn:role;SourceBucketArn:body:SourceBucketArn
@@ -12265,14 +12265,14 @@ O	CreatePrivateGraphEndpoint	POST	/graphs/{graphIdentifier}/endpoints/		neptune-
 O	DeleteGraph	DELETE	/graphs/{graphIdentifier}		neptune-graph:DeleteGraph		graphIdentifier:uri:graphIdentifier
 O	DeleteGraphSnapshot	DELETE	/snapshots/{snapshotIdentifier}		neptune-graph:DeleteGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier
 O	DeletePrivateGraphEndpoint	DELETE	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:DeletePrivateGraphEndpoint	ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;route53:DisassociateVPCFromHostedZone@	graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId
-O	ExecuteQuery	POST	/queries	U			graphIdentifier:header:graphIdentifier
+O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier
 O	GetExportTask	GET	/exporttasks/{taskIdentifier}		neptune-graph:GetExportTask		taskIdentifier:uri:taskIdentifier
 O	GetGraph	GET	/graphs/{graphIdentifier}		neptune-graph:GetGraph		graphIdentifier:uri:graphIdentifier
 O	GetGraphSnapshot	GET	/snapshots/{snapshotIdentifier}		neptune-graph:GetGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier
 O	GetGraphSummary	GET	/summary		neptune-graph:GetGraphSummary		graphIdentifier:header:graphIdentifier
 O	GetImportTask	GET	/importtasks/{taskIdentifier}		neptune-graph:GetImportTask		taskIdentifier:uri:taskIdentifier
 O	GetPrivateGraphEndpoint	GET	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:GetPrivateGraphEndpoint		graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId
-O	GetQuery	GET	/queries/{queryId}	U			graphIdentifier:header:graphIdentifier;queryId:uri:queryId
+O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId
 O	ListExportTasks	GET	/exporttasks		neptune-graph:ListExportTasks		graphIdentifier:querystring:graphIdentifier
 O	ListGraphSnapshots	GET	/snapshots		neptune-graph:ListGraphSnapshots		graphIdentifier:querystring:graphIdentifier
 O	ListGraphs	GET	/graphs		neptune-graph:ListGraphs		
@@ -12290,45 +12290,45 @@ O	TagResource	POST	/tags/{resourceArn}		neptune-graph:TagResource		resourceArn:u
 O	UntagResource	DELETE	/tags/{resourceArn}		neptune-graph:UntagResource		resourceArn:uri:resourceArn
 O	UpdateGraph	PATCH	/graphs/{graphIdentifier}		neptune-graph:UpdateGraph		graphIdentifier:uri:graphIdentifier
 S	neptunedata	neptunedata	neptune-db	rest-json		neptune-db	neptune-db	0	neptunedata,neptune-db
-O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}	U			queryId:uri:queryId
+O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId
 O	CancelLoaderJob	DELETE	/loader/{loadId}		neptune-db:CancelLoaderJob		loadId:uri:loadId
 O	CancelMLDataProcessingJob	DELETE	/ml/dataprocessing/{id}		neptune-db:CancelMLDataProcessingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
 O	CancelMLModelTrainingJob	DELETE	/ml/modeltraining/{id}		neptune-db:CancelMLModelTrainingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
 O	CancelMLModelTransformJob	DELETE	/ml/modeltransform/{id}		neptune-db:CancelMLModelTransformJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}	U			queryId:uri:queryId
+O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId
 O	CreateMLEndpoint	POST	/ml/endpoints		neptune-db:CreateMLEndpoint	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:body:neptuneIamRoleArn:role
 O	DeleteMLEndpoint	DELETE	/ml/endpoints/{id}		neptune-db:DeleteMLEndpoint	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics	U			
-O	DeleteSparqlStatistics	DELETE	/sparql/statistics	U			
-O	ExecuteFastReset	POST	/system	U			
-O	ExecuteGremlinExplainQuery	POST	/gremlin/explain	U			
-O	ExecuteGremlinProfileQuery	POST	/gremlin/profile	U			
-O	ExecuteGremlinQuery	POST	/gremlin	U			
-O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain	U			
-O	ExecuteOpenCypherQuery	POST	/opencypher	U			
+O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics		
+O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics		
+O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase		
+O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@	
+O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery		
+O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@	
+O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery		
+O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@	
 O	GetEngineStatus	GET	/status		neptune-db:GetEngineStatus		
-O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}	U			queryId:uri:queryId
+O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId
 O	GetLoaderJobStatus	GET	/loader/{loadId}		neptune-db:GetLoaderJobStatus		loadId:uri:loadId
-O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}	U			id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	GetMLEndpoint	GET	/ml/endpoints/{id}	U			id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}	U			id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}	U			id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}	U			queryId:uri:queryId
-O	GetPropertygraphStatistics	GET	/propertygraph/statistics	U			
-O	GetPropertygraphStream	GET	/propertygraph/stream	U			
-O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary	U			
-O	GetRDFGraphSummary	GET	/rdf/statistics/summary	U			
-O	GetSparqlStatistics	GET	/sparql/statistics	U			
-O	GetSparqlStream	GET	/sparql/stream	U			
-O	ListGremlinQueries	GET	/gremlin/status	U			
+O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
+O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
+O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
+O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
+O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId
+O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus		
+O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords		
+O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary		
+O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary		
+O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus		
+O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords		
+O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus		
 O	ListLoaderJobs	GET	/loader		neptune-db:ListLoaderJobs		
 O	ListMLDataProcessingJobs	GET	/ml/dataprocessing		neptune-db:ListMLDataProcessingJobs	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
 O	ListMLEndpoints	GET	/ml/endpoints		neptune-db:ListMLEndpoints	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
 O	ListMLModelTrainingJobs	GET	/ml/modeltraining		neptune-db:ListMLModelTrainingJobs	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
 O	ListMLModelTransformJobs	GET	/ml/modeltransform		neptune-db:ListMLModelTransformJobs	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:querystring:neptuneIamRoleArn:role
-O	ListOpenCypherQueries	GET	/opencypher/status	U			
-O	ManagePropertygraphStatistics	POST	/propertygraph/statistics	U			
-O	ManageSparqlStatistics	POST	/sparql/statistics	U			
+O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus		
+O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics		
+O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics		
 O	StartLoaderJob	POST	/loader		neptune-db:StartLoaderJob,iam:PassRole		iamRoleArn:body:iamRoleArn:role
 O	StartMLDataProcessingJob	POST	/ml/dataprocessing		neptune-db:StartMLDataProcessingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role
 O	StartMLModelTrainingJob	POST	/ml/modeltraining		neptune-db:StartMLModelTrainingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	dataProcessingJobId:body:dataProcessingJobId;sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role
@@ -12589,7 +12589,7 @@ O	UntagResource	DELETE	/tags/{arn}		notifications:UntagResource		arn:uri:arn
 O	UpdateEventRule	PUT	/event-rules/{arn}		notifications:UpdateEventRule		arn:uri:arn
 O	UpdateNotificationConfiguration	PUT	/notification-configurations/{arn}		notifications:UpdateNotificationConfiguration		arn:uri:arn
 S	notificationscontacts	NotificationsContacts	notifications-contacts	rest-json		notifications-contacts	notifications-contacts	1	notificationscontacts,notifications-contacts
-O	ActivateEmailContact	PUT	/emailcontacts/{arn}/activate/{code}		notifications-contacts:ActivateEmailContact		arn:uri:arn;code:uri:code
+O	ActivateEmailContact	PUT	/emailcontacts/{arn}/activate/{code}		notifications-contacts:ActivateEmailContact		arn:uri:arn
 O	CreateEmailContact	POST	/2022-09-19/emailcontacts		notifications-contacts:CreateEmailContact	notifications-contacts:TagResource@tags	
 O	DeleteEmailContact	DELETE	/emailcontacts/{arn}		notifications-contacts:DeleteEmailContact		arn:uri:arn
 O	GetEmailContact	GET	/emailcontacts/{arn}		notifications-contacts:GetEmailContact		arn:uri:arn
@@ -12827,7 +12827,7 @@ O	UploadReadSetPart	PUT	/sequencestore/{sequenceStoreId}/upload/{uploadId}/part	
 S	opensearch	OpenSearch	es	rest-json		es	es	0	opensearch,es
 O	AcceptInboundConnection	PUT	/2021-01-01/opensearch/cc/inboundConnection/{ConnectionId}/accept		es:AcceptInboundConnection		ConnectionId:uri:ConnectionId
 O	AddDataSource	POST	/2021-01-01/opensearch/domain/{DomainName}/dataSource		es:AddDataSource	iam:PassRole@DataSourceType.S3GlueDataCatalog.RoleArn	DomainName:uri:DomainName;Name:body:Name
-O	AddDirectQueryDataSource	POST	/2021-01-01/opensearch/directQueryDataSource		es:AddDirectQueryDataSource	iam:PassRole@DataSourceType.CloudWatchLog.RoleArn,DataSourceType.SecurityLake.RoleArn,DataSourceType.Prometheus.RoleArn	DataSourceName:body:DataSourceName
+O	AddDirectQueryDataSource	POST	/2021-01-01/opensearch/directQueryDataSource		es:AddDirectQueryDataSource	iam:PassRole@DataSourceType.CloudWatchLog.RoleArn,DataSourceType.SecurityLake.RoleArn,DataSourceType.Prometheus.RoleArn;es:AddTags@TagList	DataSourceName:body:DataSourceName
 O	AddTags	POST	/2021-01-01/tags		es:AddTags		ARN:body:ARN
 O	AssociatePackage	POST	/2021-01-01/packages/associate/{PackageID}/{DomainName}		es:AssociatePackage	iam:PassRole@AssociationConfiguration.KeyStoreAccessOption.KeyAccessRoleArn	PackageID:uri:PackageID;DomainName:uri:DomainName
 O	AssociatePackages	POST	/2021-01-01/packages/associateMultiple		es:AssociatePackages	iam:PassRole@PackageList.AssociationConfiguration.KeyStoreAccessOption.KeyAccessRoleArn	DomainName:body:DomainName
@@ -12835,7 +12835,7 @@ O	AuthorizeVpcEndpointAccess	POST	/2021-01-01/opensearch/domain/{DomainName}/aut
 O	CancelDomainConfigChange	POST	/2021-01-01/opensearch/domain/{DomainName}/config/cancel		es:CancelDomainConfigChange		DomainName:uri:DomainName
 O	CancelServiceSoftwareUpdate	POST	/2021-01-01/opensearch/serviceSoftwareUpdate/cancel		es:CancelServiceSoftwareUpdate		DomainName:body:DomainName
 O	CreateApplication	POST	/2021-01-01/opensearch/application		es:CreateApplication		
-O	CreateDomain	POST	/2021-01-01/opensearch/domain		es:CreateDomain	iam:PassRole@CognitoOptions.RoleArn,AdvancedSecurityOptions.SAMLOptions.MasterBackendRole	DomainName:body:DomainName
+O	CreateDomain	POST	/2021-01-01/opensearch/domain		es:CreateDomain	iam:PassRole@CognitoOptions.RoleArn,AdvancedSecurityOptions.SAMLOptions.MasterBackendRole;es:AddTags@TagList	DomainName:body:DomainName
 O	CreateIndex	POST	/2021-01-01/opensearch/domain/{DomainName}/index		es:CreateIndex		DomainName:uri:DomainName;IndexName:body:IndexName
 O	CreateOutboundConnection	POST	/2021-01-01/opensearch/cc/outboundConnection		es:CreateOutboundConnection		
 O	CreatePackage	POST	/2021-01-01/packages		es:CreatePackage		PackageName:body:PackageName
@@ -12965,8 +12965,8 @@ O	AcceptHandshake	POST	/		organizations:AcceptHandshake	iam:CreateServiceLinkedR
 O	AttachPolicy	POST	/		organizations:AttachPolicy		PolicyId:body:PolicyId;TargetId:body:TargetId
 O	CancelHandshake	POST	/		organizations:CancelHandshake		HandshakeId:body:HandshakeId
 O	CloseAccount	POST	/		organizations:CloseAccount		AccountId:body:AccountId
-O	CreateAccount	POST	/		organizations:CreateAccount	organizations:TagResource@Tags	AccountName:body:AccountName
-O	CreateGovCloudAccount	POST	/		organizations:CreateGovCloudAccount	organizations:TagResource@Tags	AccountName:body:AccountName
+O	CreateAccount	POST	/		organizations:CreateAccount	organizations:TagResource@Tags	
+O	CreateGovCloudAccount	POST	/		organizations:CreateGovCloudAccount	organizations:TagResource@Tags	
 O	CreateOrganization	POST	/		organizations:CreateOrganization	iam:CreateServiceLinkedRole@	
 O	CreateOrganizationalUnit	POST	/		organizations:CreateOrganizationalUnit	organizations:TagResource@Tags	ParentId:body:ParentId;Name:body:Name
 O	CreatePolicy	POST	/		organizations:CreatePolicy	organizations:TagResource@Tags	Name:body:Name
@@ -12992,7 +12992,7 @@ O	EnableAWSServiceAccess	POST	/		organizations:EnableAWSServiceAccess
 O	EnableAllFeatures	POST	/		organizations:EnableAllFeatures		
 O	EnablePolicyType	POST	/		organizations:EnablePolicyType		RootId:body:RootId
 O	InviteAccountToOrganization	POST	/		organizations:InviteAccountToOrganization		
-O	InviteOrganizationToTransferResponsibility	POST	/		organizations:InviteOrganizationToTransferResponsibility		SourceName:body:SourceName
+O	InviteOrganizationToTransferResponsibility	POST	/		organizations:InviteOrganizationToTransferResponsibility		
 O	LeaveOrganization	POST	/		organizations:LeaveOrganization		
 O	ListAWSServiceAccessForOrganization	POST	/		organizations:ListAWSServiceAccessForOrganization		
 O	ListAccounts	POST	/		organizations:ListAccounts		
@@ -13023,7 +13023,7 @@ O	TerminateResponsibilityTransfer	POST	/		organizations:TerminateResponsibilityT
 O	UntagResource	POST	/		organizations:UntagResource		ResourceId:body:ResourceId
 O	UpdateOrganizationalUnit	POST	/		organizations:UpdateOrganizationalUnit		OrganizationalUnitId:body:OrganizationalUnitId
 O	UpdatePolicy	POST	/		organizations:UpdatePolicy		PolicyId:body:PolicyId
-O	UpdateResponsibilityTransfer	POST	/		organizations:UpdateResponsibilityTransfer		Id:body:Id;Name:body:Name
+O	UpdateResponsibilityTransfer	POST	/		organizations:UpdateResponsibilityTransfer		Id:body:Id
 S	osis	OSIS	osis	rest-json		osis	osis	0	osis
 O	CreatePipeline	POST	/2022-01-01/osis/createPipeline		osis:CreatePipeline	iam:PassRole@PipelineRoleArn;iam:CreateServiceLinkedRole@;kms:DescribeKey@EncryptionAtRestOptions.KmsKeyArn;kms:GenerateDataKeyWithoutPlaintext@EncryptionAtRestOptions.KmsKeyArn;logs:CreateLogDelivery@;osis:TagResource@Tags	PipelineName:body:PipelineName;PipelineRoleArn:body:PipelineRoleArn:role
 O	CreatePipelineEndpoint	POST	/2022-01-01/osis/createPipelineEndpoint		osis:CreatePipelineEndpoint	iam:CreateServiceLinkedRole@	PipelineArn:body:PipelineArn
@@ -13120,115 +13120,115 @@ O	SignalApplicationInstanceNodeInstances	PUT	/application-instances/{Application
 O	TagResource	POST	/tags/{ResourceArn}		panorama:TagResource		ResourceArn:uri:ResourceArn
 O	UntagResource	DELETE	/tags/{ResourceArn}		panorama:UntagResource		ResourceArn:uri:ResourceArn
 O	UpdateDeviceMetadata	PUT	/devices/{DeviceId}		panorama:UpdateDeviceMetadata		DeviceId:uri:DeviceId
-S	partnercentral-account	PartnerCentral Account		json	PartnerCentralAccount	partnercentral-account	partnercentral-account	0	partnercentral-account,PartnerCentral Account,PartnerCentralAccount
-O	AcceptConnectionInvitation	POST	/	U			Identifier:body:Identifier
-O	AssociateAwsTrainingCertificationEmailDomain	POST	/	U			Identifier:body:Identifier
-O	CancelConnection	POST	/	U			Identifier:body:Identifier
-O	CancelConnectionInvitation	POST	/	U			Identifier:body:Identifier
-O	CancelProfileUpdateTask	POST	/	U			Identifier:body:Identifier;TaskId:body:TaskId
-O	CreateConnectionInvitation	POST	/	U			Name:body:Name;ReceiverIdentifier:body:ReceiverIdentifier
-O	CreatePartner	POST	/	U			LegalName:body:LegalName
-O	DisassociateAwsTrainingCertificationEmailDomain	POST	/	U			Identifier:body:Identifier;DomainName:body:DomainName
-O	GetAllianceLeadContact	POST	/	U			Identifier:body:Identifier
-O	GetConnection	POST	/	U			Identifier:body:Identifier
-O	GetConnectionInvitation	POST	/	U			Identifier:body:Identifier
-O	GetConnectionPreferences	POST	/	U			
-O	GetPartner	POST	/	U			Identifier:body:Identifier
-O	GetProfileUpdateTask	POST	/	U			Identifier:body:Identifier
-O	GetProfileVisibility	POST	/	U			Identifier:body:Identifier
-O	GetVerification	POST	/	U			
-O	ListConnectionInvitations	POST	/	U			
-O	ListConnections	POST	/	U			
-O	ListPartners	POST	/	U			
-O	ListTagsForResource	POST	/	U			ResourceArn:body:ResourceArn
-O	PutAllianceLeadContact	POST	/	U			Identifier:body:Identifier
-O	PutProfileVisibility	POST	/	U			Identifier:body:Identifier
-O	RejectConnectionInvitation	POST	/	U			Identifier:body:Identifier
-O	SendEmailVerificationCode	POST	/	U			
-O	StartProfileUpdateTask	POST	/	U			Identifier:body:Identifier
-O	StartVerification	POST	/	U			
-O	TagResource	POST	/	U			ResourceArn:body:ResourceArn
-O	UntagResource	POST	/	U			ResourceArn:body:ResourceArn
-O	UpdateConnectionPreferences	POST	/	U			
-S	partnercentral-benefits	PartnerCentral Benefits		json	PartnerCentralBenefitsService	partnercentral-benefits	partnercentral-benefits	0	partnercentral-benefits,PartnerCentral Benefits,PartnerCentralBenefits
-O	AmendBenefitApplication	POST	/	U			Identifier:body:Identifier
-O	AssociateBenefitApplicationResource	POST	/	U			BenefitApplicationIdentifier:body:BenefitApplicationIdentifier;ResourceArn:body:ResourceArn
-O	CancelBenefitApplication	POST	/	U			Identifier:body:Identifier
-O	CreateBenefitApplication	POST	/	U			BenefitIdentifier:body:BenefitIdentifier
-O	DisassociateBenefitApplicationResource	POST	/	U			BenefitApplicationIdentifier:body:BenefitApplicationIdentifier;ResourceArn:body:ResourceArn
-O	GetBenefit	POST	/	U			Identifier:body:Identifier
-O	GetBenefitAllocation	POST	/	U			Identifier:body:Identifier
-O	GetBenefitApplication	POST	/	U			Identifier:body:Identifier
-O	ListBenefitAllocations	POST	/	U			
-O	ListBenefitApplications	POST	/	U			
-O	ListBenefits	POST	/	U			
-O	ListTagsForResource	POST	/	U			resourceArn:body:resourceArn
-O	RecallBenefitApplication	POST	/	U			Identifier:body:Identifier
-O	SubmitBenefitApplication	POST	/	U			Identifier:body:Identifier
-O	TagResource	POST	/	U			resourceArn:body:resourceArn
-O	UntagResource	POST	/	U			resourceArn:body:resourceArn
-O	UpdateBenefitApplication	POST	/	U			Identifier:body:Identifier
-S	partnercentral-channel	PartnerCentral Channel		json	PartnerCentralChannel	partnercentral-channel	partnercentral-channel	0	partnercentral-channel,PartnerCentral Channel,PartnerCentralChannel
-O	AcceptChannelHandshake	POST	/	U			
-O	CancelChannelHandshake	POST	/	U			
-O	CreateChannelHandshake	POST	/	U			associatedResourceIdentifier:body:associatedResourceIdentifier
-O	CreateProgramManagementAccount	POST	/	U			displayName:body:displayName;accountId:body:accountId
-O	CreateRelationship	POST	/	U			programManagementAccountIdentifier:body:programManagementAccountIdentifier;associatedAccountId:body:associatedAccountId;displayName:body:displayName
-O	DeleteProgramManagementAccount	POST	/	U			
-O	DeleteRelationship	POST	/	U			programManagementAccountIdentifier:body:programManagementAccountIdentifier
-O	GetRelationship	POST	/	U			programManagementAccountIdentifier:body:programManagementAccountIdentifier
-O	ListChannelHandshakes	POST	/	U			
-O	ListProgramManagementAccounts	POST	/	U			
-O	ListRelationships	POST	/	U			
-O	ListTagsForResource	POST	/	U			resourceArn:body:resourceArn
-O	RejectChannelHandshake	POST	/	U			
-O	TagResource	POST	/	U			resourceArn:body:resourceArn
-O	UntagResource	POST	/	U			resourceArn:body:resourceArn
-O	UpdateProgramManagementAccount	POST	/	U			
-O	UpdateRelationship	POST	/	U			programManagementAccountIdentifier:body:programManagementAccountIdentifier
-S	partnercentral-selling	PartnerCentral Selling		json	AWSPartnerCentralSelling	partnercentral-selling	partnercentral-selling	0	partnercentral-selling,PartnerCentral Selling,PartnerCentralSelling
-O	AcceptEngagementInvitation	POST	/	U			Identifier:body:Identifier
-O	AssignOpportunity	POST	/	U			Identifier:body:Identifier
-O	AssociateOpportunity	POST	/	U			OpportunityIdentifier:body:OpportunityIdentifier;RelatedEntityIdentifier:body:RelatedEntityIdentifier
-O	CreateEngagement	POST	/	U			
-O	CreateEngagementContext	POST	/	U			EngagementIdentifier:body:EngagementIdentifier
-O	CreateEngagementInvitation	POST	/	U			EngagementIdentifier:body:EngagementIdentifier
-O	CreateOpportunity	POST	/	U			
-O	CreateResourceSnapshot	POST	/	U			EngagementIdentifier:body:EngagementIdentifier;ResourceIdentifier:body:ResourceIdentifier;ResourceSnapshotTemplateIdentifier:body:ResourceSnapshotTemplateIdentifier
-O	CreateResourceSnapshotJob	POST	/	U			EngagementIdentifier:body:EngagementIdentifier;ResourceIdentifier:body:ResourceIdentifier;ResourceSnapshotTemplateIdentifier:body:ResourceSnapshotTemplateIdentifier
-O	DeleteResourceSnapshotJob	POST	/	U			ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
-O	DisassociateOpportunity	POST	/	U			OpportunityIdentifier:body:OpportunityIdentifier;RelatedEntityIdentifier:body:RelatedEntityIdentifier
-O	GetAwsOpportunitySummary	POST	/	U			RelatedOpportunityIdentifier:body:RelatedOpportunityIdentifier
-O	GetEngagement	POST	/	U			Identifier:body:Identifier
-O	GetEngagementInvitation	POST	/	U			Identifier:body:Identifier
-O	GetOpportunity	POST	/	U			Identifier:body:Identifier
-O	GetResourceSnapshot	POST	/	U			EngagementIdentifier:body:EngagementIdentifier;ResourceIdentifier:body:ResourceIdentifier;ResourceSnapshotTemplateIdentifier:body:ResourceSnapshotTemplateIdentifier
-O	GetResourceSnapshotJob	POST	/	U			ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
-O	GetSellingSystemSettings	POST	/	U			
-O	ListEngagementByAcceptingInvitationTasks	POST	/	U			
-O	ListEngagementFromOpportunityTasks	POST	/	U			
-O	ListEngagementInvitations	POST	/	U			
-O	ListEngagementMembers	POST	/	U			Identifier:body:Identifier
-O	ListEngagementResourceAssociations	POST	/	U			
-O	ListEngagements	POST	/	U			
-O	ListOpportunities	POST	/	U			
-O	ListOpportunityFromEngagementTasks	POST	/	U			
-O	ListResourceSnapshotJobs	POST	/	U			
-O	ListResourceSnapshots	POST	/	U			EngagementIdentifier:body:EngagementIdentifier
-O	ListSolutions	POST	/	U			
-O	ListTagsForResource	POST	/	U			ResourceArn:body:ResourceArn
-O	PutSellingSystemSettings	POST	/	U			
-O	RejectEngagementInvitation	POST	/	U			Identifier:body:Identifier
-O	StartEngagementByAcceptingInvitationTask	POST	/	U			Identifier:body:Identifier
-O	StartEngagementFromOpportunityTask	POST	/	U			Identifier:body:Identifier
-O	StartOpportunityFromEngagementTask	POST	/	U			Identifier:body:Identifier;ContextIdentifier:body:ContextIdentifier
-O	StartResourceSnapshotJob	POST	/	U			ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
-O	StopResourceSnapshotJob	POST	/	U			ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
-O	SubmitOpportunity	POST	/	U			Identifier:body:Identifier
-O	TagResource	POST	/	U			ResourceArn:body:ResourceArn
-O	UntagResource	POST	/	U			ResourceArn:body:ResourceArn
-O	UpdateEngagementContext	POST	/	U			EngagementIdentifier:body:EngagementIdentifier;ContextIdentifier:body:ContextIdentifier
-O	UpdateOpportunity	POST	/	U			Identifier:body:Identifier
+S	partnercentral-account	PartnerCentral Account	partnercentral	json	PartnerCentralAccount	partnercentral-account	partnercentral-account	0	partnercentral-account,PartnerCentral Account,PartnerCentralAccount
+O	AcceptConnectionInvitation	POST	/		partnercentral:AcceptConnectionInvitation		Identifier:body:Identifier
+O	AssociateAwsTrainingCertificationEmailDomain	POST	/		partnercentral:AssociateAwsTrainingCertificationEmailDomain		Identifier:body:Identifier
+O	CancelConnection	POST	/		partnercentral:CancelConnection		Identifier:body:Identifier
+O	CancelConnectionInvitation	POST	/		partnercentral:CancelConnectionInvitation		Identifier:body:Identifier
+O	CancelProfileUpdateTask	POST	/		partnercentral:CancelProfileUpdateTask		Identifier:body:Identifier;TaskId:body:TaskId
+O	CreateConnectionInvitation	POST	/		partnercentral:CreateConnectionInvitation		ReceiverIdentifier:body:ReceiverIdentifier
+O	CreatePartner	POST	/		partnercentral:CreatePartner	partnercentral:TagResource@Tags	
+O	DisassociateAwsTrainingCertificationEmailDomain	POST	/		partnercentral:DisassociateAwsTrainingCertificationEmailDomain		Identifier:body:Identifier;DomainName:body:DomainName
+O	GetAllianceLeadContact	POST	/		partnercentral:GetAllianceLeadContact		Identifier:body:Identifier
+O	GetConnection	POST	/		partnercentral:GetConnection		Identifier:body:Identifier
+O	GetConnectionInvitation	POST	/		partnercentral:GetConnectionInvitation		Identifier:body:Identifier
+O	GetConnectionPreferences	POST	/		partnercentral:GetConnectionPreferences		
+O	GetPartner	POST	/		partnercentral:GetPartner		Identifier:body:Identifier
+O	GetProfileUpdateTask	POST	/		partnercentral:GetProfileUpdateTask		Identifier:body:Identifier
+O	GetProfileVisibility	POST	/		partnercentral:GetProfileVisibility		Identifier:body:Identifier
+O	GetVerification	POST	/		partnercentral:GetVerification		
+O	ListConnectionInvitations	POST	/		partnercentral:ListConnectionInvitations		
+O	ListConnections	POST	/		partnercentral:ListConnections		
+O	ListPartners	POST	/		partnercentral:ListPartners		
+O	ListTagsForResource	POST	/		partnercentral:ListTagsForResource		ResourceArn:body:ResourceArn
+O	PutAllianceLeadContact	POST	/		partnercentral:PutAllianceLeadContact		Identifier:body:Identifier
+O	PutProfileVisibility	POST	/		partnercentral:PutProfileVisibility		Identifier:body:Identifier
+O	RejectConnectionInvitation	POST	/		partnercentral:RejectConnectionInvitation		Identifier:body:Identifier
+O	SendEmailVerificationCode	POST	/		partnercentral:SendEmailVerificationCode		
+O	StartProfileUpdateTask	POST	/		partnercentral:StartProfileUpdateTask		Identifier:body:Identifier
+O	StartVerification	POST	/		partnercentral:StartVerification		
+O	TagResource	POST	/		partnercentral:TagResource		ResourceArn:body:ResourceArn
+O	UntagResource	POST	/		partnercentral:UntagResource		ResourceArn:body:ResourceArn
+O	UpdateConnectionPreferences	POST	/		partnercentral:UpdateConnectionPreferences		
+S	partnercentral-benefits	PartnerCentral Benefits	partnercentral	json	PartnerCentralBenefitsService	partnercentral-benefits	partnercentral-benefits	0	partnercentral-benefits,PartnerCentral Benefits,PartnerCentralBenefits
+O	AmendBenefitApplication	POST	/		partnercentral:AmendBenefitApplication		Identifier:body:Identifier
+O	AssociateBenefitApplicationResource	POST	/		partnercentral:AssociateBenefitApplicationResource		BenefitApplicationIdentifier:body:BenefitApplicationIdentifier;ResourceArn:body:ResourceArn
+O	CancelBenefitApplication	POST	/		partnercentral:CancelBenefitApplication		Identifier:body:Identifier
+O	CreateBenefitApplication	POST	/		partnercentral:CreateBenefitApplication	partnercentral:TagResource@Tags	BenefitIdentifier:body:BenefitIdentifier
+O	DisassociateBenefitApplicationResource	POST	/		partnercentral:DisassociateBenefitApplicationResource		BenefitApplicationIdentifier:body:BenefitApplicationIdentifier;ResourceArn:body:ResourceArn
+O	GetBenefit	POST	/		partnercentral:GetBenefit		Identifier:body:Identifier
+O	GetBenefitAllocation	POST	/		partnercentral:GetBenefitAllocation		Identifier:body:Identifier
+O	GetBenefitApplication	POST	/		partnercentral:GetBenefitApplication		Identifier:body:Identifier
+O	ListBenefitAllocations	POST	/		partnercentral:ListBenefitAllocations		
+O	ListBenefitApplications	POST	/		partnercentral:ListBenefitApplications		
+O	ListBenefits	POST	/		partnercentral:ListBenefits		
+O	ListTagsForResource	POST	/		partnercentral:ListTagsForResource		resourceArn:body:resourceArn
+O	RecallBenefitApplication	POST	/		partnercentral:RecallBenefitApplication		Identifier:body:Identifier
+O	SubmitBenefitApplication	POST	/		partnercentral:SubmitBenefitApplication		Identifier:body:Identifier
+O	TagResource	POST	/		partnercentral:TagResource		resourceArn:body:resourceArn
+O	UntagResource	POST	/		partnercentral:UntagResource		resourceArn:body:resourceArn
+O	UpdateBenefitApplication	POST	/		partnercentral:UpdateBenefitApplication		Identifier:body:Identifier
+S	partnercentral-channel	PartnerCentral Channel	partnercentral	json	PartnerCentralChannel	partnercentral-channel	partnercentral-channel	0	partnercentral-channel,PartnerCentral Channel,PartnerCentralChannel
+O	AcceptChannelHandshake	POST	/		partnercentral:AcceptChannelHandshake		
+O	CancelChannelHandshake	POST	/		partnercentral:CancelChannelHandshake		
+O	CreateChannelHandshake	POST	/		partnercentral:CreateChannelHandshake	partnercentral:TagResource@tags	associatedResourceIdentifier:body:associatedResourceIdentifier
+O	CreateProgramManagementAccount	POST	/		partnercentral:CreateProgramManagementAccount	partnercentral:TagResource@tags	displayName:body:displayName;accountId:body:accountId
+O	CreateRelationship	POST	/		partnercentral:CreateRelationship	partnercentral:TagResource@tags	programManagementAccountIdentifier:body:programManagementAccountIdentifier;associatedAccountId:body:associatedAccountId;displayName:body:displayName
+O	DeleteProgramManagementAccount	POST	/		partnercentral:DeleteProgramManagementAccount		
+O	DeleteRelationship	POST	/		partnercentral:DeleteRelationship		programManagementAccountIdentifier:body:programManagementAccountIdentifier
+O	GetRelationship	POST	/		partnercentral:GetRelationship		programManagementAccountIdentifier:body:programManagementAccountIdentifier
+O	ListChannelHandshakes	POST	/		partnercentral:ListChannelHandshakes		
+O	ListProgramManagementAccounts	POST	/		partnercentral:ListProgramManagementAccounts		
+O	ListRelationships	POST	/		partnercentral:ListRelationships		
+O	ListTagsForResource	POST	/		partnercentral:ListTagsForResource		resourceArn:body:resourceArn
+O	RejectChannelHandshake	POST	/		partnercentral:RejectChannelHandshake		
+O	TagResource	POST	/		partnercentral:TagResource		resourceArn:body:resourceArn
+O	UntagResource	POST	/		partnercentral:UntagResource		resourceArn:body:resourceArn
+O	UpdateProgramManagementAccount	POST	/		partnercentral:UpdateProgramManagementAccount		
+O	UpdateRelationship	POST	/		partnercentral:UpdateRelationship		programManagementAccountIdentifier:body:programManagementAccountIdentifier
+S	partnercentral-selling	PartnerCentral Selling	partnercentral	json	AWSPartnerCentralSelling	partnercentral-selling	partnercentral-selling	0	partnercentral-selling,PartnerCentral Selling,PartnerCentralSelling
+O	AcceptEngagementInvitation	POST	/		partnercentral:AcceptEngagementInvitation		Identifier:body:Identifier
+O	AssignOpportunity	POST	/		partnercentral:AssignOpportunity		Identifier:body:Identifier
+O	AssociateOpportunity	POST	/		partnercentral:AssociateOpportunity		OpportunityIdentifier:body:OpportunityIdentifier;RelatedEntityIdentifier:body:RelatedEntityIdentifier
+O	CreateEngagement	POST	/		partnercentral:CreateEngagement		
+O	CreateEngagementContext	POST	/		partnercentral:CreateEngagementContext		EngagementIdentifier:body:EngagementIdentifier
+O	CreateEngagementInvitation	POST	/		partnercentral:CreateEngagementInvitation		EngagementIdentifier:body:EngagementIdentifier
+O	CreateOpportunity	POST	/		partnercentral:CreateOpportunity	partnercentral:TagResource@Tags	
+O	CreateResourceSnapshot	POST	/		partnercentral:CreateResourceSnapshot		EngagementIdentifier:body:EngagementIdentifier;ResourceIdentifier:body:ResourceIdentifier;ResourceSnapshotTemplateIdentifier:body:ResourceSnapshotTemplateIdentifier
+O	CreateResourceSnapshotJob	POST	/		partnercentral:CreateResourceSnapshotJob	partnercentral:TagResource@Tags	EngagementIdentifier:body:EngagementIdentifier;ResourceIdentifier:body:ResourceIdentifier;ResourceSnapshotTemplateIdentifier:body:ResourceSnapshotTemplateIdentifier
+O	DeleteResourceSnapshotJob	POST	/		partnercentral:DeleteResourceSnapshotJob		ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
+O	DisassociateOpportunity	POST	/		partnercentral:DisassociateOpportunity		OpportunityIdentifier:body:OpportunityIdentifier;RelatedEntityIdentifier:body:RelatedEntityIdentifier
+O	GetAwsOpportunitySummary	POST	/		partnercentral:GetAwsOpportunitySummary		RelatedOpportunityIdentifier:body:RelatedOpportunityIdentifier
+O	GetEngagement	POST	/		partnercentral:GetEngagement		Identifier:body:Identifier
+O	GetEngagementInvitation	POST	/		partnercentral:GetEngagementInvitation		Identifier:body:Identifier
+O	GetOpportunity	POST	/		partnercentral:GetOpportunity		Identifier:body:Identifier
+O	GetResourceSnapshot	POST	/		partnercentral:GetResourceSnapshot		EngagementIdentifier:body:EngagementIdentifier;ResourceIdentifier:body:ResourceIdentifier;ResourceSnapshotTemplateIdentifier:body:ResourceSnapshotTemplateIdentifier
+O	GetResourceSnapshotJob	POST	/		partnercentral:GetResourceSnapshotJob		ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
+O	GetSellingSystemSettings	POST	/		partnercentral:GetSellingSystemSettings		
+O	ListEngagementByAcceptingInvitationTasks	POST	/		partnercentral:ListEngagementByAcceptingInvitationTasks		
+O	ListEngagementFromOpportunityTasks	POST	/		partnercentral:ListEngagementFromOpportunityTasks		
+O	ListEngagementInvitations	POST	/		partnercentral:ListEngagementInvitations		
+O	ListEngagementMembers	POST	/		partnercentral:ListEngagementMembers		Identifier:body:Identifier
+O	ListEngagementResourceAssociations	POST	/		partnercentral:ListEngagementResourceAssociations		
+O	ListEngagements	POST	/		partnercentral:ListEngagements		
+O	ListOpportunities	POST	/		partnercentral:ListOpportunities		
+O	ListOpportunityFromEngagementTasks	POST	/		partnercentral:ListOpportunityFromEngagementTasks		
+O	ListResourceSnapshotJobs	POST	/		partnercentral:ListResourceSnapshotJobs		
+O	ListResourceSnapshots	POST	/		partnercentral:ListResourceSnapshots		EngagementIdentifier:body:EngagementIdentifier
+O	ListSolutions	POST	/		partnercentral:ListSolutions		
+O	ListTagsForResource	POST	/		partnercentral:ListTagsForResource		ResourceArn:body:ResourceArn
+O	PutSellingSystemSettings	POST	/		partnercentral:PutSellingSystemSettings		
+O	RejectEngagementInvitation	POST	/		partnercentral:RejectEngagementInvitation		Identifier:body:Identifier
+O	StartEngagementByAcceptingInvitationTask	POST	/		partnercentral:StartEngagementByAcceptingInvitationTask	partnercentral:AcceptEngagementInvitation@;partnercentral:CreateOpportunity@;partnercentral:CreateResourceSnapshotJob@;partnercentral:GetEngagementInvitation@;partnercentral:StartResourceSnapshotJob@;partnercentral:SubmitOpportunity@;partnercentral:TagResource@Tags	Identifier:body:Identifier
+O	StartEngagementFromOpportunityTask	POST	/		partnercentral:StartEngagementFromOpportunityTask	partnercentral:CreateEngagement@;partnercentral:CreateEngagementInvitation@;partnercentral:CreateResourceSnapshotJob@;partnercentral:GetOpportunity@;partnercentral:StartResourceSnapshotJob@;partnercentral:SubmitOpportunity@;partnercentral:TagResource@Tags	Identifier:body:Identifier
+O	StartOpportunityFromEngagementTask	POST	/		partnercentral:StartOpportunityFromEngagementTask	partnercentral:CreateEngagementContext@;partnercentral:CreateOpportunity@;partnercentral:CreateResourceSnapshot@;partnercentral:CreateResourceSnapshotJob@;partnercentral:GetEngagement@;partnercentral:StartResourceSnapshotJob@;partnercentral:TagResource@Tags	Identifier:body:Identifier;ContextIdentifier:body:ContextIdentifier
+O	StartResourceSnapshotJob	POST	/		partnercentral:StartResourceSnapshotJob		ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
+O	StopResourceSnapshotJob	POST	/		partnercentral:StopResourceSnapshotJob		ResourceSnapshotJobIdentifier:body:ResourceSnapshotJobIdentifier
+O	SubmitOpportunity	POST	/		partnercentral:SubmitOpportunity		Identifier:body:Identifier
+O	TagResource	POST	/		partnercentral:TagResource		ResourceArn:body:ResourceArn
+O	UntagResource	POST	/		partnercentral:UntagResource		ResourceArn:body:ResourceArn
+O	UpdateEngagementContext	POST	/		partnercentral:UpdateEngagementContext		EngagementIdentifier:body:EngagementIdentifier;ContextIdentifier:body:ContextIdentifier
+O	UpdateOpportunity	POST	/		partnercentral:UpdateOpportunity		Identifier:body:Identifier
 S	payment-cryptography	Payment Cryptography	payment-cryptography	json	PaymentCryptographyControlPlane	controlplane.payment-cryptography	payment-cryptography	0	payment-cryptography,Payment Cryptography,PaymentCryptography,controlplane.payment-cryptography
 O	AddKeyReplicationRegions	POST	/		payment-cryptography:AddKeyReplicationRegions		KeyIdentifier:body:KeyIdentifier
 O	AssociateMpaTeam	POST	/		payment-cryptography:AssociateMpaTeam		MpaTeamArn:body:MpaTeamArn
@@ -13837,7 +13837,7 @@ O	BatchCreateCategory	POST	/catalog.createCategories		qapps:BatchCreateCategory	
 O	BatchDeleteCategory	POST	/catalog.deleteCategories		qapps:BatchDeleteCategory		instanceId:header:instance-id
 O	BatchUpdateCategory	POST	/catalog.updateCategories		qapps:BatchUpdateCategory		instanceId:header:instance-id
 O	CreateLibraryItem	POST	/catalog.createItem		qapps:CreateLibraryItem		instanceId:header:instance-id;appId:body:appId
-O	CreatePresignedUrl	POST	/apps.createPresignedUrl	U			instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName
+O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName
 O	CreateQApp	POST	/apps.create		qapps:CreateQApp	qapps:TagResource@tags	instanceId:header:instance-id
 O	DeleteLibraryItem	POST	/catalog.deleteItem		qapps:DeleteLibraryItem		instanceId:header:instance-id;libraryItemId:body:libraryItemId
 O	DeleteQApp	POST	/apps.delete		qapps:DeleteQApp		instanceId:header:instance-id;appId:body:appId
@@ -13877,7 +13877,7 @@ O	CheckDocumentAccess	GET	/applications/{applicationId}/index/{indexId}/users/{u
 O	CreateAnonymousWebExperienceUrl	POST	/applications/{applicationId}/experiences/{webExperienceId}/anonymous-url		qbusiness:CreateAnonymousWebExperienceUrl		applicationId:uri:applicationId;webExperienceId:uri:webExperienceId
 O	CreateApplication	POST	/applications		qbusiness:CreateApplication	qbusiness:TagResource@tags	displayName:body:displayName
 O	CreateChatResponseConfiguration	POST	/applications/{applicationId}/chatresponseconfigurations		qbusiness:CreateChatResponseConfiguration	qbusiness:TagResource@tags	applicationId:uri:applicationId;displayName:body:displayName
-O	CreateDataAccessor	POST	/applications/{applicationId}/dataaccessors		qbusiness:CreateDataAccessor	qbusiness:CreateDataAccessorWithTti@;qbusiness:TagResource@tags	applicationId:uri:applicationId;displayName:body:displayName
+O	CreateDataAccessor	POST	/applications/{applicationId}/dataaccessors		qbusiness:CreateDataAccessor	qbusiness:CreateDataAccessorWithTti@;qbusiness:TagResource@tags	applicationId:uri:applicationId
 O	CreateDataSource	POST	/applications/{applicationId}/indices/{indexId}/datasources		qbusiness:CreateDataSource	qbusiness:TagResource@tags	applicationId:uri:applicationId;indexId:uri:indexId;displayName:body:displayName
 O	CreateIndex	POST	/applications/{applicationId}/indices		qbusiness:CreateIndex	qbusiness:TagResource@tags	applicationId:uri:applicationId;displayName:body:displayName
 O	CreatePlugin	POST	/applications/{applicationId}/plugins		qbusiness:CreatePlugin	qbusiness:TagResource@tags	applicationId:uri:applicationId;displayName:body:displayName
@@ -14051,7 +14051,7 @@ O	BatchDeleteTopicReviewedAnswer	POST	/accounts/{AwsAccountId}/topics/{TopicId}/
 O	CancelIngestion	DELETE	/accounts/{AwsAccountId}/data-sets/{DataSetId}/ingestions/{IngestionId}		quicksight:CancelIngestion		AwsAccountId:uri:AwsAccountId;DataSetId:uri:DataSetId;IngestionId:uri:IngestionId
 O	CreateAccountCustomization	POST	/accounts/{AwsAccountId}/customizations		quicksight:CreateAccountCustomization	quicksight:TagResource@Tags	AwsAccountId:uri:AwsAccountId
 O	CreateAccountSubscription	POST	/account/{AwsAccountId}		quicksight:CreateAccountSubscription		AwsAccountId:uri:AwsAccountId;AccountName:body:AccountName
-O	CreateActionConnector	POST	/accounts/{AwsAccountId}/action-connectors		quicksight:CreateActionConnector	iam:PassRole@AuthenticationConfig.AuthenticationMetadata.IamConnectionMetadata.RoleArn;quicksight:TagResource@Tags	AwsAccountId:uri:AwsAccountId;ActionConnectorId:body:ActionConnectorId;Name:body:Name
+O	CreateActionConnector	POST	/accounts/{AwsAccountId}/action-connectors		quicksight:CreateActionConnector	iam:PassRole@AuthenticationConfig.AuthenticationMetadata.IamConnectionMetadata.RoleArn;quicksight:TagResource@Tags	AwsAccountId:uri:AwsAccountId;ActionConnectorId:body:ActionConnectorId
 O	CreateAnalysis	POST	/accounts/{AwsAccountId}/analyses/{AnalysisId}		quicksight:CreateAnalysis	iam:PassRole@Definition.ColumnConfigurations.Role;quicksight:TagResource@Tags	AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId;Name:body:Name
 O	CreateBrand	POST	/accounts/{AwsAccountId}/brands/{BrandId}		quicksight:CreateBrand	quicksight:TagResource@Tags	AwsAccountId:uri:AwsAccountId;BrandId:uri:BrandId
 O	CreateCustomPermissions	POST	/accounts/{AwsAccountId}/custom-permissions		quicksight:CreateCustomPermissions	iam:PassRole@Capabilities.SelfUpgradeUserRole;quicksight:TagResource@Tags	AwsAccountId:uri:AwsAccountId;CustomPermissionsName:body:CustomPermissionsName
@@ -14114,7 +14114,7 @@ O	DescribeAccountSubscription	GET	/account/{AwsAccountId}		quicksight:DescribeAc
 O	DescribeActionConnector	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}		quicksight:DescribeActionConnector		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId
 O	DescribeActionConnectorPermissions	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}/permissions		quicksight:DescribeActionConnectorPermissions		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId
 O	DescribeAnalysis	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId
-O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition	U			AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId
+O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId
 O	DescribeAnalysisPermissions	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/permissions		quicksight:DescribeAnalysisPermissions		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId
 O	DescribeAssetBundleExportJob	GET	/accounts/{AwsAccountId}/asset-bundle-export-jobs/{AssetBundleExportJobId}		quicksight:DescribeAssetBundleExportJob		AwsAccountId:uri:AwsAccountId;AssetBundleExportJobId:uri:AssetBundleExportJobId
 O	DescribeAssetBundleImportJob	GET	/accounts/{AwsAccountId}/asset-bundle-import-jobs/{AssetBundleImportJobId}		quicksight:DescribeAssetBundleImportJob		AwsAccountId:uri:AwsAccountId;AssetBundleImportJobId:uri:AssetBundleImportJobId
@@ -14124,7 +14124,7 @@ O	DescribeBrandAssignment	GET	/accounts/{AwsAccountId}/brandassignments		quicksi
 O	DescribeBrandPublishedVersion	GET	/accounts/{AwsAccountId}/brands/{BrandId}/publishedversion		quicksight:DescribeBrandPublishedVersion		AwsAccountId:uri:AwsAccountId;BrandId:uri:BrandId
 O	DescribeCustomPermissions	GET	/accounts/{AwsAccountId}/custom-permissions/{CustomPermissionsName}		quicksight:DescribeCustomPermissions		AwsAccountId:uri:AwsAccountId;CustomPermissionsName:uri:CustomPermissionsName
 O	DescribeDashboard	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name
-O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition	U			AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name
+O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name
 O	DescribeDashboardPermissions	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/permissions		quicksight:DescribeDashboardPermissions		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId
 O	DescribeDashboardSnapshotJob	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}		quicksight:DescribeDashboardSnapshotJob		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId
 O	DescribeDashboardSnapshotJobResult	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}/result		quicksight:DescribeDashboardSnapshotJobResult		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId
@@ -14152,7 +14152,7 @@ O	DescribeRoleCustomPermission	GET	/accounts/{AwsAccountId}/namespaces/{Namespac
 O	DescribeSelfUpgradeConfiguration	GET	/accounts/{AwsAccountId}/namespaces/{Namespace}/self-upgrade-configuration		quicksight:DescribeSelfUpgradeConfiguration		AwsAccountId:uri:AwsAccountId;Namespace:uri:Namespace
 O	DescribeTemplate	GET	/accounts/{AwsAccountId}/templates/{TemplateId}		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name
 O	DescribeTemplateAlias	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/aliases/{AliasName}		quicksight:DescribeTemplateAlias		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:uri:AliasName
-O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition	U			AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name
+O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name
 O	DescribeTemplatePermissions	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/permissions		quicksight:DescribeTemplatePermissions		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId
 O	DescribeTheme	GET	/accounts/{AwsAccountId}/themes/{ThemeId}		quicksight:DescribeTheme		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:querystring:alias-name
 O	DescribeThemeAlias	GET	/accounts/{AwsAccountId}/themes/{ThemeId}/aliases/{AliasName}		quicksight:DescribeThemeAlias		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:uri:AliasName
@@ -14231,7 +14231,7 @@ O	UntagResource	DELETE	/resources/{ResourceArn}/tags		quicksight:UntagResource		
 O	UpdateAccountCustomPermission	PUT	/accounts/{AwsAccountId}/custom-permission		quicksight:UpdateAccountCustomPermission		CustomPermissionsName:body:CustomPermissionsName;AwsAccountId:uri:AwsAccountId
 O	UpdateAccountCustomization	PUT	/accounts/{AwsAccountId}/customizations		quicksight:UpdateAccountCustomization		AwsAccountId:uri:AwsAccountId
 O	UpdateAccountSettings	PUT	/accounts/{AwsAccountId}/settings		quicksight:UpdateAccountSettings		AwsAccountId:uri:AwsAccountId
-O	UpdateActionConnector	PUT	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}		quicksight:UpdateActionConnector	iam:PassRole@AuthenticationConfig.AuthenticationMetadata.IamConnectionMetadata.RoleArn	AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId;Name:body:Name
+O	UpdateActionConnector	PUT	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}		quicksight:UpdateActionConnector	iam:PassRole@AuthenticationConfig.AuthenticationMetadata.IamConnectionMetadata.RoleArn	AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId
 O	UpdateActionConnectorPermissions	POST	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}/permissions		quicksight:UpdateActionConnectorPermissions		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId
 O	UpdateAnalysis	PUT	/accounts/{AwsAccountId}/analyses/{AnalysisId}		quicksight:UpdateAnalysis	iam:PassRole@Definition.ColumnConfigurations.Role	AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId;Name:body:Name
 O	UpdateAnalysisPermissions	PUT	/accounts/{AwsAccountId}/analyses/{AnalysisId}/permissions		quicksight:UpdateAnalysisPermissions		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId
@@ -14491,12 +14491,12 @@ O	SwitchoverBlueGreenDeployment	POST	/		rds:SwitchoverBlueGreenDeployment	rds:Mo
 O	SwitchoverGlobalCluster	POST	/		rds:SwitchoverGlobalCluster		GlobalClusterIdentifier:body:GlobalClusterIdentifier;TargetDbClusterIdentifier:body:TargetDbClusterIdentifier
 O	SwitchoverReadReplica	POST	/		rds:SwitchoverReadReplica		DBInstanceIdentifier:body:DBInstanceIdentifier
 S	rds-data	RDS Data	rds-data	rest-json		rds-data	rds-data	0	rds-data,RDS Data,RDSData
-O	BatchExecuteStatement	POST	/BatchExecute		rds-data:BatchExecuteStatement		resourceArn:body:resourceArn;secretArn:body:secretArn
-O	BeginTransaction	POST	/BeginTransaction		rds-data:BeginTransaction		resourceArn:body:resourceArn;secretArn:body:secretArn
-O	CommitTransaction	POST	/CommitTransaction		rds-data:CommitTransaction	rds-data:BeginTransaction@	resourceArn:body:resourceArn;secretArn:body:secretArn;transactionId:body:transactionId
-O	ExecuteSql	POST	/ExecuteSql		rds-data:ExecuteSql		dbClusterOrInstanceArn:body:dbClusterOrInstanceArn;awsSecretStoreArn:body:awsSecretStoreArn
-O	ExecuteStatement	POST	/Execute		rds-data:ExecuteStatement		resourceArn:body:resourceArn;secretArn:body:secretArn
-O	RollbackTransaction	POST	/RollbackTransaction		rds-data:RollbackTransaction	rds-data:BeginTransaction@	resourceArn:body:resourceArn;secretArn:body:secretArn;transactionId:body:transactionId
+O	BatchExecuteStatement	POST	/BatchExecute		rds-data:BatchExecuteStatement		resourceArn:body:resourceArn
+O	BeginTransaction	POST	/BeginTransaction		rds-data:BeginTransaction		resourceArn:body:resourceArn
+O	CommitTransaction	POST	/CommitTransaction		rds-data:CommitTransaction	rds-data:BeginTransaction@	resourceArn:body:resourceArn;transactionId:body:transactionId
+O	ExecuteSql	POST	/ExecuteSql		rds-data:ExecuteSql		dbClusterOrInstanceArn:body:dbClusterOrInstanceArn
+O	ExecuteStatement	POST	/Execute		rds-data:ExecuteStatement		resourceArn:body:resourceArn
+O	RollbackTransaction	POST	/RollbackTransaction		rds-data:RollbackTransaction	rds-data:BeginTransaction@	resourceArn:body:resourceArn;transactionId:body:transactionId
 S	redshift	Redshift	redshift	query		redshift	redshift	0	redshift
 O	AcceptReservedNodeExchange	POST	/		redshift:AcceptReservedNodeExchange		ReservedNodeId:body:ReservedNodeId;TargetReservedNodeOfferingId:body:TargetReservedNodeOfferingId
 O	AddPartner	POST	/		redshift:AddPartner		AccountId:body:AccountId;ClusterIdentifier:body:ClusterIdentifier;DatabaseName:body:DatabaseName;PartnerName:body:PartnerName
@@ -14511,22 +14511,22 @@ O	CancelResize	POST	/		redshift:CancelResize		ClusterIdentifier:body:ClusterIden
 O	CopyClusterSnapshot	POST	/		redshift:CopyClusterSnapshot		SourceSnapshotIdentifier:body:SourceSnapshotIdentifier;TargetSnapshotIdentifier:body:TargetSnapshotIdentifier
 O	CreateAuthenticationProfile	POST	/		redshift:CreateAuthenticationProfile		AuthenticationProfileName:body:AuthenticationProfileName
 O	CreateCluster	POST	/		redshift:CreateCluster	iam:PassRole@DefaultIamRoleArn;kms:CreateGrant@KmsKeyId,MasterPasswordSecretKmsKeyId;kms:Decrypt@KmsKeyId,MasterPasswordSecretKmsKeyId;kms:DescribeKey@KmsKeyId,MasterPasswordSecretKmsKeyId;kms:GenerateDataKey@KmsKeyId,MasterPasswordSecretKmsKeyId;kms:RetireGrant@KmsKeyId,MasterPasswordSecretKmsKeyId;secretsmanager:CreateSecret@;secretsmanager:DeleteSecret@;secretsmanager:DescribeSecret@;secretsmanager:GetRandomPassword@;secretsmanager:RotateSecret@;secretsmanager:TagResource@Tags;secretsmanager:UpdateSecret@	ClusterIdentifier:body:ClusterIdentifier;DefaultIamRoleArn:body:DefaultIamRoleArn:role
-O	CreateClusterParameterGroup	POST	/		redshift:CreateClusterParameterGroup		ParameterGroupName:body:ParameterGroupName
-O	CreateClusterSecurityGroup	POST	/		redshift:CreateClusterSecurityGroup		ClusterSecurityGroupName:body:ClusterSecurityGroupName
-O	CreateClusterSnapshot	POST	/		redshift:CreateClusterSnapshot		SnapshotIdentifier:body:SnapshotIdentifier;ClusterIdentifier:body:ClusterIdentifier
-O	CreateClusterSubnetGroup	POST	/		redshift:CreateClusterSubnetGroup		ClusterSubnetGroupName:body:ClusterSubnetGroupName
+O	CreateClusterParameterGroup	POST	/		redshift:CreateClusterParameterGroup	redshift:CreateTags@Tags	ParameterGroupName:body:ParameterGroupName
+O	CreateClusterSecurityGroup	POST	/		redshift:CreateClusterSecurityGroup	redshift:CreateTags@Tags	ClusterSecurityGroupName:body:ClusterSecurityGroupName
+O	CreateClusterSnapshot	POST	/		redshift:CreateClusterSnapshot	redshift:CreateTags@Tags	SnapshotIdentifier:body:SnapshotIdentifier;ClusterIdentifier:body:ClusterIdentifier
+O	CreateClusterSubnetGroup	POST	/		redshift:CreateClusterSubnetGroup	redshift:CreateTags@Tags	ClusterSubnetGroupName:body:ClusterSubnetGroupName
 O	CreateCustomDomainAssociation	POST	/		redshift:CreateCustomDomainAssociation	acm:DescribeCertificate@	CustomDomainName:body:CustomDomainName;CustomDomainCertificateArn:body:CustomDomainCertificateArn;ClusterIdentifier:body:ClusterIdentifier
 O	CreateEndpointAccess	POST	/		redshift:CreateEndpointAccess		EndpointName:body:EndpointName;SubnetGroupName:body:SubnetGroupName
-O	CreateEventSubscription	POST	/		redshift:CreateEventSubscription		SubscriptionName:body:SubscriptionName;SnsTopicArn:body:SnsTopicArn
-O	CreateHsmClientCertificate	POST	/		redshift:CreateHsmClientCertificate		HsmClientCertificateIdentifier:body:HsmClientCertificateIdentifier
-O	CreateHsmConfiguration	POST	/		redshift:CreateHsmConfiguration		HsmConfigurationIdentifier:body:HsmConfigurationIdentifier;HsmPartitionName:body:HsmPartitionName
-O	CreateIntegration	POST	/		redshift:CreateIntegration	kms:CreateGrant@KMSKeyId;kms:DescribeKey@KMSKeyId	SourceArn:body:SourceArn;TargetArn:body:TargetArn;IntegrationName:body:IntegrationName
-O	CreateRedshiftIdcApplication	POST	/		redshift:CreateRedshiftIdcApplication,iam:PassRole	sso:CreateApplication@;sso:PutApplicationAccessScope@;sso:PutApplicationAuthenticationMethod@;sso:PutApplicationGrant@	IdcInstanceArn:body:IdcInstanceArn;RedshiftIdcApplicationName:body:RedshiftIdcApplicationName;IdcDisplayName:body:IdcDisplayName;IamRoleArn:body:IamRoleArn:role
+O	CreateEventSubscription	POST	/		redshift:CreateEventSubscription	redshift:CreateTags@Tags	SubscriptionName:body:SubscriptionName;SnsTopicArn:body:SnsTopicArn
+O	CreateHsmClientCertificate	POST	/		redshift:CreateHsmClientCertificate	redshift:CreateTags@Tags	HsmClientCertificateIdentifier:body:HsmClientCertificateIdentifier
+O	CreateHsmConfiguration	POST	/		redshift:CreateHsmConfiguration	redshift:CreateTags@Tags	HsmConfigurationIdentifier:body:HsmConfigurationIdentifier;HsmPartitionName:body:HsmPartitionName
+O	CreateIntegration	POST	/		redshift:CreateIntegration	kms:CreateGrant@KMSKeyId;kms:DescribeKey@KMSKeyId;redshift:CreateTags@TagList	SourceArn:body:SourceArn;TargetArn:body:TargetArn;IntegrationName:body:IntegrationName
+O	CreateRedshiftIdcApplication	POST	/		redshift:CreateRedshiftIdcApplication,iam:PassRole	sso:CreateApplication@;sso:PutApplicationAccessScope@;sso:PutApplicationAuthenticationMethod@;sso:PutApplicationGrant@;redshift:CreateTags@Tags	IdcInstanceArn:body:IdcInstanceArn;RedshiftIdcApplicationName:body:RedshiftIdcApplicationName;IdcDisplayName:body:IdcDisplayName;IamRoleArn:body:IamRoleArn:role
 O	CreateScheduledAction	POST	/		redshift:CreateScheduledAction,iam:PassRole		ScheduledActionName:body:ScheduledActionName;IamRole:body:IamRole:role
-O	CreateSnapshotCopyGrant	POST	/		redshift:CreateSnapshotCopyGrant		SnapshotCopyGrantName:body:SnapshotCopyGrantName
-O	CreateSnapshotSchedule	POST	/		redshift:CreateSnapshotSchedule		
+O	CreateSnapshotCopyGrant	POST	/		redshift:CreateSnapshotCopyGrant	redshift:CreateTags@Tags	SnapshotCopyGrantName:body:SnapshotCopyGrantName
+O	CreateSnapshotSchedule	POST	/		redshift:CreateSnapshotSchedule	redshift:CreateTags@Tags	
 O	CreateTags	POST	/		redshift:CreateTags		ResourceName:body:ResourceName
-O	CreateUsageLimit	POST	/		redshift:CreateUsageLimit		ClusterIdentifier:body:ClusterIdentifier
+O	CreateUsageLimit	POST	/		redshift:CreateUsageLimit	redshift:CreateTags@Tags	ClusterIdentifier:body:ClusterIdentifier
 O	DeauthorizeDataShare	POST	/		redshift:DeauthorizeDataShare		DataShareArn:body:DataShareArn;ConsumerIdentifier:body:ConsumerIdentifier
 O	DeleteAuthenticationProfile	POST	/		redshift:DeleteAuthenticationProfile		AuthenticationProfileName:body:AuthenticationProfileName
 O	DeleteCluster	POST	/		redshift:DeleteCluster		ClusterIdentifier:body:ClusterIdentifier
@@ -14646,7 +14646,7 @@ O	DescribeStatement	POST	/		redshift-data:DescribeStatement		Id:body:Id
 O	DescribeTable	POST	/		redshift-data:DescribeTable		
 O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement		
 O	GetStatementResult	POST	/		redshift-data:GetStatementResult		Id:body:Id
-O	GetStatementResultV2	POST	/	U			Id:body:Id
+O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id
 O	ListDatabases	POST	/		redshift-data:ListDatabases		
 O	ListSchemas	POST	/		redshift-data:ListSchemas		
 O	ListStatements	POST	/		redshift-data:ListStatements		
@@ -14798,7 +14798,7 @@ O	BatchAddChannelRoleToAccessors	POST	/spaces/{spaceId}/channels/{channelId}/rol
 O	BatchAddRole	POST	/spaces/{spaceId}/roles		repostspace:BatchAddRole		spaceId:uri:spaceId
 O	BatchRemoveChannelRoleFromAccessors	PATCH	/spaces/{spaceId}/channels/{channelId}/roles		repostspace:BatchRemoveChannelRoleFromAccessors,iam:PassRole		spaceId:uri:spaceId;channelId:uri:channelId;channelRole:body:channelRole:role
 O	BatchRemoveRole	PATCH	/spaces/{spaceId}/roles		repostspace:BatchRemoveRole		spaceId:uri:spaceId
-O	CreateChannel	POST	/spaces/{spaceId}/channels		repostspace:CreateChannel		spaceId:uri:spaceId;channelName:body:channelName
+O	CreateChannel	POST	/spaces/{spaceId}/channels		repostspace:CreateChannel		spaceId:uri:spaceId
 O	CreateSpace	POST	/spaces		repostspace:CreateSpace	repostspace:TagResource@tags	
 O	DeleteSpace	DELETE	/spaces/{spaceId}		repostspace:DeleteSpace		spaceId:uri:spaceId
 O	DeregisterAdmin	DELETE	/spaces/{spaceId}/admins/{adminId}		repostspace:DeregisterAdmin		spaceId:uri:spaceId;adminId:uri:adminId
@@ -14811,7 +14811,7 @@ O	RegisterAdmin	POST	/spaces/{spaceId}/admins/{adminId}		repostspace:RegisterAdm
 O	SendInvites	POST	/spaces/{spaceId}/invite		repostspace:SendInvites		spaceId:uri:spaceId
 O	TagResource	POST	/tags/{resourceArn}		repostspace:TagResource		resourceArn:uri:resourceArn
 O	UntagResource	DELETE	/tags/{resourceArn}		repostspace:UntagResource		resourceArn:uri:resourceArn
-O	UpdateChannel	PUT	/spaces/{spaceId}/channels/{channelId}		repostspace:UpdateChannel		spaceId:uri:spaceId;channelId:uri:channelId;channelName:body:channelName
+O	UpdateChannel	PUT	/spaces/{spaceId}/channels/{channelId}		repostspace:UpdateChannel		spaceId:uri:spaceId;channelId:uri:channelId
 O	UpdateSpace	PUT	/spaces/{spaceId}		repostspace:UpdateSpace		spaceId:uri:spaceId
 S	resiliencehub	resiliencehub	resiliencehub	rest-json		resiliencehub	resiliencehub	0	resiliencehub
 O	AcceptResourceGroupingRecommendations	POST	/accept-resource-grouping-recommendations		resiliencehub:AcceptResourceGroupingRecommendations		appArn:body:appArn
@@ -14934,16 +14934,16 @@ O	Untag	PATCH	/resources/{Arn}/tags		resource-groups:Untag		Arn:uri:Arn
 O	UpdateAccountSettings	POST	/update-account-settings		resource-groups:UpdateAccountSettings		
 O	UpdateGroup	POST	/update-group		resource-groups:UpdateGroup		
 O	UpdateGroupQuery	POST	/update-group-query		resource-groups:UpdateGroupQuery	cloudformation:DescribeStacks@	
-S	resourcegroupstaggingapi	Resource Groups Tagging API		json	ResourceGroupsTaggingAPI_20170126	tagging	tagging	0	resourcegroupstaggingapi,Resource Groups Tagging API,tagging
-O	DescribeReportCreation	POST	/	U			
-O	GetComplianceSummary	POST	/	U			
-O	GetResources	POST	/	U			
-O	GetTagKeys	POST	/	U			
-O	GetTagValues	POST	/	U			Key:body:Key
-O	ListRequiredTags	POST	/	U			
-O	StartReportCreation	POST	/	U			S3Bucket:body:S3Bucket
-O	TagResources	POST	/	U			
-O	UntagResources	POST	/	U			
+S	resourcegroupstaggingapi	Resource Groups Tagging API	tag	json	ResourceGroupsTaggingAPI_20170126	tagging	tagging	0	resourcegroupstaggingapi,Resource Groups Tagging API,tagging
+O	DescribeReportCreation	POST	/		tag:DescribeReportCreation		
+O	GetComplianceSummary	POST	/		tag:GetComplianceSummary		
+O	GetResources	POST	/		tag:GetResources		
+O	GetTagKeys	POST	/		tag:GetTagKeys		
+O	GetTagValues	POST	/		tag:GetTagValues		Key:body:Key
+O	ListRequiredTags	POST	/		tag:ListRequiredTags		
+O	StartReportCreation	POST	/		tag:StartReportCreation		S3Bucket:body:S3Bucket
+O	TagResources	POST	/		tag:TagResources		
+O	UntagResources	POST	/		tag:UntagResources		
 S	rolesanywhere	RolesAnywhere	rolesanywhere	rest-json		rolesanywhere	rolesanywhere	0	rolesanywhere
 O	CreateProfile	POST	/profiles		rolesanywhere:CreateProfile	rolesanywhere:TagResource@tags	
 O	CreateTrustAnchor	POST	/trustanchors		rolesanywhere:CreateTrustAnchor	rolesanywhere:TagResource@tags	
@@ -15158,7 +15158,7 @@ O	CreateFirewallDomainList	POST	/firewall-domain-lists/{globalResolverId}		route
 O	CreateFirewallRule	POST	/firewall-rules		route53globalresolver:CreateFirewallRule		dnsViewId:body:dnsViewId
 O	CreateGlobalResolver	POST	/global-resolver		route53globalresolver:CreateGlobalResolver	route53globalresolver:TagResource@tags	
 O	DeleteAccessSource	DELETE	/access-sources/{accessSourceId}		route53globalresolver:DeleteAccessSource		accessSourceId:uri:accessSourceId
-O	DeleteAccessToken	DELETE	/tokens/{accessTokenId}		route53globalresolver:DeleteAccessToken		accessTokenId:uri:accessTokenId
+O	DeleteAccessToken	DELETE	/tokens/{accessTokenId}		route53globalresolver:DeleteAccessToken		
 O	DeleteDNSView	DELETE	/dns-views/{dnsViewId}		route53globalresolver:DeleteDNSView		dnsViewId:uri:dnsViewId
 O	DeleteFirewallDomainList	DELETE	/firewall-domain-lists/{firewallDomainListId}		route53globalresolver:DeleteFirewallDomainList		firewallDomainListId:uri:firewallDomainListId
 O	DeleteFirewallRule	DELETE	/firewall-rules/{firewallRuleId}		route53globalresolver:DeleteFirewallRule		firewallRuleId:uri:firewallRuleId
@@ -15167,7 +15167,7 @@ O	DisableDNSView	PATCH	/dns-views/{dnsViewId}/disable		route53globalresolver:Dis
 O	DisassociateHostedZone	DELETE	/hosted-zone-associations/hosted-zone/{hostedZoneId}/resource-arn/{resourceArn+}		route53globalresolver:DisassociateHostedZone		hostedZoneId:uri:hostedZoneId;resourceArn:uri:resourceArn
 O	EnableDNSView	PATCH	/dns-views/{dnsViewId}/enable		route53globalresolver:EnableDNSView		dnsViewId:uri:dnsViewId
 O	GetAccessSource	GET	/access-sources/{accessSourceId}		route53globalresolver:GetAccessSource		accessSourceId:uri:accessSourceId
-O	GetAccessToken	GET	/tokens/{accessTokenId}		route53globalresolver:GetAccessToken		accessTokenId:uri:accessTokenId
+O	GetAccessToken	GET	/tokens/{accessTokenId}		route53globalresolver:GetAccessToken		
 O	GetDNSView	GET	/dns-views/{dnsViewId}		route53globalresolver:GetDNSView		dnsViewId:uri:dnsViewId
 O	GetFirewallDomainList	GET	/firewall-domain-lists/{firewallDomainListId}		route53globalresolver:GetFirewallDomainList		firewallDomainListId:uri:firewallDomainListId
 O	GetFirewallRule	GET	/firewall-rules/{firewallRuleId}		route53globalresolver:GetFirewallRule		firewallRuleId:uri:firewallRuleId
@@ -15188,7 +15188,7 @@ O	ListTagsForResource	POST	/get-all-tags		route53globalresolver:ListTagsForResou
 O	TagResource	POST	/tag-resource		route53globalresolver:TagResource		resourceArn:body:resourceArn
 O	UntagResource	POST	/untag-resource		route53globalresolver:UntagResource		resourceArn:body:resourceArn
 O	UpdateAccessSource	PATCH	/access-sources/{accessSourceId}		route53globalresolver:UpdateAccessSource		accessSourceId:uri:accessSourceId
-O	UpdateAccessToken	PATCH	/tokens/{accessTokenId}		route53globalresolver:UpdateAccessToken		accessTokenId:uri:accessTokenId
+O	UpdateAccessToken	PATCH	/tokens/{accessTokenId}		route53globalresolver:UpdateAccessToken		
 O	UpdateDNSView	PATCH	/dns-views/{dnsViewId}		route53globalresolver:UpdateDNSView		dnsViewId:uri:dnsViewId
 O	UpdateFirewallDomains	PATCH	/firewall-domain-lists/{firewallDomainListId}/domains		route53globalresolver:UpdateFirewallDomains		firewallDomainListId:uri:firewallDomainListId
 O	UpdateFirewallRule	PATCH	/firewall-rules/{firewallRuleId}		route53globalresolver:UpdateFirewallRule		firewallRuleId:uri:firewallRuleId
@@ -15340,13 +15340,13 @@ O	UpdateAppMonitor	PATCH	/appmonitor/{Name}		rum:UpdateAppMonitor	iam:PassRole@A
 O	UpdateRumMetricDefinition	PATCH	/rummetrics/{AppMonitorName}/metrics		rum:UpdateRumMetricDefinition		AppMonitorName:uri:AppMonitorName;MetricDefinitionId:body:MetricDefinitionId
 S	s3	S3	s3	rest-xml		s3	s3	0	s3
 O	AbortMultipartUpload	DELETE	/{Bucket}/{Key+}		s3:AbortMultipartUpload		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId
-O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId;kms:GenerateDataKey@SSEKMSKeyId	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
-O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging;s3:GetObjectTagging@TaggingDirective;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId;kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey;s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key;SSECustomerKey:header:x-amz-server-side-encryption-customer-key;SSEKMSKeyId:header:x-amz-server-side-encryption-aws-kms-key-id;CopySourceSSECustomerKey:header:x-amz-copy-source-server-side-encryption-customer-key
+O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId;kms:GenerateDataKey@SSEKMSKeyId	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId
+O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging;s3:GetObjectTagging@TaggingDirective;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId;kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey;s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key
 O	CreateBucket	PUT	/{Bucket}		s3:CreateBucket	s3:PutBucketObjectLockConfiguration@ObjectLockEnabledForBucket;s3:PutBucketOwnershipControls@ObjectOwnership;s3:PutBucketAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWrite,GrantWriteACP;s3:PutBucketTagging@CreateBucketConfiguration.Tags	Bucket:uri:Bucket;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled
 O	CreateBucketMetadataConfiguration	POST	/{Bucket}?metadataConfiguration		s3:CreateBucketMetadataTableConfiguration		Bucket:uri:Bucket
 O	CreateBucketMetadataTableConfiguration	POST	/{Bucket}?metadataTable		s3:CreateBucketMetadataTableConfiguration	kms:DescribeKey@;s3tables:CreateNamespace@;s3tables:CreateTable@;s3tables:CreateTableBucket@;s3tables:GetTable@;s3tables:PutTableBucketPolicy@;s3tables:PutTableEncryption@;s3tables:PutTablePolicy@	Bucket:uri:Bucket
-O	CreateMultipartUpload	POST	/{Bucket}/{Key+}?uploads		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key;SSECustomerKey:header:x-amz-server-side-encryption-customer-key;SSEKMSKeyId:header:x-amz-server-side-encryption-aws-kms-key-id
-O	CreateSession	GET	/{Bucket}?session		s3express:CreateSession		Bucket:uri:Bucket;SSEKMSKeyId:header:x-amz-server-side-encryption-aws-kms-key-id
+O	CreateMultipartUpload	POST	/{Bucket}/{Key+}?uploads		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key
+O	CreateSession	GET	/{Bucket}?session		s3express:CreateSession		Bucket:uri:Bucket
 O	DeleteBucket	DELETE	/{Bucket}		s3:DeleteBucket		Bucket:uri:Bucket
 O	DeleteBucketAnalyticsConfiguration	DELETE	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id
 O	DeleteBucketCors	DELETE	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket
@@ -15391,9 +15391,9 @@ O	GetBucketRequestPayment	GET	/{Bucket}?requestPayment		s3:GetBucketRequestPayme
 O	GetBucketTagging	GET	/{Bucket}?tagging		s3:GetBucketTagging		Bucket:uri:Bucket
 O	GetBucketVersioning	GET	/{Bucket}?versioning		s3:GetBucketVersioning		Bucket:uri:Bucket
 O	GetBucketWebsite	GET	/{Bucket}?website		s3:GetBucketWebsite		Bucket:uri:Bucket
-O	GetObject	GET	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId;kms:Decrypt@	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
+O	GetObject	GET	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId;kms:Decrypt@	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
 O	GetObjectAcl	GET	/{Bucket}/{Key+}?acl		s3:GetObjectAcl	s3:GetObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
-O	GetObjectAttributes	GET	/{Bucket}/{Key+}?attributes		s3:GetObjectAttributes	s3:GetObjectVersionAttributes@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
+O	GetObjectAttributes	GET	/{Bucket}/{Key+}?attributes		s3:GetObjectAttributes	s3:GetObjectVersionAttributes@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
 O	GetObjectLegalHold	GET	/{Bucket}/{Key+}?legal-hold		s3:GetObjectLegalHold		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
 O	GetObjectLockConfiguration	GET	/{Bucket}?object-lock		s3:GetBucketObjectLockConfiguration		Bucket:uri:Bucket
 O	GetObjectRetention	GET	/{Bucket}/{Key+}?retention		s3:GetObjectRetention		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
@@ -15401,7 +15401,7 @@ O	GetObjectTagging	GET	/{Bucket}/{Key+}?tagging		s3:GetObjectTagging	s3:GetObjec
 O	GetObjectTorrent	GET	/{Bucket}/{Key+}?torrent		s3:GetObjectTorrent		Bucket:uri:Bucket;Key:uri:Key
 O	GetPublicAccessBlock	GET	/{Bucket}?publicAccessBlock		s3:GetBucketPublicAccessBlock		Bucket:uri:Bucket
 O	HeadBucket	HEAD	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket
-O	HeadObject	HEAD	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
+O	HeadObject	HEAD	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
 O	ListBucketAnalyticsConfigurations	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket
 O	ListBucketIntelligentTieringConfigurations	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket
 O	ListBucketInventoryConfigurations	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket
@@ -15412,7 +15412,7 @@ O	ListMultipartUploads	GET	/{Bucket}?uploads		s3:ListBucketMultipartUploads		Buc
 O	ListObjectVersions	GET	/{Bucket}?versions		s3:ListBucketVersions		Bucket:uri:Bucket
 O	ListObjects	GET	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket
 O	ListObjectsV2	GET	/{Bucket}?list-type=2		s3:ListBucket		Bucket:uri:Bucket
-O	ListParts	GET	/{Bucket}/{Key+}		s3:ListMultipartUploadParts		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
+O	ListParts	GET	/{Bucket}/{Key+}		s3:ListMultipartUploadParts		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId
 O	PutBucketAbac	PUT	/{Bucket}?abac		s3:PutBucketAbac		Bucket:uri:Bucket
 O	PutBucketAccelerateConfiguration	PUT	/{Bucket}?accelerate		s3:PutAccelerateConfiguration		Bucket:uri:Bucket
 O	PutBucketAcl	PUT	/{Bucket}?acl		s3:PutBucketAcl		Bucket:uri:Bucket
@@ -15434,7 +15434,7 @@ O	PutBucketRequestPayment	PUT	/{Bucket}?requestPayment		s3:PutBucketRequestPayme
 O	PutBucketTagging	PUT	/{Bucket}?tagging		s3:PutBucketTagging	s3:TagResource@Tagging	Bucket:uri:Bucket
 O	PutBucketVersioning	PUT	/{Bucket}?versioning		s3:PutBucketVersioning		Bucket:uri:Bucket
 O	PutBucketWebsite	PUT	/{Bucket}?website		s3:PutBucketWebsite		Bucket:uri:Bucket
-O	PutObject	PUT	/{Bucket}/{Key+}		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key;SSECustomerKey:header:x-amz-server-side-encryption-customer-key;SSEKMSKeyId:header:x-amz-server-side-encryption-aws-kms-key-id
+O	PutObject	PUT	/{Bucket}/{Key+}		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key
 O	PutObjectAcl	PUT	/{Bucket}/{Key+}?acl		s3:PutObjectAcl	s3:PutObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
 O	PutObjectLegalHold	PUT	/{Bucket}/{Key+}?legal-hold		s3:PutObjectLegalHold		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
 O	PutObjectLockConfiguration	PUT	/{Bucket}?object-lock		s3:PutBucketObjectLockConfiguration		Bucket:uri:Bucket
@@ -15443,13 +15443,13 @@ O	PutObjectTagging	PUT	/{Bucket}/{Key+}?tagging		s3:PutObjectTagging	s3:PutObjec
 O	PutPublicAccessBlock	PUT	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket
 O	RenameObject	PUT	/{Bucket}/{Key+}?renameObject		s3express:CreateSession		Bucket:uri:Bucket;Key:uri:Key
 O	RestoreObject	POST	/{Bucket}/{Key+}?restore		s3:RestoreObject		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
-O	SelectObjectContent	POST	/{Bucket}/{Key+}?select&select-type=2		s3:GetObject		Bucket:uri:Bucket;Key:uri:Key;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
+O	SelectObjectContent	POST	/{Bucket}/{Key+}?select&select-type=2		s3:GetObject		Bucket:uri:Bucket;Key:uri:Key
 O	UpdateBucketMetadataInventoryTableConfiguration	PUT	/{Bucket}?metadataInventoryTable		s3:UpdateBucketMetadataInventoryTableConfiguration	kms:DescribeKey@;s3tables:CreateNamespace@;s3tables:CreateTable@;s3tables:CreateTableBucket@;s3tables:GetTable@;s3tables:PutTableEncryption@;s3tables:PutTablePolicy@	Bucket:uri:Bucket
 O	UpdateBucketMetadataJournalTableConfiguration	PUT	/{Bucket}?metadataJournalTable		s3:UpdateBucketMetadataJournalTableConfiguration		Bucket:uri:Bucket
 O	UpdateObjectEncryption	PUT	/{Bucket}/{Key+}?encryption		s3:UpdateObjectEncryption		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId
-O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@SSEKMSKeyId	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key
-O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId;SSECustomerKey:header:x-amz-server-side-encryption-customer-key;CopySourceSSECustomerKey:header:x-amz-copy-source-server-side-encryption-customer-key
-O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		SSEKMSKeyId:header:x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id;VersionId:header:x-amz-fwd-header-x-amz-version-id
+O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@SSEKMSKeyId	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId
+O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId
+O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		VersionId:header:x-amz-fwd-header-x-amz-version-id
 S	s3control	S3 Control	s3	rest-xml		s3-control	s3	0	s3control,S3 Control,s3-control,s3
 O	AssociateAccessGrantsIdentityCenter	POST	/v20180820/accessgrantsinstance/identitycenter		s3:AssociateAccessGrantsIdentityCenter		AccountId:header:x-amz-account-id;IdentityCenterArn:body:IdentityCenterArn
 O	CreateAccessGrant	POST	/v20180820/accessgrantsinstance/grant		s3:CreateAccessGrant	s3:TagResource@Tags	AccountId:header:x-amz-account-id;AccessGrantsLocationId:body:AccessGrantsLocationId
@@ -15469,20 +15469,20 @@ O	DeleteAccessPoint	DELETE	/v20180820/accesspoint/{name}		s3:DeleteAccessPoint		
 O	DeleteAccessPointForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}		s3:DeleteAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name
 O	DeleteAccessPointPolicy	DELETE	/v20180820/accesspoint/{name}/policy		s3:DeleteAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name
 O	DeleteAccessPointPolicyForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}/policy		s3:DeleteAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name
-O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope	U			AccountId:header:x-amz-account-id;Name:uri:name
+O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name
 O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name
-O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration	U			AccountId:header:x-amz-account-id;Bucket:uri:name
+O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name
-O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication	U			AccountId:header:x-amz-account-id;Bucket:uri:name
-O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging	U			AccountId:header:x-amz-account-id;Bucket:uri:name
+O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name
+O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	DeleteJobTagging	DELETE	/v20180820/jobs/{id}/tagging		s3:DeleteJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id
 O	DeleteMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/delete		s3:DeleteMultiRegionAccessPoint		AccountId:header:x-amz-account-id
-O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock	U			AccountId:header:x-amz-account-id
+O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id
 O	DeleteStorageLensConfiguration	DELETE	/v20180820/storagelens/{storagelensid}		s3:DeleteStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id
 O	DeleteStorageLensConfigurationTagging	DELETE	/v20180820/storagelens/{storagelensid}/tagging		s3:DeleteStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id
 O	DeleteStorageLensGroup	DELETE	/v20180820/storagelensgroup/{name}		s3:DeleteStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id
 O	DescribeJob	GET	/v20180820/jobs/{id}		s3:DescribeJob		AccountId:header:x-amz-account-id;JobId:uri:id
-O	DescribeMultiRegionAccessPointOperation	GET	/v20180820/async-requests/mrap/{request_token+}		s3:DescribeMultiRegionAccessPointOperation		AccountId:header:x-amz-account-id;RequestTokenARN:uri:request_token
+O	DescribeMultiRegionAccessPointOperation	GET	/v20180820/async-requests/mrap/{request_token+}		s3:DescribeMultiRegionAccessPointOperation		AccountId:header:x-amz-account-id
 O	DissociateAccessGrantsIdentityCenter	DELETE	/v20180820/accessgrantsinstance/identitycenter		s3:DissociateAccessGrantsIdentityCenter		AccountId:header:x-amz-account-id
 O	GetAccessGrant	GET	/v20180820/accessgrantsinstance/grant/{id}		s3:GetAccessGrant		AccountId:header:x-amz-account-id;AccessGrantId:uri:id
 O	GetAccessGrantsInstance	GET	/v20180820/accessgrantsinstance		s3:GetAccessGrantsInstance		AccountId:header:x-amz-account-id
@@ -15496,11 +15496,11 @@ O	GetAccessPointPolicy	GET	/v20180820/accesspoint/{name}/policy		s3:GetAccessPoi
 O	GetAccessPointPolicyForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policy		s3:GetAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name
 O	GetAccessPointPolicyStatus	GET	/v20180820/accesspoint/{name}/policyStatus		s3:GetAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name
 O	GetAccessPointPolicyStatusForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policyStatus		s3:GetAccessPointPolicyStatusForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name
-O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope	U			AccountId:header:x-amz-account-id;Name:uri:name
-O	GetBucket	GET	/v20180820/bucket/{name}	U			AccountId:header:x-amz-account-id;Bucket:uri:name
-O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration	U			AccountId:header:x-amz-account-id;Bucket:uri:name
+O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name
+O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name
+O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name
-O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication	U			AccountId:header:x-amz-account-id;Bucket:uri:name
+O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	GetDataAccess	GET	/v20180820/accessgrantsinstance/dataaccess		s3:GetDataAccess		AccountId:header:x-amz-account-id
@@ -15509,7 +15509,7 @@ O	GetMultiRegionAccessPoint	GET	/v20180820/mrap/instances/{name+}		s3:GetMultiRe
 O	GetMultiRegionAccessPointPolicy	GET	/v20180820/mrap/instances/{name+}/policy		s3:GetMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name
 O	GetMultiRegionAccessPointPolicyStatus	GET	/v20180820/mrap/instances/{name+}/policystatus		s3:GetMultiRegionAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name
 O	GetMultiRegionAccessPointRoutes	GET	/v20180820/mrap/instances/{mrap+}/routes		s3:GetMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap
-O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock	U			AccountId:header:x-amz-account-id
+O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id
 O	GetStorageLensConfiguration	GET	/v20180820/storagelens/{storagelensid}		s3:GetStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id
 O	GetStorageLensConfigurationTagging	GET	/v20180820/storagelens/{storagelensid}/tagging		s3:GetStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id
 O	GetStorageLensGroup	GET	/v20180820/storagelensgroup/{name}		s3:GetStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id
@@ -15517,12 +15517,12 @@ O	ListAccessGrants	GET	/v20180820/accessgrantsinstance/grants		s3:ListAccessGran
 O	ListAccessGrantsInstances	GET	/v20180820/accessgrantsinstances		s3:ListAccessGrantsInstances		AccountId:header:x-amz-account-id
 O	ListAccessGrantsLocations	GET	/v20180820/accessgrantsinstance/locations		s3:ListAccessGrantsLocations		AccountId:header:x-amz-account-id
 O	ListAccessPoints	GET	/v20180820/accesspoint		s3:ListAccessPoints		AccountId:header:x-amz-account-id;Bucket:querystring:bucket;DataSourceId:querystring:dataSourceId
-O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory	U			AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket
+O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket
 O	ListAccessPointsForObjectLambda	GET	/v20180820/accesspointforobjectlambda		s3:ListAccessPointsForObjectLambda		AccountId:header:x-amz-account-id
 O	ListCallerAccessGrants	GET	/v20180820/accessgrantsinstance/caller/grants		s3:ListCallerAccessGrants		AccountId:header:x-amz-account-id
 O	ListJobs	GET	/v20180820/jobs		s3:ListJobs		AccountId:header:x-amz-account-id
 O	ListMultiRegionAccessPoints	GET	/v20180820/mrap/instances		s3:ListMultiRegionAccessPoints		AccountId:header:x-amz-account-id
-O	ListRegionalBuckets	GET	/v20180820/bucket	U			AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id
+O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id
 O	ListStorageLensConfigurations	GET	/v20180820/storagelens		s3:ListStorageLensConfigurations		AccountId:header:x-amz-account-id
 O	ListStorageLensGroups	GET	/v20180820/storagelensgroup		s3:ListStorageLensGroups		AccountId:header:x-amz-account-id
 O	ListTagsForResource	GET	/v20180820/tags/{resourceArn+}		s3:ListTagsForResource		AccountId:header:x-amz-account-id;ResourceArn:uri:resourceArn
@@ -15530,15 +15530,15 @@ O	PutAccessGrantsInstanceResourcePolicy	PUT	/v20180820/accessgrantsinstance/reso
 O	PutAccessPointConfigurationForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/configuration		s3:PutAccessPointConfigurationForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name
 O	PutAccessPointPolicy	PUT	/v20180820/accesspoint/{name}/policy		s3:PutAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name
 O	PutAccessPointPolicyForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/policy		s3:PutAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name
-O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope	U			AccountId:header:x-amz-account-id;Name:uri:name
-O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration	U			AccountId:header:x-amz-account-id;Bucket:uri:name
+O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name
+O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name
-O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication	U			AccountId:header:x-amz-account-id;Bucket:uri:name
+O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3:PutBucketTagging	s3:TagResource@Tagging	AccountId:header:x-amz-account-id;Bucket:uri:name
 O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name
 O	PutJobTagging	PUT	/v20180820/jobs/{id}/tagging		s3:PutJobTagging	s3:TagResource@Tags	AccountId:header:x-amz-account-id;JobId:uri:id
 O	PutMultiRegionAccessPointPolicy	POST	/v20180820/async-requests/mrap/put-policy		s3:PutMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id
-O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock	U			AccountId:header:x-amz-account-id
+O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id
 O	PutStorageLensConfiguration	PUT	/v20180820/storagelens/{storagelensid}		s3:PutStorageLensConfiguration	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id
 O	PutStorageLensConfigurationTagging	PUT	/v20180820/storagelens/{storagelensid}/tagging		s3:PutStorageLensConfigurationTagging	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id
 O	SubmitMultiRegionAccessPointRoutes	PATCH	/v20180820/mrap/instances/{mrap+}/routes		s3:SubmitMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap
@@ -15656,9 +15656,9 @@ O	BatchDeleteClusterNodes	POST	/		sagemaker:BatchDeleteClusterNodes	eks:Describe
 O	BatchDescribeModelPackage	POST	/		sagemaker:BatchDescribeModelPackage		
 O	BatchRebootClusterNodes	POST	/		sagemaker:BatchRebootClusterNodes		ClusterName:body:ClusterName
 O	BatchReplaceClusterNodes	POST	/		sagemaker:BatchReplaceClusterNodes		ClusterName:body:ClusterName
-O	CreateAIBenchmarkJob	POST	/		sagemaker:CreateAIBenchmarkJob,iam:PassRole		AIBenchmarkJobName:body:AIBenchmarkJobName;AIWorkloadConfigIdentifier:body:AIWorkloadConfigIdentifier;RoleArn:body:RoleArn:role
-O	CreateAIRecommendationJob	POST	/		sagemaker:CreateAIRecommendationJob,iam:PassRole		AIRecommendationJobName:body:AIRecommendationJobName;AIWorkloadConfigIdentifier:body:AIWorkloadConfigIdentifier;RoleArn:body:RoleArn:role
-O	CreateAIWorkloadConfig	POST	/		sagemaker:CreateAIWorkloadConfig		AIWorkloadConfigName:body:AIWorkloadConfigName
+O	CreateAIBenchmarkJob	POST	/		sagemaker:CreateAIBenchmarkJob,iam:PassRole	sagemaker:AddTags@Tags	AIBenchmarkJobName:body:AIBenchmarkJobName;AIWorkloadConfigIdentifier:body:AIWorkloadConfigIdentifier;RoleArn:body:RoleArn:role
+O	CreateAIRecommendationJob	POST	/		sagemaker:CreateAIRecommendationJob,iam:PassRole	sagemaker:AddTags@Tags	AIRecommendationJobName:body:AIRecommendationJobName;AIWorkloadConfigIdentifier:body:AIWorkloadConfigIdentifier;RoleArn:body:RoleArn:role
+O	CreateAIWorkloadConfig	POST	/		sagemaker:CreateAIWorkloadConfig	sagemaker:AddTags@Tags	AIWorkloadConfigName:body:AIWorkloadConfigName
 O	CreateAction	POST	/		sagemaker:CreateAction	sagemaker:AddTags@Tags	ActionName:body:ActionName
 O	CreateAlgorithm	POST	/		sagemaker:CreateAlgorithm	iam:PassRole@ValidationSpecification.ValidationRole;sagemaker:AddTags@Tags	AlgorithmName:body:AlgorithmName
 O	CreateApp	POST	/		sagemaker:CreateApp	sagemaker:AddTags@Tags	DomainId:body:DomainId;AppName:body:AppName
@@ -15965,7 +15965,7 @@ O	ListWorkforces	POST	/		sagemaker:ListWorkforces
 O	ListWorkteams	POST	/		sagemaker:ListWorkteams		
 O	PutModelPackageGroupPolicy	POST	/		sagemaker:PutModelPackageGroupPolicy		ModelPackageGroupName:body:ModelPackageGroupName
 O	QueryLineage	POST	/		sagemaker:QueryLineage		
-O	RegisterDevices	POST	/		sagemaker:RegisterDevices		DeviceFleetName:body:DeviceFleetName
+O	RegisterDevices	POST	/		sagemaker:RegisterDevices	sagemaker:AddTags@Tags	DeviceFleetName:body:DeviceFleetName
 O	RenderUiTemplate	POST	/		sagemaker:RenderUiTemplate,iam:PassRole		RoleArn:body:RoleArn:role
 O	RetryPipelineExecution	POST	/		sagemaker:RetryPipelineExecution		PipelineExecutionArn:body:PipelineExecutionArn
 O	Search	POST	/		sagemaker:Search		
@@ -16154,27 +16154,27 @@ O	PutAttributes	POST	/		sdb:PutAttributes		DomainName:body:DomainName;ItemName:b
 O	Select	POST	/		sdb:Select		
 S	secretsmanager	Secrets Manager	secretsmanager	json	secretsmanager	secretsmanager	secretsmanager	0	secretsmanager,Secrets Manager
 O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue		
-O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret		SecretId:body:SecretId
+O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret		
 O	CreateSecret	POST	/		secretsmanager:CreateSecret	secretsmanager:TagResource@Tags	Name:body:Name
-O	DeleteResourcePolicy	POST	/		secretsmanager:DeleteResourcePolicy		SecretId:body:SecretId
-O	DeleteSecret	POST	/		secretsmanager:DeleteSecret		SecretId:body:SecretId
-O	DescribeSecret	POST	/		secretsmanager:DescribeSecret		SecretId:body:SecretId
+O	DeleteResourcePolicy	POST	/		secretsmanager:DeleteResourcePolicy		
+O	DeleteSecret	POST	/		secretsmanager:DeleteSecret		
+O	DescribeSecret	POST	/		secretsmanager:DescribeSecret		
 O	GetRandomPassword	POST	/		secretsmanager:GetRandomPassword		
-O	GetResourcePolicy	POST	/		secretsmanager:GetResourcePolicy		SecretId:body:SecretId
-O	GetSecretValue	POST	/		secretsmanager:GetSecretValue		SecretId:body:SecretId
-O	ListSecretVersionIds	POST	/		secretsmanager:ListSecretVersionIds		SecretId:body:SecretId
+O	GetResourcePolicy	POST	/		secretsmanager:GetResourcePolicy		
+O	GetSecretValue	POST	/		secretsmanager:GetSecretValue		
+O	ListSecretVersionIds	POST	/		secretsmanager:ListSecretVersionIds		
 O	ListSecrets	POST	/		secretsmanager:ListSecrets		
-O	PutResourcePolicy	POST	/		secretsmanager:PutResourcePolicy		SecretId:body:SecretId
-O	PutSecretValue	POST	/		secretsmanager:PutSecretValue		SecretId:body:SecretId
-O	RemoveRegionsFromReplication	POST	/		secretsmanager:RemoveRegionsFromReplication		SecretId:body:SecretId
-O	ReplicateSecretToRegions	POST	/		secretsmanager:ReplicateSecretToRegions		SecretId:body:SecretId
-O	RestoreSecret	POST	/		secretsmanager:RestoreSecret		SecretId:body:SecretId
-O	RotateSecret	POST	/		secretsmanager:RotateSecret	iam:PassRole@ExternalSecretRotationRoleArn	SecretId:body:SecretId;ExternalSecretRotationRoleArn:body:ExternalSecretRotationRoleArn:role
-O	StopReplicationToReplica	POST	/		secretsmanager:StopReplicationToReplica		SecretId:body:SecretId
-O	TagResource	POST	/		secretsmanager:TagResource		SecretId:body:SecretId
-O	UntagResource	POST	/		secretsmanager:UntagResource		SecretId:body:SecretId
-O	UpdateSecret	POST	/		secretsmanager:UpdateSecret		SecretId:body:SecretId
-O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage		SecretId:body:SecretId
+O	PutResourcePolicy	POST	/		secretsmanager:PutResourcePolicy		
+O	PutSecretValue	POST	/		secretsmanager:PutSecretValue		
+O	RemoveRegionsFromReplication	POST	/		secretsmanager:RemoveRegionsFromReplication		
+O	ReplicateSecretToRegions	POST	/		secretsmanager:ReplicateSecretToRegions		
+O	RestoreSecret	POST	/		secretsmanager:RestoreSecret		
+O	RotateSecret	POST	/		secretsmanager:RotateSecret	iam:PassRole@ExternalSecretRotationRoleArn	
+O	StopReplicationToReplica	POST	/		secretsmanager:StopReplicationToReplica		
+O	TagResource	POST	/		secretsmanager:TagResource		
+O	UntagResource	POST	/		secretsmanager:UntagResource		
+O	UpdateSecret	POST	/		secretsmanager:UpdateSecret		
+O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage		
 O	ValidateResourcePolicy	POST	/		secretsmanager:ValidateResourcePolicy		
 S	security-ir	Security IR	security-ir	rest-json		security-ir	security-ir	0	security-ir,Security IR,SecurityIR
 O	BatchGetMemberAccountDetails	POST	/v1/membership/{membershipId}/batch-member-details		security-ir:BatchGetMemberAccountDetails		membershipId:uri:membershipId
@@ -16182,10 +16182,10 @@ O	CancelMembership	PUT	/v1/membership/{membershipId}		security-ir:CancelMembersh
 O	CloseCase	POST	/v1/cases/{caseId}/close-case		security-ir:CloseCase		caseId:uri:caseId
 O	CreateCase	POST	/v1/create-case		security-ir:CreateCase	security-ir:TagResource@tags	
 O	CreateCaseComment	POST	/v1/cases/{caseId}/create-comment		security-ir:CreateCaseComment		caseId:uri:caseId
-O	CreateMembership	POST	/v1/membership		security-ir:CreateMembership	iam:CreateServiceLinkedRole@;organizations:DescribeOrganization@;organizations:ListAWSServiceAccessForOrganization@;organizations:ListDelegatedAdministrators@;security-ir:TagResource@tags	membershipName:body:membershipName
+O	CreateMembership	POST	/v1/membership		security-ir:CreateMembership	iam:CreateServiceLinkedRole@;organizations:DescribeOrganization@;organizations:ListAWSServiceAccessForOrganization@;organizations:ListDelegatedAdministrators@;security-ir:TagResource@tags	
 O	GetCase	GET	/v1/cases/{caseId}/get-case		security-ir:GetCase		caseId:uri:caseId
 O	GetCaseAttachmentDownloadUrl	GET	/v1/cases/{caseId}/get-presigned-url/{attachmentId}		security-ir:GetCaseAttachmentDownloadUrl		caseId:uri:caseId;attachmentId:uri:attachmentId
-O	GetCaseAttachmentUploadUrl	POST	/v1/cases/{caseId}/get-presigned-url		security-ir:GetCaseAttachmentUploadUrl		caseId:uri:caseId;fileName:body:fileName
+O	GetCaseAttachmentUploadUrl	POST	/v1/cases/{caseId}/get-presigned-url		security-ir:GetCaseAttachmentUploadUrl		caseId:uri:caseId
 O	GetMembership	GET	/v1/membership/{membershipId}		security-ir:GetMembership		membershipId:uri:membershipId
 O	ListCaseEdits	POST	/v1/cases/{caseId}/list-case-edits		security-ir:ListCaseEdits		caseId:uri:caseId
 O	ListCases	POST	/v1/list-cases		security-ir:ListCases		
@@ -16276,7 +16276,7 @@ O	BatchGetStandardsControlAssociations	POST	/associations/batchGet		securityhub:
 O	BatchImportFindings	POST	/findings/import		securityhub:BatchImportFindings	iam:PassRole@Findings.Resources.ResourceRole	
 O	BatchUpdateAutomationRules	PATCH	/automationrules/update		securityhub:BatchUpdateAutomationRules		
 O	BatchUpdateFindings	PATCH	/findings/batchupdate		securityhub:BatchUpdateFindings		
-O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2	U			
+O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings		
 O	BatchUpdateStandardsControlAssociations	PATCH	/associations		securityhub:BatchUpdateStandardsControlAssociations	securityhub:UpdateStandardsControl@	
 O	CreateActionTarget	POST	/actionTargets		securityhub:CreateActionTarget		Name:body:Name;Id:body:Id
 O	CreateAggregatorV2	POST	/aggregatorv2/create		securityhub:CreateAggregatorV2	securityhub:TagResource@Tags	
@@ -16327,10 +16327,10 @@ O	GetConnectorV2	GET	/connectorsv2/{ConnectorId+}		securityhub:GetConnectorV2		C
 O	GetEnabledStandards	POST	/standards/get		securityhub:GetEnabledStandards		
 O	GetFindingAggregator	GET	/findingAggregator/get/{FindingAggregatorArn+}		securityhub:GetFindingAggregator		FindingAggregatorArn:uri:FindingAggregatorArn
 O	GetFindingHistory	POST	/findingHistory/get		securityhub:GetFindingHistory		
-O	GetFindingStatisticsV2	POST	/findingsv2/statistics	U			
+O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults		
 O	GetFindings	POST	/findings		securityhub:GetFindings		
 O	GetFindingsTrendsV2	POST	/findingsTrendsv2		securityhub:GetFindingsTrendsV2		
-O	GetFindingsV2	POST	/findingsv2	U			
+O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings		
 O	GetInsightResults	GET	/insights/results/{InsightArn+}		securityhub:GetInsightResults		InsightArn:uri:InsightArn
 O	GetInsights	POST	/insights/get		securityhub:GetInsights		
 O	GetInvitationsCount	GET	/invitations/count		securityhub:GetInvitationsCount		
@@ -16356,7 +16356,7 @@ O	ListOrganizationAdminAccounts	GET	/organization/admin		securityhub:ListOrganiz
 O	ListSecurityControlDefinitions	GET	/securityControls/definitions		securityhub:ListSecurityControlDefinitions		StandardsArn:querystring:StandardsArn
 O	ListStandardsControlAssociations	GET	/associations		securityhub:ListStandardsControlAssociations	securityhub:DescribeStandardsControls@	SecurityControlId:querystring:SecurityControlId
 O	ListTagsForResource	GET	/tags/{ResourceArn}		securityhub:ListTagsForResource		ResourceArn:uri:ResourceArn
-O	RegisterConnectorV2	POST	/connectorsv2/register	U			
+O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2		
 O	StartConfigurationPolicyAssociation	POST	/configurationPolicyAssociation/associate		securityhub:StartConfigurationPolicyAssociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier
 O	StartConfigurationPolicyDisassociation	POST	/configurationPolicyAssociation/disassociate		securityhub:StartConfigurationPolicyDisassociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier
 O	TagResource	POST	/tags/{ResourceArn}		securityhub:TagResource		ResourceArn:uri:ResourceArn
@@ -16742,7 +16742,7 @@ O	ListTagsForResource	GET	/v2/email/tags		ses:ListTagsForResource		ResourceArn:q
 O	ListTenantResources	POST	/v2/email/tenants/resources/list		ses:ListTenantResources		TenantName:body:TenantName
 O	ListTenants	POST	/v2/email/tenants/list		ses:ListTenants		
 O	PutAccountDedicatedIpWarmupAttributes	PUT	/v2/email/account/dedicated-ips/warmup		ses:PutAccountDedicatedIpWarmupAttributes		
-O	PutAccountDetails	POST	/v2/email/account/details		ses:PutAccountDetails		WebsiteURL:body:WebsiteURL
+O	PutAccountDetails	POST	/v2/email/account/details		ses:PutAccountDetails		
 O	PutAccountSendingAttributes	PUT	/v2/email/account/sending		ses:PutAccountSendingAttributes		
 O	PutAccountSuppressionAttributes	PUT	/v2/email/account/suppression		ses:PutAccountSuppressionAttributes		
 O	PutAccountVdmAttributes	PUT	/v2/email/account/vdm		ses:PutAccountVdmAttributes		
@@ -16980,7 +16980,7 @@ O	AddPermission	POST	/		sqs:AddPermission		QueueUrl:body:QueueUrl
 O	CancelMessageMoveTask	POST	/		sqs:CancelMessageMoveTask		
 O	ChangeMessageVisibility	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl
 O	ChangeMessageVisibilityBatch	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl
-O	CreateQueue	POST	/		sqs:CreateQueue		QueueName:body:QueueName
+O	CreateQueue	POST	/		sqs:CreateQueue	sqs:TagQueue@tags	QueueName:body:QueueName
 O	DeleteMessage	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl
 O	DeleteMessageBatch	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl
 O	DeleteQueue	POST	/		sqs:DeleteQueue		QueueUrl:body:QueueUrl
@@ -17004,14 +17004,14 @@ O	AddTagsToResource	POST	/		ssm:AddTagsToResource		ResourceId:body:ResourceId
 O	AssociateOpsItemRelatedItem	POST	/		ssm:AssociateOpsItemRelatedItem		OpsItemId:body:OpsItemId
 O	CancelCommand	POST	/		ssm:CancelCommand		CommandId:body:CommandId
 O	CancelMaintenanceWindowExecution	POST	/		ssm:CancelMaintenanceWindowExecution		WindowExecutionId:body:WindowExecutionId
-O	CreateActivation	POST	/		ssm:CreateActivation,iam:PassRole		IamRole:body:IamRole:role
-O	CreateAssociation	POST	/		ssm:CreateAssociation	iam:PassRole@AssociationDispatchAssumeRole	Name:body:Name;AssociationDispatchAssumeRole:body:AssociationDispatchAssumeRole:role
+O	CreateActivation	POST	/		ssm:CreateActivation,iam:PassRole	ssm:AddTagsToResource@Tags	IamRole:body:IamRole:role
+O	CreateAssociation	POST	/		ssm:CreateAssociation	iam:PassRole@AssociationDispatchAssumeRole;ssm:AddTagsToResource@Tags	Name:body:Name;AssociationDispatchAssumeRole:body:AssociationDispatchAssumeRole:role
 O	CreateAssociationBatch	POST	/		ssm:CreateAssociationBatch	iam:PassRole@AssociationDispatchAssumeRole	AssociationDispatchAssumeRole:body:AssociationDispatchAssumeRole:role
-O	CreateDocument	POST	/		ssm:CreateDocument		Name:body:Name
-O	CreateMaintenanceWindow	POST	/		ssm:CreateMaintenanceWindow		Name:body:Name
-O	CreateOpsItem	POST	/		ssm:CreateOpsItem		
-O	CreateOpsMetadata	POST	/		ssm:CreateOpsMetadata		ResourceId:body:ResourceId
-O	CreatePatchBaseline	POST	/		ssm:CreatePatchBaseline		Name:body:Name
+O	CreateDocument	POST	/		ssm:CreateDocument	ssm:AddTagsToResource@Tags	Name:body:Name
+O	CreateMaintenanceWindow	POST	/		ssm:CreateMaintenanceWindow	ssm:AddTagsToResource@Tags	Name:body:Name
+O	CreateOpsItem	POST	/		ssm:CreateOpsItem	ssm:AddTagsToResource@Tags	
+O	CreateOpsMetadata	POST	/		ssm:CreateOpsMetadata	ssm:AddTagsToResource@Tags	ResourceId:body:ResourceId
+O	CreatePatchBaseline	POST	/		ssm:CreatePatchBaseline	ssm:AddTagsToResource@Tags	Name:body:Name
 O	CreateResourceDataSync	POST	/		ssm:CreateResourceDataSync		SyncName:body:SyncName
 O	DeleteActivation	POST	/		ssm:DeleteActivation		ActivationId:body:ActivationId
 O	DeleteAssociation	POST	/		ssm:DeleteAssociation		
@@ -17112,7 +17112,7 @@ O	ListTagsForResource	POST	/		ssm:ListTagsForResource		ResourceId:body:ResourceI
 O	ModifyDocumentPermission	POST	/		ssm:ModifyDocumentPermission		Name:body:Name
 O	PutComplianceItems	POST	/		ssm:PutComplianceItems		ResourceId:body:ResourceId
 O	PutInventory	POST	/		ssm:PutInventory		InstanceId:body:InstanceId
-O	PutParameter	POST	/		ssm:PutParameter		Name:body:Name
+O	PutParameter	POST	/		ssm:PutParameter	ssm:AddTagsToResource@Tags	Name:body:Name
 O	PutResourcePolicy	POST	/		ssm:PutResourcePolicy		ResourceArn:body:ResourceArn
 O	RegisterDefaultPatchBaseline	POST	/		ssm:RegisterDefaultPatchBaseline		BaselineId:body:BaselineId
 O	RegisterPatchBaselineForPatchGroup	POST	/		ssm:RegisterPatchBaselineForPatchGroup		BaselineId:body:BaselineId
@@ -17123,10 +17123,10 @@ O	ResetServiceSetting	POST	/		ssm:ResetServiceSetting		SettingId:body:SettingId
 O	ResumeSession	POST	/		ssm:ResumeSession		SessionId:body:SessionId
 O	SendAutomationSignal	POST	/		ssm:SendAutomationSignal		AutomationExecutionId:body:AutomationExecutionId
 O	SendCommand	POST	/		ssm:SendCommand	iam:PassRole@ServiceRoleArn	DocumentName:body:DocumentName;ServiceRoleArn:body:ServiceRoleArn:role
-O	StartAccessRequest	POST	/		ssm:StartAccessRequest		
+O	StartAccessRequest	POST	/		ssm:StartAccessRequest	ssm:AddTagsToResource@Tags	
 O	StartAssociationsOnce	POST	/		ssm:StartAssociationsOnce		
-O	StartAutomationExecution	POST	/		ssm:StartAutomationExecution		DocumentName:body:DocumentName
-O	StartChangeRequestExecution	POST	/		ssm:StartChangeRequestExecution		DocumentName:body:DocumentName
+O	StartAutomationExecution	POST	/		ssm:StartAutomationExecution	ssm:AddTagsToResource@Tags	DocumentName:body:DocumentName
+O	StartChangeRequestExecution	POST	/		ssm:StartChangeRequestExecution	ssm:AddTagsToResource@Tags	DocumentName:body:DocumentName
 O	StartExecutionPreview	POST	/		ssm:StartExecutionPreview		DocumentName:body:DocumentName
 O	StartSession	POST	/		ssm:StartSession		
 O	StopAutomationExecution	POST	/		ssm:StopAutomationExecution		AutomationExecutionId:body:AutomationExecutionId
@@ -17292,7 +17292,7 @@ O	DeleteInstance	POST	/		sso:DeleteInstance	identitystore:DeleteIdentityStore@	I
 O	DeleteInstanceAccessControlAttributeConfiguration	POST	/		sso:DeleteInstanceAccessControlAttributeConfiguration	kms:Decrypt@	InstanceArn:body:InstanceArn
 O	DeletePermissionSet	POST	/		sso:DeletePermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn
 O	DeletePermissionsBoundaryFromPermissionSet	POST	/		sso:DeletePermissionsBoundaryFromPermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn
-O	DeleteTrustedTokenIssuer	POST	/		sso:DeleteTrustedTokenIssuer	kms:Decrypt@	TrustedTokenIssuerArn:body:TrustedTokenIssuerArn
+O	DeleteTrustedTokenIssuer	POST	/		sso:DeleteTrustedTokenIssuer	kms:Decrypt@	
 O	DescribeAccountAssignmentCreationStatus	POST	/		sso:DescribeAccountAssignmentCreationStatus	kms:Decrypt@	InstanceArn:body:InstanceArn;AccountAssignmentCreationRequestId:body:AccountAssignmentCreationRequestId
 O	DescribeAccountAssignmentDeletionStatus	POST	/		sso:DescribeAccountAssignmentDeletionStatus	kms:Decrypt@	InstanceArn:body:InstanceArn;AccountAssignmentDeletionRequestId:body:AccountAssignmentDeletionRequestId
 O	DescribeApplication	POST	/		sso:DescribeApplication	kms:Decrypt@	ApplicationArn:body:ApplicationArn
@@ -17303,7 +17303,7 @@ O	DescribeInstanceAccessControlAttributeConfiguration	POST	/		sso:DescribeInstan
 O	DescribePermissionSet	POST	/		sso:DescribePermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn
 O	DescribePermissionSetProvisioningStatus	POST	/		sso:DescribePermissionSetProvisioningStatus	kms:Decrypt@	InstanceArn:body:InstanceArn;ProvisionPermissionSetRequestId:body:ProvisionPermissionSetRequestId
 O	DescribeRegion	POST	/		sso:DescribeRegion	kms:Decrypt@	InstanceArn:body:InstanceArn;RegionName:body:RegionName
-O	DescribeTrustedTokenIssuer	POST	/		sso:DescribeTrustedTokenIssuer	kms:Decrypt@	TrustedTokenIssuerArn:body:TrustedTokenIssuerArn
+O	DescribeTrustedTokenIssuer	POST	/		sso:DescribeTrustedTokenIssuer	kms:Decrypt@	
 O	DetachCustomerManagedPolicyReferenceFromPermissionSet	POST	/		sso:DetachCustomerManagedPolicyReferenceFromPermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn
 O	DetachManagedPolicyFromPermissionSet	POST	/		sso:DetachManagedPolicyFromPermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn;ManagedPolicyArn:body:ManagedPolicyArn
 O	GetApplicationAccessScope	POST	/		sso:GetApplicationAccessScope	kms:Decrypt@	ApplicationArn:body:ApplicationArn
@@ -17349,7 +17349,7 @@ O	UpdateApplication	POST	/		sso:UpdateApplication	kms:Decrypt@	ApplicationArn:bo
 O	UpdateInstance	POST	/		sso:UpdateInstance	identitystore:UpdateIdentityStore@;kms:Decrypt@EncryptionConfiguration.KmsKeyArn;kms:DescribeKey@EncryptionConfiguration.KmsKeyArn;kms:Encrypt@EncryptionConfiguration.KmsKeyArn;kms:GenerateDataKeyWithoutPlaintext@EncryptionConfiguration.KmsKeyArn	InstanceArn:body:InstanceArn
 O	UpdateInstanceAccessControlAttributeConfiguration	POST	/		sso:UpdateInstanceAccessControlAttributeConfiguration	kms:Decrypt@	InstanceArn:body:InstanceArn
 O	UpdatePermissionSet	POST	/		sso:UpdatePermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn
-O	UpdateTrustedTokenIssuer	POST	/		sso:UpdateTrustedTokenIssuer	kms:Decrypt@	TrustedTokenIssuerArn:body:TrustedTokenIssuerArn
+O	UpdateTrustedTokenIssuer	POST	/		sso:UpdateTrustedTokenIssuer	kms:Decrypt@	
 S	sso-oidc	SSO OIDC	sso-oauth	rest-json		oidc	sso-oauth	0	sso-oidc,SSO OIDC,SSOOIDC,oidc,sso-oauth
 O	CreateToken	POST	/token	P			clientId:body:clientId
 O	CreateTokenWithIAM	POST	/token?aws_iam=t		sso-oauth:CreateTokenWithIAM	kms:Decrypt@	clientId:body:clientId
@@ -17405,15 +17405,15 @@ O	AttachVolume	POST	/		storagegateway:AttachVolume		GatewayARN:body:GatewayARN;V
 O	CancelArchival	POST	/		storagegateway:CancelArchival		GatewayARN:body:GatewayARN;TapeARN:body:TapeARN
 O	CancelCacheReport	POST	/		storagegateway:CancelCacheReport		CacheReportARN:body:CacheReportARN
 O	CancelRetrieval	POST	/		storagegateway:CancelRetrieval		GatewayARN:body:GatewayARN;TapeARN:body:TapeARN
-O	CreateCachediSCSIVolume	POST	/		storagegateway:CreateCachediSCSIVolume		GatewayARN:body:GatewayARN;TargetName:body:TargetName;NetworkInterfaceId:body:NetworkInterfaceId
-O	CreateNFSFileShare	POST	/		storagegateway:CreateNFSFileShare,iam:PassRole		GatewayARN:body:GatewayARN;Role:body:Role:role;LocationARN:body:LocationARN
-O	CreateSMBFileShare	POST	/		storagegateway:CreateSMBFileShare,iam:PassRole		GatewayARN:body:GatewayARN;Role:body:Role:role;LocationARN:body:LocationARN
-O	CreateSnapshot	POST	/		storagegateway:CreateSnapshot		VolumeARN:body:VolumeARN
-O	CreateSnapshotFromVolumeRecoveryPoint	POST	/		storagegateway:CreateSnapshotFromVolumeRecoveryPoint		VolumeARN:body:VolumeARN
-O	CreateStorediSCSIVolume	POST	/		storagegateway:CreateStorediSCSIVolume		GatewayARN:body:GatewayARN;DiskId:body:DiskId;TargetName:body:TargetName;NetworkInterfaceId:body:NetworkInterfaceId
-O	CreateTapePool	POST	/		storagegateway:CreateTapePool		PoolName:body:PoolName
-O	CreateTapeWithBarcode	POST	/		storagegateway:CreateTapeWithBarcode		GatewayARN:body:GatewayARN
-O	CreateTapes	POST	/		storagegateway:CreateTapes		GatewayARN:body:GatewayARN
+O	CreateCachediSCSIVolume	POST	/		storagegateway:CreateCachediSCSIVolume	storagegateway:AddTagsToResource@Tags	GatewayARN:body:GatewayARN;TargetName:body:TargetName;NetworkInterfaceId:body:NetworkInterfaceId
+O	CreateNFSFileShare	POST	/		storagegateway:CreateNFSFileShare,iam:PassRole	storagegateway:AddTagsToResource@Tags	GatewayARN:body:GatewayARN;Role:body:Role:role;LocationARN:body:LocationARN
+O	CreateSMBFileShare	POST	/		storagegateway:CreateSMBFileShare,iam:PassRole	storagegateway:AddTagsToResource@Tags	GatewayARN:body:GatewayARN;Role:body:Role:role;LocationARN:body:LocationARN
+O	CreateSnapshot	POST	/		storagegateway:CreateSnapshot	storagegateway:AddTagsToResource@Tags	VolumeARN:body:VolumeARN
+O	CreateSnapshotFromVolumeRecoveryPoint	POST	/		storagegateway:CreateSnapshotFromVolumeRecoveryPoint	storagegateway:AddTagsToResource@Tags	VolumeARN:body:VolumeARN
+O	CreateStorediSCSIVolume	POST	/		storagegateway:CreateStorediSCSIVolume	storagegateway:AddTagsToResource@Tags	GatewayARN:body:GatewayARN;DiskId:body:DiskId;TargetName:body:TargetName;NetworkInterfaceId:body:NetworkInterfaceId
+O	CreateTapePool	POST	/		storagegateway:CreateTapePool	storagegateway:AddTagsToResource@Tags	PoolName:body:PoolName
+O	CreateTapeWithBarcode	POST	/		storagegateway:CreateTapeWithBarcode	storagegateway:AddTagsToResource@Tags	GatewayARN:body:GatewayARN
+O	CreateTapes	POST	/		storagegateway:CreateTapes	storagegateway:AddTagsToResource@Tags	GatewayARN:body:GatewayARN
 O	DeleteAutomaticTapeCreationPolicy	POST	/		storagegateway:DeleteAutomaticTapeCreationPolicy		GatewayARN:body:GatewayARN
 O	DeleteBandwidthRateLimit	POST	/		storagegateway:DeleteBandwidthRateLimit		GatewayARN:body:GatewayARN
 O	DeleteCacheReport	POST	/		storagegateway:DeleteCacheReport		CacheReportARN:body:CacheReportARN
@@ -17473,7 +17473,7 @@ O	SetLocalConsolePassword	POST	/		storagegateway:SetLocalConsolePassword		Gatewa
 O	SetSMBGuestPassword	POST	/		storagegateway:SetSMBGuestPassword		GatewayARN:body:GatewayARN
 O	ShutdownGateway	POST	/		storagegateway:ShutdownGateway		GatewayARN:body:GatewayARN
 O	StartAvailabilityMonitorTest	POST	/		storagegateway:StartAvailabilityMonitorTest		GatewayARN:body:GatewayARN
-O	StartCacheReport	POST	/		storagegateway:StartCacheReport,iam:PassRole		FileShareARN:body:FileShareARN;Role:body:Role:role;LocationARN:body:LocationARN
+O	StartCacheReport	POST	/		storagegateway:StartCacheReport,iam:PassRole	storagegateway:AddTagsToResource@Tags	FileShareARN:body:FileShareARN;Role:body:Role:role;LocationARN:body:LocationARN
 O	StartGateway	POST	/		storagegateway:StartGateway		GatewayARN:body:GatewayARN
 O	UpdateAutomaticTapeCreationPolicy	POST	/		storagegateway:UpdateAutomaticTapeCreationPolicy		GatewayARN:body:GatewayARN
 O	UpdateBandwidthRateLimit	POST	/		storagegateway:UpdateBandwidthRateLimit		GatewayARN:body:GatewayARN
@@ -17629,19 +17629,19 @@ O	UntagResource	DELETE	/tags/{resourceArn}		synthetics:UntagResource		ResourceAr
 O	UpdateCanary	PATCH	/canary/{name}		synthetics:UpdateCanary	iam:PassRole@ExecutionRoleArn	Name:uri:name;ExecutionRoleArn:body:ExecutionRoleArn:role
 S	taxsettings	TaxSettings	tax	rest-json		tax	tax	1	taxsettings,tax
 O	BatchDeleteTaxRegistration	POST	/BatchDeleteTaxRegistration		tax:BatchDeleteTaxRegistration		
-O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions	U			
+O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions		
 O	BatchPutTaxRegistration	POST	/BatchPutTaxRegistration		tax:BatchPutTaxRegistration		
 O	DeleteSupplementalTaxRegistration	POST	/DeleteSupplementalTaxRegistration		tax:DeleteSupplementalTaxRegistration		authorityId:body:authorityId
 O	DeleteTaxRegistration	POST	/DeleteTaxRegistration		tax:DeleteTaxRegistration		
-O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes	U			
+O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions		
 O	GetTaxInheritance	POST	/GetTaxInheritance		tax:GetTaxInheritance		
 O	GetTaxRegistration	POST	/GetTaxRegistration		tax:GetTaxRegistration		
 O	GetTaxRegistrationDocument	POST	/GetTaxRegistrationDocument		tax:GetTaxRegistrationDocument		
 O	ListSupplementalTaxRegistrations	POST	/ListSupplementalTaxRegistrations		tax:ListSupplementalTaxRegistrations		
-O	ListTaxExemptions	POST	/ListTaxExemptions	U			
+O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions		
 O	ListTaxRegistrations	POST	/ListTaxRegistrations		tax:ListTaxRegistrations		
 O	PutSupplementalTaxRegistration	POST	/PutSupplementalTaxRegistration		tax:PutSupplementalTaxRegistration		
-O	PutTaxExemption	POST	/PutTaxExemption	U			
+O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions		
 O	PutTaxInheritance	POST	/PutTaxInheritance		tax:PutTaxInheritance		
 O	PutTaxRegistration	POST	/PutTaxRegistration		tax:PutTaxRegistration		
 S	textract	Textract	textract	json	Textract	textract	textract	0	textract
@@ -17701,7 +17701,7 @@ O	ExecuteScheduledQuery	POST	/		timestream:ExecuteScheduledQuery	timestream:Desc
 O	ListScheduledQueries	POST	/		timestream:ListScheduledQueries	timestream:DescribeEndpoints@	
 O	ListTagsForResource	POST	/		timestream:ListTagsForResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN
 O	PrepareQuery	POST	/		timestream:PrepareQuery	timestream:DescribeEndpoints@;timestream:Select@	
-O	Query	POST	/	U			
+O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@	
 O	TagResource	POST	/		timestream:TagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN
 O	UntagResource	POST	/		timestream:UntagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN
 O	UpdateAccountSettings	POST	/		timestream:UpdateAccountSettings	iam:PassRole@QueryCompute.ProvisionedCapacity.NotificationConfiguration.RoleArn;timestream:DescribeEndpoints@	
@@ -17913,9 +17913,9 @@ O	GetAccountCustomizations	GET	/v1/account-customizations		uxc:GetAccountCustomi
 O	ListServices	GET	/v1/services		uxc:ListServices		
 O	UpdateAccountCustomizations	PATCH	/v1/account-customizations		uxc:UpdateAccountCustomizations		
 S	verifiedpermissions	VerifiedPermissions	verifiedpermissions	json	VerifiedPermissions	verifiedpermissions	verifiedpermissions	0	verifiedpermissions
-O	BatchGetPolicy	POST	/	U			
-O	BatchIsAuthorized	POST	/	U			policyStoreId:body:policyStoreId
-O	BatchIsAuthorizedWithToken	POST	/	U			policyStoreId:body:policyStoreId
+O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy		
+O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId
+O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId
 O	CreateIdentitySource	POST	/		verifiedpermissions:CreateIdentitySource		policyStoreId:body:policyStoreId
 O	CreatePolicy	POST	/		verifiedpermissions:CreatePolicy		policyStoreId:body:policyStoreId
 O	CreatePolicyStore	POST	/		verifiedpermissions:CreatePolicyStore	verifiedpermissions:TagResource@tags	
@@ -17948,20 +17948,20 @@ O	UpdatePolicy	POST	/		verifiedpermissions:UpdatePolicy		policyStoreId:body:poli
 O	UpdatePolicyStore	POST	/		verifiedpermissions:UpdatePolicyStore		policyStoreId:body:policyStoreId
 O	UpdatePolicyTemplate	POST	/		verifiedpermissions:UpdatePolicyTemplate		policyStoreId:body:policyStoreId;policyTemplateId:body:policyTemplateId
 S	voice-id	Voice ID	voiceid	json	VoiceID	voiceid	voiceid	0	voice-id,Voice ID,VoiceID
-O	AssociateFraudster	POST	/		voiceid:AssociateFraudster		DomainId:body:DomainId;FraudsterId:body:FraudsterId;WatchlistId:body:WatchlistId
-O	CreateDomain	POST	/		voiceid:CreateDomain	voiceid:TagResource@Tags	Name:body:Name
-O	CreateWatchlist	POST	/		voiceid:CreateWatchlist		DomainId:body:DomainId;Name:body:Name
+O	AssociateFraudster	POST	/		voiceid:AssociateFraudster		DomainId:body:DomainId;WatchlistId:body:WatchlistId
+O	CreateDomain	POST	/		voiceid:CreateDomain	voiceid:TagResource@Tags	
+O	CreateWatchlist	POST	/		voiceid:CreateWatchlist		DomainId:body:DomainId
 O	DeleteDomain	POST	/		voiceid:DeleteDomain		DomainId:body:DomainId
-O	DeleteFraudster	POST	/		voiceid:DeleteFraudster		DomainId:body:DomainId;FraudsterId:body:FraudsterId
-O	DeleteSpeaker	POST	/		voiceid:DeleteSpeaker		DomainId:body:DomainId;SpeakerId:body:SpeakerId
+O	DeleteFraudster	POST	/		voiceid:DeleteFraudster		DomainId:body:DomainId
+O	DeleteSpeaker	POST	/		voiceid:DeleteSpeaker		DomainId:body:DomainId
 O	DeleteWatchlist	POST	/		voiceid:DeleteWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId
 O	DescribeDomain	POST	/		voiceid:DescribeDomain		DomainId:body:DomainId
-O	DescribeFraudster	POST	/		voiceid:DescribeFraudster		DomainId:body:DomainId;FraudsterId:body:FraudsterId
+O	DescribeFraudster	POST	/		voiceid:DescribeFraudster		DomainId:body:DomainId
 O	DescribeFraudsterRegistrationJob	POST	/		voiceid:DescribeFraudsterRegistrationJob		DomainId:body:DomainId;JobId:body:JobId
-O	DescribeSpeaker	POST	/		voiceid:DescribeSpeaker		DomainId:body:DomainId;SpeakerId:body:SpeakerId
+O	DescribeSpeaker	POST	/		voiceid:DescribeSpeaker		DomainId:body:DomainId
 O	DescribeSpeakerEnrollmentJob	POST	/		voiceid:DescribeSpeakerEnrollmentJob		DomainId:body:DomainId;JobId:body:JobId
 O	DescribeWatchlist	POST	/		voiceid:DescribeWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId
-O	DisassociateFraudster	POST	/		voiceid:DisassociateFraudster		DomainId:body:DomainId;FraudsterId:body:FraudsterId;WatchlistId:body:WatchlistId
+O	DisassociateFraudster	POST	/		voiceid:DisassociateFraudster		DomainId:body:DomainId;WatchlistId:body:WatchlistId
 O	EvaluateSession	POST	/		voiceid:EvaluateSession		DomainId:body:DomainId;SessionNameOrId:body:SessionNameOrId
 O	ListDomains	POST	/		voiceid:ListDomains		
 O	ListFraudsterRegistrationJobs	POST	/		voiceid:ListFraudsterRegistrationJobs		DomainId:body:DomainId
@@ -17970,15 +17970,15 @@ O	ListSpeakerEnrollmentJobs	POST	/		voiceid:ListSpeakerEnrollmentJobs		DomainId:
 O	ListSpeakers	POST	/		voiceid:ListSpeakers		DomainId:body:DomainId
 O	ListTagsForResource	POST	/		voiceid:ListTagsForResource		ResourceArn:body:ResourceArn
 O	ListWatchlists	POST	/		voiceid:ListWatchlists		DomainId:body:DomainId
-O	OptOutSpeaker	POST	/		voiceid:OptOutSpeaker		DomainId:body:DomainId;SpeakerId:body:SpeakerId
+O	OptOutSpeaker	POST	/		voiceid:OptOutSpeaker		DomainId:body:DomainId
 O	StartFraudsterRegistrationJob	POST	/		voiceid:StartFraudsterRegistrationJob,iam:PassRole		DataAccessRoleArn:body:DataAccessRoleArn:role;DomainId:body:DomainId
 O	StartSpeakerEnrollmentJob	POST	/		voiceid:StartSpeakerEnrollmentJob,iam:PassRole		DataAccessRoleArn:body:DataAccessRoleArn:role;DomainId:body:DomainId
 O	TagResource	POST	/		voiceid:TagResource		ResourceArn:body:ResourceArn
 O	UntagResource	POST	/		voiceid:UntagResource		ResourceArn:body:ResourceArn
-O	UpdateDomain	POST	/		voiceid:UpdateDomain		DomainId:body:DomainId;Name:body:Name
+O	UpdateDomain	POST	/		voiceid:UpdateDomain		DomainId:body:DomainId
 O	UpdateWatchlist	POST	/		voiceid:UpdateWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId
 S	vpc-lattice	VPC Lattice	vpc-lattice	rest-json		vpc-lattice	vpc-lattice	0	vpc-lattice,VPC Lattice,VPCLattice
-O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules	U			serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier
+O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier
 O	CreateAccessLogSubscription	POST	/accesslogsubscriptions		vpc-lattice:CreateAccessLogSubscription	logs:CreateLogDelivery@;logs:GetLogDelivery@;vpc-lattice:TagResource@tags	resourceIdentifier:body:resourceIdentifier;destinationArn:body:destinationArn
 O	CreateListener	POST	/services/{serviceIdentifier}/listeners		vpc-lattice:CreateListener	vpc-lattice:TagResource@tags	serviceIdentifier:uri:serviceIdentifier
 O	CreateResourceConfiguration	POST	/resourceconfigurations		vpc-lattice:CreateResourceConfiguration	vpc-lattice:TagResource@tags	
@@ -18374,14 +18374,14 @@ O	ListGuestUsers	GET	/networks/{networkId}/guest-users		wickr:ListGuestUsers		ne
 O	ListNetworks	GET	/networks		wickr:ListNetworks		
 O	ListSecurityGroupUsers	GET	/networks/{networkId}/security-groups/{groupId}/users		wickr:ListSecurityGroupUsers		networkId:uri:networkId;groupId:uri:groupId
 O	ListSecurityGroups	GET	/networks/{networkId}/security-groups		wickr:ListSecurityGroups		networkId:uri:networkId
-O	ListUsers	GET	/networks/{networkId}/users		wickr:ListUsers		networkId:uri:networkId;firstName:querystring:firstName;lastName:querystring:lastName;groupId:querystring:groupId
+O	ListUsers	GET	/networks/{networkId}/users		wickr:ListUsers		networkId:uri:networkId;groupId:querystring:groupId
 O	RegisterOidcConfig	POST	/networks/{networkId}/oidc/save		wickr:RegisterOidcConfig		networkId:uri:networkId;companyId:body:companyId
 O	RegisterOidcConfigTest	POST	/networks/{networkId}/oidc/test		wickr:RegisterOidcConfigTest		networkId:uri:networkId
 O	RegisterOpentdfConfig	POST	/networks/{networkId}/tdf		wickr:RegisterOpentdfConfig		networkId:uri:networkId;clientId:body:clientId
 O	UpdateBot	PATCH	/networks/{networkId}/bots/{botId}		wickr:UpdateBot		networkId:uri:networkId;botId:uri:botId
 O	UpdateDataRetention	PATCH	/networks/{networkId}/data-retention-bots		wickr:UpdateDataRetention		networkId:uri:networkId
 O	UpdateGuestUser	PATCH	/networks/{networkId}/guest-users/{usernameHash}		wickr:UpdateGuestUser		networkId:uri:networkId;usernameHash:uri:usernameHash
-O	UpdateNetwork	PATCH	/networks/{networkId}	U			networkId:uri:networkId;networkName:body:networkName
+O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName
 O	UpdateNetworkSettings	PATCH	/networks/{networkId}/settings		wickr:UpdateNetworkSettings		networkId:uri:networkId
 O	UpdateSecurityGroup	PATCH	/networks/{networkId}/security-groups/{groupId}		wickr:UpdateSecurityGroup		networkId:uri:networkId;groupId:uri:groupId
 O	UpdateUser	PATCH	/networks/{networkId}/users		wickr:UpdateUser		networkId:uri:networkId;userId:body:userId
@@ -18436,7 +18436,7 @@ O	CreateCustomMetadata	PUT	/api/v1/resources/{ResourceId}/customMetadata		workdo
 O	CreateFolder	POST	/api/v1/folders		workdocs:CreateFolder		ParentFolderId:body:ParentFolderId
 O	CreateLabels	PUT	/api/v1/resources/{ResourceId}/labels		workdocs:CreateLabels		ResourceId:uri:ResourceId
 O	CreateNotificationSubscription	POST	/api/v1/organizations/{OrganizationId}/subscriptions		workdocs:CreateNotificationSubscription		OrganizationId:uri:OrganizationId
-O	CreateUser	POST	/api/v1/users		workdocs:CreateUser		GivenName:body:GivenName
+O	CreateUser	POST	/api/v1/users		workdocs:CreateUser		
 O	DeactivateUser	DELETE	/api/v1/users/{UserId}/activation		workdocs:DeactivateUser		UserId:uri:UserId
 O	DeleteComment	DELETE	/api/v1/documents/{DocumentId}/versions/{VersionId}/comment/{CommentId}		workdocs:DeleteComment		DocumentId:uri:DocumentId;VersionId:uri:VersionId;CommentId:uri:CommentId
 O	DeleteCustomMetadata	DELETE	/api/v1/resources/{ResourceId}/customMetadata		workdocs:DeleteCustomMetadata		ResourceId:uri:ResourceId;VersionId:querystring:versionId
@@ -18485,7 +18485,7 @@ O	CreateImpersonationRole	POST	/		workmail:CreateImpersonationRole		Organization
 O	CreateMobileDeviceAccessRule	POST	/		workmail:CreateMobileDeviceAccessRule		OrganizationId:body:OrganizationId;Name:body:Name
 O	CreateOrganization	POST	/		workmail:CreateOrganization		
 O	CreateResource	POST	/		workmail:CreateResource		OrganizationId:body:OrganizationId;Name:body:Name
-O	CreateUser	POST	/		workmail:CreateUser	iam:PassRole@Role	OrganizationId:body:OrganizationId;Name:body:Name;DisplayName:body:DisplayName;Role:body:Role:role
+O	CreateUser	POST	/		workmail:CreateUser	iam:PassRole@Role	OrganizationId:body:OrganizationId;Name:body:Name;Role:body:Role:role
 O	DeleteAccessControlRule	POST	/		workmail:DeleteAccessControlRule		OrganizationId:body:OrganizationId;Name:body:Name
 O	DeleteAlias	POST	/		workmail:DeleteAlias		OrganizationId:body:OrganizationId;EntityId:body:EntityId
 O	DeleteAvailabilityConfiguration	POST	/		workmail:DeleteAvailabilityConfiguration		OrganizationId:body:OrganizationId;DomainName:body:DomainName
@@ -18498,7 +18498,7 @@ O	DeleteMailboxPermissions	POST	/		workmail:DeleteMailboxPermissions		Organizati
 O	DeleteMobileDeviceAccessOverride	POST	/		workmail:DeleteMobileDeviceAccessOverride		OrganizationId:body:OrganizationId;UserId:body:UserId;DeviceId:body:DeviceId
 O	DeleteMobileDeviceAccessRule	POST	/		workmail:DeleteMobileDeviceAccessRule		OrganizationId:body:OrganizationId;MobileDeviceAccessRuleId:body:MobileDeviceAccessRuleId
 O	DeleteOrganization	POST	/		workmail:DeleteOrganization		OrganizationId:body:OrganizationId
-O	DeletePersonalAccessToken	POST	/		workmail:DeletePersonalAccessToken		OrganizationId:body:OrganizationId;PersonalAccessTokenId:body:PersonalAccessTokenId
+O	DeletePersonalAccessToken	POST	/		workmail:DeletePersonalAccessToken		OrganizationId:body:OrganizationId
 O	DeleteResource	POST	/		workmail:DeleteResource		OrganizationId:body:OrganizationId;ResourceId:body:ResourceId
 O	DeleteRetentionPolicy	POST	/		workmail:DeleteRetentionPolicy		OrganizationId:body:OrganizationId;Id:body:Id
 O	DeleteUser	POST	/		workmail:DeleteUser		OrganizationId:body:OrganizationId;UserId:body:UserId
@@ -18523,7 +18523,7 @@ O	GetMailDomain	POST	/		workmail:GetMailDomain		OrganizationId:body:Organization
 O	GetMailboxDetails	POST	/		workmail:GetMailboxDetails		OrganizationId:body:OrganizationId;UserId:body:UserId
 O	GetMobileDeviceAccessEffect	POST	/		workmail:GetMobileDeviceAccessEffect		OrganizationId:body:OrganizationId
 O	GetMobileDeviceAccessOverride	POST	/		workmail:GetMobileDeviceAccessOverride		OrganizationId:body:OrganizationId;UserId:body:UserId;DeviceId:body:DeviceId
-O	GetPersonalAccessTokenMetadata	POST	/		workmail:GetPersonalAccessTokenMetadata		OrganizationId:body:OrganizationId;PersonalAccessTokenId:body:PersonalAccessTokenId
+O	GetPersonalAccessTokenMetadata	POST	/		workmail:GetPersonalAccessTokenMetadata		OrganizationId:body:OrganizationId
 O	ListAccessControlRules	POST	/		workmail:ListAccessControlRules		OrganizationId:body:OrganizationId
 O	ListAliases	POST	/		workmail:ListAliases		OrganizationId:body:OrganizationId;EntityId:body:EntityId
 O	ListAvailabilityConfigurations	POST	/		workmail:ListAvailabilityConfigurations		OrganizationId:body:OrganizationId
@@ -18574,18 +18574,18 @@ O	AssociateConnectionAlias	POST	/		workspaces:AssociateConnectionAlias		AliasId:
 O	AssociateIpGroups	POST	/		workspaces:AssociateIpGroups		DirectoryId:body:DirectoryId
 O	AssociateWorkspaceApplication	POST	/		workspaces:AssociateWorkspaceApplication		WorkspaceId:body:WorkspaceId;ApplicationId:body:ApplicationId
 O	AuthorizeIpRules	POST	/		workspaces:AuthorizeIpRules	workspaces:UpdateRulesOfIpGroup@	GroupId:body:GroupId
-O	CopyWorkspaceImage	POST	/		workspaces:CopyWorkspaceImage	workspaces:DescribeWorkspaceImages@	Name:body:Name;SourceImageId:body:SourceImageId
+O	CopyWorkspaceImage	POST	/		workspaces:CopyWorkspaceImage	workspaces:DescribeWorkspaceImages@;workspaces:CreateTags@Tags	Name:body:Name;SourceImageId:body:SourceImageId
 O	CreateAccountLinkInvitation	POST	/		workspaces:CreateAccountLinkInvitation		TargetAccountId:body:TargetAccountId
 O	CreateConnectClientAddIn	POST	/		workspaces:CreateConnectClientAddIn		ResourceId:body:ResourceId;Name:body:Name;URL:body:URL
-O	CreateConnectionAlias	POST	/		workspaces:CreateConnectionAlias		
-O	CreateIpGroup	POST	/		workspaces:CreateIpGroup		GroupName:body:GroupName
+O	CreateConnectionAlias	POST	/		workspaces:CreateConnectionAlias	workspaces:CreateTags@Tags	
+O	CreateIpGroup	POST	/		workspaces:CreateIpGroup	workspaces:CreateTags@Tags	GroupName:body:GroupName
 O	CreateStandbyWorkspaces	POST	/		workspaces:CreateStandbyWorkspaces		
 O	CreateTags	POST	/		workspaces:CreateTags		ResourceId:body:ResourceId
-O	CreateUpdatedWorkspaceImage	POST	/		workspaces:CreateUpdatedWorkspaceImage		Name:body:Name;SourceImageId:body:SourceImageId
+O	CreateUpdatedWorkspaceImage	POST	/		workspaces:CreateUpdatedWorkspaceImage	workspaces:CreateTags@Tags	Name:body:Name;SourceImageId:body:SourceImageId
 O	CreateWorkspaceBundle	POST	/		workspaces:CreateWorkspaceBundle	workspaces:CreateTags@Tags	BundleName:body:BundleName;ImageId:body:ImageId
-O	CreateWorkspaceImage	POST	/		workspaces:CreateWorkspaceImage		Name:body:Name;WorkspaceId:body:WorkspaceId
+O	CreateWorkspaceImage	POST	/		workspaces:CreateWorkspaceImage	workspaces:CreateTags@Tags	Name:body:Name;WorkspaceId:body:WorkspaceId
 O	CreateWorkspaces	POST	/		workspaces:CreateWorkspaces		
-O	CreateWorkspacesPool	POST	/		workspaces:CreateWorkspacesPool		PoolName:body:PoolName;BundleId:body:BundleId;DirectoryId:body:DirectoryId
+O	CreateWorkspacesPool	POST	/		workspaces:CreateWorkspacesPool	workspaces:CreateTags@Tags	PoolName:body:PoolName;BundleId:body:BundleId;DirectoryId:body:DirectoryId
 O	DeleteAccountLinkInvitation	POST	/		workspaces:DeleteAccountLinkInvitation		LinkId:body:LinkId
 O	DeleteClientBranding	POST	/		workspaces:DeleteClientBranding		ResourceId:body:ResourceId
 O	DeleteConnectClientAddIn	POST	/		workspaces:DeleteConnectClientAddIn		AddInId:body:AddInId;ResourceId:body:ResourceId
@@ -18625,8 +18625,8 @@ O	DisassociateIpGroups	POST	/		workspaces:DisassociateIpGroups		DirectoryId:body
 O	DisassociateWorkspaceApplication	POST	/		workspaces:DisassociateWorkspaceApplication		WorkspaceId:body:WorkspaceId;ApplicationId:body:ApplicationId
 O	GetAccountLink	POST	/		workspaces:GetAccountLink		
 O	ImportClientBranding	POST	/		workspaces:ImportClientBranding		ResourceId:body:ResourceId
-O	ImportCustomWorkspaceImage	POST	/		workspaces:ImportCustomWorkspaceImage		ImageName:body:ImageName;InfrastructureConfigurationArn:body:InfrastructureConfigurationArn
-O	ImportWorkspaceImage	POST	/		workspaces:ImportWorkspaceImage	ec2:DescribeImages@;ec2:ModifyImageAttribute@	Ec2ImageId:body:Ec2ImageId;ImageName:body:ImageName
+O	ImportCustomWorkspaceImage	POST	/		workspaces:ImportCustomWorkspaceImage	workspaces:CreateTags@Tags	ImageName:body:ImageName;InfrastructureConfigurationArn:body:InfrastructureConfigurationArn
+O	ImportWorkspaceImage	POST	/		workspaces:ImportWorkspaceImage	ec2:DescribeImages@;ec2:ModifyImageAttribute@;workspaces:CreateTags@Tags	Ec2ImageId:body:Ec2ImageId;ImageName:body:ImageName
 O	ListAccountLinks	POST	/		workspaces:ListAccountLinks		
 O	ListAvailableManagementCidrRanges	POST	/		workspaces:ListAvailableManagementCidrRanges		
 O	MigrateWorkspace	POST	/		workspaces:MigrateWorkspace		SourceWorkspaceId:body:SourceWorkspaceId;BundleId:body:BundleId
@@ -18643,7 +18643,7 @@ O	ModifyWorkspaceProperties	POST	/		workspaces:ModifyWorkspaceProperties		Worksp
 O	ModifyWorkspaceState	POST	/		workspaces:ModifyWorkspaceState		WorkspaceId:body:WorkspaceId
 O	RebootWorkspaces	POST	/		workspaces:RebootWorkspaces		
 O	RebuildWorkspaces	POST	/		workspaces:RebuildWorkspaces		
-O	RegisterWorkspaceDirectory	POST	/		workspaces:RegisterWorkspaceDirectory		
+O	RegisterWorkspaceDirectory	POST	/		workspaces:RegisterWorkspaceDirectory	workspaces:CreateTags@Tags	
 O	RejectAccountLinkInvitation	POST	/		workspaces:RejectAccountLinkInvitation		LinkId:body:LinkId
 O	RestoreWorkspace	POST	/		workspaces:RestoreWorkspace		WorkspaceId:body:WorkspaceId
 O	RevokeIpRules	POST	/		workspaces:RevokeIpRules	workspaces:UpdateRulesOfIpGroup@	GroupId:body:GroupId
@@ -18702,7 +18702,7 @@ O	AssociateUserAccessLoggingSettings	PUT	/portals/{portalArn+}/userAccessLogging
 O	AssociateUserSettings	PUT	/portals/{portalArn+}/userSettings		workspaces-web:AssociateUserSettings		portalArn:uri:portalArn;userSettingsArn:querystring:userSettingsArn
 O	CreateBrowserSettings	POST	/browserSettings		workspaces-web:CreateBrowserSettings	kms:CreateGrant@;kms:Decrypt@;kms:DescribeKey@;kms:GenerateDataKey@;workspaces-web:TagResource@tags	
 O	CreateDataProtectionSettings	POST	/dataProtectionSettings		workspaces-web:CreateDataProtectionSettings	workspaces-web:TagResource@tags	
-O	CreateIdentityProvider	POST	/identityProviders		workspaces-web:CreateIdentityProvider	workspaces-web:TagResource@tags	portalArn:body:portalArn;identityProviderName:body:identityProviderName
+O	CreateIdentityProvider	POST	/identityProviders		workspaces-web:CreateIdentityProvider	workspaces-web:TagResource@tags	portalArn:body:portalArn
 O	CreateIpAccessSettings	POST	/ipAccessSettings		workspaces-web:CreateIpAccessSettings	workspaces-web:TagResource@tags	
 O	CreateNetworkSettings	POST	/networkSettings		workspaces-web:CreateNetworkSettings	iam:CreateServiceLinkedRole@;workspaces-web:TagResource@tags	vpcId:body:vpcId
 O	CreatePortal	POST	/portals		workspaces-web:CreatePortal	iam:CreateServiceLinkedRole@;kms:CreateGrant@;kms:Decrypt@;kms:DescribeKey@;kms:GenerateDataKey@;workspaces-web:TagResource@tags	
@@ -44064,4 +44064,5 @@ A	UpdateGroup	Write	group*
 A	UpdateIndexingRule	Write	
 A	UpdateSamplingRule	Write	sampling-rule*
 A	UpdateTraceSegmentDestination	Write	
+X	comprehendmedical:detectentities	action of the deprecated DetectEntities API (superseded by DetectEntitiesV2), dropped from the IAM data
 """#
