@@ -38,7 +38,7 @@ extension ActionTable {
     public func operations(needing action: String) -> [(service: ServiceInfo, operation: OperationInfo, conditional: Bool)] {
         var found: [(ServiceInfo, OperationInfo, Bool)] = []
         for (index, service) in services.enumerated() {
-            for operation in operations(ofServiceAt: index).values.sorted(by: { $0.name < $1.name }) {
+            for operation in operations(of: service) {
                 if operation.actions.contains(where: { $0.caseInsensitiveEquals(action) }) {
                     found.append((service, operation, false))
                 } else if operation.conditionalActions.contains(where: { $0.action.caseInsensitiveEquals(action) }) {

@@ -124,7 +124,7 @@ public final class ActionTable: Sendable {
     /// Every operation of a service, sorted by name.
     public func operations(of service: ServiceInfo) -> [OperationInfo] {
         guard let index = serviceIndex(named: service.module) else { return [] }
-        return operations(ofServiceAt: index).values.sorted { $0.name < $1.name }
+        return Set(operations(ofServiceAt: index).values).sorted { $0.name < $1.name }
     }
 
     /// What the IAM data says of a prefix, or nil when it does not know the prefix.
@@ -160,7 +160,7 @@ public final class ActionTable: Sendable {
         var parsed: [String: OperationInfo] = [:]
         for line in Self.lines(of: bytes, in: operationBlocks[index]) {
             let fields = Self.fields(of: bytes, line)
-            guard fields.count == 8 else { continue }
+            guard fields.count == 9 else { continue }
             let operation = OperationInfo(
                 name: fields[1], httpMethod: fields[2], requestURI: fields[3],
                 isPermissionless: fields[4] == "P",
@@ -176,6 +176,8 @@ public final class ActionTable: Sendable {
                     return .init(name: parts[0], location: parts[1], wireName: parts[2], isRole: parts.count > 3)
                 })
             parsed[operation.name.lowercased()] = operation
+            // The wire name CSM reports when it differs (CloudFront's CreateDistribution2020_05_31).
+            if !fields[8].isEmpty { parsed[fields[8].lowercased()] = operation }
         }
         operationCache.withLock { $0[index] = parsed }
         return parsed

@@ -23,7 +23,7 @@ extension ActionTable {
     public var statistics: TableStatistics {
         var count = 0, mapped = 0, unmapped = 0, permissionless = 0
         for index in services.indices {
-            for operation in operations(ofServiceAt: index).values {
+            for operation in Set(operations(ofServiceAt: index).values) {
                 count += 1
                 if operation.isPermissionless { permissionless += 1 } else if operation.isUnmapped { unmapped += 1 } else { mapped += 1 }
             }
