@@ -19,8 +19,12 @@ let package = Package(
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
         .target(
+            name: "CSocketShims"
+        ),
+        .target(
             name: "IAMScribeCore",
             dependencies: [
+                "CSocketShims",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["ActionTable/ActionTableFormat.md"]
@@ -29,6 +33,7 @@ let package = Package(
             name: "iamscribe",
             dependencies: [
                 "IAMScribeCore",
+                "CSocketShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

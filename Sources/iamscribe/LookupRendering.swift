@@ -61,26 +61,7 @@ enum LookupRendering {
         }
     }
 
-    static func list(_ items: [String]) -> String {
-        "[" + items.map(quote).joined(separator: ",") + "]"
-    }
+    static func list(_ items: [String]) -> String { JSONText.list(items) }
 
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
-    }
+    static func quote(_ text: String) -> String { JSONText.quote(text) }
 }

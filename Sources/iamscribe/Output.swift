@@ -28,8 +28,12 @@ enum Output {
         for (name, reason) in report.unknown.sorted(by: { $0.key < $1.key }) {
             note("warning: \(name): \(reason)")
         }
-        for entry in builder.mayAlsoNeed {
-            note("may also need: \(entry.action) (for \(entry.neededBy.joined(separator: ", ")), depending on the call's parameters)")
+        let mayAlsoNeed = builder.mayAlsoNeed
+        if !mayAlsoNeed.isEmpty {
+            note("may also need, depending on parameters the calls did not show (not granted; see `iamscribe lookup`):")
+            for entry in mayAlsoNeed {
+                note("  \(entry.action)  (for \(entry.neededBy.joined(separator: ", ")))")
+            }
         }
         let size = builder.document.quotaSize
         if size > 6144 {

@@ -51,6 +51,14 @@ public struct PolicyBuilder: Sendable {
 
     private var actionsInOrder: [String] = []
     private var actionSet: Set<String> = []
+    /// Resolutions of calls without parameters, by the names exactly as the client sent them:
+    /// a live recording sees the same few hundred operations millions of times.
+    private var resolved: [CallKey: Result<CallPermissions, LookupFailure>] = [:]
+
+    private struct CallKey: Hashable, Sendable {
+        let service: String
+        let operation: String
+    }
 
     /// Creates an empty builder.
     public init(table: ActionTable = .bundled, options: Options = Options()) {
@@ -76,7 +84,19 @@ public struct PolicyBuilder: Sendable {
             return false
         }
         report.calls += 1
-        switch table.permissions(service: call.service, operation: call.operation, parameters: call.parameters) {
+        let resolution: Result<CallPermissions, LookupFailure>
+        if call.parameters == nil {
+            let key = CallKey(service: call.service, operation: call.operation)
+            if let cached = resolved[key] {
+                resolution = cached
+            } else {
+                resolution = table.permissions(service: call.service, operation: call.operation)
+                if resolved.count < 100_000 { resolved[key] = resolution }
+            }
+        } else {
+            resolution = table.permissions(service: call.service, operation: call.operation, parameters: call.parameters)
+        }
+        switch resolution {
         case .failure(let failure):
             report.unknown["\(call.service).\(call.operation)"] = failure.description
             return false
@@ -90,7 +110,7 @@ public struct PolicyBuilder: Sendable {
                 report.unmapped["\(permissions.service.module).\(permissions.operation.name)", default: 0] += 1
                 return false
             }
-            for action in permissions.mayAlsoNeed {
+            for action in permissions.mayAlsoNeed where report.mayAlsoNeed[action]?.contains(name) != true {
                 report.mayAlsoNeed[action, default: []].insert(name)
             }
             var changed = false

@@ -1,5 +1,3 @@
-import Foundation
-
 /// An IAM policy document, rendered deterministically.
 public struct PolicyDocument: Sendable, Hashable {
     /// One statement.
@@ -38,8 +36,8 @@ public struct PolicyDocument: Sendable, Hashable {
         for (index, statement) in statements.enumerated() {
             out += index == 0 ? "\n" : ",\n"
             out += "        {\n"
-            if let sid = statement.sid { out += "            \"Sid\": \(Self.quote(sid)),\n" }
-            out += "            \"Effect\": \(Self.quote(statement.effect)),\n"
+            if let sid = statement.sid { out += "            \"Sid\": \(JSONText.quote(sid)),\n" }
+            out += "            \"Effect\": \(JSONText.quote(statement.effect)),\n"
             out += "            \"Action\": " + Self.list(statement.actions) + ",\n"
             out += "            \"Resource\": " + Self.list(statement.resources) + "\n"
             out += "        }"
@@ -68,24 +66,8 @@ public struct PolicyDocument: Sendable, Hashable {
     }
 
     private static func list(_ items: [String]) -> String {
-        if items.count == 1 { return quote(items[0]) }
+        if items.count == 1 { return JSONText.quote(items[0]) }
         if items.isEmpty { return "[]" }
-        return "[\n" + items.map { "                " + quote($0) }.joined(separator: ",\n") + "\n            ]"
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return "[\n" + items.map { "                " + JSONText.quote($0) }.joined(separator: ",\n") + "\n            ]"
     }
 }

@@ -21,7 +21,7 @@ public enum SessionJournal {
 
     /// The header line for a new journal.
     static func headerLine(created: Date = Date()) -> String {
-        "{\"iamscribe\":\"session\",\"version\":\(version),\"created\":\"\(timestampFormatter.string(from: created))\"}\n"
+        "{\"iamscribe\":\"session\",\"version\":\(version),\"created\":\"\(timestamp(created))\"}\n"
     }
 
     /// Reads a journal.
@@ -30,9 +30,11 @@ public enum SessionJournal {
     ///   after a crash is one); the other lines still count.
     public static func read(_ bytes: [UInt8]) -> (calls: [ObservedCall], problems: [String]) {
         let decoder = JSONDecoder()
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = timestampFormatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
+            guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a timestamp: \(text)"))
             }
             return date
@@ -58,18 +60,22 @@ public enum SessionJournal {
         return (calls, problems)
     }
 
-    /// One call as a journal line (with the trailing newline).
-    static func line(for call: ObservedCall) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(timestampFormatter.string(from: date))
+    /// One call as a journal line (with the trailing newline). Written by hand: it is on the
+    /// recording path, and the field order stays stable for people reading the file.
+    static func line(for call: ObservedCall) -> String {
+        var out = "{\"source\":\"\(call.source.rawValue)\",\"time\":\"\(Self.timestamp(call.time))\""
+        out += ",\"service\":" + JSONText.quote(call.service) + ",\"operation\":" + JSONText.quote(call.operation)
+        if let region = call.region { out += ",\"region\":" + JSONText.quote(region) }
+        if let status = call.httpStatus { out += ",\"httpStatus\":\(status)" }
+        if let error = call.errorCode { out += ",\"errorCode\":" + JSONText.quote(error) }
+        if let client = call.clientID { out += ",\"clientId\":" + JSONText.quote(client) }
+        if let key = call.accessKeyID { out += ",\"accessKeyId\":" + JSONText.quote(key.value) }
+        if let endpoint = call.endpoint { out += ",\"endpoint\":" + JSONText.quote(endpoint) }
+        if let parameters = call.parameters {
+            out += ",\"parameters\":{" + parameters.sorted { $0.key < $1.key }
+                .map { JSONText.quote($0.key) + ":" + JSONText.quote($0.value) }.joined(separator: ",") + "}"
         }
-        // Encoding a value of plain strings and numbers cannot fail.
-        var data = (try? encoder.encode(JournalEntry(call: call))) ?? Data()
-        data.append(0x0A)
-        return data
+        return out + "}\n"
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -81,15 +87,23 @@ public enum SessionJournal {
         }
     }
 
-    nonisolated(unsafe) static let timestampFormatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
+    /// `2026-11-29T00:25:33.594Z`: UTC with milliseconds, formatted without a shared formatter so
+    /// that any thread may call it.
+    static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let fraction = Int(milliseconds % 1000)
+        let millis = fraction < 10 ? "00\(fraction)" : (fraction < 100 ? "0\(fraction)" : "\(fraction)")
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millis)Z"
+    }
+
 }
 
 /// The JSON shape of one journal line.
-struct JournalEntry: Codable {
+struct JournalEntry: Decodable {
     var call: ObservedCall
 
     private enum CodingKeys: String, CodingKey {
@@ -112,20 +126,5 @@ struct JournalEntry: Codable {
             accessKeyID: try c.decodeIfPresent(AccessKeyID.self, forKey: .accessKeyId),
             endpoint: try c.decodeIfPresent(String.self, forKey: .endpoint),
             parameters: try c.decodeIfPresent([String: String].self, forKey: .parameters))
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(call.source, forKey: .source)
-        try c.encode(call.time, forKey: .time)
-        try c.encode(call.service, forKey: .service)
-        try c.encode(call.operation, forKey: .operation)
-        try c.encodeIfPresent(call.region, forKey: .region)
-        try c.encodeIfPresent(call.httpStatus, forKey: .httpStatus)
-        try c.encodeIfPresent(call.errorCode, forKey: .errorCode)
-        try c.encodeIfPresent(call.clientID, forKey: .clientId)
-        try c.encodeIfPresent(call.accessKeyID, forKey: .accessKeyId)
-        try c.encodeIfPresent(call.endpoint, forKey: .endpoint)
-        try c.encodeIfPresent(call.parameters, forKey: .parameters)
     }
 }

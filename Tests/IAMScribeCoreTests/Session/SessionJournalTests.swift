@@ -11,7 +11,7 @@ struct SessionJournalTests {
                                 clientID: "c", accessKeyID: AccessKeyID("AKIAIOSFODNN7EXAMPLE"), endpoint: "127.0.0.1:1",
                                 parameters: ["Bucket": "b"])
         var bytes = Array(SessionJournal.headerLine().utf8)
-        bytes += Array(SessionJournal.line(for: call))
+        bytes += Array(SessionJournal.line(for: call).utf8)
         bytes += Array(#"{"source":"csm","time":"2026-"#.utf8)
         #expect(SessionJournal.looksLikeJournal(bytes))
         let (calls, problems) = SessionJournal.read(bytes)

@@ -1,0 +1,15 @@
+#ifndef IAMSCRIBE_CSOCKETSHIMS_H
+#define IAMSCRIBE_CSOCKETSHIMS_H
+#include <stddef.h>
+
+/// Receives up to `count` datagrams from `fd` in one system call (recvmmsg on Linux, a recv loop
+/// elsewhere). Datagram i lands in `buffer + i * slot_size`; its length goes to `lengths[i]` and
+/// `truncated[i]` is set when it did not fit. Blocks until at least one datagram arrives or the
+/// socket's receive timeout passes. Returns the number received, 0 on timeout, -1 on error (errno).
+int iamscribe_receive_batch(int fd, unsigned char *buffer, size_t slot_size, unsigned int count,
+                            size_t *lengths, int *truncated);
+
+/// posix_spawn's flag for starting the child in a new session (hidden behind _GNU_SOURCE on Linux).
+short iamscribe_posix_spawn_setsid_flag(void);
+
+#endif

@@ -1,0 +1,53 @@
+#define _GNU_SOURCE
+#include "CSocketShims.h"
+#include <errno.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define IAMSCRIBE_MAX_BATCH 256
+
+int iamscribe_receive_batch(int fd, unsigned char *buffer, size_t slot_size, unsigned int count,
+                            size_t *lengths, int *truncated) {
+    if (count > IAMSCRIBE_MAX_BATCH) count = IAMSCRIBE_MAX_BATCH;
+#ifdef __linux__
+    struct mmsghdr messages[IAMSCRIBE_MAX_BATCH];
+    struct iovec vectors[IAMSCRIBE_MAX_BATCH];
+    memset(messages, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned int i = 0; i < count; i++) {
+        vectors[i].iov_base = buffer + i * slot_size;
+        vectors[i].iov_len = slot_size;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received;
+    do {
+        received = recvmmsg(fd, messages, count, MSG_WAITFORONE, NULL);
+    } while (received < 0 && errno == EINTR);
+    if (received < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    for (int i = 0; i < received; i++) {
+        lengths[i] = messages[i].msg_len;
+        truncated[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    }
+    return received;
+#else
+    ssize_t got;
+    do {
+        got = recv(fd, buffer, slot_size, MSG_TRUNC);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    lengths[0] = (size_t)got > slot_size ? slot_size : (size_t)got;
+    truncated[0] = (size_t)got > slot_size;
+    return 1;
+#endif
+}
+
+
+short iamscribe_posix_spawn_setsid_flag(void) {
+#ifdef POSIX_SPAWN_SETSID
+    return POSIX_SPAWN_SETSID;
+#else
+    return 0;
+#endif
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import IAMScribeCore
+import Logging
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Listen for AWS SDK client-side monitoring (CSM) events and keep the policy current.",
+        discussion: """
+        Turn CSM on in the workload (AWS_CSM_ENABLED=true, or --set-ini) and leave this running. \
+        On a terminal the policy is redrawn as it grows; otherwise it is printed on exit (SIGINT, SIGTERM). \
+        SIGHUP rewrites --output-file at once.
+        """
+    )
+
+    @Option(help: "The address to listen on. Binding a non-loopback address needs --allow-remote.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The UDP port to listen on.")
+    var port = 31000
+
+    @Flag(help: "Allow listening on a non-loopback address. CSM has no authentication: anyone who can send a datagram can add permissions.")
+    var allowRemote = false
+
+    @Option(help: "Accept only events carrying this ClientId.")
+    var clientId: String?
+
+    @Flag(help: "Turn CSM on in the AWS config file (AWS_CONFIG_FILE or ~/.aws/config) while recording; the file is restored byte for byte on exit.")
+    var setIni = false
+
+    @Option(help: "The profile --set-ini edits.")
+    var profile = "default"
+
+    @Flag(help: "Detach, print the process id and keep writing --output-file and --session.")
+    var background = false
+
+    @OptionGroup var policy: PolicyOptions
+    @OptionGroup var recording: RecordingOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        if !CSMListener.isLoopback(host) && !allowRemote {
+            throw ValidationError("Listening on \(host) would accept CSM events from other machines, and CSM has no authentication. Add --allow-remote if that is what you want.")
+        }
+        if background && policy.outputFile == nil && recording.session == nil {
+            throw ValidationError("--background needs --output-file or --session: a detached recorder has no terminal to print to.")
+        }
+        if profile != "default" && !setIni {
+            throw ValidationError("--profile only applies with --set-ini.")
+        }
+    }
+
+    func run() throws {
+        if background {
+            try Background.detach(removing: "--background")
+            return
+        }
+        LiveRecorder.bootstrapLogging(verbose: recording.verbose)
+        if !CSMListener.isLoopback(host) {
+            Output.note("warning: listening on \(host): anyone who can reach this port can add permissions to the policy")
+        }
+        Signals.install()
+        var builder = PolicyBuilder(options: policy.builderOptions)
+        let journal = try LiveRecorder.openSession(recording.session, builder: &builder)
+        let state = Recording(builder: builder, journal: journal)
+        let listener = CSMListener(
+            configuration: .init(host: host, port: port, clientID: clientId),
+            logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
+        let boundPort = try listener.start()
+        var config: AWSConfigFile?
+        defer {
+            if let config {
+                do {
+                    try config.restore()
+                } catch {
+                    Output.error("could not restore \(config.path): \(error); restore it with: \(config.restoreHint)")
+                }
+            }
+        }
+        if setIni {
+            config = try AWSConfigFile.enableCSM(path: AWSConfigFile.defaultPath(), profile: profile, port: boundPort,
+                                                 host: host, clientID: clientId)
+            Output.note("iamscribe: CSM enabled in \(AWSConfigFile.defaultPath()) for profile \(profile) until this recorder stops")
+        }
+        let redraw = isatty(STDOUT_FILENO) == 1
+        Output.note("iamscribe: listening for CSM events on \(host):\(boundPort)" + (redraw ? "; Ctrl-C stops" : ""))
+        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: redraw) { listener.statistics }
+        _ = loop.runUntilStopped()
+        listener.stop()
+        loop.finish(printPolicy: true)
+    }
+}
