@@ -51,3 +51,12 @@ short iamscribe_posix_spawn_setsid_flag(void) {
     return 0;
 #endif
 }
+
+int iamscribe_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+#else
+    (void)actions; (void)lowest;
+    return -1;
+#endif
+}

@@ -19,6 +19,9 @@ enum Background {
         for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
             posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
+        // The detached recorder must hold nothing of its parent's beyond /dev/null: a supervisor
+        // (a shell, a test harness) waits for the descriptors it handed us to close.
+        _ = iamscribe_spawn_close_from(&actions, 3)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

@@ -90,7 +90,9 @@ struct Run: ParsableCommand {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, command[0], nil, nil, argv, envp)
+        let result = Signals.withChildAttributes { attributes in
+            posix_spawnp(&pid, command[0], nil, attributes, argv, envp)
+        }
         guard result == 0 else {
             throw IAMScribeError(.system, "cannot run \(command[0]): \(String(cString: strerror(result)))")
         }

@@ -12,4 +12,9 @@ int iamscribe_receive_batch(int fd, unsigned char *buffer, size_t slot_size, uns
 /// posix_spawn's flag for starting the child in a new session (hidden behind _GNU_SOURCE on Linux).
 short iamscribe_posix_spawn_setsid_flag(void);
 
+/// Adds "close every descriptor from `lowest` up" to spawn file actions, where the C library has
+/// it (glibc 2.34+); returns nonzero when it does not.
+#include <spawn.h>
+int iamscribe_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
+
 #endif

@@ -221,7 +221,7 @@ public final class CSMListener: Sendable {
             throw IAMScribeError(.system, "cannot listen on '\(host)': not a numeric IPv4 or IPv6 address")
         }
         defer { freeaddrinfo(result) }
-        let descriptor = socket(info.pointee.ai_family, info.pointee.ai_socktype, 0)
+        let descriptor = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {
             throw IAMScribeError(.system, "cannot create a UDP socket: \(String(cString: strerror(errno)))")
         }

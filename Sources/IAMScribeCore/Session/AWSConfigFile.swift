@@ -116,9 +116,11 @@ public final class AWSConfigFile: Sendable {
     /// Edits the INI text: sets each setting in the profile's section, adding the section if needed.
     static func edit(_ text: String, path: String, profile: String, settings: [(String, String)]) throws -> String {
         let header = profile == "default" ? "default" : "profile \(profile)"
-        var lines = text.components(separatedBy: "\n")
+        // Keep the file's line ending (CRLF files stay CRLF).
+        let newline = text.contains("\r\n") ? "\r\n" : "\n"
+        var lines = text.isEmpty ? [] : text.components(separatedBy: newline)
         let endsWithNewline = text.isEmpty || text.hasSuffix("\n")
-        if text.hasSuffix("\n") { lines.removeLast() }
+        if text.hasSuffix(newline) { lines.removeLast() }
 
         // Validate everything first: refuse what is not plain INI.
         var sawSection = false
@@ -162,7 +164,7 @@ public final class AWSConfigFile: Sendable {
             if let last = out.last, !last.trimmingCharacters(in: .whitespaces).isEmpty { out.append("") }
             out.append("[\(header)]")
             out += settings.map { "\($0.0) = \($0.1)" }
-            return out.joined(separator: "\n") + "\n"
+            return out.joined(separator: newline) + newline
         }
         var end = lines.count
         for index in (start + 1)..<lines.count where sectionName(lines[index]) != nil {
@@ -179,6 +181,6 @@ public final class AWSConfigFile: Sendable {
         var insertAt = end
         while insertAt > start + 1, lines[insertAt - 1].trimmingCharacters(in: .whitespaces).isEmpty { insertAt -= 1 }
         lines.insert(contentsOf: remaining.map { "\($0.0) = \($0.1)" }, at: insertAt)
-        return lines.joined(separator: "\n") + (endsWithNewline ? "\n" : "")
+        return lines.joined(separator: newline) + (endsWithNewline ? newline : "")
     }
 }

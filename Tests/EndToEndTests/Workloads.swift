@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+/// Real parts for end-to-end tests: a moto server, the sample workloads, a UDP sender.
+enum Workloads {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let sampleWorkload = root.appendingPathComponent("Scripts/lib/sample_workload.py").path
+
+    /// Whether the real clients are installed (Scripts/setup installs them).
+    static let available: Bool = {
+        let which = { (name: String) in
+            (try? Binary.run(["-c", "command -v \(name)"], executable: "/bin/sh").status) == 0
+        }
+        return which("moto_server") && which("aws") && which("python3")
+    }()
+
+    /// A free TCP/UDP port on loopback.
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                _ = bind(descriptor, pointer, length)
+                return getsockname(descriptor, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The environment of a client that talks to `moto` with fake credentials.
+    static func clientEnvironment(moto: Moto, csmPort: Int? = nil, clientID: String? = nil) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE"
+        environment["AWS_SECRET_ACCESS_KEY"] = "example-secret-never-written"
+        environment["AWS_SESSION_TOKEN"] = "example-token-never-written"
+        environment["AWS_DEFAULT_REGION"] = "us-east-1"
+        environment["AWS_ENDPOINT_URL"] = moto.endpoint
+        environment["AWS_CONFIG_FILE"] = "/dev/null"
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+        for key in ["AWS_CSM_ENABLED", "AWS_CSM_PORT", "AWS_CSM_HOST", "AWS_CSM_CLIENT_ID"] { environment[key] = nil }
+        if let csmPort {
+            environment["AWS_CSM_ENABLED"] = "true"
+            environment["AWS_CSM_PORT"] = String(csmPort)
+        }
+        if let clientID { environment["AWS_CSM_CLIENT_ID"] = clientID }
+        return environment
+    }
+
+    /// The actions the boto3 sample workload needs (GetCallerIdentity needs none).
+    static let sampleActions = [
+        "dynamodb:CreateTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+        "iam:CreateRole", "iam:GetRole", "iam:PassRole",
+        "kms:CreateKey", "kms:Decrypt", "kms:Encrypt",
+        "lambda:CreateFunction", "lambda:ListFunctions",
+        "s3:CreateBucket", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
+        "sns:CreateTopic", "sns:Publish",
+        "sqs:CreateQueue", "sqs:DeleteMessage", "sqs:ReceiveMessage", "sqs:SendMessage",
+    ]
+
+    /// An AWS CLI v1 workload as a shell script, against `moto`.
+    static func cliScript(moto: Moto) -> String {
+        let aws = "aws --endpoint-url \(moto.endpoint)"
+        return """
+        set -e
+        \(aws) s3api create-bucket --bucket cli-bucket >/dev/null
+        \(aws) s3api put-object --bucket cli-bucket --key k --body /etc/hostname >/dev/null
+        \(aws) s3api head-object --bucket cli-bucket --key k >/dev/null
+        \(aws) s3api list-objects-v2 --bucket cli-bucket >/dev/null
+        \(aws) dynamodb list-tables >/dev/null
+        \(aws) sqs create-queue --queue-name cli >/dev/null
+        \(aws) sns list-topics >/dev/null
+        \(aws) kms list-keys >/dev/null
+        \(aws) iam list-roles >/dev/null
+        \(aws) lambda list-functions >/dev/null
+        \(aws) sts get-caller-identity >/dev/null
+        """
+    }
+
+    static let cliActions = [
+        "dynamodb:ListTables", "iam:ListRoles", "kms:ListKeys", "lambda:ListFunctions",
+        "s3:CreateBucket", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:ListTopics", "sqs:CreateQueue",
+    ]
+
+    /// Sends one UDP datagram to loopback.
+    static func send(_ bytes: [UInt8], port: Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    /// The actions of a policy document's single statement.
+    static func actions(inPolicy text: String) throws -> [String] {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let statements = try #require(json["Statement"] as? [[String: Any]])
+        return statements.flatMap { statement -> [String] in
+            if let list = statement["Action"] as? [String] { return list }
+            return (statement["Action"] as? String).map { [$0] } ?? []
+        }
+    }
+
+    /// Waits until `condition` holds or `timeout` passes.
+    @discardableResult
+    static func wait(timeout: TimeInterval = 10, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(50_000)
+        }
+        return condition()
+    }
+}
+
+/// A moto server on a free loopback port, stopped when released.
+final class Moto {
+    let port = Workloads.freePort()
+    private let process = Process()
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    init() throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let ready = Workloads.wait(timeout: 20) {
+            (try? Binary.run(["curl", "-s", "-o", "/dev/null", endpoint], executable: "/usr/bin/env").status) == 0
+        }
+        if !ready { throw NSError(domain: "moto", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start"]) }
+    }
+
+    deinit {
+        // moto_server ignores SIGTERM while serving.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// A long-running iamscribe process (record), with its output collected in files.
+final class Recorder {
+    let process = Process()
+    let stdoutFile = FileManager.default.temporaryDirectory.appendingPathComponent("rec-out-\(UUID())")
+    let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("rec-err-\(UUID())")
+
+    init(_ arguments: [String], environment: [String: String]? = nil) throws {
+        FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until the recorder says it listens.
+    func waitUntilListening() -> Bool {
+        Workloads.wait { self.stderr.contains("listening for CSM events") }
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func stop(_ number: Int32 = SIGTERM) -> Int32 {
+        signal(number)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: stdoutFile)
+        try? FileManager.default.removeItem(at: stderrFile)
+    }
+}
