@@ -10,7 +10,14 @@ extension IAMPolicy {
     /// - Throws: ``IAMScribeError`` with code `.invalidPolicy`, naming the statement (number and
     ///   Sid) and the field at fault.
     public static func parse(_ data: Data, source: String) throws -> IAMPolicy {
-        var root = try decodeJSON(data, source: source, what: "the file")
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var root: JSONValue
+        if text.hasPrefix("%7B") || text.hasPrefix("%7b") {
+            // A bare URL-encoded document, as the IAM API returns it.
+            root = try decodeDocumentString(text, source: source, field: "the file")
+        } else {
+            root = try decodeJSON(data, source: source, what: "the file")
+        }
         // The raw IAM API returns the document URL-encoded; some scripts save just that string.
         if case .string(let text) = root { root = try decodeDocumentString(text, source: source, field: "the file") }
         guard case .object(let object) = root else {
