@@ -29,7 +29,7 @@ struct Diff: ParsableCommand {
     var inputs: [String] = []
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("Give at least one input file of observed calls ('-' for standard input).") }
+        if inputs.isEmpty { throw usageError("Give at least one input file of observed calls ('-' for standard input).") }
     }
 
     func run() throws {

@@ -34,21 +34,22 @@ struct Evaluate: ParsableCommand {
     var time: String?
 
     @Argument(help: "The action, prefix:Name (for example s3:GetObject).")
-    var action: String
+    var action: String = ""
 
     @Argument(help: "The resource ARN, or * for an action without resource types.")
     var resource: String?
 
     func validate() throws {
         let parts = action.split(separator: ":", maxSplits: 1)
+        if action.isEmpty { throw usageError("Give the action to decide, for example: iamscribe evaluate --policy role.json s3:GetObject") }
         if parts.count != 2 || action.contains("*") || action.contains("?") {
-            throw ValidationError("Give the action as prefix:Name, without wildcards, for example s3:GetObject.")
+            throw usageError("Give the action as prefix:Name, without wildcards, for example s3:GetObject.")
         }
         for entry in context where !entry.contains("=") {
-            throw ValidationError("--context takes KEY=VALUE, for example --context aws:SourceIp=203.0.113.7; got '\(entry)'.")
+            throw usageError("--context takes KEY=VALUE, for example --context aws:SourceIp=203.0.113.7; got '\(entry)'.")
         }
         if let time, ISO8601DateFormatter().date(from: time) == nil {
-            throw ValidationError("--time takes an ISO 8601 time such as 2026-01-31T12:00:00Z; got '\(time)'.")
+            throw usageError("--time takes an ISO 8601 time such as 2026-01-31T12:00:00Z; got '\(time)'.")
         }
     }
 

@@ -13,10 +13,10 @@ struct PolicyFileOptions: ParsableArguments {
 
     func validate() throws {
         if files.isEmpty {
-            throw ValidationError("Give at least one policy with --policy FILE.")
+            throw usageError("Give at least one policy with --policy FILE.")
         }
         if let account, account.count != 12 || !account.allSatisfy(\.isASCII) || !account.allSatisfy(\.isNumber) {
-            throw ValidationError("--account takes a 12-digit account id, not '\(account)'.")
+            throw usageError("--account takes a 12-digit account id, not '\(account)'.")
         }
     }
 
@@ -35,4 +35,11 @@ struct PolicyFileOptions: ParsableArguments {
         if failed { throw ExitCode(2) }
         return policies
     }
+}
+
+/// Reports a usage error of `diff` or `evaluate` and exits 2, the status of every error of these
+/// commands, so that a CI gate never reads a usage mistake as a verdict.
+func usageError(_ message: String) -> ExitCode {
+    Output.error("\(message) See --help.")
+    return ExitCode(2)
 }

@@ -80,6 +80,11 @@ struct DiffCommandTests {
         let unreadable = try Binary.run(["diff", "--policy", good.path, "/nonexistent/calls.jsonl"])
         #expect(unreadable.status == 2)
         #expect(unreadable.stderr.contains("cannot read /nonexistent/calls.jsonl"))
+        let noPolicy = try Binary.run(["diff", Fixtures.path("awscli-moto.csm.jsonl")])
+        #expect(noPolicy.status == 2)
+        #expect(noPolicy.stderr.contains("--policy FILE"))
+        let wildcard = try Binary.run(["evaluate", "--policy", good.path, "s3:*"])
+        #expect(wildcard.status == 2)
     }
 
     @Test("evaluate: 0 allowed, 1 denied, 3 conditional, 2 on an error; JSON names the decision")
