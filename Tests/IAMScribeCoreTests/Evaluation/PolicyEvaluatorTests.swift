@@ -184,6 +184,9 @@ struct PolicyEvaluatorTests {
         .init(name: "A policy variable in a condition value",
               policies: [policy(#"{"Sid":"Own","Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/owner":"${aws:username}"}}}"#)],
               action: "ec2:StopInstances", resource: "*", context: ["aws:ResourceTag/owner": ["alice"], "aws:username": ["alice"]], expected: .allow, decidedBy: "Own"),
+        .init(name: "A policy variable's default applies when the key is absent",
+              policies: [policy(#"{"Sid":"Guest","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username, 'guest'}/*"}"#)],
+              action: "s3:GetObject", resource: "arn:aws:s3:::home/guest/notes.txt", absent: ["aws:username"], expected: .allow, decidedBy: "Guest"),
         .init(name: "In version 2008-10-17 ${...} is literal text",
               policies: [policy(#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}"#, version: "2008-10-17")],
               action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/notes.txt", expected: .implicitDeny),
@@ -223,6 +226,25 @@ struct PolicyEvaluatorTests {
         let decision = PolicyEvaluator(policies: policies).evaluate(action: "s3:GetObject", resource: ResourceText(Self.object))
         #expect(decision.statements == [.init(source: "p2.json", number: 1, sid: nil)])
         #expect(decision.reason.hasPrefix("explicitly denied by statement 1 of p2.json"))
+    }
+
+    @Test("A CSM call's unknown resource: definite only for patterns that cover every candidate")
+    func unknownResource() throws {
+        let resolver = RequestResolver()
+        let (resources, scope) = resolver.resources(for: "s3:GetObject", parameters: nil, region: "us-east-1")
+        let request = AuthorizationRequest(action: "s3:GetObject", resources: resources, scope: scope)
+        func decide(_ resource: String) throws -> Decision {
+            let policy = try IAMPolicy.parse(Data(Self.policy(#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"\#(resource)"}"#).utf8), source: "p.json")
+            return PolicyEvaluator(policies: [policy]).evaluate(request)
+        }
+        #expect(try decide("*").outcome == .allow)
+        #expect(try decide("arn:aws:sqs:*:*:*").outcome == .implicitDeny)
+        let bucketOnly = try decide("arn:aws:s3:::*/*")
+        #expect(bucketOnly.outcome == .conditional)
+        #expect(bucketOnly.dependsOn.contains("the resource (the capture does not name it)"))
+        let specific = try decide("arn:aws:s3:::photos/*")
+        #expect(specific.outcome == .conditional)
+        #expect(specific.dependsOn.contains("${BucketName} in the resource"))
     }
 
     @Test("An implicit deny says which statement came close")
