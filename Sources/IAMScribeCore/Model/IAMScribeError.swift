@@ -18,6 +18,8 @@ public struct IAMScribeError: Error, Sendable, CustomStringConvertible {
         public static let system = Code("system")
         /// A configuration file could not be used.
         public static let invalidConfiguration = Code("invalidConfiguration")
+        /// A policy document is not valid IAM, or not a policy at all.
+        public static let invalidPolicy = Code("invalidPolicy")
     }
 
     /// What went wrong.

@@ -1,0 +1,233 @@
+/// A policy string that may hold the wildcards `*` and `?` and, in policies of version
+/// 2012-10-17, policy variables such as `${aws:username}`.
+///
+/// Matching is three-valued. The subject may have unknown parts (an account id the capture does
+/// not know, a bucket CSM does not name); the pattern may have variables whose value the request
+/// does not give. The answer is `yes` only when every value of the unknowns matches, `no` only
+/// when none does, and otherwise `unknown` with the names of the unknowns.
+struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
+    enum Token: Sendable, Hashable {
+        case scalar(Unicode.Scalar)
+        /// `*`: any run of characters, empty included.
+        case anything
+        /// `?`: exactly one character.
+        case oneCharacter
+        /// `${key}` or `${key, 'default'}`.
+        case variable(key: String, defaultValue: String?)
+    }
+
+    /// The text as the policy wrote it.
+    let text: String
+    let tokens: [Token]
+
+    /// Parses `text`.
+    ///
+    /// - Parameters:
+    ///   - text: The pattern.
+    ///   - variables: Whether `${...}` is a policy variable (version 2012-10-17) or plain text.
+    ///   - wildcards: Whether `*` and `?` are wildcards (false for the exact-match operators).
+    init(_ text: String, variables: Bool, wildcards: Bool = true) {
+        self.text = text
+        var tokens: [Token] = []
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if variables, scalar == "$", index + 1 < scalars.count, scalars[index + 1] == "{",
+               let close = scalars[(index + 2)...].firstIndex(of: "}") {
+                let inside = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
+                tokens.append(Self.variableToken(inside))
+                index = close + 1
+                continue
+            }
+            switch scalar {
+            case "*" where wildcards: tokens.append(.anything)
+            case "?" where wildcards: tokens.append(.oneCharacter)
+            default: tokens.append(.scalar(scalar))
+            }
+            index += 1
+        }
+        self.tokens = tokens
+    }
+
+    private init(text: String, tokens: [Token]) {
+        self.text = text
+        self.tokens = tokens
+    }
+
+    private static func variableToken(_ inside: String) -> Token {
+        let trimmed = inside.trimmingCharacters(in: .whitespaces)
+        // `${*}`, `${?}` and `${$}` stand for the characters themselves, not wildcards.
+        if trimmed == "*" || trimmed == "?" || trimmed == "$", let scalar = trimmed.unicodeScalars.first {
+            return .scalar(scalar)
+        }
+        if let comma = trimmed.firstIndex(of: ",") {
+            let key = trimmed[..<comma].trimmingCharacters(in: .whitespaces)
+            var fallback = trimmed[trimmed.index(after: comma)...].trimmingCharacters(in: .whitespaces)
+            if fallback.count >= 2, fallback.hasPrefix("'"), fallback.hasSuffix("'") {
+                fallback = String(fallback.dropFirst().dropLast())
+            }
+            return .variable(key: key, defaultValue: fallback)
+        }
+        return .variable(key: trimmed, defaultValue: nil)
+    }
+
+    var description: String { text }
+
+    /// Whether the pattern is one or more `*` and nothing else: it matches everything.
+    var matchesEverything: Bool {
+        !tokens.isEmpty && tokens.allSatisfy { $0 == .anything }
+    }
+
+    /// Whether the pattern holds a `*` or `?` wildcard.
+    var hasWildcards: Bool {
+        tokens.contains { $0 == .anything || $0 == .oneCharacter }
+    }
+
+    /// The pattern's text once resolved: wildcards as `*` and `?`, variables left as written.
+    var literalText: String {
+        var out = String.UnicodeScalarView()
+        for token in tokens {
+            switch token {
+            case .scalar(let scalar): out.append(scalar)
+            case .anything: out.append("*")
+            case .oneCharacter: out.append("?")
+            case .variable(let key, _): out.append(contentsOf: "${\(key)}".unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    /// The keys of the variables left in the pattern.
+    var variableKeys: [String] {
+        tokens.compactMap { if case .variable(let key, _) = $0 { return key } else { return nil } }
+    }
+
+    /// The pattern with the variables the context knows replaced by their values.
+    ///
+    /// A variable whose key the request is known to lack takes its default; without a default the
+    /// returned pattern is nil, because AWS then treats the element as not matching.
+    func resolving(_ context: RequestContext) -> WildcardPattern? {
+        guard tokens.contains(where: { if case .variable = $0 { true } else { false } }) else { return self }
+        var resolved: [Token] = []
+        for token in tokens {
+            guard case .variable(let key, let fallback) = token else {
+                resolved.append(token)
+                continue
+            }
+            switch context.value(of: key) {
+            case .present(let values) where values.count == 1:
+                resolved += values[0].unicodeScalars.map(Token.scalar)
+            case .absent:
+                guard let fallback else { return nil }
+                resolved += fallback.unicodeScalars.map(Token.scalar)
+            case .present, .unknown:
+                resolved.append(token)
+            }
+        }
+        return WildcardPattern(text: text, tokens: resolved)
+    }
+
+    /// Matches a whole subject.
+    ///
+    /// - Parameters:
+    ///   - subject: The text, with unknown parts.
+    ///   - caseInsensitive: Whether case is ignored (actions), or not (ARNs, most strings).
+    func match(_ subject: ResourceText, caseInsensitive: Bool = false) -> Truth {
+        Self.match(tokens, subject.tokens(lowercased: caseInsensitive), caseInsensitive: caseInsensitive)
+    }
+
+    static func match(_ pattern: [Token], _ subject: [ResourceText.Token], caseInsensitive: Bool) -> Truth {
+        let pattern = caseInsensitive ? pattern.map(\.lowercased) : pattern
+        if !pattern.isEmpty && pattern.allSatisfy({ $0 == .anything }) { return .yes }
+        let hasVariables = pattern.contains { if case .variable = $0 { true } else { false } }
+        let hasUnknowns = subject.contains { if case .unknown = $0 { true } else { false } }
+        if !hasVariables && !hasUnknowns {
+            return Truth(plainMatch(pattern, subject))
+        }
+        if !hasVariables && certainMatch(pattern, subject) { return .yes }
+        if !possibleMatch(pattern, subject) { return .no }
+        var names = Set<String>()
+        for token in pattern { if case .variable(let key, _) = token { names.insert("${\(key)}") } }
+        for token in subject { if case .unknown(let name) = token { names.insert(name) } }
+        return .unknown(names)
+    }
+
+    /// Glob matching of known text, with backtracking to the last `*`.
+    private static func plainMatch(_ pattern: [Token], _ subject: [ResourceText.Token]) -> Bool {
+        var p = 0, s = 0
+        var star: Int?, starSubject = 0
+        while s < subject.count {
+            if p < pattern.count, case .scalar(let expected) = pattern[p], case .scalar(let actual) = subject[s], expected == actual {
+                p += 1; s += 1
+            } else if p < pattern.count, pattern[p] == .oneCharacter {
+                p += 1; s += 1
+            } else if p < pattern.count, pattern[p] == .anything {
+                star = p; starSubject = s; p += 1
+            } else if let position = star {
+                p = position + 1; starSubject += 1; s = starSubject
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == .anything { p += 1 }
+        return p == pattern.count
+    }
+
+    /// Whether the pattern matches whatever the unknown parts are: only a `*` may cover one.
+    private static func certainMatch(_ pattern: [Token], _ subject: [ResourceText.Token]) -> Bool {
+        reachable(pattern, subject, possible: false)
+    }
+
+    /// Whether some value of the unknowns and variables makes the pattern match.
+    private static func possibleMatch(_ pattern: [Token], _ subject: [ResourceText.Token]) -> Bool {
+        reachable(pattern, subject, possible: true)
+    }
+
+    /// The matching automaton run over both sequences. `*` consumes subject tokens, an unknown
+    /// subject part among them. With `possible`, a variable acts as `*`, and an unknown subject
+    /// part may be empty or stand for any run of pattern tokens.
+    private static func reachable(_ pattern: [Token], _ subject: [ResourceText.Token], possible: Bool) -> Bool {
+        let m = pattern.count, n = subject.count, width = n + 1
+        var table = [Bool](repeating: false, count: (m + 1) * width)
+        table[0] = true
+        for i in 0...m {
+            for j in 0...n where table[i * width + j] {
+                var isStar = false
+                if i < m {
+                    switch pattern[i] {
+                    case .anything: isStar = true
+                    case .variable: isStar = possible
+                    default: break
+                    }
+                }
+                if isStar {
+                    table[(i + 1) * width + j] = true
+                    if j < n { table[i * width + j + 1] = true }
+                }
+                if possible, j < n, case .unknown = subject[j] {
+                    table[i * width + j + 1] = true
+                    if i < m { table[(i + 1) * width + j] = true }
+                }
+                if i < m, j < n, case .scalar(let actual) = subject[j] {
+                    switch pattern[i] {
+                    case .scalar(let expected) where expected == actual: table[(i + 1) * width + j + 1] = true
+                    case .oneCharacter: table[(i + 1) * width + j + 1] = true
+                    default: break
+                    }
+                }
+            }
+        }
+        return table[m * width + n]
+    }
+}
+
+extension WildcardPattern.Token {
+    fileprivate var lowercased: Self {
+        if case .scalar(let scalar) = self, scalar.properties.isUppercase,
+           let lower = scalar.properties.lowercaseMapping.unicodeScalars.first {
+            return .scalar(lower)
+        }
+        return self
+    }
+}

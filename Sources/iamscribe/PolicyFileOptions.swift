@@ -1,0 +1,45 @@
+import ArgumentParser
+import IAMScribeCore
+
+/// The options of the commands that read existing policies (`diff`, `evaluate`).
+struct PolicyFileOptions: ParsableArguments {
+    @Option(name: .customLong("policy"), help: ArgumentHelp(
+        "A policy file: a policy document, or what aws iam get-policy-version, get-role-policy or get-user-policy print. Repeat for several; their union is evaluated.",
+        valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("The 12-digit account the calls are made in; without it the account part of ARNs is unknown.", valueName: "id"))
+    var account: String?
+
+    func validate() throws {
+        if files.isEmpty {
+            throw usageError("Give at least one policy with --policy FILE.")
+        }
+        if let account, account.count != 12 || !account.allSatisfy(\.isASCII) || !account.allSatisfy(\.isNumber) {
+            throw usageError("--account takes a 12-digit account id, not '\(account)'.")
+        }
+    }
+
+    /// Reads every policy; prints each problem and exits 2 when one cannot be read.
+    func load() throws -> [IAMPolicy] {
+        var policies: [IAMPolicy] = []
+        var failed = false
+        for file in files {
+            do {
+                policies.append(try IAMPolicy.load(path: file))
+            } catch {
+                Output.error("\(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(2) }
+        return policies
+    }
+}
+
+/// Reports a usage error of `diff` or `evaluate` and exits 2, the status of every error of these
+/// commands, so that a CI gate never reads a usage mistake as a verdict.
+func usageError(_ message: String) -> ExitCode {
+    Output.error("\(message) See --help.")
+    return ExitCode(2)
+}
