@@ -107,6 +107,10 @@ final class LiveRecorder {
         Output.report(builder)
         let stats = statistics()
         var summary = "iamscribe: \(stats.datagrams) datagrams, \(stats.events) events, \(builder.report.calls) calls, \(builder.actions.count) actions"
+        if let first = stats.firstReceived, let last = stats.lastReceived, last > first {
+            let span = last.timeIntervalSince(first)
+            summary += String(format: " in %.3f s (%.0f events/s)", span, Double(stats.events) / span)
+        }
         if !stats.rejected.isEmpty {
             summary += "; rejected: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
