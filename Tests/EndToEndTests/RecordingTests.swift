@@ -33,6 +33,18 @@ struct RecordingTests {
         #expect(missing.stderr.contains("cannot run no-such-command-iamscribe"))
     }
 
+    @Test("run passes SIGTERM on to the command and exits with its status")
+    func runForwardsSignals() throws {
+        let marker = temporary("trapped")
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let script = "trap 'touch \(marker); exit 42' TERM; echo ready > \(marker).ready; while :; do sleep 0.05; done"
+        let recorder = try Recorder(["run", "--", "sh", "-c", script])
+        defer { try? FileManager.default.removeItem(atPath: marker + ".ready") }
+        #expect(Workloads.wait { FileManager.default.fileExists(atPath: marker + ".ready") })
+        #expect(recorder.stop(SIGTERM) == 42)
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test("run --fails-only keeps only the failed call")
     func failsOnly() throws {
         let moto = try Moto()
@@ -188,6 +200,26 @@ struct RecordingTests {
         #expect(Workloads.wait { (try? String(contentsOfFile: output, encoding: .utf8))?.contains("kms:ListKeys") == true })
         kill(pid, SIGTERM)
         #expect(Workloads.wait { kill(pid, 0) != 0 })
+    }
+
+    @Test("On a terminal the policy is redrawn as it grows, with a status line",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func terminalRedraw() throws {
+        let port = Workloads.freePort()
+        let screen = temporary("screen")
+        defer { try? FileManager.default.removeItem(atPath: screen) }
+        // script(1) gives the recorder a pseudo-terminal and copies what it shows into `screen`.
+        let terminal = try Recorder(["-qfec", "\(Binary.path) record --port \(port) --refresh-rate 0.05", screen],
+                                    executable: "/usr/bin/script")
+        let shown = { (try? String(contentsOfFile: screen, encoding: .utf8)) ?? "" }
+        #expect(Workloads.wait { shown().contains("listening for CSM events") })
+        Workloads.send(Array(#"{"Version":1,"Type":"ApiCall","Service":"SQS","Api":"SendMessage"}"#.utf8), port: port)
+        #expect(Workloads.wait { shown().contains("\u{1B}[H\u{1B}[2J{") && shown().contains("\"Action\": \"sqs:SendMessage\"") })
+        #expect(Workloads.wait { shown().contains("calls 1 · actions 1 · rejected datagrams 0") })
+        Workloads.send(Array(#"{"Version":1,"Type":"ApiCall","Service":"SNS","Api":"Publish"}"#.utf8), port: port)
+        #expect(Workloads.wait { shown().contains("\"sns:Publish\",") && shown().contains("calls 2 · actions 2") })
+        _ = try Binary.run(["-f", "record --port \(port)"], executable: "/usr/bin/pkill")
+        terminal.process.waitUntilExit()
     }
 
     @Test("Listening on a non-loopback address needs --allow-remote")

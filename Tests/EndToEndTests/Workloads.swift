@@ -156,10 +156,10 @@ final class Recorder {
     let stdoutFile = FileManager.default.temporaryDirectory.appendingPathComponent("rec-out-\(UUID())")
     let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("rec-err-\(UUID())")
 
-    init(_ arguments: [String], environment: [String: String]? = nil) throws {
+    init(_ arguments: [String], environment: [String: String]? = nil, executable: String = Binary.path) throws {
         FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
         FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
