@@ -21,6 +21,7 @@ let package = Package(
         .target(
             name: "IAMScribeCore",
             dependencies: [
+                "CPcap",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["ActionTable/ActionTableFormat.md"]
