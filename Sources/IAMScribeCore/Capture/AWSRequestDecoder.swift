@@ -145,10 +145,10 @@ final class AWSRequestDecoder {
                     pending.operation = bucket.map { bucket in
                         bucket.withUnsafeBytes { bucket in
                             segments.insert(bucket, at: 0)
-                            return matchREST(service: service, method: head.slice(head.method), segments: segments, query: query,
+                            return matchREST(service: service, head: head, segments: segments, query: query,
                                              parameters: &pending.parameters)
                         }
-                    } ?? matchREST(service: service, method: head.slice(head.method), segments: segments, query: query,
+                    } ?? matchREST(service: service, head: head, segments: segments, query: query,
                                    parameters: &pending.parameters)
                     pending.bodyFormat = service.wireProtocol == "rest-json" ? .json : .xml
                     if pending.operation == nil,
@@ -231,21 +231,51 @@ final class AWSRequestDecoder {
 
     /// Matches a REST request against the service's templates, most specific first.
     private func matchREST(
-        service: ServiceInfo, method: UnsafeRawBufferPointer, segments: [UnsafeRawBufferPointer],
+        service: ServiceInfo, head: HTTPHead, segments: [UnsafeRawBufferPointer],
         query: [(key: String, value: String)], parameters: inout [String: String]
     ) -> OperationInfo? {
-        let candidates = templates(of: service)
-        for template in candidates where template.method.elementsEqual(method) {
+        // Templates can tie (S3's DeleteObject and AbortMultipartUpload are both
+        // DELETE /{Bucket}/{Key+}); the query members the request carries break the tie.
+        var best: (template: RESTTemplate, labels: [(String, String)], evidence: Int)?
+        for template in templates(of: service) where template.method.elementsEqual(head.slice(head.method)) {
+            if let best, template.specificity < best.template.specificity { break }
             guard let labels = template.match(pathSegments: segments, query: query) else { continue }
-            for (label, value) in labels {
-                for member in template.operation.resourceMembers where member.location == "uri" && member.wireName == label {
-                    parameters[member.name] = Self.bounded(value)
+            var evidence = 0
+            for member in template.operation.resourceMembers {
+                let present: Bool
+                switch member.location {
+                case "querystring": present = query.contains { $0.key == member.wireName }
+                case "header": present = head.value(ofName: member.wireName) != nil
+                default: continue
+                }
+                if present {
+                    evidence += 2
+                } else if Self.selectingMembers.contains(member.wireName.lowercased()) {
+                    evidence -= 1
                 }
             }
-            return template.operation
+            if let header = Self.requiredHeaders[template.operation.name], service.module == "s3" {
+                if head.value(ofName: header) == nil { continue }
+                evidence += 2
+            }
+            if best == nil || evidence > best?.evidence ?? 0 { best = (template, labels, evidence) }
         }
-        return nil
+        guard let best else { return nil }
+        for (label, value) in best.labels {
+            for member in best.template.operation.resourceMembers where member.location == "uri" && member.wireName == label {
+                parameters[member.name] = Self.bounded(value)
+            }
+        }
+        return best.template.operation
     }
+
+    /// Members (by lowercased wire name) that select an operation when present, so a template
+    /// that has them loses a tie when they are absent: S3's multipart and copy operations share
+    /// the object operations' method and path.
+    /// S3 operations told from PutObject and UploadPart only by a header the table does not list.
+    private static let requiredHeaders = ["CopyObject": "x-amz-copy-source", "UploadPartCopy": "x-amz-copy-source"]
+
+    private static let selectingMembers: Set<String> = ["uploadid", "partnumber", "x-amz-copy-source"]
 
     private func templates(of service: ServiceInfo) -> [RESTTemplate] {
         if let cached = templates[service.module] { return cached }

@@ -66,6 +66,9 @@ final class HTTPStreamParser {
     private var overflow = false
     private var damaged = false
     private var bodyStarted = false
+    /// While resynchronizing: whether the next byte starts a line, and that line's first bytes.
+    private var atLineStart = true
+    private var probe: [UInt8] = []
 
     init(role: Role, delegate: any HTTPStreamDelegate) {
         self.role = role
@@ -137,9 +140,13 @@ final class HTTPStreamParser {
         case .head where headBuffer.isEmpty:
             // Between messages: nothing known was lost, but the next bytes may be mid-message.
             state = .resync
+            atLineStart = true
+            probe.removeAll(keepingCapacity: true)
             delegate.httpLostSync(self, partialHead: false)
         case .resync:
-            break
+            // Segments mostly start at message boundaries: look there first.
+            atLineStart = true
+            probe.removeAll(keepingCapacity: true)
         default:
             loseSync(partialHead: state == .head)
         }
@@ -180,8 +187,15 @@ final class HTTPStreamParser {
             // Blank lines between messages are allowed.
             while index < data.count, data[index] == 0x0D || data[index] == 0x0A { index += 1 }
             guard index < data.count else { return index }
+            if let newline = Self.firstNewline(data, from: index),
+               !startsMessage(UnsafeRawBufferPointer(rebasing: data[index..<newline])) {
+                // Not a message start: look for one from the next line on.
+                loseSync(partialHead: false)
+                return newline + 1
+            }
             if let end = Self.headEnd(data, searchFrom: index) {
-                parseHead(UnsafeRawBufferPointer(rebasing: data[index..<end]))
+                // A head that does not parse is looked through line by line for a message start.
+                if let firstLine = parseHead(UnsafeRawBufferPointer(rebasing: data[index..<end])) { return index + firstLine }
                 return end
             }
             guard data.count - index <= maximumHeadBytes else {
@@ -194,6 +208,15 @@ final class HTTPStreamParser {
         let before = headBuffer.count
         let available = min(data.count - index, maximumHeadBytes + 4 - before)
         headBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[index..<(index + available)]))
+        let invalidLine = headBuffer.withUnsafeBytes { buffer -> Int? in
+            guard let newline = Self.firstNewline(buffer, from: 0), newline >= before,
+                  !startsMessage(UnsafeRawBufferPointer(rebasing: buffer[0..<newline])) else { return nil }
+            return newline
+        }
+        if let newline = invalidLine {
+            loseSync(partialHead: false)
+            return index + (newline - before) + 1
+        }
         let end = headBuffer.withUnsafeBytes { Self.headEnd($0, searchFrom: max(0, before - 3)) }
         guard let end else {
             if headBuffer.count > maximumHeadBytes {
@@ -203,9 +226,20 @@ final class HTTPStreamParser {
             return data.count
         }
         let consumed = end - before
-        headBuffer.withUnsafeBytes { parseHead(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+        _ = headBuffer.withUnsafeBytes { parseHead(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
         headBuffer.removeAll(keepingCapacity: true)
         return index + consumed
+    }
+
+    private static func firstNewline(_ data: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = data.baseAddress, start < data.count,
+              let found = memchr(base + start, 0x0A, data.count - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// Whether a line can start a message of this stream's role.
+    private func startsMessage(_ line: UnsafeRawBufferPointer) -> Bool {
+        role == .request ? HTTPBytes.startsWithMethod(line) : HTTPBytes.hasPrefix(line, "HTTP/1.")
     }
 
     /// The offset just past the blank line that ends a head, searching from `searchFrom`.
@@ -224,12 +258,16 @@ final class HTTPStreamParser {
         return nil
     }
 
-    private func parseHead(_ head: UnsafeRawBufferPointer) {
+    /// Parses a whole head and hands it to the delegate.
+    ///
+    /// - Returns: nil when the head parsed; else the offset past its first line, where looking
+    ///   for a message start goes on.
+    private func parseHead(_ head: UnsafeRawBufferPointer) -> Int? {
         fields.removeAll(keepingCapacity: true)
         guard let base = head.baseAddress,
               let firstLineEnd = memchr(base, 0x0A, head.count).map({ base.distance(to: UnsafeRawPointer($0)) }) else {
             loseSync(partialHead: false)
-            return
+            return head.count
         }
         var line = 0..<firstLineEnd
         if line.upperBound > line.lowerBound, head[line.upperBound - 1] == 0x0D { line = line.lowerBound..<(line.upperBound - 1) }
@@ -242,7 +280,7 @@ final class HTTPStreamParser {
                   let secondSpace = first[(space + 1)...].lastIndex(of: 0x20), secondSpace > space + 1,
                   HTTPBytes.hasPrefix(UnsafeRawBufferPointer(rebasing: first[(secondSpace + 1)...]), "HTTP/1.") else {
                 loseSync(partialHead: false)
-                return
+                return firstLineEnd + 1
             }
             method = 0..<space
             target = (space + 1)..<secondSpace
@@ -250,7 +288,7 @@ final class HTTPStreamParser {
             guard first.count >= 12, HTTPBytes.hasPrefix(first, "HTTP/1."), first[8] == 0x20,
                   let code = HTTPBytes.decimal(UnsafeRawBufferPointer(rebasing: first[9..<12])) else {
                 loseSync(partialHead: false)
-                return
+                return firstLineEnd + 1
             }
             status = code
         }
@@ -307,6 +345,7 @@ final class HTTPStreamParser {
             self.keep = keep
             state = .untilClose
         }
+        return nil
     }
 
     // MARK: - Bodies
@@ -342,6 +381,8 @@ final class HTTPStreamParser {
             endMessage()
         }
         state = .resync
+        atLineStart = true
+        probe.removeAll(keepingCapacity: true)
         headBuffer.removeAll(keepingCapacity: true)
         lineBuffer.removeAll(keepingCapacity: true)
         delegate.httpLostSync(self, partialHead: partialHead)
@@ -386,19 +427,34 @@ final class HTTPStreamParser {
 
     // MARK: - Resynchronizing
 
-    /// Looks for a line that starts a message; returns where reading goes on.
+    /// Looks for a line that starts a message; returns where reading goes on. The first bytes
+    /// of a line are gathered across pieces, so a message start split between segments is found.
     private func resynchronize(_ data: UnsafeRawBufferPointer, from start: Int) -> Int {
         guard let base = data.baseAddress else { return data.count }
         var index = start
         while index < data.count {
-            let rest = UnsafeRawBufferPointer(rebasing: data[index...])
-            let found = role == .request ? HTTPBytes.startsWithMethod(rest) : HTTPBytes.hasPrefix(rest, "HTTP/1.")
-            if found {
-                state = .head
-                return index
+            if atLineStart {
+                while probe.count < 8, index < data.count, data[index] != 0x0A {
+                    probe.append(data[index])
+                    index += 1
+                }
+                if probe.count == 8 || (index < data.count && probe.count >= 4) {
+                    let found = probe.withUnsafeBytes { startsMessage($0) }
+                    if found {
+                        state = .head
+                        headBuffer = probe
+                        probe.removeAll(keepingCapacity: true)
+                        return index
+                    }
+                } else if index == data.count {
+                    return index
+                }
+                probe.removeAll(keepingCapacity: true)
+                atLineStart = false
             }
-            guard let newline = memchr(base + index, 0x0A, data.count - index) else { return data.count }
+            guard index < data.count, let newline = memchr(base + index, 0x0A, data.count - index) else { return data.count }
             index = base.distance(to: UnsafeRawPointer(newline)) + 1
+            atLineStart = true
         }
         return data.count
     }

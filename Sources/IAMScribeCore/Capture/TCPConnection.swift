@@ -50,7 +50,8 @@ final class TCPConnection {
     private var pairingLost = false
     private var clientHello: [UInt8] = []
     private var undecidedPayloads = 0
-    private var finSeen = (first: false, second: false)
+    /// Where each direction's FIN ends its stream, once seen.
+    private var finAt: (first: UInt32?, second: UInt32?) = (nil, nil)
     private(set) var lastActivity: Double
     private var now: Double
     private unowned let context: CaptureContext
@@ -62,9 +63,6 @@ final class TCPConnection {
         lastActivity = time
         now = time
     }
-
-    /// Whether both ends have closed.
-    var isClosed: Bool { finSeen.first && finSeen.second }
 
     /// Takes one segment.
     ///
@@ -90,11 +88,13 @@ final class TCPConnection {
             return true
         }
         if fin {
-            if fromFirst { finSeen.first = true } else { finSeen.second = true }
-            if isClosed {
-                close()
-                return true
-            }
+            // The stream ends where the FIN's payload ends; segments before it may still come.
+            let end = (syn ? sequence &+ 1 : sequence) &+ UInt32(truncatingIfNeeded: payload.count + missing)
+            if fromFirst { finAt.first = end } else { finAt.second = end }
+        }
+        if let first = finAt.first, let second = finAt.second, firstStream.next == first, secondStream.next == second {
+            close()
+            return true
         }
         return false
     }
