@@ -29,6 +29,9 @@ public final class LiveCapture: Sendable {
     private let state = Mutex<(statistics: CaptureStatistics, failure: String?, dropped: Int)>((CaptureStatistics(), nil, 0))
     private let finished = Mutex<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
+    /// Kept only to interrupt a blocked read from ``stop()``: `pcap_breakloop` is the one libpcap
+    /// call meant for another thread.
+    nonisolated(unsafe) private let handle: PcapHandle
 
     /// Starts capturing.
     ///
@@ -45,6 +48,7 @@ public final class LiveCapture: Sendable {
         let opened = try PcapHandle(interface: interface, filter: filter)
         let decoder = try PacketPipeline(linkType: opened.linkType, options: options, table: table)
         self.interface = interface
+        self.handle = opened
         let (stream, continuation) = AsyncStream<CaptureEvent>.makeStream(bufferingPolicy: .unbounded)
         events = stream
         // The handle and the pipeline move to the capture thread and are used only there.
@@ -69,6 +73,7 @@ public final class LiveCapture: Sendable {
             return !stopped
         }
         stopping.store(true, ordering: .relaxed)
+        handle.breakLoop()
         if first { done.wait() }
     }
 

@@ -99,7 +99,7 @@ final class PcapHandle {
         if let filter, !filter.isEmpty { try setFilter(filter) }
     }
 
-    private static func activationError(_ status: Int32, interface: String, detail: String) -> IAMScribeError {
+    static func activationError(_ status: Int32, interface: String, detail: String) -> IAMScribeError {
         switch status {
         case PCAP_ERROR_PERM_DENIED:
             return IAMScribeError(.permissionDenied, """
