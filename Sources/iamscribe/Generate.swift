@@ -24,6 +24,7 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("Give at least one input file ('-' for standard input).") }
+        if csmPorts.contains(0) { throw ValidationError("--csm-port takes a UDP port from 1 to 65535.") }
     }
 
     func run() throws {

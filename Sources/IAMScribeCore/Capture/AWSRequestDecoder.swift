@@ -43,8 +43,12 @@ final class AWSRequestDecoder {
     private var bySigningName: [String: [ServiceInfo]] = [:]
     private var byEndpointPrefix: [String: [ServiceInfo]] = [:]
     private var byTargetPrefix: [String: [ServiceInfo]] = [:]
-    private var templates: [String: [RESTTemplate]] = [:]
+    private var templates: [String: [String: [RESTTemplate]]] = [:]
     private var strings: [String: String] = [:]
+    private var lowercasedNames: [String: [UInt8]] = [:]
+    private var operationCache: [String: [String: OperationInfo]] = [:]
+    private var hostCache: [String: AWSHostName?] = [:]
+    private var recentScopes: [(credential: [UInt8], scope: (key: String, region: String?, service: String?)?)] = []
 
     init(table: ActionTable) {
         self.table = table
@@ -79,11 +83,11 @@ final class AWSRequestDecoder {
         // Who signed, where, for which service.
         var scope: (key: String, region: String?, service: String?)?
         if let authorization = head.value(of: "authorization") {
-            scope = Self.credentialScope(authorization: authorization)
+            scope = cachedScope(authorization)
         } else if let credential = query.first(where: { $0.key == "X-Amz-Credential" })?.value {
             scope = Self.credentialScope(credential: credential)
         }
-        let awsHost = host.flatMap { AWSHostName($0, isEndpointPrefix: { self.byEndpointPrefix[$0] != nil }) }
+        let awsHost = host.flatMap { hostName($0) }
         let amzTarget = head.value(of: "x-amz-target").map { String(decoding: $0, as: UTF8.self) }
 
         var candidates: [ServiceInfo] = []
@@ -123,17 +127,17 @@ final class AWSRequestDecoder {
             var pending = Pending(call: call, candidates: candidates, service: service)
             pending.query = query
             if let amzTarget {
-                let name = amzTarget.split(separator: ".").last.map(String.init) ?? amzTarget
-                pending.operation = table.operation(name, of: service)
+                let name = amzTarget.lastIndex(of: ".").map { String(amzTarget[amzTarget.index(after: $0)...]) } ?? amzTarget
+                pending.operation = operation(name, of: service)
                 pending.bodyFormat = .json
             } else if let name = Self.rpcV2Operation(pathSegments) {
-                pending.operation = table.operation(name, of: service)
+                pending.operation = operation(name, of: service)
                 pending.bodyFormat = .cbor
             } else {
                 switch service.wireProtocol {
                 case "query", "ec2":
                     if let action = query.first(where: { $0.key == "Action" })?.value {
-                        pending.operation = table.operation(action, of: service)
+                        pending.operation = operation(action, of: service)
                     }
                     pending.bodyFormat = .form
                 case "rest-json", "rest-xml":
@@ -174,7 +178,7 @@ final class AWSRequestDecoder {
                     let structured = head.value(of: "content-type").map {
                         HTTPBytes.contains($0, "json") || HTTPBytes.contains($0, "xml")
                     } ?? false
-                    pending.bodyMatters = pending.hasBodyMembers || unresolved.contains { $0.contains(".") }
+                    pending.bodyMatters = pending.hasBodyMembers || unresolved.contains { $0.utf8.contains(UInt8(ascii: ".")) }
                         || (structured && !unresolved.isEmpty)
                     if !pending.bodyMatters { pending.bodyFormat = .none }
                 } else {
@@ -206,9 +210,9 @@ final class AWSRequestDecoder {
             }
         }
         for conditional in operation.conditionalActions {
-            for trigger in conditional.triggers where pending.parameters[trigger] == nil && !trigger.contains(".") {
-                let wanted = trigger.lowercased()
-                if query.contains(where: { $0.key.lowercased() == wanted })
+            for trigger in conditional.triggers where pending.parameters[trigger] == nil && !trigger.utf8.contains(UInt8(ascii: ".")) {
+                let wanted = lowercasedBytes(trigger)
+                if query.contains(where: { $0.key.utf8.count == wanted.count && $0.key.lowercased().utf8.elementsEqual(wanted) })
                     || head.fields.contains(where: { Self.headerNames(head.slice($0.name), member: wanted) }) {
                     pending.parameters[trigger] = ""
                 }
@@ -217,16 +221,73 @@ final class AWSRequestDecoder {
     }
 
     /// Whether a header names a member: `x-amz-grant-full-control` is `GrantFullControl`.
-    private static func headerNames(_ name: UnsafeRawBufferPointer, member: String) -> Bool {
-        var normalized: [UInt8] = []
-        normalized.reserveCapacity(name.count)
-        let start = HTTPBytes.hasPrefix(name, "x-amz-", ignoringCase: true) ? 6 : 0
-        for byte in name[start...] where byte != UInt8(ascii: "-") { normalized.append(HTTPBytes.lower(byte)) }
-        if normalized.elementsEqual(member.utf8) { return true }
+    ///
+    /// - Parameter member: The member's name, lowercased.
+    private static func headerNames(_ name: UnsafeRawBufferPointer, member: [UInt8]) -> Bool {
+        if compareNormalized(name, member) { return true }
         // S3's server-side encryption headers abbreviate their members' names.
-        let aliases = ["ssekmskeyid": "serversideencryptionawskmskeyid", "serversideencryption": "serversideencryption",
-                       "ssekmsencryptioncontext": "serversideencryptioncontext"]
-        return aliases[member].map { normalized.elementsEqual($0.utf8) } ?? false
+        guard member.first == UInt8(ascii: "s"), let alias = aliases[member] else { return false }
+        return compareNormalized(name, alias)
+    }
+
+    private static let aliases: [[UInt8]: [UInt8]] = [
+        Array("ssekmskeyid".utf8): Array("serversideencryptionawskmskeyid".utf8),
+        Array("ssekmsencryptioncontext".utf8): Array("serversideencryptioncontext".utf8),
+    ]
+
+    /// Compares a header name, without its `x-amz-` prefix and dashes, lowercased, to `member`.
+    private static func compareNormalized(_ name: UnsafeRawBufferPointer, _ member: [UInt8]) -> Bool {
+        var index = HTTPBytes.hasPrefix(name, "x-amz-", ignoringCase: true) ? 6 : 0
+        var position = 0
+        while index < name.count {
+            let byte = name[index]
+            index += 1
+            if byte == UInt8(ascii: "-") { continue }
+            guard position < member.count, HTTPBytes.lower(byte) == member[position] else { return false }
+            position += 1
+        }
+        return position == member.count
+    }
+
+    private func lowercasedBytes(_ name: String) -> [UInt8] {
+        if let known = lowercasedNames[name] { return known }
+        let bytes = Array(name.lowercased().utf8)
+        lowercasedNames[name] = bytes
+        return bytes
+    }
+
+    /// An operation of a service, by its exact or case-insensitive name, cached.
+    private func operation(_ name: String, of service: ServiceInfo) -> OperationInfo? {
+        if let known = operationCache[service.module]?[name] { return known }
+        let found = table.operation(name, of: service)
+        if let found, (operationCache[service.module]?.count ?? 0) < 4096 { operationCache[service.module, default: [:]][name] = found }
+        return found
+    }
+
+    /// The parsed host name, cached by host.
+    private func hostName(_ host: String) -> AWSHostName? {
+        if let known = hostCache[host] { return known }
+        let parsed = AWSHostName(host, isEndpointPrefix: { self.byEndpointPrefix[$0] != nil })
+        if hostCache.count > 4096 { hostCache.removeAll() }
+        hostCache[host] = .some(parsed)
+        return parsed
+    }
+
+    /// The credential scope of an `Authorization` header; recent ones are remembered, as most
+    /// requests of a capture are signed with a few keys on the same day.
+    private func cachedScope(_ authorization: UnsafeRawBufferPointer) -> (key: String, region: String?, service: String?)? {
+        let marker = Array("Credential=".utf8)
+        guard let start = BodyMembers.firstIndex(of: marker, in: authorization, from: 0) else {
+            return Self.credentialScope(authorization: authorization)
+        }
+        var end = start + marker.count
+        while end < authorization.count, authorization[end] != UInt8(ascii: ","), authorization[end] != 0x20 { end += 1 }
+        let credential = UnsafeRawBufferPointer(rebasing: authorization[(start + marker.count)..<end])
+        for known in recentScopes where known.credential.elementsEqual(credential) { return known.scope }
+        let scope = Self.credentialScope(credential: String(decoding: credential, as: UTF8.self))
+        if recentScopes.count >= 32 { recentScopes.removeFirst() }
+        recentScopes.append((Array(credential), scope))
+        return scope
     }
 
     /// Matches a REST request against the service's templates, most specific first.
@@ -237,7 +298,8 @@ final class AWSRequestDecoder {
         // Templates can tie (S3's DeleteObject and AbortMultipartUpload are both
         // DELETE /{Bucket}/{Key+}); the query members the request carries break the tie.
         var best: (template: RESTTemplate, labels: [(String, String)], evidence: Int)?
-        for template in templates(of: service) where template.method.elementsEqual(head.slice(head.method)) {
+        let method = String(decoding: head.slice(head.method), as: UTF8.self)
+        for template in templates(of: service, method: method) {
             if let best, template.specificity < best.template.specificity { break }
             guard let labels = template.match(pathSegments: segments, query: query) else { continue }
             var evidence = 0
@@ -277,11 +339,13 @@ final class AWSRequestDecoder {
 
     private static let selectingMembers: Set<String> = ["uploadid", "partnumber", "x-amz-copy-source"]
 
-    private func templates(of service: ServiceInfo) -> [RESTTemplate] {
-        if let cached = templates[service.module] { return cached }
+    /// A service's templates for one method, most specific first.
+    private func templates(of service: ServiceInfo, method: String) -> [RESTTemplate] {
+        if let cached = templates[service.module] { return cached[method] ?? [] }
         let compiled = table.operations(of: service).map(RESTTemplate.init).sorted { $0.specificity > $1.specificity }
-        templates[service.module] = compiled
-        return compiled
+        let byMethod = Dictionary(grouping: compiled) { $0.operation.httpMethod }
+        templates[service.module] = byMethod
+        return byMethod[method] ?? []
     }
 
     // MARK: - Body
@@ -298,7 +362,7 @@ final class AWSRequestDecoder {
             formPairs = (body.map { PercentDecoding.pairs($0) } ?? []) + pending.query
             if pending.operation == nil, let action = formPairs.first(where: { $0.key == "Action" })?.value {
                 for service in pending.candidates {
-                    if let operation = table.operation(action, of: service) {
+                    if let operation = operation(action, of: service) {
                         pending.service = service
                         pending.operation = operation
                         pending.call.service = service.module
@@ -310,7 +374,11 @@ final class AWSRequestDecoder {
             }
             members = formPairs.map { ($0.key, $0.value) }
         case .json:
-            if pending.bodyMatters, let body { members = BodyMembers.json(body) }
+            if pending.bodyMatters, let body, let operation = pending.operation {
+                let wanted = operation.resourceMembers.filter { $0.location == "body" }.map { lowercasedBytes($0.wireName) }
+                    + operation.conditionalActions.flatMap(\.triggers).map { lowercasedBytes($0) }
+                members = BodyMembers.json(body, wanted: wanted)
+            }
         case .cbor:
             if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }
         case .xml, .none:
@@ -340,7 +408,7 @@ final class AWSRequestDecoder {
         }
         for conditional in operation.conditionalActions {
             for trigger in conditional.triggers where parameters[trigger] == nil {
-                let last = trigger.split(separator: ".").last.map(String.init) ?? trigger
+                let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
                 let present: Bool
                 switch pending.bodyFormat {
                 case .xml:
@@ -354,7 +422,7 @@ final class AWSRequestDecoder {
                         return head == wanted || head == singular
                     }
                 default:
-                    if trigger.contains(".") {
+                    if trigger.utf8.contains(UInt8(ascii: ".")) {
                         present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
                     } else {
                         present = members.contains { $0.name.caseInsensitiveEquals(trigger) }

@@ -15,14 +15,29 @@ enum BodyMembers {
     // MARK: - JSON
 
     /// The members of a JSON object.
-    static func json(_ bytes: UnsafeRawBufferPointer) -> [Member] {
-        var reader = JSONReader(bytes: bytes)
+    ///
+    /// - Parameters:
+    ///   - bytes: The object.
+    ///   - wanted: When given, only members with these names (lowercased) come out, and the
+    ///     others cost no string.
+    static func json(_ bytes: UnsafeRawBufferPointer, wanted: [[UInt8]]? = nil) -> [Member] {
+        var reader = JSONReader(bytes: bytes, wanted: wanted)
         return reader.members()
     }
 
     private struct JSONReader {
         let bytes: UnsafeRawBufferPointer
+        let wanted: [[UInt8]]?
         var index = 0
+
+        /// Whether the key just read (between `start` and `end`, unescaped) is wanted.
+        func isWanted(_ start: Int, _ end: Int) -> Bool {
+            guard let wanted else { return true }
+            let key = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            return wanted.contains { name in
+                name.count == key.count && zip(name, key).allSatisfy { $0 == HTTPBytes.lower($1) }
+            }
+        }
 
         mutating func members() -> [Member] {
             var members: [Member] = []
@@ -34,7 +49,11 @@ enum BodyMembers {
                 guard index < bytes.count else { return members }
                 if bytes[index] == UInt8(ascii: "}") { return members }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                guard bytes[index] == UInt8(ascii: "\""), let name = string(keep: true) else { return members }
+                guard bytes[index] == UInt8(ascii: "\"") else { return members }
+                let keyStart = index + 1
+                guard let rawName = string(keep: false) else { return members }
+                let keep = isWanted(keyStart, index - 1)
+                let name = keep ? (rawName.isEmpty ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[keyStart..<(index - 1)]), as: UTF8.self) : rawName) : ""
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return members }
                 index += 1
@@ -43,14 +62,15 @@ enum BodyMembers {
                 switch bytes[index] {
                 case UInt8(ascii: "\""):
                     let start = index
-                    guard let value = string(keep: true) else { return members }
-                    members.append((name, index - start <= maximumValueBytes ? value : nil))
+                    guard let value = string(keep: keep) else { return members }
+                    if keep { members.append((name, index - start <= maximumValueBytes ? value : nil)) }
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     guard skipNested() else { return members }
-                    members.append((name, nil))
+                    if keep { members.append((name, nil)) }
                 default:
                     let start = index
                     while index < bytes.count, !",}] \t\r\n".utf8.contains(bytes[index]) { index += 1 }
+                    guard keep else { continue }
                     let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                     // null is an absent member, as the SDKs treat it.
                     if text != "null" { members.append((name, text)) }

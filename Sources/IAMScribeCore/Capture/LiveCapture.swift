@@ -26,6 +26,8 @@ public final class LiveCapture: Sendable {
     public let interface: String
 
     private let stopping = Atomic<Bool>(false)
+    /// Reads from libpcap so far; a capture with no traffic makes about ten a second.
+    package let reads = Atomic<Int>(0)
     private let state = Mutex<(statistics: CaptureStatistics, failure: String?, dropped: Int)>((CaptureStatistics(), nil, 0))
     private let finished = Mutex<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
@@ -106,6 +108,7 @@ public final class LiveCapture: Sendable {
             for call in pipeline.takeCalls() { continuation.yield(.call(call)) }
         }
         while !stopping.load(ordering: .relaxed) {
+            reads.add(1, ordering: .relaxed)
             let result = handle.next { packet, wireLength, seconds, microseconds in
                 pipeline.process(packet, wireLength: wireLength, time: Double(seconds) + Double(microseconds) / 1_000_000)
             }

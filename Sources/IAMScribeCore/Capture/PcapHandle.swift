@@ -41,11 +41,16 @@ final class PcapHandle {
     ///
     /// - Throws: ``IAMScribeError`` with code `.unreadableInput` or `.invalidInput`.
     convenience init(file path: String) throws {
+        guard let file = fopen(path, "rb") else {
+            throw IAMScribeError(.unreadableInput, "cannot read \(path): \(String(decoding: Array(String(cString: strerror(errno)).utf8), as: UTF8.self))")
+        }
+        // libpcap reads a file record by record through stdio; a large buffer makes that a few
+        // large reads instead of one small read every few packets.
+        setvbuf(file, nil, _IOFBF, 1 << 20)
         var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
-            let reason = Self.text(errors)
-            let code: IAMScribeError.Code = FileManager.default.isReadableFile(atPath: path) ? .invalidInput : .unreadableInput
-            throw IAMScribeError(code, "cannot read \(path) as a capture file: \(reason)")
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
+            fclose(file)
+            throw IAMScribeError(.invalidInput, "cannot read \(path) as a capture file: \(Self.text(errors))")
         }
         self.init(handle: handle)
     }
