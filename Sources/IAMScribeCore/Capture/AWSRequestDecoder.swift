@@ -48,6 +48,7 @@ final class AWSRequestDecoder {
     private var lowercasedNames: [String: [UInt8]] = [:]
     private var operationCache: [String: [String: OperationInfo]] = [:]
     private var hostCache: [String: AWSHostName?] = [:]
+    private var wantedCache: [String: [String: [[UInt8]]]] = [:]
     private var recentScopes: [(credential: [UInt8], scope: (key: String, region: String?, service: String?)?)] = []
 
     init(table: ActionTable) {
@@ -103,13 +104,13 @@ final class AWSRequestDecoder {
             if candidates.isEmpty, let service = table.service(named: signing) { candidates = [service] }
             // Several services share a signing name (s3 and s3control, rds and neptune): the host's
             // endpoint prefix, then the service named like the signing name, go first.
-            candidates = candidates.enumerated().sorted { a, b in
+            if candidates.count > 1 { candidates = candidates.enumerated().sorted { a, b in
                 func rank(_ service: ServiceInfo) -> Int {
                     if let awsHost, service.endpointPrefix.lowercased() == awsHost.endpointPrefix { return 0 }
                     return service.module.lowercased() == signing ? 1 : 2
                 }
                 return (rank(a.element), a.offset) < (rank(b.element), b.offset)
-            }.map(\.element)
+            }.map(\.element) }
         }
         if candidates.isEmpty, let awsHost {
             candidates = byEndpointPrefix[awsHost.endpointPrefix] ?? []
@@ -256,6 +257,15 @@ final class AWSRequestDecoder {
         return bytes
     }
 
+    /// The body members (lowercased) worth reading for an operation: resource members and triggers.
+    private func wantedJSONMembers(_ operation: OperationInfo, of service: ServiceInfo) -> [[UInt8]] {
+        if let known = wantedCache[service.module]?[operation.name] { return known }
+        let wanted = operation.resourceMembers.filter { $0.location == "body" }.map { Array($0.wireName.lowercased().utf8) }
+            + operation.conditionalActions.flatMap(\.triggers).map { Array($0.lowercased().utf8) }
+        wantedCache[service.module, default: [:]][operation.name] = wanted
+        return wanted
+    }
+
     /// An operation of a service, by its exact or case-insensitive name, cached.
     private func operation(_ name: String, of service: ServiceInfo) -> OperationInfo? {
         if let known = operationCache[service.module]?[name] { return known }
@@ -375,9 +385,7 @@ final class AWSRequestDecoder {
             members = formPairs.map { ($0.key, $0.value) }
         case .json:
             if pending.bodyMatters, let body, let operation = pending.operation {
-                let wanted = operation.resourceMembers.filter { $0.location == "body" }.map { lowercasedBytes($0.wireName) }
-                    + operation.conditionalActions.flatMap(\.triggers).map { lowercasedBytes($0) }
-                members = BodyMembers.json(body, wanted: wanted)
+                members = BodyMembers.json(body, wanted: wantedJSONMembers(operation, of: pending.service))
             }
         case .cbor:
             if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }

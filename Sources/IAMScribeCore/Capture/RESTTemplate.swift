@@ -4,7 +4,7 @@
 /// and takes the rest of the path), optionally followed by query literals that the request must
 /// carry (`?list-type=2`, `?acl`). Of the templates that match a request, the most specific wins:
 /// more query literals, then more literal segments, then no greedy label.
-struct RESTTemplate {
+final class RESTTemplate {
     enum Segment {
         case literal([UInt8])
         case label(String)
