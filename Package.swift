@@ -25,6 +25,7 @@ let package = Package(
             name: "IAMScribeCore",
             dependencies: [
                 "CSocketShims",
+                "CPcap",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["ActionTable/ActionTableFormat.md"]

@@ -4,21 +4,27 @@ import IAMScribeCore
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a policy from recorded calls: CSM event lines or session journals.",
+        abstract: "Build a policy from recorded calls: CSM event lines, session journals or packet captures.",
         discussion: """
         Each INPUT is a file of CSM events (one JSON object a line, as SDKs send them) or an \
         iamscribe session journal; '-' reads standard input. Bad lines are reported on standard \
-        error with their line numbers; the good ones still count.
+        error with their line numbers; the good ones still count. A pcap or pcapng capture \
+        (tcpdump -w) is decoded: plain HTTP requests to AWS, CSM datagrams to the CSM port(s), and \
+        the endpoints of TLS connections, which are reported on standard error.
         """
     )
 
     @OptionGroup var policy: PolicyOptions
+
+    @Option(name: .customLong("csm-port"), help: "A UDP port CSM datagrams go to in captures (repeatable; default 31000).")
+    var csmPorts: [UInt16] = []
 
     @Argument(help: "Files to read ('-' for standard input).")
     var inputs: [String]
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("Give at least one input file ('-' for standard input).") }
+        if csmPorts.contains(0) { throw ValidationError("--csm-port takes a UDP port from 1 to 65535.") }
     }
 
     func run() throws {
@@ -26,9 +32,11 @@ struct Generate: ParsableCommand {
         var failed = false
         for input in inputs {
             do {
-                let result = try CallInput.read(path: input)
+                let result = try CallInput.read(path: input, capture: CaptureOptions(csmPorts: Set(csmPorts.isEmpty ? [31000] : csmPorts)))
                 for problem in result.problems { Output.note("\(input): \(problem)") }
-                if !result.problems.isEmpty {
+                if let capture = result.capture {
+                    Output.captureReport(input, capture, calls: result.calls.count)
+                } else if !result.problems.isEmpty {
                     Output.note("\(input): \(result.problems.count) line\(result.problems.count == 1 ? "" : "s") skipped, \(result.calls.count) call\(result.calls.count == 1 ? "" : "s") read")
                 }
                 for call in result.calls { builder.add(call) }

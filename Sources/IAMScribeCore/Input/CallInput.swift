@@ -12,6 +12,8 @@ public enum CallInput {
         public let calls: [ObservedCall]
         /// Problems that did not stop the reading, for example a bad line (`line 3: invalid JSON`).
         public let problems: [String]
+        /// For a capture file: what it held besides the calls (TLS endpoints, skipped requests).
+        public var capture: CaptureStatistics? = nil
     }
 
     /// The formats iamscribe reads.
@@ -20,13 +22,23 @@ public enum CallInput {
         case csmLines = "CSM events"
         /// An iamscribe session journal.
         case session = "session journal"
+        /// A pcap capture file.
+        case pcap = "pcap capture"
+        /// A pcapng capture file.
+        case pcapng = "pcapng capture"
     }
 
     /// Reads one file, telling its format from its content.
     ///
-    /// - Parameter path: The file, or `-` for standard input.
+    /// - Parameters:
+    ///   - path: The file, or `-` for standard input.
+    ///   - capture: How to decode a capture file (its CSM ports, for example).
     /// - Throws: ``IAMScribeError`` when the file cannot be read.
-    public static func read(path: String) throws -> FileResult {
+    public static func read(path: String, capture: CaptureOptions = CaptureOptions()) throws -> FileResult {
+        // A capture file can be large: libpcap reads it from disk rather than from memory.
+        if path != "-", let format = captureFormat(path: path) {
+            return fileResult(path: path, format: format, try CaptureFile.read(path: path, options: capture))
+        }
         let data: Data
         do {
             if path == "-" {
@@ -38,6 +50,9 @@ public enum CallInput {
             throw IAMScribeError(.unreadableInput, "cannot read \(path)", underlying: error as NSError)
         }
         let bytes = [UInt8](data)
+        if let format = CaptureFile.format(of: bytes) {
+            return fileResult(path: path, format: format, try CaptureFile.read(bytes: bytes, name: path, options: capture))
+        }
         if SessionJournal.looksLikeJournal(bytes) {
             let (calls, problems) = SessionJournal.read(bytes)
             return FileResult(path: path, format: .session, calls: calls, problems: problems)
@@ -45,5 +60,18 @@ public enum CallInput {
         let (calls, bad) = CSMLineReader.read(bytes)
         return FileResult(path: path, format: .csmLines, calls: calls,
                           problems: bad.map { "line \($0.line): \($0.rejection)" })
+    }
+
+    private static func captureFormat(path: String) -> CaptureFile.Format? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return CaptureFile.format(of: [UInt8]((try? handle.read(upToCount: 4)) ?? Data()))
+    }
+
+    private static func fileResult(path: String, format: CaptureFile.Format, _ result: CaptureFile.Result) -> FileResult {
+        var file = FileResult(path: path, format: format == .pcap ? .pcap : .pcapng, calls: result.calls,
+                              problems: result.damage.map { [$0] } ?? [])
+        file.capture = result.statistics
+        return file
     }
 }

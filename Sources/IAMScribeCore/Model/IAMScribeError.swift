@@ -20,6 +20,14 @@ public struct IAMScribeError: Error, Sendable, CustomStringConvertible {
         public static let invalidConfiguration = Code("invalidConfiguration")
         /// A policy document is not valid IAM, or not a policy at all.
         public static let invalidPolicy = Code("invalidPolicy")
+        /// Capturing packets needs a privilege the process lacks.
+        public static let permissionDenied = Code("permissionDenied")
+        /// No network interface goes by the given name.
+        public static let unknownInterface = Code("unknownInterface")
+        /// A packet filter expression does not compile.
+        public static let invalidFilter = Code("invalidFilter")
+        /// A packet capture could not start or stopped with an error.
+        public static let captureFailed = Code("captureFailed")
     }
 
     /// What went wrong.

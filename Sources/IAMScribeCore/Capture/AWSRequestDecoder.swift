@@ -1,0 +1,518 @@
+import Foundation
+
+/// Turns an HTTP request into the AWS call it makes: service, operation, region, access key id,
+/// and the parameters the action table says locate resources or roles.
+///
+/// Decoding happens in two steps because the request's head and body come apart: ``decodeHead``
+/// names the service (SigV4 credential scope, presigned `X-Amz-Credential`, `X-Amz-Target`, or the
+/// Host header) and, for most protocols, the operation; ``finish`` reads the body's members (and
+/// the operation, for the query protocols). Authorization values, signatures, session tokens and
+/// bodies are never kept: only the table's resource members and the presence of trigger members.
+final class AWSRequestDecoder {
+    /// What the body must be read as, once it has come.
+    enum BodyFormat {
+        case none, json, form, cbor, xml
+    }
+
+    /// A request whose head is decoded.
+    struct Pending {
+        var call: ObservedCall
+        /// The services the request may be for, best first.
+        var candidates: [ServiceInfo]
+        var service: ServiceInfo
+        var operation: OperationInfo?
+        var parameters: [String: String] = [:]
+        var bodyFormat: BodyFormat = .none
+        /// The query string's pairs, for query-protocol requests sent with GET.
+        var query: [(key: String, value: String)] = []
+        /// Whether the body holds members the call's parameters need.
+        var bodyMatters = false
+        /// Whether the operation has resource members that travel in the body.
+        var hasBodyMembers = false
+    }
+
+    /// Why a request did not become a call.
+    enum Failure: Error {
+        /// Nothing names an AWS service.
+        case notAWS
+        /// The service is known; the operation could not be told.
+        case unknownOperation
+    }
+
+    let table: ActionTable
+    private var bySigningName: [String: [ServiceInfo]] = [:]
+    private var byEndpointPrefix: [String: [ServiceInfo]] = [:]
+    private var byTargetPrefix: [String: [ServiceInfo]] = [:]
+    private var templates: [String: [String: [RESTTemplate]]] = [:]
+    private var strings: [String: String] = [:]
+    private var lowercasedNames: [String: [UInt8]] = [:]
+    private var operationCache: [String: [String: OperationInfo]] = [:]
+    private var hostCache: [String: AWSHostName?] = [:]
+    private var wantedCache: [String: [String: [[UInt8]]]] = [:]
+    private var recentScopes: [(credential: [UInt8], scope: (key: String, region: String?, service: String?)?)] = []
+
+    init(table: ActionTable) {
+        self.table = table
+        for service in table.services {
+            bySigningName[service.signingName.lowercased(), default: []].append(service)
+            byEndpointPrefix[service.endpointPrefix.lowercased(), default: []].append(service)
+            if !service.targetPrefix.isEmpty { byTargetPrefix[service.targetPrefix, default: []].append(service) }
+        }
+    }
+
+    // MARK: - Head
+
+    /// Decodes a request's head.
+    ///
+    /// - Returns: The pending call, or why there is none yet to be had.
+    func decodeHead(_ head: HTTPHead, time: Date) -> Result<Pending, Failure> {
+        // The target: origin form (/path?query) or absolute form (http://host/path?query, to a proxy).
+        var target = head.slice(head.target)
+        var authority: UnsafeRawBufferPointer?
+        if HTTPBytes.hasPrefix(target, "http://", ignoringCase: true) || HTTPBytes.hasPrefix(target, "https://", ignoringCase: true) {
+            let start = (target.firstIndex(of: UInt8(ascii: ":")) ?? 0) + 3
+            let slash = target[start...].firstIndex(of: UInt8(ascii: "/")) ?? target.count
+            authority = UnsafeRawBufferPointer(rebasing: target[start..<slash])
+            target = UnsafeRawBufferPointer(rebasing: target[slash...])
+        }
+        let questionMark = target.firstIndex(of: UInt8(ascii: "?"))
+        let path = UnsafeRawBufferPointer(rebasing: target[..<(questionMark ?? target.count)])
+        let queryBytes = questionMark.map { UnsafeRawBufferPointer(rebasing: target[($0 + 1)...]) }
+        let query = queryBytes.map { PercentDecoding.pairs($0) } ?? []
+        let host = (head.value(of: "host") ?? authority).map { intern($0) }
+
+        // Who signed, where, for which service.
+        var scope: (key: String, region: String?, service: String?)?
+        if let authorization = head.value(of: "authorization") {
+            scope = cachedScope(authorization)
+        } else if let credential = query.first(where: { $0.key == "X-Amz-Credential" })?.value {
+            scope = Self.credentialScope(credential: credential)
+        }
+        let awsHost = host.flatMap { hostName($0) }
+        let amzTarget = head.value(of: "x-amz-target").map { String(decoding: $0, as: UTF8.self) }
+
+        var candidates: [ServiceInfo] = []
+        if let amzTarget, let dot = amzTarget.lastIndex(of: ".") {
+            candidates = byTargetPrefix[String(amzTarget[..<dot])] ?? []
+            if let signing = scope?.service?.lowercased() {
+                let signed = candidates.filter { $0.signingName.lowercased() == signing }
+                if !signed.isEmpty { candidates = signed }
+            }
+        }
+        if candidates.isEmpty, let signing = scope?.service?.lowercased() {
+            candidates = bySigningName[signing] ?? []
+            if candidates.isEmpty, let service = table.service(named: signing) { candidates = [service] }
+            // Several services share a signing name (s3 and s3control, rds and neptune): the host's
+            // endpoint prefix, then the service named like the signing name, go first.
+            if candidates.count > 1 { candidates = candidates.enumerated().sorted { a, b in
+                func rank(_ service: ServiceInfo) -> Int {
+                    if let awsHost, service.endpointPrefix.lowercased() == awsHost.endpointPrefix { return 0 }
+                    return service.module.lowercased() == signing ? 1 : 2
+                }
+                return (rank(a.element), a.offset) < (rank(b.element), b.offset)
+            }.map(\.element) }
+        }
+        if candidates.isEmpty, let awsHost {
+            candidates = byEndpointPrefix[awsHost.endpointPrefix] ?? []
+        }
+        guard let first = candidates.first else { return .failure(.notAWS) }
+
+        var call = ObservedCall(
+            source: .pcap, time: time, service: first.module, operation: "",
+            region: (scope?.region ?? awsHost?.region).map { intern($0) },
+            accessKeyID: scope.map { AccessKeyID($0.key) }, endpoint: host)
+
+        // The operation, by protocol; the first candidate service that knows it wins.
+        let pathSegments = Self.segments(of: path)
+        for service in candidates {
+            var pending = Pending(call: call, candidates: candidates, service: service)
+            pending.query = query
+            if let amzTarget {
+                let name = amzTarget.lastIndex(of: ".").map { String(amzTarget[amzTarget.index(after: $0)...]) } ?? amzTarget
+                pending.operation = operation(name, of: service)
+                pending.bodyFormat = .json
+            } else if let name = Self.rpcV2Operation(pathSegments) {
+                pending.operation = operation(name, of: service)
+                pending.bodyFormat = .cbor
+            } else {
+                switch service.wireProtocol {
+                case "query", "ec2":
+                    if let action = query.first(where: { $0.key == "Action" })?.value {
+                        pending.operation = operation(action, of: service)
+                    }
+                    pending.bodyFormat = .form
+                case "rest-json", "rest-xml":
+                    var segments = pathSegments
+                    var bucket: [UInt8]?
+                    if service.module == "s3", let leading = awsHost?.leading, !leading.isEmpty {
+                        bucket = Array(leading.utf8)
+                    }
+                    pending.operation = bucket.map { bucket in
+                        bucket.withUnsafeBytes { bucket in
+                            segments.insert(bucket, at: 0)
+                            return matchREST(service: service, head: head, segments: segments, query: query,
+                                             parameters: &pending.parameters)
+                        }
+                    } ?? matchREST(service: service, head: head, segments: segments, query: query,
+                                   parameters: &pending.parameters)
+                    pending.bodyFormat = service.wireProtocol == "rest-json" ? .json : .xml
+                    if pending.operation == nil,
+                       head.value(of: "content-type").map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
+                        pending.bodyFormat = .form
+                    }
+                case "json":
+                    pending.bodyFormat = .json
+                default:
+                    break
+                }
+            }
+            if let operation = pending.operation {
+                pending.service = service
+                call.service = service.module
+                pending.call = call
+                headParameters(head, query: query, into: &pending)
+                let unresolved = operation.conditionalActions.flatMap(\.triggers).filter { pending.parameters[$0] == nil }
+                pending.hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
+                if pending.bodyFormat == .json && service.wireProtocol == "rest-json" || pending.bodyFormat == .xml {
+                    // A REST body is a JSON or XML document, or a payload (an S3 object) whose
+                    // members all travel as headers: only a structured body is read for triggers.
+                    let structured = head.value(of: "content-type").map {
+                        HTTPBytes.contains($0, "json") || HTTPBytes.contains($0, "xml")
+                    } ?? false
+                    pending.bodyMatters = pending.hasBodyMembers || unresolved.contains { $0.utf8.contains(UInt8(ascii: ".")) }
+                        || (structured && !unresolved.isEmpty)
+                    if !pending.bodyMatters { pending.bodyFormat = .none }
+                } else {
+                    pending.bodyMatters = pending.hasBodyMembers || !unresolved.isEmpty
+                }
+                return .success(pending)
+            }
+            if pending.bodyFormat == .form { return .success(pending) }
+        }
+        return .failure(.unknownOperation)
+    }
+
+    /// The parameters a head carries: URI labels (already set), query string, headers, and the
+    /// presence of trigger members sent as headers or query parameters.
+    private func headParameters(_ head: HTTPHead, query: [(key: String, value: String)], into pending: inout Pending) {
+        guard let operation = pending.operation else { return }
+        for member in operation.resourceMembers {
+            switch member.location {
+            case "querystring":
+                if let value = query.first(where: { $0.key == member.wireName })?.value, !Self.isSecret(member.wireName) {
+                    pending.parameters[member.name] = Self.bounded(value)
+                }
+            case "header":
+                if !Self.isSecret(member.wireName), let value = head.value(ofName: member.wireName) {
+                    pending.parameters[member.name] = Self.bounded(String(decoding: value, as: UTF8.self))
+                }
+            default:
+                break
+            }
+        }
+        for conditional in operation.conditionalActions {
+            for trigger in conditional.triggers where pending.parameters[trigger] == nil && !trigger.utf8.contains(UInt8(ascii: ".")) {
+                let wanted = lowercasedBytes(trigger)
+                if query.contains(where: { $0.key.utf8.count == wanted.count && $0.key.lowercased().utf8.elementsEqual(wanted) })
+                    || head.fields.contains(where: { Self.headerNames(head.slice($0.name), member: wanted) }) {
+                    pending.parameters[trigger] = ""
+                }
+            }
+        }
+    }
+
+    /// Whether a header names a member: `x-amz-grant-full-control` is `GrantFullControl`.
+    ///
+    /// - Parameter member: The member's name, lowercased.
+    private static func headerNames(_ name: UnsafeRawBufferPointer, member: [UInt8]) -> Bool {
+        if compareNormalized(name, member) { return true }
+        // S3's server-side encryption headers abbreviate their members' names.
+        guard member.first == UInt8(ascii: "s"), let alias = aliases[member] else { return false }
+        return compareNormalized(name, alias)
+    }
+
+    private static let aliases: [[UInt8]: [UInt8]] = [
+        Array("ssekmskeyid".utf8): Array("serversideencryptionawskmskeyid".utf8),
+        Array("ssekmsencryptioncontext".utf8): Array("serversideencryptioncontext".utf8),
+    ]
+
+    /// Compares a header name, without its `x-amz-` prefix and dashes, lowercased, to `member`.
+    private static func compareNormalized(_ name: UnsafeRawBufferPointer, _ member: [UInt8]) -> Bool {
+        var index = HTTPBytes.hasPrefix(name, "x-amz-", ignoringCase: true) ? 6 : 0
+        var position = 0
+        while index < name.count {
+            let byte = name[index]
+            index += 1
+            if byte == UInt8(ascii: "-") { continue }
+            guard position < member.count, HTTPBytes.lower(byte) == member[position] else { return false }
+            position += 1
+        }
+        return position == member.count
+    }
+
+    private func lowercasedBytes(_ name: String) -> [UInt8] {
+        if let known = lowercasedNames[name] { return known }
+        let bytes = Array(name.lowercased().utf8)
+        lowercasedNames[name] = bytes
+        return bytes
+    }
+
+    /// The body members (lowercased) worth reading for an operation: resource members and triggers.
+    private func wantedJSONMembers(_ operation: OperationInfo, of service: ServiceInfo) -> [[UInt8]] {
+        if let known = wantedCache[service.module]?[operation.name] { return known }
+        let wanted = operation.resourceMembers.filter { $0.location == "body" }.map { Array($0.wireName.lowercased().utf8) }
+            + operation.conditionalActions.flatMap(\.triggers).map { Array($0.lowercased().utf8) }
+        wantedCache[service.module, default: [:]][operation.name] = wanted
+        return wanted
+    }
+
+    /// An operation of a service, by its exact or case-insensitive name, cached.
+    private func operation(_ name: String, of service: ServiceInfo) -> OperationInfo? {
+        if let known = operationCache[service.module]?[name] { return known }
+        let found = table.operation(name, of: service)
+        if let found, (operationCache[service.module]?.count ?? 0) < 4096 { operationCache[service.module, default: [:]][name] = found }
+        return found
+    }
+
+    /// The parsed host name, cached by host.
+    private func hostName(_ host: String) -> AWSHostName? {
+        if let known = hostCache[host] { return known }
+        let parsed = AWSHostName(host, isEndpointPrefix: { self.byEndpointPrefix[$0] != nil })
+        if hostCache.count > 4096 { hostCache.removeAll() }
+        hostCache[host] = .some(parsed)
+        return parsed
+    }
+
+    /// The credential scope of an `Authorization` header; recent ones are remembered, as most
+    /// requests of a capture are signed with a few keys on the same day.
+    private func cachedScope(_ authorization: UnsafeRawBufferPointer) -> (key: String, region: String?, service: String?)? {
+        let marker = Array("Credential=".utf8)
+        guard let start = BodyMembers.firstIndex(of: marker, in: authorization, from: 0) else {
+            return Self.credentialScope(authorization: authorization)
+        }
+        var end = start + marker.count
+        while end < authorization.count, authorization[end] != UInt8(ascii: ","), authorization[end] != 0x20 { end += 1 }
+        let credential = UnsafeRawBufferPointer(rebasing: authorization[(start + marker.count)..<end])
+        for known in recentScopes where known.credential.elementsEqual(credential) { return known.scope }
+        let scope = Self.credentialScope(credential: String(decoding: credential, as: UTF8.self))
+        if recentScopes.count >= 32 { recentScopes.removeFirst() }
+        recentScopes.append((Array(credential), scope))
+        return scope
+    }
+
+    /// Matches a REST request against the service's templates, most specific first.
+    private func matchREST(
+        service: ServiceInfo, head: HTTPHead, segments: [UnsafeRawBufferPointer],
+        query: [(key: String, value: String)], parameters: inout [String: String]
+    ) -> OperationInfo? {
+        // Templates can tie (S3's DeleteObject and AbortMultipartUpload are both
+        // DELETE /{Bucket}/{Key+}); the query members the request carries break the tie.
+        var best: (template: RESTTemplate, labels: [(String, String)], evidence: Int)?
+        let method = String(decoding: head.slice(head.method), as: UTF8.self)
+        for template in templates(of: service, method: method) {
+            if let best, template.specificity < best.template.specificity { break }
+            guard let labels = template.match(pathSegments: segments, query: query) else { continue }
+            var evidence = 0
+            for member in template.operation.resourceMembers {
+                let present: Bool
+                switch member.location {
+                case "querystring": present = query.contains { $0.key == member.wireName }
+                case "header": present = head.value(ofName: member.wireName) != nil
+                default: continue
+                }
+                if present {
+                    evidence += 2
+                } else if Self.selectingMembers.contains(member.wireName.lowercased()) {
+                    evidence -= 1
+                }
+            }
+            if let header = Self.requiredHeaders[template.operation.name], service.module == "s3" {
+                if head.value(ofName: header) == nil { continue }
+                evidence += 2
+            }
+            if best == nil || evidence > best?.evidence ?? 0 { best = (template, labels, evidence) }
+        }
+        guard let best else { return nil }
+        for (label, value) in best.labels {
+            for member in best.template.operation.resourceMembers where member.location == "uri" && member.wireName == label {
+                parameters[member.name] = Self.bounded(value)
+            }
+        }
+        return best.template.operation
+    }
+
+    /// Members (by lowercased wire name) that select an operation when present, so a template
+    /// that has them loses a tie when they are absent: S3's multipart and copy operations share
+    /// the object operations' method and path.
+    /// S3 operations told from PutObject and UploadPart only by a header the table does not list.
+    private static let requiredHeaders = ["CopyObject": "x-amz-copy-source", "UploadPartCopy": "x-amz-copy-source"]
+
+    private static let selectingMembers: Set<String> = ["uploadid", "partnumber", "x-amz-copy-source"]
+
+    /// A service's templates for one method, most specific first.
+    private func templates(of service: ServiceInfo, method: String) -> [RESTTemplate] {
+        if let cached = templates[service.module] { return cached[method] ?? [] }
+        let compiled = table.operations(of: service).map(RESTTemplate.init).sorted { $0.specificity > $1.specificity }
+        let byMethod = Dictionary(grouping: compiled) { $0.operation.httpMethod }
+        templates[service.module] = byMethod
+        return byMethod[method] ?? []
+    }
+
+    // MARK: - Body
+
+    /// Completes a call with its body's members.
+    ///
+    /// - Parameter body: The whole body, or nil when it was too large to keep.
+    func finish(_ pending: Pending, body: UnsafeRawBufferPointer?) -> Result<ObservedCall, Failure> {
+        var pending = pending
+        var members: [BodyMembers.Member] = []
+        var formPairs: [(key: String, value: String)] = []
+        switch pending.bodyFormat {
+        case .form:
+            formPairs = (body.map { PercentDecoding.pairs($0) } ?? []) + pending.query
+            if pending.operation == nil, let action = formPairs.first(where: { $0.key == "Action" })?.value {
+                for service in pending.candidates {
+                    if let operation = operation(action, of: service) {
+                        pending.service = service
+                        pending.operation = operation
+                        pending.call.service = service.module
+                        pending.bodyMatters = true
+                        pending.hasBodyMembers = true
+                        break
+                    }
+                }
+            }
+            members = formPairs.map { ($0.key, $0.value) }
+        case .json:
+            if pending.bodyMatters, let body, let operation = pending.operation {
+                members = BodyMembers.json(body, wanted: wantedJSONMembers(operation, of: pending.service))
+            }
+        case .cbor:
+            if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }
+        case .xml, .none:
+            break
+        }
+        guard let operation = pending.operation else { return .failure(.unknownOperation) }
+        pending.call.operation = operation.name
+        guard pending.bodyMatters else {
+            pending.call.parameters = pending.parameters
+            return .success(pending.call)
+        }
+        guard let body else {
+            // The body was too large to read. When it holds members that locate resources, the
+            // parameters are unknown; else only triggers could hide in it, and a REST payload
+            // that large is data, not members.
+            let isREST = pending.service.wireProtocol.hasPrefix("rest-") && pending.bodyFormat != .form
+            pending.call.parameters = pending.hasBodyMembers || !isREST ? nil : pending.parameters
+            return .success(pending.call)
+        }
+        var parameters = pending.parameters
+        for member in operation.resourceMembers where member.location == "body" {
+            if pending.bodyFormat == .xml {
+                if let value = BodyMembers.xmlElement(body, named: member.wireName) { parameters[member.name] = Self.bounded(value) }
+            } else if let found = members.first(where: { $0.name == member.wireName }) {
+                parameters[member.name] = found.value.map(Self.bounded) ?? ""
+            }
+        }
+        for conditional in operation.conditionalActions {
+            for trigger in conditional.triggers where parameters[trigger] == nil {
+                let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
+                let present: Bool
+                switch pending.bodyFormat {
+                case .xml:
+                    present = BodyMembers.xmlElement(body, named: last) != nil
+                case .form:
+                    // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*.
+                    let wanted = trigger.lowercased()
+                    let singular = wanted.hasSuffix("s") ? String(wanted.dropLast()) : wanted
+                    present = members.contains { member in
+                        let head = member.name.split(separator: ".").first.map { $0.lowercased() } ?? ""
+                        return head == wanted || head == singular
+                    }
+                default:
+                    if trigger.utf8.contains(UInt8(ascii: ".")) {
+                        present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
+                    } else {
+                        present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
+                    }
+                }
+                if present { parameters[trigger] = "" }
+            }
+        }
+        pending.call.parameters = parameters
+        return .success(pending.call)
+    }
+
+    // MARK: - Helpers
+
+    /// The key id, region and service of a SigV4 (or SigV4a) `Authorization` header, or the key
+    /// id of a SigV2 one. The signature is not read.
+    static func credentialScope(authorization: UnsafeRawBufferPointer) -> (key: String, region: String?, service: String?)? {
+        if HTTPBytes.hasPrefix(authorization, "AWS ") {
+            let rest = authorization[4...]
+            guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            return (String(decoding: authorization[4..<colon], as: UTF8.self), nil, nil)
+        }
+        let marker = Array("Credential=".utf8)
+        guard let start = BodyMembers.firstIndex(of: marker, in: authorization, from: 0) else { return nil }
+        var end = start + marker.count
+        while end < authorization.count, authorization[end] != UInt8(ascii: ","), authorization[end] != 0x20 { end += 1 }
+        return credentialScope(credential: String(decoding: authorization[(start + marker.count)..<end], as: UTF8.self))
+    }
+
+    /// Splits `KEY/DATE/REGION/SERVICE/aws4_request` (or SigV4a's `KEY/DATE/SERVICE/aws4_request`).
+    static func credentialScope(credential: String) -> (key: String, region: String?, service: String?)? {
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 5: return (parts[0], parts[2], parts[3])
+        case 4: return (parts[0], nil, parts[2])
+        default: return parts.first.flatMap { $0.isEmpty ? nil : ($0, nil, nil) }
+        }
+    }
+
+    /// The operation of a Smithy RPC v2 path: `/service/S/operation/O`.
+    private static func rpcV2Operation(_ segments: [UnsafeRawBufferPointer]) -> String? {
+        guard segments.count >= 4, segments[segments.count - 4].elementsEqual("service".utf8),
+              segments[segments.count - 2].elementsEqual("operation".utf8) else { return nil }
+        return PercentDecoding.decode(segments[segments.count - 1])
+    }
+
+    /// A path's segments, without the empty ones at its ends.
+    static func segments(of path: UnsafeRawBufferPointer) -> [UnsafeRawBufferPointer] {
+        var segments: [UnsafeRawBufferPointer] = []
+        var start = 0
+        if path.first == UInt8(ascii: "/") { start = 1 }
+        var index = start
+        while index <= path.count {
+            if index == path.count || path[index] == UInt8(ascii: "/") {
+                segments.append(UnsafeRawBufferPointer(rebasing: path[start..<index]))
+                start = index + 1
+            }
+            index += 1
+        }
+        while let last = segments.last, last.isEmpty { segments.removeLast() }
+        return segments
+    }
+
+    private static func isSecret(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return lowered == "authorization" || lowered == "x-amz-security-token" || lowered == "x-amz-signature"
+            || lowered == "x-amz-credential"
+    }
+
+    private static func bounded(_ value: String) -> String {
+        value.utf8.count <= BodyMembers.maximumValueBytes ? value : ""
+    }
+
+    /// Shares one string for repeated values (hosts, regions), so calls do not each hold a copy.
+    private func intern(_ bytes: UnsafeRawBufferPointer) -> String {
+        intern(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func intern(_ text: String) -> String {
+        if let known = strings[text] { return known }
+        if strings.count > 4096 { strings.removeAll() }
+        strings[text] = text
+        return text
+    }
+}

@@ -1,0 +1,201 @@
+import CPcap
+import Foundation
+
+/// One libpcap handle, offline (a capture file) or live (an interface): the only place that
+/// touches libpcap's C API. The handle is closed when the object goes away.
+///
+/// Not thread-safe: one thread reads packets; ``breakLoop()`` is the one call another thread
+/// may make.
+final class PcapHandle {
+    /// What one call to ``next(_:)`` found.
+    enum NextResult {
+        /// A packet was handed to the body.
+        case packet
+        /// A live capture's read timeout expired with no packet.
+        case timeout
+        /// The end of a capture file.
+        case end
+        /// The file is damaged or the interface failed; the reason comes from libpcap.
+        case failed(String)
+    }
+
+    private let handle: OpaquePointer
+    /// A `FILE` opened over memory for ``init(bytes:)``, closed with the handle by libpcap.
+    private let memory: UnsafeMutableRawPointer?
+
+    /// The link-layer header type (a `DLT_` value).
+    let linkType: Int32
+
+    private init(handle: OpaquePointer, memory: UnsafeMutableRawPointer? = nil) {
+        self.handle = handle
+        self.memory = memory
+        linkType = pcap_datalink(handle)
+    }
+
+    deinit {
+        pcap_close(handle)
+        memory?.deallocate()
+    }
+
+    /// Opens a pcap or pcapng file.
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.unreadableInput` or `.invalidInput`.
+    convenience init(file path: String) throws {
+        guard let file = fopen(path, "rb") else {
+            throw IAMScribeError(.unreadableInput, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        // libpcap reads a file record by record through stdio; a large buffer makes that a few
+        // large reads instead of one small read every few packets.
+        setvbuf(file, nil, _IOFBF, 1 << 20)
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
+            fclose(file)
+            throw IAMScribeError(.invalidInput, "cannot read \(path) as a capture file: \(Self.text(errors))")
+        }
+        self.init(handle: handle)
+    }
+
+    /// Opens a capture file held in memory (standard input, already read).
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.invalidInput`.
+    convenience init(bytes: [UInt8], name: String) throws {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { memory.copyMemory(from: base, byteCount: bytes.count) } }
+        guard let file = fmemopen(memory, bytes.count, "rb") else {
+            memory.deallocate()
+            throw IAMScribeError(.invalidInput, "cannot read \(name) as a capture file: \(String(cString: strerror(errno)))")
+        }
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        // pcap_close closes the FILE; the memory under it is ours to free afterwards.
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
+            fclose(file)
+            memory.deallocate()
+            throw IAMScribeError(.invalidInput, "cannot read \(name) as a capture file: \(Self.text(errors))")
+        }
+        self.init(handle: handle, memory: memory)
+    }
+
+    /// Opens a live capture on an interface.
+    ///
+    /// - Parameters:
+    ///   - interface: The interface name, for example `eth0` or `lo` (`any` for all).
+    ///   - filter: A BPF filter expression, or nil for every packet.
+    ///   - snapshotLength: The most bytes kept of a packet.
+    ///   - timeoutMilliseconds: How long a read waits before it returns with no packet.
+    /// - Throws: ``IAMScribeError``: `.permissionDenied` (with what to do), `.unknownInterface`
+    ///   (with the interfaces there are), `.invalidFilter`, or `.captureFailed`.
+    convenience init(interface: String, filter: String?, snapshotLength: Int32 = 262_144, timeoutMilliseconds: Int32 = 100) throws {
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_create(interface, &errors) else {
+            throw IAMScribeError(.captureFailed, "cannot capture on \(interface): \(Self.text(errors))")
+        }
+        pcap_set_snaplen(handle, snapshotLength)
+        pcap_set_timeout(handle, timeoutMilliseconds)
+        // Immediate mode hands each packet over at once, so a recording sees calls as they happen.
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_buffer_size(handle, 16 << 20)
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            throw Self.activationError(status, interface: interface, detail: detail)
+        }
+        self.init(handle: handle)
+        if let filter, !filter.isEmpty { try setFilter(filter) }
+    }
+
+    static func activationError(_ status: Int32, interface: String, detail: String) -> IAMScribeError {
+        switch status {
+        case PCAP_ERROR_PERM_DENIED:
+            return IAMScribeError(.permissionDenied, """
+                no permission to capture on \(interface) (\(detail)); run iamscribe as root, or give \
+                the binary the capability once: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v iamscribe)
+                """)
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            let known = (try? interfaces()) ?? []
+            let list = known.isEmpty ? "none found" : known.joined(separator: ", ")
+            return IAMScribeError(.unknownInterface, "no interface named '\(interface)'; interfaces: \(list)")
+        case PCAP_ERROR_IFACE_NOT_UP:
+            return IAMScribeError(.captureFailed, "interface \(interface) is down; bring it up first (ip link set \(interface) up)")
+        default:
+            let reason = detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail
+            return IAMScribeError(.captureFailed, "cannot capture on \(interface): \(reason)")
+        }
+    }
+
+    /// The names of the interfaces libpcap can capture on.
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.captureFailed` when libpcap cannot list them.
+    static func interfaces() throws -> [String] {
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        var list: UnsafeMutablePointer<pcap_if_t>?
+        guard pcap_findalldevs(&list, &errors) == 0 else {
+            throw IAMScribeError(.captureFailed, "cannot list interfaces: \(Self.text(errors))")
+        }
+        defer { pcap_freealldevs(list) }
+        var names: [String] = []
+        var current = list
+        while let device = current {
+            names.append(String(cString: device.pointee.name))
+            current = device.pointee.next
+        }
+        return names
+    }
+
+    /// Installs a BPF filter.
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.invalidFilter` and libpcap's reason.
+    func setFilter(_ expression: String) throws {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw IAMScribeError(.invalidFilter, "invalid capture filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(handle, &program) == 0 else {
+            throw IAMScribeError(.invalidFilter, "cannot install capture filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        }
+    }
+
+    /// Reads the next packet and hands it to `body` without copying it.
+    ///
+    /// - Parameter body: Called with the captured bytes, the packet's length on the wire, and its
+    ///   time (seconds and microseconds since 1970). The bytes are valid only during the call.
+    @inline(__always)
+    func next(_ body: (UnsafeRawBufferPointer, Int, Int, Int) -> Void) -> NextResult {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let status = pcap_next_ex(handle, &header, &data)
+        switch status {
+        case 1:
+            guard let header, let data else { return .timeout }
+            let captured = Int(header.pointee.caplen)
+            body(UnsafeRawBufferPointer(start: data, count: captured), Int(header.pointee.len),
+                 Int(header.pointee.ts.tv_sec), Int(header.pointee.ts.tv_usec))
+            return .packet
+        case 0:
+            return .timeout
+        case PCAP_ERROR_BREAK:
+            // The end of a file, or breakLoop() on a live capture.
+            return .end
+        default:
+            return .failed(String(cString: pcap_geterr(handle)))
+        }
+    }
+
+    /// The text in a libpcap error buffer.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Makes a blocked or looping read return; safe to call from another thread.
+    func breakLoop() {
+        pcap_breakloop(handle)
+    }
+
+    /// Packets the kernel dropped for want of buffer space, for a live capture.
+    var droppedByKernel: Int {
+        var statistics = pcap_stat()
+        guard pcap_stats(handle, &statistics) == 0 else { return 0 }
+        return Int(statistics.ps_drop)
+    }
+}

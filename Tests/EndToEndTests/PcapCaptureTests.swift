@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+/// A tcpdump capture of the AWS CLI v1 and boto3 driving moto, read with `iamscribe generate`.
+@Suite("generate on packet captures, through the binary", .serialized)
+struct PcapCaptureTests {
+    /// What Scripts/lib/aws_workload.py --boto3 --cli needs, and the part of it that failed.
+    static let workloadActions = [
+        "cloudwatch:ListMetrics", "dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
+        "ec2:CreateTags", "ec2:CreateVpc", "ec2:DescribeInstances", "iam:CreateRole", "iam:TagRole",
+        "kms:CreateKey", "kms:Encrypt", "lambda:GetFunction", "lambda:ListFunctions",
+        "s3:CreateBucket", "s3:DeleteObject", "s3:GetBucketAcl", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
+        "s3:PutObjectTagging", "sns:CreateTopic", "sns:Publish", "sqs:CreateQueue", "sqs:ListQueues",
+        "sqs:ReceiveMessage", "sqs:SendMessage", "sts:AssumeRole",
+    ]
+    static let failedActions = ["dynamodb:DescribeTable", "lambda:GetFunction", "s3:GetObject"]
+
+    static func actions(_ json: String) throws -> [String] {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let statements = try #require(document["Statement"] as? [[String: Any]])
+        return statements.flatMap { $0["Action"] as? [String] ?? [] }
+    }
+
+    @Test("The stored capture gives the stored policy; --fails-only keeps the failed calls")
+    func fixture() throws {
+        let capture = Fixtures.path("aws-moto.pcap")
+        let result = try Binary.run(["generate", capture])
+        #expect(result.status == 0)
+        #expect(result.stdout == (try String(contentsOfFile: Fixtures.path("aws-moto.pcap.policy.json"), encoding: .utf8)))
+        #expect(try Self.actions(result.stdout) == Self.workloadActions)
+        #expect(result.stderr.contains("376 packets, 28 HTTP requests, 6 CSM datagrams, 31 calls decoded"))
+        #expect(result.stderr.contains("not in the policy: sts:GetCallerIdentity needs no permission"))
+
+        let failed = try Binary.run(["generate", "--fails-only", capture])
+        #expect(try Self.actions(failed.stdout) == Self.failedActions)
+
+        // Without its CSM port, the CSM datagrams are not read; the HTTP requests still are.
+        let noCSM = try Binary.run(["generate", "--csm-port", "9", capture])
+        #expect(noCSM.stderr.contains("0 CSM datagrams, 28 calls decoded"))
+        #expect(try Self.actions(noCSM.stdout) == Self.workloadActions)
+    }
+
+    @Test("A truncated capture keeps the calls before the damage and says so; a broken one is an error")
+    func damaged() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-pcap-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("aws-moto.pcap")))
+        let truncated = directory.appendingPathComponent("cut.pcap")
+        try bytes.prefix(40_000).write(to: truncated)
+        let result = try Binary.run(["generate", truncated.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("the capture is damaged after"))
+        #expect(result.stderr.contains("truncated"))
+        let actions = try Self.actions(result.stdout)
+        #expect(!actions.isEmpty)
+        #expect(Set(actions).isSubset(of: Set(Self.workloadActions)))
+
+        let header = directory.appendingPathComponent("header.pcap")
+        try bytes.prefix(12).write(to: header)
+        let broken = try Binary.run(["generate", header.path])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("cannot read \(header.path) as a capture file"))
+    }
+
+    @Test("tcpdump on lo while the AWS CLI and boto3 talk to moto: generate names exactly their actions",
+          .enabled(if: Self.toolsPresent(), "needs tcpdump, moto_server, the AWS CLI, boto3 and root"))
+    func liveTcpdump() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-tcpdump-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let capture = directory.appendingPathComponent("workload.pcap").path
+        let moto = try Self.start("moto_server", ["-H", "127.0.0.1", "-p", "\(Self.motoPort)"])
+        defer { Self.kill(moto) }
+        try Self.waitForPort(Self.motoPort)
+        let csmPort = Self.motoPort + 1
+        // Started through Python so that it gets default signal handling whatever this process
+        // inherited (a test runner started in the background ignores SIGINT, and Foundation's
+        // Process passes on its signal mask): then SIGTERM makes tcpdump flush and exit.
+        let tcpdump = try Self.start("python3", ["-c", Self.execWithDefaultSignals, Self.which("tcpdump") ?? "tcpdump",
+                                                 "-i", "lo", "-U", "-w", capture, "tcp port \(Self.motoPort) or udp port \(csmPort)"])
+        defer { Self.kill(tcpdump) }
+        usleep(700_000)  // tcpdump needs a moment before it captures
+        let workload = try Self.start("python3", [Self.workloadScript, "\(Self.motoPort)", "--boto3", "--cli", "--csm-port", "\(csmPort)"])
+        workload.waitUntilExit()
+        #expect(workload.terminationStatus == 0)
+        usleep(500_000)
+        Foundation.kill(tcpdump.processIdentifier, SIGTERM)
+        tcpdump.waitUntilExit()
+
+        let result = try Binary.run(["generate", "--csm-port", "\(csmPort)", capture])
+        #expect(result.status == 0)
+        #expect(try Self.actions(result.stdout) == Self.workloadActions)
+        // The AWS CLI's CSM datagrams are in the capture too (how many depends on the CLI's timing).
+        #expect(!result.stderr.contains(" 0 CSM datagrams"))
+        #expect(!result.stderr.contains("skipped"))
+        let failed = try Binary.run(["generate", "--fails-only", "--csm-port", "\(csmPort)", capture])
+        #expect(try Self.actions(failed.stdout) == Self.failedActions)
+    }
+
+    // MARK: - Helpers
+
+    static let motoPort = UInt16.random(in: 42_000..<52_000)
+    static let workloadScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Scripts/lib/aws_workload.py").standardizedFileURL.path
+
+    static let execWithDefaultSignals = """
+        import os, signal, sys
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP): signal.signal(number, signal.SIG_DFL)
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    static func toolsPresent() -> Bool {
+        getuid() == 0 && ["tcpdump", "moto_server", "aws", "python3"].allSatisfy { which($0) != nil }
+    }
+
+    static func which(_ name: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func start(_ tool: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: which(tool) ?? tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func kill(_ process: Process) {
+        // moto's server ignores SIGTERM.
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    static func waitForPort(_ port: UInt16) throws {
+        for _ in 0..<100 {
+            let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            } == 0
+            close(socket)
+            if connected { return }
+            usleep(100_000)
+        }
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start on port \(port)"])
+    }
+}
