@@ -10,8 +10,8 @@ final class LiveRecorder {
     let options: RecordingOptions
     /// Whether to redraw the policy on standard output while recording.
     let redraw: Bool
-    /// Counters to show in the status line.
-    let statistics: () -> CSMListener.Statistics
+    /// Where the calls come from (for the status line and the summary).
+    let source: any CallSource
 
     private let statusOnTerminal = isatty(STDERR_FILENO) == 1
     private var drawnVersion = -1
@@ -20,13 +20,12 @@ final class LiveRecorder {
     private var lastStatus = ""
     private var lastJournalError: String?
 
-    init(recording: Recording, policy: PolicyOptions, options: RecordingOptions, redraw: Bool,
-         statistics: @escaping () -> CSMListener.Statistics) {
+    init(recording: Recording, policy: PolicyOptions, options: RecordingOptions, redraw: Bool, source: any CallSource) {
         self.recording = recording
         self.policy = policy
         self.options = options
         self.redraw = redraw
-        self.statistics = statistics
+        self.source = source
         writtenVersion = recording.version
     }
 
@@ -83,9 +82,8 @@ final class LiveRecorder {
     }
 
     func statusLine() -> String {
-        let stats = statistics()
         let builder = recording.snapshot
-        return "calls \(builder.report.calls) · actions \(builder.actions.count) · rejected datagrams \(stats.rejectedTotal)"
+        return "calls \(builder.report.calls) · actions \(builder.actions.count) · \(source.status)"
     }
 
     /// Writes the output file, reporting (not throwing) a failure: the recording goes on.
@@ -105,16 +103,7 @@ final class LiveRecorder {
         let builder = recording.snapshot
         if printPolicy { Output.write((redraw ? "\u{1B}[H\u{1B}[2J" : "") + builder.document.json) }
         Output.report(builder)
-        let stats = statistics()
-        var summary = "iamscribe: \(stats.datagrams) datagrams, \(stats.events) events, \(builder.report.calls) calls, \(builder.actions.count) actions"
-        if let first = stats.firstReceived, let last = stats.lastReceived, last > first {
-            let span = last.timeIntervalSince(first)
-            summary += String(format: " in %.3f s (%.0f events/s)", span, Double(stats.events) / span)
-        }
-        if !stats.rejected.isEmpty {
-            summary += "; rejected: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        }
-        Output.note(summary)
+        for line in source.summary(calls: builder.report.calls, actions: builder.actions.count) { Output.note(line) }
     }
 
     /// Opens the journal and loads the calls it already holds into the recording.

@@ -34,6 +34,7 @@ struct Record: ParsableCommand {
     @Flag(help: "Detach, print the process id and keep writing --output-file and --session.")
     var background = false
 
+    @OptionGroup var capture: CaptureModeOptions
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var recording: RecordingOptions
 
@@ -47,6 +48,9 @@ struct Record: ParsableCommand {
         }
         if profile != "default" && !setIni {
             throw ValidationError("--profile only applies with --set-ini.")
+        }
+        if capture.mode == .pcap && (setIni || clientId != nil || host != "127.0.0.1" || port != 31000) {
+            throw ValidationError("--host, --port, --client-id and --set-ini apply to --mode csm; --mode pcap captures on --interface.")
         }
     }
 
@@ -63,10 +67,17 @@ struct Record: ParsableCommand {
         var builder = PolicyBuilder(options: policy.builderOptions)
         let journal = try LiveRecorder.openSession(recording.session, builder: &builder)
         let state = Recording(builder: builder, journal: journal)
-        let listener = CSMListener(
-            configuration: .init(host: host, port: port, clientID: clientId),
-            logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
-        let boundPort = try listener.start()
+        let source: any CallSource
+        var boundPort = port
+        if capture.mode == .pcap {
+            source = try capture.startCapture(into: state)
+        } else {
+            let listener = CSMListener(
+                configuration: .init(host: host, port: port, clientID: clientId),
+                logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
+            boundPort = try listener.start()
+            source = CSMSource(listener: listener)
+        }
         var config: AWSConfigFile?
         defer {
             if let config {
@@ -83,10 +94,11 @@ struct Record: ParsableCommand {
             Output.note("iamscribe: CSM enabled in \(AWSConfigFile.defaultPath()) for profile \(profile) until this recorder stops")
         }
         let redraw = isatty(STDOUT_FILENO) == 1
-        Output.note("iamscribe: listening for CSM events on \(host):\(boundPort)" + (redraw ? "; Ctrl-C stops" : ""))
-        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: redraw) { listener.statistics }
+        let what = capture.mode == .pcap ? "capturing packets on \(capture.interface)" : "listening for CSM events on \(host):\(boundPort)"
+        Output.note("iamscribe: \(what)" + (redraw ? "; Ctrl-C stops" : ""))
+        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: redraw, source: source)
         _ = loop.runUntilStopped()
-        listener.stop()
+        source.stop()
         loop.finish(printPolicy: true)
     }
 }

@@ -15,6 +15,7 @@ struct Run: ParsableCommand {
         """
     )
 
+    @OptionGroup var capture: CaptureModeOptions
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var recording: RecordingOptions
 
@@ -37,27 +38,33 @@ struct Run: ParsableCommand {
         var builder = PolicyBuilder(options: policy.builderOptions)
         let journal = try LiveRecorder.openSession(recording.session, builder: &builder)
         let state = Recording(builder: builder, journal: journal)
-        let clientID = "iamscribe-" + UUID().uuidString.lowercased()
-        let listener = CSMListener(configuration: .init(host: "127.0.0.1", port: 0, clientID: clientID),
-                                   logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
-        let port = try listener.start()
-
         var environment = ProcessInfo.processInfo.environment
-        environment["AWS_CSM_ENABLED"] = "true"
-        environment["AWS_CSM_HOST"] = "127.0.0.1"
-        environment["AWS_CSM_PORT"] = String(port)
-        environment["AWS_CSM_CLIENT_ID"] = clientID
+        let source: any CallSource
+        if capture.mode == .pcap {
+            // The command's own traffic is what is captured: no CSM settings are added.
+            source = try capture.startCapture(into: state)
+        } else {
+            let clientID = "iamscribe-" + UUID().uuidString.lowercased()
+            let listener = CSMListener(configuration: .init(host: "127.0.0.1", port: 0, clientID: clientID),
+                                       logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
+            let port = try listener.start()
+            environment["AWS_CSM_ENABLED"] = "true"
+            environment["AWS_CSM_HOST"] = "127.0.0.1"
+            environment["AWS_CSM_PORT"] = String(port)
+            environment["AWS_CSM_CLIENT_ID"] = clientID
+            source = CSMSource(listener: listener)
+        }
         let child: pid_t
         do {
             child = try Self.spawn(command, environment: environment)
         } catch {
-            listener.stop()
+            source.stop()
             Output.error("\(error)")
             throw ExitCode(127)
         }
 
         // Output goes to the command's terminal too: the policy is printed once, at the end.
-        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: false) { listener.statistics }
+        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: false, source: source)
         var status: Int32 = 0
         while true {
             let waited = waitpid(child, &status, WNOHANG)
@@ -70,11 +77,11 @@ struct Run: ParsableCommand {
         // Late datagrams: wait until the socket has been quiet for a moment.
         let deadline = Date().addingTimeInterval(max(drain, 0) * 4)
         while Date() < deadline {
-            let last = listener.statistics.lastReceived ?? .distantPast
+            let last = source.lastActivity ?? .distantPast
             if Date().timeIntervalSince(last) >= drain { break }
             usleep(20_000)
         }
-        listener.stop()
+        source.stop()
         loop.clearStatus()
         loop.finish(printPolicy: policy.outputFile == nil)
         let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
