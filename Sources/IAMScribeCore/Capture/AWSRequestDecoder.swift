@@ -286,19 +286,24 @@ final class AWSRequestDecoder {
     /// The credential scope of an `Authorization` header; recent ones are remembered, as most
     /// requests of a capture are signed with a few keys on the same day.
     private func cachedScope(_ authorization: UnsafeRawBufferPointer) -> (key: String, region: String?, service: String?)? {
-        let marker = Array("Credential=".utf8)
+        let marker = Self.credentialMarker
         guard let start = BodyMembers.firstIndex(of: marker, in: authorization, from: 0) else {
             return Self.credentialScope(authorization: authorization)
         }
         var end = start + marker.count
         while end < authorization.count, authorization[end] != UInt8(ascii: ","), authorization[end] != 0x20 { end += 1 }
         let credential = UnsafeRawBufferPointer(rebasing: authorization[(start + marker.count)..<end])
-        for known in recentScopes where known.credential.elementsEqual(credential) { return known.scope }
+        // The most recent scope is the likeliest: look from the end.
+        for known in recentScopes.reversed() where known.credential.count == credential.count {
+            if known.credential.withUnsafeBytes({ HTTPBytes.equal($0, credential) }) { return known.scope }
+        }
         let scope = Self.credentialScope(credential: String(decoding: credential, as: UTF8.self))
         if recentScopes.count >= 32 { recentScopes.removeFirst() }
         recentScopes.append((Array(credential), scope))
         return scope
     }
+
+    private static let credentialMarker = Array("Credential=".utf8)
 
     /// Matches a REST request against the service's templates, most specific first.
     private func matchREST(
@@ -363,8 +368,7 @@ final class AWSRequestDecoder {
     /// Completes a call with its body's members.
     ///
     /// - Parameter body: The whole body, or nil when it was too large to keep.
-    func finish(_ pending: Pending, body: UnsafeRawBufferPointer?) -> Result<ObservedCall, Failure> {
-        var pending = pending
+    func finish(_ pending: consuming Pending, body: UnsafeRawBufferPointer?) -> Result<ObservedCall, Failure> {
         var members: [BodyMembers.Member] = []
         var formPairs: [(key: String, value: String)] = []
         switch pending.bodyFormat {

@@ -89,6 +89,17 @@ enum BodyMembers {
             index += 1
             let start = index
             var escaped = false
+            // Most strings have no escapes: the closing quote is found with memchr, and only a
+            // string with a backslash before it is walked byte by byte.
+            if let base = bytes.baseAddress, index < bytes.count,
+               let quote = memchr(base + index, Int32(UInt8(ascii: "\"")), bytes.count - index) {
+                let end = base.distance(to: UnsafeRawPointer(quote))
+                if memchr(base + index, Int32(UInt8(ascii: "\\")), end - index) == nil {
+                    let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                    index = end + 1
+                    return keep ? String(decoding: raw, as: UTF8.self) : ""
+                }
+            }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\\") {
@@ -282,17 +293,14 @@ enum BodyMembers {
     }
 
     static func firstIndex(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard let first = needle.first, needle.count <= bytes.count else { return nil }
+        guard let first = needle.first, let base = bytes.baseAddress, needle.count <= bytes.count else { return nil }
         var index = start
         while index + needle.count <= bytes.count {
-            if bytes[index] == first {
-                var matched = true
-                for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return index }
-            }
+            // memchr finds each candidate for the first byte; the rest is compared there.
+            guard let found = memchr(base + index, Int32(first), bytes.count - needle.count + 1 - index) else { return nil }
+            index = base.distance(to: UnsafeRawPointer(found))
+            let candidate = UnsafeRawBufferPointer(rebasing: bytes[index..<(index + needle.count)])
+            if needle.withUnsafeBytes({ HTTPBytes.equal($0, candidate) }) { return index }
             index += 1
         }
         return nil

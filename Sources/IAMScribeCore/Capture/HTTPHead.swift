@@ -1,3 +1,5 @@
+import Foundation
+
 /// The head of one HTTP/1.x message, as a view over bytes the parser owns.
 ///
 /// Valid only during the parser's callback: it points into the parser's buffer or the packet.
@@ -55,6 +57,14 @@ enum HTTPBytes {
     @inline(__always)
     static func lower(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+
+    /// Whether two byte ranges hold the same bytes.
+    @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+        return memcmp(left, right, a.count) == 0
     }
 
     static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {

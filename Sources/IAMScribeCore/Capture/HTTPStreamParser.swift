@@ -237,6 +237,18 @@ final class HTTPStreamParser {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
+    /// The offset of the last space in `line` after offset `after`, found from the end (the
+    /// request line's version is short; its target may be long).
+    @inline(__always)
+    private static func lastSpace(_ line: UnsafeRawBufferPointer, after: Int) -> Int? {
+        var index = line.count - 1
+        while index > after {
+            if line[index] == 0x20 { return index }
+            index -= 1
+        }
+        return nil
+    }
+
     /// Whether a line can start a message of this stream's role.
     private func startsMessage(_ line: UnsafeRawBufferPointer) -> Bool {
         role == .request ? HTTPBytes.startsWithMethod(line) : HTTPBytes.hasPrefix(line, "HTTP/1.")
@@ -277,7 +289,7 @@ final class HTTPStreamParser {
         case .request:
             guard let space = first.firstIndex(of: 0x20), space > 0,
                   first[0..<space].allSatisfy({ $0 &- 0x41 < 26 }),
-                  let secondSpace = first[(space + 1)...].lastIndex(of: 0x20), secondSpace > space + 1,
+                  let secondSpace = Self.lastSpace(first, after: space), secondSpace > space + 1,
                   HTTPBytes.hasPrefix(UnsafeRawBufferPointer(rebasing: first[(secondSpace + 1)...]), "HTTP/1.") else {
                 loseSync(partialHead: false)
                 return firstLineEnd + 1

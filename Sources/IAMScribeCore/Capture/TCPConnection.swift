@@ -261,13 +261,12 @@ extension TCPConnection: HTTPStreamDelegate {
             if !complete {
                 context.statistics.skippedMissingData += 1
                 exchange.pending = nil
-            } else if let pending = exchange.pending {
+            } else if let pending = exchange.pending.take() {
                 context.statistics.httpRequests += 1
                 switch context.decoder.finish(pending, body: body) {
                 case .success(let call): exchange.call = call
                 case .failure: context.statistics.unknownOperations += 1
                 }
-                exchange.pending = nil
             } else {
                 context.statistics.httpRequests += 1
             }
