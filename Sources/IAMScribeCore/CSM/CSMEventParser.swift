@@ -303,7 +303,10 @@ private struct Reader {
                 if !hasEscape {
                     return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
                 }
-                return try unescape(start..<end)
+                guard let text = JSONText.unescape(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<end]))) else {
+                    throw CSMRejection.invalidJSON("bad escape in a string")
+                }
+                return text
             }
             if byte == UInt8(ascii: "\\") {
                 hasEscape = true
@@ -314,62 +317,6 @@ private struct Reader {
             position += 1
         }
         throw CSMRejection.invalidJSON("unterminated string")
-    }
-
-    private func unescape(_ range: Range<Int>) throws -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(range.count)
-        var index = range.lowerBound
-        while index < range.upperBound {
-            let byte = bytes[index]
-            guard byte == UInt8(ascii: "\\") else { output.append(byte); index += 1; continue }
-            guard index + 1 < range.upperBound else { throw CSMRejection.invalidJSON("bad escape") }
-            let escaped = bytes[index + 1]
-            index += 2
-            switch escaped {
-            case UInt8(ascii: "\""): output.append(0x22)
-            case UInt8(ascii: "\\"): output.append(0x5C)
-            case UInt8(ascii: "/"): output.append(0x2F)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4(at: index)
-                index += 4
-                if (0xD800..<0xDC00).contains(scalar), index + 6 <= range.upperBound,
-                   bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                    let low = try hex4(at: index + 2)
-                    if (0xDC00..<0xE000).contains(low) {
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        index += 6
-                    }
-                }
-                let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                output.append(contentsOf: Array(String(character).utf8))
-            default:
-                throw CSMRejection.invalidJSON("bad escape")
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    private func hex4(at index: Int) throws -> UInt32 {
-        guard index + 4 <= bytes.count else { throw CSMRejection.invalidJSON("bad \\u escape") }
-        var value: UInt32 = 0
-        for offset in 0..<4 {
-            let byte = bytes[index + offset]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
-            default: throw CSMRejection.invalidJSON("bad \\u escape")
-            }
-            value = value << 4 | digit
-        }
-        return value
     }
 
     /// Skips a nested object or array, validating its structure.

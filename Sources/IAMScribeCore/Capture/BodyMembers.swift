@@ -111,41 +111,11 @@ enum BodyMembers {
                     let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                     index += 1
                     guard keep else { return "" }
-                    return escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+                    return escaped ? (JSONText.unescape(raw) ?? String(decoding: raw, as: UTF8.self)) : String(decoding: raw, as: UTF8.self)
                 }
                 index += 1
             }
             return nil
-        }
-
-        func unescape(_ raw: UnsafeRawBufferPointer) -> String {
-            var output: [UInt8] = []
-            var position = 0
-            while position < raw.count {
-                let byte = raw[position]
-                guard byte == UInt8(ascii: "\\"), position + 1 < raw.count else {
-                    output.append(byte)
-                    position += 1
-                    continue
-                }
-                let next = raw[position + 1]
-                position += 2
-                switch next {
-                case UInt8(ascii: "n"): output.append(0x0A)
-                case UInt8(ascii: "t"): output.append(0x09)
-                case UInt8(ascii: "r"): output.append(0x0D)
-                case UInt8(ascii: "b"): output.append(0x08)
-                case UInt8(ascii: "f"): output.append(0x0C)
-                case UInt8(ascii: "u"):
-                    guard position + 4 <= raw.count,
-                          let scalar = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: raw[position..<(position + 4)]), as: UTF8.self), radix: 16)
-                    else { continue }
-                    position += 4
-                    output.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-                default: output.append(next)
-                }
-            }
-            return String(decoding: output, as: UTF8.self)
         }
 
         /// Skips an object or array at `index`; false when it does not end.
