@@ -79,7 +79,7 @@ final class AWSRequestDecoder {
         let path = UnsafeRawBufferPointer(rebasing: target[..<(questionMark ?? target.count)])
         let queryBytes = questionMark.map { UnsafeRawBufferPointer(rebasing: target[($0 + 1)...]) }
         let query = queryBytes.map { PercentDecoding.pairs($0) } ?? []
-        let host = (head.value(of: "host") ?? authority).map { intern($0) }
+        let hostBytes = head.value(of: "host") ?? authority
 
         // Who signed, where, for which service.
         var scope: (key: String, region: String?, service: String?)?
@@ -88,47 +88,21 @@ final class AWSRequestDecoder {
         } else if let credential = query.first(where: { $0.key == "X-Amz-Credential" })?.value {
             scope = Self.credentialScope(credential: credential)
         }
-        let awsHost = host.flatMap { hostName($0) }
-        let amzTarget = head.value(of: "x-amz-target").map { String(decoding: $0, as: UTF8.self) }
-
-        var candidates: [ServiceInfo] = []
-        if let amzTarget, let dot = amzTarget.lastIndex(of: ".") {
-            candidates = byTargetPrefix[String(amzTarget[..<dot])] ?? []
-            if let signing = scope?.service?.lowercased() {
-                let signed = candidates.filter { $0.signingName.lowercased() == signing }
-                if !signed.isEmpty { candidates = signed }
-            }
-        }
-        if candidates.isEmpty, let signing = scope?.service?.lowercased() {
-            candidates = bySigningName[signing] ?? []
-            if candidates.isEmpty, let service = table.service(named: signing) { candidates = [service] }
-            // Several services share a signing name (s3 and s3control, rds and neptune): the host's
-            // endpoint prefix, then the service named like the signing name, go first.
-            if candidates.count > 1 { candidates = candidates.enumerated().sorted { a, b in
-                func rank(_ service: ServiceInfo) -> Int {
-                    if let awsHost, service.endpointPrefix.lowercased() == awsHost.endpointPrefix { return 0 }
-                    return service.module.lowercased() == signing ? 1 : 2
-                }
-                return (rank(a.element), a.offset) < (rank(b.element), b.offset)
-            }.map(\.element) }
-        }
-        if candidates.isEmpty, let awsHost {
-            candidates = byEndpointPrefix[awsHost.endpointPrefix] ?? []
-        }
+        let facts = headFacts(host: hostBytes, target: head.value(of: "x-amz-target"), scope: scope)
+        let candidates = facts.candidates
+        let awsHost = facts.awsHost
         guard let first = candidates.first else { return .failure(.notAWS) }
 
         var call = ObservedCall(
             source: .pcap, time: time, service: first.module, operation: "",
-            region: (scope?.region ?? awsHost?.region).map { intern($0) },
-            accessKeyID: scope.map { AccessKeyID($0.key) }, endpoint: host)
+            region: facts.region, accessKeyID: scope.map { AccessKeyID($0.key) }, endpoint: facts.host)
 
         // The operation, by protocol; the first candidate service that knows it wins.
         let pathSegments = Self.segments(of: path)
         for service in candidates {
             var pending = Pending(call: call, candidates: candidates, service: service)
             pending.query = query
-            if let amzTarget {
-                let name = amzTarget.lastIndex(of: ".").map { String(amzTarget[amzTarget.index(after: $0)...]) } ?? amzTarget
+            if let name = facts.targetName {
                 pending.operation = operation(name, of: service)
                 pending.bodyFormat = .json
             } else if let name = Self.rpcV2Operation(pathSegments) {
@@ -190,6 +164,117 @@ final class AWSRequestDecoder {
             if pending.bodyFormat == .form { return .success(pending) }
         }
         return .failure(.unknownOperation)
+    }
+
+    /// What a head's service-naming headers resolve to: the same for every request with the same
+    /// Host, `X-Amz-Target` and credential scope service and region, so resolved once for them.
+    private final class HeadFacts {
+        /// The Host header (or the absolute target's authority), interned.
+        let host: String?
+        let awsHost: AWSHostName?
+        /// The call's region: the credential scope's, else the host's.
+        let region: String?
+        /// The services the request may be for, best first.
+        let candidates: [ServiceInfo]
+        /// The operation named by `X-Amz-Target`, when the head has one.
+        let targetName: String?
+
+        init(host: String?, awsHost: AWSHostName?, region: String?, candidates: [ServiceInfo], targetName: String?) {
+            self.host = host
+            self.awsHost = awsHost
+            self.region = region
+            self.candidates = candidates
+            self.targetName = targetName
+        }
+    }
+
+    /// Bytes as a dictionary key, hashed in one pass.
+    private struct ByteKey: Hashable {
+        var bytes: [UInt8]
+
+        static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes == b.bytes }
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    private var headFactsCache: [ByteKey: HeadFacts] = [:]
+    /// The key being looked up, reused from request to request.
+    private var factsKey = ByteKey(bytes: [])
+
+    /// The facts of a head's Host, `X-Amz-Target` and credential scope, cached by their bytes.
+    private func headFacts(host: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer?,
+                           scope: (key: String, region: String?, service: String?)?) -> HeadFacts {
+        var key = factsKey
+        factsKey = ByteKey(bytes: [])
+        key.bytes.removeAll(keepingCapacity: true)
+        func append(_ part: UnsafeRawBufferPointer?) {
+            guard let part else {
+                key.bytes.append(0)
+                return
+            }
+            key.bytes.append(1)
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).littleEndian) { key.bytes.append(contentsOf: $0) }
+            key.bytes.append(contentsOf: part)
+        }
+        func append(_ part: String?) {
+            guard var part else {
+                append(nil as UnsafeRawBufferPointer?)
+                return
+            }
+            part.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        }
+        append(host)
+        append(target)
+        append(scope?.service)
+        append(scope?.region)
+        if let known = headFactsCache[key] {
+            factsKey = key
+            return known
+        }
+        let facts = resolveHead(host: host, target: target, scope: scope)
+        if headFactsCache.count >= 4096 { headFactsCache.removeAll() }
+        headFactsCache[key] = facts
+        return facts
+    }
+
+    /// Resolves a head's Host, `X-Amz-Target` and credential scope to the services it may be for.
+    private func resolveHead(host hostBytes: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer?,
+                             scope: (key: String, region: String?, service: String?)?) -> HeadFacts {
+        let host = hostBytes.map { intern($0) }
+        let awsHost = host.flatMap { hostName($0) }
+        let amzTarget = target.map { String(decoding: $0, as: UTF8.self) }
+
+        var candidates: [ServiceInfo] = []
+        if let amzTarget, let dot = amzTarget.lastIndex(of: ".") {
+            candidates = byTargetPrefix[String(amzTarget[..<dot])] ?? []
+            if let signing = scope?.service?.lowercased() {
+                let signed = candidates.filter { $0.signingName.lowercased() == signing }
+                if !signed.isEmpty { candidates = signed }
+            }
+        }
+        if candidates.isEmpty, let signing = scope?.service?.lowercased() {
+            candidates = bySigningName[signing] ?? []
+            if candidates.isEmpty, let service = table.service(named: signing) { candidates = [service] }
+            // Several services share a signing name (s3 and s3control, rds and neptune): the host's
+            // endpoint prefix, then the service named like the signing name, go first.
+            if candidates.count > 1 { candidates = candidates.enumerated().sorted { a, b in
+                func rank(_ service: ServiceInfo) -> Int {
+                    if let awsHost, service.endpointPrefix.lowercased() == awsHost.endpointPrefix { return 0 }
+                    return service.module.lowercased() == signing ? 1 : 2
+                }
+                return (rank(a.element), a.offset) < (rank(b.element), b.offset)
+            }.map(\.element) }
+        }
+        if candidates.isEmpty, let awsHost {
+            candidates = byEndpointPrefix[awsHost.endpointPrefix] ?? []
+        }
+        let targetName = amzTarget.map { amzTarget in
+            amzTarget.lastIndex(of: ".").map { String(amzTarget[amzTarget.index(after: $0)...]) } ?? amzTarget
+        }
+        return HeadFacts(host: host, awsHost: awsHost, region: (scope?.region ?? awsHost?.region).map { intern($0) },
+                         candidates: candidates, targetName: targetName)
     }
 
     /// The parameters a head carries: URI labels (already set), query string, headers, and the
@@ -327,7 +412,7 @@ final class AWSRequestDecoder {
                 }
                 if present {
                     evidence += 2
-                } else if Self.selectingMembers.contains(member.wireName.lowercased()) {
+                } else if Self.isSelectingMember(member.wireName) {
                     evidence -= 1
                 }
             }
@@ -352,7 +437,27 @@ final class AWSRequestDecoder {
     /// S3 operations told from PutObject and UploadPart only by a header the table does not list.
     private static let requiredHeaders = ["CopyObject": "x-amz-copy-source", "UploadPartCopy": "x-amz-copy-source"]
 
-    private static let selectingMembers: Set<String> = ["uploadid", "partnumber", "x-amz-copy-source"]
+    private static func isSelectingMember(_ wireName: String) -> Bool {
+        Self.asciiEqualsLowercased(wireName, "uploadid") || Self.asciiEqualsLowercased(wireName, "partnumber")
+            || Self.asciiEqualsLowercased(wireName, "x-amz-copy-source")
+    }
+
+    /// Whether `name`, lowercased, is `lowercase` (lowercase ASCII), without making a string.
+    private static func asciiEqualsLowercased(_ name: String, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { lowercase in
+            guard name.utf8.count == lowercase.count else {
+                // Only non-ASCII text can change its length when lowercased.
+                return name.utf8.contains { $0 >= 0x80 } && name.lowercased().utf8.elementsEqual(lowercase)
+            }
+            var index = 0
+            for byte in name.utf8 {
+                if byte >= 0x80 { return name.lowercased().utf8.elementsEqual(lowercase) }
+                if HTTPBytes.lower(byte) != lowercase[index] { return false }
+                index += 1
+            }
+            return true
+        }
+    }
 
     /// A service's templates for one method, most specific first.
     private func templates(of service: ServiceInfo, method: String) -> [RESTTemplate] {
@@ -499,9 +604,8 @@ final class AWSRequestDecoder {
     }
 
     private static func isSecret(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered == "authorization" || lowered == "x-amz-security-token" || lowered == "x-amz-signature"
-            || lowered == "x-amz-credential"
+        asciiEqualsLowercased(name, "authorization") || asciiEqualsLowercased(name, "x-amz-security-token")
+            || asciiEqualsLowercased(name, "x-amz-signature") || asciiEqualsLowercased(name, "x-amz-credential")
     }
 
     private static func bounded(_ value: String) -> String {
