@@ -18,6 +18,14 @@ extension ActionTable {
             return .failure(.unknownOperation(operationName, service: service.module,
                                               suggestions: operationSuggestions(for: operationName, in: service)))
         }
+        let needed = Self.actions(of: operation, parameters: parameters)
+        return .success(CallPermissions(service: service, operation: operation, actions: needed.actions,
+                                        mayAlsoNeed: needed.mayAlsoNeed))
+    }
+
+    /// The actions a call of `operation` needs, given the parameters it showed (nil when they
+    /// are unknown), and the conditional actions it may also need.
+    static func actions(of operation: OperationInfo, parameters: [String: String]?) -> (actions: [String], mayAlsoNeed: [String]) {
         var actions = operation.actions
         var mayAlsoNeed: [String] = []
         for conditional in operation.conditionalActions where !actions.contains(conditional.action) {
@@ -31,7 +39,7 @@ extension ActionTable {
                 mayAlsoNeed.append(conditional.action)
             }
         }
-        return .success(CallPermissions(service: service, operation: operation, actions: actions, mayAlsoNeed: mayAlsoNeed))
+        return (actions, mayAlsoNeed)
     }
 
     /// Every operation, across all services, whose actions include `action` (always or conditionally).
@@ -124,7 +132,22 @@ public enum LookupFailure: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension StringProtocol {
+    /// Whether the two are equal once lowercased (and as long in characters).
     func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
-        count == other.count && lowercased() == other.lowercased()
+        // ASCII text, the common case, is compared byte by byte without lowercased copies: two
+        // ASCII strings differ once lowercased exactly when their bytes do, lowercased one by one.
+        var mine = utf8.makeIterator(), theirs = other.utf8.makeIterator()
+        while true {
+            switch (mine.next(), theirs.next()) {
+            case (nil, nil):
+                return true
+            case let (a?, b?) where a < 0x80 && b < 0x80:
+                if HTTPBytes.lower(a) != HTTPBytes.lower(b) { return false }
+            default:
+                // Different lengths or non-ASCII text: only the latter needs the full comparison.
+                guard utf8.contains(where: { $0 >= 0x80 }) || other.utf8.contains(where: { $0 >= 0x80 }) else { return false }
+                return count == other.count && lowercased() == other.lowercased()
+            }
+        }
     }
 }

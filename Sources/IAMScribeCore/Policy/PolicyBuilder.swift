@@ -52,7 +52,8 @@ public struct PolicyBuilder: Sendable {
     private var actionsInOrder: [String] = []
     private var actionSet: Set<String> = []
     /// Resolutions of calls without parameters, by the names exactly as the client sent them:
-    /// a live recording sees the same few hundred operations millions of times.
+    /// a live recording sees the same few hundred operations millions of times. Calls with
+    /// parameters start from the same resolution.
     private var resolved: [CallKey: Result<CallPermissions, LookupFailure>] = [:]
 
     private struct CallKey: Hashable, Sendable {
@@ -84,17 +85,21 @@ public struct PolicyBuilder: Sendable {
             return false
         }
         report.calls += 1
-        let resolution: Result<CallPermissions, LookupFailure>
-        if call.parameters == nil {
-            let key = CallKey(service: call.service, operation: call.operation)
-            if let cached = resolved[key] {
-                resolution = cached
-            } else {
-                resolution = table.permissions(service: call.service, operation: call.operation)
-                if resolved.count < 100_000 { resolved[key] = resolution }
-            }
+        let key = CallKey(service: call.service, operation: call.operation)
+        var resolution: Result<CallPermissions, LookupFailure>
+        if let cached = resolved[key] {
+            resolution = cached
         } else {
-            resolution = table.permissions(service: call.service, operation: call.operation, parameters: call.parameters)
+            resolution = table.permissions(service: call.service, operation: call.operation)
+            if resolved.count < 100_000 { resolved[key] = resolution }
+        }
+        // The service and operation resolve the same whatever the parameters; these only settle
+        // the operation's conditional actions.
+        if let parameters = call.parameters, case .success(let permissions) = resolution,
+           !permissions.operation.conditionalActions.isEmpty {
+            let needed = ActionTable.actions(of: permissions.operation, parameters: parameters)
+            resolution = .success(CallPermissions(service: permissions.service, operation: permissions.operation,
+                                                  actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed))
         }
         switch resolution {
         case .failure(let failure):
