@@ -275,6 +275,11 @@ final class HTTPStreamParser {
     /// - Returns: nil when the head parsed; else the offset past its first line, where looking
     ///   for a message start goes on.
     private func parseHead(_ head: UnsafeRawBufferPointer) -> Int? {
+        // The fields are gathered in a local array, given back on return: appending to the stored
+        // property would check exclusive access for every field.
+        var fields = self.fields
+        self.fields = []
+        defer { self.fields = fields }
         fields.removeAll(keepingCapacity: true)
         guard let base = head.baseAddress,
               let firstLineEnd = memchr(base, 0x0A, head.count).map({ base.distance(to: UnsafeRawPointer($0)) }) else {

@@ -42,6 +42,9 @@ public final class PacketPipeline {
     private let link: LinkLayer
     private let context: CaptureContext
     private var connections: [ConnectionKey: TCPConnection] = [:]
+    /// The connection of the last segment: consecutive segments mostly belong to one connection,
+    /// which is then found without hashing its key. Cleared whenever connections are removed.
+    private var lastConnection: (key: ConnectionKey, connection: TCPConnection)?
     private var fragments = IPFragmentReassembler()
     private var assembler = CSMCallAssembler()
     private var lastSweep = 0.0
@@ -118,6 +121,7 @@ public final class PacketPipeline {
     public func finish() {
         for connection in connections.values { connection.close() }
         connections.removeAll()
+        lastConnection = nil
         context.calls += assembler.flush()
     }
 
@@ -282,22 +286,28 @@ public final class PacketPipeline {
             : ConnectionKey(first: destination, second: source, firstPort: destinationPort, secondPort: sourcePort)
         let payload = UnsafeRawBufferPointer(rebasing: bytes[headerLength...])
         let connection: TCPConnection
-        if let known = connections[key] {
+        if let last = lastConnection, last.key == key {
+            connection = last.connection
+        } else if let known = connections[key] {
             connection = known
+            lastConnection = (key, known)
         } else {
             // A connection first seen closing carries nothing to read.
             guard flags & 0x05 == 0 || !payload.isEmpty else { return }
             if connections.count >= context.options.maximumConnections { evictOldest() }
             connection = TCPConnection(context: context, time: time)
             connections[key] = connection
+            lastConnection = (key, connection)
             context.statistics.tcpConnections += 1
         }
         if connection.segment(fromFirst: fromFirst, sequence: sequence, flags: flags, payload: payload, missing: missing, time: time) {
             connections[key] = nil
+            lastConnection = nil
         }
     }
 
     private func evictOldest() {
+        lastConnection = nil
         let oldest = connections.sorted { $0.value.lastActivity < $1.value.lastActivity }.prefix(max(1, connections.count / 8))
         for (key, connection) in oldest {
             connection.close()
@@ -306,6 +316,7 @@ public final class PacketPipeline {
     }
 
     private func sweep(now: Double) {
+        lastConnection = nil
         let limit = now - context.options.idleTimeout
         for (key, connection) in connections where connection.lastActivity < limit {
             connection.close()
