@@ -15,7 +15,10 @@ final class AWSRequestDecoder {
     }
 
     /// A request whose head is decoded.
-    struct Pending {
+    ///
+    /// A class: it is filled in place from the head to the end of the body, where a struct this
+    /// size was copied (with every string it holds retained) at each step.
+    final class Pending {
         var call: ObservedCall
         /// The services the request may be for, best first.
         var candidates: [ServiceInfo]
@@ -29,6 +32,12 @@ final class AWSRequestDecoder {
         var bodyMatters = false
         /// Whether the operation has resource members that travel in the body.
         var hasBodyMembers = false
+
+        init(call: ObservedCall, candidates: [ServiceInfo], service: ServiceInfo) {
+            self.call = call
+            self.candidates = candidates
+            self.service = service
+        }
     }
 
     /// Why a request did not become a call.
@@ -100,7 +109,7 @@ final class AWSRequestDecoder {
         // The operation, by protocol; the first candidate service that knows it wins.
         let pathSegments = Self.segments(of: path)
         for service in candidates {
-            var pending = Pending(call: call, candidates: candidates, service: service)
+            let pending = Pending(call: call, candidates: candidates, service: service)
             pending.query = query
             if let name = facts.targetName {
                 pending.operation = operation(name, of: service)
@@ -144,7 +153,7 @@ final class AWSRequestDecoder {
                 pending.service = service
                 call.service = service.module
                 pending.call = call
-                headParameters(head, query: query, into: &pending)
+                headParameters(head, query: query, into: pending)
                 let unresolved = operation.conditionalActions.flatMap(\.triggers).filter { pending.parameters[$0] == nil }
                 pending.hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
                 if pending.bodyFormat == .json && service.wireProtocol == "rest-json" || pending.bodyFormat == .xml {
@@ -279,7 +288,7 @@ final class AWSRequestDecoder {
 
     /// The parameters a head carries: URI labels (already set), query string, headers, and the
     /// presence of trigger members sent as headers or query parameters.
-    private func headParameters(_ head: HTTPHead, query: [(key: String, value: String)], into pending: inout Pending) {
+    private func headParameters(_ head: HTTPHead, query: [(key: String, value: String)], into pending: Pending) {
         guard let operation = pending.operation else { return }
         for member in operation.resourceMembers {
             switch member.location {
@@ -473,7 +482,7 @@ final class AWSRequestDecoder {
     /// Completes a call with its body's members.
     ///
     /// - Parameter body: The whole body, or nil when it was too large to keep.
-    func finish(_ pending: consuming Pending, body: UnsafeRawBufferPointer?) -> Result<ObservedCall, Failure> {
+    func finish(_ pending: Pending, body: UnsafeRawBufferPointer?) -> Result<ObservedCall, Failure> {
         var members: [BodyMembers.Member] = []
         var formPairs: [(key: String, value: String)] = []
         switch pending.bodyFormat {
