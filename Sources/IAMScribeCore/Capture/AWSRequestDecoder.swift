@@ -58,7 +58,6 @@ final class AWSRequestDecoder {
     private var operationCache: [String: [String: OperationInfo]] = [:]
     private var hostCache: [String: AWSHostName?] = [:]
     private var wantedCache: [String: [String: [[UInt8]]]] = [:]
-    private var recentScopes: [(credential: [UInt8], scope: (key: String, region: String?, service: String?)?)] = []
 
     init(table: ActionTable) {
         self.table = table
@@ -90,21 +89,24 @@ final class AWSRequestDecoder {
         let query = queryBytes.map { PercentDecoding.pairs($0) } ?? []
         let hostBytes = head.value(of: "host") ?? authority
 
-        // Who signed, where, for which service.
-        var scope: (key: String, region: String?, service: String?)?
+        // Who signed, where, for which service: a SigV4 credential is resolved with the other
+        // facts, by its bytes; a SigV2 key or a presigned URL's credential is split here.
+        var credential: UnsafeRawBufferPointer?
+        var scope: Scope?
         if let authorization = head.value(of: "authorization") {
-            scope = cachedScope(authorization)
-        } else if let credential = query.first(where: { $0.key == "X-Amz-Credential" })?.value {
-            scope = Self.credentialScope(credential: credential)
+            credential = Self.credential(in: authorization)
+            if credential == nil { scope = Self.credentialScope(authorization: authorization) }
+        } else if let presigned = query.first(where: { $0.key == "X-Amz-Credential" })?.value {
+            scope = Self.credentialScope(credential: presigned)
         }
-        let facts = headFacts(host: hostBytes, target: head.value(of: "x-amz-target"), scope: scope)
+        let facts = headFacts(host: hostBytes, target: head.value(of: "x-amz-target"), credential: credential, scope: scope)
         let candidates = facts.candidates
         let awsHost = facts.awsHost
         guard let first = candidates.first else { return .failure(.notAWS) }
 
         var call = ObservedCall(
             source: .pcap, time: time, service: first.module, operation: "",
-            region: facts.region, accessKeyID: scope.map { AccessKeyID($0.key) }, endpoint: facts.host)
+            region: facts.region, accessKeyID: facts.accessKeyID, endpoint: facts.host)
 
         // The operation, by protocol; the first candidate service that knows it wins.
         let pathSegments = Self.segments(of: path)
@@ -175,23 +177,30 @@ final class AWSRequestDecoder {
         return .failure(.unknownOperation)
     }
 
+    /// A credential scope: access key id, region (absent from SigV4a and SigV2) and service.
+    typealias Scope = (key: String, region: String?, service: String?)
+
     /// What a head's service-naming headers resolve to: the same for every request with the same
-    /// Host, `X-Amz-Target` and credential scope service and region, so resolved once for them.
+    /// Host, `X-Amz-Target` and credential, so resolved once for them.
     private final class HeadFacts {
         /// The Host header (or the absolute target's authority), interned.
         let host: String?
         let awsHost: AWSHostName?
         /// The call's region: the credential scope's, else the host's.
         let region: String?
+        /// The signing key.
+        let accessKeyID: AccessKeyID?
         /// The services the request may be for, best first.
         let candidates: [ServiceInfo]
         /// The operation named by `X-Amz-Target`, when the head has one.
         let targetName: String?
 
-        init(host: String?, awsHost: AWSHostName?, region: String?, candidates: [ServiceInfo], targetName: String?) {
+        init(host: String?, awsHost: AWSHostName?, region: String?, accessKeyID: AccessKeyID?, candidates: [ServiceInfo],
+             targetName: String?) {
             self.host = host
             self.awsHost = awsHost
             self.region = region
+            self.accessKeyID = accessKeyID
             self.candidates = candidates
             self.targetName = targetName
         }
@@ -212,9 +221,13 @@ final class AWSRequestDecoder {
     /// The key being looked up, reused from request to request.
     private var factsKey = ByteKey(bytes: [])
 
-    /// The facts of a head's Host, `X-Amz-Target` and credential scope, cached by their bytes.
+    /// The facts of a head's Host, `X-Amz-Target` and credential, cached by their bytes.
+    ///
+    /// - Parameters:
+    ///   - credential: The `Authorization` header's SigV4 credential (`KEY/DATE/REGION/SERVICE/aws4_request`).
+    ///   - scope: The scope found otherwise, when there is no such credential.
     private func headFacts(host: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer?,
-                           scope: (key: String, region: String?, service: String?)?) -> HeadFacts {
+                           credential: UnsafeRawBufferPointer?, scope: Scope?) -> HeadFacts {
         var key = factsKey
         factsKey = ByteKey(bytes: [])
         key.bytes.removeAll(keepingCapacity: true)
@@ -236,12 +249,15 @@ final class AWSRequestDecoder {
         }
         append(host)
         append(target)
+        append(credential)
+        append(scope?.key)
         append(scope?.service)
         append(scope?.region)
         if let known = headFactsCache[key] {
             factsKey = key
             return known
         }
+        let scope = credential.map { Self.credentialScope(credential: String(decoding: $0, as: UTF8.self)) } ?? scope
         let facts = resolveHead(host: host, target: target, scope: scope)
         if headFactsCache.count >= 4096 { headFactsCache.removeAll() }
         headFactsCache[key] = facts
@@ -250,7 +266,7 @@ final class AWSRequestDecoder {
 
     /// Resolves a head's Host, `X-Amz-Target` and credential scope to the services it may be for.
     private func resolveHead(host hostBytes: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer?,
-                             scope: (key: String, region: String?, service: String?)?) -> HeadFacts {
+                             scope: Scope?) -> HeadFacts {
         let host = hostBytes.map { intern($0) }
         let awsHost = host.flatMap { hostName($0) }
         let amzTarget = target.map { String(decoding: $0, as: UTF8.self) }
@@ -283,7 +299,7 @@ final class AWSRequestDecoder {
             amzTarget.lastIndex(of: ".").map { String(amzTarget[amzTarget.index(after: $0)...]) } ?? amzTarget
         }
         return HeadFacts(host: host, awsHost: awsHost, region: (scope?.region ?? awsHost?.region).map { intern($0) },
-                         candidates: candidates, targetName: targetName)
+                         accessKeyID: scope.map { AccessKeyID($0.key) }, candidates: candidates, targetName: targetName)
     }
 
     /// The parameters a head carries: URI labels (already set), query string, headers, and the
@@ -377,24 +393,13 @@ final class AWSRequestDecoder {
         return parsed
     }
 
-    /// The credential scope of an `Authorization` header; recent ones are remembered, as most
-    /// requests of a capture are signed with a few keys on the same day.
-    private func cachedScope(_ authorization: UnsafeRawBufferPointer) -> (key: String, region: String?, service: String?)? {
-        let marker = Self.credentialMarker
-        guard let start = BodyMembers.firstIndex(of: marker, in: authorization, from: 0) else {
-            return Self.credentialScope(authorization: authorization)
-        }
+    /// The SigV4 (or SigV4a) credential of an `Authorization` header: what follows `Credential=`.
+    private static func credential(in authorization: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        let marker = credentialMarker
+        guard let start = BodyMembers.firstIndex(of: marker, in: authorization, from: 0) else { return nil }
         var end = start + marker.count
         while end < authorization.count, authorization[end] != UInt8(ascii: ","), authorization[end] != 0x20 { end += 1 }
-        let credential = UnsafeRawBufferPointer(rebasing: authorization[(start + marker.count)..<end])
-        // The most recent scope is the likeliest: look from the end.
-        for known in recentScopes.reversed() where known.credential.count == credential.count {
-            if known.credential.withUnsafeBytes({ HTTPBytes.equal($0, credential) }) { return known.scope }
-        }
-        let scope = Self.credentialScope(credential: String(decoding: credential, as: UTF8.self))
-        if recentScopes.count >= 32 { recentScopes.removeFirst() }
-        recentScopes.append((Array(credential), scope))
-        return scope
+        return UnsafeRawBufferPointer(rebasing: authorization[(start + marker.count)..<end])
     }
 
     private static let credentialMarker = Array("Credential=".utf8)
