@@ -8,6 +8,10 @@ import Foundation
 /// Host header) and, for most protocols, the operation; ``finish`` reads the body's members (and
 /// the operation, for the query protocols). Authorization values, signatures, session tokens and
 /// bodies are never kept: only the table's resource members and the presence of trigger members.
+///
+/// Its stored properties are `@exclusivity(unchecked)`: one thread drives a capture's decoding
+/// and no access to one of them overlaps another, so the runtime checks (a tenth of the decoding
+/// time of a large capture) are left out.
 final class AWSRequestDecoder {
     /// What the body must be read as, once it has come.
     enum BodyFormat {
@@ -19,19 +23,19 @@ final class AWSRequestDecoder {
     /// A class: it is filled in place from the head to the end of the body, where a struct this
     /// size was copied (with every string it holds retained) at each step.
     final class Pending {
-        var call: ObservedCall
+        @exclusivity(unchecked) var call: ObservedCall
         /// The services the request may be for, best first.
-        var candidates: [ServiceInfo]
-        var service: ServiceInfo
-        var operation: OperationInfo?
-        var parameters: [String: String] = [:]
-        var bodyFormat: BodyFormat = .none
+        @exclusivity(unchecked) var candidates: [ServiceInfo]
+        @exclusivity(unchecked) var service: ServiceInfo
+        @exclusivity(unchecked) var operation: OperationInfo?
+        @exclusivity(unchecked) var parameters: [String: String] = [:]
+        @exclusivity(unchecked) var bodyFormat: BodyFormat = .none
         /// The query string's pairs, for query-protocol requests sent with GET.
-        var query: [(key: String, value: String)] = []
+        @exclusivity(unchecked) var query: [(key: String, value: String)] = []
         /// Whether the body holds members the call's parameters need.
-        var bodyMatters = false
+        @exclusivity(unchecked) var bodyMatters = false
         /// Whether the operation has resource members that travel in the body.
-        var hasBodyMembers = false
+        @exclusivity(unchecked) var hasBodyMembers = false
 
         init(call: ObservedCall, candidates: [ServiceInfo], service: ServiceInfo) {
             self.call = call
@@ -49,15 +53,15 @@ final class AWSRequestDecoder {
     }
 
     let table: ActionTable
-    private var bySigningName: [String: [ServiceInfo]] = [:]
-    private var byEndpointPrefix: [String: [ServiceInfo]] = [:]
-    private var byTargetPrefix: [String: [ServiceInfo]] = [:]
-    private var templates: [String: [String: [RESTTemplate]]] = [:]
-    private var strings: [String: String] = [:]
-    private var lowercasedNames: [String: [UInt8]] = [:]
-    private var operationCache: [String: [String: OperationInfo]] = [:]
-    private var hostCache: [String: AWSHostName?] = [:]
-    private var wantedCache: [String: [String: [[UInt8]]]] = [:]
+    @exclusivity(unchecked) private var bySigningName: [String: [ServiceInfo]] = [:]
+    @exclusivity(unchecked) private var byEndpointPrefix: [String: [ServiceInfo]] = [:]
+    @exclusivity(unchecked) private var byTargetPrefix: [String: [ServiceInfo]] = [:]
+    @exclusivity(unchecked) private var templates: [String: [String: [RESTTemplate]]] = [:]
+    @exclusivity(unchecked) private var strings: [String: String] = [:]
+    @exclusivity(unchecked) private var lowercasedNames: [String: [UInt8]] = [:]
+    @exclusivity(unchecked) private var operationCache: [String: [String: OperationInfo]] = [:]
+    @exclusivity(unchecked) private var hostCache: [String: AWSHostName?] = [:]
+    @exclusivity(unchecked) private var wantedCache: [String: [String: [[UInt8]]]] = [:]
 
     init(table: ActionTable) {
         self.table = table
@@ -217,9 +221,9 @@ final class AWSRequestDecoder {
         }
     }
 
-    private var headFactsCache: [ByteKey: HeadFacts] = [:]
+    @exclusivity(unchecked) private var headFactsCache: [ByteKey: HeadFacts] = [:]
     /// The key being looked up, reused from request to request.
-    private var factsKey = ByteKey(bytes: [])
+    @exclusivity(unchecked) private var factsKey = ByteKey(bytes: [])
 
     /// The facts of a head's Host, `X-Amz-Target` and credential, cached by their bytes.
     ///
