@@ -235,28 +235,12 @@ final class AWSRequestDecoder {
         var key = factsKey
         factsKey = ByteKey(bytes: [])
         key.bytes.removeAll(keepingCapacity: true)
-        func append(_ part: UnsafeRawBufferPointer?) {
-            guard let part else {
-                key.bytes.append(0)
-                return
-            }
-            key.bytes.append(1)
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).littleEndian) { key.bytes.append(contentsOf: $0) }
-            key.bytes.append(contentsOf: part)
-        }
-        func append(_ part: String?) {
-            guard var part else {
-                append(nil as UnsafeRawBufferPointer?)
-                return
-            }
-            part.withUTF8 { append(UnsafeRawBufferPointer($0)) }
-        }
-        append(host)
-        append(target)
-        append(credential)
-        append(scope?.key)
-        append(scope?.service)
-        append(scope?.region)
+        Self.appendKeyPart(host, to: &key.bytes)
+        Self.appendKeyPart(target, to: &key.bytes)
+        Self.appendKeyPart(credential, to: &key.bytes)
+        Self.appendKeyPart(scope?.key, to: &key.bytes)
+        Self.appendKeyPart(scope?.service, to: &key.bytes)
+        Self.appendKeyPart(scope?.region, to: &key.bytes)
         if let known = headFactsCache[key] {
             factsKey = key
             return known
@@ -266,6 +250,25 @@ final class AWSRequestDecoder {
         if headFactsCache.count >= 4096 { headFactsCache.removeAll() }
         headFactsCache[key] = facts
         return facts
+    }
+
+    /// Appends one part of a head-facts key: whether it is present, its length, its bytes.
+    private static func appendKeyPart(_ part: UnsafeRawBufferPointer?, to key: inout [UInt8]) {
+        guard let part else {
+            key.append(0)
+            return
+        }
+        key.append(1)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).littleEndian) { key.append(contentsOf: $0) }
+        key.append(contentsOf: part)
+    }
+
+    private static func appendKeyPart(_ part: String?, to key: inout [UInt8]) {
+        guard var part else {
+            key.append(0)
+            return
+        }
+        part.withUTF8 { appendKeyPart(UnsafeRawBufferPointer($0), to: &key) }
     }
 
     /// Resolves a head's Host, `X-Amz-Target` and credential scope to the services it may be for.
@@ -417,6 +420,7 @@ final class AWSRequestDecoder {
         // DELETE /{Bucket}/{Key+}); the query members the request carries break the tie.
         var best: (template: RESTTemplate, labels: [(String, String)], evidence: Int)?
         let method = String(decoding: head.slice(head.method), as: UTF8.self)
+        let isS3 = service.module == "s3"
         for template in templates(of: service, method: method) {
             if let best, template.specificity < best.template.specificity { break }
             guard let labels = template.match(pathSegments: segments, query: query) else { continue }
@@ -434,7 +438,7 @@ final class AWSRequestDecoder {
                     evidence -= 1
                 }
             }
-            if let header = Self.requiredHeaders[template.operation.name], service.module == "s3" {
+            if isS3, let header = Self.requiredHeaders[template.operation.name] {
                 if head.value(ofName: header) == nil { continue }
                 evidence += 2
             }
