@@ -114,11 +114,11 @@ final class AWSRequestDecoder {
 
         // The operation, by protocol; the first candidate service that knows it wins.
         let pathSegments = Self.segments(of: path)
-        for service in candidates {
+        for (index, service) in candidates.enumerated() {
             let pending = Pending(call: call, candidates: candidates, service: service)
             pending.query = query
-            if let name = facts.targetName {
-                pending.operation = operation(name, of: service)
+            if facts.targetName != nil {
+                pending.operation = facts.targetOperations[index]
                 pending.bodyFormat = .json
             } else if let name = Self.rpcV2Operation(pathSegments) {
                 pending.operation = operation(name, of: service)
@@ -198,15 +198,18 @@ final class AWSRequestDecoder {
         let candidates: [ServiceInfo]
         /// The operation named by `X-Amz-Target`, when the head has one.
         let targetName: String?
+        /// That operation in each candidate service, when the head has `X-Amz-Target`; else empty.
+        let targetOperations: [OperationInfo?]
 
         init(host: String?, awsHost: AWSHostName?, region: String?, accessKeyID: AccessKeyID?, candidates: [ServiceInfo],
-             targetName: String?) {
+             targetName: String?, targetOperations: [OperationInfo?]) {
             self.host = host
             self.awsHost = awsHost
             self.region = region
             self.accessKeyID = accessKeyID
             self.candidates = candidates
             self.targetName = targetName
+            self.targetOperations = targetOperations
         }
     }
 
@@ -306,7 +309,8 @@ final class AWSRequestDecoder {
             amzTarget.lastIndex(of: ".").map { String(amzTarget[amzTarget.index(after: $0)...]) } ?? amzTarget
         }
         return HeadFacts(host: host, awsHost: awsHost, region: (scope?.region ?? awsHost?.region).map { intern($0) },
-                         accessKeyID: scope.map { AccessKeyID($0.key) }, candidates: candidates, targetName: targetName)
+                         accessKeyID: scope.map { AccessKeyID($0.key) }, candidates: candidates, targetName: targetName,
+                         targetOperations: targetName.map { name in candidates.map { operation(name, of: $0) } } ?? [])
     }
 
     /// The parameters a head carries: URI labels (already set), query string, headers, and the
