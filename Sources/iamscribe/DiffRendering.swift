@@ -15,7 +15,9 @@ enum DiffRendering {
     static func text(_ report: DiffReport) -> String {
         var out = "iamscribe diff: \(plural(report.calls, "call")), \(plural(report.requests, "action request")) against "
             + "\(plural(report.statements, "statement")) in \(report.policies.joined(separator: ", "))\n"
-        out += "  \(report.allowed) allowed, \(report.missing.reduce(0) { $0 + $1.calls }) missing\n\n"
+        let missingRequests = report.missing.reduce(0) { $0 + $1.calls }
+        out += "  \(plural(report.allowed, "request")) allowed, \(plural(missingRequests, "request")) missing"
+            + (report.missing.isEmpty ? "" : " (\(plural(report.missing.count, "action/resource pair")) below)") + "\n\n"
 
         if report.missing.isEmpty {
             out += "MISSING: none, every call is allowed\n\n"

@@ -222,6 +222,20 @@ struct RecordingTests {
         terminal.process.waitUntilExit()
     }
 
+    @Test("record --verbose logs each rejected datagram by reason and size, never its content")
+    func verbose() throws {
+        let port = Workloads.freePort()
+        let recorder = try Recorder(["record", "--port", String(port), "--verbose"])
+        #expect(recorder.waitUntilListening())
+        Workloads.send(Array(#"{"Version":1,"Type":"ApiCall","Service":"S3","SessionToken":"secret-token-xyz"}"#.utf8), port: port)
+        Workloads.send(Array("not json".utf8), port: port)
+        #expect(Workloads.wait { recorder.stderr.components(separatedBy: "rejected a CSM datagram").count == 3 }, "\(recorder.stderr)")
+        #expect(recorder.stop() == 0)
+        #expect(recorder.stderr.contains("missing field Api"))
+        #expect(recorder.stderr.contains("invalid JSON"))
+        #expect(!recorder.stderr.contains("secret-token-xyz"))
+    }
+
     @Test("Listening on a non-loopback address needs --allow-remote")
     func allowRemote() throws {
         let refused = try Binary.run(["record", "--host", "0.0.0.0"])
