@@ -127,20 +127,35 @@ enum Workloads {
 
 /// A moto server on a free loopback port, stopped when released.
 final class Moto {
-    let port = Workloads.freePort()
-    private let process = Process()
+    let port: Int
+    private let process: Process
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
+    /// Starts moto; a port taken between choosing and binding it (tests run in parallel) means
+    /// another try on another port. Startup is slow on a loaded machine: up to 40 s per try.
     init() throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let ready = Workloads.wait(timeout: 20) {
-            (try? Binary.run(["curl", "-s", "-o", "/dev/null", endpoint], executable: "/usr/bin/env").status) == 0
+        for attempt in 1...3 {
+            let port = Workloads.freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let ready = Workloads.wait(timeout: 40) {
+                !process.isRunning || (try? Binary.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)"],
+                                                       executable: "/usr/bin/env").status) == 0
+            }
+            if ready && process.isRunning {
+                self.port = port
+                self.process = process
+                return
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if attempt == 3 { break }
         }
-        if !ready { throw NSError(domain: "moto", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start"]) }
+        throw NSError(domain: "moto", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start"])
     }
 
     deinit {
