@@ -80,7 +80,13 @@ struct PcapCaptureTests {
         let tcpdump = try Self.start("python3", ["-c", Self.execWithDefaultSignals, Self.which("tcpdump") ?? "tcpdump",
                                                  "-i", "lo", "-U", "-w", capture, "tcp port \(Self.motoPort) or udp port \(csmPort)"])
         defer { Self.kill(tcpdump) }
-        usleep(700_000)  // tcpdump needs a moment before it captures
+        // tcpdump writes the file's header once the capture is active: wait for it (a loaded
+        // machine can take seconds), then a moment more.
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int) ?? 0) < 24 {
+            usleep(50_000)
+        }
+        usleep(300_000)
         let workload = try Self.start("python3", [Self.workloadScript, "\(Self.motoPort)", "--boto3", "--cli", "--csm-port", "\(csmPort)"])
         workload.waitUntilExit()
         #expect(workload.terminationStatus == 0)
