@@ -19,12 +19,16 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("csm-port"), help: "A UDP port CSM datagrams go to in captures (repeatable; default 31000).")
     var csmPorts: [UInt16] = []
 
+    @Option(help: "Threads that decode a capture file (default: one a processor).")
+    var threads: Int?
+
     @Argument(help: "Files to read ('-' for standard input).")
     var inputs: [String]
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("Give at least one input file ('-' for standard input).") }
         if csmPorts.contains(0) { throw ValidationError("--csm-port takes a UDP port from 1 to 65535.") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads takes a number from 1 to 64.") }
     }
 
     func run() throws {
@@ -32,14 +36,16 @@ struct Generate: ParsableCommand {
         var failed = false
         for input in inputs {
             do {
-                let result = try CallInput.read(path: input, capture: CaptureOptions(csmPorts: Set(csmPorts.isEmpty ? [31000] : csmPorts)))
+                let capture = CaptureOptions(csmPorts: Set(csmPorts.isEmpty ? [31000] : csmPorts), threads: threads ?? 0)
+                let result = try CallInput.read(path: input, capture: capture)
                 for problem in result.problems { Output.note("\(input): \(problem)") }
                 if let capture = result.capture {
                     Output.captureReport(input, capture, calls: result.calls.count)
                 } else if !result.problems.isEmpty {
                     Output.note("\(input): \(result.problems.count) line\(result.problems.count == 1 ? "" : "s") skipped, \(result.calls.count) call\(result.calls.count == 1 ? "" : "s") read")
                 }
-                for call in result.calls { builder.add(call) }
+                // By index: the calls are lent to the builder, not copied.
+                for index in result.calls.indices { builder.add(result.calls[index]) }
             } catch {
                 // One unreadable input does not lose what the others hold.
                 Output.error("\(error)")

@@ -45,7 +45,7 @@ extension ActionTable {
     /// Every operation, across all services, whose actions include `action` (always or conditionally).
     public func operations(needing action: String) -> [(service: ServiceInfo, operation: OperationInfo, conditional: Bool)] {
         var found: [(ServiceInfo, OperationInfo, Bool)] = []
-        for (index, service) in services.enumerated() {
+        for service in services {
             for operation in operations(of: service) {
                 if operation.actions.contains(where: { $0.caseInsensitiveEquals(action) }) {
                     found.append((service, operation, false))

@@ -21,20 +21,62 @@ public struct OperationInfo: Sendable, Hashable {
         public let isRole: Bool
     }
 
+    private final class Storage: Sendable {
+        let name: String
+        let httpMethod: String
+        let requestURI: String
+        let isPermissionless: Bool
+        let actions: [String]
+        let conditionalActions: [ConditionalAction]
+        let resourceMembers: [ResourceMember]
+
+        init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
+             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember]) {
+            self.name = name
+            self.httpMethod = httpMethod
+            self.requestURI = requestURI
+            self.isPermissionless = isPermissionless
+            self.actions = actions
+            self.conditionalActions = conditionalActions
+            self.resourceMembers = resourceMembers
+        }
+    }
+
+    private let storage: Storage
+
     /// The operation's name as the SDKs spell it, for example `ListObjectsV2`.
-    public let name: String
+    public var name: String { storage.name }
     /// The HTTP method, for REST protocols.
-    public let httpMethod: String
+    public var httpMethod: String { storage.httpMethod }
     /// The request URI template, for REST protocols (`/{Bucket}/{Key+}`).
-    public let requestURI: String
+    public var requestURI: String { storage.requestURI }
     /// Whether the call needs no IAM permission: reported, never granted.
-    public let isPermissionless: Bool
+    public var isPermissionless: Bool { storage.isPermissionless }
     /// The actions always needed, primary first. Empty when the operation is unmapped.
-    public let actions: [String]
+    public var actions: [String] { storage.actions }
     /// The actions needed only when some input is present.
-    public let conditionalActions: [ConditionalAction]
+    public var conditionalActions: [ConditionalAction] { storage.conditionalActions }
     /// The input members that locate resources or roles.
-    public let resourceMembers: [ResourceMember]
+    public var resourceMembers: [ResourceMember] { storage.resourceMembers }
+
+    init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
+         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember]) {
+        storage = Storage(name: name, httpMethod: httpMethod, requestURI: requestURI, isPermissionless: isPermissionless,
+                          actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers)
+    }
+
+    public static func == (a: OperationInfo, b: OperationInfo) -> Bool {
+        a.storage === b.storage
+            || (a.name == b.name && a.httpMethod == b.httpMethod && a.requestURI == b.requestURI
+                && a.isPermissionless == b.isPermissionless && a.actions == b.actions
+                && a.conditionalActions == b.conditionalActions && a.resourceMembers == b.resourceMembers)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(requestURI)
+        hasher.combine(actions)
+    }
 
     /// Whether the table maps the operation to nothing (and it is not permissionless).
     public var isUnmapped: Bool { !isPermissionless && actions.isEmpty }

@@ -1,21 +1,72 @@
 /// One AWS service as the action table knows it: its names, its IAM prefix and how it talks HTTP.
+///
+/// The fields live in one shared, immutable object: decoders copy a service for every request,
+/// and a copy is then one reference rather than one for each name.
 public struct ServiceInfo: Sendable, Hashable {
+    private final class Storage: Sendable {
+        let module: String
+        let serviceID: String
+        let iamPrefix: String
+        let wireProtocol: String
+        let targetPrefix: String
+        let endpointPrefix: String
+        let signingName: String
+        let isGlobal: Bool
+        let names: [String]
+
+        init(module: String, serviceID: String, iamPrefix: String, wireProtocol: String, targetPrefix: String,
+             endpointPrefix: String, signingName: String, isGlobal: Bool, names: [String]) {
+            self.module = module
+            self.serviceID = serviceID
+            self.iamPrefix = iamPrefix
+            self.wireProtocol = wireProtocol
+            self.targetPrefix = targetPrefix
+            self.endpointPrefix = endpointPrefix
+            self.signingName = signingName
+            self.isGlobal = isGlobal
+            self.names = names
+        }
+    }
+
+    private let storage: Storage
+
     /// botocore's module name, for example `s3` or `apigatewayv2`: the table's key for the service.
-    public let module: String
+    public var module: String { storage.module }
     /// botocore's serviceId, the name CSM events carry, for example `API Gateway`.
-    public let serviceID: String
+    public var serviceID: String { storage.serviceID }
     /// The IAM prefix of the service's actions, for example `s3`.
-    public let iamPrefix: String
+    public var iamPrefix: String { storage.iamPrefix }
     /// The wire protocol: `json`, `rest-json`, `rest-xml`, `query`, `ec2` or `smithy-rpc-v2-cbor`.
-    public let wireProtocol: String
+    public var wireProtocol: String { storage.wireProtocol }
     /// The `X-Amz-Target` prefix of `json` services, empty for the others.
-    public let targetPrefix: String
+    public var targetPrefix: String { storage.targetPrefix }
     /// The first label of the service's endpoint host name.
-    public let endpointPrefix: String
+    public var endpointPrefix: String { storage.endpointPrefix }
     /// The service name in SigV4 credential scopes.
-    public let signingName: String
+    public var signingName: String { storage.signingName }
     /// Whether the service has a single global endpoint rather than one per region.
-    public let isGlobal: Bool
+    public var isGlobal: Bool { storage.isGlobal }
     /// Every name a client may use for the service, matched case-insensitively.
-    public let names: [String]
+    public var names: [String] { storage.names }
+
+    init(module: String, serviceID: String, iamPrefix: String, wireProtocol: String, targetPrefix: String,
+         endpointPrefix: String, signingName: String, isGlobal: Bool, names: [String]) {
+        storage = Storage(module: module, serviceID: serviceID, iamPrefix: iamPrefix, wireProtocol: wireProtocol,
+                          targetPrefix: targetPrefix, endpointPrefix: endpointPrefix, signingName: signingName,
+                          isGlobal: isGlobal, names: names)
+    }
+
+    public static func == (a: ServiceInfo, b: ServiceInfo) -> Bool {
+        a.storage === b.storage
+            || (a.module == b.module && a.serviceID == b.serviceID && a.iamPrefix == b.iamPrefix
+                && a.wireProtocol == b.wireProtocol && a.targetPrefix == b.targetPrefix
+                && a.endpointPrefix == b.endpointPrefix && a.signingName == b.signingName
+                && a.isGlobal == b.isGlobal && a.names == b.names)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(module)
+        hasher.combine(serviceID)
+        hasher.combine(iamPrefix)
+    }
 }

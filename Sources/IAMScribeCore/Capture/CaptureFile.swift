@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Reads pcap and pcapng capture files into calls.
 public enum CaptureFile {
     /// What a capture file gave.
@@ -56,9 +59,19 @@ public enum CaptureFile {
     static func read(path: String, options: CaptureOptions = CaptureOptions(), table: ActionTable = .bundled,
                      reader: Reader) throws -> Result {
         if reader == .fastest, let records = try PcapFileReader(path: path) {
-            return try read(records, options: options, table: table)
+            let threads = threadCount(options: options, size: records.fileSize)
+            guard threads > 1 else { return merge([try decode(records, options: options, table: table)]) }
+            // Each thread reads the file on its own: the page cache holds it once, and bytes copied
+            // from it by read(2) are in the processor's cache when the thread decodes them, where
+            // mapped bytes would come from memory.
+            return try decodeInParallel(threads: threads) { shard in
+                guard let records = try PcapFileReader(path: path) else {
+                    throw IAMScribeError(.unreadableInput, "\(path) changed while it was read")
+                }
+                return try decode(records, options: options, table: table, shard: shard)
+            }
         }
-        return try read(PcapHandle(file: path), options: options, table: table)
+        return merge([try decode(PcapHandle(file: path), options: options, table: table)])
     }
 
     /// Reads a capture file held in memory (standard input, for example).
@@ -72,38 +85,111 @@ public enum CaptureFile {
     /// Reads a capture file held in memory with the reader given.
     static func read(bytes: [UInt8], name: String, options: CaptureOptions = CaptureOptions(),
                      table: ActionTable = .bundled, reader: Reader) throws -> Result {
-        if reader == .fastest {
-            let result = try bytes.withUnsafeBytes { memory -> Result? in
-                guard let records = PcapFileReader(memory: memory) else { return nil }
-                return try read(records, options: options, table: table)
-            }
-            if let result { return result }
+        if reader == .fastest, let result = try bytes.withUnsafeBytes({ try read(memory: $0, options: options, table: table) }) {
+            return result
         }
-        return try read(PcapHandle(bytes: bytes, name: name), options: options, table: table)
+        return merge([try decode(PcapHandle(bytes: bytes, name: name), options: options, table: table)])
     }
 
-    /// Reads every packet of a source into calls; damage stops the reading and is reported.
-    static func read(_ handle: some PacketSource, options: CaptureOptions = CaptureOptions(),
-                     table: ActionTable = .bundled) throws -> Result {
+    /// Reads a classic pcap capture held in memory (which must stay valid meanwhile) on as many
+    /// threads as the options say, or answers nil when ``PcapFileReader`` does not take it.
+    ///
+    /// Each thread walks every record and decodes the packets of its share of host pairs (see
+    /// ``PacketPipeline/shard(of:among:)``): a connection, a fragmented datagram and a client's
+    /// CSM events are always whole on one thread, so the calls are those one thread would find.
+    static func read(memory: UnsafeRawBufferPointer, options: CaptureOptions, table: ActionTable) throws -> Result? {
+        guard PcapFileReader.header(memory) != nil else { return nil }
+        let threads = threadCount(options: options, size: memory.count)
+        // Each thread's records reader sees the whole capture; it only reads it.
+        nonisolated(unsafe) let memory = memory
+        guard threads > 1 else { return merge([try decode(PcapFileReader(memory: memory)!, options: options, table: table)]) }
+        return try decodeInParallel(threads: threads) { shard in
+            try decode(PcapFileReader(memory: memory)!, options: options, table: table, shard: shard)
+        }
+    }
+
+    /// How many threads decode a capture of `size` bytes.
+    private static func threadCount(options: CaptureOptions, size: Int) -> Int {
+        if options.threads > 0 { return options.threads }
+        // Starting threads for a small capture would cost more than it saves.
+        return size < 8 << 20 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+    }
+
+    /// Decodes the shards of a capture on `threads` threads, each walking every record and
+    /// decoding the packets of its share of host pairs (see ``PacketPipeline/shard(of:among:)``):
+    /// a connection, a fragmented datagram and a client's CSM events are always whole in one
+    /// shard, so the calls are those one thread would find.
+    private static func decodeInParallel(threads: Int,
+                                         _ decodeShard: @Sendable ((index: Int, count: Int)) throws -> Part) throws -> Result {
+        let parts = Mutex<[Int: Swift.Result<Part, any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: threads) { index in
+            let part = Swift.Result { try decodeShard((index, threads)) }
+            parts.withLock { $0[index] = part }
+        }
+        return merge(try parts.withLock { parts in try (0..<threads).map { try parts[$0]!.get() } })
+    }
+
+    /// What one pipeline made of a capture (or of its share of one).
+    struct Part {
+        /// The calls, in the order they completed.
+        var calls: [ObservedCall]
+        var statistics: CaptureStatistics
+        /// Why the records ended early, when they did.
+        var damage: String?
+    }
+
+    /// Decodes every packet of a source, or of its shard; damage stops the reading and is reported.
+    static func decode(_ handle: some PacketSource, options: CaptureOptions = CaptureOptions(),
+                       table: ActionTable = .bundled, shard: (index: Int, count: Int)? = nil) throws -> Part {
         let pipeline = try PacketPipeline(linkType: handle.linkType, options: options, table: table)
         var damage: String?
         reading: while true {
             switch handle.next({ packet, wireLength, seconds, microseconds in
+                if let shard, pipeline.shard(of: packet, among: shard.count) != shard.index { return }
                 pipeline.process(packet, wireLength: wireLength, time: Double(seconds) + Double(microseconds) / 1_000_000)
             }) {
             case .packet, .timeout: continue
             case .end: break reading
             case .failed(let reason):
-                damage = "the capture is damaged after \(pipeline.statistics.packets) packets (\(reason)); the calls before the damage are kept"
+                damage = reason
                 break reading
             }
         }
         pipeline.finish()
+        return Part(calls: pipeline.takeCalls(), statistics: pipeline.statistics, damage: damage)
+    }
+
+    /// Reads every packet of a source into calls; damage stops the reading and is reported.
+    static func read(_ handle: some PacketSource, options: CaptureOptions = CaptureOptions(),
+                     table: ActionTable = .bundled) throws -> Result {
+        merge([try decode(handle, options: options, table: table)])
+    }
+
+    /// The calls of all parts in the order they were made, and their counts added up.
+    private static func merge(_ parts: consuming [Part]) -> Result {
+        var statistics = CaptureStatistics()
+        for part in parts.indices { statistics.add(parts[part].statistics) }
         // Calls complete when their responses come; the policy wants them in the order they were made.
-        // The order is found on (time, index) pairs: moving whole calls about costs more than the sort.
-        let completed = pipeline.takeCalls()
-        let order = completed.indices.map { (time: completed[$0].time, index: $0) }.sorted { ($0.time, $0.index) < ($1.time, $1.index) }
-        let calls = order.map { completed[$0.index] }
-        return Result(calls: calls, statistics: pipeline.statistics, damage: damage)
+        // The order is found on (time, part, index), and each call is then moved (swapped with an
+        // empty one) into place: copying it would retain every string it holds, and releasing the
+        // parts would release them all again.
+        var order: [(time: Date, part: Int, index: Int)] = []
+        order.reserveCapacity(parts.reduce(0) { $0 + $1.calls.count })
+        for part in parts.indices {
+            for index in parts[part].calls.indices { order.append((parts[part].calls[index].time, part, index)) }
+        }
+        order.sort { ($0.time, $0.part, $0.index) < ($1.time, $1.part, $1.index) }
+        var calls: [ObservedCall] = []
+        calls.reserveCapacity(order.count)
+        let empty = ObservedCall(source: .pcap, time: Date(timeIntervalSince1970: 0), service: "", operation: "")
+        for entry in order {
+            var call = empty
+            swap(&call, &parts[entry.part].calls[entry.index])
+            calls.append(call)
+        }
+        let damage = parts.indices.lazy.compactMap { parts[$0].damage }.first.map {
+            "the capture is damaged after \(statistics.packets) packets (\($0)); the calls before the damage are kept"
+        }
+        return Result(calls: calls, statistics: statistics, damage: damage)
     }
 }

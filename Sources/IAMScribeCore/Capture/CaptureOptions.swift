@@ -12,16 +12,20 @@ public struct CaptureOptions: Sendable, Hashable {
     public var maximumOutOfOrderBytes: Int
     /// Seconds a connection may stay idle before it is closed (and its pending calls emitted).
     public var idleTimeout: Double
+    /// How many threads decode a capture file, each taking the traffic of some pairs of hosts;
+    /// 0 takes one a processor. Live captures use one.
+    public var threads: Int
 
     /// Creates options.
     public init(
         csmPorts: Set<UInt16> = [31000], maximumBodyBytes: Int = 1 << 20, maximumConnections: Int = 16_384,
-        maximumOutOfOrderBytes: Int = 1 << 20, idleTimeout: Double = 120
+        maximumOutOfOrderBytes: Int = 1 << 20, idleTimeout: Double = 120, threads: Int = 0
     ) {
         self.csmPorts = csmPorts
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumConnections = maximumConnections
         self.maximumOutOfOrderBytes = maximumOutOfOrderBytes
         self.idleTimeout = idleTimeout
+        self.threads = threads
     }
 }

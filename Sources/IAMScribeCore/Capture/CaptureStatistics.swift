@@ -36,6 +36,30 @@ public struct CaptureStatistics: Sendable, Hashable {
 
     /// Creates empty statistics.
     public init() {}
+
+    /// Adds the counts of another part of the same capture.
+    mutating func add(_ other: CaptureStatistics) {
+        packets += other.packets
+        bytes += other.bytes
+        malformed += other.malformed
+        notIP += other.notIP
+        truncated += other.truncated
+        fragmentsDropped += other.fragmentsDropped
+        csmDatagrams += other.csmDatagrams
+        csmRejected += other.csmRejected
+        tcpConnections += other.tcpConnections
+        httpRequests += other.httpRequests
+        skippedMissingData += other.skippedMissingData
+        unidentifiedRequests += other.unidentifiedRequests
+        unknownOperations += other.unknownOperations
+        tlsConnections += other.tlsConnections
+        otherConnections += other.otherConnections
+        tlsEndpoints.merge(other.tlsEndpoints) { mine, theirs in
+            var both = mine
+            both.connections += theirs.connections
+            return both
+        }
+    }
 }
 
 /// An AWS endpoint a client reached over TLS: its service is known from the host name (the

@@ -117,6 +117,23 @@ public final class PacketPipeline {
         }
     }
 
+    /// Which of `count` shards of a capture decodes a packet, when several pipelines share one.
+    ///
+    /// The traffic between two hosts goes to one shard whichever way it flows, so every TCP
+    /// connection, every fragmented datagram and every client's CSM events are whole in one
+    /// shard. Packets that are not IP (or too short to tell) go to shard 0.
+    func shard(of packet: UnsafeRawBufferPointer, among count: Int) -> Int {
+        guard case .ip(let offset) = link.network(in: packet), offset < packet.count else { return 0 }
+        let ip = UnsafeRawBufferPointer(rebasing: packet[offset...])
+        let pair: UInt64
+        switch ip[0] >> 4 {
+        case 4 where ip.count >= 20: pair = UInt64(ip.uint32(at: 12) ^ ip.uint32(at: 16))
+        case 6 where ip.count >= 40: pair = ip.uint64(at: 8) ^ ip.uint64(at: 16) ^ ip.uint64(at: 24) ^ ip.uint64(at: 32)
+        default: return 0
+        }
+        return Int(((pair &* 0x9E37_79B9_7F4A_7C15) >> 32) % UInt64(count))
+    }
+
     /// Closes connections idle for longer than the options allow, and flushes CSM attempts whose
     /// call event did not come; a live capture calls it now and then even without packets.
     ///

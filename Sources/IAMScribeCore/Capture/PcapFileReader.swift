@@ -56,6 +56,8 @@ final class PcapFileReader: PacketSource {
     private static let chunkLength = 1 << 20
 
     let linkType: Int32
+    /// The size of the file (or memory) read, when known; 0 else.
+    let fileSize: Int
     private let header: Header
     /// The file, or -1 when the whole capture is in ``buffer`` already.
     private let descriptor: Int32
@@ -128,6 +130,8 @@ final class PcapFileReader: PacketSource {
             close(descriptor)
             return nil
         }
+        var status = stat()
+        fileSize = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
         #if os(Linux)
         _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif
@@ -149,6 +153,7 @@ final class PcapFileReader: PacketSource {
         self.header = header
         linkType = header.linkType
         descriptor = -1
+        fileSize = memory.count
         buffer = UnsafeMutableRawPointer(mutating: base)
         capacity = memory.count
         ownsBuffer = false

@@ -54,7 +54,24 @@ public struct PolicyBuilder: Sendable {
     /// Resolutions of calls without parameters, by the names exactly as the client sent them:
     /// a live recording sees the same few hundred operations millions of times. Calls with
     /// parameters start from the same resolution.
-    private var resolved: [CallKey: Result<CallPermissions, LookupFailure>] = [:]
+    private var resolved: [CallKey: Resolution] = [:]
+
+    /// A call's resolution, with the name reports give it.
+    private struct Resolution: Sendable {
+        let result: Result<CallPermissions, LookupFailure>
+        /// `prefix:Operation` (the module name when the service has no IAM prefix); empty for a failure.
+        let name: String
+
+        init(_ result: Result<CallPermissions, LookupFailure>) {
+            self.result = result
+            guard case .success(let permissions) = result else {
+                name = ""
+                return
+            }
+            let service = permissions.service
+            name = "\(service.iamPrefix.isEmpty ? service.module : service.iamPrefix):\(permissions.operation.name)"
+        }
+    }
 
     private struct CallKey: Hashable, Sendable {
         let service: String
@@ -86,13 +103,14 @@ public struct PolicyBuilder: Sendable {
         }
         report.calls += 1
         let key = CallKey(service: call.service, operation: call.operation)
-        var resolution: Result<CallPermissions, LookupFailure>
-        if let cached = resolved[key] {
-            resolution = cached
+        let cached: Resolution
+        if let known = resolved[key] {
+            cached = known
         } else {
-            resolution = table.permissions(service: call.service, operation: call.operation)
-            if resolved.count < 100_000 { resolved[key] = resolution }
+            cached = Resolution(table.permissions(service: call.service, operation: call.operation))
+            if resolved.count < 100_000 { resolved[key] = cached }
         }
+        var resolution = cached.result
         // The service and operation resolve the same whatever the parameters; these only settle
         // the operation's conditional actions.
         if let parameters = call.parameters, case .success(let permissions) = resolution,
@@ -106,7 +124,7 @@ public struct PolicyBuilder: Sendable {
             report.unknown["\(call.service).\(call.operation)"] = failure.description
             return false
         case .success(let permissions):
-            let name = "\(permissions.service.iamPrefix.isEmpty ? permissions.service.module : permissions.service.iamPrefix):\(permissions.operation.name)"
+            let name = cached.name
             if permissions.isPermissionless {
                 report.permissionless[name, default: 0] += 1
                 return false
