@@ -26,15 +26,33 @@ extension ActionTable {
     /// The actions a call of `operation` needs, given the parameters it showed (nil when they
     /// are unknown), and the conditional actions it may also need.
     static func actions(of operation: OperationInfo, parameters: [String: String]?) -> (actions: [String], mayAlsoNeed: [String]) {
+        actions(of: operation, triggered: parameters.map { triggeredConditionals(of: operation, parameters: $0) })
+    }
+
+    /// Which of an operation's conditional actions the parameters of a call trigger, one bit each
+    /// (bit `i` for `conditionalActions[i]`): a conditional action is triggered when one of its
+    /// trigger members is present. Operations have a handful of conditional actions at most;
+    /// those past the 64th never count as triggered.
+    static func triggeredConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
+        var triggered: UInt64 = 0
+        for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
+            let present = conditional.triggers.contains { trigger in
+                parameters[trigger] != nil || parameters.keys.contains { $0.caseInsensitiveEquals(trigger) }
+            }
+            if present { triggered |= 1 << UInt64(index) }
+        }
+        return triggered
+    }
+
+    /// The actions a call of `operation` needs given the conditional actions its parameters
+    /// trigger (nil when its parameters are unknown), and those it may also need.
+    static func actions(of operation: OperationInfo, triggered: UInt64?) -> (actions: [String], mayAlsoNeed: [String]) {
         var actions = operation.actions
         var mayAlsoNeed: [String] = []
-        for conditional in operation.conditionalActions where !actions.contains(conditional.action) {
-            let triggered = parameters.map { present in
-                conditional.triggers.contains { trigger in present.keys.contains { $0.caseInsensitiveEquals(trigger) } }
-            } ?? false
-            if triggered {
+        for (index, conditional) in operation.conditionalActions.enumerated() where !actions.contains(conditional.action) {
+            if let triggered, index < 64, triggered & 1 << UInt64(index) != 0 {
                 actions.append(conditional.action)
-            } else if !(parameters != nil && !conditional.triggers.isEmpty) {
+            } else if !(triggered != nil && !conditional.triggers.isEmpty) {
                 // Known parameters without the trigger settle it: not needed. Otherwise, unknown.
                 mayAlsoNeed.append(conditional.action)
             }

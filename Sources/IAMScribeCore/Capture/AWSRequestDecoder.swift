@@ -42,6 +42,14 @@ final class AWSRequestDecoder {
             self.candidates = candidates
             self.service = service
         }
+
+        /// The call, moved out (the request is done with it): a copy would retain each of its
+        /// strings only for the pending request to release them.
+        func takeCall() -> ObservedCall {
+            var taken = ObservedCall(source: call.source, time: call.time, service: "", operation: "")
+            swap(&taken, &call)
+            return taken
+        }
     }
 
     /// Why a request did not become a call.
@@ -91,24 +99,24 @@ final class AWSRequestDecoder {
         let path = UnsafeRawBufferPointer(rebasing: target[..<(questionMark ?? target.count)])
         let queryBytes = questionMark.map { UnsafeRawBufferPointer(rebasing: target[($0 + 1)...]) }
         let query = queryBytes.map { PercentDecoding.pairs($0) } ?? []
-        let hostBytes = head.value(of: "host") ?? authority
+        let hostBytes = head.value(of: .host) ?? authority
 
         // Who signed, where, for which service: a SigV4 credential is resolved with the other
         // facts, by its bytes; a SigV2 key or a presigned URL's credential is split here.
         var credential: UnsafeRawBufferPointer?
         var scope: Scope?
-        if let authorization = head.value(of: "authorization") {
+        if let authorization = head.value(of: .authorization) {
             credential = Self.credential(in: authorization)
             if credential == nil { scope = Self.credentialScope(authorization: authorization) }
         } else if let presigned = query.first(where: { $0.key == "X-Amz-Credential" })?.value {
             scope = Self.credentialScope(credential: presigned)
         }
-        let facts = headFacts(host: hostBytes, target: head.value(of: "x-amz-target"), credential: credential, scope: scope)
+        let facts = headFacts(host: hostBytes, target: head.value(of: .amzTarget), credential: credential, scope: scope)
         let candidates = facts.candidates
         let awsHost = facts.awsHost
         guard let first = candidates.first else { return .failure(.notAWS) }
 
-        var call = ObservedCall(
+        let call = ObservedCall(
             source: .pcap, time: time, service: first.module, operation: "",
             region: facts.region, accessKeyID: facts.accessKeyID, endpoint: facts.host)
 
@@ -146,7 +154,7 @@ final class AWSRequestDecoder {
                                    parameters: &pending.parameters)
                     pending.bodyFormat = service.wireProtocol == "rest-json" ? .json : .xml
                     if pending.operation == nil,
-                       head.value(of: "content-type").map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
+                       head.value(of: .contentType).map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
                         pending.bodyFormat = .form
                     }
                 case "json":
@@ -157,15 +165,14 @@ final class AWSRequestDecoder {
             }
             if let operation = pending.operation {
                 pending.service = service
-                call.service = service.module
-                pending.call = call
+                pending.call.service = service.module
                 headParameters(head, query: query, into: pending)
                 let unresolved = operation.conditionalActions.flatMap(\.triggers).filter { pending.parameters[$0] == nil }
                 pending.hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
                 if pending.bodyFormat == .json && service.wireProtocol == "rest-json" || pending.bodyFormat == .xml {
                     // A REST body is a JSON or XML document, or a payload (an S3 object) whose
                     // members all travel as headers: only a structured body is read for triggers.
-                    let structured = head.value(of: "content-type").map {
+                    let structured = head.value(of: .contentType).map {
                         HTTPBytes.contains($0, "json") || HTTPBytes.contains($0, "xml")
                     } ?? false
                     pending.bodyMatters = pending.hasBodyMembers || unresolved.contains { $0.utf8.contains(UInt8(ascii: ".")) }
@@ -219,8 +226,27 @@ final class AWSRequestDecoder {
 
         static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes == b.bytes }
 
+        /// Hashes one word folded from the bytes: SipHash over a head's host, target and
+        /// credential, for every request, cost more than the rest of resolving its service.
         func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(bytes.withUnsafeBytes(Self.fold))
+        }
+
+        private static func fold(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+            var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                hash = (hash ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0xBF58_476D_1CE4_E5B9
+                hash ^= hash >> 31
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            while offset < bytes.count {
+                tail = tail << 8 | UInt64(bytes[offset])
+                offset += 1
+            }
+            hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
+            return hash ^ hash >> 29
         }
     }
 
@@ -422,68 +448,42 @@ final class AWSRequestDecoder {
     ) -> OperationInfo? {
         // Templates can tie (S3's DeleteObject and AbortMultipartUpload are both
         // DELETE /{Bucket}/{Key+}); the query members the request carries break the tie.
-        var best: (template: RESTTemplate, labels: [(String, String)], evidence: Int)?
+        var best: (template: RESTTemplate, labels: [RESTTemplate.LabelRange], evidence: Int)?
         let method = String(decoding: head.slice(head.method), as: UTF8.self)
         let isS3 = service.module == "s3"
         for template in templates(of: service, method: method) {
             if let best, template.specificity < best.template.specificity { break }
             guard let labels = template.match(pathSegments: segments, query: query) else { continue }
             var evidence = 0
-            for member in template.operation.resourceMembers {
-                let present: Bool
-                switch member.location {
-                case "querystring": present = query.contains { $0.key == member.wireName }
-                case "header": present = head.value(ofName: member.wireName) != nil
-                default: continue
-                }
+            for member in template.evidenceMembers {
+                let present = member.inQuery
+                    ? query.contains { $0.key == member.wireName }
+                    : head.value(ofLowercased: member.lowercasedWireName) != nil
                 if present {
                     evidence += 2
-                } else if Self.isSelectingMember(member.wireName) {
+                } else if member.selects {
                     evidence -= 1
                 }
             }
             if isS3, let header = Self.requiredHeaders[template.operation.name] {
-                if head.value(ofName: header) == nil { continue }
+                if head.value(ofLowercased: header) == nil { continue }
                 evidence += 2
             }
             if best == nil || evidence > best?.evidence ?? 0 { best = (template, labels, evidence) }
         }
         guard let best else { return nil }
-        for (label, value) in best.labels {
-            for member in best.template.operation.resourceMembers where member.location == "uri" && member.wireName == label {
-                parameters[member.name] = Self.bounded(value)
+        for label in best.labels {
+            for (name, member) in best.template.uriMembers where name == label.name {
+                parameters[member] = Self.bounded(RESTTemplate.value(of: label, in: segments))
             }
         }
         return best.template.operation
     }
 
-    /// Members (by lowercased wire name) that select an operation when present, so a template
-    /// that has them loses a tie when they are absent: S3's multipart and copy operations share
-    /// the object operations' method and path.
-    /// S3 operations told from PutObject and UploadPart only by a header the table does not list.
-    private static let requiredHeaders = ["CopyObject": "x-amz-copy-source", "UploadPartCopy": "x-amz-copy-source"]
-
-    private static func isSelectingMember(_ wireName: String) -> Bool {
-        Self.asciiEqualsLowercased(wireName, "uploadid") || Self.asciiEqualsLowercased(wireName, "partnumber")
-            || Self.asciiEqualsLowercased(wireName, "x-amz-copy-source")
-    }
-
-    /// Whether `name`, lowercased, is `lowercase` (lowercase ASCII), without making a string.
-    private static func asciiEqualsLowercased(_ name: String, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { lowercase in
-            guard name.utf8.count == lowercase.count else {
-                // Only non-ASCII text can change its length when lowercased.
-                return name.utf8.contains { $0 >= 0x80 } && name.lowercased().utf8.elementsEqual(lowercase)
-            }
-            var index = 0
-            for byte in name.utf8 {
-                if byte >= 0x80 { return name.lowercased().utf8.elementsEqual(lowercase) }
-                if HTTPBytes.lower(byte) != lowercase[index] { return false }
-                index += 1
-            }
-            return true
-        }
-    }
+    /// S3 operations told from PutObject and UploadPart only by a header the table does not list
+    /// (lowercased).
+    private static let requiredHeaders = ["CopyObject": Array("x-amz-copy-source".utf8),
+                                          "UploadPartCopy": Array("x-amz-copy-source".utf8)]
 
     /// A service's templates for one method, most specific first.
     private func templates(of service: ServiceInfo, method: String) -> [RESTTemplate] {
@@ -531,7 +531,7 @@ final class AWSRequestDecoder {
         pending.call.operation = operation.name
         guard pending.bodyMatters else {
             pending.call.parameters = pending.parameters
-            return .success(pending.call)
+            return .success(pending.takeCall())
         }
         guard let body else {
             // The body was too large to read. When it holds members that locate resources, the
@@ -539,7 +539,7 @@ final class AWSRequestDecoder {
             // that large is data, not members.
             let isREST = pending.service.wireProtocol.hasPrefix("rest-") && pending.bodyFormat != .form
             pending.call.parameters = pending.hasBodyMembers || !isREST ? nil : pending.parameters
-            return .success(pending.call)
+            return .success(pending.takeCall())
         }
         var parameters = pending.parameters
         for member in operation.resourceMembers where member.location == "body" {
@@ -575,7 +575,7 @@ final class AWSRequestDecoder {
             }
         }
         pending.call.parameters = parameters
-        return .success(pending.call)
+        return .success(pending.takeCall())
     }
 
     // MARK: - Helpers
@@ -627,6 +627,23 @@ final class AWSRequestDecoder {
         }
         while let last = segments.last, last.isEmpty { segments.removeLast() }
         return segments
+    }
+
+    /// Whether `name`, lowercased, is `lowercase` (lowercase ASCII), without making a string.
+    private static func asciiEqualsLowercased(_ name: String, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { lowercase in
+            guard name.utf8.count == lowercase.count else {
+                // Only non-ASCII text can change its length when lowercased.
+                return name.utf8.contains { $0 >= 0x80 } && name.lowercased().utf8.elementsEqual(lowercase)
+            }
+            var index = 0
+            for byte in name.utf8 {
+                if byte >= 0x80 { return name.lowercased().utf8.elementsEqual(lowercase) }
+                if HTTPBytes.lower(byte) != lowercase[index] { return false }
+                index += 1
+            }
+            return true
+        }
     }
 
     private static func isSecret(_ name: String) -> Bool {

@@ -10,6 +10,45 @@ struct HTTPHead {
         let value: Range<Int>
     }
 
+    /// The fields the decoders ask every message for, found while the head is parsed.
+    enum CommonField: Int, CaseIterable {
+        case host, authorization, amzTarget, contentType, expect, errorType
+
+        /// The field a header name is, compared case-insensitively.
+        static func named(_ name: UnsafeRawBufferPointer) -> CommonField? {
+            switch name.count {
+            case 4: HTTPBytes.hasPrefix(name, "host", ignoringCase: true) ? .host : nil
+            case 6: HTTPBytes.hasPrefix(name, "expect", ignoringCase: true) ? .expect : nil
+            case 12:
+                HTTPBytes.hasPrefix(name, "x-amz-target", ignoringCase: true) ? .amzTarget
+                    : HTTPBytes.hasPrefix(name, "content-type", ignoringCase: true) ? .contentType : nil
+            case 13: HTTPBytes.hasPrefix(name, "authorization", ignoringCase: true) ? .authorization : nil
+            case 16: HTTPBytes.hasPrefix(name, "x-amzn-errortype", ignoringCase: true) ? .errorType : nil
+            default: nil
+            }
+        }
+    }
+
+    /// Where the first of each common field lies in ``fields``, -1 when absent.
+    struct CommonFields {
+        var indexes: (Int32, Int32, Int32, Int32, Int32, Int32) = (-1, -1, -1, -1, -1, -1)
+
+        /// Notes the field at `index` when it is the first of its name.
+        @inline(__always)
+        mutating func note(_ field: CommonField, at index: Int) {
+            withUnsafeMutableBytes(of: &indexes) { indexes in
+                let slots = indexes.bindMemory(to: Int32.self)
+                if slots[field.rawValue] < 0 { slots[field.rawValue] = Int32(index) }
+            }
+        }
+
+        @inline(__always)
+        func index(of field: CommonField) -> Int? {
+            let index = withUnsafeBytes(of: indexes) { $0.bindMemory(to: Int32.self)[field.rawValue] }
+            return index < 0 ? nil : Int(index)
+        }
+    }
+
     let bytes: UnsafeRawBufferPointer
     /// The request method, empty for a response.
     let method: Range<Int>
@@ -18,6 +57,13 @@ struct HTTPHead {
     /// The response status, 0 for a request.
     let status: Int
     let fields: UnsafeBufferPointer<Field>
+    let common: CommonFields
+
+    /// The value of the first field of a common name.
+    @inline(__always)
+    func value(of field: CommonField) -> UnsafeRawBufferPointer? {
+        common.index(of: field).map { slice(fields[$0].value) }
+    }
 
     /// The bytes of a range.
     @inline(__always)
@@ -25,15 +71,17 @@ struct HTTPHead {
         UnsafeRawBufferPointer(rebasing: bytes[range])
     }
 
-    /// The value of the first field called `name` (ASCII, compared case-insensitively).
-    func value(of name: StaticString) -> UnsafeRawBufferPointer? {
-        name.withUTF8Buffer { name in
-            for field in fields where field.name.count == name.count
-                && HTTPBytes.equalsIgnoringCase(slice(field.name), UnsafeRawBufferPointer(name)) {
-                return slice(field.value)
+    /// The value of the first field whose name, lowercased, is `name` (lowercase ASCII).
+    func value(ofLowercased name: [UInt8]) -> UnsafeRawBufferPointer? {
+        for field in fields where field.name.count == name.count {
+            var same = true
+            for index in 0..<name.count where HTTPBytes.lower(bytes[field.name.lowerBound + index]) != name[index] {
+                same = false
+                break
             }
-            return nil
+            if same { return slice(field.value) }
         }
+        return nil
     }
 
     /// The value of the first field whose name equals `name` case-insensitively.

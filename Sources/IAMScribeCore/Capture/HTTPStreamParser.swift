@@ -315,6 +315,7 @@ final class HTTPStreamParser {
         }
         var chunked = false
         var length: Int?
+        var common = HTTPHead.CommonFields()
         var position = firstLineEnd + 1
         while position < head.count {
             let remaining = head.count - position
@@ -330,6 +331,8 @@ final class HTTPStreamParser {
                     length = HTTPBytes.decimal(value)
                 } else if name.count == 17, HTTPBytes.hasPrefix(name, "transfer-encoding", ignoringCase: true) {
                     chunked = HTTPBytes.contains(value, "chunked")
+                } else if fields.count < 256, let known = HTTPHead.CommonField.named(name) {
+                    common.note(known, at: fields.count)
                 }
                 if fields.count < 256 { fields.append(field) }
             }
@@ -344,7 +347,8 @@ final class HTTPStreamParser {
             framing = role == .request ? .length(0) : .untilClose
         }
         let plan = fields.withUnsafeBufferPointer { fields in
-            delegate.httpHead(self, HTTPHead(bytes: head, method: method, target: target, status: status, fields: fields), framing: framing)
+            delegate.httpHead(self, HTTPHead(bytes: head, method: method, target: target, status: status, fields: fields,
+                                             common: common), framing: framing)
         }
         keep = 0
         overflow = false

@@ -49,7 +49,7 @@ final class CaptureContext {
 public final class PacketPipeline {
     private let link: LinkLayer
     private let context: CaptureContext
-    @exclusivity(unchecked) private var connections: [ConnectionKey: TCPConnection] = [:]
+    @exclusivity(unchecked) private var connections = ConnectionTable()
     /// The connection of the last segment: consecutive segments mostly belong to one connection,
     /// which is then found without hashing its key. Cleared whenever connections are removed.
     @exclusivity(unchecked) private var lastConnection: (key: ConnectionKey, connection: TCPConnection)?
@@ -144,7 +144,7 @@ public final class PacketPipeline {
 
     /// Ends the input: every connection closes and every waiting call comes out.
     public func finish() {
-        for connection in connections.values { connection.close() }
+        for (_, connection) in connections.all { connection.close() }
         connections.removeAll()
         lastConnection = nil
         context.calls += assembler.flush()
@@ -333,7 +333,7 @@ public final class PacketPipeline {
 
     private func evictOldest() {
         lastConnection = nil
-        let oldest = connections.sorted { $0.value.lastActivity < $1.value.lastActivity }.prefix(max(1, connections.count / 8))
+        let oldest = connections.all.sorted { $0.connection.lastActivity < $1.connection.lastActivity }.prefix(max(1, connections.count / 8))
         for (key, connection) in oldest {
             connection.close()
             connections[key] = nil
@@ -343,7 +343,7 @@ public final class PacketPipeline {
     private func sweep(now: Double) {
         lastConnection = nil
         let limit = now - context.options.idleTimeout
-        for (key, connection) in connections where connection.lastActivity < limit {
+        for (key, connection) in connections.all where connection.lastActivity < limit {
             connection.close()
             connections[key] = nil
         }

@@ -11,12 +11,30 @@ final class RESTTemplate {
         case greedy(String)
     }
 
+    /// A resource member sent in the query string or a header: whether a request carries it is
+    /// evidence for the template, worked out ahead of matching.
+    struct EvidenceMember {
+        let inQuery: Bool
+        let wireName: String
+        /// The header name, lowercased.
+        let lowercasedWireName: [UInt8]
+        /// Whether the member selects its operation when present (S3's `uploadId`), so that the
+        /// template loses a tie when the request does not carry it.
+        let selects: Bool
+    }
+
+    /// Where a label's value lies in a request's path segments.
+    typealias LabelRange = (name: String, segments: Range<Int>)
+
     let operation: OperationInfo
     let method: [UInt8]
     let segments: [Segment]
     let queryLiterals: [(key: String, value: String?)]
     /// Higher is more specific.
     let specificity: Int
+    let evidenceMembers: [EvidenceMember]
+    /// The resource members bound to URI labels: label, member.
+    let uriMembers: [(label: String, member: String)]
 
     init(operation: OperationInfo) {
         self.operation = operation
@@ -41,18 +59,30 @@ final class RESTTemplate {
         let literals = segments.reduce(0) { count, segment in if case .literal = segment { count + 1 } else { count } }
         let greedy = segments.contains { if case .greedy = $0 { true } else { false } }
         specificity = queryLiterals.count * 1_000 + literals * 10 + (greedy ? 0 : 5) + segments.count
+        evidenceMembers = operation.resourceMembers.compactMap { member in
+            guard member.location == "querystring" || member.location == "header" else { return nil }
+            let lowercased = member.wireName.lowercased()
+            return EvidenceMember(inQuery: member.location == "querystring", wireName: member.wireName,
+                                  lowercasedWireName: Array(lowercased.utf8),
+                                  selects: Self.selectingMembers.contains(lowercased))
+        }
+        uriMembers = operation.resourceMembers.filter { $0.location == "uri" }.map { ($0.wireName, $0.name) }
     }
+
+    /// Members (by lowercased wire name) that select an operation when present: S3's multipart
+    /// and copy operations share the object operations' method and path.
+    private static let selectingMembers: Set<String> = ["uploadid", "partnumber", "x-amz-copy-source"]
 
     /// Matches a request path (raw, not decoded, without its query) and query parameters.
     ///
-    /// - Returns: The label values, decoded, by label name; nil when the template does not match.
-    func match(pathSegments: [UnsafeRawBufferPointer], query: [(key: String, value: String)]) -> [(String, String)]? {
+    /// - Returns: Where each label's value lies in the path; nil when the template does not match.
+    func match(pathSegments: [UnsafeRawBufferPointer], query: [(key: String, value: String)]) -> [LabelRange]? {
         for literal in queryLiterals {
             guard query.contains(where: { $0.key == literal.key && (literal.value == nil || literal.value == $0.value) }) else {
                 return nil
             }
         }
-        var labels: [(String, String)] = []
+        var labels: [LabelRange] = []
         var index = 0
         for (position, segment) in segments.enumerated() {
             switch segment {
@@ -61,25 +91,29 @@ final class RESTTemplate {
                 index += 1
             case .label(let name):
                 guard index < pathSegments.count, !pathSegments[index].isEmpty else { return nil }
-                labels.append((name, PercentDecoding.decode(pathSegments[index])))
+                labels.append((name, index..<(index + 1)))
                 index += 1
             case .greedy(let name):
                 // The rest of the path, less the literal segments after the label.
                 let after = segments.count - position - 1
                 let end = pathSegments.count - after
-                guard end > index else { return nil }
-                var joined: [UInt8] = []
-                for (offset, piece) in pathSegments[index..<end].enumerated() {
-                    if offset > 0 { joined.append(UInt8(ascii: "/")) }
-                    joined.append(contentsOf: piece)
-                }
-                let value = joined.withUnsafeBytes { PercentDecoding.decode($0) }
-                guard !value.isEmpty else { return nil }
-                labels.append((name, value))
+                guard end > index, end - index > 1 || !pathSegments[index].isEmpty else { return nil }
+                labels.append((name, index..<end))
                 index = end
             }
         }
         return index == pathSegments.count ? labels : nil
+    }
+
+    /// A label's value, decoded: its segments joined by slashes.
+    static func value(of label: LabelRange, in pathSegments: [UnsafeRawBufferPointer]) -> String {
+        guard label.segments.count > 1 else { return PercentDecoding.decode(pathSegments[label.segments.lowerBound]) }
+        var joined: [UInt8] = []
+        for (offset, piece) in pathSegments[label.segments].enumerated() {
+            if offset > 0 { joined.append(UInt8(ascii: "/")) }
+            joined.append(contentsOf: piece)
+        }
+        return joined.withUnsafeBytes { PercentDecoding.decode($0) }
     }
 }
 

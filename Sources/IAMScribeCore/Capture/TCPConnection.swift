@@ -1,18 +1,11 @@
 import Foundation
 
 /// The two ends of a TCP connection, in a fixed order so both directions find the same entry.
-struct ConnectionKey: Hashable {
+struct ConnectionKey: Equatable {
     let first: IPAddress
     let second: IPAddress
     let firstPort: UInt16
     let secondPort: UInt16
-
-    /// Hashes one word mixed from the fields rather than the five fields: a key is hashed for
-    /// nearly every packet.
-    func hash(into hasher: inout Hasher) {
-        let addresses = (first.low &* 0x9E37_79B9_7F4A_7C15 ^ second.low ^ (first.high ^ second.high &* 31))
-        hasher.combine(addresses &* 0xBF58_476D_1CE4_E5B9 ^ UInt64(firstPort) << 16 ^ UInt64(secondPort))
-    }
 }
 
 /// One TCP connection: its two byte streams, what they carry, and the HTTP requests waiting for
@@ -201,8 +194,8 @@ final class TCPConnection {
     // MARK: - Exchanges
 
     private func emit(_ exchange: Exchange) {
-        guard var call = exchange.call else { return }
-        exchange.call = nil
+        // Taken, not copied: a copy would retain each string of the call only to release it.
+        guard var call = exchange.call.take() else { return }
         call.httpStatus = exchange.status
         call.errorCode = exchange.errorCode
         context.calls.append(call)
@@ -225,7 +218,7 @@ extension TCPConnection: HTTPStreamDelegate {
     private func requestHead(_ head: HTTPHead) -> HTTPBodyPlan {
         let exchange = Exchange()
         exchange.isHead = HTTPBytes.hasPrefix(head.slice(head.method), "HEAD")
-        exchange.expectsContinue = head.value(of: "expect").map { HTTPBytes.contains($0, "100-continue") } ?? false
+        exchange.expectsContinue = head.value(of: .expect).map { HTTPBytes.contains($0, "100-continue") } ?? false
         var keep = 0
         switch context.decoder.decodeHead(head, time: Date(timeIntervalSince1970: now)) {
         case .success(let pending):
@@ -253,7 +246,7 @@ extension TCPConnection: HTTPStreamDelegate {
             return noBody ? .none : .framed(keep: 0)
         }
         exchange.status = status
-        if status >= 400, let type = head.value(of: "x-amzn-errortype") {
+        if status >= 400, let type = head.value(of: .errorType) {
             exchange.errorCode = AWSErrorCode.fromErrorType(String(decoding: type, as: UTF8.self))
         }
         currentResponse = exchange

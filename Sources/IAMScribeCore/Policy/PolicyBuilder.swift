@@ -61,6 +61,9 @@ public struct PolicyBuilder: Sendable {
         let result: Result<CallPermissions, LookupFailure>
         /// `prefix:Operation` (the module name when the service has no IAM prefix); empty for a failure.
         let name: String
+        /// The variants (see ``PolicyBuilder/variant(of:parameters:)``) already added: another
+        /// call of the same variant changes nothing but the count.
+        var added: [UInt64] = []
 
         init(_ result: Result<CallPermissions, LookupFailure>) {
             self.result = result
@@ -71,6 +74,15 @@ public struct PolicyBuilder: Sendable {
             let service = permissions.service
             name = "\(service.iamPrefix.isEmpty ? service.module : service.iamPrefix):\(permissions.operation.name)"
         }
+    }
+
+    /// What decides a call's actions besides its operation: whether its parameters are known and
+    /// which conditional actions they trigger. 0 when they cannot matter.
+    private static func variant(of operation: OperationInfo, parameters: [String: String]?) -> UInt64? {
+        guard let parameters, !operation.conditionalActions.isEmpty else { return 0 }
+        // Beyond 63 conditional actions the bits cannot tell the variants apart.
+        guard operation.conditionalActions.count < 64 else { return nil }
+        return 1 << 63 | ActionTable.triggeredConditionals(of: operation, parameters: parameters)
     }
 
     private struct CallKey: Hashable, Sendable {
@@ -110,28 +122,31 @@ public struct PolicyBuilder: Sendable {
             cached = Resolution(table.permissions(service: call.service, operation: call.operation))
             if resolved.count < 100_000 { resolved[key] = cached }
         }
-        var resolution = cached.result
-        // The service and operation resolve the same whatever the parameters; these only settle
-        // the operation's conditional actions.
-        if let parameters = call.parameters, case .success(let permissions) = resolution,
-           !permissions.operation.conditionalActions.isEmpty {
-            let needed = ActionTable.actions(of: permissions.operation, parameters: parameters)
-            resolution = .success(CallPermissions(service: permissions.service, operation: permissions.operation,
-                                                  actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed))
-        }
-        switch resolution {
+        switch cached.result {
         case .failure(let failure):
             report.unknown["\(call.service).\(call.operation)"] = failure.description
             return false
-        case .success(let permissions):
+        case .success(let base):
             let name = cached.name
-            if permissions.isPermissionless {
+            if base.isPermissionless {
                 report.permissionless[name, default: 0] += 1
                 return false
             }
-            if permissions.isUnmapped {
-                report.unmapped["\(permissions.service.module).\(permissions.operation.name)", default: 0] += 1
+            if base.isUnmapped {
+                report.unmapped["\(base.service.module).\(base.operation.name)", default: 0] += 1
                 return false
+            }
+            let variant = Self.variant(of: base.operation, parameters: call.parameters)
+            if let variant, cached.added.contains(variant) { return false }
+            // The service and operation resolve the same whatever the parameters; these only
+            // settle the operation's conditional actions.
+            var permissions = base
+            if let parameters = call.parameters, !base.operation.conditionalActions.isEmpty {
+                let triggered = variant.map { $0 & ~(1 << 63) }
+                    ?? ActionTable.triggeredConditionals(of: base.operation, parameters: parameters)
+                let needed = ActionTable.actions(of: base.operation, triggered: triggered)
+                permissions = CallPermissions(service: base.service, operation: base.operation,
+                                              actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed)
             }
             for action in permissions.mayAlsoNeed where report.mayAlsoNeed[action]?.contains(name) != true {
                 report.mayAlsoNeed[action, default: []].insert(name)
@@ -141,6 +156,7 @@ public struct PolicyBuilder: Sendable {
                 actionsInOrder.append(action)
                 changed = true
             }
+            if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
             return changed
         }
     }

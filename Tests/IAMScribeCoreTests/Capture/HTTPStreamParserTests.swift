@@ -13,7 +13,7 @@ private final class Recorder: HTTPStreamDelegate {
         self.head = parser.role == .request
             ? "\(head.methodString) \(String(decoding: head.slice(head.target), as: UTF8.self))"
             : "\(head.status)"
-        if let host = head.value(of: "host") { self.head += " @\(String(decoding: host, as: UTF8.self))" }
+        if let host = head.value(of: .host) { self.head += " @\(String(decoding: host, as: UTF8.self))" }
         return .framed(keep: keep)
     }
 
