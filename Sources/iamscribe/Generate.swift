@@ -2,6 +2,15 @@ import ArgumentParser
 import Foundation
 import IAMScribeCore
 
+/// Holds calls that are never freed: see ``Generate/run()``.
+private final class CallsKeptToExit {
+    let calls: [ObservedCall]
+
+    init(_ calls: [ObservedCall]) {
+        self.calls = calls
+    }
+}
+
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build a policy from recorded calls: CSM event lines, session journals or packet captures.",
@@ -44,8 +53,10 @@ struct Generate: ParsableCommand {
                 } else if !result.problems.isEmpty {
                     Output.note("\(input): \(result.problems.count) line\(result.problems.count == 1 ? "" : "s") skipped, \(result.calls.count) call\(result.calls.count == 1 ? "" : "s") read")
                 }
-                // By index: the calls are lent to the builder, not copied.
-                for index in result.calls.indices { builder.add(result.calls[index]) }
+                builder.add(contentsOf: result.calls)
+                // The calls are left to the process's exit: freeing them one by one costs more
+                // than building the policy from them.
+                _ = Unmanaged.passRetained(CallsKeptToExit(result.calls))
             } catch {
                 // One unreadable input does not lose what the others hold.
                 Output.error("\(error)")

@@ -37,7 +37,8 @@ extension ActionTable {
         var triggered: UInt64 = 0
         for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
             let present = conditional.triggers.contains { trigger in
-                parameters[trigger] != nil || parameters.keys.contains { $0.caseInsensitiveEquals(trigger) }
+                parameters[trigger] != nil
+                    || parameters.keys.contains { $0.utf8.count == trigger.utf8.count && $0.caseInsensitiveEquals(trigger) }
             }
             if present { triggered |= 1 << UInt64(index) }
         }

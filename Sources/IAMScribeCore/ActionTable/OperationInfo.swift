@@ -44,6 +44,9 @@ public struct OperationInfo: Sendable, Hashable {
 
     private let storage: Storage
 
+    /// The identity of this operation's record in its table: equal for copies of one record.
+    var identity: ObjectIdentifier { ObjectIdentifier(storage) }
+
     /// The operation's name as the SDKs spell it, for example `ListObjectsV2`.
     public var name: String { storage.name }
     /// The HTTP method, for REST protocols.

@@ -66,10 +66,9 @@ final class AWSRequestDecoder {
     @exclusivity(unchecked) private var byTargetPrefix: [String: [ServiceInfo]] = [:]
     @exclusivity(unchecked) private var templates: [String: [String: [RESTTemplate]]] = [:]
     @exclusivity(unchecked) private var strings: [String: String] = [:]
-    @exclusivity(unchecked) private var lowercasedNames: [String: [UInt8]] = [:]
+    @exclusivity(unchecked) private var plans: [ObjectIdentifier: OperationPlan] = [:]
     @exclusivity(unchecked) private var operationCache: [String: [String: OperationInfo]] = [:]
     @exclusivity(unchecked) private var hostCache: [String: AWSHostName?] = [:]
-    @exclusivity(unchecked) private var wantedCache: [String: [String: [[UInt8]]]] = [:]
 
     init(table: ActionTable) {
         self.table = table
@@ -166,20 +165,19 @@ final class AWSRequestDecoder {
             if let operation = pending.operation {
                 pending.service = service
                 pending.call.service = service.module
-                headParameters(head, query: query, into: pending)
-                let unresolved = operation.conditionalActions.flatMap(\.triggers).filter { pending.parameters[$0] == nil }
-                pending.hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
+                let plan = self.plan(of: operation)
+                let unresolved = headParameters(head, query: query, plan: plan, into: pending) || plan.hasDottedTrigger
+                pending.hasBodyMembers = plan.hasBodyMembers
                 if pending.bodyFormat == .json && service.wireProtocol == "rest-json" || pending.bodyFormat == .xml {
                     // A REST body is a JSON or XML document, or a payload (an S3 object) whose
                     // members all travel as headers: only a structured body is read for triggers.
                     let structured = head.value(of: .contentType).map {
                         HTTPBytes.contains($0, "json") || HTTPBytes.contains($0, "xml")
                     } ?? false
-                    pending.bodyMatters = pending.hasBodyMembers || unresolved.contains { $0.utf8.contains(UInt8(ascii: ".")) }
-                        || (structured && !unresolved.isEmpty)
+                    pending.bodyMatters = pending.hasBodyMembers || plan.hasDottedTrigger || (structured && unresolved)
                     if !pending.bodyMatters { pending.bodyFormat = .none }
                 } else {
-                    pending.bodyMatters = pending.hasBodyMembers || !unresolved.isEmpty
+                    pending.bodyMatters = pending.hasBodyMembers || unresolved
                 }
                 return .success(pending)
             }
@@ -220,39 +218,17 @@ final class AWSRequestDecoder {
         }
     }
 
-    /// Bytes as a dictionary key, hashed in one pass.
-    private struct ByteKey: Hashable {
-        var bytes: [UInt8]
-
-        static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes == b.bytes }
-
-        /// Hashes one word folded from the bytes: SipHash over a head's host, target and
-        /// credential, for every request, cost more than the rest of resolving its service.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(bytes.withUnsafeBytes(Self.fold))
-        }
-
-        private static func fold(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-            var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                hash = (hash ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0xBF58_476D_1CE4_E5B9
-                hash ^= hash >> 31
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            while offset < bytes.count {
-                tail = tail << 8 | UInt64(bytes[offset])
-                offset += 1
-            }
-            hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
-            return hash ^ hash >> 29
-        }
+    /// Head facts resolved lately, in a direct-mapped cache: the slot is picked by a hash of the
+    /// key's bytes, and a different key in the slot is replaced. Dictionary's SipHash over a
+    /// head's host, target and credential cost more than the rest of resolving its service.
+    private struct FactsEntry {
+        let hash: UInt64
+        /// The key's parts, each as a presence byte, a length and the bytes.
+        let key: [UInt8]
+        let facts: HeadFacts
     }
 
-    @exclusivity(unchecked) private var headFactsCache: [ByteKey: HeadFacts] = [:]
-    /// The key being looked up, reused from request to request.
-    @exclusivity(unchecked) private var factsKey = ByteKey(bytes: [])
+    @exclusivity(unchecked) private var factsCache = [FactsEntry?](repeating: nil, count: 4096)
 
     /// The facts of a head's Host, `X-Amz-Target` and credential, cached by their bytes.
     ///
@@ -261,43 +237,88 @@ final class AWSRequestDecoder {
     ///   - scope: The scope found otherwise, when there is no such credential.
     private func headFacts(host: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer?,
                            credential: UnsafeRawBufferPointer?, scope: Scope?) -> HeadFacts {
-        var key = factsKey
-        factsKey = ByteKey(bytes: [])
-        key.bytes.removeAll(keepingCapacity: true)
-        Self.appendKeyPart(host, to: &key.bytes)
-        Self.appendKeyPart(target, to: &key.bytes)
-        Self.appendKeyPart(credential, to: &key.bytes)
-        Self.appendKeyPart(scope?.key, to: &key.bytes)
-        Self.appendKeyPart(scope?.service, to: &key.bytes)
-        Self.appendKeyPart(scope?.region, to: &key.bytes)
-        if let known = headFactsCache[key] {
-            factsKey = key
-            return known
+        // A SigV2 or presigned scope (rare) joins the key as one more part.
+        let scopeBytes = scope.map { Array("\($0.key)\u{0}\($0.service ?? "-")\u{0}\($0.region ?? "-")".utf8) }
+        return Self.withOptionalBytes(scopeBytes) { scopePart in
+            let parts = (host, target, credential, scopePart)
+            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+            Self.fold(parts.0, into: &hash)
+            Self.fold(parts.1, into: &hash)
+            Self.fold(parts.2, into: &hash)
+            Self.fold(parts.3, into: &hash)
+            // Two slots a key: two keys that share one do not push each other out.
+            let first = Int(truncatingIfNeeded: hash ^ hash >> 32) & (factsCache.count - 1)
+            for slot in [first, first ^ 1] {
+                if let entry = factsCache[slot], entry.hash == hash, Self.key(entry.key, matches: parts) { return entry.facts }
+            }
+            let slot = factsCache[first] == nil ? first : factsCache[first ^ 1] == nil ? first ^ 1 : first ^ Int(hash >> 63)
+            let scope = credential.map { Self.credentialScope(credential: String(decoding: $0, as: UTF8.self)) } ?? scope
+            let facts = resolveHead(host: host, target: target, scope: scope)
+            var key: [UInt8] = []
+            for part in [parts.0, parts.1, parts.2, parts.3] {
+                guard let part else {
+                    key.append(0)
+                    continue
+                }
+                key.append(1)
+                withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).littleEndian) { key.append(contentsOf: $0) }
+                key.append(contentsOf: part)
+            }
+            factsCache[slot] = FactsEntry(hash: hash, key: key, facts: facts)
+            return facts
         }
-        let scope = credential.map { Self.credentialScope(credential: String(decoding: $0, as: UTF8.self)) } ?? scope
-        let facts = resolveHead(host: host, target: target, scope: scope)
-        if headFactsCache.count >= 4096 { headFactsCache.removeAll() }
-        headFactsCache[key] = facts
-        return facts
     }
 
-    /// Appends one part of a head-facts key: whether it is present, its length, its bytes.
-    private static func appendKeyPart(_ part: UnsafeRawBufferPointer?, to key: inout [UInt8]) {
+    private static func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
+        guard let bytes else { return body(nil) }
+        return bytes.withUnsafeBytes { body($0) }
+    }
+
+    /// Folds a key part, its presence and length included, into a hash.
+    private static func fold(_ part: UnsafeRawBufferPointer?, into hash: inout UInt64) {
         guard let part else {
-            key.append(0)
+            hash = (hash ^ 0xFF) &* 0xBF58_476D_1CE4_E5B9
             return
         }
-        key.append(1)
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).littleEndian) { key.append(contentsOf: $0) }
-        key.append(contentsOf: part)
+        hash = (hash ^ UInt64(part.count)) &* 0xBF58_476D_1CE4_E5B9
+        var offset = 0
+        while offset + 8 <= part.count {
+            hash = (hash ^ UInt64(littleEndian: part.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0x94D0_49BB_1331_11EB
+            hash ^= hash >> 31
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        while offset < part.count {
+            tail = tail << 8 | UInt64(part[offset])
+            offset += 1
+        }
+        hash = (hash ^ tail) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 29
     }
 
-    private static func appendKeyPart(_ part: String?, to key: inout [UInt8]) {
-        guard var part else {
-            key.append(0)
-            return
+    /// Whether a cached key holds exactly these parts.
+    private static func key(_ key: [UInt8], matches parts: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?,
+                                                            UnsafeRawBufferPointer?, UnsafeRawBufferPointer?)) -> Bool {
+        key.withUnsafeBytes { key in
+            var offset = 0
+            return matchPart(key, &offset, parts.0) && matchPart(key, &offset, parts.1) && matchPart(key, &offset, parts.2)
+                && matchPart(key, &offset, parts.3) && offset == key.count
         }
-        part.withUTF8 { appendKeyPart(UnsafeRawBufferPointer($0), to: &key) }
+    }
+
+    /// Whether the key part at `offset` is `part`; moves `offset` past it.
+    @inline(__always)
+    private static func matchPart(_ key: UnsafeRawBufferPointer, _ offset: inout Int, _ part: UnsafeRawBufferPointer?) -> Bool {
+        guard offset < key.count else { return false }
+        let present = key[offset] == 1
+        offset += 1
+        guard let part else { return !present }
+        guard present, offset + 4 <= key.count,
+              Int(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) == part.count,
+              offset + 4 + part.count <= key.count else { return false }
+        let stored = UnsafeRawBufferPointer(rebasing: key[(offset + 4)..<(offset + 4 + part.count)])
+        offset += 4 + part.count
+        return HTTPBytes.equal(stored, part)
     }
 
     /// Resolves a head's Host, `X-Amz-Target` and credential scope to the services it may be for.
@@ -341,76 +362,54 @@ final class AWSRequestDecoder {
 
     /// The parameters a head carries: URI labels (already set), query string, headers, and the
     /// presence of trigger members sent as headers or query parameters.
-    private func headParameters(_ head: HTTPHead, query: [(key: String, value: String)], into pending: Pending) {
-        guard let operation = pending.operation else { return }
-        for member in operation.resourceMembers {
-            switch member.location {
-            case "querystring":
-                if let value = query.first(where: { $0.key == member.wireName })?.value, !Self.isSecret(member.wireName) {
-                    pending.parameters[member.name] = Self.bounded(value)
-                }
-            case "header":
-                if !Self.isSecret(member.wireName), let value = head.value(ofName: member.wireName) {
-                    pending.parameters[member.name] = Self.bounded(String(decoding: value, as: UTF8.self))
-                }
-            default:
-                break
-            }
-        }
-        for conditional in operation.conditionalActions {
-            for trigger in conditional.triggers where pending.parameters[trigger] == nil && !trigger.utf8.contains(UInt8(ascii: ".")) {
-                let wanted = lowercasedBytes(trigger)
-                if query.contains(where: { $0.key.utf8.count == wanted.count && $0.key.lowercased().utf8.elementsEqual(wanted) })
-                    || head.fields.contains(where: { Self.headerNames(head.slice($0.name), member: wanted) }) {
-                    pending.parameters[trigger] = ""
-                }
-            }
-        }
-    }
-
-    /// Whether a header names a member: `x-amz-grant-full-control` is `GrantFullControl`.
     ///
-    /// - Parameter member: The member's name, lowercased.
-    private static func headerNames(_ name: UnsafeRawBufferPointer, member: [UInt8]) -> Bool {
-        if compareNormalized(name, member) { return true }
-        // S3's server-side encryption headers abbreviate their members' names.
-        guard member.first == UInt8(ascii: "s"), let alias = aliases[member] else { return false }
-        return compareNormalized(name, alias)
-    }
-
-    private static let aliases: [[UInt8]: [UInt8]] = [
-        Array("ssekmskeyid".utf8): Array("serversideencryptionawskmskeyid".utf8),
-        Array("ssekmsencryptioncontext".utf8): Array("serversideencryptioncontext".utf8),
-    ]
-
-    /// Compares a header name, without its `x-amz-` prefix and dashes, lowercased, to `member`.
-    private static func compareNormalized(_ name: UnsafeRawBufferPointer, _ member: [UInt8]) -> Bool {
-        var index = HTTPBytes.hasPrefix(name, "x-amz-", ignoringCase: true) ? 6 : 0
-        var position = 0
-        while index < name.count {
-            let byte = name[index]
-            index += 1
-            if byte == UInt8(ascii: "-") { continue }
-            guard position < member.count, HTTPBytes.lower(byte) == member[position] else { return false }
-            position += 1
+    /// - Returns: Whether some trigger the head could have carried is still unknown.
+    private func headParameters(_ head: HTTPHead, query: [(key: String, value: String)], plan: OperationPlan,
+                                into pending: Pending) -> Bool {
+        for member in plan.queryMembers {
+            if let value = query.first(where: { $0.key == member.wireName })?.value {
+                pending.parameters[member.name] = Self.bounded(value)
+            }
         }
-        return position == member.count
+        for member in plan.headerMembers {
+            if let value = head.value(ofLowercased: member.lowercasedWireName) {
+                pending.parameters[member.name] = Self.bounded(String(decoding: value, as: UTF8.self))
+            }
+        }
+        guard !plan.headTriggers.isEmpty else { return false }
+        var open = plan.headTriggers.filter { pending.parameters[$0.name] == nil }
+        guard !open.isEmpty else { return false }
+        for (key, _) in query where !open.isEmpty {
+            open.removeAll { trigger in
+                guard key.utf8.count == trigger.lowercased.count, key.lowercased().utf8.elementsEqual(trigger.lowercased) else { return false }
+                pending.parameters[trigger.name] = ""
+                return true
+            }
+        }
+        // Each header name is normalized once, then compared with the triggers still open.
+        var normalized = normalizedName
+        normalizedName = []
+        defer { normalizedName = normalized }
+        for field in head.fields where !open.isEmpty {
+            OperationPlan.normalize(headerName: head.slice(field.name), into: &normalized)
+            open.removeAll { trigger in
+                guard normalized == trigger.lowercased || (trigger.alias.map { normalized == $0 } ?? false) else { return false }
+                pending.parameters[trigger.name] = ""
+                return true
+            }
+        }
+        return !open.isEmpty
     }
 
-    private func lowercasedBytes(_ name: String) -> [UInt8] {
-        if let known = lowercasedNames[name] { return known }
-        let bytes = Array(name.lowercased().utf8)
-        lowercasedNames[name] = bytes
-        return bytes
-    }
+    /// A header name being normalized, reused from request to request.
+    @exclusivity(unchecked) private var normalizedName: [UInt8] = []
 
-    /// The body members (lowercased) worth reading for an operation: resource members and triggers.
-    private func wantedJSONMembers(_ operation: OperationInfo, of service: ServiceInfo) -> [[UInt8]] {
-        if let known = wantedCache[service.module]?[operation.name] { return known }
-        let wanted = operation.resourceMembers.filter { $0.location == "body" }.map { Array($0.wireName.lowercased().utf8) }
-            + operation.conditionalActions.flatMap(\.triggers).map { Array($0.lowercased().utf8) }
-        wantedCache[service.module, default: [:]][operation.name] = wanted
-        return wanted
+    /// The plan of an operation, cached.
+    private func plan(of operation: OperationInfo) -> OperationPlan {
+        if let known = plans[operation.identity] { return known }
+        let plan = OperationPlan(operation)
+        if plans.count < 65_536 { plans[operation.identity] = plan }
+        return plan
     }
 
     /// An operation of a service, by its exact or case-insensitive name, cached.
@@ -520,7 +519,7 @@ final class AWSRequestDecoder {
             members = formPairs.map { ($0.key, $0.value) }
         case .json:
             if pending.bodyMatters, let body, let operation = pending.operation {
-                members = BodyMembers.json(body, wanted: wantedJSONMembers(operation, of: pending.service))
+                members = BodyMembers.json(body, wanted: plan(of: operation).wantedJSONMembers)
             }
         case .cbor:
             if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }
@@ -627,28 +626,6 @@ final class AWSRequestDecoder {
         }
         while let last = segments.last, last.isEmpty { segments.removeLast() }
         return segments
-    }
-
-    /// Whether `name`, lowercased, is `lowercase` (lowercase ASCII), without making a string.
-    private static func asciiEqualsLowercased(_ name: String, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { lowercase in
-            guard name.utf8.count == lowercase.count else {
-                // Only non-ASCII text can change its length when lowercased.
-                return name.utf8.contains { $0 >= 0x80 } && name.lowercased().utf8.elementsEqual(lowercase)
-            }
-            var index = 0
-            for byte in name.utf8 {
-                if byte >= 0x80 { return name.lowercased().utf8.elementsEqual(lowercase) }
-                if HTTPBytes.lower(byte) != lowercase[index] { return false }
-                index += 1
-            }
-            return true
-        }
-    }
-
-    private static func isSecret(_ name: String) -> Bool {
-        asciiEqualsLowercased(name, "authorization") || asciiEqualsLowercased(name, "x-amz-security-token")
-            || asciiEqualsLowercased(name, "x-amz-signature") || asciiEqualsLowercased(name, "x-amz-credential")
     }
 
     private static func bounded(_ value: String) -> String {

@@ -126,7 +126,8 @@ public enum CaptureFile {
             let part = Swift.Result { try decodeShard((index, threads)) }
             parts.withLock { $0[index] = part }
         }
-        return merge(try parts.withLock { parts in try (0..<threads).map { try parts[$0]!.get() } })
+        // Taken out of the lock, so that merging moves the only copy of each part's calls.
+        return merge(try parts.withLock { parts in try (0..<threads).map { try parts.removeValue(forKey: $0)!.get() } })
     }
 
     /// What one pipeline made of a capture (or of its share of one).
@@ -156,7 +157,11 @@ public enum CaptureFile {
             }
         }
         pipeline.finish()
-        return Part(calls: pipeline.takeCalls(), statistics: pipeline.statistics, damage: damage)
+        // Calls complete when their responses come; the policy wants them in the order they were
+        // made. Completion order is nearly that order, which the (stable) sort makes quick work of.
+        var calls = pipeline.takeCalls()
+        calls.sort { $0.time < $1.time }
+        return Part(calls: calls, statistics: pipeline.statistics, damage: damage)
     }
 
     /// Reads every packet of a source into calls; damage stops the reading and is reported.
@@ -169,26 +174,39 @@ public enum CaptureFile {
     private static func merge(_ parts: consuming [Part]) -> Result {
         var statistics = CaptureStatistics()
         for part in parts.indices { statistics.add(parts[part].statistics) }
-        // Calls complete when their responses come; the policy wants them in the order they were made.
-        // The order is found on (time, part, index), and each call is then moved (swapped with an
-        // empty one) into place: copying it would retain every string it holds, and releasing the
-        // parts would release them all again.
-        var order: [(time: Date, part: Int, index: Int)] = []
-        order.reserveCapacity(parts.reduce(0) { $0 + $1.calls.count })
-        for part in parts.indices {
-            for index in parts[part].calls.indices { order.append((parts[part].calls[index].time, part, index)) }
-        }
-        order.sort { ($0.time, $0.part, $0.index) < ($1.time, $1.part, $1.index) }
-        var calls: [ObservedCall] = []
-        calls.reserveCapacity(order.count)
-        let empty = ObservedCall(source: .pcap, time: Date(timeIntervalSince1970: 0), service: "", operation: "")
-        for entry in order {
-            var call = empty
-            swap(&call, &parts[entry.part].calls[entry.index])
-            calls.append(call)
-        }
         let damage = parts.indices.lazy.compactMap { parts[$0].damage }.first.map {
             "the capture is damaged after \(statistics.packets) packets (\($0)); the calls before the damage are kept"
+        }
+        guard parts.count > 1 else {
+            return Result(calls: parts.isEmpty ? [] : parts[0].calls, statistics: statistics, damage: damage)
+        }
+        // Each part is in time order: they are merged, the first part first among equal times.
+        // The calls are moved, not copied: a copy would retain every string of a call, and
+        // releasing the parts would release them all again. Each part's calls move in one piece
+        // to a buffer of its own, their slots in the part getting empty calls (cheap to release),
+        // and from there one by one into place.
+        let empty = ObservedCall(source: .pcap, time: Date(timeIntervalSince1970: 0), service: "", operation: "")
+        var sources: [UnsafeMutableBufferPointer<ObservedCall>] = []
+        defer { for source in sources { source.deallocate() } }
+        for part in parts.indices {
+            let source = UnsafeMutableBufferPointer<ObservedCall>.allocate(capacity: parts[part].calls.count)
+            parts[part].calls.withUnsafeMutableBufferPointer { calls in
+                _ = source.moveInitialize(fromContentsOf: calls)
+                calls.initialize(repeating: empty)
+            }
+            sources.append(source)
+        }
+        var calls: [ObservedCall] = []
+        calls.reserveCapacity(sources.reduce(0) { $0 + $1.count })
+        var next = [Int](repeating: 0, count: sources.count)
+        while true {
+            var earliest = -1
+            for source in sources.indices where next[source] < sources[source].count {
+                if earliest < 0 || sources[source][next[source]].time < sources[earliest][next[earliest]].time { earliest = source }
+            }
+            guard earliest >= 0, let base = sources[earliest].baseAddress else { break }
+            calls.append((base + next[earliest]).move())
+            next[earliest] += 1
         }
         return Result(calls: calls, statistics: statistics, damage: damage)
     }

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Builds a minimal policy from observed calls, growing as calls come in.
 ///
 /// The policy is one `Allow` statement on `"*"` holding every action the observed calls need,
@@ -54,16 +57,14 @@ public struct PolicyBuilder: Sendable {
     /// Resolutions of calls without parameters, by the names exactly as the client sent them:
     /// a live recording sees the same few hundred operations millions of times. Calls with
     /// parameters start from the same resolution.
-    private var resolved: [CallKey: Resolution] = [:]
+    private var resolved: [CallKey: Entry] = [:]
 
-    /// A call's resolution, with the name reports give it.
-    private struct Resolution: Sendable {
+    /// A call's resolution, shared by the calls alike (a class: the entry is copied out of the
+    /// dictionary for every call), with the name reports give it.
+    private final class Resolution: Sendable {
         let result: Result<CallPermissions, LookupFailure>
         /// `prefix:Operation` (the module name when the service has no IAM prefix); empty for a failure.
         let name: String
-        /// The variants (see ``PolicyBuilder/variant(of:parameters:)``) already added: another
-        /// call of the same variant changes nothing but the count.
-        var added: [UInt64] = []
 
         init(_ result: Result<CallPermissions, LookupFailure>) {
             self.result = result
@@ -74,6 +75,13 @@ public struct PolicyBuilder: Sendable {
             let service = permissions.service
             name = "\(service.iamPrefix.isEmpty ? service.module : service.iamPrefix):\(permissions.operation.name)"
         }
+    }
+
+    private struct Entry: Sendable {
+        let resolution: Resolution
+        /// The variants (see ``PolicyBuilder/variant(of:parameters:)``) already added: another
+        /// call of the same variant changes nothing but the count.
+        var added: [UInt64] = []
     }
 
     /// What decides a call's actions besides its operation: whether its parameters are known and
@@ -115,19 +123,19 @@ public struct PolicyBuilder: Sendable {
         }
         report.calls += 1
         let key = CallKey(service: call.service, operation: call.operation)
-        let cached: Resolution
+        let cached: Entry
         if let known = resolved[key] {
             cached = known
         } else {
-            cached = Resolution(table.permissions(service: call.service, operation: call.operation))
+            cached = Entry(resolution: Resolution(table.permissions(service: call.service, operation: call.operation)))
             if resolved.count < 100_000 { resolved[key] = cached }
         }
-        switch cached.result {
+        switch cached.resolution.result {
         case .failure(let failure):
             report.unknown["\(call.service).\(call.operation)"] = failure.description
             return false
         case .success(let base):
-            let name = cached.name
+            let name = cached.resolution.name
             if base.isPermissionless {
                 report.permissionless[name, default: 0] += 1
                 return false
@@ -159,6 +167,51 @@ public struct PolicyBuilder: Sendable {
             if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
             return changed
         }
+    }
+
+    /// Adds calls in order, as ``add(_:)`` one by one would; a long list is shared out among
+    /// threads, each adding a stretch of it to a builder of its own, and the builders are then
+    /// joined in order.
+    ///
+    /// - Returns: Whether the policy changed.
+    @discardableResult
+    public mutating func add(contentsOf calls: [ObservedCall]) -> Bool {
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, 8, calls.count / 20_000)
+        guard threads > 1 else {
+            var changed = false
+            for index in calls.indices where add(calls[index]) { changed = true }
+            return changed
+        }
+        let stretch = (calls.count + threads - 1) / threads
+        let (table, options) = (table, options)
+        let builders = Mutex<[Int: PolicyBuilder]>([:])
+        DispatchQueue.concurrentPerform(iterations: threads) { part in
+            var builder = PolicyBuilder(table: table, options: options)
+            for index in (part * stretch)..<min(calls.count, (part + 1) * stretch) { builder.add(calls[index]) }
+            builders.withLock { $0[part] = builder }
+        }
+        var changed = false
+        for part in 0..<threads where join(builders.withLock({ $0.removeValue(forKey: part)! })) { changed = true }
+        return changed
+    }
+
+    /// Takes in what another builder saw after what this one saw, as though its calls had been
+    /// added here.
+    ///
+    /// - Returns: Whether the policy changed.
+    private mutating func join(_ other: PolicyBuilder) -> Bool {
+        report.calls += other.report.calls
+        report.skippedSuccessful += other.report.skippedSuccessful
+        report.permissionless.merge(other.report.permissionless, uniquingKeysWith: +)
+        report.unmapped.merge(other.report.unmapped, uniquingKeysWith: +)
+        report.unknown.merge(other.report.unknown) { _, theirs in theirs }
+        report.mayAlsoNeed.merge(other.report.mayAlsoNeed) { $0.union($1) }
+        var changed = false
+        for action in other.actionsInOrder where actionSet.insert(action).inserted {
+            actionsInOrder.append(action)
+            changed = true
+        }
+        return changed
     }
 
     /// The policy document for what was added so far.

@@ -22,6 +22,38 @@ struct PolicyBuilderTests {
         #expect(input.calls.allSatisfy { $0.accessKeyID?.value == "AKIAIOSFODNN7EXAMPLE" })
     }
 
+    @Test("A long list added at once, shared out among threads, builds what adding it call by call builds")
+    func addContentsOf() throws {
+        // Many kinds of calls, in stretches long enough to be split: new actions appear late,
+        // conditional ones depend on parameters, some calls fail, some are permissionless,
+        // unmapped or unknown.
+        var calls: [ObservedCall] = []
+        let kinds: [(String, String, [String: String]?)] = [
+            ("s3", "PutObject", ["Bucket": "b", "Key": "k"]), ("s3", "PutObject", ["Bucket": "b", "Key": "k", "Tagging": ""]),
+            ("s3", "GetObject", nil), ("dynamodb", "GetItem", ["TableName": "t"]), ("sts", "GetCallerIdentity", nil),
+            ("nosuchservice", "Thing", nil), ("s3", "NoSuchOperation", nil), ("sqs", "SendMessage", nil),
+        ]
+        for index in 0..<90_000 {
+            let kind = kinds[(index * 7 + index / 1000) % kinds.count]
+            calls.append(ObservedCall(source: .pcap, time: Date(timeIntervalSince1970: Double(index)), service: kind.0,
+                                      operation: kind.1, httpStatus: index % 11 == 0 ? 403 : 200, parameters: kind.2))
+        }
+        calls.append(call("lambda", "Invoke"))
+        calls.append(call("kms", "Decrypt"))
+        for options in [PolicyBuilder.Options(order: .firstSeen), PolicyBuilder.Options(failsOnly: true, order: .firstSeen)] {
+            var one = PolicyBuilder(options: options)
+            for call in calls { one.add(call) }
+            var many = PolicyBuilder(options: options)
+            let changed = many.add(contentsOf: calls)
+            #expect(changed)
+            #expect(many.actions == one.actions)
+            #expect(many.report == one.report)
+            #expect(many.document.json == one.document.json)
+            let again = many.add(contentsOf: calls)
+            #expect(!again)
+        }
+    }
+
     @Test("Actions are deduplicated and sorted; first-seen order on request")
     func ordering() {
         var alphabetical = PolicyBuilder()

@@ -1,0 +1,76 @@
+/// What decoding a request needs to know of its operation, worked out once an operation rather
+/// than once a request: where its resource members travel, which trigger members to look for in
+/// the head, and which body members to read.
+final class OperationPlan {
+    /// A resource member sent in the query string or a header.
+    struct HeadMember {
+        let name: String
+        let wireName: String
+        /// The wire name, lowercased (headers are matched case-insensitively).
+        let lowercasedWireName: [UInt8]
+    }
+
+    /// A trigger member that may travel in the head: as a query parameter of its name, or as a
+    /// header whose name, without `x-amz-` and dashes, is its name (`x-amz-grant-full-control` is
+    /// `GrantFullControl`).
+    struct HeadTrigger {
+        let name: String
+        /// The name, lowercased.
+        let lowercased: [UInt8]
+        /// The abbreviated name S3's server-side encryption headers use, lowercased.
+        let alias: [UInt8]?
+    }
+
+    /// Resource members in the query string, secrets left out.
+    let queryMembers: [HeadMember]
+    /// Resource members in headers, secrets left out.
+    let headerMembers: [HeadMember]
+    /// Trigger members that may travel in the head, each once (a dotted trigger names a nested
+    /// member, which only a body carries).
+    let headTriggers: [HeadTrigger]
+    /// Whether some trigger is dotted.
+    let hasDottedTrigger: Bool
+    /// Whether some resource member travels in the body.
+    let hasBodyMembers: Bool
+    /// The JSON body members worth reading, lowercased: resource members and triggers.
+    let wantedJSONMembers: [[UInt8]]
+
+    init(_ operation: OperationInfo) {
+        func headMember(_ member: OperationInfo.ResourceMember) -> HeadMember {
+            HeadMember(name: member.name, wireName: member.wireName, lowercasedWireName: Array(member.wireName.lowercased().utf8))
+        }
+        let members = operation.resourceMembers.filter { !Self.secrets.contains($0.wireName.lowercased()) }
+        queryMembers = members.filter { $0.location == "querystring" }.map(headMember)
+        headerMembers = members.filter { $0.location == "header" }.map(headMember)
+        var seen = Set<String>()
+        let triggers = operation.conditionalActions.flatMap(\.triggers).filter { seen.insert($0).inserted }
+        headTriggers = triggers.filter { !$0.contains(".") }.map { trigger in
+            let lowercased = trigger.lowercased()
+            return HeadTrigger(name: trigger, lowercased: Array(lowercased.utf8), alias: Self.aliases[lowercased].map { Array($0.utf8) })
+        }
+        hasDottedTrigger = triggers.contains { $0.contains(".") }
+        hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
+        wantedJSONMembers = operation.resourceMembers.filter { $0.location == "body" }.map { Array($0.wireName.lowercased().utf8) }
+            + operation.conditionalActions.flatMap(\.triggers).map { Array($0.lowercased().utf8) }
+    }
+
+    /// Headers and query parameters never kept as parameters, lowercased.
+    static let secrets: Set<String> = ["authorization", "x-amz-security-token", "x-amz-signature", "x-amz-credential"]
+
+    /// S3's server-side encryption headers abbreviate their members' names.
+    private static let aliases = [
+        "ssekmskeyid": "serversideencryptionawskmskeyid",
+        "ssekmsencryptioncontext": "serversideencryptioncontext",
+    ]
+
+    /// A header name without its `x-amz-` prefix and dashes, lowercased, into `normalized`.
+    static func normalize(headerName name: UnsafeRawBufferPointer, into normalized: inout [UInt8]) {
+        normalized.removeAll(keepingCapacity: true)
+        var index = HTTPBytes.hasPrefix(name, "x-amz-", ignoringCase: true) ? 6 : 0
+        while index < name.count {
+            let byte = name[index]
+            index += 1
+            if byte != UInt8(ascii: "-") { normalized.append(HTTPBytes.lower(byte)) }
+        }
+    }
+}
