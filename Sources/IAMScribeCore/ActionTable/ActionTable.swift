@@ -90,14 +90,13 @@ public final class ActionTable: Sendable {
         // Names in order of precedence: a module name beats a serviceId, which beats an endpoint
         // prefix or signing name that several services share.
         var index: [String: Int] = [:]
+        let names = services.map { service in
+            [service.module, service.serviceID, String(service.serviceID.filter { $0 != " " }),
+             service.endpointPrefix, service.signingName].map { $0.lowercased() }
+        }
         for position in 0..<5 {
-            for (serviceIndex, service) in services.enumerated() {
-                let candidates: [String] = [
-                    service.module, service.serviceID, service.serviceID.replacingOccurrences(of: " ", with: ""),
-                    service.endpointPrefix, service.signingName,
-                ]
-                let key = candidates[position].lowercased()
-                if !key.isEmpty, index[key] == nil { index[key] = serviceIndex }
+            for (serviceIndex, keys) in names.enumerated() where !keys[position].isEmpty && index[keys[position]] == nil {
+                index[keys[position]] = serviceIndex
             }
         }
         self.bytes = bytes

@@ -134,6 +134,9 @@ public enum CaptureFile {
     struct Part {
         /// The calls, in the order they completed.
         var calls: [ObservedCall]
+        /// The indexes of ``calls`` in the order the calls were made (by time; in completion
+        /// order among equal times).
+        var order: [Int]
         var statistics: CaptureStatistics
         /// Why the records ended early, when they did.
         var damage: String?
@@ -158,10 +161,11 @@ public enum CaptureFile {
         }
         pipeline.finish()
         // Calls complete when their responses come; the policy wants them in the order they were
-        // made. Completion order is nearly that order, which the (stable) sort makes quick work of.
-        var calls = pipeline.takeCalls()
-        calls.sort { $0.time < $1.time }
-        return Part(calls: calls, statistics: pipeline.statistics, damage: damage)
+        // made. Their indexes are sorted here, in the part's thread; the calls move once, on merging.
+        let calls = pipeline.takeCalls()
+        var order = Array(calls.indices)
+        order.sort { calls[$0].time < calls[$1].time }
+        return Part(calls: calls, order: order, statistics: pipeline.statistics, damage: damage)
     }
 
     /// Reads every packet of a source into calls; damage stops the reading and is reported.
@@ -177,10 +181,7 @@ public enum CaptureFile {
         let damage = parts.indices.lazy.compactMap { parts[$0].damage }.first.map {
             "the capture is damaged after \(statistics.packets) packets (\($0)); the calls before the damage are kept"
         }
-        guard parts.count > 1 else {
-            return Result(calls: parts.isEmpty ? [] : parts[0].calls, statistics: statistics, damage: damage)
-        }
-        // Each part is in time order: they are merged, the first part first among equal times.
+        // Each part's order is merged with the others', the first part first among equal times.
         // The calls are moved, not copied: a copy would retain every string of a call, and
         // releasing the parts would release them all again. Each part's calls move in one piece
         // to a buffer of its own, their slots in the part getting empty calls (cheap to release),
@@ -196,16 +197,19 @@ public enum CaptureFile {
             }
             sources.append(source)
         }
+        let orders = (0..<parts.count).map { parts[$0].order }
         var calls: [ObservedCall] = []
         calls.reserveCapacity(sources.reduce(0) { $0 + $1.count })
         var next = [Int](repeating: 0, count: sources.count)
         while true {
             var earliest = -1
-            for source in sources.indices where next[source] < sources[source].count {
-                if earliest < 0 || sources[source][next[source]].time < sources[earliest][next[earliest]].time { earliest = source }
+            for part in sources.indices where next[part] < orders[part].count {
+                if earliest < 0 || sources[part][orders[part][next[part]]].time < sources[earliest][orders[earliest][next[earliest]]].time {
+                    earliest = part
+                }
             }
             guard earliest >= 0, let base = sources[earliest].baseAddress else { break }
-            calls.append((base + next[earliest]).move())
+            calls.append((base + orders[earliest][next[earliest]]).move())
             next[earliest] += 1
         }
         return Result(calls: calls, statistics: statistics, damage: damage)

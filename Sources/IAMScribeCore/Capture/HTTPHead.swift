@@ -16,15 +16,16 @@ struct HTTPHead {
 
         /// The field a header name is, compared case-insensitively.
         static func named(_ name: UnsafeRawBufferPointer) -> CommonField? {
-            switch name.count {
-            case 4: HTTPBytes.hasPrefix(name, "host", ignoringCase: true) ? .host : nil
-            case 6: HTTPBytes.hasPrefix(name, "expect", ignoringCase: true) ? .expect : nil
-            case 12:
-                HTTPBytes.hasPrefix(name, "x-amz-target", ignoringCase: true) ? .amzTarget
-                    : HTTPBytes.hasPrefix(name, "content-type", ignoringCase: true) ? .contentType : nil
-            case 13: HTTPBytes.hasPrefix(name, "authorization", ignoringCase: true) ? .authorization : nil
-            case 16: HTTPBytes.hasPrefix(name, "x-amzn-errortype", ignoringCase: true) ? .errorType : nil
-            default: nil
+            // Most names are none of these: the length and first letter rule them out.
+            guard name.count >= 4 else { return nil }
+            switch (name.count, HTTPBytes.lower(name[0])) {
+            case (4, UInt8(ascii: "h")): return HTTPBytes.hasPrefix(name, "host", ignoringCase: true) ? .host : nil
+            case (6, UInt8(ascii: "e")): return HTTPBytes.hasPrefix(name, "expect", ignoringCase: true) ? .expect : nil
+            case (12, UInt8(ascii: "x")): return HTTPBytes.hasPrefix(name, "x-amz-target", ignoringCase: true) ? .amzTarget : nil
+            case (12, UInt8(ascii: "c")): return HTTPBytes.hasPrefix(name, "content-type", ignoringCase: true) ? .contentType : nil
+            case (13, UInt8(ascii: "a")): return HTTPBytes.hasPrefix(name, "authorization", ignoringCase: true) ? .authorization : nil
+            case (16, UInt8(ascii: "x")): return HTTPBytes.hasPrefix(name, "x-amzn-errortype", ignoringCase: true) ? .errorType : nil
+            default: return nil
             }
         }
     }
