@@ -326,13 +326,20 @@ final class HTTPStreamParser {
                let colon = memchr(base + position, 0x3A, lineEnd - position).map({ base.distance(to: UnsafeRawPointer($0)) }) {
                 let field = HTTPHead.Field(name: position..<colon, value: HTTPBytes.trim(head, (colon + 1)..<lineEnd))
                 let name = UnsafeRawBufferPointer(rebasing: head[field.name])
-                let value = UnsafeRawBufferPointer(rebasing: head[field.value])
-                if name.count == 14, HTTPBytes.hasPrefix(name, "content-length", ignoringCase: true) {
-                    length = HTTPBytes.decimal(value)
-                } else if name.count == 17, HTTPBytes.hasPrefix(name, "transfer-encoding", ignoringCase: true) {
-                    chunked = HTTPBytes.contains(value, "chunked")
-                } else if fields.count < 256, let known = HTTPHead.CommonField.named(name) {
-                    common.note(known, at: fields.count)
+                // Only names of these lengths matter here; most fields are none of them.
+                switch name.count {
+                case 14:
+                    if HTTPBytes.hasPrefix(name, "content-length", ignoringCase: true) {
+                        length = HTTPBytes.decimal(UnsafeRawBufferPointer(rebasing: head[field.value]))
+                    }
+                case 17:
+                    if HTTPBytes.hasPrefix(name, "transfer-encoding", ignoringCase: true) {
+                        chunked = HTTPBytes.contains(UnsafeRawBufferPointer(rebasing: head[field.value]), "chunked")
+                    }
+                case 4, 6, 12, 13, 16:
+                    if fields.count < 256, let known = HTTPHead.CommonField.named(name) { common.note(known, at: fields.count) }
+                default:
+                    break
                 }
                 if fields.count < 256 { fields.append(field) }
             }
