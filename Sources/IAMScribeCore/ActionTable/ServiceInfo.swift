@@ -30,6 +30,9 @@ public struct ServiceInfo: Sendable, Hashable {
 
     private let storage: Storage
 
+    /// The identity of this service's record in its table: equal for copies of one record.
+    var identity: ObjectIdentifier { ObjectIdentifier(storage) }
+
     /// botocore's module name, for example `s3` or `apigatewayv2`: the table's key for the service.
     public var module: String { storage.module }
     /// botocore's serviceId, the name CSM events carry, for example `API Gateway`.

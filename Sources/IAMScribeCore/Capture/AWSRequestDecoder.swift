@@ -28,7 +28,8 @@ final class AWSRequestDecoder {
         @exclusivity(unchecked) var candidates: [ServiceInfo]
         @exclusivity(unchecked) var service: ServiceInfo
         @exclusivity(unchecked) var operation: OperationInfo?
-        @exclusivity(unchecked) var parameters: [String: String] = [:]
+        /// Room for a few from the start: most requests have two or three.
+        @exclusivity(unchecked) var parameters = [String: String](minimumCapacity: 4)
         @exclusivity(unchecked) var bodyFormat: BodyFormat = .none
         /// The query string's pairs, for query-protocol requests sent with GET.
         @exclusivity(unchecked) var query: [(key: String, value: String)] = []
@@ -43,12 +44,10 @@ final class AWSRequestDecoder {
             self.service = service
         }
 
-        /// The call, moved out (the request is done with it): a copy would retain each of its
-        /// strings only for the pending request to release them.
+        /// The call, for the request is done with it: once the pending request is gone, the
+        /// call holds its fields alone and changes them in place.
         func takeCall() -> ObservedCall {
-            var taken = ObservedCall(source: call.source, time: call.time, service: "", operation: "")
-            swap(&taken, &call)
-            return taken
+            call
         }
     }
 
@@ -64,7 +63,7 @@ final class AWSRequestDecoder {
     @exclusivity(unchecked) private var bySigningName: [String: [ServiceInfo]] = [:]
     @exclusivity(unchecked) private var byEndpointPrefix: [String: [ServiceInfo]] = [:]
     @exclusivity(unchecked) private var byTargetPrefix: [String: [ServiceInfo]] = [:]
-    @exclusivity(unchecked) private var templates: [String: [String: [RESTTemplate]]] = [:]
+    @exclusivity(unchecked) private var templates: [ObjectIdentifier: [String: [RESTTemplate]]] = [:]
     @exclusivity(unchecked) private var strings: [String: String] = [:]
     @exclusivity(unchecked) private var plans: [ObjectIdentifier: OperationPlan] = [:]
     @exclusivity(unchecked) private var operationCache: [String: [String: OperationInfo]] = [:]
@@ -164,7 +163,8 @@ final class AWSRequestDecoder {
             }
             if let operation = pending.operation {
                 pending.service = service
-                pending.call.service = service.module
+                // Changed only when it differs: the call still shares its fields with `call`.
+                if service.module != first.module { pending.call.service = service.module }
                 let plan = self.plan(of: operation)
                 let unresolved = headParameters(head, query: query, plan: plan, into: pending) || plan.hasDottedTrigger
                 pending.hasBodyMembers = plan.hasBodyMembers
@@ -448,7 +448,7 @@ final class AWSRequestDecoder {
         // Templates can tie (S3's DeleteObject and AbortMultipartUpload are both
         // DELETE /{Bucket}/{Key+}); the query members the request carries break the tie.
         var best: (template: RESTTemplate, labels: [RESTTemplate.LabelRange], evidence: Int)?
-        let method = String(decoding: head.slice(head.method), as: UTF8.self)
+        let method = Self.methodName(head.slice(head.method))
         let isS3 = service.module == "s3"
         for template in templates(of: service, method: method) {
             if let best, template.specificity < best.template.specificity { break }
@@ -479,6 +479,12 @@ final class AWSRequestDecoder {
         return best.template.operation
     }
 
+    /// A request method as text: the common ones without decoding their bytes.
+    private static func methodName(_ bytes: UnsafeRawBufferPointer) -> String {
+        for known in ["GET", "PUT", "POST", "HEAD", "DELETE", "PATCH"] where bytes.elementsEqual(known.utf8) { return known }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// S3 operations told from PutObject and UploadPart only by a header the table does not list
     /// (lowercased).
     private static let requiredHeaders = ["CopyObject": Array("x-amz-copy-source".utf8),
@@ -486,10 +492,10 @@ final class AWSRequestDecoder {
 
     /// A service's templates for one method, most specific first.
     private func templates(of service: ServiceInfo, method: String) -> [RESTTemplate] {
-        if let cached = templates[service.module] { return cached[method] ?? [] }
+        if let cached = templates[service.identity] { return cached[method] ?? [] }
         let compiled = table.operations(of: service).map(RESTTemplate.init).sorted { $0.specificity > $1.specificity }
         let byMethod = Dictionary(grouping: compiled) { $0.operation.httpMethod }
-        templates[service.module] = byMethod
+        templates[service.identity] = byMethod
         return byMethod[method] ?? []
     }
 
@@ -540,7 +546,9 @@ final class AWSRequestDecoder {
             pending.call.parameters = pending.hasBodyMembers || !isREST ? nil : pending.parameters
             return .success(pending.takeCall())
         }
+        // Taken out, so that the dictionary is changed in place rather than copied.
         var parameters = pending.parameters
+        pending.parameters = [:]
         for member in operation.resourceMembers where member.location == "body" {
             if pending.bodyFormat == .xml {
                 if let value = BodyMembers.xmlElement(body, named: member.wireName) { parameters[member.name] = Self.bounded(value) }

@@ -51,8 +51,9 @@ public final class PacketPipeline {
     private let context: CaptureContext
     @exclusivity(unchecked) private var connections = ConnectionTable()
     /// The connection of the last segment: consecutive segments mostly belong to one connection,
-    /// which is then found without hashing its key. Cleared whenever connections are removed.
-    @exclusivity(unchecked) private var lastConnection: (key: ConnectionKey, connection: TCPConnection)?
+    /// which is then found without hashing its key. Cleared whenever connections are removed;
+    /// unretained, as the table holds every connection until then.
+    @exclusivity(unchecked) private var lastConnection: (key: ConnectionKey, connection: Unmanaged<TCPConnection>)?
     @exclusivity(unchecked) private var fragments = IPFragmentReassembler()
     @exclusivity(unchecked) private var assembler = CSMCallAssembler()
     @exclusivity(unchecked) private var lastSweep = 0.0
@@ -310,22 +311,27 @@ public final class PacketPipeline {
             ? ConnectionKey(first: source, second: destination, firstPort: sourcePort, secondPort: destinationPort)
             : ConnectionKey(first: destination, second: source, firstPort: destinationPort, secondPort: sourcePort)
         let payload = UnsafeRawBufferPointer(rebasing: bytes[headerLength...])
-        let connection: TCPConnection
+        let connection: Unmanaged<TCPConnection>
         if let last = lastConnection, last.key == key {
             connection = last.connection
         } else if let known = connections[key] {
-            connection = known
-            lastConnection = (key, known)
+            connection = .passUnretained(known)
+            lastConnection = (key, connection)
         } else {
             // A connection first seen closing carries nothing to read.
             guard flags & 0x05 == 0 || !payload.isEmpty else { return }
             if connections.count >= context.options.maximumConnections { evictOldest() }
-            connection = TCPConnection(context: context, time: time)
-            connections[key] = connection
+            let created = TCPConnection(context: context, time: time)
+            connections[key] = created
+            connection = .passUnretained(created)
             lastConnection = (key, connection)
             context.statistics.tcpConnections += 1
         }
-        if connection.segment(fromFirst: fromFirst, sequence: sequence, flags: flags, payload: payload, missing: missing, time: time) {
+        // The table holds the connection through the segment: it leaves the table only below.
+        let ended = connection._withUnsafeGuaranteedRef {
+            $0.segment(fromFirst: fromFirst, sequence: sequence, flags: flags, payload: payload, missing: missing, time: time)
+        }
+        if ended {
             connections[key] = nil
             lastConnection = nil
         }

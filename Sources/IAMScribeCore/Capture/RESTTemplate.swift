@@ -83,6 +83,7 @@ final class RESTTemplate {
             }
         }
         var labels: [LabelRange] = []
+        labels.reserveCapacity(segments.count)
         var index = 0
         for (position, segment) in segments.enumerated() {
             switch segment {
