@@ -59,13 +59,16 @@ public enum CaptureFile {
     static func read(path: String, options: CaptureOptions = CaptureOptions(), table: ActionTable = .bundled,
                      reader: Reader) throws -> Result {
         if reader == .fastest, let records = try PcapFileReader(path: path) {
-            let threads = threadCount(options: options, size: records.fileSize)
+            // Only a regular file can be opened again by each thread (not a pipe).
+            let threads = records.isRegularFile ? threadCount(options: options, size: records.fileSize) : 1
             guard threads > 1 else { return merge([try decode(records, options: options, table: table)]) }
             // Each thread reads the file on its own: the page cache holds it once, and bytes copied
             // from it by read(2) are in the processor's cache when the thread decodes them, where
-            // mapped bytes would come from memory.
+            // mapped bytes would come from memory. All stop at the size it has now, should the
+            // file still be growing (a capture being written).
+            let size = records.fileSize
             return try decodeInParallel(threads: threads) { shard in
-                guard let records = try PcapFileReader(path: path) else {
+                guard let records = try PcapFileReader(path: path, limit: size) else {
                     throw IAMScribeError(.unreadableInput, "\(path) changed while it was read")
                 }
                 return try decode(records, options: options, table: table, shard: shard)

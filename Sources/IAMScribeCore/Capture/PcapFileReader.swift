@@ -58,6 +58,11 @@ final class PcapFileReader: PacketSource {
     let linkType: Int32
     /// The size of the file (or memory) read, when known; 0 else.
     let fileSize: Int
+    /// Whether the records come from a regular file (which other readers can open again), not
+    /// from memory, a pipe or a device.
+    let isRegularFile: Bool
+    /// How many more bytes may be read from the file, when limited.
+    private var remaining: Int?
     private let header: Header
     /// The file, or -1 when the whole capture is in ``buffer`` already.
     private let descriptor: Int32
@@ -110,7 +115,15 @@ final class PcapFileReader: PacketSource {
     /// largest length); tests read in small chunks to cross many chunk boundaries.
     ///
     /// - Throws: ``IAMScribeError`` with code `.unreadableInput` when the file cannot be read.
-    init?(path: String, chunkLength: Int) throws {
+    convenience init?(path: String, chunkLength: Int) throws {
+        try self.init(path: path, chunkLength: chunkLength, limit: nil)
+    }
+
+    /// Opens a file and reads no further than `limit` bytes of it (from its start), so that
+    /// several readers of a file that is still being written see the same records.
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.unreadableInput` when the file cannot be read.
+    init?(path: String, chunkLength: Int = chunkLength, limit: Int?) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw IAMScribeError(.unreadableInput, "cannot read \(path): \(String(cString: strerror(errno)))")
@@ -131,7 +144,10 @@ final class PcapFileReader: PacketSource {
             return nil
         }
         var status = stat()
-        fileSize = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        let known = fstat(descriptor, &status) == 0
+        fileSize = known ? Int(status.st_size) : 0
+        isRegularFile = known && status.st_mode & S_IFMT == S_IFREG
+        remaining = limit.map { max(0, $0 - Self.headerLength) }
         #if os(Linux)
         _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif
@@ -154,6 +170,7 @@ final class PcapFileReader: PacketSource {
         linkType = header.linkType
         descriptor = -1
         fileSize = memory.count
+        isRegularFile = false
         buffer = UnsafeMutableRawPointer(mutating: base)
         capacity = memory.count
         ownsBuffer = false
@@ -239,13 +256,15 @@ final class PcapFileReader: PacketSource {
             start = 0
         }
         while end < count {
-            let got = read(descriptor, buffer + end, capacity - end)
+            let wanted = min(capacity - end, remaining ?? .max)
+            let got = wanted > 0 ? read(descriptor, buffer + end, wanted) : 0
             if got < 0 {
                 if errno == EINTR { continue }
                 return .failed("error reading dump file: \(String(cString: strerror(errno)))")
             }
             if got == 0 { return .ended }
             end += got
+            if let left = remaining { remaining = left - got }
         }
         return .ready
     }

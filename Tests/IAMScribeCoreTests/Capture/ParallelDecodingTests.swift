@@ -95,4 +95,35 @@ struct ParallelDecodingTests {
             #expect(file.statistics == one.statistics)
         }
     }
+
+    @Test("Readers stop at the size the file had, should it grow; a named pipe is read on one thread")
+    func limitsAndPipes() throws {
+        let bytes = try Self.manyHosts(copies: 3)
+        let directory = FileManager.default.temporaryDirectory
+        let path = directory.appendingPathComponent("iamscribe-limit-\(getpid()).pcap").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cut = bytes.count / 2 + 3
+        let limited = try #require(try PcapFileReader(path: path, limit: cut))
+        let seen = try CaptureFile.read(limited)
+        let expected = try CaptureFile.read(bytes: Array(bytes.prefix(cut)), name: "cut", options: CaptureOptions(threads: 1))
+        #expect(seen.calls == expected.calls)
+        #expect(seen.statistics == expected.statistics)
+        #expect(seen.damage == expected.damage)
+        #expect(seen.damage?.contains("truncated") == true)
+
+        let pipe = directory.appendingPathComponent("iamscribe-pipe-\(getpid())").path
+        #expect(mkfifo(pipe, 0o600) == 0)
+        defer { unlink(pipe) }
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: pipe) else { return }
+            handle.write(Data(bytes))
+            try? handle.close()
+        }
+        writer.start()
+        let fromPipe = try CaptureFile.read(path: pipe, options: CaptureOptions(threads: 3))
+        let one = try CaptureFile.read(bytes: bytes, name: "one", options: CaptureOptions(threads: 1))
+        #expect(fromPipe.calls == one.calls)
+        #expect(fromPipe.statistics == one.statistics)
+    }
 }
