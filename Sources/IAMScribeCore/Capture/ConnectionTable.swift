@@ -45,6 +45,17 @@ struct ConnectionTable {
         return all
     }
 
+    /// The keys of the connections `isPicked` is true of.
+    func keys(where isPicked: (TCPConnection) -> Bool) -> [ConnectionKey] {
+        var picked: [ConnectionKey] = []
+        connections.withUnsafeBufferPointer { connections in
+            for slot in connections.indices {
+                if let connection = connections[slot], isPicked(connection) { picked.append(keys[slot]) }
+            }
+        }
+        return picked
+    }
+
     mutating func removeAll() {
         for slot in connections.indices {
             connections[slot] = nil

@@ -318,8 +318,10 @@ public final class PacketPipeline {
             connection = .passUnretained(known)
             lastConnection = (key, connection)
         } else {
-            // A connection first seen closing carries nothing to read.
-            guard flags & 0x05 == 0 || !payload.isEmpty else { return }
+            // Only a SYN or data starts tracking a connection: a bare ACK, FIN or RST of one not
+            // tracked (the last ACK after both FINs, a capture that starts mid-stream) carries
+            // nothing to read, and would otherwise sit in the table until it is idle long enough.
+            guard flags & 0x02 != 0 || payload.count + missing > 0 else { return }
             if connections.count >= context.options.maximumConnections { evictOldest() }
             let created = TCPConnection(context: context, time: time)
             connections[key] = created
@@ -347,10 +349,13 @@ public final class PacketPipeline {
     }
 
     private func sweep(now: Double) {
-        lastConnection = nil
         let limit = now - context.options.idleTimeout
-        for (key, connection) in connections.all where connection.lastActivity < limit {
-            connection.close()
+        // Looked through every second of capture time: the idle ones are few, and only they are
+        // taken out of the table.
+        let idle = connections.keys { $0.lastActivity < limit }
+        if !idle.isEmpty { lastConnection = nil }
+        for key in idle {
+            connections[key]?.close()
             connections[key] = nil
         }
         fragments.expire(now: now, dropped: &context.statistics.fragmentsDropped)
