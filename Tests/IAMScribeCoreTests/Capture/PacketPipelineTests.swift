@@ -30,6 +30,24 @@ struct PacketPipelineTests {
         #expect(statistics.httpRequests == 2)
     }
 
+    @Test("Segments that carry nothing start no connection: the last ACK of a closed one, a stray RST")
+    func strayAcknowledgments() throws {
+        var packets = B.exchange([Self.getItem])
+        let closing = packets.count
+        // The client's last ACK after both FINs, a stray RST, and an ACK for a connection never seen.
+        packets.append(B.tcpPacket(.client4, .server4, sequence: 9_000, flags: 0x10))
+        packets.append(B.tcpPacket(.server4, .client4, sequence: 9_001, flags: 0x04))
+        packets.append(B.tcpPacket(B.Endpoint(address: [10, 9, 9, 9], port: 40_001), .server4, sequence: 1, flags: 0x10))
+        let result = try B.decode(packets)
+        #expect(packets.count == closing + 3)
+        #expect(result.statistics.tcpConnections == 1)
+        #expect(result.calls.map(\.operation) == ["GetItem"])
+        // A segment with data, or a SYN, still starts one.
+        let midStream = try B.decode(Array(B.exchange([Self.getItem]).dropFirst(2)))
+        #expect(midStream.statistics.tcpConnections == 1)
+        #expect(midStream.calls.map(\.operation) == ["GetItem"])
+    }
+
     @Test("IPv6")
     func ipv6() throws {
         let packets = B.exchange([Self.getItem], client: .client6, server: .server6)
