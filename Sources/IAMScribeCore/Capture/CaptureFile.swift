@@ -137,9 +137,10 @@ public enum CaptureFile {
     struct Part {
         /// The calls, in the order they completed.
         var calls: [ObservedCall]
-        /// The indexes of ``calls`` in the order the calls were made (by time; in completion
-        /// order among equal times).
-        var order: [Int]
+        /// The times and indexes of ``calls`` in the order the calls were made (by time; in
+        /// completion order among equal times). The times are here so that ordering and merging
+        /// read them in sequence rather than from each call.
+        var order: [(time: Double, index: Int)]
         var statistics: CaptureStatistics
         /// Why the records ended early, when they did.
         var damage: String?
@@ -166,8 +167,8 @@ public enum CaptureFile {
         // Calls complete when their responses come; the policy wants them in the order they were
         // made. Their indexes are sorted here, in the part's thread; the calls move once, on merging.
         let calls = pipeline.takeCalls()
-        var order = Array(calls.indices)
-        order.sort { calls[$0].time < calls[$1].time }
+        var order = calls.indices.map { (time: calls[$0].time.timeIntervalSince1970, index: $0) }
+        order.sort { $0.time < $1.time }
         return Part(calls: calls, order: order, statistics: pipeline.statistics, damage: damage)
     }
 
@@ -207,12 +208,10 @@ public enum CaptureFile {
         while true {
             var earliest = -1
             for part in sources.indices where next[part] < orders[part].count {
-                if earliest < 0 || sources[part][orders[part][next[part]]].time < sources[earliest][orders[earliest][next[earliest]]].time {
-                    earliest = part
-                }
+                if earliest < 0 || orders[part][next[part]].time < orders[earliest][next[earliest]].time { earliest = part }
             }
             guard earliest >= 0, let base = sources[earliest].baseAddress else { break }
-            calls.append((base + orders[earliest][next[earliest]]).move())
+            calls.append((base + orders[earliest][next[earliest]].index).move())
             next[earliest] += 1
         }
         return Result(calls: calls, statistics: statistics, damage: damage)
