@@ -218,9 +218,9 @@ final class AWSRequestDecoder {
         }
     }
 
-    /// Head facts resolved lately, in a direct-mapped cache: the slot is picked by a hash of the
-    /// key's bytes, and a different key in the slot is replaced. Dictionary's SipHash over a
-    /// head's host, target and credential cost more than the rest of resolving its service.
+    /// Head facts resolved lately, in a two-way cache: a hash of the key's bytes picks a pair of
+    /// slots, and a new key takes an empty one or replaces an old one. Dictionary's SipHash over
+    /// a head's host, target and credential cost more than the rest of resolving its service.
     private struct FactsEntry {
         let hash: UInt64
         /// The key's parts, each as a presence byte, a length and the bytes.
