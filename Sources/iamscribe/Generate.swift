@@ -28,7 +28,7 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("csm-port"), help: "A UDP port CSM datagrams go to in captures (repeatable; default 31000).")
     var csmPorts: [UInt16] = []
 
-    @Option(help: "Threads that decode a capture file (default: one a processor).")
+    @Option(help: "Threads that decode a capture file (default: one a processor, up to 4).")
     var threads: Int?
 
     @Argument(help: "Files to read ('-' for standard input).")

@@ -114,8 +114,10 @@ public enum CaptureFile {
     /// How many threads decode a capture of `size` bytes.
     private static func threadCount(options: CaptureOptions, size: Int) -> Int {
         if options.threads > 0 { return options.threads }
-        // Starting threads for a small capture would cost more than it saves.
-        return size < 8 << 20 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        // Starting threads for a small capture would cost more than it saves. Each thread copies
+        // the whole file out of the page cache (about 0.1 s a gigabyte here), so beyond a few the
+        // copies, and the memory bandwidth they share, outweigh the decoding they split.
+        return size < 8 << 20 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 4)
     }
 
     /// Decodes the shards of a capture on `threads` threads, each walking every record and

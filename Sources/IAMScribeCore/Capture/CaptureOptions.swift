@@ -13,7 +13,7 @@ public struct CaptureOptions: Sendable, Hashable {
     /// Seconds a connection may stay idle before it is closed (and its pending calls emitted).
     public var idleTimeout: Double
     /// How many threads decode a capture file, each taking the traffic of some pairs of hosts;
-    /// 0 takes one a processor. Live captures use one.
+    /// 0 takes one a processor, up to 4, for files of 8 MB or more. Live captures use one.
     public var threads: Int
 
     /// Creates options.
