@@ -34,6 +34,14 @@ struct PcapCaptureTests {
         let failed = try Binary.run(["generate", "--fails-only", capture])
         #expect(try Self.actions(failed.stdout) == Self.failedActions)
 
+        // On several threads: the same policy; a thread count out of range is refused, saying why.
+        let threaded = try Binary.run(["generate", "--threads", "3", capture])
+        #expect(threaded.status == 0)
+        #expect(threaded.stdout == result.stdout)
+        let zero = try Binary.run(["generate", "--threads", "0", capture])
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("--threads takes a number from 1 to 64"))
+
         // Without its CSM port, the CSM datagrams are not read; the HTTP requests still are.
         let noCSM = try Binary.run(["generate", "--csm-port", "9", capture])
         #expect(noCSM.stderr.contains("0 CSM datagrams, 28 calls decoded"))

@@ -43,12 +43,6 @@ final class AWSRequestDecoder {
             self.candidates = candidates
             self.service = service
         }
-
-        /// The call, for the request is done with it: once the pending request is gone, the
-        /// call holds its fields alone and changes them in place.
-        func takeCall() -> ObservedCall {
-            call
-        }
     }
 
     /// Why a request did not become a call.
@@ -536,7 +530,7 @@ final class AWSRequestDecoder {
         pending.call.operation = operation.name
         guard pending.bodyMatters else {
             pending.call.parameters = pending.parameters
-            return .success(pending.takeCall())
+            return .success(pending.call)
         }
         guard let body else {
             // The body was too large to read. When it holds members that locate resources, the
@@ -544,7 +538,7 @@ final class AWSRequestDecoder {
             // that large is data, not members.
             let isREST = pending.service.wireProtocol.hasPrefix("rest-") && pending.bodyFormat != .form
             pending.call.parameters = pending.hasBodyMembers || !isREST ? nil : pending.parameters
-            return .success(pending.takeCall())
+            return .success(pending.call)
         }
         // Taken out, so that the dictionary is changed in place rather than copied.
         var parameters = pending.parameters
@@ -582,7 +576,7 @@ final class AWSRequestDecoder {
             }
         }
         pending.call.parameters = parameters
-        return .success(pending.takeCall())
+        return .success(pending.call)
     }
 
     // MARK: - Helpers

@@ -85,18 +85,6 @@ struct HTTPHead {
         return nil
     }
 
-    /// The value of the first field whose name equals `name` case-insensitively.
-    func value(ofName name: String) -> UnsafeRawBufferPointer? {
-        var name = name
-        return name.withUTF8 { name in
-            for field in fields where field.name.count == name.count
-                && HTTPBytes.equalsIgnoringCase(slice(field.name), UnsafeRawBufferPointer(name)) {
-                return slice(field.value)
-            }
-            return nil
-        }
-    }
-
     /// The method as text.
     var methodString: String { String(decoding: slice(method), as: UTF8.self) }
 }

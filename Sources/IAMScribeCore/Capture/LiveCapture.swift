@@ -107,6 +107,13 @@ public final class LiveCapture: Sendable {
             for endpoint in pipeline.takeNewTLSEndpoints() { continuation.yield(.tlsEndpoint(endpoint)) }
             for call in pipeline.takeCalls() { continuation.yield(.call(call)) }
         }
+        func publishStatistics() {
+            let statistics = pipeline.statistics, dropped = handle.droppedByKernel
+            state.withLock {
+                $0.statistics = statistics
+                $0.dropped = dropped
+            }
+        }
         while !stopping.load(ordering: .relaxed) {
             reads.add(1, ordering: .relaxed)
             let result = handle.next { packet, wireLength, seconds, microseconds in
@@ -123,20 +130,12 @@ public final class LiveCapture: Sendable {
                 lastPublished = now
                 pipeline.expire(now: now.timeIntervalSince1970)
                 publish()
-                let statistics = pipeline.statistics, dropped = handle.droppedByKernel
-                state.withLock {
-                    $0.statistics = statistics
-                    $0.dropped = dropped
-                }
+                publishStatistics()
             }
         }
         pipeline.finish()
         publish()
-        let statistics = pipeline.statistics, dropped = handle.droppedByKernel
-        state.withLock {
-            $0.statistics = statistics
-            $0.dropped = dropped
-        }
+        publishStatistics()
         continuation.finish()
         finished.withLock { $0 = true }
         done.signal()
