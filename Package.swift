@@ -38,14 +38,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers both test targets use (loopback sockets).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "IAMScribeCoreTests",
-            dependencies: ["IAMScribeCore"],
+            dependencies: ["IAMScribeCore", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IAMScribeCore", "iamscribe"],
+            dependencies: ["IAMScribeCore", "iamscribe", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]

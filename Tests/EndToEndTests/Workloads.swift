@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Real parts for end-to-end tests: a moto server, the sample workloads, a UDP sender.
@@ -15,21 +16,9 @@ enum Workloads {
         return which("moto_server") && which("aws") && which("python3")
     }()
 
-    /// A free TCP/UDP port on loopback.
+    /// A free UDP port on loopback.
     static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                _ = bind(descriptor, pointer, length)
-                return getsockname(descriptor, pointer, &length)
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        Int(Loopback.freePort(type: Int32(SOCK_DGRAM.rawValue)))
     }
 
     /// The environment of a client that talks to `moto` with fake credentials.
@@ -88,19 +77,7 @@ enum Workloads {
 
     /// Sends one UDP datagram to loopback.
     static func send(_ bytes: [UInt8], port: Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = bytes.withUnsafeBytes { buffer in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
+        Loopback.send(bytes, port: port)
     }
 
     /// The actions of a policy document's single statement.

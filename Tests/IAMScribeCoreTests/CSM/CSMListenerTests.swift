@@ -1,25 +1,13 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import IAMScribeCore
 
 @Suite("CSM listener")
 struct CSMListenerTests {
     func send(_ text: String, port: Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { buffer in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
+        Loopback.send(Array(text.utf8), port: port)
     }
 
     @Test("Takes several events a datagram, counts bad ones by reason and keeps going")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A moto server on a free loopback port, and the workload script that drives it, for the tests
 /// that capture real SDK traffic. Tests skip when moto or boto3 are missing.
@@ -21,19 +22,7 @@ final class LocalAWS {
     }
 
     static func freePort() -> UInt16 {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        return UInt16(bigEndian: address.sin_port)
+        Loopback.freePort()
     }
 
     let port: UInt16
