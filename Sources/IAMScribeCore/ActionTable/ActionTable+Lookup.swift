@@ -8,6 +8,9 @@ extension ActionTable {
     ///     (CSM): conditional actions then go to ``CallPermissions/mayAlsoNeed``. When known, a
     ///     conditional action is granted if one of its trigger members is present.
     /// - Returns: The permissions, or the lookup failure with suggestions.
+    ///
+    /// A failure searches the table's names for suggestions: this is for one-off lookups.
+    /// Recorded calls are resolved by ``CallClassifier``, which never searches.
     public func permissions(
         service serviceName: String, operation operationName: String, parameters: [String: String]? = nil
     ) -> Result<CallPermissions, LookupFailure> {
@@ -87,15 +90,44 @@ extension ActionTable {
         }
     }
 
+    /// The longest name, in bytes, that suggestions are searched for: the longest operation name
+    /// the table knows has 63 characters, and the search costs the name's length times each
+    /// candidate's, so a longer name (up to 8 KiB in a datagram) gets none.
+    static let longestSuggestedName = 80
+
     /// Known service names closest to `name`, best first.
+    ///
+    /// A search over the table's names, for one-off paths (`lookup`, a report's few examples),
+    /// never for each call: see ``CallClassifier``. Names longer than 80 bytes get none; answers
+    /// are cached.
     public func serviceSuggestions(for name: String) -> [String] {
-        let names = services.flatMap { [$0.module, $0.serviceID] }
-        return Self.closest(to: name, among: Array(Set(names)))
+        suggestions(key: "\u{0}" + name, name: name) {
+            Array(Set(services.flatMap { [$0.module, $0.serviceID] }))
+        }
     }
 
     /// Operation names of `service` closest to `name`, best first.
+    ///
+    /// For one-off paths, as ``serviceSuggestions(for:)``: capped and cached.
     public func operationSuggestions(for name: String, in service: ServiceInfo) -> [String] {
-        Self.closest(to: name, among: operations(of: service).map(\.name))
+        suggestions(key: service.module + "\u{0}" + name, name: name) { operations(of: service).map(\.name) }
+    }
+
+    /// How many suggestion searches this table has run (cached answers not counted): tests
+    /// check that resolving calls runs none.
+    package var suggestionSearches: Int { suggestionCache.withLock { $0.searches } }
+
+    private func suggestions(key: String, name: String, candidates: () -> [String]) -> [String] {
+        guard name.utf8.count <= Self.longestSuggestedName else { return [] }
+        if let cached = suggestionCache.withLock({ $0.answers[key] }) { return cached }
+        let found = Self.closest(to: name, among: candidates())
+        suggestionCache.withLock { cache in
+            cache.searches += 1
+            // Bounded: a batch of distinct unknown names must not grow it without end.
+            if cache.answers.count >= 1024 { cache.answers.removeAll(keepingCapacity: true) }
+            cache.answers[key] = found
+        }
+        return found
     }
 
     static func closest(to name: String, among candidates: [String], limit: Int = 3) -> [String] {

@@ -30,6 +30,8 @@ public final class ActionTable: Sendable {
     private let prefixBlocks: [String: (name: String, range: Range<Int>)]
     private let operationCache = Mutex<[Int: [String: OperationInfo]]>([:])
     private let prefixCache = Mutex<[String: IAMServiceInfo]>([:])
+    /// "Did you mean" answers by service (empty for services) and name, and how many searches ran.
+    let suggestionCache = Mutex<(answers: [String: [String]], searches: Int)>(([:], 0))
 
     /// Reads a table in the generated format.
     ///
