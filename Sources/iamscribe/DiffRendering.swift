@@ -9,7 +9,8 @@ enum DiffRendering {
     static func json(_ report: DiffReport) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        // JSONEncoder escapes only what JSON requires; names from outside may hold U+202E or C1 controls.
+        return JSONText.escapeInvisibles(String(decoding: try encoder.encode(report), as: UTF8.self)) + "\n"
     }
 
     static func text(_ report: DiffReport) -> String {
@@ -81,24 +82,13 @@ enum DiffRendering {
             out += PolicyDocument(statements: report.toAdd.map { .init(actions: $0.action, resources: $0.resource) }).json
         }
 
-        let notes = report.notes
-        var lines: [String] = []
-        for (name, count) in notes.permissionless.sorted(by: { $0.key < $1.key }) {
-            lines.append("\(name) needs no permission (\(plural(count, "call")))")
-        }
-        for (name, count) in notes.unmapped.sorted(by: { $0.key < $1.key }) {
-            lines.append("\(name) maps to no IAM action in the table (\(plural(count, "call"))): not evaluated")
-        }
-        for (name, reason) in notes.unknown.sorted(by: { $0.key < $1.key }) {
-            lines.append("\(name): \(reason): not evaluated")
-        }
-        for entry in notes.mayAlsoNeed {
-            lines.append("may also need \(entry.action) (for \(entry.neededBy.joined(separator: ", ")), depending on the call's parameters): the policies give \(entry.decision)")
-        }
+        let lines = NotesRendering.lines(report.notes, for: .diff)
         if !lines.isEmpty {
             out += "\nNOTES\n" + lines.map { "  \($0)\n" }.joined()
         }
-        return out
+        // Resources, Sids and patterns come from captures and policy files: nothing in them may
+        // act on the terminal.
+        return TerminalText.escape(out, keepingNewlines: true)
     }
 
     /// A statement on one line, in IAM's key order.

@@ -80,7 +80,8 @@ struct Evaluate: ParsableCommand {
             request = AuthorizationRequest(action: action, resources: resources, scope: scope, context: requestContext)
         }
         let decision = PolicyEvaluator(policies: policies).evaluate(request)
-        Output.write(json ? EvaluationRendering.json(decision) : EvaluationRendering.text(decision))
+        // Sids and resources come from policy files: escaped, so nothing in them acts on the terminal.
+        Output.write(json ? EvaluationRendering.json(decision) : TerminalText.escape(EvaluationRendering.text(decision), keepingNewlines: true))
         switch decision.outcome {
         case .allow: return
         case .explicitDeny, .implicitDeny: throw ExitCode(1)

@@ -3,12 +3,15 @@ import IAMScribeCore
 
 /// Printing helpers: the core never prints, the CLI does.
 enum Output {
+    /// Writes an error to standard error. Control characters in it are escaped (see
+    /// ``TerminalText``): messages quote names from outside.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("iamscribe: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("iamscribe: \(TerminalText.escape(message, keepingNewlines: true))\n".utf8))
     }
 
+    /// Writes a line to standard error, control characters escaped as in ``error(_:)``.
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        FileHandle.standardError.write(Data("\(TerminalText.escape(message, keepingNewlines: true))\n".utf8))
     }
 
     static func write(_ text: String) {
@@ -16,25 +19,10 @@ enum Output {
     }
 
     /// Prints what the builder saw besides the policy: calls that need no permission, calls the
-    /// table cannot map, unknown names, and conditional actions left out.
+    /// table cannot map, unknown names (with suggestions for the few shown), and conditional
+    /// actions left out.
     static func report(_ builder: PolicyBuilder) {
-        let report = builder.report
-        for (name, count) in report.permissionless.sorted(by: { $0.key < $1.key }) {
-            note("not in the policy: \(name) needs no permission (\(count) call\(count == 1 ? "" : "s"))")
-        }
-        for (name, count) in report.unmapped.sorted(by: { $0.key < $1.key }) {
-            note("warning: \(name) maps to no IAM action in the table (\(count) call\(count == 1 ? "" : "s")); add an override")
-        }
-        for (name, reason) in report.unknown.sorted(by: { $0.key < $1.key }) {
-            note("warning: \(name): \(reason)")
-        }
-        let mayAlsoNeed = builder.mayAlsoNeed
-        if !mayAlsoNeed.isEmpty {
-            note("may also need, depending on parameters the calls did not show (not granted; see `iamscribe lookup`):")
-            for entry in mayAlsoNeed {
-                note("  \(entry.action)  (for \(entry.neededBy.joined(separator: ", ")))")
-            }
-        }
+        for line in NotesRendering.lines(builder.notes.suggesting(from: builder.table), for: .policy) { note(line) }
         let size = builder.document.quotaSize
         if size > 6144 {
             note("warning: the policy has \(size) characters without white space; a managed policy holds 6,144")

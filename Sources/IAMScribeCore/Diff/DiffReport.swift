@@ -105,29 +105,6 @@ public struct DiffReport: Sendable, Codable, Hashable {
         public var resourcesPartlyUnknown: Bool
     }
 
-    /// Calls that did not enter the evaluation, and actions some calls may also need.
-    public struct Notes: Sendable, Codable, Hashable {
-        /// Permissionless calls, `prefix:Operation` to count.
-        public var permissionless: [String: Int] = [:]
-        /// Calls the table maps to no action, `module.Operation` to count.
-        public var unmapped: [String: Int] = [:]
-        /// Calls the table does not know, `service.Operation` to the reason.
-        public var unknown: [String: String] = [:]
-        /// Actions some calls may also need depending on parameters the capture does not show, to
-        /// the operations, with the decision the policy would give.
-        public var mayAlsoNeed: [MayAlsoNeed] = []
-    }
-
-    /// An action some calls may also need.
-    public struct MayAlsoNeed: Sendable, Codable, Hashable {
-        /// The action.
-        public var action: String
-        /// The operations that may need it.
-        public var neededBy: [String]
-        /// `allow`, `deny` or `conditional` for it on the call's resource.
-        public var decision: String
-    }
-
     /// The policy files, in order.
     public var policies: [String]
     /// Statements across all policies.
@@ -146,8 +123,9 @@ public struct DiffReport: Sendable, Codable, Hashable {
     public var overBroad: [OverBroad]
     /// The statements that would allow every implicitly denied request, merged by resource.
     public var toAdd: [SuggestedStatement]
-    /// What did not enter the evaluation.
-    public var notes: Notes
+    /// Calls that did not enter the evaluation, and actions some calls may also need, with what
+    /// the policies say of them: the notes `generate` shows too.
+    public var notes: ResolutionNotes
     /// Problems with the policies that are not errors (actions the table does not know).
     public var warnings: [String]
 

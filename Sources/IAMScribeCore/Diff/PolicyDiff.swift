@@ -2,7 +2,7 @@
 /// granted and never used, and which wildcards could be narrowed.
 ///
 /// Add calls one by one with ``add(_:)``, then take the ``report()``. Every call is resolved to the
-/// requests it makes (see ``RequestResolver``) and each request is decided by ``PolicyEvaluator``;
+/// requests it makes (see ``RequestResolver``, which classifies it as the policy builder does) and each request is decided by ``PolicyEvaluator``;
 /// a request that is denied, or allowed only depending on something the capture does not tell,
 /// is missing.
 public struct PolicyDiff: Sendable {
@@ -29,8 +29,7 @@ public struct PolicyDiff: Sendable {
     private var allowed = 0
     private var missing: [MissingKey: DiffReport.Missing] = [:]
     private var uses: [Int: Set<Use>] = [:]
-    private var notes = DiffReport.Notes()
-    private var mayAlsoNeed: [String: (operations: Set<String>, decisions: Set<String>)] = [:]
+    private var notes = ResolutionNotes()
 
     /// Creates a diff against the union of some policies.
     ///
@@ -49,21 +48,15 @@ public struct PolicyDiff: Sendable {
     public mutating func add(_ call: ObservedCall) {
         calls += 1
         switch resolver.resolve(call) {
-        case .permissionless(let name):
-            notes.permissionless[name, default: 0] += 1
-        case .unmapped(let name):
-            notes.unmapped[name, default: 0] += 1
-        case .unknown(let name, let reason):
-            notes.unknown[name] = reason
+        case .notEvaluated(let resolution):
+            notes.record(resolution, of: call)
         case .requests(let requests, let permissions):
-            let operation = "\(permissions.service.serviceID) \(permissions.operation.name)"
+            let operation = permissions.operationName
             for request in requests { evaluate(request, operation: operation) }
             for action in permissions.mayAlsoNeed {
                 let (resources, scope) = resolver.resources(for: action, parameters: call.parameters, region: call.region)
                 let request = AuthorizationRequest(action: action, resources: resources, scope: scope, context: requests.first?.context ?? RequestContext())
-                let decision = evaluator.evaluate(request)
-                mayAlsoNeed[action, default: ([], [])].operations.insert(operation)
-                mayAlsoNeed[action, default: ([], [])].decisions.insert(decision.verdict)
+                notes.noteMayAlsoNeed(action, neededBy: operation, decision: evaluator.evaluate(request).verdict)
             }
         }
     }
@@ -117,12 +110,8 @@ public struct PolicyDiff: Sendable {
             if let finding = unusedFinding(statement, statementUses) { unused.append(finding) }
             if let finding = overBroadFinding(statement, statementUses) { overBroad.append(finding) }
         }
-        var notes = self.notes
-        notes.mayAlsoNeed = mayAlsoNeed.keys.sorted { $0.lowercased() < $1.lowercased() }.compactMap { action in
-            guard let entry = mayAlsoNeed[action] else { return nil }
-            let decision = entry.decisions.count == 1 ? entry.decisions.first ?? "conditional" : "conditional"
-            return DiffReport.MayAlsoNeed(action: action, neededBy: entry.operations.sorted(), decision: decision)
-        }
+        // Suggestions for the few unknown names kept, searched once here, never per call.
+        let notes = self.notes.suggesting(from: resolver.table)
         return DiffReport(
             policies: policies.map(\.source), statements: evaluator.statements.count, calls: calls, requests: requests,
             allowed: allowed, missing: sortedMissing, unused: unused, overBroad: overBroad,

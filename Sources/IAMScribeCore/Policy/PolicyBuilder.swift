@@ -4,8 +4,9 @@ import Synchronization
 /// Builds a minimal policy from observed calls, growing as calls come in.
 ///
 /// The policy is one `Allow` statement on `"*"` holding every action the observed calls need,
-/// each once. Calls that need no permission, and calls the table cannot map, never enter it; they
-/// are kept in ``report`` so the user sees them.
+/// each once. Calls are classified by ``CallClassifier``, as `diff` classifies them. Calls that
+/// need no permission, and calls the table cannot map or does not know, never enter it; they are
+/// noted in ``report`` (``ResolutionNotes``) so the user sees them.
 public struct PolicyBuilder: Sendable {
     /// The order of the actions in the rendered policy.
     public enum ActionOrder: String, Sendable, CaseIterable {
@@ -35,45 +36,50 @@ public struct PolicyBuilder: Sendable {
         public var calls = 0
         /// Calls skipped because they succeeded, with `failsOnly`.
         public var skippedSuccessful = 0
-        /// Permissionless calls, `prefix:Operation` (or `service.Operation`) to count.
-        public var permissionless: [String: Int] = [:]
-        /// Calls the table knows but maps to no action, `service.Operation` to count.
-        public var unmapped: [String: Int] = [:]
-        /// Calls naming a service or operation the table does not know, with the reason.
-        public var unknown: [String: String] = [:]
-        /// Actions some calls may also need, to the operations that suggest them.
-        public var mayAlsoNeed: [String: Set<String>] = [:]
+        /// Calls that need no permission, that the table maps to nothing or does not know, and
+        /// the conditional actions the calls' parameters did not settle (granted ones included:
+        /// see ``PolicyBuilder/notes``).
+        public var notes = ResolutionNotes()
     }
 
     /// The table calls are resolved against.
-    public let table: ActionTable
+    public var table: ActionTable { classifier.table }
     /// The options.
     public let options: Options
     /// What was seen besides the policy's actions.
     public private(set) var report = Report()
 
+    private let classifier: CallClassifier
     private var actionsInOrder: [String] = []
     private var actionSet: Set<String> = []
     /// Resolutions of calls without parameters, by the names exactly as the client sent them:
     /// a live recording sees the same few hundred operations millions of times. Calls with
-    /// parameters start from the same resolution.
+    /// parameters start from the same resolution. Only names the table knows are kept, and only
+    /// so many: names from a datagram can be anything, and each distinct unknown one would
+    /// otherwise stay (see ``cacheLimit``).
     private var resolved: [CallKey: Entry] = [:]
 
+    /// The most resolutions kept, and the longest name (in bytes) of a kept one: the table's
+    /// names are at most 63 characters; longer spellings are resolved each time.
+    private static let cacheLimit = 16_384
+    private static let cachedNameLimit = 128
+
     /// A call's resolution, shared by the calls alike (a class: the entry is copied out of the
-    /// dictionary for every call), with the name reports give it.
+    /// dictionary for every call), with the name notes give it.
     private final class Resolution: Sendable {
-        let result: Result<CallPermissions, LookupFailure>
-        /// `prefix:Operation` (the module name when the service has no IAM prefix); empty for a failure.
+        let resolution: CallResolution
+        /// `prefix:Operation` for a permissionless call, `module.Operation` for an unmapped one,
+        /// `Service Operation` for a mapped one (the operation that may also need an action).
         let name: String
 
-        init(_ result: Result<CallPermissions, LookupFailure>) {
-            self.result = result
-            guard case .success(let permissions) = result else {
-                name = ""
-                return
+        init(_ resolution: CallResolution) {
+            self.resolution = resolution
+            switch resolution {
+            case .mapped(let permissions): name = permissions.operationName
+            case .permissionless(let permissions): name = permissions.actionStyleName
+            case .unmapped(let permissions): name = permissions.moduleStyleName
+            case .unknownService, .unknownOperation: name = ""
             }
-            let service = permissions.service
-            name = "\(service.iamPrefix.isEmpty ? service.module : service.iamPrefix):\(permissions.operation.name)"
         }
     }
 
@@ -99,10 +105,17 @@ public struct PolicyBuilder: Sendable {
     }
 
     /// Creates an empty builder.
+    ///
+    /// - Parameters:
+    ///   - table: The action table calls are classified against (see ``CallClassifier``).
+    ///   - options: Which calls enter the policy and how it is rendered.
     public init(table: ActionTable = .bundled, options: Options = Options()) {
-        self.table = table
+        classifier = CallClassifier(table: table)
         self.options = options
     }
+
+    /// How many resolutions are cached (bounded: see ``cacheLimit``).
+    var cachedResolutions: Int { resolved.count }
 
     /// The actions granted so far, in the configured order.
     public var actions: [String] {
@@ -127,23 +140,32 @@ public struct PolicyBuilder: Sendable {
         if let known = resolved[key] {
             cached = known
         } else {
-            cached = Entry(resolution: Resolution(table.permissions(service: call.service, operation: call.operation)))
-            if resolved.count < 100_000 { resolved[key] = cached }
+            let resolution = classifier.classify(service: call.service, operation: call.operation)
+            switch resolution {
+            case .unknownService, .unknownOperation:
+                // Never cached: each distinct unknown name would stay. Counted, a few kept as examples.
+                report.notes.record(resolution, of: call)
+                return false
+            case .mapped, .permissionless, .unmapped:
+                cached = Entry(resolution: Resolution(resolution))
+                if resolved.count < Self.cacheLimit, call.service.utf8.count <= Self.cachedNameLimit,
+                   call.operation.utf8.count <= Self.cachedNameLimit {
+                    resolved[key] = cached
+                }
+            }
         }
-        switch cached.resolution.result {
-        case .failure(let failure):
-            report.unknown["\(call.service).\(call.operation)"] = failure.description
+        let name = cached.resolution.name
+        switch cached.resolution.resolution {
+        case .unknownService, .unknownOperation:
+            report.notes.record(cached.resolution.resolution, of: call)
             return false
-        case .success(let base):
-            let name = cached.resolution.name
-            if base.isPermissionless {
-                report.permissionless[name, default: 0] += 1
-                return false
-            }
-            if base.isUnmapped {
-                report.unmapped["\(base.service.module).\(base.operation.name)", default: 0] += 1
-                return false
-            }
+        case .permissionless:
+            report.notes.permissionless[name, default: 0] += 1
+            return false
+        case .unmapped:
+            report.notes.unmapped[name, default: 0] += 1
+            return false
+        case .mapped(let base):
             let variant = Self.variant(of: base.operation, parameters: call.parameters)
             if let variant, cached.added.contains(variant) { return false }
             // The service and operation resolve the same whatever the parameters; these only
@@ -156,8 +178,8 @@ public struct PolicyBuilder: Sendable {
                 permissions = CallPermissions(service: base.service, operation: base.operation,
                                               actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed)
             }
-            for action in permissions.mayAlsoNeed where report.mayAlsoNeed[action]?.contains(name) != true {
-                report.mayAlsoNeed[action, default: []].insert(name)
+            for action in permissions.mayAlsoNeed where !report.notes.notedMayAlsoNeed(action, neededBy: name) {
+                report.notes.noteMayAlsoNeed(action, neededBy: name)
             }
             var changed = false
             for action in permissions.actions where actionSet.insert(action).inserted {
@@ -191,7 +213,10 @@ public struct PolicyBuilder: Sendable {
             builders.withLock { $0[part] = builder }
         }
         var changed = false
-        for part in 0..<threads where join(builders.withLock({ $0.removeValue(forKey: part)! })) { changed = true }
+        for part in 0..<threads {
+            // Every part stored its builder before concurrentPerform returned.
+            if let builder = builders.withLock({ $0.removeValue(forKey: part) }), join(builder) { changed = true }
+        }
         return changed
     }
 
@@ -202,10 +227,7 @@ public struct PolicyBuilder: Sendable {
     private mutating func join(_ other: PolicyBuilder) -> Bool {
         report.calls += other.report.calls
         report.skippedSuccessful += other.report.skippedSuccessful
-        report.permissionless.merge(other.report.permissionless, uniquingKeysWith: +)
-        report.unmapped.merge(other.report.unmapped, uniquingKeysWith: +)
-        report.unknown.merge(other.report.unknown) { _, theirs in theirs }
-        report.mayAlsoNeed.merge(other.report.mayAlsoNeed) { $0.union($1) }
+        report.notes.merge(other.report.notes)
         var changed = false
         for action in other.actionsInOrder where actionSet.insert(action).inserted {
             actionsInOrder.append(action)
@@ -219,10 +241,14 @@ public struct PolicyBuilder: Sendable {
         PolicyDocument(statements: actionSet.isEmpty ? [] : [.init(actions: actions)])
     }
 
+    /// What the calls showed besides the policy: ``Report/notes`` without the conditional
+    /// actions the policy grants anyway.
+    public var notes: ResolutionNotes {
+        report.notes.excludingMayAlsoNeed(actionSet)
+    }
+
     /// Conditional actions not granted, minus those the policy already has.
     public var mayAlsoNeed: [(action: String, neededBy: [String])] {
-        report.mayAlsoNeed.filter { !actionSet.contains($0.key) }
-            .map { ($0.key, $0.value.sorted()) }
-            .sorted { $0.action.lowercased() < $1.action.lowercased() }
+        notes.mayAlsoNeed.map { ($0.action, $0.neededBy) }
     }
 }

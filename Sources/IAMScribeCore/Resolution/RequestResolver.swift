@@ -19,18 +19,17 @@ public struct RequestResolver: Sendable {
     public enum Resolution: Sendable {
         /// The call needs these requests allowed (one per action).
         case requests([AuthorizationRequest], CallPermissions)
-        /// The call needs no permission.
-        case permissionless(String)
-        /// The table maps the operation to no action.
-        case unmapped(String)
-        /// The table does not know the service or operation.
-        case unknown(String, reason: String)
+        /// The call makes no request to evaluate: it needs no permission, or the table maps it
+        /// to nothing or does not know it (see ``ResolutionNotes/record(_:of:)``).
+        case notEvaluated(CallResolution)
     }
 
     /// The table actions and ARN templates come from.
-    public let table: ActionTable
+    public var table: ActionTable { classifier.table }
     /// The account the calls were made in, when the user says; otherwise `${Account}` is unknown.
     public let account: String?
+    /// Where calls are classified: the same path as the policy builder's.
+    public let classifier: CallClassifier
 
     /// Creates a resolver.
     ///
@@ -38,29 +37,23 @@ public struct RequestResolver: Sendable {
     ///   - table: The action table.
     ///   - account: The 12-digit account id the calls were made in, when known.
     public init(table: ActionTable = .bundled, account: String? = nil) {
-        self.table = table
+        classifier = CallClassifier(table: table)
         self.account = account
     }
 
     /// The requests one observed call makes.
     ///
     /// - Parameter call: The call.
-    /// - Returns: The requests, or why there are none.
+    /// - Returns: The requests, or the call's classification when there are none.
     public func resolve(_ call: ObservedCall) -> Resolution {
-        switch table.permissions(service: call.service, operation: call.operation, parameters: call.parameters) {
-        case .failure(let failure):
-            return .unknown("\(call.service).\(call.operation)", reason: failure.description)
-        case .success(let permissions):
-            let prefix = permissions.service.iamPrefix.isEmpty ? permissions.service.module : permissions.service.iamPrefix
-            if permissions.isPermissionless { return .permissionless("\(prefix):\(permissions.operation.name)") }
-            if permissions.isUnmapped { return .unmapped("\(permissions.service.module).\(permissions.operation.name)") }
-            let context = RequestContext(region: call.region, time: call.time)
-            let requests = permissions.actions.map { action in
-                let (resources, scope) = resources(for: action, parameters: call.parameters, region: call.region)
-                return AuthorizationRequest(action: action, resources: resources, scope: scope, context: context)
-            }
-            return .requests(requests, permissions)
+        let resolution = classifier.classify(call)
+        guard case .mapped(let permissions) = resolution else { return .notEvaluated(resolution) }
+        let context = RequestContext(region: call.region, time: call.time)
+        let requests = permissions.actions.map { action in
+            let (resources, scope) = resources(for: action, parameters: call.parameters, region: call.region)
+            return AuthorizationRequest(action: action, resources: resources, scope: scope, context: context)
         }
+        return .requests(requests, permissions)
     }
 
     /// The resources an action acts on.

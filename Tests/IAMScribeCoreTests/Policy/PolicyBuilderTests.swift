@@ -17,8 +17,8 @@ struct PolicyBuilderTests {
         var builder = PolicyBuilder()
         for call in input.calls { builder.add(call) }
         #expect(builder.document.json == (try Fixtures.text("awscli-moto.policy.json")))
-        #expect(builder.report.permissionless == ["sts:GetCallerIdentity": 1])
-        #expect(builder.report.unmapped.isEmpty)
+        #expect(builder.report.notes.permissionless == ["sts:GetCallerIdentity": 1])
+        #expect(builder.report.notes.unmapped.isEmpty)
         #expect(input.calls.allSatisfy { $0.accessKeyID?.value == "AKIAIOSFODNN7EXAMPLE" })
     }
 
@@ -83,8 +83,8 @@ struct PolicyBuilderTests {
         builder.add(call("NoSuchService", "Foo"))
         #expect(builder.actions.isEmpty)
         #expect(builder.document.statements.isEmpty)
-        #expect(builder.report.permissionless["sts:GetCallerIdentity"] == 1)
-        #expect(builder.report.unknown.keys.contains("NoSuchService.Foo"))
+        #expect(builder.report.notes.permissionless["sts:GetCallerIdentity"] == 1)
+        #expect(builder.report.notes.unknown.examples.map(\.name).contains("NoSuchService.Foo"))
     }
 
     @Test("The document renders IAM's JSON and counts its quota size")

@@ -71,7 +71,8 @@ struct RequestResolverTests {
         #expect(requests[0].context.value(of: "aws:EpochTime") == .present(["1800000000"]))
         #expect(requests[0].context.value(of: "aws:SourceIp") == .unknown)
         let permissionless = ObservedCall(source: .csm, time: Date(), service: "STS", operation: "GetCallerIdentity")
-        guard case .permissionless("sts:GetCallerIdentity") = resolver.resolve(permissionless) else {
+        guard case .notEvaluated(.permissionless(let permissions)) = resolver.resolve(permissionless),
+              permissions.actionStyleName == "sts:GetCallerIdentity" else {
             Issue.record("expected permissionless")
             return
         }
