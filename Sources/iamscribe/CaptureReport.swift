@@ -3,7 +3,6 @@ import IAMScribeCore
 extension Output {
     /// Prints what a capture held besides its calls, so users see what could not be decoded and why.
     static func captureReport(_ input: String, _ statistics: CaptureStatistics, calls: Int) {
-        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
         note("\(input): \(plural(statistics.packets, "packet")), \(plural(statistics.httpRequests, "HTTP request")), "
              + "\(plural(statistics.csmDatagrams, "CSM datagram")), \(plural(calls, "call")) decoded")
         if statistics.skippedMissingData > 0 {

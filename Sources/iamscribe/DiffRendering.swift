@@ -118,8 +118,4 @@ enum DiffRendering {
         if prefixes.count > 5 { byPrefix += ", and \(prefixes.count - 5) more prefixes" }
         return "\(actions.count) actions (\(byPrefix)), for example \(actions.prefix(5).joined(separator: ", "))"
     }
-
-    static func plural(_ count: Int, _ noun: String) -> String {
-        "\(count) \(noun)\(count == 1 ? "" : "s")"
-    }
 }

@@ -51,7 +51,7 @@ struct Generate: ParsableCommand {
                 if let capture = result.capture {
                     Output.captureReport(input, capture, calls: result.calls.count)
                 } else if !result.problems.isEmpty {
-                    Output.note("\(input): \(result.problems.count) line\(result.problems.count == 1 ? "" : "s") skipped, \(result.calls.count) call\(result.calls.count == 1 ? "" : "s") read")
+                    Output.note("\(input): \(plural(result.problems.count, "line")) skipped, \(plural(result.calls.count, "call")) read")
                 }
                 builder.add(contentsOf: result.calls)
                 // The calls are left to the process's exit: freeing them one by one costs more

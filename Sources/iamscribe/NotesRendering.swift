@@ -17,11 +17,11 @@ enum NotesRendering {
     static func lines(_ notes: ResolutionNotes, for context: Context) -> [String] {
         var lines: [String] = []
         for (name, count) in notes.permissionless.sorted(by: { $0.key < $1.key }) {
-            let line = "\(TerminalText.escape(name)) needs no permission (\(DiffRendering.plural(count, "call")))"
+            let line = "\(TerminalText.escape(name)) needs no permission (\(plural(count, "call")))"
             lines.append(context == .policy ? "not in the policy: " + line : line)
         }
         for (name, count) in notes.unmapped.sorted(by: { $0.key < $1.key }) {
-            let line = "\(TerminalText.escape(name)) maps to no IAM action in the table (\(DiffRendering.plural(count, "call")))"
+            let line = "\(TerminalText.escape(name)) maps to no IAM action in the table (\(plural(count, "call")))"
             lines.append(context == .policy ? "warning: \(line); add an override" : "\(line): not evaluated")
         }
         for example in notes.unknown.examples.sorted(by: { $0.name < $1.name }) {
@@ -32,7 +32,7 @@ enum NotesRendering {
             // Fewer examples than the limit means every distinct name is among them.
             let shown = notes.unknown.examples.count { $0.kind == kind }
             guard shown == UnknownNames.examplesPerKind else { continue }
-            let line = "\(DiffRendering.plural(notes.unknown.calls(kind), "call")) named an unknown \(kind.rawValue); "
+            let line = "\(plural(notes.unknown.calls(kind), "call")) named an unknown \(kind.rawValue); "
                 + "only the first \(shown) names are shown"
             lines.append(context == .policy ? "warning: " + line : line + ": not evaluated")
         }

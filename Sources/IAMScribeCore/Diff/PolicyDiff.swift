@@ -146,7 +146,7 @@ public struct PolicyDiff: Sendable {
         if statement.actionsAreExcluded {
             let granted = universe.granted(by: statement).count
             findings.append(.init(element: "NotAction", value: statement.actions.joined(separator: ", "),
-                                  why: "allows every action but \(statement.actions.count) pattern\(statement.actions.count == 1 ? "" : "s"): \(granted) known actions; the calls used \(usedActions.count)"))
+                                  why: "allows every action but \(plural(statement.actions.count, "pattern")): \(granted) known actions; the calls used \(usedActions.count)"))
         } else {
             for pattern in statement.actions where pattern.contains("*") || pattern.contains("?") {
                 let expanded = universe.expand(pattern)
@@ -199,10 +199,6 @@ public struct PolicyDiff: Sendable {
         }
         let possible = statement.resourcePatterns.filter { ARNMatcher.match($0, resource) != .no }.map(\.text)
         return possible.isEmpty ? [resource.policyPattern] : possible
-    }
-
-    private func plural(_ count: Int, _ noun: String) -> String {
-        "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 
     /// Merges statements with the same resources and conditions into one, actions sorted.
