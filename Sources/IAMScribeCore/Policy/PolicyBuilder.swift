@@ -157,6 +157,7 @@ public struct PolicyBuilder: Sendable {
         let name = cached.resolution.name
         switch cached.resolution.resolution {
         case .unknownService, .unknownOperation:
+            // Not cached (above); noted all the same should that change.
             report.notes.record(cached.resolution.resolution, of: call)
             return false
         case .permissionless:

@@ -31,8 +31,8 @@ public struct ResolutionNotes: Sendable, Hashable {
     public var unmapped: [String: Int] = [:]
     /// Calls naming a service or operation the table does not know.
     public var unknown = UnknownNames()
-    /// Conditional actions, by action, lowercased: the operations that may need it and the
-    /// decision so far.
+    /// Conditional actions, by action as the table spells it: the operations that may need it
+    /// and the decision so far.
     private var mayAlsoNeedByAction: [String: MayAlsoNeed] = [:]
 
     /// Creates empty notes.
@@ -41,7 +41,7 @@ public struct ResolutionNotes: Sendable, Hashable {
     /// Actions some calls may also need depending on parameters the capture does not show,
     /// sorted by action.
     public var mayAlsoNeed: [MayAlsoNeed] {
-        mayAlsoNeedByAction.sorted { $0.key < $1.key }.map(\.value)
+        mayAlsoNeedByAction.values.sorted { ($0.action.lowercased(), $0.action) < ($1.action.lowercased(), $1.action) }
     }
 
     /// Whether there is nothing to note.
@@ -79,21 +79,20 @@ public struct ResolutionNotes: Sendable, Hashable {
     ///   - decision: What the policies say of it, when evaluated: decisions that differ between
     ///     calls make it `conditional`.
     public mutating func noteMayAlsoNeed(_ action: String, neededBy operation: String, decision: String? = nil) {
-        let key = action.lowercased()
-        guard var entry = mayAlsoNeedByAction[key] else {
-            mayAlsoNeedByAction[key] = MayAlsoNeed(action: action, neededBy: [operation], decision: decision)
+        guard var entry = mayAlsoNeedByAction[action] else {
+            mayAlsoNeedByAction[action] = MayAlsoNeed(action: action, neededBy: [operation], decision: decision)
             return
         }
         if !entry.neededBy.contains(operation) {
             entry.neededBy.insert(operation, at: entry.neededBy.firstIndex { $0 > operation } ?? entry.neededBy.endIndex)
         }
         if entry.decision != decision { entry.decision = Self.combine(entry.decision, decision) }
-        mayAlsoNeedByAction[key] = entry
+        mayAlsoNeedByAction[action] = entry
     }
 
     /// Whether an operation was noted as maybe needing an action.
     func notedMayAlsoNeed(_ action: String, neededBy operation: String) -> Bool {
-        mayAlsoNeedByAction[action.lowercased()]?.neededBy.contains(operation) == true
+        mayAlsoNeedByAction[action]?.neededBy.contains(operation) == true
     }
 
     /// Takes in what other notes hold after what these hold.
