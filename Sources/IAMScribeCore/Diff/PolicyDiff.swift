@@ -99,6 +99,9 @@ public struct PolicyDiff: Sendable {
     }
 
     /// The report for the calls added so far.
+    ///
+    /// The few unknown names its notes keep get their "did you mean" suggestions here, once:
+    /// adding calls never searches for them.
     public func report() -> DiffReport {
         let sortedMissing = missing.values.sorted {
             ($0.action.lowercased(), $0.resource, $0.outcome.rawValue) < ($1.action.lowercased(), $1.resource, $1.outcome.rawValue)
