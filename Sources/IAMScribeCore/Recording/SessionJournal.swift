@@ -87,17 +87,31 @@ public enum SessionJournal {
         }
     }
 
+    /// The earliest and latest times a journal line can write, in milliseconds since 1970:
+    /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z (a year has four digits).
+    static let timestampRange: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
     /// `2026-11-29T00:25:33.594Z`: UTC with milliseconds, formatted without a shared formatter so
-    /// that any thread may call it.
+    /// that any thread may call it. A time outside ``timestampRange`` is written as its nearer end,
+    /// so that the text is always a well-formed date.
     static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(milliseconds / 1000)
+        let raw = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let milliseconds = raw.isNaN ? 0 : Int64(min(max(raw, Double(timestampRange.lowerBound)), Double(timestampRange.upperBound)))
+        // Floor division: a time before 1970 has a negative quotient, never a negative fraction.
+        var (whole, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        if fraction < 0 {
+            whole -= 1
+            fraction += 1000
+        }
+        var seconds = time_t(whole)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let fraction = Int(milliseconds % 1000)
-        let millis = fraction < 10 ? "00\(fraction)" : (fraction < 100 ? "0\(fraction)" : "\(fraction)")
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millis)Z"
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
+        }
+        return "\(padded(Int(parts.tm_year) + 1900, 4))-\(padded(Int(parts.tm_mon) + 1, 2))-\(padded(Int(parts.tm_mday), 2))"
+            + "T\(padded(Int(parts.tm_hour), 2)):\(padded(Int(parts.tm_min), 2)):\(padded(Int(parts.tm_sec), 2)).\(padded(Int(fraction), 3))Z"
     }
 
 }
