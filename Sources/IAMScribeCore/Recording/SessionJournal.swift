@@ -26,9 +26,10 @@ public enum SessionJournal {
 
     /// Reads a journal.
     ///
-    /// - Returns: The calls, and a problem for each line that could not be read (a torn last line
-    ///   after a crash is one); the other lines still count.
-    public static func read(_ bytes: [UInt8]) -> (calls: [ObservedCall], problems: [String]) {
+    /// - Returns: The calls, and an error for each line that could not be read (a torn last line
+    ///   after a crash is one), located by its line number; the other lines still count. A header
+    ///   of a newer version is a warning.
+    public static func read(_ bytes: [UInt8]) -> (calls: [ObservedCall], diagnostics: [Diagnostic]) {
         let decoder = JSONDecoder()
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -40,24 +41,25 @@ public enum SessionJournal {
             return date
         }
         var calls: [ObservedCall] = []
-        var problems: [String] = []
+        var diagnostics: [Diagnostic] = []
         for (index, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             guard line.contains(where: { $0 != 0x20 && $0 != 0x0D }) else { continue }
             if index == 0 {
                 if let header = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                    let version = header["version"] as? Int, version > Self.version {
-                    problems.append("line 1: journal version \(version) is newer than this build reads (\(Self.version))")
+                    diagnostics.append(.warning("journal version \(version) is newer than this build reads (\(Self.version))",
+                                                at: .init(line: 1)))
                 }
                 continue
             }
             do {
                 calls.append(try decoder.decode(JournalEntry.self, from: Data(line)).call)
             } catch {
-                problems.append("line \(number): not a journal entry (\(Self.describe(error)))")
+                diagnostics.append(.error("not a journal entry (\(Self.describe(error)))", at: .init(line: number)))
             }
         }
-        return (calls, problems)
+        return (calls, diagnostics)
     }
 
     /// One call as a journal line (with the trailing newline). Written by hand: it is on the
