@@ -69,7 +69,7 @@ struct Evaluate: ParsableCommand {
         for key in absent { requestContext.setAbsent(key) }
         Output.diagnostics(policies.flatMap { $0.unknownActionWarnings(table: table) })
         if table.canonicalAction(action) == nil {
-            Output.note("warning: \(action) is not an IAM action the table knows")
+            Output.diagnostics([.warning("\(action) is not an IAM action the table knows")])
         }
         let request: AuthorizationRequest
         if let resource {

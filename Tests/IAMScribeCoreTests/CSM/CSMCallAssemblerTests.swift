@@ -93,4 +93,18 @@ struct CSMCallAssemblerTests {
         let old = try #require(assembler.add(Self.call("z", timestamp: 1_000_000_000_000), receivedAt: received).first)
         #expect(old.time == Date(timeIntervalSince1970: 1_000_000_000))
     }
+
+    @Test("A file of 100,000 attempts with distinct client ids gives 100,000 calls")
+    func manyAttemptsFromAFile() {
+        // generate took 137 s on such a file (issue 10, defect 7).
+        var text = ""
+        for index in 0..<100_000 {
+            text += #"{"Version":1,"ClientId":"c\#(index)","Type":"ApiCallAttempt","Service":"SQS","Api":"SendMessage","Timestamp":1795910000000}"# + "\n"
+        }
+        let (calls, bad) = CSMLineReader.read(Array(text.utf8))
+        #expect(bad.isEmpty)
+        #expect(calls.count == 100_000)
+        #expect(Set(calls.compactMap(\.clientID)).count == 100_000)
+        #expect(calls.first?.clientID == "c0" && calls.last?.clientID == "c99999")
+    }
 }
