@@ -74,9 +74,9 @@ final class CSMSource: CallSource {
         }
         if !stats.rejected.isEmpty {
             summary += "; rejected: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            if stats.rejectedEventsTotal > stats.rejectedTotal - (stats.rejected["oversized"] ?? 0) - (stats.rejected["empty"] ?? 0) {
-                summary += " (\(stats.rejectedEventsTotal) events rejected in them)"
-            }
+            // A datagram counts once, by its first bad event: say so when some held more than one.
+            let byEvent = stats.rejectedTotal - (stats.rejected["oversized"] ?? 0) - (stats.rejected["empty"] ?? 0)
+            if stats.rejectedEventsTotal > byEvent { summary += " (\(stats.rejectedEventsTotal) events rejected)" }
         }
         var lines = [summary]
         if stats.kernelDrops > 0 {
