@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <stdint.h>
+#ifdef __linux__
+#include <linux/sock_diag.h>
+#endif
 
 #define IAMSCRIBE_MAX_BATCH 256
 
@@ -33,6 +36,20 @@ int iamscribe_control_drop_count(void *control, size_t length, unsigned int *dro
     (void)control; (void)length; (void)dropped;
 #endif
     return 0;
+}
+
+int iamscribe_socket_drop_count(int fd, unsigned int *dropped) {
+#if defined(__linux__) && defined(SO_MEMINFO)
+    uint32_t info[SK_MEMINFO_VARS];
+    socklen_t length = sizeof(info);
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &length) != 0
+        || length < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) return 0;
+    *dropped = info[SK_MEMINFO_DROPS];
+    return 1;
+#else
+    (void)fd; (void)dropped;
+    return 0;
+#endif
 }
 
 int iamscribe_receive_batch(int fd, unsigned char *buffer, size_t slot_size, unsigned int count,

@@ -16,6 +16,10 @@ int iamscribe_receive_batch(int fd, unsigned char *buffer, size_t slot_size, uns
 /// received datagram. Returns 1 and sets `*dropped` when they hold one, else 0.
 int iamscribe_control_drop_count(void *control, size_t length, unsigned int *dropped);
 
+/// Reads the kernel's count of datagrams dropped on `fd` for want of room (SO_MEMINFO, Linux
+/// 4.6+), without waiting for a datagram to carry it. Returns 1 and sets `*dropped`, else 0.
+int iamscribe_socket_drop_count(int fd, unsigned int *dropped);
+
 /// posix_spawn's flag for starting the child in a new session (hidden behind _GNU_SOURCE on Linux).
 short iamscribe_posix_spawn_setsid_flag(void);
 

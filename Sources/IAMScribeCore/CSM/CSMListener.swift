@@ -184,6 +184,8 @@ public final class CSMListener: Sendable {
                 shared.withLock { $0.statistics = snapshot }
             }
         }
+        // Drops after the last datagram came with none: ask the socket itself.
+        if iamscribe_socket_drop_count(socket, &dropped) != 0 { local.kernelDrops = max(local.kernelDrops, Int(dropped)) }
         let orphans = assembler.flush()
         if !orphans.isEmpty {
             local.calls += orphans.count

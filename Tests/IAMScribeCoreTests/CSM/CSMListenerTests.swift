@@ -156,11 +156,41 @@ struct CSMListenerTests {
         send(event, port: port)
         let sent = flood + 2
         while listener.statistics.datagrams + listener.statistics.kernelDrops < sent && Date() < deadline { usleep(5_000) }
+        // Read from the datagram's control message, while the listener runs.
+        #expect(listener.statistics.kernelDrops > 0)
         listener.stop()
         let stats = listener.statistics
         #expect(stats.kernelDrops > 0)
         #expect(stats.datagrams + stats.kernelDrops == sent)
         #expect(stats.events == stats.datagrams)
+    }
+
+    @Test("Drops after the last datagram are counted when the listener stops")
+    func kernelDropsAtStop() throws {
+        let hold = DispatchSemaphore(value: 0)
+        let held = Mutex(false)
+        let listener = CSMListener(configuration: .init(port: 0)) { _ in
+            let first = held.withLock { was in
+                defer { was = true }
+                return !was
+            }
+            if first { hold.wait() }
+        }
+        let port = try listener.start()
+        let event = #"{"Version":1,"Type":"ApiCall","Service":"S3","Api":"ListBuckets"}"#
+        send(event, port: port)
+        let deadline = Date().addingTimeInterval(5)
+        while !held.withLock({ $0 }) && Date() < deadline { usleep(5_000) }
+        var small: Int32 = 1
+        #expect(setsockopt(listener.socketDescriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size)) == 0)
+        let flood = 300
+        for _ in 0..<flood { send(event, port: port) }
+        hold.signal()
+        usleep(200_000)
+        listener.stop()
+        let stats = listener.statistics
+        #expect(stats.kernelDrops > 0)
+        #expect(stats.datagrams + stats.kernelDrops == flood + 1)
     }
     #endif
 }
