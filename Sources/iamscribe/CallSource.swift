@@ -74,8 +74,15 @@ final class CSMSource: CallSource {
         }
         if !stats.rejected.isEmpty {
             summary += "; rejected: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            // A datagram counts once, by its first bad event: say so when some held more than one.
+            let byEvent = stats.rejectedTotal - (stats.rejected["oversized"] ?? 0) - (stats.rejected["empty"] ?? 0)
+            if stats.rejectedEventsTotal > byEvent { summary += " (\(stats.rejectedEventsTotal) events rejected)" }
         }
-        return [summary]
+        var lines = [summary]
+        if stats.kernelDrops > 0 {
+            lines.append("iamscribe: warning: the kernel dropped \(stats.kernelDrops) datagram\(stats.kernelDrops == 1 ? "" : "s") (its receive queue was full); their calls are missing")
+        }
+        return lines
     }
 }
 

@@ -12,7 +12,9 @@ struct Diff: ParsableCommand {
         policies would deny, or allow only depending on something the capture does not tell, with \
         the statement to add. Unused: per statement, granted actions no call used. Over-broad: \
         wildcards, NotAction and * resources, each with the narrowest replacement. Exit status: 0 \
-        nothing missing, 1 something missing, 2 on an error: usable as a CI gate.
+        nothing missing, 1 something missing, 2 on an error: usable as a CI gate. A damaged input \
+        (a bad line, a corrupt capture) is an error unless --allow-damaged lets the part that \
+        could be read count; an input that yields nothing but errors always is.
         """
     )
 
@@ -25,6 +27,9 @@ struct Diff: ParsableCommand {
     @Option(help: "The report's format: text (default) or json.")
     var format: Format = .text
 
+    @Flag(help: "Let the readable part of a damaged input count: its errors become warnings and the verdict stands.")
+    var allowDamaged = false
+
     @Argument(help: "Files of observed calls ('-' for standard input).")
     var inputs: [String] = []
 
@@ -36,20 +41,42 @@ struct Diff: ParsableCommand {
         let policies = try policy.load()
         var diff = PolicyDiff(policies: policies, account: policy.account)
         var failed = false
+        var damaged: [String] = []
+        var accepted: [Diagnostic] = []
         for input in inputs {
             do {
                 let result = try CallInput.read(path: input)
-                for problem in result.problems { Output.note("\(input): \(problem)") }
+                let accepting = allowDamaged && !result.isUnreadable
+                Output.diagnostics(result.diagnostics, atMost: accepting ? .warning : .error)
+                if result.isDamaged {
+                    if accepting {
+                        // The report carries the first few, as the terminal shows them, and a count.
+                        accepted += result.diagnostics.prefix(Output.diagnosticsShown).map { $0.withSeverity(min($0.severity, .warning)) }
+                        if result.diagnostics.count > Output.diagnosticsShown {
+                            accepted.append(.note("\(result.diagnostics.count - Output.diagnosticsShown) more not shown", at: .init(file: input)))
+                        }
+                    } else {
+                        damaged.append(input)
+                    }
+                }
                 for call in result.calls { diff.add(call) }
             } catch {
                 Output.error("\(error)")
                 failed = true
             }
         }
-        // A gate that could not read its input must not pass.
+        // A gate that could not read its input, or all of it, must not pass.
         if failed { throw ExitCode(2) }
-        let report = diff.report()
-        for warning in report.warnings { Output.note("warning: \(warning)") }
+        if !damaged.isEmpty {
+            let names = damaged.joined(separator: ", ")
+            Output.error(allowDamaged
+                ? "\(names) yielded nothing but errors: no verdict"
+                : "\(names) could not be read whole, so calls may be missing from the verdict; --allow-damaged lets the part that was read count")
+            throw ExitCode(2)
+        }
+        var report = diff.report()
+        Output.diagnostics(report.warnings)
+        report.warnings += accepted
         switch format {
         case .text: Output.write(DiffRendering.text(report))
         case .json: Output.write(try DiffRendering.json(report))

@@ -67,9 +67,9 @@ struct Evaluate: ParsableCommand {
         }
         for key in order { requestContext.set(key, to: values[key] ?? []) }
         for key in absent { requestContext.setAbsent(key) }
-        for warning in policies.flatMap({ $0.unknownActionWarnings(table: table) }) { Output.note("warning: \(warning)") }
+        Output.diagnostics(policies.flatMap { $0.unknownActionWarnings(table: table) })
         if table.canonicalAction(action) == nil {
-            Output.note("warning: \(action) is not an IAM action the table knows")
+            Output.diagnostics([.warning("\(action) is not an IAM action the table knows")])
         }
         let request: AuthorizationRequest
         if let resource {

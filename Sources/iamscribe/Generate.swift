@@ -19,7 +19,9 @@ struct Generate: ParsableCommand {
         iamscribe session journal; '-' reads standard input. Bad lines are reported on standard \
         error with their line numbers; the good ones still count. A pcap or pcapng capture \
         (tcpdump -w) is decoded: plain HTTP requests to AWS, CSM datagrams to the CSM port(s), and \
-        the endpoints of TLS connections, which are reported on standard error.
+        the endpoints of TLS connections, which are reported on standard error. Exit status: 0, \
+        or 2 when an input cannot be read or yields nothing but errors (random bytes, say); the \
+        policy still holds what the other inputs gave.
         """
     )
 
@@ -47,11 +49,17 @@ struct Generate: ParsableCommand {
             do {
                 let capture = CaptureOptions(csmPorts: Set(csmPorts.isEmpty ? [31000] : csmPorts), threads: threads ?? 0)
                 let result = try CallInput.read(path: input, capture: capture)
-                for problem in result.problems { Output.note("\(input): \(problem)") }
+                // The readable part of a damaged input counts, so its errors are warnings here;
+                // an input that gave nothing but errors is not a policy of nothing, it is a failure.
+                Output.diagnostics(result.diagnostics, atMost: result.isUnreadable ? .error : .warning)
                 if let capture = result.capture {
                     Output.captureReport(input, capture, calls: result.calls.count)
-                } else if !result.problems.isEmpty {
-                    Output.note("\(input): \(plural(result.problems.count, "line")) skipped, \(plural(result.calls.count, "call")) read")
+                } else if case let skipped = result.diagnostics.filter({ $0.severity == .error }).count, skipped > 0 {
+                    Output.note("\(input): \(plural(skipped, "line")) skipped, \(plural(result.calls.count, "call")) read")
+                }
+                if result.isUnreadable {
+                    Output.error("\(input): nothing could be read from it as CSM events, a session journal or a capture")
+                    failed = true
                 }
                 builder.add(contentsOf: result.calls)
                 // The calls are left to the process's exit: freeing them one by one costs more

@@ -111,10 +111,11 @@ final class LiveRecorder {
         guard let path else { return nil }
         if FileManager.default.fileExists(atPath: path) {
             let previous = try CallInput.read(path: path)
-            guard previous.format == .session || previous.calls.isEmpty && previous.problems.isEmpty else {
+            guard previous.format == .session || previous.calls.isEmpty && previous.diagnostics.isEmpty else {
                 throw IAMScribeError(.invalidInput, "\(path) exists and is not an iamscribe session journal; choose another --session file")
             }
-            for problem in previous.problems { Output.note("\(path): \(problem)") }
+            // The session continues from the lines that could be read.
+            Output.diagnostics(previous.diagnostics, atMost: .warning)
             for call in previous.calls { builder.add(call) }
             if !previous.calls.isEmpty { Output.note("iamscribe: continuing the session in \(path) (\(previous.calls.count) calls)") }
         }

@@ -4,8 +4,8 @@ import IAMScribeCore
 enum LookupRendering {
     static func text(_ permissions: CallPermissions, _ table: ActionTable) -> String {
         let service = permissions.service, operation = permissions.operation
-        var out = "\(service.serviceID) \(operation.name) (module \(service.module), IAM prefix \(service.iamPrefix), \(service.wireProtocol)"
-        if !operation.httpMethod.isEmpty && service.wireProtocol.hasPrefix("rest") {
+        var out = "\(service.serviceID) \(operation.name) (module \(service.module), IAM prefix \(service.iamPrefix), \(service.wireProtocol.rawValue)"
+        if !operation.httpMethod.isEmpty && service.wireProtocol.isREST {
             out += ", \(operation.httpMethod) \(operation.requestURI)"
         }
         out += ")\n"

@@ -125,12 +125,12 @@ final class AWSRequestDecoder {
                 pending.bodyFormat = .cbor
             } else {
                 switch service.wireProtocol {
-                case "query", "ec2":
+                case .query, .ec2:
                     if let action = query.first(where: { $0.key == "Action" })?.value {
                         pending.operation = operation(action, of: service)
                     }
                     pending.bodyFormat = .form
-                case "rest-json", "rest-xml":
+                case .restJSON, .restXML:
                     var segments = pathSegments
                     var bucket: [UInt8]?
                     if service.module == "s3", let leading = awsHost?.leading, !leading.isEmpty {
@@ -144,14 +144,14 @@ final class AWSRequestDecoder {
                         }
                     } ?? matchREST(service: service, head: head, segments: segments, query: query,
                                    parameters: &pending.parameters)
-                    pending.bodyFormat = service.wireProtocol == "rest-json" ? .json : .xml
+                    pending.bodyFormat = service.wireProtocol == .restJSON ? .json : .xml
                     if pending.operation == nil,
                        head.value(of: .contentType).map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
                         pending.bodyFormat = .form
                     }
-                case "json":
+                case .json:
                     pending.bodyFormat = .json
-                default:
+                case .smithyRPCv2CBOR:
                     break
                 }
             }
@@ -162,7 +162,7 @@ final class AWSRequestDecoder {
                 let plan = self.plan(of: operation)
                 let unresolved = headParameters(head, query: query, plan: plan, into: pending) || plan.hasDottedTrigger
                 pending.hasBodyMembers = plan.hasBodyMembers
-                if pending.bodyFormat == .json && service.wireProtocol == "rest-json" || pending.bodyFormat == .xml {
+                if pending.bodyFormat == .json && service.wireProtocol == .restJSON || pending.bodyFormat == .xml {
                     // A REST body is a JSON or XML document, or a payload (an S3 object) whose
                     // members all travel as headers: only a structured body is read for triggers.
                     let structured = head.value(of: .contentType).map {
@@ -536,7 +536,7 @@ final class AWSRequestDecoder {
             // The body was too large to read. When it holds members that locate resources, the
             // parameters are unknown; else only triggers could hide in it, and a REST payload
             // that large is data, not members.
-            let isREST = pending.service.wireProtocol.hasPrefix("rest-") && pending.bodyFormat != .form
+            let isREST = pending.service.wireProtocol.isREST && pending.bodyFormat != .form
             pending.call.parameters = pending.hasBodyMembers || !isREST ? nil : pending.parameters
             return .success(pending.call)
         }

@@ -193,7 +193,7 @@ extension StringProtocol {
             case (nil, nil):
                 return true
             case let (a?, b?) where a < 0x80 && b < 0x80:
-                if HTTPBytes.lower(a) != HTTPBytes.lower(b) { return false }
+                if ASCII.lower(a) != ASCII.lower(b) { return false }
             default:
                 // Different lengths or non-ASCII text: only the latter needs the full comparison.
                 guard utf8.contains(where: { $0 >= 0x80 }) || other.utf8.contains(where: { $0 >= 0x80 }) else { return false }

@@ -68,9 +68,12 @@ public final class ActionTable: Sendable {
                 guard fields.count == 10 else {
                     throw IAMScribeError(.invalidTable, "line \(lineNumber): a service record needs 10 fields")
                 }
+                guard let wireProtocol = ServiceProtocol(rawValue: fields[4]) else {
+                    throw IAMScribeError(.invalidTable, "line \(lineNumber): unknown protocol '\(fields[4])'")
+                }
                 closeBlocks(at: line.lowerBound)
                 services.append(ServiceInfo(
-                    module: fields[1], serviceID: fields[2], iamPrefix: fields[3], wireProtocol: fields[4],
+                    module: fields[1], serviceID: fields[2], iamPrefix: fields[3], wireProtocol: wireProtocol,
                     targetPrefix: fields[5], endpointPrefix: fields[6], signingName: fields[7],
                     isGlobal: fields[8] == "1", names: fields[9].split(separator: ",").map(String.init)))
                 operationBlocks.append(line.upperBound..<Int.max)

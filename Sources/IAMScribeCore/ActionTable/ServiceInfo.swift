@@ -7,14 +7,14 @@ public struct ServiceInfo: Sendable, Hashable {
         let module: String
         let serviceID: String
         let iamPrefix: String
-        let wireProtocol: String
+        let wireProtocol: ServiceProtocol
         let targetPrefix: String
         let endpointPrefix: String
         let signingName: String
         let isGlobal: Bool
         let names: [String]
 
-        init(module: String, serviceID: String, iamPrefix: String, wireProtocol: String, targetPrefix: String,
+        init(module: String, serviceID: String, iamPrefix: String, wireProtocol: ServiceProtocol, targetPrefix: String,
              endpointPrefix: String, signingName: String, isGlobal: Bool, names: [String]) {
             self.module = module
             self.serviceID = serviceID
@@ -40,7 +40,7 @@ public struct ServiceInfo: Sendable, Hashable {
     /// The IAM prefix of the service's actions, for example `s3`.
     public var iamPrefix: String { storage.iamPrefix }
     /// The wire protocol: `json`, `rest-json`, `rest-xml`, `query`, `ec2` or `smithy-rpc-v2-cbor`.
-    public var wireProtocol: String { storage.wireProtocol }
+    public var wireProtocol: ServiceProtocol { storage.wireProtocol }
     /// The `X-Amz-Target` prefix of `json` services, empty for the others.
     public var targetPrefix: String { storage.targetPrefix }
     /// The first label of the service's endpoint host name.
@@ -52,7 +52,7 @@ public struct ServiceInfo: Sendable, Hashable {
     /// Every name a client may use for the service, matched case-insensitively.
     public var names: [String] { storage.names }
 
-    init(module: String, serviceID: String, iamPrefix: String, wireProtocol: String, targetPrefix: String,
+    init(module: String, serviceID: String, iamPrefix: String, wireProtocol: ServiceProtocol, targetPrefix: String,
          endpointPrefix: String, signingName: String, isGlobal: Bool, names: [String]) {
         storage = Storage(module: module, serviceID: serviceID, iamPrefix: iamPrefix, wireProtocol: wireProtocol,
                           targetPrefix: targetPrefix, endpointPrefix: endpointPrefix, signingName: signingName,

@@ -16,22 +16,12 @@ public enum CSMLineReader {
         var assembler = CSMCallAssembler()
         var calls: [ObservedCall] = []
         var bad: [BadLine] = []
-        bytes.withUnsafeBufferPointer { buffer in
-            var lineNumber = 0
-            var start = 0
-            while start <= buffer.count {
-                var end = start
-                while end < buffer.count && buffer[end] != 0x0A { end += 1 }
-                lineNumber += 1
-                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
-                if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                    switch CSMEventParser.parse(line) {
-                    case .success(let event): calls += assembler.add(event)
-                    case .failure(let rejection): bad.append(BadLine(line: lineNumber, rejection: rejection))
-                    }
+        _ = bytes.withUnsafeBytes { buffer in
+            CSMLines.forEach(in: buffer) { line, number in
+                switch CSMEventParser.parse(line) {
+                case .success(let event): calls += assembler.add(event)
+                case .failure(let rejection): bad.append(BadLine(line: number, rejection: rejection))
                 }
-                if end == buffer.count { break }
-                start = end + 1
             }
         }
         calls += assembler.flush()

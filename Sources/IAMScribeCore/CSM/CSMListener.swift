@@ -37,14 +37,24 @@ public final class CSMListener: Sendable {
         public var events = 0
         /// Calls completed (and handed on).
         public var calls = 0
-        /// Rejected datagrams or events, by ``CSMRejection/reasonKey``.
+        /// Rejected datagrams, by ``CSMRejection/reasonKey``: a datagram counts once, by the
+        /// reason of its first rejected event, or by its own (`oversized`, `empty`). Its other
+        /// events may still have been taken.
         public var rejected: [String: Int] = [:]
+        /// Rejected events (lines of datagrams), by ``CSMRejection/reasonKey``: a datagram of
+        /// several bad events counts each here.
+        public var rejectedEvents: [String: Int] = [:]
+        /// Datagrams the kernel dropped because the socket's receive queue was full (its
+        /// SO_RXQ_OVFL count): they never reached the listener.
+        public var kernelDrops = 0
         /// When the first and the last datagram arrived.
         public var firstReceived: Date?
         public var lastReceived: Date?
 
-        /// All rejections together.
+        /// All rejected datagrams together.
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+        /// All rejected events together.
+        public var rejectedEventsTotal: Int { rejectedEvents.values.reduce(0, +) }
     }
 
     /// The listener's life cycle.
@@ -79,6 +89,9 @@ public final class CSMListener: Sendable {
 
     /// A copy of the counters.
     public var statistics: Statistics { shared.withLock { $0.statistics } }
+
+    /// The bound socket, for tests that look at its options or fill its queue; -1 when none.
+    var socketDescriptor: Int32 { shared.withLock { $0.socket } }
 
     /// Binds the socket and starts the receiving thread.
     ///
@@ -133,9 +146,11 @@ public final class CSMListener: Sendable {
         var local = Statistics()
         var lastFlush = Date()
         var calls: [ObservedCall] = []
+        var dropped: UInt32 = 0
         while isRunning {
-            let received = iamscribe_receive_batch(socket, buffer, slot, UInt32(batch), lengths, truncated)
+            let received = iamscribe_receive_batch(socket, buffer, slot, UInt32(batch), lengths, truncated, &dropped)
             let now = Date()
+            local.kernelDrops = max(local.kernelDrops, Int(dropped))
             if received < 0 {
                 logger.error("receiving failed: \(String(cString: strerror(errno)))")
                 usleep(10_000)
@@ -169,6 +184,8 @@ public final class CSMListener: Sendable {
                 shared.withLock { $0.statistics = snapshot }
             }
         }
+        // Drops after the last datagram came with none: ask the socket itself.
+        if iamscribe_socket_drop_count(socket, &dropped) != 0 { local.kernelDrops = max(local.kernelDrops, Int(dropped)) }
         let orphans = assembler.flush()
         if !orphans.isEmpty {
             local.calls += orphans.count
@@ -178,39 +195,41 @@ public final class CSMListener: Sendable {
         shared.withLock { $0.statistics = snapshot }
     }
 
-    /// Parses one datagram: one event, or several separated by newlines.
+    /// Parses one datagram: one event, or several separated by newlines. A datagram with a bad
+    /// event counts once among the rejected datagrams; each bad event counts among the rejected
+    /// events; the good events of the datagram are still taken.
     private func process(_ datagram: UnsafeBufferPointer<UInt8>, now: Date, assembler: inout CSMCallAssembler,
                          calls: inout [ObservedCall], statistics: inout Statistics) {
-        var start = 0
-        while start < datagram.count {
-            var end = start
-            while end < datagram.count && datagram[end] != 0x0A { end += 1 }
-            let line = UnsafeBufferPointer(rebasing: datagram[start..<end])
-            start = end + 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                if datagram.count == line.count { reject(.invalidJSON("empty datagram"), &statistics, size: 0) }
-                continue
-            }
+        var first: CSMRejection?
+        let lines = CSMLines.forEach(in: UnsafeRawBufferPointer(datagram)) { line, _ in
+            let rejection: CSMRejection
             switch CSMEventParser.parse(line) {
-            case .failure(let rejection):
-                reject(rejection, &statistics, size: line.count)
+            case .failure(let reason):
+                rejection = reason
             case .success(let event):
                 if let wanted = configuration.clientID, event.clientID != wanted {
-                    reject(.otherClientID, &statistics, size: line.count)
-                    continue
+                    rejection = .otherClientID
+                } else {
+                    statistics.events += 1
+                    calls += assembler.add(event, receivedAt: now)
+                    return
                 }
-                statistics.events += 1
-                calls += assembler.add(event, receivedAt: now)
             }
+            statistics.rejectedEvents[rejection.reasonKey, default: 0] += 1
+            if first == nil { first = rejection }
         }
+        if lines == 0 { first = .empty }
+        if let first { reject(first, &statistics, size: datagram.count) }
     }
 
+    /// Counts a rejected datagram.
     private func reject(_ rejection: CSMRejection, _ statistics: inout Statistics, size: Int) {
         statistics.rejected[rejection.reasonKey, default: 0] += 1
         logger.debug("rejected a CSM datagram", metadata: ["reason": "\(rejection)", "bytes": "\(size)"])
     }
 
-    /// Binds a UDP socket with a large receive buffer and a short receive timeout (so `stop` is prompt).
+    /// Binds a UDP socket with a large receive buffer, the kernel's drop count on (SO_RXQ_OVFL)
+    /// and a short receive timeout (so `stop` is prompt).
     static func bind(host: String, port: Int) throws -> (Int32, Int) {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -230,6 +249,11 @@ public final class CSMListener: Sendable {
         if setsockopt(descriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
             _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
+        #if os(Linux)
+        // The kernel then tells, with each datagram, how many it dropped for want of room.
+        var on: Int32 = 1
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_RXQ_OVFL, &on, socklen_t(MemoryLayout<Int32>.size))
+        #endif
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard Glibc.bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {

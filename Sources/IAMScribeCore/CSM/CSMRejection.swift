@@ -14,6 +14,8 @@ public enum CSMRejection: Error, Sendable, Hashable, CustomStringConvertible {
     case oversized(Int)
     /// The event's `ClientId` is not the one accepted.
     case otherClientID
+    /// The datagram is empty, or holds only white space.
+    case empty
 
     /// A short, stable name for counting (`invalid-json`, `missing-field`, ...).
     public var reasonKey: String {
@@ -25,6 +27,7 @@ public enum CSMRejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownType: "unknown-type"
         case .oversized: "oversized"
         case .otherClientID: "other-client-id"
+        case .empty: "empty"
         }
     }
 
@@ -37,6 +40,7 @@ public enum CSMRejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownType: "Type is neither ApiCall nor ApiCallAttempt"
         case .oversized(let size): "oversized datagram (\(size) bytes)"
         case .otherClientID: "ClientId is not the one accepted"
+        case .empty: "empty datagram"
         }
     }
 }

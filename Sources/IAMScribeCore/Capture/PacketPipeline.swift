@@ -279,17 +279,11 @@ public final class PacketPipeline {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[8..<length])
         let received = Date(timeIntervalSince1970: time)
         // A datagram holds one event, or several separated by newlines.
-        var start = 0
-        while start < payload.count {
-            let end = payload[start...].firstIndex(of: 0x0A) ?? payload.count
-            let line = UnsafeRawBufferPointer(rebasing: payload[start..<end])
-            if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                switch CSMEventParser.parse(line.assumingMemoryBound(to: UInt8.self)) {
-                case .success(let event): context.calls += assembler.add(event, receivedAt: received)
-                case .failure: context.statistics.csmRejected += 1
-                }
+        CSMLines.forEach(in: payload) { line, _ in
+            switch CSMEventParser.parse(line) {
+            case .success(let event): context.calls += assembler.add(event, receivedAt: received)
+            case .failure: context.statistics.csmRejected += 1
             }
-            start = end + 1
         }
     }
 

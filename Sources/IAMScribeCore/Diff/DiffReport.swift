@@ -126,8 +126,9 @@ public struct DiffReport: Sendable, Codable, Hashable {
     /// Calls that did not enter the evaluation, and actions some calls may also need, with what
     /// the policies say of them: the notes `generate` shows too.
     public var notes: ResolutionNotes
-    /// Problems with the policies that are not errors (actions the table does not know).
-    public var warnings: [String]
+    /// Warnings: actions the policies name that the table does not know, and (when `diff` is
+    /// allowed to count damaged inputs) what could not be read from them.
+    public var warnings: [Diagnostic]
 
     /// Whether some request is denied or conditional: `diff` then exits 1.
     public var hasMissing: Bool { !missing.isEmpty }

@@ -40,13 +40,14 @@ public struct IAMPolicy: Sendable, Hashable {
     /// grants nothing.
     ///
     /// - Parameter table: The table whose IAM data knows the actions.
-    /// - Returns: One sentence per unknown action.
-    public func unknownActionWarnings(table: ActionTable = .bundled) -> [String] {
-        var warnings: [String] = []
+    /// - Returns: One warning per unknown action; its message names the statement and its file
+    ///   (`statement 1 "T" of p.json: Action 's3:GetObjekt' is not an IAM action the table knows`).
+    public func unknownActionWarnings(table: ActionTable = .bundled) -> [Diagnostic] {
+        var warnings: [Diagnostic] = []
         for statement in statements {
             for action in statement.actions where !action.contains("*") && !action.contains("?") {
                 if table.canonicalAction(action) == nil {
-                    warnings.append("\(statement.reference): \(statement.actionElement) '\(action)' is not an IAM action the table knows")
+                    warnings.append(.warning("\(statement.reference): \(statement.actionElement) '\(action)' is not an IAM action the table knows"))
                 }
             }
         }

@@ -10,10 +10,17 @@ public enum CallInput {
         public let format: Format
         /// The calls it held.
         public let calls: [ObservedCall]
-        /// Problems that did not stop the reading, for example a bad line (`line 3: invalid JSON`).
-        public let problems: [String]
+        /// What was wrong with the file, each located in it: an error for each part that could
+        /// not be read (a bad line, a damaged capture), which the calls therefore lack.
+        public let diagnostics: [Diagnostic]
         /// For a capture file: what it held besides the calls (TLS endpoints, skipped requests).
         public var capture: CaptureStatistics? = nil
+
+        /// Whether part of the file could not be read (some diagnostic is an error).
+        public var isDamaged: Bool { diagnostics.containsError }
+
+        /// Whether the file gave errors and nothing else: no call was read from it.
+        public var isUnreadable: Bool { calls.isEmpty && isDamaged }
     }
 
     /// The formats iamscribe reads.
@@ -54,12 +61,12 @@ public enum CallInput {
             return fileResult(path: path, format: format, try CaptureFile.read(bytes: bytes, name: path, options: capture))
         }
         if SessionJournal.looksLikeJournal(bytes) {
-            let (calls, problems) = SessionJournal.read(bytes)
-            return FileResult(path: path, format: .session, calls: calls, problems: problems)
+            let (calls, diagnostics) = SessionJournal.read(bytes)
+            return FileResult(path: path, format: .session, calls: calls, diagnostics: diagnostics.map { $0.inFile(path) })
         }
         let (calls, bad) = CSMLineReader.read(bytes)
         return FileResult(path: path, format: .csmLines, calls: calls,
-                          problems: bad.map { "line \($0.line): \($0.rejection)" })
+                          diagnostics: bad.map { .error("\($0.rejection)", at: .init(file: path, line: $0.line)) })
     }
 
     private static func captureFormat(path: String) -> CaptureFile.Format? {
@@ -70,7 +77,7 @@ public enum CallInput {
 
     private static func fileResult(path: String, format: CaptureFile.Format, _ result: CaptureFile.Result) -> FileResult {
         var file = FileResult(path: path, format: format == .pcap ? .pcap : .pcapng, calls: result.calls,
-                              problems: result.damage.map { [$0] } ?? [])
+                              diagnostics: result.damage.map { [$0.inFile(path)] } ?? [])
         file.capture = result.statistics
         return file
     }

@@ -26,9 +26,10 @@ public enum SessionJournal {
 
     /// Reads a journal.
     ///
-    /// - Returns: The calls, and a problem for each line that could not be read (a torn last line
-    ///   after a crash is one); the other lines still count.
-    public static func read(_ bytes: [UInt8]) -> (calls: [ObservedCall], problems: [String]) {
+    /// - Returns: The calls, and an error for each line that could not be read (a torn last line
+    ///   after a crash is one), located by its line number; the other lines still count. A header
+    ///   of a newer version is a warning.
+    public static func read(_ bytes: [UInt8]) -> (calls: [ObservedCall], diagnostics: [Diagnostic]) {
         let decoder = JSONDecoder()
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -40,24 +41,25 @@ public enum SessionJournal {
             return date
         }
         var calls: [ObservedCall] = []
-        var problems: [String] = []
+        var diagnostics: [Diagnostic] = []
         for (index, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             guard line.contains(where: { $0 != 0x20 && $0 != 0x0D }) else { continue }
             if index == 0 {
                 if let header = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                    let version = header["version"] as? Int, version > Self.version {
-                    problems.append("line 1: journal version \(version) is newer than this build reads (\(Self.version))")
+                    diagnostics.append(.warning("journal version \(version) is newer than this build reads (\(Self.version))",
+                                                at: .init(line: 1)))
                 }
                 continue
             }
             do {
                 calls.append(try decoder.decode(JournalEntry.self, from: Data(line)).call)
             } catch {
-                problems.append("line \(number): not a journal entry (\(Self.describe(error)))")
+                diagnostics.append(.error("not a journal entry (\(Self.describe(error)))", at: .init(line: number)))
             }
         }
-        return (calls, problems)
+        return (calls, diagnostics)
     }
 
     /// One call as a journal line (with the trailing newline). Written by hand: it is on the
@@ -87,17 +89,31 @@ public enum SessionJournal {
         }
     }
 
+    /// The earliest and latest times a journal line can write, in milliseconds since 1970:
+    /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z (a year has four digits).
+    static let timestampRange: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
     /// `2026-11-29T00:25:33.594Z`: UTC with milliseconds, formatted without a shared formatter so
-    /// that any thread may call it.
+    /// that any thread may call it. A time outside ``timestampRange`` is written as its nearer end,
+    /// so that the text is always a well-formed date.
     static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(milliseconds / 1000)
+        let raw = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let milliseconds = raw.isNaN ? 0 : Int64(min(max(raw, Double(timestampRange.lowerBound)), Double(timestampRange.upperBound)))
+        // Floor division: a time before 1970 has a negative quotient, never a negative fraction.
+        var (whole, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        if fraction < 0 {
+            whole -= 1
+            fraction += 1000
+        }
+        var seconds = time_t(whole)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let fraction = Int(milliseconds % 1000)
-        let millis = fraction < 10 ? "00\(fraction)" : (fraction < 100 ? "0\(fraction)" : "\(fraction)")
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millis)Z"
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
+        }
+        return "\(padded(Int(parts.tm_year) + 1900, 4))-\(padded(Int(parts.tm_mon) + 1, 2))-\(padded(Int(parts.tm_mday), 2))"
+            + "T\(padded(Int(parts.tm_hour), 2)):\(padded(Int(parts.tm_min), 2)):\(padded(Int(parts.tm_sec), 2)).\(padded(Int(fraction), 3))Z"
     }
 
 }

@@ -12,7 +12,7 @@ struct PolicyBuilderTests {
     @Test("The AWS CLI v1 fixture recorded against moto gives the exact expected policy")
     func fixturePolicy() throws {
         let input = try CallInput.read(path: Fixtures.url("awscli-moto.csm.jsonl").path)
-        #expect(input.problems.isEmpty)
+        #expect(input.diagnostics.isEmpty)
         #expect(input.calls.count == 13)
         var builder = PolicyBuilder()
         for call in input.calls { builder.add(call) }

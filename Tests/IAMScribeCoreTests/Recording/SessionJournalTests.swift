@@ -17,11 +17,51 @@ struct SessionJournalTests {
         let (calls, problems) = SessionJournal.read(bytes)
         #expect(calls == [call])
         #expect(problems.count == 1)
-        #expect(problems.first?.hasPrefix("line 3:") == true)
+        #expect(problems.first?.location?.line == 3)
     }
 
     @Test("CSM lines are not mistaken for a journal")
     func notJournal() {
         #expect(!SessionJournal.looksLikeJournal(Array(#"{"Version":1,"Type":"ApiCall"}"#.utf8)))
+    }
+}
+
+@Suite("Session journal timestamps")
+struct SessionJournalTimestampTests {
+    static func wellFormed(_ text: String) -> Bool {
+        text.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil
+    }
+
+    @Test("Any time gives a well-formed date: before 1970, and beyond what four digits of year hold",
+          arguments: [
+            (-0.002, "1969-12-31T23:59:59.998Z"),
+            (-1.0, "1969-12-31T23:59:59.000Z"),
+            (0.0, "1970-01-01T00:00:00.000Z"),
+            (1_795_910_227.5, "2026-11-28T23:57:07.500Z"),
+            (-62_135_596_800.0, "0001-01-01T00:00:00.000Z"),
+            (9_223_372_036_854_775.807, "9999-12-31T23:59:59.999Z"),
+            (-1e300, "0000-01-01T00:00:00.000Z"),
+            (Double.infinity, "9999-12-31T23:59:59.999Z"),
+            (Double.nan, "1970-01-01T00:00:00.000Z"),
+          ])
+    func timestamp(_ seconds: Double, _ expected: String) {
+        // Timestamp -1 was written as 1970-01-01T00:00:00.00-2Z (issue 10, defect 10).
+        let text = SessionJournal.timestamp(Date(timeIntervalSince1970: seconds))
+        #expect(text == expected)
+        #expect(Self.wellFormed(text))
+    }
+
+    @Test("A CSM line with Timestamp -1 is journaled with a date the journal reads back")
+    func csmTimestampThroughJournal() throws {
+        let (calls, bad) = CSMLineReader.read(Array(#"{"Version":1,"Type":"ApiCall","Service":"S3","Api":"ListBuckets","Timestamp":-1}"#.utf8))
+        #expect(bad.isEmpty)
+        let call = try #require(calls.first)
+        let line = SessionJournal.line(for: call)
+        let time = try #require(line.firstMatch(of: /"time":"([^"]*)"/)?.1)
+        #expect(Self.wellFormed(String(time)))
+        let (read, problems) = SessionJournal.read(Array((SessionJournal.headerLine() + line).utf8))
+        #expect(problems.isEmpty)
+        #expect(read.map(\.operation) == ["ListBuckets"])
+        #expect(abs((read.first?.time.timeIntervalSinceNow ?? -100)) < 60)
     }
 }

@@ -93,7 +93,7 @@ struct HTTPHead {
 enum HTTPBytes {
     @inline(__always)
     static func lower(_ byte: UInt8) -> UInt8 {
-        byte &- 0x41 < 26 ? byte | 0x20 : byte
+        ASCII.lower(byte)
     }
 
     /// Whether two byte ranges hold the same bytes.

@@ -10,8 +10,9 @@ public enum CaptureFile {
         /// What was seen besides the calls.
         public var statistics: CaptureStatistics
         /// Why reading stopped before the end of the file, when it did (a truncated or damaged
-        /// file); the calls decoded before the damage are kept.
-        public var damage: String?
+        /// file): an error located at the record where the damage is (without the file's name);
+        /// the calls decoded before the damage are kept.
+        public var damage: Diagnostic?
     }
 
     /// The capture formats, told from a file's first four bytes.
@@ -185,7 +186,8 @@ public enum CaptureFile {
         var statistics = CaptureStatistics()
         for part in parts.indices { statistics.add(parts[part].statistics) }
         let damage = parts.indices.lazy.compactMap { parts[$0].damage }.first.map {
-            "the capture is damaged after \(statistics.packets) packets (\($0)); the calls before the damage are kept"
+            Diagnostic.error("the capture is damaged after \(statistics.packets) packets (\($0)); the calls before the damage are kept",
+                             at: .init(record: statistics.packets + 1))
         }
         // Each part's order is merged with the others', the first part first among equal times.
         // The calls are moved, not copied: a copy would retain every string of a call, and

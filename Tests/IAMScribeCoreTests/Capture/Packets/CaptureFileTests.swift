@@ -58,7 +58,7 @@ struct CaptureFileTests {
             previous = result.calls.count
         }
         let cutMidRecord = try CaptureFile.read(bytes: Array(bytes.prefix(40_000)), name: "cut")
-        #expect(cutMidRecord.damage?.contains("truncated") == true)
+        #expect(cutMidRecord.damage?.message.contains("truncated") == true)
         #expect(!cutMidRecord.calls.isEmpty)
     }
 

@@ -78,7 +78,7 @@ struct ParallelDecodingTests {
         for _ in 0..<150 { offset += 16 + Int(corrupt.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self) }) }
         withUnsafeBytes(of: UInt32(300_000).littleEndian) { corrupt.replaceSubrange((offset + 8)..<(offset + 12), with: $0) }
         let result = try CaptureFile.read(bytes: corrupt, name: "corrupt", options: CaptureOptions(threads: 3))
-        #expect(result.damage?.contains("after 150 packets") == true)
+        #expect(result.damage?.message.contains("after 150 packets") == true)
         try Self.expectSame(corrupt, threads: [3])
     }
 
@@ -110,7 +110,7 @@ struct ParallelDecodingTests {
         #expect(seen.calls == expected.calls)
         #expect(seen.statistics == expected.statistics)
         #expect(seen.damage == expected.damage)
-        #expect(seen.damage?.contains("truncated") == true)
+        #expect(seen.damage?.message.contains("truncated") == true)
 
         let pipe = directory.appendingPathComponent("iamscribe-pipe-\(getpid())").path
         #expect(mkfifo(pipe, 0o600) == 0)

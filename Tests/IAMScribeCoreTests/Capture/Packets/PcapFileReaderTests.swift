@@ -106,7 +106,7 @@ struct PcapFileReaderTests {
         var damaged = 0
         for cut in cuts {
             let result = try Self.expectSameAsLibpcap(Array(bytes.prefix(cut)), "cut-\(cut)")
-            if result.damage?.contains("truncated") == true { damaged += 1 }
+            if result.damage?.message.contains("truncated") == true { damaged += 1 }
         }
         #expect(damaged >= cuts.count - 5)
     }
