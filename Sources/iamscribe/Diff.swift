@@ -28,11 +28,15 @@ struct Diff: ParsableCommand {
     @Argument(help: "Files of observed calls ('-' for standard input).")
     var inputs: [String] = []
 
-    func validate() throws {
+    /// Usage checks run in `run()`: ArgumentParser calls `validate()` before it reports an unknown
+    /// option, and an unknown option must exit 64, not 2.
+    private func checkUsage() throws {
+        try policy.checkUsage()
         if inputs.isEmpty { throw usageError("Give at least one input file of observed calls ('-' for standard input).") }
     }
 
     func run() throws {
+        try checkUsage()
         let policies = try policy.load()
         var diff = PolicyDiff(policies: policies, account: policy.account)
         var failed = false

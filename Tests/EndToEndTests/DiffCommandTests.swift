@@ -87,6 +87,17 @@ struct DiffCommandTests {
         #expect(wildcard.status == 2)
     }
 
+    @Test("An unknown option exits 64 for every command, even where a usage error exits 2", arguments: [
+        ["evaluate", "--bogus"], ["diff", "--bogus"], ["evaluate", "--policy", "p.json", "--bogus", "s3:GetObject"],
+        ["diff", "--policy", "p.json", "--bogus", "calls.jsonl"], ["generate", "--bogus", "calls.jsonl"],
+        ["record", "--bogus"], ["lookup", "--bogus", "S3", "GetObject"], ["table", "stats", "--bogus"],
+    ])
+    func unknownOption(arguments: [String]) throws {
+        let result = try Binary.run(arguments)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("Unknown option '--bogus'"), "\(result.stderr)")
+    }
+
     @Test("evaluate: 0 allowed, 1 denied, 3 conditional, 2 on an error; JSON names the decision")
     func evaluate() throws {
         let policy = try write("""
