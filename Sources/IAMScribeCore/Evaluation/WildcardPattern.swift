@@ -30,15 +30,20 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
         self.text = text
         var tokens: [Token] = []
         let scalars = Array(text.unicodeScalars)
+        // Once a `${` finds no `}` after it, none further on will: not searching again keeps a
+        // pattern of many unclosed `${` linear.
+        var closesLeft = true
         var index = 0
         while index < scalars.count {
             let scalar = scalars[index]
-            if variables, scalar == "$", index + 1 < scalars.count, scalars[index + 1] == "{",
-               let close = scalars[(index + 2)...].firstIndex(of: "}") {
-                let inside = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
-                tokens.append(Self.variableToken(inside))
-                index = close + 1
-                continue
+            if variables, closesLeft, scalar == "$", index + 1 < scalars.count, scalars[index + 1] == "{" {
+                if let close = scalars[(index + 2)...].firstIndex(of: "}") {
+                    let inside = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
+                    tokens.append(Self.variableToken(inside))
+                    index = close + 1
+                    continue
+                }
+                closesLeft = false
             }
             switch scalar {
             case "*" where wildcards: tokens.append(.anything)
@@ -184,41 +189,91 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
         reachable(pattern, subject, possible: true)
     }
 
+    /// The most cells ``reachable(_:_:possible:)`` visits. A policy pattern is at most a few
+    /// thousand characters (IAM caps a policy at 10,240), as is a resource, so real matches stay
+    /// far below it; past it the answer is "not certain, but possible", which the callers turn
+    /// into `unknown`: never a silent yes, never a silent no.
+    static let cellBudget = 1 << 24
+
     /// The matching automaton run over both sequences. `*` consumes subject tokens, an unknown
     /// subject part among them. With `possible`, a variable acts as `*`, and an unknown subject
     /// part may be empty or stand for any run of pattern tokens.
-    private static func reachable(_ pattern: [Token], _ subject: [ResourceText.Token], possible: Bool) -> Bool {
-        let m = pattern.count, n = subject.count, width = n + 1
-        var table = [Bool](repeating: false, count: (m + 1) * width)
-        table[0] = true
+    ///
+    /// Fixed-width ends (a character or `?` against a known character) are matched first, in
+    /// linear time; the rest runs row by row, two rows of the subject's length at a time, so
+    /// memory stays linear whatever the lengths.
+    static func reachable(_ pattern: [Token], _ subject: [ResourceText.Token], possible: Bool) -> Bool {
+        var patternStart = 0, patternEnd = pattern.count, subjectStart = 0, subjectEnd = subject.count
+        while patternStart < patternEnd, subjectStart < subjectEnd,
+              let step = fixedStep(pattern[patternStart], subject[subjectStart]) {
+            guard step else { return false }
+            patternStart += 1
+            subjectStart += 1
+        }
+        while patternStart < patternEnd, subjectStart < subjectEnd,
+              let step = fixedStep(pattern[patternEnd - 1], subject[subjectEnd - 1]) {
+            guard step else { return false }
+            patternEnd -= 1
+            subjectEnd -= 1
+        }
+        let m = patternEnd - patternStart, n = subjectEnd - subjectStart
+        let (cells, overflow) = (m + 1).multipliedReportingOverflow(by: n + 1)
+        guard !overflow, cells <= cellBudget else { return possible }
+
+        func isUnknown(_ j: Int) -> Bool {
+            if case .unknown = subject[subjectStart + j] { true } else { false }
+        }
+        var row = [Bool](repeating: false, count: n + 1)
+        var next = [Bool](repeating: false, count: n + 1)
+        row[0] = true
         for i in 0...m {
-            for j in 0...n where table[i * width + j] {
-                var isStar = false
-                if i < m {
-                    switch pattern[i] {
-                    case .anything: isStar = true
-                    case .variable: isStar = possible
-                    default: break
-                    }
+            let token: Token? = i < m ? pattern[patternStart + i] : nil
+            let isStar: Bool
+            switch token {
+            case .anything?: isStar = true
+            case .variable?: isStar = possible
+            default: isStar = false
+            }
+            // Moves along the subject within the row: a `*` takes one more token, and (when
+            // possible) an unknown part may stand for nothing.
+            for j in 0..<n where row[j] && (isStar || (possible && isUnknown(j))) { row[j + 1] = true }
+            guard let token else { break }
+            var any = false
+            for j in 0...n where row[j] {
+                // Moves to the next pattern token: past a `*` that takes nothing more, or taken
+                // by an unknown part.
+                if isStar || (possible && j < n && isUnknown(j)) {
+                    next[j] = true
+                    any = true
                 }
-                if isStar {
-                    table[(i + 1) * width + j] = true
-                    if j < n { table[i * width + j + 1] = true }
-                }
-                if possible, j < n, case .unknown = subject[j] {
-                    table[i * width + j + 1] = true
-                    if i < m { table[(i + 1) * width + j] = true }
-                }
-                if i < m, j < n, case .scalar(let actual) = subject[j] {
-                    switch pattern[i] {
-                    case .scalar(let expected) where expected == actual: table[(i + 1) * width + j + 1] = true
-                    case .oneCharacter: table[(i + 1) * width + j + 1] = true
+                if j < n, case .scalar(let actual) = subject[subjectStart + j] {
+                    switch token {
+                    case .scalar(let expected) where expected == actual:
+                        next[j + 1] = true
+                        any = true
+                    case .oneCharacter:
+                        next[j + 1] = true
+                        any = true
                     default: break
                     }
                 }
             }
+            guard any else { return false }
+            swap(&row, &next)
+            for j in 0...n { next[j] = false }
         }
-        return table[m * width + n]
+        return row[n]
+    }
+
+    /// Whether a pattern token and a subject token of one character each match, or nil when
+    /// either may stand for a run of any length (or is a variable).
+    private static func fixedStep(_ token: Token, _ subject: ResourceText.Token) -> Bool? {
+        guard case .scalar(let actual) = subject else { return nil }
+        switch token {
+        case .scalar(let expected): return expected == actual
+        case .oneCharacter: return true
+        case .anything, .variable: return nil
+        }
     }
 }
 
