@@ -42,7 +42,7 @@ struct Diff: ParsableCommand {
         var failed = false
         for input in inputs {
             do {
-                let result = try CallInput.read(path: input)
+                let result = try CallInput.read(path: input) { Output.note("iamscribe: \($0)") }
                 for problem in result.problems { Output.note("\(input): \(problem)") }
                 for call in result.calls { diff.add(call) }
             } catch {

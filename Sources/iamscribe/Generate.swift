@@ -46,7 +46,7 @@ struct Generate: ParsableCommand {
         for input in inputs {
             do {
                 let capture = CaptureOptions(csmPorts: Set(csmPorts.isEmpty ? [31000] : csmPorts), threads: threads ?? 0)
-                let result = try CallInput.read(path: input, capture: capture)
+                let result = try CallInput.read(path: input, capture: capture) { Output.note("iamscribe: \($0)") }
                 for problem in result.problems { Output.note("\(input): \(problem)") }
                 if let capture = result.capture {
                     Output.captureReport(input, capture, calls: result.calls.count)

@@ -29,7 +29,7 @@ struct PolicyFileOptions: ParsableArguments {
         var failed = false
         for file in files {
             do {
-                policies.append(try IAMPolicy.load(path: file))
+                policies.append(try IAMPolicy.load(path: file) { Output.note("iamscribe: \($0)") })
             } catch {
                 Output.error("\(error)")
                 failed = true
