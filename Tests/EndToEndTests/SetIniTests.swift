@@ -63,4 +63,29 @@ struct SetIniTests {
         #expect(recorder.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/.aws"))
     }
+
+    @Test("Run by a user who cannot give a new file the config's group: the file is written in place and keeps it",
+          .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv"))
+    func withoutPrivilege() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        chmod(folder, 0o777)
+        let config = "\(folder)/config"
+        let original = "[default]\nregion = us-east-1\n"
+        try original.write(toFile: config, atomically: true, encoding: .utf8)
+        // Owned by nobody, group root, which nobody is not in: a new file of nobody's cannot have it.
+        chown(config, 65534, 0)
+        chmod(config, 0o660)
+        let port = Workloads.freePort()
+        let recorder = try Recorder(["--reuid", "65534", "--regid", "65534", "--clear-groups", Binary.path,
+                                     "record", "--port", String(port), "--set-ini"],
+                                    environment: ["AWS_CONFIG_FILE": config, "PATH": "/usr/bin:/bin"], executable: "/usr/bin/setpriv")
+        #expect(recorder.waitUntilListening(), "\(recorder.stderr)")
+        #expect(Workloads.wait { (try? String(contentsOfFile: config, encoding: .utf8))?.contains("csm_enabled = true") == true })
+        var info = stat()
+        #expect(stat(config, &info) == 0 && info.st_uid == 65534 && info.st_gid == 0 && info.st_mode & 0o7777 == 0o660)
+        #expect(recorder.stop(SIGINT) == 0, "\(recorder.stderr)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == original)
+        #expect(stat(config, &info) == 0 && info.st_uid == 65534 && info.st_gid == 0 && info.st_mode & 0o7777 == 0o660)
+        #expect(!FileManager.default.fileExists(atPath: config + ".iamscribe-backup"))
+    }
 }

@@ -394,6 +394,10 @@ public final class AWSConfigFile: Sendable {
 
     /// Replaces a file atomically (a temporary file beside it, renamed over it) with the owner,
     /// group and mode given, whatever the umask.
+    ///
+    /// Without the privilege to give a new file that owner and group (someone else's file, or a
+    /// group this user is not in), an existing file is written over in place instead, which keeps
+    /// its owner, group and mode at the cost of atomicity; a new file keeps this user's.
     private static func replace(_ path: String, with data: Data, ownership: Ownership) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
@@ -402,22 +406,16 @@ public final class AWSConfigFile: Sendable {
         guard descriptor >= 0 else {
             throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
-        var failure: String?
-        data.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += written
+        var failure = writeAll(data, to: descriptor)
+        if failure == nil, let owner = ownership.owner {
+            var info = stat()
+            let already = fstat(descriptor, &info) == 0 && info.st_uid == owner.user && info.st_gid == owner.group
+            if !already, fchown(descriptor, owner.user, owner.group) != 0, FileManager.default.fileExists(atPath: path) {
+                close(descriptor)
+                unlink(temporary)
+                try overwrite(path, with: data)
+                return
             }
-        }
-        if failure == nil, let owner = ownership.owner, fchown(descriptor, owner.user, owner.group) != 0 {
-            failure = "cannot give it its owner and group (\(owner.user):\(owner.group)): \(String(cString: strerror(errno)))"
         }
         if failure == nil, fchmod(descriptor, ownership.mode) != 0 { failure = String(cString: strerror(errno)) }
         if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
@@ -426,6 +424,35 @@ public final class AWSConfigFile: Sendable {
         if let failure {
             unlink(temporary)
             throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)")
+        }
+    }
+
+    /// Writes a file's new content over its old, keeping the file itself.
+    private static func overwrite(_ path: String, with data: Data) throws {
+        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var failure = writeAll(data, to: descriptor)
+        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure { throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)") }
+    }
+
+    /// Writes all of `data`; returns why not, if it could not.
+    private static func writeAll(_ data: Data, to descriptor: Int32) -> String? {
+        data.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, base + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
         }
     }
 }
