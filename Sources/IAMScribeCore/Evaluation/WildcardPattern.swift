@@ -158,11 +158,25 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
         return .unknown(names)
     }
 
-    /// Glob matching of known text, with backtracking to the last `*`.
-    private static func plainMatch(_ pattern: [Token], _ subject: [ResourceText.Token]) -> Bool {
+    /// Glob matching of known text.
+    ///
+    /// The greedy walk, backtracking to the last `*`, is linear on real patterns but takes m·n
+    /// steps on some (`*aaaa…ab` against `aaaa…a`); past a budget linear in the lengths the
+    /// bit-parallel automaton of ``automatonMatch(_:_:)`` takes over, bounded by m·n/64 word
+    /// operations in memory linear in the pattern.
+    static func plainMatch(_ pattern: [Token], _ subject: [ResourceText.Token]) -> Bool {
+        let budget = 4 * (pattern.count + subject.count) + (1 << 16)
+        return greedyMatch(pattern, subject, budget: budget) ?? automatonMatch(pattern, subject)
+    }
+
+    /// The greedy walk, or nil when it would take more than `budget` steps.
+    static func greedyMatch(_ pattern: [Token], _ subject: [ResourceText.Token], budget: Int) -> Bool? {
         var p = 0, s = 0
         var star: Int?, starSubject = 0
+        var steps = 0
         while s < subject.count {
+            steps += 1
+            if steps > budget { return nil }
             if p < pattern.count, case .scalar(let expected) = pattern[p], case .scalar(let actual) = subject[s], expected == actual {
                 p += 1; s += 1
             } else if p < pattern.count, pattern[p] == .oneCharacter {
@@ -177,6 +191,72 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
         }
         while p < pattern.count, pattern[p] == .anything { p += 1 }
         return p == pattern.count
+    }
+
+    /// Glob matching of known text by the pattern's automaton, run on all its states at once:
+    /// bit i of the state says "the first i pattern tokens match what was read". A character
+    /// moves the states before a matching character or a `?` one bit on and keeps those before
+    /// a `*`; a state before a `*` also reaches the next one without reading.
+    ///
+    /// The states before a given character are a bit mask when the character is frequent in the
+    /// pattern (at most 64 of those) and a list of positions otherwise (each shorter than the
+    /// mask), so each subject character costs one pass over the mask's words.
+    static func automatonMatch(_ pattern: [Token], _ subject: [ResourceText.Token]) -> Bool {
+        var tokens: [Token] = []
+        for token in pattern where !(token == .anything && tokens.last == .anything) { tokens.append(token) }
+        let m = tokens.count
+        let words = (m + 1 + 63) / 64
+        var stars = [UInt64](repeating: 0, count: words)
+        var questions = [UInt64](repeating: 0, count: words)
+        var positions: [Unicode.Scalar: [Int]] = [:]
+        for (index, token) in tokens.enumerated() {
+            switch token {
+            case .anything: stars[index >> 6] |= 1 << UInt64(index & 63)
+            case .oneCharacter: questions[index >> 6] |= 1 << UInt64(index & 63)
+            case .scalar(let scalar): positions[scalar, default: []].append(index)
+            case .variable: return false
+            }
+        }
+        var masks: [Unicode.Scalar: [UInt64]] = [:]
+        for (scalar, list) in positions where list.count >= words {
+            var mask = questions
+            for index in list { mask[index >> 6] |= 1 << UInt64(index & 63) }
+            masks[scalar] = mask
+        }
+        /// Adds the states one `*` away (no two `*` follow each other any more).
+        func close(_ state: inout [UInt64]) {
+            var carry: UInt64 = 0
+            for word in 0..<words {
+                let passing = state[word] & stars[word]
+                state[word] |= passing << 1 | carry
+                carry = passing >> 63
+            }
+        }
+        var state = [UInt64](repeating: 0, count: words)
+        var next = state
+        state[0] = 1
+        close(&state)
+        for token in subject {
+            guard case .scalar(let actual) = token else { return false }
+            let mask = masks[actual] ?? questions
+            var carry: UInt64 = 0
+            var alive: UInt64 = 0
+            for word in 0..<words {
+                let moving = state[word] & mask[word]
+                next[word] = moving << 1 | carry | (state[word] & stars[word])
+                carry = moving >> 63
+            }
+            if masks[actual] == nil, let list = positions[actual] {
+                for index in list where state[index >> 6] & (1 << UInt64(index & 63)) != 0 {
+                    next[(index + 1) >> 6] |= 1 << UInt64((index + 1) & 63)
+                }
+            }
+            close(&next)
+            for word in 0..<words { alive |= next[word] }
+            guard alive != 0 else { return false }
+            swap(&state, &next)
+        }
+        return state[m >> 6] & (1 << UInt64(m & 63)) != 0
     }
 
     /// Whether the pattern matches whatever the unknown parts are: only a `*` may cover one.

@@ -131,4 +131,43 @@ struct MatchingTests {
         }
         #expect(elapsed < .seconds(20))
     }
+
+    @Test("The glob automaton agrees with the greedy walk on random patterns and texts")
+    func automatonAgrees() {
+        var generator = SystemRandomNumberGenerator()
+        let patternTokens: [WildcardPattern.Token] = [.scalar("a"), .scalar("b"), .scalar("c"), .anything, .oneCharacter]
+        let subjectTokens: [ResourceText.Token] = [.scalar("a"), .scalar("b"), .scalar("c")]
+        for round in 0..<20_000 {
+            // Some long ones, so that patterns span several 64-bit words and frequent characters get masks.
+            let longest = round % 10 == 0 ? 200 : 10
+            let pattern = (0..<Int.random(in: 0...longest, using: &generator)).map { _ in
+                patternTokens.randomElement(using: &generator) ?? .anything
+            }
+            let subject = (0..<Int.random(in: 0...longest, using: &generator)).map { _ in
+                subjectTokens.randomElement(using: &generator) ?? .scalar("a")
+            }
+            let expected = WildcardPattern.greedyMatch(pattern, subject, budget: .max)
+            let actual = WildcardPattern.automatonMatch(pattern, subject)
+            #expect(actual == expected, "\(pattern) ~ \(subject)")
+            if actual != expected { return }
+        }
+    }
+
+    @Test("A glob the greedy walk would take m·n steps on is decided in bounded time")
+    func pathologicalGlob() {
+        let text = String(repeating: "a", count: 40_000)
+        let hard = "*" + String(repeating: "a", count: 4_000) + "b"
+        // The greedy walk gives up past its budget (it would take about 1.6·10^8 steps) ...
+        let tokens = WildcardPattern(hard, variables: false).tokens
+        let subject = ResourceText(text).tokens(lowercased: false)
+        #expect(WildcardPattern.greedyMatch(tokens, subject, budget: 4 * (tokens.count + subject.count) + (1 << 16)) == nil)
+        // ... and the automaton decides.
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            #expect(WildcardPattern(hard, variables: false).match(ResourceText(text)) == .no)
+            #expect(WildcardPattern("*" + String(repeating: "a", count: 4_000) + "?", variables: false).match(ResourceText(text)) == .yes)
+            #expect(WildcardPattern("*" + String(repeating: "a*", count: 2_000) + "b", variables: false).match(ResourceText(text)) == .no)
+        }
+        #expect(elapsed < .seconds(20))
+    }
 }
