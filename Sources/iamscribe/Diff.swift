@@ -33,11 +33,15 @@ struct Diff: ParsableCommand {
     @Argument(help: "Files of observed calls ('-' for standard input).")
     var inputs: [String] = []
 
-    func validate() throws {
+    /// Usage checks run in `run()`: ArgumentParser calls `validate()` before it reports an unknown
+    /// option, and an unknown option must exit 64, not 2.
+    private func checkUsage() throws {
+        try policy.checkUsage()
         if inputs.isEmpty { throw usageError("Give at least one input file of observed calls ('-' for standard input).") }
     }
 
     func run() throws {
+        try checkUsage()
         let policies = try policy.load()
         var diff = PolicyDiff(policies: policies, account: policy.account)
         var failed = false
@@ -45,7 +49,7 @@ struct Diff: ParsableCommand {
         var accepted: [Diagnostic] = []
         for input in inputs {
             do {
-                let result = try CallInput.read(path: input)
+                let result = try CallInput.read(path: input) { Output.note("iamscribe: \($0)") }
                 let accepting = allowDamaged && !result.isUnreadable
                 Output.diagnostics(result.diagnostics, atMost: accepting ? .warning : .error)
                 if result.isDamaged {

@@ -39,7 +39,10 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "The resource ARN, or * for an action without resource types.")
     var resource: String?
 
-    func validate() throws {
+    /// Usage checks run in `run()`: ArgumentParser calls `validate()` before it reports an unknown
+    /// option, and an unknown option must exit 64, not 2.
+    private func checkUsage() throws {
+        try policy.checkUsage()
         let parts = action.split(separator: ":", maxSplits: 1)
         if action.isEmpty { throw usageError("Give the action to decide, for example: iamscribe evaluate --policy role.json s3:GetObject") }
         if parts.count != 2 || action.contains("*") || action.contains("?") {
@@ -54,6 +57,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        try checkUsage()
         let policies = try policy.load()
         let table = ActionTable.bundled
         let when = time.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()

@@ -48,7 +48,7 @@ struct Generate: ParsableCommand {
         for input in inputs {
             do {
                 let capture = CaptureOptions(csmPorts: Set(csmPorts.isEmpty ? [31000] : csmPorts), threads: threads ?? 0)
-                let result = try CallInput.read(path: input, capture: capture)
+                let result = try CallInput.read(path: input, capture: capture) { Output.note("iamscribe: \($0)") }
                 // The readable part of a damaged input counts, so its errors are warnings here;
                 // an input that gave nothing but errors is not a policy of nothing, it is a failure.
                 Output.diagnostics(result.diagnostics, atMost: result.isUnreadable ? .error : .warning)

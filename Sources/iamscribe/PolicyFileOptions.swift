@@ -11,7 +11,10 @@ struct PolicyFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The 12-digit account the calls are made in; without it the account part of ARNs is unknown.", valueName: "id"))
     var account: String?
 
-    func validate() throws {
+    /// Checks the options; called from the command's `run()`, not from `validate()`, because
+    /// ArgumentParser calls `validate()` before it looks for unknown options: a usage error (exit
+    /// 2) there would hide an unknown option, which must exit 64 as for every command.
+    func checkUsage() throws {
         if files.isEmpty {
             throw usageError("Give at least one policy with --policy FILE.")
         }
@@ -26,7 +29,7 @@ struct PolicyFileOptions: ParsableArguments {
         var failed = false
         for file in files {
             do {
-                policies.append(try IAMPolicy.load(path: file))
+                policies.append(try IAMPolicy.load(path: file) { Output.note("iamscribe: \($0)") })
             } catch {
                 Output.error("\(error)")
                 failed = true
@@ -38,7 +41,8 @@ struct PolicyFileOptions: ParsableArguments {
 }
 
 /// Reports a usage error of `diff` or `evaluate` and exits 2, the status of every error of these
-/// commands, so that a CI gate never reads a usage mistake as a verdict.
+/// commands, so that a CI gate never reads a usage mistake as a verdict. Throw it from `run()`
+/// (see ``PolicyFileOptions/checkUsage()``), so that an unknown option still exits 64.
 func usageError(_ message: String) -> ExitCode {
     Output.error("\(message) See --help.")
     return ExitCode(2)

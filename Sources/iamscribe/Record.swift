@@ -25,10 +25,10 @@ struct Record: ParsableCommand {
     @Option(help: "Accept only events carrying this ClientId.")
     var clientId: String?
 
-    @Flag(help: "Turn CSM on in the AWS config file (AWS_CONFIG_FILE or ~/.aws/config) while recording; the file is restored byte for byte on exit.")
+    @Flag(help: "Turn CSM on in the AWS config file (AWS_CONFIG_FILE or ~/.aws/config) while recording; the file is restored on exit (byte for byte, or keeping changes made meanwhile).")
     var setIni = false
 
-    @Option(help: "The profile --set-ini edits.")
+    @Option(help: "The profile --set-ini edits (letters, digits and - _ . @ +).")
     var profile = "default"
 
     @Flag(help: "Detach, print the process id and keep writing --output-file and --session.")
@@ -48,6 +48,9 @@ struct Record: ParsableCommand {
         }
         if profile != "default" && !setIni {
             throw ValidationError("--profile only applies with --set-ini.")
+        }
+        if let problem = AWSConfigFile.profileNameProblem(profile) {
+            throw ValidationError("--profile: \(problem).")
         }
         if capture.mode == .pcap && (setIni || clientId != nil || host != "127.0.0.1" || port != 31000) {
             throw ValidationError("--host, --port, --client-id and --set-ini apply to --mode csm; --mode pcap captures on --interface.")
@@ -82,7 +85,9 @@ struct Record: ParsableCommand {
         defer {
             if let config {
                 do {
-                    try config.restore()
+                    if try config.restore() == .keptChanges {
+                        Output.note("iamscribe: \(config.editedPath) changed while recording; your changes are kept and only the lines iamscribe wrote were taken out")
+                    }
                 } catch {
                     Output.error("could not restore \(config.path): \(error); restore it with: \(config.restoreHint)")
                 }

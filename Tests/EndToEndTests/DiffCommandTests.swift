@@ -87,6 +87,30 @@ struct DiffCommandTests {
         #expect(wildcard.status == 2)
     }
 
+    @Test("evaluate and diff refuse a policy with a duplicate key (exit 2) instead of taking the first")
+    func duplicateKey() throws {
+        let policy = try write(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#, "role.json")
+        defer { try? FileManager.default.removeItem(at: policy) }
+        let evaluated = try Binary.run(["evaluate", "--policy", policy.path, "s3:GetObject", "arn:aws:s3:::photos/cat.jpg"])
+        #expect(evaluated.status == 2)
+        #expect(evaluated.stdout.isEmpty)
+        #expect(evaluated.stderr.contains(#"role.json: statement 1: duplicate key "Effect""#), "\(evaluated.stderr)")
+        let diffed = try Binary.run(["diff", "--policy", policy.path, Fixtures.path("awscli-moto.csm.jsonl")])
+        #expect(diffed.status == 2)
+        #expect(diffed.stderr.contains(#"statement 1: duplicate key "Effect""#))
+    }
+
+    @Test("An unknown option exits 64 for every command, even where a usage error exits 2", arguments: [
+        ["evaluate", "--bogus"], ["diff", "--bogus"], ["evaluate", "--policy", "p.json", "--bogus", "s3:GetObject"],
+        ["diff", "--policy", "p.json", "--bogus", "calls.jsonl"], ["generate", "--bogus", "calls.jsonl"],
+        ["record", "--bogus"], ["lookup", "--bogus", "S3", "GetObject"], ["table", "stats", "--bogus"],
+    ])
+    func unknownOption(arguments: [String]) throws {
+        let result = try Binary.run(arguments)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("Unknown option '--bogus'"), "\(result.stderr)")
+    }
+
     @Test("evaluate: 0 allowed, 1 denied, 3 conditional, 2 on an error; JSON names the decision")
     func evaluate() throws {
         let policy = try write("""

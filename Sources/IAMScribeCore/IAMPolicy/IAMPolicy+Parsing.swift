@@ -68,11 +68,56 @@ extension IAMPolicy {
     }
 
     private static func decodeJSON(_ data: Data, source: String, what: String) throws -> JSONValue {
+        let parsed: (value: JSONValue, duplicate: JSONValue.DuplicateKey?)
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            parsed = try JSONValue.parse(data)
+        } catch let error as JSONValue.ParseError where error.kind == .tooDeep {
+            throw invalid(source, "\(what) nests lists and objects deeper than \(JSONValue.maximumDepth) levels " +
+                "(line \(error.line), column \(error.column)); a policy document needs fewer than 10")
         } catch {
-            throw IAMScribeError(.invalidPolicy, "\(source): \(what) is not valid JSON", underlying: error as NSError)
+            throw IAMScribeError(.invalidPolicy, "\(source): \(what) is not valid JSON", underlying: error)
         }
+        if let duplicate = parsed.duplicate {
+            throw invalid(source, place(of: duplicate, in: parsed.value) + "duplicate key \"\(duplicate.key)\" " +
+                "(JSON tools disagree on which of the two counts)")
+        }
+        return parsed.value
+    }
+
+    /// Where a duplicate key is, as the other errors say it: `statement 2 (Sid "Logs"): Condition.StringEquals: `.
+    private static func place(of duplicate: JSONValue.DuplicateKey, in root: JSONValue) -> String {
+        var path = duplicate.path[...]
+        var node = root
+        // The document inside the output of get-policy-version and get-role-policy.
+        for wrapper in [[JSONValue.PathComponent.key("PolicyVersion"), .key("Document")], [.key("PolicyDocument")]]
+        where path.starts(with: wrapper) && path.count > wrapper.count {
+            for component in wrapper { node = node.child(component) ?? .null }
+            path = path.dropFirst(wrapper.count)
+        }
+        var prefix = ""
+        if path.first == .key("Statement") {
+            node = node.child(.key("Statement")) ?? .null
+            path = path.dropFirst()
+            var number = 1
+            if case .index(let index)? = path.first {
+                number = index + 1
+                node = node.child(.index(index)) ?? .null
+                path = path.dropFirst()
+            }
+            var sid: String?
+            if case .string(let text)? = node.child(.key("Sid")), !(path.isEmpty && duplicate.key == "Sid") { sid = text }
+            prefix = label(number, sid) + ": "
+        } else {
+            // Outside the statements: the path from the file's root.
+            path = duplicate.path[...]
+        }
+        let field = path.map { component in
+            switch component {
+            case .key(let key): key
+            case .index(let index): "[\(index + 1)]"
+            }
+        }.joined(separator: ".")
+        return prefix + (field.isEmpty ? "" : field + ": ")
     }
 
     private static let documentFields = ["Version", "Id", "Statement"]

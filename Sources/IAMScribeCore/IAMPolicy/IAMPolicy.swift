@@ -22,17 +22,15 @@ public struct IAMPolicy: Sendable, Hashable {
 
     /// Reads a policy file.
     ///
-    /// - Parameter path: The file; `-` reads standard input.
+    /// - Parameters:
+    ///   - path: The file; `-` reads standard input. A FIFO or `<(command)` is read as a stream.
+    ///   - waiting: Told when the reading waits for a program to open a FIFO for writing.
     /// - Returns: The policy.
     /// - Throws: ``IAMScribeError`` with code `.unreadableInput` when the file cannot be read, and
     ///   `.invalidPolicy`, naming the statement and the field, when it is not valid IAM.
-    public static func load(path: String) throws -> IAMPolicy {
-        let data: Data
-        do {
-            data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw IAMScribeError(.unreadableInput, "cannot read \(path)", underlying: error as NSError)
-        }
+    public static func load(path: String, waiting: ((String) -> Void)? = nil) throws -> IAMPolicy {
+        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile()
+            : Data(try InputFile.read(path: path, waiting: waiting))
         return try parse(data, source: path)
     }
 

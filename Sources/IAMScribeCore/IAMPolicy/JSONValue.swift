@@ -38,6 +38,15 @@ enum JSONValue: Sendable, Hashable, Decodable {
         }
     }
 
+    /// The member or item a path component names, if there is one.
+    func child(_ component: PathComponent) -> JSONValue? {
+        switch (self, component) {
+        case (.object(let object), .key(let key)): object[key]
+        case (.array(let array), .index(let index)): array.indices.contains(index) ? array[index] : nil
+        default: nil
+        }
+    }
+
     /// The JSON type's name, for error messages.
     var typeName: String {
         switch self {

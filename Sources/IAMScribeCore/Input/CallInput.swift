@@ -37,26 +37,23 @@ public enum CallInput {
 
     /// Reads one file, telling its format from its content.
     ///
+    /// A FIFO, `/dev/stdin` or the `/dev/fd/N` of process substitution is read as a stream, to
+    /// its end; a FIFO no program writes to yet is waited for.
+    ///
     /// - Parameters:
     ///   - path: The file, or `-` for standard input.
     ///   - capture: How to decode a capture file (its CSM ports, for example).
+    ///   - waiting: Told when the reading waits for a program to open a FIFO for writing.
     /// - Throws: ``IAMScribeError`` when the file cannot be read.
-    public static func read(path: String, capture: CaptureOptions = CaptureOptions()) throws -> FileResult {
-        // A capture file can be large: libpcap reads it from disk rather than from memory.
-        if path != "-", let format = captureFormat(path: path) {
+    public static func read(path: String, capture: CaptureOptions = CaptureOptions(),
+                            waiting: ((String) -> Void)? = nil) throws -> FileResult {
+        // A capture file can be large: libpcap reads it from disk rather than from memory. Only a
+        // regular file is looked into first: a stream's first bytes, once read, are gone.
+        if path != "-", InputFile.isRegularFile(path), let format = captureFormat(path: path) {
             return fileResult(path: path, format: format, try CaptureFile.read(path: path, options: capture))
         }
-        let data: Data
-        do {
-            if path == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            }
-        } catch {
-            throw IAMScribeError(.unreadableInput, "cannot read \(path)", underlying: error as NSError)
-        }
-        let bytes = [UInt8](data)
+        let bytes = path == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            : try InputFile.read(path: path, waiting: waiting)
         if let format = CaptureFile.format(of: bytes) {
             return fileResult(path: path, format: format, try CaptureFile.read(bytes: bytes, name: path, options: capture))
         }

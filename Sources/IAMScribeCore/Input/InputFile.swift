@@ -1,0 +1,105 @@
+import Foundation
+
+/// Reads a whole input file, whatever kind of file the path names: a regular file, or a stream
+/// such as a FIFO, `/dev/stdin` or the `/dev/fd/N` of a shell's process substitution (`<(cat f)`),
+/// which Foundation's `Data(contentsOf:)` refuses with a misleading "permission" error.
+enum InputFile {
+    /// Whether `path` names a regular file (after following symbolic links); false when it
+    /// cannot be examined.
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
+    /// Reads every byte of a file or stream.
+    ///
+    /// Opening does not wait: a FIFO no program writes to yet is opened at once, `waiting` is
+    /// told so, and the reading then waits for a writer and reads until it closes, as `cat` would.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - waiting: Told, once, when the file is a FIFO that has no writer yet.
+    /// - Returns: The bytes.
+    /// - Throws: ``IAMScribeError`` with code `.unreadableInput`, saying why in words (no such
+    ///   file, permission denied, a folder).
+    static func read(path: String, waiting: ((String) -> Void)? = nil) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw failure(path, errno) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure(path, errno) }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            throw IAMScribeError(.unreadableInput, "cannot read \(path): it is a folder")
+        case S_IFREG:
+            // A regular file never blocks; read it to its end (it may have grown since fstat).
+            return try readToEnd(descriptor, path: path, capacity: Int(info.st_size), fifo: false, waiting: nil)
+        default:
+            return try readToEnd(descriptor, path: path, capacity: 1 << 16, fifo: info.st_mode & S_IFMT == S_IFIFO,
+                                 waiting: waiting)
+        }
+    }
+
+    /// Reads a non-blocking descriptor until its writers are gone.
+    ///
+    /// `read` answers 0 both at the end and, on a FIFO, before any writer came; the two are told
+    /// apart by `poll`, which reports nothing until a writer writes or leaves.
+    private static func readToEnd(_ descriptor: Int32, path: String, capacity: Int, fifo: Bool,
+                                  waiting: ((String) -> Void)?) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var writerSeen = !fifo
+        var told = false
+        while true {
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+            }
+            if count > 0 {
+                bytes.append(contentsOf: chunk[0..<count])
+                writerSeen = true
+                continue
+            }
+            if count == 0 {
+                if writerSeen { return bytes }
+                // A FIFO without a writer yet, or one whose writer left without writing.
+                if !told, !ready(descriptor, timeout: 0) {
+                    waiting?("waiting for a program to write to the FIFO \(path)")
+                    told = true
+                }
+                _ = ready(descriptor, timeout: -1)
+                writerSeen = true
+                continue
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN:
+                writerSeen = true
+                _ = ready(descriptor, timeout: -1)
+            default:
+                throw failure(path, errno)
+            }
+        }
+    }
+
+    /// Waits up to `timeout` milliseconds (-1: no limit) for data or a hang-up.
+    private static func ready(_ descriptor: Int32, timeout: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let result = poll(&entry, 1, timeout)
+            if result < 0 && errno == EINTR { continue }
+            return result > 0
+        }
+    }
+
+    private static func failure(_ path: String, _ code: Int32) -> IAMScribeError {
+        let reason: String
+        switch code {
+        case ENOENT: reason = "no such file"
+        case EACCES, EPERM: reason = "permission denied"
+        case EISDIR: reason = "it is a folder"
+        default: reason = String(cString: strerror(code))
+        }
+        return IAMScribeError(.unreadableInput, "cannot read \(path): \(reason)")
+    }
+}
