@@ -139,6 +139,17 @@ struct RecordingFaultTests {
         #expect(gone)
     }
 
+    @Test("run on a terminal: the command's process group gets the terminal, so it can read it",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")
+                       && FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout"), "needs script(1) and timeout(1)"))
+    func terminal() throws {
+        // A command outside the terminal's foreground group would be stopped (SIGTTIN) by its read.
+        let result = try Binary.run(["20", "/usr/bin/script", "-qfec", "\(Binary.path) run -- sh -c 'read line; echo got:$line; exit 5'", "/dev/null"],
+                                    input: "hello\n", executable: "/usr/bin/timeout")
+        #expect(result.status == 5, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("got:hello"))
+    }
+
     @Test("A restart on a 100,000-line journal binds its port at once, and 200 events sent then are all recorded (issue 10, defect 8)")
     func restartOnLongJournal() throws {
         let session = temporary("session.jsonl")
