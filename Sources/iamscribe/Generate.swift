@@ -20,8 +20,8 @@ struct Generate: ParsableCommand {
         error with their line numbers; the good ones still count. A pcap or pcapng capture \
         (tcpdump -w) is decoded: plain HTTP requests to AWS, CSM datagrams to the CSM port(s), and \
         the endpoints of TLS connections, which are reported on standard error. Exit status: 0, \
-        or 2 when an input cannot be read or yields nothing but errors (random bytes, say); the \
-        policy still holds what the other inputs gave.
+        or 2 when an input cannot be read or yields nothing but errors (random bytes, say), or \
+        --output-file cannot be written; the policy still holds what the other inputs gave.
         """
     )
 
@@ -74,7 +74,13 @@ struct Generate: ParsableCommand {
         Output.report(builder)
         let json = builder.document.json
         if let file = policy.outputFile {
-            try AtomicFile.write(Data(json.utf8), to: file)
+            do {
+                try AtomicFile.write(Data(json.utf8), to: file)
+            } catch {
+                // An error like an unreadable input: exit 2.
+                Output.error("\(error)")
+                throw ExitCode(2)
+            }
         } else {
             Output.write(json)
         }

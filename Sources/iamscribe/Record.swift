@@ -8,8 +8,9 @@ struct Record: ParsableCommand {
         abstract: "Listen for AWS SDK client-side monitoring (CSM) events and keep the policy current.",
         discussion: """
         Turn CSM on in the workload (AWS_CSM_ENABLED=true, or --set-ini) and leave this running. \
-        On a terminal the policy is redrawn as it grows; otherwise it is printed on exit (SIGINT, SIGTERM). \
-        SIGHUP rewrites --output-file at once.
+        On a terminal the policy is redrawn as it grows; otherwise it is printed on exit (SIGINT, SIGTERM), \
+        unless --output-file takes it. SIGHUP rewrites --output-file at once. Exits 1 when the recorder cannot \
+        start or the last write of --output-file or --session fails (an unwritable folder, a full disk).
         """
     )
 
@@ -55,32 +56,22 @@ struct Record: ParsableCommand {
         if capture.mode == .pcap && (setIni || clientId != nil || host != "127.0.0.1" || port != 31000) {
             throw ValidationError("--host, --port, --client-id and --set-ini apply to --mode csm; --mode pcap captures on --interface.")
         }
+        try recording.validate(outputFile: policy.outputFile)
     }
 
     func run() throws {
         if background {
-            try Background.detach(removing: "--background")
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            arguments.removeAll { $0 == "--background" }
+            print(try ChildProcess.detachSelf(arguments: arguments))
             return
         }
-        LiveRecorder.bootstrapLogging(verbose: recording.verbose)
         if !CSMListener.isLoopback(host) {
             Output.note("warning: listening on \(host): anyone who can reach this port can add permissions to the policy")
         }
-        Signals.install()
-        var builder = PolicyBuilder(options: policy.builderOptions)
-        let journal = try LiveRecorder.openSession(recording.session, builder: &builder)
-        let state = Recording(builder: builder, journal: journal)
-        let source: any CallSource
-        var boundPort = port
-        if capture.mode == .pcap {
-            source = try capture.startCapture(into: state)
-        } else {
-            let listener = CSMListener(
-                configuration: .init(host: host, port: port, clientID: clientId),
-                logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
-            boundPort = try listener.start()
-            source = CSMSource(listener: listener)
-        }
+        let redraw = isatty(STDOUT_FILENO) == 1
+        let live = try LiveSession(capture: capture, csm: .init(host: host, port: port, clientID: clientId),
+                                   policy: policy, options: recording, redraw: redraw)
         var config: AWSConfigFile?
         defer {
             if let config {
@@ -94,16 +85,16 @@ struct Record: ParsableCommand {
             }
         }
         if setIni {
-            config = try AWSConfigFile.enableCSM(path: AWSConfigFile.defaultPath(), profile: profile, port: boundPort,
+            config = try AWSConfigFile.enableCSM(path: AWSConfigFile.defaultPath(), profile: profile, port: live.csmPort ?? port,
                                                  host: host, clientID: clientId)
             Output.note("iamscribe: CSM enabled in \(AWSConfigFile.defaultPath()) for profile \(profile) until this recorder stops")
         }
-        let redraw = isatty(STDOUT_FILENO) == 1
-        let what = capture.mode == .pcap ? "capturing packets on \(capture.interface)" : "listening for CSM events on \(host):\(boundPort)"
+        let what = capture.mode == .pcap ? "capturing packets on \(capture.interface)" : "listening for CSM events on \(host):\(live.csmPort ?? port)"
         Output.note("iamscribe: \(what)" + (redraw ? "; Ctrl-C stops" : ""))
-        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: redraw, source: source)
-        _ = loop.runUntilStopped()
-        source.stop()
-        loop.finish(printPolicy: true)
+        live.runUntilStopped()
+        // With --output-file the policy goes there only, as with `run`.
+        // (a terminal gets its last redraw).
+        let summary = live.finish(printPolicy: policy.outputFile == nil || redraw)
+        if !summary.succeeded { throw ExitCode(1) }
     }
 }

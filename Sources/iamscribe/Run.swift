@@ -1,17 +1,25 @@
 import ArgumentParser
 import Foundation
 import IAMScribeCore
-import Logging
 
 struct Run: ParsableCommand {
+    /// `run`'s own failure (it could not listen, open the journal or write the policy), told
+    /// apart from the command's status as `env` and `timeout` do.
+    static let ownFailure: Int32 = 125
+
     static let configuration = CommandConfiguration(
         abstract: "Run a command with CSM turned on and print the policy it needed.",
         discussion: """
         iamscribe run -- aws s3 ls
         iamscribe run --output-file policy.json -- python3 app.py
         The command runs with AWS_CSM_ENABLED=true, AWS_CSM_HOST, AWS_CSM_PORT (a free loopback \
-        port) and a fresh AWS_CSM_CLIENT_ID; only events with that id are taken. SIGINT and SIGTERM \
-        are passed on to it. iamscribe exits with the command's exit status.
+        port) and a fresh AWS_CSM_CLIENT_ID; only events with that id are taken. It runs in a process \
+        group of its own; SIGINT and SIGTERM are passed on to the whole group. After it exits, late \
+        datagrams are awaited (--drain; a SIGINT or SIGTERM ends the wait).
+        Exit status: the command's (128+N when signal N ended it); 125 when iamscribe itself failed \
+        (it could not listen or open --session, or could not write --output-file or --session at \
+        the end: the policy is then printed on standard output); 126 when the command was found but \
+        could not be run; 127 when it was not found; 64 for a usage error.
         """
     )
 
@@ -19,13 +27,17 @@ struct Run: ParsableCommand {
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var recording: RecordingOptions
 
-    @Option(help: "How long to wait for late datagrams after the command exits, in seconds.")
+    @Option(help: "How long to wait for late datagrams after the command exits, in seconds (0 to 60).")
     var drain: Double = 0.3
 
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
     var command: [String] = []
 
     func validate() throws {
+        guard drain.isFinite, (0...60).contains(drain) else {
+            throw ValidationError("--drain takes a number of seconds from 0 to 60.")
+        }
+        try recording.validate(outputFile: policy.outputFile)
         if command.first == "--" { return }
         if command.isEmpty { throw ValidationError("Give the command to run after --, for example: iamscribe run -- aws s3 ls") }
     }
@@ -33,76 +45,43 @@ struct Run: ParsableCommand {
     func run() throws {
         let command = self.command.first == "--" ? Array(self.command.dropFirst()) : self.command
         guard !command.isEmpty else { throw ValidationError("Give the command to run after --.") }
-        LiveRecorder.bootstrapLogging(verbose: recording.verbose)
-        Signals.install()
-        var builder = PolicyBuilder(options: policy.builderOptions)
-        let journal = try LiveRecorder.openSession(recording.session, builder: &builder)
-        let state = Recording(builder: builder, journal: journal)
+        let clientID = "iamscribe-" + UUID().uuidString.lowercased()
+        let live: LiveSession
+        do {
+            // Output goes to the command's terminal too: the policy is printed once, at the end.
+            live = try LiveSession(capture: capture, csm: .init(host: "127.0.0.1", port: 0, clientID: clientID),
+                                   policy: policy, options: recording, redraw: false)
+        } catch {
+            Output.error("\(error)")
+            throw ExitCode(Self.ownFailure)
+        }
         var environment = ProcessInfo.processInfo.environment
-        let source: any CallSource
-        if capture.mode == .pcap {
-            // The command's own traffic is what is captured: no CSM settings are added.
-            source = try capture.startCapture(into: state)
-        } else {
-            let clientID = "iamscribe-" + UUID().uuidString.lowercased()
-            let listener = CSMListener(configuration: .init(host: "127.0.0.1", port: 0, clientID: clientID),
-                                       logger: Logger(label: "iamscribe.csm")) { calls in state.add(calls) }
-            let port = try listener.start()
+        // With --mode pcap the command's own traffic is what is captured: no CSM settings are added.
+        if let port = live.csmPort {
             environment["AWS_CSM_ENABLED"] = "true"
             environment["AWS_CSM_HOST"] = "127.0.0.1"
             environment["AWS_CSM_PORT"] = String(port)
             environment["AWS_CSM_CLIENT_ID"] = clientID
-            source = CSMSource(listener: listener)
         }
-        let child: pid_t
+        let child: ChildProcess
         do {
-            child = try Self.spawn(command, environment: environment)
-        } catch {
-            source.stop()
+            child = try ChildProcess.spawn(command, environment: environment)
+        } catch let error as IAMScribeError {
+            _ = live.service.finish()
             Output.error("\(error)")
-            throw ExitCode(127)
+            throw ExitCode(error.code == .commandNotFound ? 127 : 126)
         }
-
-        // Output goes to the command's terminal too: the policy is printed once, at the end.
-        let loop = LiveRecorder(recording: state, policy: policy, options: recording, redraw: false, source: source)
-        var status: Int32 = 0
-        while true {
-            let waited = waitpid(child, &status, WNOHANG)
-            if waited == child || (waited < 0 && errno != EINTR) { break }
-            let signal = Signals.stop.exchange(0, ordering: .relaxed)
-            if signal != 0 { kill(child, signal) }
-            loop.tick()
-            usleep(20_000)
+        let termination = child.wait(every: 0.02, pendingSignal: { Signals.stop.exchange(0, ordering: .relaxed) }, tick: live.tick)
+        live.service.drain(quiet: drain) { Signals.stop.load(ordering: .relaxed) != 0 }
+        let summary = live.finish(printPolicy: policy.outputFile == nil)
+        if summary.outputFailure != nil && policy.outputFile != nil {
+            // The policy must not go nowhere.
+            Output.write(summary.policy.document.json)
         }
-        // Late datagrams: wait until the socket has been quiet for a moment.
-        let deadline = Date().addingTimeInterval(max(drain, 0) * 4)
-        while Date() < deadline {
-            let last = source.lastActivity ?? .distantPast
-            if Date().timeIntervalSince(last) >= drain { break }
-            usleep(20_000)
+        if !summary.succeeded {
+            Output.error("the command exited with status \(termination.shellStatus); iamscribe exits \(Self.ownFailure) as it could not write everything")
+            throw ExitCode(Self.ownFailure)
         }
-        source.stop()
-        loop.clearStatus()
-        loop.finish(printPolicy: policy.outputFile == nil)
-        let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        if exitCode != 0 { throw ExitCode(exitCode) }
-    }
-
-    /// Starts the command (looked up on PATH) with the given environment.
-    static func spawn(_ command: [String], environment: [String: String]) throws -> pid_t {
-        let argv = command.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = Signals.withChildAttributes { attributes in
-            posix_spawnp(&pid, command[0], nil, attributes, argv, envp)
-        }
-        guard result == 0 else {
-            throw IAMScribeError(.system, "cannot run \(command[0]): \(String(cString: strerror(result)))")
-        }
-        return pid
+        if termination.shellStatus != 0 { throw ExitCode(termination.shellStatus) }
     }
 }

@@ -23,22 +23,3 @@ enum Signals {
         signal(SIGPIPE, SIG_IGN)
     }
 }
-
-extension Signals {
-    /// Spawn attributes that give a child the signal state of a fresh process: nothing blocked,
-    /// default handling for the signals iamscribe catches or ignores.
-    static func withChildAttributes<T>(_ body: (UnsafePointer<posix_spawnattr_t>) throws -> T) rethrows -> T {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        return try withUnsafePointer(to: &attributes) { try body($0) }
-    }
-}

@@ -80,7 +80,9 @@ struct RecordingTests {
         #expect(try Workloads.actions(inPolicy: afterHangUp) == Workloads.cliActions)
 
         #expect(recorder.stop() == 0)
-        #expect(try Workloads.actions(inPolicy: recorder.stdout) == Workloads.cliActions)
+        // With --output-file the policy goes there only (issue 10): written on exit.
+        #expect(try Workloads.actions(inPolicy: try String(contentsOfFile: output, encoding: .utf8)) == Workloads.cliActions)
+        #expect(recorder.stdout.isEmpty)
         #expect(recorder.stderr.contains("invalid-json 2"), "\(recorder.stderr)")
         #expect(recorder.stderr.contains("oversized 1"))
         #expect(recorder.stderr.contains("missing-field 1"))

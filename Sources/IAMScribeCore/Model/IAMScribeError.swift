@@ -28,6 +28,10 @@ public struct IAMScribeError: Error, Sendable, CustomStringConvertible {
         public static let invalidFilter = Code("invalidFilter")
         /// A packet capture could not start or stopped with an error.
         public static let captureFailed = Code("captureFailed")
+        /// A command to run does not exist (a shell's exit status 127).
+        public static let commandNotFound = Code("commandNotFound")
+        /// A command to run exists but cannot be run (a shell's exit status 126).
+        public static let commandNotExecutable = Code("commandNotExecutable")
     }
 
     /// What went wrong.

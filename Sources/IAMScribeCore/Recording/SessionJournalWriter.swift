@@ -8,6 +8,9 @@ import Foundation
 public final class SessionJournalWriter {
     /// The journal's path.
     public let path: String
+    /// The bytes the journal held when it was opened, when it is a regular file: what a new
+    /// recording loads (later lines are this recording's own).
+    public let loadableBytes: Int
     private let descriptor: Int32
     private var buffer = ""
 
@@ -23,7 +26,9 @@ public final class SessionJournalWriter {
         }
         var info = stat()
         fstat(descriptor, &info)
-        if info.st_size > 0 {
+        // A device or a pipe (/dev/full, a FIFO) is written to but never read back.
+        loadableBytes = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
+        if loadableBytes > 0 {
             let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4096)) ?? nil
             guard let head, SessionJournal.looksLikeJournal([UInt8](head)) else {
                 close(descriptor)

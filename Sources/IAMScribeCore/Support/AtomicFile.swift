@@ -4,12 +4,20 @@ import Foundation
 public enum AtomicFile {
     /// Writes `data` to a temporary file beside `path`, flushes it, and renames it over `path`.
     ///
+    /// A `path` that exists and is not a regular file (a device such as `/dev/stdout`, a FIFO) is
+    /// written in place: renaming over it would replace the device with a file.
+    ///
     /// - Parameters:
     ///   - data: The new content.
     ///   - path: The file to replace.
     ///   - mode: The permission bits of the new file.
     /// - Throws: ``IAMScribeError`` with code `.unwritableOutput`.
     public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
+            try writeInPlace(data, to: path)
+            return
+        }
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -17,25 +25,40 @@ public enum AtomicFile {
         guard descriptor >= 0 else {
             throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
-        var failure: String?
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = writeAll(data, to: descriptor)
         if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
         close(descriptor)
         if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
             throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)")
+        }
+    }
+
+    private static func writeInPlace(_ data: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        let failure = writeAll(data, to: descriptor)
+        close(descriptor)
+        if let failure { throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)") }
+    }
+
+    /// Writes all of `data`; returns why it could not, or nil.
+    private static func writeAll(_ data: Data, to descriptor: Int32) -> String? {
+        data.withUnsafeBytes { buffer -> String? in
+            guard let base = buffer.baseAddress else { return nil }
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
         }
     }
 }

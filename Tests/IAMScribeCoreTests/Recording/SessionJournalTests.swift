@@ -65,3 +65,59 @@ struct SessionJournalTimestampTests {
         #expect(abs((read.first?.time.timeIntervalSinceNow ?? -100)) < 60)
     }
 }
+
+@Suite("Session journal lines")
+struct JournalLineParserTests {
+    static let full = #"{"source":"pcap","time":"2026-11-29T00:25:33.594Z","service":"S\u00e9 \"3\"","operation":"GetObject","region":"us-east-1","httpStatus":200,"errorCode":null,"clientId":"c","accessKeyId":"AKIAIOSFODNN7EXAMPLE","endpoint":"e","parameters":{"Bucket":"b\\c","Key":""},"future":{"a":[1,{"b":"}"}]}}"#
+
+    @Test("Every member is read; escapes resolved; members it does not know and nulls are skipped")
+    func members() throws {
+        let (calls, problems) = SessionJournal.read(Array((SessionJournal.headerLine() + Self.full + "\n").utf8))
+        #expect(problems.isEmpty)
+        let call = try #require(calls.first)
+        #expect(call.source == .pcap)
+        #expect(call.time == Date(timeIntervalSince1970: 1_795_911_933.594))
+        #expect(call.service == "Sé \"3\"")
+        #expect(call.region == "us-east-1" && call.httpStatus == 200 && call.errorCode == nil)
+        #expect(call.accessKeyID?.value == "AKIAIOSFODNN7EXAMPLE" && call.endpoint == "e" && call.clientID == "c")
+        #expect(call.parameters == ["Bucket": "b\\c", "Key": ""])
+    }
+
+    @Test("Other ISO 8601 forms of the time are read too")
+    func otherTimes() throws {
+        let line = #"{"source":"csm","time":"2026-11-29T00:25:33Z","service":"S3","operation":"GetObject"}"#
+        let (calls, _) = SessionJournal.read(Array((SessionJournal.headerLine() + line).utf8))
+        #expect(calls.first?.time == Date(timeIntervalSince1970: 1_795_911_933))
+    }
+
+    @Test("Every truncation of a line, and corrupted bytes, give a problem or a call, never a crash")
+    func truncatedAndCorrupted() {
+        let bytes = Array(Self.full.utf8)
+        for length in 0..<bytes.count {
+            let (calls, problems) = SessionJournal.read(Array(SessionJournal.headerLine().utf8) + bytes.prefix(length))
+            #expect(calls.count + problems.count <= 1)
+            if length > 0 && bytes[length - 1] != 0x20 { #expect(calls.isEmpty, "prefix \(length)") }
+        }
+        for index in bytes.indices {
+            for replacement: UInt8 in [0x22, 0x7B, 0x7D, 0x5C, 0x00, 0xFF] {
+                var corrupted = bytes
+                corrupted[index] = replacement
+                let (calls, problems) = SessionJournal.read(Array(SessionJournal.headerLine().utf8) + corrupted)
+                #expect(calls.count + problems.count == 1)
+            }
+        }
+        let (_, problems) = SessionJournal.read(Array((SessionJournal.headerLine() + #"{"source":"csm","service":"S3","operation":"X"}"#).utf8))
+        #expect(problems.map(\.message) == ["not a journal entry (missing time)"])
+        #expect(problems.first?.location?.line == 2)
+    }
+
+    @Test("A long journal reads every call (issue 10, defect 8: its speed is measured by Scripts/bench journal)")
+    func long() {
+        var journal = SessionJournal.headerLine()
+        let line = #"{"source":"csm","time":"2026-11-29T00:25:33.594Z","service":"S3","operation":"GetObject","region":"us-east-1","httpStatus":200,"clientId":"app","accessKeyId":"AKIAIOSFODNN7EXAMPLE","endpoint":"s3.amazonaws.com"}"#
+        for _ in 0..<20_000 { journal += line + "\n" }
+        let (calls, problems) = SessionJournal.read(Array(journal.utf8))
+        #expect(calls.count == 20_000 && problems.isEmpty)
+        #expect(calls.last?.accessKeyID?.value == "AKIAIOSFODNN7EXAMPLE")
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+
+/// A live recording from start to finish: a source's calls in, the session journal, the policy
+/// and the output file out.
+///
+/// The service owns everything but the terminal and the signals. The caller (the CLI) starts
+/// it, calls ``tick(now:)`` several times a second (and ``hangUp()`` on SIGHUP), then
+/// ``finish()``; it prints what the service returns. The service never prints.
+///
+/// ```swift
+/// let service = RecordingService(configuration: .init(outputFile: "policy.json"), source: CSMCallSource(configuration: .init()))
+/// let notes = try service.start()
+/// while !stopped { service.tick(); usleep(100_000) }
+/// let summary = service.finish()
+/// ```
+public final class RecordingService {
+    /// What to record into.
+    public struct Configuration: Sendable {
+        /// Which calls count and how the policy is ordered.
+        public var builderOptions: PolicyBuilder.Options
+        /// The file the policy is written to (atomically) on change, on ``RecordingService/hangUp()`` and on finish.
+        public var outputFile: String?
+        /// The session journal: loaded on start, appended to as calls arrive.
+        public var session: String?
+        /// The least time between two rewrites of the output file, in seconds.
+        public var refreshRate: TimeInterval
+
+        /// Creates a configuration.
+        public init(builderOptions: PolicyBuilder.Options = .init(), outputFile: String? = nil, session: String? = nil,
+                    refreshRate: TimeInterval = 0.1) {
+            self.builderOptions = builderOptions
+            self.outputFile = outputFile
+            self.session = session
+            self.refreshRate = refreshRate
+        }
+    }
+
+    /// What one ``RecordingService/tick(now:)`` did.
+    public struct Tick: Sendable {
+        /// Whether a refresh was due (at most one per refresh rate): redraw now if ``version`` moved.
+        public var due: Bool
+        /// The policy's change counter.
+        public var version: Int
+        /// New failures (a journal or output write), each reported once until it clears.
+        public var messages: [String]
+    }
+
+    /// How a recording ended.
+    public struct Summary: Sendable {
+        /// The final policy, with its report.
+        public var policy: PolicyBuilder
+        /// What the source saw.
+        public var source: CallSourceStatistics
+        /// Why the journal's last lines could not be written, if they could not.
+        public var journalFailure: String?
+        /// Why the output file could not be written, if it could not.
+        public var outputFailure: String?
+
+        /// Whether every final write succeeded.
+        public var succeeded: Bool { journalFailure == nil && outputFailure == nil }
+    }
+
+    /// The configuration.
+    public let configuration: Configuration
+    /// Where the calls come from.
+    public let source: any CallSource
+    private var recording: Recording
+    private let table: ActionTable
+    private var lastRefresh = Date.distantPast
+    private var writtenVersion = 0
+    private var lastJournalError: String?
+    private var lastOutputError: String?
+    private var finished: Summary?
+
+    /// Creates a service; nothing starts until ``start()``.
+    ///
+    /// - Parameters:
+    ///   - configuration: The output file, the journal, the policy's options.
+    ///   - source: Where calls come from.
+    ///   - table: The action table.
+    public init(configuration: Configuration, source: any CallSource, table: ActionTable = .bundled) {
+        self.configuration = configuration
+        self.source = source
+        self.table = table
+        recording = Recording(builder: PolicyBuilder(table: table, options: configuration.builderOptions))
+    }
+
+    /// Opens the journal, starts the source, then loads the journal's calls.
+    ///
+    /// The source is started (its port bound) before the journal is loaded, so calls sent right
+    /// after a restart are not lost; they enter the policy after the journal's calls.
+    ///
+    /// - Returns: Notes for the user: lines of the journal that could not be read, and how many
+    ///   calls it continued with.
+    /// - Throws: ``IAMScribeError``: the journal cannot be opened or is not a journal
+    ///   (`.unwritableOutput`, `.invalidInput`), or the source cannot start.
+    @discardableResult
+    public func start() throws -> [Diagnostic] {
+        var journal: SessionJournalWriter?
+        if let session = configuration.session { journal = try SessionJournalWriter(path: session) }
+        let loadable = journal?.loadableBytes ?? 0
+        recording = Recording(builder: PolicyBuilder(table: table, options: configuration.builderOptions), journal: journal)
+        if loadable > 0 { recording.beginLoading() }
+        let recording = self.recording
+        do {
+            try source.start { calls in recording.add(calls) }
+        } catch {
+            recording.finishLoading([])
+            throw error
+        }
+        guard loadable > 0, let session = configuration.session else { return [] }
+        return loadSession(session, bytes: loadable)
+    }
+
+    private func loadSession(_ path: String, bytes count: Int) -> [Diagnostic] {
+        var bytes: [UInt8] = []
+        var notes: [Diagnostic] = []
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            bytes = [UInt8](try handle.read(upToCount: count) ?? Data())
+        } catch {
+            notes.append(.error("cannot read the session journal: \(error)", at: .init(file: path)))
+        }
+        let (calls, problems) = SessionJournal.read(bytes)
+        recording.finishLoading(calls)
+        // The session continues from the lines that could be read.
+        notes += problems.map { $0.inFile(path).withSeverity(min($0.severity, .warning)) }
+        if !calls.isEmpty { notes.append(.note("continuing the session in \(path) (\(plural(calls.count, "call")))")) }
+        return notes
+    }
+
+    /// The policy's change counter.
+    public var version: Int { recording.version }
+
+    /// The policy so far, with its report.
+    public var policy: PolicyBuilder { recording.snapshot }
+
+    /// One round: flushes the journal; when a refresh is due (at most once per refresh rate)
+    /// and the policy changed, rewrites the output file.
+    ///
+    /// - Parameter now: The time (for tests).
+    @discardableResult
+    public func tick(now: Date = Date()) -> Tick {
+        var messages: [String] = []
+        let journalError = recording.flushJournal()
+        if let journalError, journalError != lastJournalError { messages.append(journalError) }
+        lastJournalError = journalError
+        let version = recording.version
+        guard now.timeIntervalSince(lastRefresh) >= configuration.refreshRate else {
+            return Tick(due: false, version: version, messages: messages)
+        }
+        lastRefresh = now
+        if version != writtenVersion {
+            if let message = writeOutput(reportingRepeats: false) { messages.append(message) }
+            writtenVersion = version
+        }
+        return Tick(due: true, version: version, messages: messages)
+    }
+
+    /// Rewrites the output file now (on SIGHUP), whether or not the policy changed.
+    ///
+    /// - Returns: Why it could not be written, or nil.
+    public func hangUp() -> String? {
+        let version = recording.version
+        let failure = writeOutput(reportingRepeats: true)
+        writtenVersion = version
+        return failure
+    }
+
+    /// Waits for late calls: until the source has been quiet for `quiet` seconds, for at most
+    /// four times that, or until `shouldStop` says so (a second SIGTERM).
+    ///
+    /// - Parameters:
+    ///   - quiet: How long the source must have been quiet, in seconds.
+    ///   - shouldStop: Checked every 20 ms.
+    public func drain(quiet: TimeInterval, shouldStop: () -> Bool) {
+        let quiet = max(quiet, 0)
+        let deadline = Date().addingTimeInterval(quiet * 4)
+        while Date() < deadline && !shouldStop() {
+            let last = source.lastActivity ?? .distantPast
+            if Date().timeIntervalSince(last) >= quiet { break }
+            usleep(20_000)
+        }
+    }
+
+    /// Stops the source (delivering what it still holds), then writes the journal and the output
+    /// file a last time. Calling it again returns the same summary.
+    ///
+    /// - Returns: The final policy, the source's statistics, and the final writes' failures.
+    public func finish() -> Summary {
+        if let finished { return finished }
+        source.stop()
+        let journalFailure = recording.flushJournal()
+        var outputFailure: String?
+        if let file = configuration.outputFile {
+            do {
+                try AtomicFile.write(Data(recording.snapshot.document.json.utf8), to: file)
+            } catch {
+                outputFailure = "\(error)"
+            }
+        }
+        let summary = Summary(policy: recording.snapshot, source: source.statistics, journalFailure: journalFailure,
+                              outputFailure: outputFailure)
+        finished = summary
+        return summary
+    }
+
+    /// Writes the output file; returns a failure unless it repeats the last one (and
+    /// `reportingRepeats` is false): the recording goes on either way.
+    private func writeOutput(reportingRepeats: Bool) -> String? {
+        guard let file = configuration.outputFile else { return nil }
+        do {
+            try AtomicFile.write(Data(recording.snapshot.document.json.utf8), to: file)
+            lastOutputError = nil
+            return nil
+        } catch {
+            let message = "\(error)"
+            defer { lastOutputError = message }
+            return reportingRepeats || message != lastOutputError ? message : nil
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import IAMScribeCore
+import Logging
+
+/// What `record` and `run` share: starting the core's recording service, and showing it (the
+/// policy redrawn on a terminal, a status line, the messages and the summary on exit).
+final class LiveSession {
+    let service: RecordingService
+    /// Whether to redraw the policy on standard output while recording.
+    let redraw: Bool
+    /// The pause between two rounds of the loop: short enough to flush the journal several
+    /// times a second.
+    let tickInterval: TimeInterval
+
+    private let statusOnTerminal = isatty(STDERR_FILENO) == 1
+    private var drawnVersion = -1
+    private var lastStatus = ""
+
+    /// Sets up logging and signals, then starts the service on the source the options choose,
+    /// printing the notes of a continued session.
+    ///
+    /// - Throws: What the service throws when the journal or the source cannot start.
+    init(capture: CaptureModeOptions, csm: CSMListener.Configuration, policy: PolicyOptions, options: RecordingOptions,
+         redraw: Bool) throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = options.verbose ? .debug : .warning
+            return handler
+        }
+        Signals.install()
+        self.redraw = redraw
+        tickInterval = min(options.refreshRate, 0.1)
+        let configuration = RecordingService.Configuration(
+            builderOptions: policy.builderOptions, outputFile: policy.outputFile, session: options.session,
+            refreshRate: options.refreshRate)
+        service = RecordingService(configuration: configuration, source: capture.source(csm: csm))
+        Output.diagnostics(try service.start(), atMost: .warning)
+    }
+
+    /// The CSM port the source listens on, when it is a CSM listener.
+    var csmPort: Int? { (service.source as? CSMCallSource)?.port }
+
+    /// Runs rounds until SIGINT or SIGTERM.
+    func runUntilStopped() {
+        while Signals.stop.load(ordering: .relaxed) == 0 {
+            usleep(useconds_t(tickInterval * 1_000_000))
+            tick()
+        }
+    }
+
+    /// One round: SIGHUP's rewrite, the service's tick, and on a due tick the redraw and the
+    /// status line.
+    func tick() {
+        if Signals.hangUp.exchange(false, ordering: .relaxed), let failure = service.hangUp() {
+            Output.error(failure)
+        }
+        let tick = service.tick()
+        for message in tick.messages { Output.error(message) }
+        guard tick.due else { return }
+        if redraw && tick.version != drawnVersion {
+            Output.write("\u{1B}[H\u{1B}[2J" + service.policy.document.json)
+            drawnVersion = tick.version
+        }
+        if statusOnTerminal {
+            let policy = service.policy
+            let status = "calls \(policy.report.calls) · actions \(policy.actions.count) · \(Self.status(service.source.statistics))"
+            if status != lastStatus {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(status)".utf8))
+                lastStatus = status
+            }
+        }
+    }
+
+    /// Stops the source and makes the last writes, then prints their failures, the policy
+    /// (when `printPolicy`, or when the output file could not take it), the report and the summary.
+    ///
+    /// - Returns: The service's summary.
+    func finish(printPolicy: Bool) -> RecordingService.Summary {
+        if statusOnTerminal && !lastStatus.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let summary = service.finish()
+        if let failure = summary.journalFailure { Output.error(failure) }
+        if let failure = summary.outputFailure { Output.error(failure) }
+        if printPolicy { Output.write((redraw ? "\u{1B}[H\u{1B}[2J" : "") + summary.policy.document.json) }
+        Output.report(summary.policy)
+        let calls = summary.policy.report.calls, actions = summary.policy.actions.count
+        switch summary.source {
+        case .csm(let stats):
+            var line = "iamscribe: \(stats.datagrams) datagrams, \(stats.events) events, \(calls) calls, \(actions) actions"
+            if let first = stats.firstReceived, let last = stats.lastReceived, last > first {
+                let span = last.timeIntervalSince(first)
+                line += String(format: " in %.3f s (%.0f events/s)", span, Double(stats.events) / span)
+            }
+            if !stats.rejected.isEmpty {
+                line += "; rejected: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                // A datagram counts once, by its first bad event: say so when some held more than one.
+                let byEvent = stats.rejectedTotal - (stats.rejected["oversized"] ?? 0) - (stats.rejected["empty"] ?? 0)
+                if stats.rejectedEventsTotal > byEvent { line += " (\(stats.rejectedEventsTotal) events rejected)" }
+            }
+            Output.note(line)
+            if stats.kernelDrops > 0 {
+                Output.note("iamscribe: warning: the kernel dropped \(plural(stats.kernelDrops, "datagram")) (its receive queue was full); their calls are missing")
+            }
+        case .capture(let interface, let statistics, let dropped, let failure):
+            Output.captureReport("capture on \(interface)", statistics, calls: calls)
+            Output.note("iamscribe: \(calls) calls, \(actions) actions")
+            if dropped > 0 { Output.note("iamscribe: the kernel dropped \(dropped) packets (iamscribe did not read them fast enough)") }
+            if let failure { Output.note("iamscribe: \(failure)") }
+        }
+        return summary
+    }
+
+    /// The end of the status line.
+    private static func status(_ statistics: CallSourceStatistics) -> String {
+        switch statistics {
+        case .csm(let stats): "rejected datagrams \(stats.rejectedTotal)"
+        case .capture(_, let stats, _, _): "packets \(stats.packets) · TLS endpoints \(stats.tlsEndpoints.count)"
+        }
+    }
+}
+
+extension RecordingOptions {
+    /// Refuses one path for both the journal and the output file: the policy would replace the journal.
+    func validate(outputFile: String?) throws {
+        guard let session, let outputFile else { return }
+        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        if resolved(session) == resolved(outputFile) {
+            throw ValidationError("--session and --output-file name the same file (\(outputFile)): the policy would replace the journal. Give two files.")
+        }
+    }
+}
