@@ -337,11 +337,11 @@ final class HTTPStreamParser {
                         chunked = HTTPBytes.contains(UnsafeRawBufferPointer(rebasing: head[field.value]), "chunked")
                     }
                 case 4, 6, 12, 13, 16:
-                    if fields.count < 256, let known = HTTPHead.CommonField.named(name) { common.note(known, at: fields.count) }
+                    if fields.count < HTTPHead.maximumFields, let known = HTTPHead.CommonField.named(name) { common.note(known, at: fields.count) }
                 default:
                     break
                 }
-                if fields.count < 256 { fields.append(field) }
+                if fields.count < HTTPHead.maximumFields { fields.append(field) }
             }
             position = end + 1
         }

@@ -254,7 +254,7 @@ extension TCPConnection: HTTPStreamDelegate {
             // A final status to `Expect: 100-continue`: the client sends no body.
             requests?.abandonBodyIfNotStarted()
         }
-        return noBody || exchange.isHead ? .none : .framed(keep: status >= 400 && exchange.errorCode == nil ? 16_384 : 0)
+        return noBody || exchange.isHead ? .none : .framed(keep: status >= 400 && exchange.errorCode == nil ? AWSErrorCode.maximumBodyBytes : 0)
     }
 
     func httpMessageEnd(_ parser: HTTPStreamParser, body: UnsafeRawBufferPointer?, complete: Bool) {
