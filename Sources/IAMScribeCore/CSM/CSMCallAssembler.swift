@@ -58,7 +58,7 @@ public struct CSMCallAssembler: Sendable {
     /// - Parameter now: The current time; `nil` flushes every waiting attempt (end of input).
     /// - Returns: One call for each flushed attempt, oldest first.
     public mutating func flush(now: Date? = nil) -> [ObservedCall] {
-        let expired = pending.filter { now == nil || now!.timeIntervalSince($0.value.received) >= orphanAge }
+        let expired = pending.filter { entry in now.map { $0.timeIntervalSince(entry.value.received) >= orphanAge } ?? true }
         for key in expired.keys { pending[key] = nil }
         return expired.values.sorted { $0.received < $1.received }.map { Self.call(from: $0.event, attempt: nil) }
     }

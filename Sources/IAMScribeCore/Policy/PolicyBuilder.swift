@@ -191,7 +191,10 @@ public struct PolicyBuilder: Sendable {
             builders.withLock { $0[part] = builder }
         }
         var changed = false
-        for part in 0..<threads where join(builders.withLock({ $0.removeValue(forKey: part)! })) { changed = true }
+        // Every part has put its builder in before concurrentPerform returns.
+        for part in 0..<threads {
+            if let builder = builders.withLock({ $0.removeValue(forKey: part) }), join(builder) { changed = true }
+        }
         return changed
     }
 

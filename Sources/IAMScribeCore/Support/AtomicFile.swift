@@ -19,9 +19,11 @@ public enum AtomicFile {
         }
         var failure: String?
         data.withUnsafeBytes { buffer in
+            // An empty buffer may have no address, and has nothing to write.
+            guard let base = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     failure = String(cString: strerror(errno))
