@@ -28,7 +28,7 @@ let package = Package(
                 "CPcap",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["ActionTable/ActionTableFormat.md"]
+            exclude: ["ActionTable/ActionTableFormat.md", "Capture/UNSAFE.md"]
         ),
         .executableTarget(
             name: "iamscribe",

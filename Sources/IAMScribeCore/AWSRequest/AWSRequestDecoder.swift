@@ -19,7 +19,7 @@ import Foundation
 /// trigger members.
 ///
 /// Not thread-safe: it caches what it resolved, so each thread (or task) decodes with its own.
-/// Its stored properties are `@exclusivity(unchecked)` (see `Capture/UNSAFE.md`).
+/// Its stored properties are `@exclusivity(unchecked)`, for the reason in `Capture/UNSAFE.md`.
 public final class AWSRequestDecoder {
     /// What the body must be read as, once it has come.
     enum BodyFormat {

@@ -35,21 +35,21 @@ struct HTTPHead {
 
     /// Where the first of each common field lies in ``fields``, -1 when absent.
     struct CommonFields {
-        var indexes: (Int32, Int32, Int32, Int32, Int32, Int32) = (-1, -1, -1, -1, -1, -1)
+        /// Each field's index plus one, in the 10 bits at 10 times its raw value; 0 when absent.
+        /// (Indexes are below ``HTTPHead/maximumFields``.)
+        private var packed: UInt64 = 0
 
         /// Notes the field at `index` when it is the first of its name.
         @inline(__always)
         mutating func note(_ field: CommonField, at index: Int) {
-            withUnsafeMutableBytes(of: &indexes) { indexes in
-                let slots = indexes.bindMemory(to: Int32.self)
-                if slots[field.rawValue] < 0 { slots[field.rawValue] = Int32(index) }
-            }
+            let shift = UInt64(field.rawValue * 10)
+            if (packed >> shift) & 0x3FF == 0 { packed |= UInt64(index + 1) << shift }
         }
 
         @inline(__always)
         func index(of field: CommonField) -> Int? {
-            let index = withUnsafeBytes(of: indexes) { $0.bindMemory(to: Int32.self)[field.rawValue] }
-            return index < 0 ? nil : Int(index)
+            let stored = Int(truncatingIfNeeded: (packed >> UInt64(field.rawValue * 10)) & 0x3FF)
+            return stored == 0 ? nil : stored - 1
         }
     }
 
