@@ -62,7 +62,10 @@ struct HeadFactsCache {
     }
 
     /// The facts cached for a key, of hash ``hash(_:)``.
-    func facts(for parts: Parts, hash: UInt64) -> HeadFacts? {
+    ///
+    /// Mutating only so that a decoder looks in its cache in place: a read of the cache stored
+    /// in a class would retain and release its slots for every request.
+    mutating func facts(for parts: Parts, hash: UInt64) -> HeadFacts? {
         let first = firstSlot(hash)
         for slot in [first, first ^ 1] {
             if let entry = slots[slot], entry.hash == hash, Self.key(entry.key, matches: parts) { return entry.facts }
