@@ -139,6 +139,51 @@ struct AWSRequestStageTests {
         #expect(decoder.decode(unknown) == .failure(.unknownOperation))
     }
 
+    @Test("Truncated and corrupted exchanges: the stage answers every one, and never keeps a secret")
+    func damaged() throws {
+        let decoder = AWSRequestDecoder()
+        var exchanges: [HTTPExchange] = []
+        for (_, request, response) in Self.crafted {
+            let (_, records) = try #require(HTTPExchangeExtractor.records(B.pcapFile(B.exchange([(request, response)]))))
+            exchanges += HTTPExchangeExtractor.exchanges(records)
+        }
+        #expect(exchanges.count == Self.crafted.count)
+        var decoded = 0
+        for exchange in exchanges {
+            var variants: [HTTPExchange] = []
+            let body = exchange.body ?? []
+            for length in 0..<body.count {
+                var cut = exchange
+                cut.body = Array(body.prefix(length))
+                variants.append(cut)
+            }
+            let target = Array(exchange.target.utf8)
+            for length in 0..<target.count {
+                var cut = exchange
+                cut.target = String(decoding: target.prefix(length), as: UTF8.self)
+                variants.append(cut)
+            }
+            for (index, header) in exchange.headers.enumerated() {
+                let value = Array(header.value.utf8)
+                for length in stride(from: 0, to: value.count, by: max(1, value.count / 16)) {
+                    var cut = exchange
+                    cut.headers[index].value = String(decoding: value.prefix(length), as: UTF8.self) + "%\u{0}\u{FFFD}"
+                    variants.append(cut)
+                }
+            }
+            for var variant in variants {
+                variant.response?.body = variant.body.map { Array($0.reversed()) }
+                if case .success(let call) = decoder.decode(variant) {
+                    decoded += 1
+                    for secret in ["deadbeef", "SESSIONTOKENSECRET", "abc123"] {
+                        #expect(!"\(call.parameters ?? [:])".contains(secret))
+                    }
+                }
+            }
+        }
+        #expect(decoded > 0)
+    }
+
     @Test("A body too large to keep leaves body parameters unknown, as in the capture")
     func largeBody() throws {
         let decoder = AWSRequestDecoder(maximumBodyBytes: 16)
