@@ -1,6 +1,7 @@
 import Foundation
 
-/// Byte helpers shared by the HTTP parser and the AWS decoder.
+/// ASCII byte helpers shared by the capture's HTTP parser, the AWS request stage and the action
+/// table's lookups.
 enum HTTPBytes {
     @inline(__always)
     static func lower(_ byte: UInt8) -> UInt8 {
