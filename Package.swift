@@ -28,7 +28,7 @@ let package = Package(
                 "CPcap",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["ActionTable/ActionTableFormat.md"]
+            exclude: ["ActionTable/ActionTableFormat.md", "Capture/UNSAFE.md"]
         ),
         .executableTarget(
             name: "iamscribe",
@@ -38,17 +38,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Helpers both test targets use (loopback sockets).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Helpers both test targets use (loopback sockets) and the fixtures they share.
+        .target(name: "TestSupport", path: "Tests/TestSupport", resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IAMScribeCoreTests",
-            dependencies: ["IAMScribeCore", "TestSupport"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["IAMScribeCore", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IAMScribeCore", "iamscribe", "TestSupport"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["IAMScribeCore", "iamscribe", "TestSupport"]
         ),
     ]
 )

@@ -51,12 +51,3 @@ enum Binary {
                       stderr: String(decoding: errorData, as: UTF8.self))
     }
 }
-
-enum Fixtures {
-    static func path(_ name: String) -> String {
-        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
-            fatalError("missing fixture \(name)")
-        }
-        return url.path
-    }
-}

@@ -1,15 +1,4 @@
-import Foundation
+import TestSupport
 
-/// Files in Tests/IAMScribeCoreTests/Fixtures.
-enum Fixtures {
-    static func url(_ name: String) -> URL {
-        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
-            fatalError("missing fixture \(name)")
-        }
-        return url
-    }
-
-    static func text(_ name: String) throws -> String {
-        try String(contentsOf: url(name), encoding: .utf8)
-    }
-}
+/// The shared fixtures (Tests/TestSupport/Fixtures), named here so that test files need no import.
+typealias Fixtures = TestSupport.Fixtures

@@ -1,5 +1,17 @@
 /// Reads the AWS error code of a failed response.
 enum AWSErrorCode {
+    /// The most bytes of a failed response's body read for its code; a larger body is not read.
+    static let maximumBodyBytes = 16_384
+
+    /// The code of a response: from its `x-amzn-ErrorType` header, else from its body (when
+    /// kept, and no larger than ``maximumBodyBytes``); nil when the status is below 400.
+    static func of(status: Int, errorType: String?, body: UnsafeRawBufferPointer?) -> String? {
+        guard status >= 400 else { return nil }
+        if let errorType, let code = fromErrorType(errorType) { return code }
+        guard let body, body.count <= maximumBodyBytes else { return nil }
+        return fromBody(body)
+    }
+
     /// The code in an `x-amzn-ErrorType` header: `ResourceNotFoundException:http://...`.
     static func fromErrorType(_ value: String) -> String? {
         let code = value.split(separator: ":").first.map(String.init) ?? value

@@ -214,7 +214,7 @@ public final class ActionTable: Sendable {
                 let remaining = range.upperBound - start
                 let end: Int
                 if let found = memchr(base + start, 0x0A, remaining) {
-                    end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    end = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
                 } else {
                     end = range.upperBound
                 }

@@ -18,7 +18,7 @@ public struct CaptureOptions: Sendable, Hashable {
 
     /// Creates options.
     public init(
-        csmPorts: Set<UInt16> = [31000], maximumBodyBytes: Int = 1 << 20, maximumConnections: Int = 16_384,
+        csmPorts: Set<UInt16> = [31000], maximumBodyBytes: Int = AWSRequestDecoder.defaultMaximumBodyBytes, maximumConnections: Int = 16_384,
         maximumOutOfOrderBytes: Int = 1 << 20, idleTimeout: Double = 120, threads: Int = 0
     ) {
         self.csmPorts = csmPorts

@@ -2,9 +2,7 @@ import Foundation
 
 /// What the stages of a pipeline share: the decoder, the counters and the calls found.
 ///
-/// Its stored properties are `@exclusivity(unchecked)`: one thread drives a capture's decoding
-/// and no access to one of them overlaps another, so the runtime checks (a tenth of the decoding
-/// time of a large capture) are left out.
+/// Its stored properties are `@exclusivity(unchecked)`, for the reason in `Capture/UNSAFE.md`.
 final class CaptureContext {
     let options: CaptureOptions
     let decoder: AWSRequestDecoder
@@ -43,9 +41,7 @@ final class CaptureContext {
 /// when their response is seen (or their connection ends): take them with ``takeCalls()``.
 /// Not thread-safe: one thread feeds it.
 ///
-/// Its stored properties are `@exclusivity(unchecked)`: one thread drives a capture's decoding
-/// and no access to one of them overlaps another, so the runtime checks (a tenth of the decoding
-/// time of a large capture) are left out.
+/// Its stored properties are `@exclusivity(unchecked)`, for the reason in `Capture/UNSAFE.md`.
 public final class PacketPipeline {
     private let link: LinkLayer
     private let context: CaptureContext

@@ -30,9 +30,7 @@ protocol HTTPStreamDelegate: AnyObject {
 /// otherwise make the parser look for the next line that starts a message. Heads are bounded to
 /// ``maximumHeadBytes``; bodies are kept only as far as the delegate asks.
 ///
-/// Its stored properties are `@exclusivity(unchecked)`: one thread drives a capture's decoding
-/// and no access to one of them overlaps another, so the runtime checks (a tenth of the decoding
-/// time of a large capture) are left out.
+/// Its stored properties are `@exclusivity(unchecked)`, for the reason in `Capture/UNSAFE.md`.
 final class HTTPStreamParser {
     /// Which kind of message the stream carries.
     enum Role { case request, response }
@@ -57,6 +55,7 @@ final class HTTPStreamParser {
     }
 
     let role: Role
+    /// Unretained: the delegate owns the parser (see `Capture/UNSAFE.md`).
     unowned(unsafe) var delegate: any HTTPStreamDelegate
     /// The largest head read; a larger one is treated as lost framing.
     @exclusivity(unchecked) var maximumHeadBytes = 64 * 1024
@@ -337,11 +336,11 @@ final class HTTPStreamParser {
                         chunked = HTTPBytes.contains(UnsafeRawBufferPointer(rebasing: head[field.value]), "chunked")
                     }
                 case 4, 6, 12, 13, 16:
-                    if fields.count < 256, let known = HTTPHead.CommonField.named(name) { common.note(known, at: fields.count) }
+                    if fields.count < HTTPHead.maximumFields, let known = HTTPHead.CommonField.named(name) { common.note(known, at: fields.count) }
                 default:
                     break
                 }
-                if fields.count < 256 { fields.append(field) }
+                if fields.count < HTTPHead.maximumFields { fields.append(field) }
             }
             position = end + 1
         }

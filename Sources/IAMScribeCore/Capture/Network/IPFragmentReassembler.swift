@@ -61,9 +61,7 @@ struct IPFragmentReassembler {
             return nil
         }
         if datagram.payload.count < end { datagram.payload.append(contentsOf: repeatElement(0, count: end - datagram.payload.count)) }
-        datagram.payload.withUnsafeMutableBytes { target in
-            UnsafeMutableRawBufferPointer(rebasing: target[offset..<end]).copyMemory(from: bytes)
-        }
+        datagram.payload.replaceSubrange(offset..<end, with: bytes)
         datagram.ranges.append(offset..<end)
         datagram.ranges.sort { $0.lowerBound < $1.lowerBound }
         if !moreFragments { datagram.total = end }

@@ -16,9 +16,7 @@ struct ConnectionKey: Equatable {
 /// as HTTP/1.1 sends them; once either stream loses its framing the pairing can no longer be
 /// trusted, so the calls that follow are emitted without a status.
 ///
-/// Its stored properties are `@exclusivity(unchecked)`: one thread drives a capture's decoding
-/// and no access to one of them overlaps another, so the runtime checks (a tenth of the decoding
-/// time of a large capture) are left out.
+/// Its stored properties are `@exclusivity(unchecked)`, for the reason in `Capture/UNSAFE.md`.
 final class TCPConnection {
     enum Kind {
         case undetermined
@@ -254,7 +252,7 @@ extension TCPConnection: HTTPStreamDelegate {
             // A final status to `Expect: 100-continue`: the client sends no body.
             requests?.abandonBodyIfNotStarted()
         }
-        return noBody || exchange.isHead ? .none : .framed(keep: status >= 400 && exchange.errorCode == nil ? 16_384 : 0)
+        return noBody || exchange.isHead ? .none : .framed(keep: status >= 400 && exchange.errorCode == nil ? AWSErrorCode.maximumBodyBytes : 0)
     }
 
     func httpMessageEnd(_ parser: HTTPStreamParser, body: UnsafeRawBufferPointer?, complete: Bool) {

@@ -102,13 +102,15 @@ public enum CaptureFile {
     /// ``PacketPipeline/shard(of:among:)``): a connection, a fragmented datagram and a client's
     /// CSM events are always whole on one thread, so the calls are those one thread would find.
     static func read(memory: UnsafeRawBufferPointer, options: CaptureOptions, table: ActionTable) throws -> Result? {
-        guard PcapFileReader.header(memory) != nil else { return nil }
+        guard let reader = PcapFileReader(memory: memory) else { return nil }
         let threads = threadCount(options: options, size: memory.count)
+        guard threads > 1 else { return merge([try decode(reader, options: options, table: table)]) }
         // Each thread's records reader sees the whole capture; it only reads it.
         nonisolated(unsafe) let memory = memory
-        guard threads > 1 else { return merge([try decode(PcapFileReader(memory: memory)!, options: options, table: table)]) }
         return try decodeInParallel(threads: threads) { shard in
-            try decode(PcapFileReader(memory: memory)!, options: options, table: table, shard: shard)
+            // The header was read above: the same bytes give the same reader.
+            guard let reader = PcapFileReader(memory: memory) else { throw IAMScribeError(.invalidInput, "not a pcap capture") }
+            return try decode(reader, options: options, table: table, shard: shard)
         }
     }
 
@@ -132,8 +134,16 @@ public enum CaptureFile {
             let part = Swift.Result { try decodeShard((index, threads)) }
             parts.withLock { $0[index] = part }
         }
-        // Taken out of the lock, so that merging moves the only copy of each part's calls.
-        return merge(try parts.withLock { parts in try (0..<threads).map { try parts.removeValue(forKey: $0)!.get() } })
+        // Taken out of the lock, so that merging moves the only copy of each part's calls. Every
+        // thread has put its part in before concurrentPerform returns.
+        return merge(try parts.withLock { parts in
+            try (0..<threads).map { index in
+                guard let part = parts.removeValue(forKey: index) else {
+                    throw IAMScribeError(.system, "a decoding thread gave no result")
+                }
+                return try part.get()
+            }
+        })
     }
 
     /// What one pipeline made of a capture (or of its share of one).

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Completing a call with the members its body carries: JSON, CBOR and XML documents, and the
+/// query protocols' forms (which may also name the operation).
+extension AWSRequestDecoder {
+    /// Completes a call with its body's members.
+    ///
+    /// - Parameter body: The whole body, or nil when it was too large to keep.
+    func finish(_ pending: Pending, body: UnsafeRawBufferPointer?) -> Result<ObservedCall, Failure> {
+        var members: [BodyMembers.Member] = []
+        var formPairs: [(key: String, value: String)] = []
+        switch pending.bodyFormat {
+        case .form:
+            formPairs = (body.map { PercentDecoding.pairs($0) } ?? []) + pending.query
+            if pending.operation == nil, let action = formPairs.first(where: { $0.key == "Action" })?.value {
+                for service in pending.candidates {
+                    if let operation = operation(action, of: service) {
+                        pending.service = service
+                        pending.operation = operation
+                        pending.call.service = service.module
+                        pending.bodyMatters = true
+                        pending.hasBodyMembers = true
+                        break
+                    }
+                }
+            }
+            members = formPairs.map { ($0.key, $0.value) }
+        case .json:
+            if pending.bodyMatters, let body, let operation = pending.operation {
+                members = BodyMembers.json(body, wanted: plan(of: operation).wantedJSONMembers)
+            }
+        case .cbor:
+            if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }
+        case .xml, .none:
+            break
+        }
+        guard let operation = pending.operation else { return .failure(.unknownOperation) }
+        pending.call.operation = operation.name
+        guard pending.bodyMatters else {
+            pending.call.parameters = pending.parameters
+            return .success(pending.call)
+        }
+        guard let body else {
+            // The body was too large to read. When it holds members that locate resources, the
+            // parameters are unknown; else only triggers could hide in it, and a REST payload
+            // that large is data, not members.
+            let isREST = pending.service.wireProtocol.isREST && pending.bodyFormat != .form
+            pending.call.parameters = pending.hasBodyMembers || !isREST ? nil : pending.parameters
+            return .success(pending.call)
+        }
+        // Taken out, so that the dictionary is changed in place rather than copied.
+        var parameters = pending.parameters
+        pending.parameters = [:]
+        for member in operation.resourceMembers where member.location == "body" {
+            if pending.bodyFormat == .xml {
+                if let value = BodyMembers.xmlElement(body, named: member.wireName) { parameters[member.name] = Self.bounded(value) }
+            } else if let found = members.first(where: { $0.name == member.wireName }) {
+                parameters[member.name] = found.value.map(Self.bounded) ?? ""
+            }
+        }
+        for conditional in operation.conditionalActions {
+            for trigger in conditional.triggers where parameters[trigger] == nil {
+                let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
+                let present: Bool
+                switch pending.bodyFormat {
+                case .xml:
+                    present = BodyMembers.xmlElement(body, named: last) != nil
+                case .form:
+                    // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*.
+                    let wanted = trigger.lowercased()
+                    let singular = wanted.hasSuffix("s") ? String(wanted.dropLast()) : wanted
+                    present = members.contains { member in
+                        let head = member.name.split(separator: ".").first.map { $0.lowercased() } ?? ""
+                        return head == wanted || head == singular
+                    }
+                default:
+                    if trigger.utf8.contains(UInt8(ascii: ".")) {
+                        present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
+                    } else {
+                        present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
+                    }
+                }
+                if present { parameters[trigger] = "" }
+            }
+        }
+        pending.call.parameters = parameters
+        return .success(pending.call)
+    }
+}
