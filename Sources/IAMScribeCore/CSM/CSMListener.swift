@@ -127,6 +127,9 @@ public final class CSMListener: Sendable {
         close(socket)
     }
 
+    /// How long a stop may spend reading the datagrams the socket already holds.
+    static let stopDrainLimit: TimeInterval = 0.5
+
     private var isRunning: Bool {
         shared.withLock { if case .running = $0.state { true } else { false } }
     }
@@ -147,9 +150,18 @@ public final class CSMListener: Sendable {
         var lastFlush = Date()
         var calls: [ObservedCall] = []
         var dropped: UInt32 = 0
-        while isRunning {
+        // After a stop, what the socket already holds is still read (without waiting for more),
+        // so that a stop never leaves datagrams behind unreported; a sender that keeps flooding
+        // cannot hold the stop longer than the deadline.
+        var drainDeadline: Date?
+        while true {
+            if drainDeadline == nil && !isRunning {
+                drainDeadline = Date().addingTimeInterval(Self.stopDrainLimit)
+                _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+            }
             let received = iamscribe_receive_batch(socket, buffer, slot, UInt32(batch), lengths, truncated, &dropped)
             let now = Date()
+            if drainDeadline != nil && received <= 0 { break }
             local.kernelDrops = max(local.kernelDrops, Int(dropped))
             if received < 0 {
                 logger.error("receiving failed: \(String(cString: strerror(errno)))")
@@ -183,6 +195,7 @@ public final class CSMListener: Sendable {
                 let snapshot = local
                 shared.withLock { $0.statistics = snapshot }
             }
+            if let drainDeadline, now >= drainDeadline { break }
         }
         // Drops after the last datagram came with none: ask the socket itself.
         if iamscribe_socket_drop_count(socket, &dropped) != 0 { local.kernelDrops = max(local.kernelDrops, Int(dropped)) }

@@ -127,6 +127,45 @@ struct CSMListenerTests {
         #expect(dropped == 0)
     }
 
+    @Test("A stop reads what the socket already holds (issue 10, defect 1: queued datagrams were left unreported)")
+    func stopDrainsTheQueue() throws {
+        // The listener's thread is held in its callback while 20 unknown names and 100 valid
+        // events queue up; then it is told to stop, and let go.
+        let hold = DispatchSemaphore(value: 0)
+        let held = Mutex(false)
+        let received = Mutex<[ObservedCall]>([])
+        let listener = CSMListener(configuration: .init(port: 0)) { calls in
+            let first = held.withLock { was in
+                defer { was = true }
+                return !was
+            }
+            if first { hold.wait() }
+            received.withLock { $0 += calls }
+        }
+        let port = try listener.start()
+        send(#"{"Version":1,"Type":"ApiCall","Service":"STS","Api":"GetCallerIdentity"}"#, port: port)
+        let deadline = Date().addingTimeInterval(5)
+        while !held.withLock({ $0 }) && Date() < deadline { usleep(5_000) }
+        for index in 0..<20 {
+            send(#"{"Version":1,"Type":"ApiCall","Service":"NoSuchService\#(index)","Api":"Nothing\#(index)"}"#, port: port)
+        }
+        for index in 0..<100 {
+            send(#"{"Version":1,"Type":"ApiCall","Service":"SQS","Api":"SendMessage","Region":"r\#(index)"}"#, port: port)
+        }
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            listener.stop()
+            stopped.signal()
+        }
+        while listener.state != .stopped && Date() < deadline { usleep(1_000) }
+        hold.signal()
+        stopped.wait()
+        let calls = received.withLock { $0 }
+        #expect(calls.filter { $0.operation == "SendMessage" }.count == 100)
+        #expect(calls.count == 121)
+        #expect(listener.statistics.datagrams == 121)
+    }
+
     @Test("Datagrams the kernel drops while the listener is busy are counted")
     func kernelDrops() throws {
         // Kernel drops were never reported (issue 10, defect 10). The listener's thread is held
