@@ -22,7 +22,7 @@ public final class AWSConfigFile: Sendable {
     /// What iamscribe wrote: a file that still holds exactly this was not edited meanwhile.
     private let written: Data
     private let edit: Edit
-    private let ownership: Ownership
+    private let ownership: AtomicFile.Ownership
     /// The folders made for a missing file, deepest first.
     private let createdFolders: [String]
 
@@ -91,7 +91,7 @@ public final class AWSConfigFile: Sendable {
         var info = stat()
         let existing = stat(target, &info) == 0
         var original: Data?
-        var ownership = Ownership(mode: 0o600, owner: nil)
+        var ownership = AtomicFile.Ownership(mode: 0o600, owner: nil)
         if existing {
             guard info.st_mode & S_IFMT == S_IFREG else {
                 throw IAMScribeError(.invalidConfiguration, "\(target) is not a regular file; not editing it")
@@ -101,7 +101,7 @@ public final class AWSConfigFile: Sendable {
             } catch {
                 throw IAMScribeError(.invalidConfiguration, "cannot read \(target)", underlying: error as NSError)
             }
-            ownership = Ownership(mode: info.st_mode & 0o7777, owner: (info.st_uid, info.st_gid))
+            ownership = AtomicFile.Ownership(mode: info.st_mode & 0o7777, owner: (info.st_uid, info.st_gid))
         }
         let text = String(decoding: original ?? Data(), as: UTF8.self)
         if original != nil, String(data: original ?? Data(), encoding: .utf8) == nil {
@@ -112,19 +112,19 @@ public final class AWSConfigFile: Sendable {
         var createdFolders: [String] = []
         if let original {
             // The backup gets the file's owner and mode, so that moving it back by hand is faithful too.
-            try replace(backup, with: original, ownership: ownership)
+            try AtomicFile.replace(backup, with: original, ownership: ownership)
         } else {
             createdFolders = try createFolders(for: target)
             // An empty marker says "there was no file": restoring removes the new one.
             do {
-                try replace(backup, with: Data(), ownership: Ownership(mode: 0o600, owner: nil))
+                try AtomicFile.replace(backup, with: Data(), ownership: AtomicFile.Ownership(mode: 0o600, owner: nil))
             } catch {
                 removeEmpty(createdFolders)
                 throw error
             }
         }
         do {
-            try replace(target, with: written, ownership: ownership)
+            try AtomicFile.replace(target, with: written, ownership: ownership)
         } catch {
             try? FileManager.default.removeItem(atPath: backup)
             removeEmpty(createdFolders)
@@ -135,7 +135,7 @@ public final class AWSConfigFile: Sendable {
     }
 
     private init(path: String, editedPath: String, backupPath: String, original: Data?, written: Data, edit: Edit,
-                 ownership: Ownership, createdFolders: [String]) {
+                 ownership: AtomicFile.Ownership, createdFolders: [String]) {
         self.path = path
         self.editedPath = editedPath
         self.backupPath = backupPath
@@ -174,12 +174,12 @@ public final class AWSConfigFile: Sendable {
             } else {
                 var info = stat()
                 let ownership = stat(editedPath, &info) == 0
-                    ? Ownership(mode: info.st_mode & 0o7777, owner: (info.st_uid, info.st_gid)) : self.ownership
-                try Self.replace(editedPath, with: Data(reverted.utf8), ownership: ownership)
+                    ? AtomicFile.Ownership(mode: info.st_mode & 0o7777, owner: (info.st_uid, info.st_gid)) : self.ownership
+                try AtomicFile.replace(editedPath, with: Data(reverted.utf8), ownership: ownership)
             }
             outcome = .keptChanges
         } else if let original {
-            try Self.replace(editedPath, with: original, ownership: ownership)
+            try AtomicFile.replace(editedPath, with: original, ownership: ownership)
         } else if current != nil {
             try remove(editedPath)
         }
@@ -207,12 +207,6 @@ public final class AWSConfigFile: Sendable {
         if host != "127.0.0.1" { settings.append(("csm_host", host)) }
         if let clientID { settings.append(("csm_client_id", clientID)) }
         return settings
-    }
-
-    /// The file's owner, group and mode, which every copy iamscribe writes gets.
-    struct Ownership: Sendable {
-        var mode: mode_t
-        var owner: (user: uid_t, group: gid_t)?
     }
 
     /// One edit of the text, remembered so that it can be taken out of a file changed since.
@@ -390,69 +384,5 @@ public final class AWSConfigFile: Sendable {
     /// Removes folders, deepest first, while they are empty.
     private static func removeEmpty(_ folders: [String]) {
         for folder in folders where rmdir(folder) != 0 { break }
-    }
-
-    /// Replaces a file atomically (a temporary file beside it, renamed over it) with the owner,
-    /// group and mode given, whatever the umask.
-    ///
-    /// Without the privilege to give a new file that owner and group (someone else's file, or a
-    /// group this user is not in), an existing file is written over in place instead, which keeps
-    /// its owner, group and mode at the cost of atomicity; a new file keeps this user's.
-    private static func replace(_ path: String, with data: Data, ownership: Ownership) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        var failure = writeAll(data, to: descriptor)
-        if failure == nil, let owner = ownership.owner {
-            var info = stat()
-            let already = fstat(descriptor, &info) == 0 && info.st_uid == owner.user && info.st_gid == owner.group
-            if !already, fchown(descriptor, owner.user, owner.group) != 0, FileManager.default.fileExists(atPath: path) {
-                close(descriptor)
-                unlink(temporary)
-                try overwrite(path, with: data)
-                return
-            }
-        }
-        if failure == nil, fchmod(descriptor, ownership.mode) != 0 { failure = String(cString: strerror(errno)) }
-        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)")
-        }
-    }
-
-    /// Writes a file's new content over its old, keeping the file itself.
-    private static func overwrite(_ path: String, with data: Data) throws {
-        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var failure = writeAll(data, to: descriptor)
-        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure { throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)") }
-    }
-
-    /// Writes all of `data`; returns why not, if it could not.
-    private static func writeAll(_ data: Data, to descriptor: Int32) -> String? {
-        data.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return nil }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
-        }
     }
 }

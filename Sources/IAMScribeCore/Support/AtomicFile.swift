@@ -35,14 +35,58 @@ public enum AtomicFile {
         }
     }
 
-    private static func writeInPlace(_ data: Data, to path: String) throws {
+    /// Writes a file's new content over its old, keeping the file itself (a device, a FIFO, or a
+    /// file whose owner a replacement could not get).
+    private static func writeInPlace(_ data: Data, to path: String, sync: Bool = false) throws {
         let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
-        let failure = writeAll(data, to: descriptor)
+        var failure = writeAll(data, to: descriptor)
+        if sync, failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
         close(descriptor)
         if let failure { throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)") }
+    }
+
+    /// A file's owner, group and mode, which a replacement of it gets.
+    struct Ownership: Sendable {
+        var mode: mode_t
+        var owner: (user: uid_t, group: gid_t)?
+    }
+
+    /// Replaces a file atomically (a temporary file beside it, renamed over it) with the owner,
+    /// group and mode given, whatever the umask.
+    ///
+    /// Without the privilege to give a new file that owner and group (someone else's file, or a
+    /// group this user is not in), an existing file is written over in place instead, which keeps
+    /// its owner, group and mode at the cost of atomicity; a new file keeps this user's.
+    static func replace(_ path: String, with data: Data, ownership: Ownership) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        var failure = writeAll(data, to: descriptor)
+        if failure == nil, let owner = ownership.owner {
+            var info = stat()
+            let already = fstat(descriptor, &info) == 0 && info.st_uid == owner.user && info.st_gid == owner.group
+            if !already, fchown(descriptor, owner.user, owner.group) != 0, FileManager.default.fileExists(atPath: path) {
+                close(descriptor)
+                unlink(temporary)
+                try writeInPlace(data, to: path, sync: true)
+                return
+            }
+        }
+        if failure == nil, fchmod(descriptor, ownership.mode) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        close(descriptor)
+        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)")
+        }
     }
 
     /// Writes all of `data`; returns why it could not, or nil.

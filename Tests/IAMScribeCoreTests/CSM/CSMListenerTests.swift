@@ -131,21 +131,9 @@ struct CSMListenerTests {
     func stopDrainsTheQueue() throws {
         // The listener's thread is held in its callback while 20 unknown names and 100 valid
         // events queue up; then it is told to stop, and let go.
-        let hold = DispatchSemaphore(value: 0)
-        let held = Mutex(false)
-        let received = Mutex<[ObservedCall]>([])
-        let listener = CSMListener(configuration: .init(port: 0)) { calls in
-            let first = held.withLock { was in
-                defer { was = true }
-                return !was
-            }
-            if first { hold.wait() }
-            received.withLock { $0 += calls }
-        }
-        let port = try listener.start()
-        send(#"{"Version":1,"Type":"ApiCall","Service":"STS","Api":"GetCallerIdentity"}"#, port: port)
+        let held = try HeldListener()
+        let (listener, port) = (held.listener, held.port)
         let deadline = Date().addingTimeInterval(5)
-        while !held.withLock({ $0 }) && Date() < deadline { usleep(5_000) }
         for index in 0..<20 {
             send(#"{"Version":1,"Type":"ApiCall","Service":"NoSuchService\#(index)","Api":"Nothing\#(index)"}"#, port: port)
         }
@@ -158,9 +146,9 @@ struct CSMListenerTests {
             stopped.signal()
         }
         while listener.state != .stopped && Date() < deadline { usleep(1_000) }
-        hold.signal()
+        held.release()
         stopped.wait()
-        let calls = received.withLock { $0 }
+        let calls = held.calls
         #expect(calls.filter { $0.operation == "SendMessage" }.count == 100)
         #expect(calls.count == 121)
         #expect(listener.statistics.datagrams == 121)
@@ -170,25 +158,15 @@ struct CSMListenerTests {
     func kernelDrops() throws {
         // Kernel drops were never reported (issue 10, defect 10). The listener's thread is held
         // in its callback while a tiny receive queue overflows.
-        let hold = DispatchSemaphore(value: 0)
-        let held = Mutex(false)
-        let listener = CSMListener(configuration: .init(port: 0)) { _ in
-            let first = held.withLock { was in
-                defer { was = true }
-                return !was
-            }
-            if first { hold.wait() }
-        }
-        let port = try listener.start()
+        let held = try HeldListener()
+        let (listener, port) = (held.listener, held.port)
         let event = #"{"Version":1,"Type":"ApiCall","Service":"S3","Api":"ListBuckets"}"#
-        send(event, port: port)
         let deadline = Date().addingTimeInterval(5)
-        while !held.withLock({ $0 }) && Date() < deadline { usleep(5_000) }
         var small: Int32 = 1
         #expect(setsockopt(listener.socketDescriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size)) == 0)
         let flood = 300
         for _ in 0..<flood { send(event, port: port) }
-        hold.signal()
+        held.release()
         // The count comes with the next datagram the kernel queues after the drops.
         while listener.statistics.events < 2 && Date() < deadline { usleep(5_000) }
         usleep(50_000)
@@ -206,25 +184,15 @@ struct CSMListenerTests {
 
     @Test("Drops after the last datagram are counted when the listener stops")
     func kernelDropsAtStop() throws {
-        let hold = DispatchSemaphore(value: 0)
-        let held = Mutex(false)
-        let listener = CSMListener(configuration: .init(port: 0)) { _ in
-            let first = held.withLock { was in
-                defer { was = true }
-                return !was
-            }
-            if first { hold.wait() }
-        }
-        let port = try listener.start()
+        let held = try HeldListener()
+        let (listener, port) = (held.listener, held.port)
         let event = #"{"Version":1,"Type":"ApiCall","Service":"S3","Api":"ListBuckets"}"#
-        send(event, port: port)
         let deadline = Date().addingTimeInterval(5)
-        while !held.withLock({ $0 }) && Date() < deadline { usleep(5_000) }
         var small: Int32 = 1
         #expect(setsockopt(listener.socketDescriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size)) == 0)
         let flood = 300
         for _ in 0..<flood { send(event, port: port) }
-        hold.signal()
+        held.release()
         usleep(200_000)
         listener.stop()
         let stats = listener.statistics
@@ -232,4 +200,39 @@ struct CSMListenerTests {
         #expect(stats.datagrams + stats.kernelDrops == flood + 1)
     }
     #endif
+}
+
+/// A listener whose thread is held in its first callback until `release()`, so that datagrams
+/// queue up in the socket meanwhile.
+final class HeldListener: Sendable {
+    private final class Gate: Sendable {
+        let hold = DispatchSemaphore(value: 0)
+        let held = Mutex(false)
+        let received = Mutex<[ObservedCall]>([])
+    }
+
+    let listener: CSMListener
+    let port: Int
+    private let gate = Gate()
+
+    init() throws {
+        let gate = self.gate
+        listener = CSMListener(configuration: .init(port: 0)) { calls in
+            let first = gate.held.withLock { was in
+                defer { was = true }
+                return !was
+            }
+            if first { gate.hold.wait() }
+            gate.received.withLock { $0 += calls }
+        }
+        port = try listener.start()
+        Loopback.send(Array(#"{"Version":1,"Type":"ApiCall","Service":"S3","Api":"ListBuckets"}"#.utf8), port: port)
+        let deadline = Date().addingTimeInterval(5)
+        while !gate.held.withLock({ $0 }) && Date() < deadline { usleep(5_000) }
+    }
+
+    func release() { gate.hold.signal() }
+
+    /// The calls delivered so far.
+    var calls: [ObservedCall] { gate.received.withLock { $0 } }
 }
