@@ -68,7 +68,7 @@ struct Table: ParsableCommand {
         static func describe(_ requirement: OperationInfo.RoleHandOff.Requirement) -> String {
             switch requirement {
             case .always: return "always"
-            case .when(let members): return "when " + members.split(separator: ",").joined(separator: " or ")
+            case .when(let members): return "when " + LookupRendering.describe(members.split(separator: ",").map(String.init))
             case .undetermined: return "depending on the call"
             }
         }

@@ -59,7 +59,8 @@ extension AWSRequestDecoder {
             }
         }
         for conditional in operation.conditionalActions {
-            for trigger in conditional.triggers where parameters[trigger] == nil {
+            // A value trigger's member is a resource member, read above with its value.
+            for trigger in conditional.triggers where parameters[trigger] == nil && !trigger.contains("=") {
                 let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
                 let present: Bool
                 switch pending.bodyFormat {

@@ -361,7 +361,7 @@ O	TagResource	PUT	/tags/{resource_arn}		apigateway:PUT		resourceArn:uri:resource
 O	TestInvokeAuthorizer	POST	/restapis/{restapi_id}/authorizers/{authorizer_id}		apigateway:POST		restApiId:uri:restapi_id;authorizerId:uri:authorizer_id		
 O	TestInvokeMethod	POST	/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}		apigateway:POST		restApiId:uri:restapi_id;resourceId:uri:resource_id;httpMethod:uri:http_method		
 O	UntagResource	DELETE	/tags/{resource_arn}		apigateway:DELETE		resourceArn:uri:resource_arn		
-O	UpdateAccount	PATCH	/account		apigateway:PATCH				
+O	UpdateAccount	PATCH	/account		apigateway:PATCH	iam:PassRole@	patchOperations:body:patchOperations:role		patchOperations:attribute:?
 O	UpdateApiKey	PATCH	/apikeys/{api_Key}		apigateway:PATCH		apiKey:uri:api_Key		
 O	UpdateAuthorizer	PATCH	/restapis/{restapi_id}/authorizers/{authorizer_id}		apigateway:PATCH		restApiId:uri:restapi_id;authorizerId:uri:authorizer_id		
 O	UpdateBasePathMapping	PATCH	/domainnames/{domain_name}/basepathmappings/{base_path}		apigateway:PATCH		domainName:uri:domain_name;domainNameId:querystring:domainNameId;basePath:uri:base_path		
@@ -2580,7 +2580,7 @@ O	UpdateEnvironmentMembership	POST	/		cloud9:UpdateEnvironmentMembership		enviro
 S	cloudcontrol	CloudControl	cloudformation	json	CloudApiService	cloudcontrolapi	cloudcontrolapi	0	cloudcontrol,cloudcontrolapi
 O	CancelResourceRequest	POST	/		cloudformation:CancelResourceRequest				
 O	CreateResource	POST	/		cloudformation:CreateResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn
-O	DeleteResource	POST	/		cloudformation:DeleteResource		TypeName:body:TypeName;Identifier:body:Identifier		
+O	DeleteResource	POST	/		cloudformation:DeleteResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier		RoleArn:role:RoleArn
 O	GetResource	POST	/		cloudformation:GetResource		TypeName:body:TypeName;Identifier:body:Identifier		
 O	GetResourceRequestStatus	POST	/		cloudformation:GetResourceRequestStatus				
 O	ListResourceRequests	POST	/		cloudformation:ListResourceRequests				
@@ -2669,7 +2669,7 @@ O	DeactivateOrganizationsAccess	POST	/		cloudformation:DeactivateOrganizationsAc
 O	DeactivateType	POST	/		cloudformation:DeactivateType				
 O	DeleteChangeSet	POST	/		cloudformation:DeleteChangeSet		ChangeSetName:body:ChangeSetName		
 O	DeleteGeneratedTemplate	POST	/		cloudformation:DeleteGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName		
-O	DeleteStack	POST	/		cloudformation:DeleteStack		StackName:body:StackName		
+O	DeleteStack	POST	/		cloudformation:DeleteStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN
 O	DeleteStackInstances	POST	/		cloudformation:DeleteStackInstances		StackSetName:body:StackSetName		
 O	DeleteStackSet	POST	/		cloudformation:DeleteStackSet		StackSetName:body:StackSetName		
 O	DeregisterType	POST	/		cloudformation:DeregisterType				
@@ -3609,7 +3609,7 @@ O	CreateManagedLoginBranding	POST	/		cognito-idp:CreateManagedLoginBranding		Use
 O	CreateResourceServer	POST	/		cognito-idp:CreateResourceServer		UserPoolId:body:UserPoolId;Identifier:body:Identifier;Name:body:Name		
 O	CreateTerms	POST	/		cognito-idp:CreateTerms		UserPoolId:body:UserPoolId;TermsName:body:TermsName		
 O	CreateUserImportJob	POST	/		cognito-idp:CreateUserImportJob,iam:PassRole		JobName:body:JobName;UserPoolId:body:UserPoolId;CloudWatchLogsRoleArn:body:CloudWatchLogsRoleArn:role		CloudWatchLogsRoleArn:role:
-O	CreateUserPool	POST	/		cognito-idp:CreateUserPool		PoolName:body:PoolName		
+O	CreateUserPool	POST	/		cognito-idp:CreateUserPool	iam:PassRole@SmsConfiguration	PoolName:body:PoolName		SmsConfiguration.SnsCallerArn:role:SmsConfiguration
 O	CreateUserPoolClient	POST	/		cognito-idp:CreateUserPoolClient	iam:PassRole@AnalyticsConfiguration	UserPoolId:body:UserPoolId;ClientName:body:ClientName		AnalyticsConfiguration.RoleArn:role:AnalyticsConfiguration
 O	CreateUserPoolDomain	POST	/		cognito-idp:CreateUserPoolDomain		UserPoolId:body:UserPoolId		
 O	DeleteGroup	POST	/		cognito-idp:DeleteGroup		GroupName:body:GroupName;UserPoolId:body:UserPoolId		
@@ -3670,7 +3670,7 @@ O	SetLogDeliveryConfiguration	POST	/		cognito-idp:SetLogDeliveryConfiguration		U
 O	SetRiskConfiguration	POST	/		cognito-idp:SetRiskConfiguration		UserPoolId:body:UserPoolId		
 O	SetUICustomization	POST	/		cognito-idp:SetUICustomization		UserPoolId:body:UserPoolId		
 O	SetUserMFAPreference	POST	/	P					
-O	SetUserPoolMfaConfig	POST	/		cognito-idp:SetUserPoolMfaConfig		UserPoolId:body:UserPoolId		
+O	SetUserPoolMfaConfig	POST	/		cognito-idp:SetUserPoolMfaConfig	iam:PassRole@SmsMfaConfiguration	UserPoolId:body:UserPoolId		SmsMfaConfiguration.SmsConfiguration.SnsCallerArn:role:SmsMfaConfiguration
 O	SetUserSettings	POST	/	P					
 O	SignUp	POST	/	P					
 O	StartUserImportJob	POST	/		cognito-idp:StartUserImportJob		UserPoolId:body:UserPoolId;JobId:body:JobId		
@@ -3686,7 +3686,7 @@ O	UpdateManagedLoginBranding	POST	/		cognito-idp:UpdateManagedLoginBranding
 O	UpdateResourceServer	POST	/		cognito-idp:UpdateResourceServer		UserPoolId:body:UserPoolId;Identifier:body:Identifier;Name:body:Name		
 O	UpdateTerms	POST	/		cognito-idp:UpdateTerms		TermsId:body:TermsId;UserPoolId:body:UserPoolId		
 O	UpdateUserAttributes	POST	/	P					
-O	UpdateUserPool	POST	/		cognito-idp:UpdateUserPool		UserPoolId:body:UserPoolId		
+O	UpdateUserPool	POST	/		cognito-idp:UpdateUserPool	iam:PassRole@SmsConfiguration	UserPoolId:body:UserPoolId		SmsConfiguration.SnsCallerArn:role:SmsConfiguration
 O	UpdateUserPoolClient	POST	/		cognito-idp:UpdateUserPoolClient	iam:PassRole@AnalyticsConfiguration	UserPoolId:body:UserPoolId		AnalyticsConfiguration.RoleArn:role:AnalyticsConfiguration
 O	UpdateUserPoolDomain	POST	/		cognito-idp:UpdateUserPoolDomain		UserPoolId:body:UserPoolId		
 O	VerifySoftwareToken	POST	/	P					
@@ -5434,7 +5434,7 @@ O	CreateFleetAdvisorCollector	POST	/		dms:CreateFleetAdvisorCollector,iam:PassRo
 O	CreateInstanceProfile	POST	/		dms:CreateInstanceProfile	dms:AddTagsToResource@Tags			
 O	CreateMigrationProject	POST	/		dms:CreateMigrationProject	iam:PassRole@SourceDataProviderDescriptors.SecretsManagerAccessRoleArn,TargetDataProviderDescriptors.SecretsManagerAccessRoleArn,SchemaConversionApplicationAttributes;dms:AddTagsToResource@Tags	InstanceProfileIdentifier:body:InstanceProfileIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors.SecretsManagerAccessRoleArn;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors.SecretsManagerAccessRoleArn;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes
 O	CreateReplicationConfig	POST	/		dms:CreateReplicationConfig	dms:AddTagsToResource@Tags	ReplicationConfigIdentifier:body:ReplicationConfigIdentifier;SourceEndpointArn:body:SourceEndpointArn;TargetEndpointArn:body:TargetEndpointArn		
-O	CreateReplicationInstance	POST	/		dms:CreateReplicationInstance	dms:AddTagsToResource@Tags	ReplicationInstanceIdentifier:body:ReplicationInstanceIdentifier		
+O	CreateReplicationInstance	POST	/		dms:CreateReplicationInstance	iam:PassRole@KerberosAuthenticationSettings;dms:AddTagsToResource@Tags	ReplicationInstanceIdentifier:body:ReplicationInstanceIdentifier		KerberosAuthenticationSettings.KeyCacheSecretIamArn:role:KerberosAuthenticationSettings
 O	CreateReplicationSubnetGroup	POST	/		dms:CreateReplicationSubnetGroup	dms:AddTagsToResource@Tags	ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier		
 O	CreateReplicationTask	POST	/		dms:CreateReplicationTask	dms:AddTagsToResource@Tags	ReplicationTaskIdentifier:body:ReplicationTaskIdentifier;SourceEndpointArn:body:SourceEndpointArn;TargetEndpointArn:body:TargetEndpointArn;ReplicationInstanceArn:body:ReplicationInstanceArn		
 O	DeleteCertificate	POST	/		dms:DeleteCertificate		CertificateArn:body:CertificateArn		
@@ -5511,7 +5511,7 @@ O	ModifyEventSubscription	POST	/		dms:ModifyEventSubscription		SubscriptionName:
 O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier		
 O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes
 O	ModifyReplicationConfig	POST	/		dms:ModifyReplicationConfig		ReplicationConfigArn:body:ReplicationConfigArn		
-O	ModifyReplicationInstance	POST	/		dms:ModifyReplicationInstance		ReplicationInstanceArn:body:ReplicationInstanceArn		
+O	ModifyReplicationInstance	POST	/		dms:ModifyReplicationInstance	iam:PassRole@KerberosAuthenticationSettings	ReplicationInstanceArn:body:ReplicationInstanceArn		KerberosAuthenticationSettings.KeyCacheSecretIamArn:role:KerberosAuthenticationSettings
 O	ModifyReplicationSubnetGroup	POST	/		dms:ModifyReplicationSubnetGroup		ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier		
 O	ModifyReplicationTask	POST	/		dms:ModifyReplicationTask		ReplicationTaskArn:body:ReplicationTaskArn		
 O	MoveReplicationTask	POST	/		dms:MoveReplicationTask		ReplicationTaskArn:body:ReplicationTaskArn;TargetReplicationInstanceArn:body:TargetReplicationInstanceArn		
@@ -5931,7 +5931,7 @@ O	CreateDelegateMacVolumeOwnershipTask	POST	/		ec2:CreateDelegateMacVolumeOwners
 O	CreateDhcpOptions	POST	/		ec2:CreateDhcpOptions	ec2:CreateTags@TagSpecifications			
 O	CreateEgressOnlyInternetGateway	POST	/		ec2:CreateEgressOnlyInternetGateway	ec2:CreateTags@TagSpecifications	VpcId:body:VpcId		
 O	CreateFleet	POST	/		ec2:CreateFleet	ec2:CreateTags@TagSpecifications			
-O	CreateFlowLogs	POST	/		ec2:CreateFlowLogs	ec2:CreateTags@TagSpecifications;ecs:ListClusters@;ecs:ListContainerInstances@;ecs:ListServices@;ecs:ListTaskDefinitions@;ecs:ListTasks@			
+O	CreateFlowLogs	POST	/		ec2:CreateFlowLogs	iam:PassRole@DeliverLogsPermissionArn;ec2:CreateTags@TagSpecifications;ecs:ListClusters@;ecs:ListContainerInstances@;ecs:ListServices@;ecs:ListTaskDefinitions@;ecs:ListTasks@	DeliverLogsPermissionArn:body:DeliverLogsPermissionArn:role		DeliverLogsPermissionArn:role:DeliverLogsPermissionArn
 O	CreateFpgaImage	POST	/		ec2:CreateFpgaImage	ec2:CreateTags@TagSpecifications			
 O	CreateImage	POST	/		ec2:CreateImage	ec2:CreateTags@TagSpecifications	InstanceId:body:instanceId;Name:body:name		
 O	CreateImageUsageReport	POST	/		ec2:CreateImageUsageReport	ec2:CreateTags@TagSpecifications	ImageId:body:ImageId		
@@ -11242,7 +11242,7 @@ O	UpdateMemberSession	PATCH	/macie/members/{id}		macie2:UpdateMemberSession		id:
 O	UpdateOrganizationConfiguration	PATCH	/admin/configuration		macie2:UpdateOrganizationConfiguration				
 O	UpdateResourceProfile	PATCH	/resource-profiles		macie2:UpdateResourceProfile		resourceArn:querystring:resourceArn		
 O	UpdateResourceProfileDetections	PATCH	/resource-profiles/detections		macie2:UpdateResourceProfileDetections		resourceArn:querystring:resourceArn		
-O	UpdateRevealConfiguration	PUT	/reveal-configuration		macie2:UpdateRevealConfiguration	iam:PassRole@retrievalConfiguration			retrievalConfiguration.roleName:role:retrievalConfiguration
+O	UpdateRevealConfiguration	PUT	/reveal-configuration		macie2:UpdateRevealConfiguration				
 O	UpdateSensitivityInspectionTemplate	PUT	/templates/sensitivity-inspections/{id}		macie2:UpdateSensitivityInspectionTemplate		id:uri:id		
 S	mailmanager	MailManager	ses	json	MailManagerSvc	mail-manager	ses	0	mailmanager,mail-manager,ses
 O	CreateAddonInstance	POST	/		ses:CreateAddonInstance	ses:TagResource@Tags	AddonSubscriptionId:body:AddonSubscriptionId		
@@ -12297,7 +12297,7 @@ O	CancelMLModelTrainingJob	DELETE	/ml/modeltraining/{id}		neptune-db:CancelMLMod
 O	CancelMLModelTransformJob	DELETE	/ml/modeltransform/{id}		neptune-db:CancelMLModelTransformJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn
 O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId		
 O	CreateMLEndpoint	POST	/ml/endpoints		neptune-db:CreateMLEndpoint	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:body:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn
-O	DeleteMLEndpoint	DELETE	/ml/endpoints/{id}		neptune-db:DeleteMLEndpoint		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn		
+O	DeleteMLEndpoint	DELETE	/ml/endpoints/{id}		neptune-db:DeleteMLEndpoint	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn
 O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics				
 O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics				
 O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase				
@@ -12834,7 +12834,7 @@ O	AssociatePackages	POST	/2021-01-01/packages/associateMultiple		es:AssociatePac
 O	AuthorizeVpcEndpointAccess	POST	/2021-01-01/opensearch/domain/{DomainName}/authorizeVpcEndpointAccess		es:AuthorizeVpcEndpointAccess		DomainName:uri:DomainName		
 O	CancelDomainConfigChange	POST	/2021-01-01/opensearch/domain/{DomainName}/config/cancel		es:CancelDomainConfigChange		DomainName:uri:DomainName		
 O	CancelServiceSoftwareUpdate	POST	/2021-01-01/opensearch/serviceSoftwareUpdate/cancel		es:CancelServiceSoftwareUpdate		DomainName:body:DomainName		
-O	CreateApplication	POST	/2021-01-01/opensearch/application		es:CreateApplication				
+O	CreateApplication	POST	/2021-01-01/opensearch/application		es:CreateApplication	iam:PassRole@dataSources,iamIdentityCenterOptions			dataSources[].iamRoleForDataSourceArn:role:dataSources;iamIdentityCenterOptions.iamRoleForIdentityCenterApplicationArn:role:iamIdentityCenterOptions
 O	CreateDomain	POST	/2021-01-01/opensearch/domain		es:CreateDomain	iam:PassRole@CognitoOptions;es:AddTags@TagList	DomainName:body:DomainName		CognitoOptions.RoleArn:role:CognitoOptions
 O	CreateIndex	POST	/2021-01-01/opensearch/domain/{DomainName}/index		es:CreateIndex		DomainName:uri:DomainName;IndexName:body:IndexName		
 O	CreateOutboundConnection	POST	/2021-01-01/opensearch/cc/outboundConnection		es:CreateOutboundConnection				
@@ -12903,7 +12903,7 @@ O	RevokeVpcEndpointAccess	POST	/2021-01-01/opensearch/domain/{DomainName}/revoke
 O	RollbackServiceSoftwareUpdate	POST	/2021-01-01/opensearch/serviceSoftwareUpdate/rollback		es:RollbackServiceSoftwareUpdate		DomainName:body:DomainName		
 O	StartDomainMaintenance	POST	/2021-01-01/opensearch/domain/{DomainName}/domainMaintenance		es:StartDomainMaintenance		DomainName:uri:DomainName		
 O	StartServiceSoftwareUpdate	POST	/2021-01-01/opensearch/serviceSoftwareUpdate/start		es:StartServiceSoftwareUpdate		DomainName:body:DomainName		
-O	UpdateApplication	PUT	/2021-01-01/opensearch/application/{id}		es:UpdateApplication		id:uri:id		
+O	UpdateApplication	PUT	/2021-01-01/opensearch/application/{id}		es:UpdateApplication	iam:PassRole@dataSources	id:uri:id		dataSources[].iamRoleForDataSourceArn:role:dataSources
 O	UpdateDataSource	PUT	/2021-01-01/opensearch/domain/{DomainName}/dataSource/{DataSourceName}		es:UpdateDataSource	iam:PassRole@DataSourceType.S3GlueDataCatalog	DomainName:uri:DomainName;Name:uri:DataSourceName		DataSourceType.S3GlueDataCatalog.RoleArn:role:DataSourceType.S3GlueDataCatalog
 O	UpdateDirectQueryDataSource	PUT	/2021-01-01/opensearch/directQueryDataSource/{DataSourceName}		es:UpdateDirectQueryDataSource	iam:PassRole@DataSourceType.CloudWatchLog,DataSourceType.SecurityLake,DataSourceType.Prometheus	DataSourceName:uri:DataSourceName		DataSourceType.CloudWatchLog.RoleArn:role:DataSourceType.CloudWatchLog;DataSourceType.SecurityLake.RoleArn:role:DataSourceType.SecurityLake;DataSourceType.Prometheus.RoleArn:role:DataSourceType.Prometheus
 O	UpdateDomainConfig	POST	/2021-01-01/opensearch/domain/{DomainName}/config		es:UpdateDomainConfig	iam:PassRole@CognitoOptions	DomainName:uri:DomainName		CognitoOptions.RoleArn:role:CognitoOptions
@@ -16534,7 +16534,7 @@ O	UpdatePortfolio	POST	/		servicecatalog:UpdatePortfolio		Id:body:Id
 O	UpdatePortfolioShare	POST	/		servicecatalog:UpdatePortfolioShare		PortfolioId:body:PortfolioId		
 O	UpdateProduct	POST	/		servicecatalog:UpdateProduct		Id:body:Id		
 O	UpdateProvisionedProduct	POST	/		servicecatalog:UpdateProvisionedProduct				
-O	UpdateProvisionedProductProperties	POST	/		servicecatalog:UpdateProvisionedProductProperties		ProvisionedProductId:body:ProvisionedProductId		
+O	UpdateProvisionedProductProperties	POST	/		servicecatalog:UpdateProvisionedProductProperties	iam:PassRole@	ProvisionedProductId:body:ProvisionedProductId		ProvisionedProductProperties.LAUNCH_ROLE:attribute:?
 O	UpdateProvisioningArtifact	POST	/		servicecatalog:UpdateProvisioningArtifact		ProductId:body:ProductId;ProvisioningArtifactId:body:ProvisioningArtifactId		
 O	UpdateServiceAction	POST	/		servicecatalog:UpdateServiceAction		Id:body:Id		
 O	UpdateTagOption	POST	/		servicecatalog:UpdateTagOption		Id:body:Id		
@@ -16946,8 +16946,8 @@ O	RemovePermission	POST	/		sns:RemovePermission		TopicArn:body:TopicArn
 O	SetEndpointAttributes	POST	/		sns:SetEndpointAttributes		EndpointArn:body:EndpointArn		
 O	SetPlatformApplicationAttributes	POST	/		sns:SetPlatformApplicationAttributes	iam:PassRole@	PlatformApplicationArn:body:PlatformApplicationArn		Attributes.*FeedbackRoleArn:attribute:?
 O	SetSMSAttributes	POST	/		sns:SetSMSAttributes	iam:PassRole@			attributes.DeliveryStatusIAMRole:attribute:?
-O	SetSubscriptionAttributes	POST	/		sns:SetSubscriptionAttributes	iam:PassRole@	SubscriptionArn:body:SubscriptionArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:?
-O	SetTopicAttributes	POST	/		sns:SetTopicAttributes	iam:PassRole@	TopicArn:body:TopicArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:?
+O	SetSubscriptionAttributes	POST	/		sns:SetSubscriptionAttributes	iam:PassRole@AttributeName=SubscriptionRoleArn	SubscriptionArn:body:SubscriptionArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:AttributeName=SubscriptionRoleArn
+O	SetTopicAttributes	POST	/		sns:SetTopicAttributes	iam:PassRole@AttributeName=HTTPSuccessFeedbackRoleArn|HTTPFailureFeedbackRoleArn|FirehoseSuccessFeedbackRoleArn|FirehoseFailureFeedbackRoleArn|LambdaSuccessFeedbackRoleArn|LambdaFailureFeedbackRoleArn|ApplicationSuccessFeedbackRoleArn|ApplicationFailureFeedbackRoleArn|SQSSuccessFeedbackRoleArn|SQSFailureFeedbackRoleArn	TopicArn:body:TopicArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:AttributeName=HTTPSuccessFeedbackRoleArn|HTTPFailureFeedbackRoleArn|FirehoseSuccessFeedbackRoleArn|FirehoseFailureFeedbackRoleArn|LambdaSuccessFeedbackRoleArn|LambdaFailureFeedbackRoleArn|ApplicationSuccessFeedbackRoleArn|ApplicationFailureFeedbackRoleArn|SQSSuccessFeedbackRoleArn|SQSFailureFeedbackRoleArn
 O	Subscribe	POST	/		sns:Subscribe	iam:PassRole@Attributes	TopicArn:body:TopicArn		Attributes.SubscriptionRoleArn:attribute:Attributes
 O	TagResource	POST	/		sns:TagResource		ResourceArn:body:ResourceArn		
 O	Unsubscribe	POST	/		sns:Unsubscribe		SubscriptionArn:body:SubscriptionArn		

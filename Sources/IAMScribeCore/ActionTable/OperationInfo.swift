@@ -6,7 +6,20 @@ public struct OperationInfo: Sendable, Hashable {
         public let action: String
         /// Input members whose presence in a call makes the action needed. Empty: the call's
         /// parameters cannot tell, so the action is only ever reported as "may also need".
+        /// `Member=A|B` is a value trigger: the member must hold one of the values (compared
+        /// case-insensitively), as SNS `AttributeName=LambdaSuccessFeedbackRoleArn|…`.
         public let triggers: [String]
+
+        /// A trigger's member name, without the values of a value trigger.
+        static func member(of trigger: String) -> Substring {
+            trigger.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        }
+
+        /// The values a value trigger accepts; nil for a presence trigger.
+        static func values(of trigger: String) -> [Substring]? {
+            guard let equals = trigger.firstIndex(of: "=") else { return nil }
+            return trigger[trigger.index(after: equals)...].split(separator: "|")
+        }
     }
 
     /// An input member that names a resource or a role, and where it travels in the request.

@@ -63,10 +63,14 @@ struct PassRoleTests {
         #expect(topic.operation.roleHandOffs == [.init(path: "Attributes.*FeedbackRoleArn", kind: .attribute, requirement: .when("Attributes"))])
         #expect(try permissions("SNS", "CreateTopic", ["Name": "t", "Attributes": ""]).actions == ["sns:CreateTopic", "iam:PassRole"])
         #expect(try permissions("SNS", "CreateTopic", ["Name": "t"]).actions == ["sns:CreateTopic"])
-        // Which attribute is set is a value, not a member: never granted, always reported.
-        let set = try permissions("SNS", "SetTopicAttributes", ["TopicArn": "a", "AttributeName": "LambdaSuccessFeedbackRoleArn"])
-        #expect(set.actions == ["sns:SetTopicAttributes"])
-        #expect(set.mayAlsoNeed == ["iam:PassRole"])
+        // Which attribute is set is a value: a value trigger on AttributeName.
+        let set = try permissions("SNS", "SetTopicAttributes", ["TopicArn": "a", "AttributeName": "lambdaSuccessFeedbackRoleArn"])
+        #expect(set.actions == ["sns:SetTopicAttributes", "iam:PassRole"])
+        let other = try permissions("SNS", "SetTopicAttributes", ["TopicArn": "a", "AttributeName": "DisplayName"])
+        #expect(other.actions == ["sns:SetTopicAttributes"])
+        #expect(other.mayAlsoNeed.isEmpty)
+        #expect(try permissions("SNS", "SetTopicAttributes").mayAlsoNeed == ["iam:PassRole"])
+        #expect(try permissions("SNS", "SetPlatformApplicationAttributes").operation.passRole == .undetermined)
         #expect(try permissions("SNS", "Subscribe").operation.passRole == .when("Attributes"))
         // SQS keeps no role in its attributes.
         #expect(try permissions("SQS", "CreateQueue").operation.passRole == nil)
@@ -92,9 +96,9 @@ struct PassRoleTests {
     func statistics() {
         let stats = table.statistics
         #expect(stats.passRoleAlways == 305)
-        #expect(stats.passRoleConditional == 530)
+        #expect(stats.passRoleConditional == 542)
         let listed = table.passRoleOperations
-        #expect(listed.count == 835)
+        #expect(listed.count == 847)
         #expect(listed.filter { $0.requirement == .always }.count == 305)
         #expect(listed.allSatisfy { $0.operation.passRole != nil })
     }
@@ -133,5 +137,22 @@ struct PassRoleTests {
         var ec2 = PolicyBuilder()
         ec2.add(template)
         #expect(ec2.actions.contains("iam:PassRole"))
+
+        // A value trigger in a query-protocol form: SNS SetTopicAttributes.
+        func setAttribute(_ name: String) throws -> ObservedCall {
+            let body = "Action=SetTopicAttributes&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A1%3At&AttributeName=\(name)&AttributeValue=v"
+            return try decoder.decode(HTTPExchange(
+                method: "POST", target: "/",
+                headers: [("Host", "sns.eu-west-1.amazonaws.com"),
+                          ("authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/eu-west-1/sns/aws4_request, SignedHeaders=host, Signature=ab"),
+                          ("Content-Type", "application/x-www-form-urlencoded")],
+                body: Array(body.utf8), time: time, response: .init(status: 200, headers: []))).get()
+        }
+        var sns = PolicyBuilder()
+        sns.add(try setAttribute("DisplayName"))
+        #expect(sns.actions == ["sns:SetTopicAttributes"])
+        #expect(sns.notes.mayAlsoNeed.isEmpty)
+        sns.add(try setAttribute("SQSFailureFeedbackRoleArn"))
+        #expect(sns.actions == ["iam:PassRole", "sns:SetTopicAttributes"])
     }
 }
