@@ -118,11 +118,31 @@ struct PassRoleTests {
         }
         let withRole = try decoder.decode(exchange("CreateService", #"{"serviceName":"web","loadBalancers":[{"targetGroupArn":"arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/t/1","advancedConfiguration":{"roleArn":"arn:aws:iam::1:role/lb"}}]}"#)).get()
         let without = try decoder.decode(exchange("CreateService", #"{"serviceName":"web"}"#)).get()
+        #expect(without.parameters != nil)
         var builder = PolicyBuilder()
         builder.add(without)
         #expect(builder.actions == ["ecs:CreateService"])
         builder.add(withRole)
         #expect(builder.actions.contains("iam:PassRole"))
+
+        // A rest-json payload: the role sits in one kind of topic rule action, not in another.
+        func topicRule(_ body: String) throws -> ObservedCall {
+            try decoder.decode(HTTPExchange(
+                method: "POST", target: "/rules/r1",
+                headers: [("Host", "iot.eu-west-1.amazonaws.com"),
+                          ("authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/eu-west-1/iot/aws4_request, SignedHeaders=host, Signature=ab"),
+                          ("Content-Type", "application/json")],
+                body: Array(body.utf8), time: time, response: .init(status: 200, headers: []))).get()
+        }
+        let toLambda = try topicRule(#"{"sql":"SELECT * FROM 't'","actions":[{"lambda":{"functionArn":"arn:aws:lambda:eu-west-1:1:function:f"}}]}"#)
+        let toSQS = try topicRule(#"{"sql":"SELECT * FROM 't'","actions":[{"sqs":{"queueUrl":"https://q","roleArn":"arn:aws:iam::1:role/r"}}]}"#)
+        #expect(toSQS.operation == "CreateTopicRule")
+        #expect(toLambda.parameters != nil, "the body was read: its parameters are known")
+        var iot = PolicyBuilder()
+        iot.add(toLambda)
+        #expect(iot.actions == ["iot:CreateTopicRule"])
+        iot.add(toSQS)
+        #expect(iot.actions == ["iam:PassRole", "iot:CreateTopicRule"])
 
         // A dotted trigger inside a query-protocol form: EC2 CreateLaunchTemplate.
         let form = "Action=CreateLaunchTemplate&Version=2016-11-15&LaunchTemplateName=t&LaunchTemplateData.ImageId=ami-1&LaunchTemplateData.IamInstanceProfile.Arn=arn%3Aaws%3Aiam%3A%3A1%3Ainstance-profile%2Fp"
