@@ -19,7 +19,7 @@ enum LookupRendering {
         if !operation.conditionalActions.isEmpty {
             out += "may also need:\n"
             for conditional in operation.conditionalActions {
-                let when = conditional.triggers.isEmpty ? "depending on the call" : "when \(conditional.triggers.joined(separator: " or ")) is given"
+                let when = conditional.triggers.isEmpty ? "depending on the call" : "when " + describe(conditional.triggers)
                 out += "  \(conditional.action)  (\(when))\n"
             }
         }
@@ -31,6 +31,18 @@ enum LookupRendering {
             }
         }
         return out
+    }
+
+    /// "A or B is given", and "AttributeName is X or Y" for a value trigger.
+    static func describe(_ triggers: [String]) -> String {
+        let plain = triggers.filter { !$0.contains("=") }
+        var parts = plain.isEmpty ? [] : ["\(plain.joined(separator: " or ")) is given"]
+        for trigger in triggers {
+            guard let equals = trigger.firstIndex(of: "=") else { continue }
+            let values = trigger[trigger.index(after: equals)...].split(separator: "|")
+            parts.append("\(trigger[..<equals]) is \(values.joined(separator: " or "))")
+        }
+        return parts.joined(separator: ", or ")
     }
 
     static func json(_ permissions: CallPermissions, _ table: ActionTable) -> String {

@@ -59,7 +59,8 @@ extension AWSRequestDecoder {
             }
         }
         for conditional in operation.conditionalActions {
-            for trigger in conditional.triggers where parameters[trigger] == nil {
+            // A value trigger's member is a resource member, read above with its value.
+            for trigger in conditional.triggers where parameters[trigger] == nil && !trigger.contains("=") {
                 let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
                 let present: Bool
                 switch pending.bodyFormat {
@@ -67,11 +68,17 @@ extension AWSRequestDecoder {
                     present = BodyMembers.xmlElement(body, named: last) != nil
                 case .form:
                     // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*.
-                    let wanted = trigger.lowercased()
-                    let singular = wanted.hasSuffix("s") ? String(wanted.dropLast()) : wanted
+                    // A dotted trigger (LaunchTemplateData.IamInstanceProfile) is matched part by
+                    // part, skipping list indexes and the query protocol's member/entry levels.
+                    let wanted = trigger.lowercased().split(separator: ".")
                     present = members.contains { member in
-                        let head = member.name.split(separator: ".").first.map { $0.lowercased() } ?? ""
-                        return head == wanted || head == singular
+                        let parts = member.name.lowercased().split(separator: ".").filter { part in
+                            part != "member" && part != "entry" && !part.allSatisfy(\.isNumber)
+                        }
+                        guard parts.count >= wanted.count else { return false }
+                        return zip(parts, wanted).allSatisfy { part, want in
+                            part == want || (want.hasSuffix("s") && part == want.dropLast())
+                        }
                     }
                 default:
                     if trigger.utf8.contains(UInt8(ascii: ".")) {

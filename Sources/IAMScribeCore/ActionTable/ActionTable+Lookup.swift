@@ -34,13 +34,19 @@ extension ActionTable {
 
     /// Which of an operation's conditional actions the parameters of a call trigger, one bit each
     /// (bit `i` for `conditionalActions[i]`): a conditional action is triggered when one of its
-    /// trigger members is present. Operations have a handful of conditional actions at most;
+    /// trigger members is present (or, for a value trigger, holds one of its values). Operations have a handful of conditional actions at most;
     /// those past the 64th never count as triggered.
     static func triggeredConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
         var triggered: UInt64 = 0
         for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
             let present = conditional.triggers.contains { trigger in
-                parameters[trigger] != nil
+                if let values = OperationInfo.ConditionalAction.values(of: trigger) {
+                    let member = OperationInfo.ConditionalAction.member(of: trigger)
+                    return parameters.contains { key, value in
+                        key.caseInsensitiveEquals(member) && values.contains { $0.caseInsensitiveEquals(value) }
+                    }
+                }
+                return parameters[trigger] != nil
                     || parameters.keys.contains { $0.utf8.count == trigger.utf8.count && $0.caseInsensitiveEquals(trigger) }
             }
             if present { triggered |= 1 << UInt64(index) }

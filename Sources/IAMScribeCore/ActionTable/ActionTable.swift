@@ -164,7 +164,8 @@ public final class ActionTable: Sendable {
         var parsed: [String: OperationInfo] = [:]
         for line in Self.lines(of: bytes, in: operationBlocks[index]) {
             let fields = Self.fields(of: bytes, line)
-            guard fields.count == 9 else { continue }
+            // Format 2 added the role hand-offs as a tenth field; later fields are ignored.
+            guard fields.count >= 9 else { continue }
             let operation = OperationInfo(
                 name: fields[1], httpMethod: fields[2], requestURI: fields[3],
                 isPermissionless: fields[4] == "P",
@@ -178,13 +179,26 @@ public final class ActionTable: Sendable {
                     let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
                     guard parts.count >= 3 else { return nil }
                     return .init(name: parts[0], location: parts[1], wireName: parts[2], isRole: parts.count > 3)
-                })
+                },
+                roleHandOffs: fields.count > 9 ? Self.roleHandOffs(fields[9]) : [])
             parsed[operation.name.lowercased()] = operation
             // The wire name CSM reports when it differs (CloudFront's CreateDistribution2020_05_31).
             if !fields[8].isEmpty { parsed[fields[8].lowercased()] = operation }
         }
         operationCache.withLock { $0[index] = parsed }
         return parsed
+    }
+
+    /// Parses an `O` record's role hand-offs: `path:kind:trigger;…`, an empty trigger meaning
+    /// always and `?` that the parameters cannot tell.
+    static func roleHandOffs(_ field: String) -> [OperationInfo.RoleHandOff] {
+        field.split(separator: ";").compactMap { entry in
+            let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, let kind = OperationInfo.RoleHandOff.Kind(rawValue: parts[1]) else { return nil }
+            let requirement: OperationInfo.RoleHandOff.Requirement =
+                parts[2].isEmpty ? .always : parts[2] == "?" ? .undetermined : .when(parts[2])
+            return .init(path: parts[0], kind: kind, requirement: requirement)
+        }
     }
 
     private func parsePrefix(_ prefix: String, name: String, range: Range<Int>) -> IAMServiceInfo {

@@ -6,7 +6,20 @@ public struct OperationInfo: Sendable, Hashable {
         public let action: String
         /// Input members whose presence in a call makes the action needed. Empty: the call's
         /// parameters cannot tell, so the action is only ever reported as "may also need".
+        /// `Member=A|B` is a value trigger: the member must hold one of the values (compared
+        /// case-insensitively), as SNS `AttributeName=LambdaSuccessFeedbackRoleArn|…`.
         public let triggers: [String]
+
+        /// A trigger's member name, without the values of a value trigger.
+        static func member(of trigger: String) -> Substring {
+            trigger.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        }
+
+        /// The values a value trigger accepts; nil for a presence trigger.
+        static func values(of trigger: String) -> [Substring]? {
+            guard let equals = trigger.firstIndex(of: "=") else { return nil }
+            return trigger[trigger.index(after: equals)...].split(separator: "|")
+        }
     }
 
     /// An input member that names a resource or a role, and where it travels in the request.
@@ -21,6 +34,39 @@ public struct OperationInfo: Sendable, Hashable {
         public let isRole: Bool
     }
 
+    /// A member through which a call hands an IAM role to the service, so that the call needs
+    /// `iam:PassRole` on that role.
+    public struct RoleHandOff: Sendable, Hashable {
+        /// What the member holds.
+        public enum Kind: String, Sendable, Hashable {
+            /// A role ARN or name.
+            case role
+            /// An EC2 instance profile: the role it holds is passed.
+            case instanceProfile = "profile"
+            /// A key of a string attribute map (an override: SNS delivery-status roles).
+            case attribute
+        }
+
+        /// The member's path from the top of the input: dotted, `[]` after a list, `{}` after a
+        /// map (`pipeline.stages[].actions[].roleArn`).
+        public let path: String
+        /// What the member holds.
+        public let kind: Kind
+        /// When `iam:PassRole` is needed for this member.
+        public let requirement: Requirement
+
+        /// When a role hand-off needs `iam:PassRole`.
+        public enum Requirement: Sendable, Hashable {
+            /// In every call: the member is required all the way down.
+            case always
+            /// When this input member (top-level, or a dotted path to the first optional member)
+            /// is present.
+            case when(String)
+            /// The call's parameters cannot tell (a role in an attribute named by value).
+            case undetermined
+        }
+    }
+
     private final class Storage: Sendable {
         let name: String
         let httpMethod: String
@@ -29,9 +75,10 @@ public struct OperationInfo: Sendable, Hashable {
         let actions: [String]
         let conditionalActions: [ConditionalAction]
         let resourceMembers: [ResourceMember]
+        let roleHandOffs: [RoleHandOff]
 
         init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
-             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember]) {
+             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff]) {
             self.name = name
             self.httpMethod = httpMethod
             self.requestURI = requestURI
@@ -39,6 +86,7 @@ public struct OperationInfo: Sendable, Hashable {
             self.actions = actions
             self.conditionalActions = conditionalActions
             self.resourceMembers = resourceMembers
+            self.roleHandOffs = roleHandOffs
         }
     }
 
@@ -61,18 +109,23 @@ public struct OperationInfo: Sendable, Hashable {
     public var conditionalActions: [ConditionalAction] { storage.conditionalActions }
     /// The input members that locate resources or roles.
     public var resourceMembers: [ResourceMember] { storage.resourceMembers }
+    /// The members through which a call hands a role to the service (`iam:PassRole`), when the
+    /// operation needs `iam:PassRole`; empty otherwise.
+    public var roleHandOffs: [RoleHandOff] { storage.roleHandOffs }
 
     init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
-         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember]) {
+         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff] = []) {
         storage = Storage(name: name, httpMethod: httpMethod, requestURI: requestURI, isPermissionless: isPermissionless,
-                          actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers)
+                          actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers,
+                          roleHandOffs: roleHandOffs)
     }
 
     public static func == (a: OperationInfo, b: OperationInfo) -> Bool {
         a.storage === b.storage
             || (a.name == b.name && a.httpMethod == b.httpMethod && a.requestURI == b.requestURI
                 && a.isPermissionless == b.isPermissionless && a.actions == b.actions
-                && a.conditionalActions == b.conditionalActions && a.resourceMembers == b.resourceMembers)
+                && a.conditionalActions == b.conditionalActions && a.resourceMembers == b.resourceMembers
+                && a.roleHandOffs == b.roleHandOffs)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -83,4 +136,12 @@ public struct OperationInfo: Sendable, Hashable {
 
     /// Whether the table maps the operation to nothing (and it is not permissionless).
     public var isUnmapped: Bool { !isPermissionless && actions.isEmpty }
+
+    /// Whether a call hands a role to the service: `.always` when `iam:PassRole` is always
+    /// needed, `.when` or `.undetermined` when only some calls need it, nil when none does.
+    public var passRole: RoleHandOff.Requirement? {
+        if actions.contains("iam:PassRole") { return .always }
+        guard let conditional = conditionalActions.first(where: { $0.action == "iam:PassRole" }) else { return nil }
+        return conditional.triggers.isEmpty ? .undetermined : .when(conditional.triggers.joined(separator: ","))
+    }
 }

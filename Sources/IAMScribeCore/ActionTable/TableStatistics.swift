@@ -10,6 +10,11 @@ public struct TableStatistics: Sendable, Codable, Equatable {
     public let unmapped: Int
     /// Operations that need no permission.
     public let permissionless: Int
+    /// Operations whose every call hands a role to the service (`iam:PassRole` always needed).
+    public let passRoleAlways: Int
+    /// Operations whose calls hand a role to the service only with some input
+    /// (`iam:PassRole` conditional).
+    public let passRoleConditional: Int
     /// IAM prefixes in the bundled IAM data.
     public let iamPrefixes: Int
     /// Actions in the bundled IAM data.
@@ -21,15 +26,21 @@ public struct TableStatistics: Sendable, Codable, Equatable {
 extension ActionTable {
     /// Counts over the whole table (parses every block once).
     public var statistics: TableStatistics {
-        var count = 0, mapped = 0, unmapped = 0, permissionless = 0
+        var count = 0, mapped = 0, unmapped = 0, permissionless = 0, passRoleAlways = 0, passRoleConditional = 0
         for index in services.indices {
             for operation in Set(operations(ofServiceAt: index).values) {
                 count += 1
                 if operation.isPermissionless { permissionless += 1 } else if operation.isUnmapped { unmapped += 1 } else { mapped += 1 }
+                switch operation.passRole {
+                case .always?: passRoleAlways += 1
+                case .when?, .undetermined?: passRoleConditional += 1
+                case nil: break
+                }
             }
         }
         let actions = iamPrefixes.reduce(0) { $0 + (iamService(prefix: $1)?.actions.count ?? 0) }
         return TableStatistics(services: services.count, operations: count, mapped: mapped, unmapped: unmapped,
-                               permissionless: permissionless, iamPrefixes: iamPrefixes.count, iamActions: actions, inputs: inputs)
+                               permissionless: permissionless, passRoleAlways: passRoleAlways,
+                               passRoleConditional: passRoleConditional, iamPrefixes: iamPrefixes.count, iamActions: actions, inputs: inputs)
     }
 }
