@@ -43,7 +43,8 @@ final class OperationPlan {
         queryMembers = members.filter { $0.location == "querystring" }.map(headMember)
         headerMembers = members.filter { $0.location == "header" }.map(headMember)
         var seen = Set<String>()
-        let triggers = operation.conditionalActions.flatMap(\.triggers).filter { seen.insert($0).inserted }
+        // The encrypted-resource marker is no member: a recording infers it (``EncryptedResources``).
+        let triggers = operation.conditionalActions.flatMap(\.members).filter { seen.insert($0).inserted }
         headTriggers = triggers.filter { !$0.contains(".") }.map { trigger in
             let lowercased = trigger.lowercased()
             return HeadTrigger(name: trigger, lowercased: Array(lowercased.utf8), alias: Self.aliases[lowercased].map { Array($0.utf8) })
@@ -51,7 +52,7 @@ final class OperationPlan {
         hasDottedTrigger = triggers.contains { $0.contains(".") }
         hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
         wantedJSONMembers = operation.resourceMembers.filter { $0.location == "body" }.map { Array($0.wireName.lowercased().utf8) }
-            + operation.conditionalActions.flatMap(\.triggers).map { Array($0.lowercased().utf8) }
+            + triggers.map { Array($0.lowercased().utf8) }
     }
 
     /// Headers and query parameters never kept as parameters, lowercased.

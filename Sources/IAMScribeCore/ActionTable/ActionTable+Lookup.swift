@@ -6,7 +6,8 @@ extension ActionTable {
     ///   - operationName: The operation, matched case-insensitively.
     ///   - parameters: The call's input members when known, by member name. `nil` means unknown
     ///     (CSM): conditional actions then go to ``CallPermissions/mayAlsoNeed``. When known, a
-    ///     conditional action is granted if one of its trigger members is present.
+    ///     conditional action is granted if one of its trigger members is present (the pseudo-member
+    ///     ``OperationInfo/encryptedTrigger`` says that the resource uses a customer managed key).
     /// - Returns: The permissions, or the lookup failure with suggestions.
     ///
     /// A failure searches the table's names for suggestions: this is for one-off lookups.
@@ -56,8 +57,10 @@ extension ActionTable {
         for (index, conditional) in operation.conditionalActions.enumerated() where !actions.contains(conditional.action) {
             if let triggered, index < 64, triggered & 1 << UInt64(index) != 0 {
                 actions.append(conditional.action)
-            } else if !(triggered != nil && !conditional.triggers.isEmpty) {
-                // Known parameters without the trigger settle it: not needed. Otherwise, unknown.
+            } else if triggered == nil || conditional.kind != .parameter {
+                // Known parameters without the trigger member settle it: not needed. Otherwise
+                // unknown: the parameters were not seen, or they cannot tell (whether the resource
+                // uses a customer managed key, unless a recording saw it, or the service's behaviour).
                 mayAlsoNeed.append(conditional.action)
             }
         }

@@ -164,7 +164,8 @@ public final class ActionTable: Sendable {
         var parsed: [String: OperationInfo] = [:]
         for line in Self.lines(of: bytes, in: operationBlocks[index]) {
             let fields = Self.fields(of: bytes, line)
-            guard fields.count == 9 else { continue }
+            // Format 2 appends the provenance as the last field (after any field a later format adds).
+            guard fields.count >= 9 else { continue }
             let operation = OperationInfo(
                 name: fields[1], httpMethod: fields[2], requestURI: fields[3],
                 isPermissionless: fields[4] == "P",
@@ -178,7 +179,8 @@ public final class ActionTable: Sendable {
                     let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
                     guard parts.count >= 3 else { return nil }
                     return .init(name: parts[0], location: parts[1], wireName: parts[2], isRole: parts.count > 3)
-                })
+                },
+                provenance: fields.count >= 10 ? fields[fields.count - 1] : "")
             parsed[operation.name.lowercased()] = operation
             // The wire name CSM reports when it differs (CloudFront's CreateDistribution2020_05_31).
             if !fields[8].isEmpty { parsed[fields[8].lowercased()] = operation }

@@ -4,10 +4,66 @@ public struct OperationInfo: Sendable, Hashable {
     public struct ConditionalAction: Sendable, Hashable {
         /// The IAM action, `prefix:Name`.
         public let action: String
-        /// Input members whose presence in a call makes the action needed. Empty: the call's
-        /// parameters cannot tell, so the action is only ever reported as "may also need".
+        /// Input members whose presence in a call makes the action needed, and
+        /// ``OperationInfo/encryptedTrigger`` when the action is needed because the resource uses a
+        /// customer managed key. Empty: the call's parameters cannot tell, so the action is only
+        /// ever reported as "may also need".
         public let triggers: [String]
+
+        /// Why the action may be needed, from its triggers.
+        public var kind: ConditionKind {
+            if triggers.contains(OperationInfo.encryptedTrigger) { return .encryptedResource }
+            return triggers.isEmpty ? .serviceBehaviour : .parameter
+        }
+
+        /// The trigger members, without ``OperationInfo/encryptedTrigger``.
+        public var members: [String] { triggers.filter { $0 != OperationInfo.encryptedTrigger } }
     }
+
+    /// Why a conditional action may be needed: what a reader checks to decide.
+    public enum ConditionKind: String, Sendable, Hashable, CaseIterable, Codable {
+        /// An input member is given (`DbUser`, `SSEKMSKeyId`, `Tags`): the call's parameters tell.
+        case parameter
+        /// The resource the call works on uses a customer managed KMS key: the service uses the
+        /// key with the caller's permissions. The call's parameters do not tell; a recording can
+        /// when it saw the resource created or configured with a key.
+        case encryptedResource = "encrypted"
+        /// The service's behaviour, which the parameters cannot show (the query's text, the data's
+        /// location, the account's settings).
+        case serviceBehaviour = "service"
+    }
+
+    /// The trigger that stands for "the resource uses a customer managed key": never a member name.
+    public static let encryptedTrigger = "(encrypted)"
+
+    /// Why an action is in an operation's entry of the table.
+    public struct Origin: Sendable, Hashable {
+        /// The rule that put an action in the table.
+        public enum Rule: String, Sendable, Hashable {
+            /// `prefix:Operation` exists in the IAM data.
+            case name
+            /// The service's actions are named after the HTTP method (API Gateway).
+            case verb
+            /// A line of `Scripts/action-overrides.txt`.
+            case override
+            /// An input member takes an IAM role: `iam:PassRole`.
+            case role
+            /// The IAM data lists it as a dependent action of the primary action.
+            case dependent
+            /// Tag-on-create: a create call that takes tags needs the service's tag action.
+            case tag
+            /// The table does not say (a table older than format 2).
+            case unknown
+        }
+
+        /// The rule.
+        public let rule: Rule
+        /// The line of `Scripts/action-overrides.txt`, for ``Rule/override``.
+        public let overrideLine: Int?
+    }
+
+    /// The file the table's overrides come from, for ``Origin/overrideLine``.
+    public static let overridesFile = "Scripts/action-overrides.txt"
 
     /// An input member that names a resource or a role, and where it travels in the request.
     public struct ResourceMember: Sendable, Hashable {
@@ -29,9 +85,11 @@ public struct OperationInfo: Sendable, Hashable {
         let actions: [String]
         let conditionalActions: [ConditionalAction]
         let resourceMembers: [ResourceMember]
+        let provenance: String
 
         init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
-             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember]) {
+             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], provenance: String) {
+            self.provenance = provenance
             self.name = name
             self.httpMethod = httpMethod
             self.requestURI = requestURI
@@ -62,10 +120,31 @@ public struct OperationInfo: Sendable, Hashable {
     /// The input members that locate resources or roles.
     public var resourceMembers: [ResourceMember] { storage.resourceMembers }
 
+    /// Where the override of this operation says its facts come from (the service's documented
+    /// permissions), when it says.
+    public var source: String? {
+        guard let bar = storage.provenance.firstIndex(of: "|") else { return nil }
+        let text = storage.provenance[storage.provenance.index(after: bar)...]
+        return text.isEmpty ? nil : String(text)
+    }
+
+    /// Why an action is in this operation's entry: always needed or conditional. Nil when the
+    /// entry does not list the action.
+    public func origin(of action: String) -> Origin? {
+        let all = actions + conditionalActions.map(\.action)
+        guard let index = all.firstIndex(of: action) else { return nil }
+        let rules = storage.provenance.prefix { $0 != "|" }.split(separator: ";", omittingEmptySubsequences: false)
+        guard index < rules.count else { return Origin(rule: .unknown, overrideLine: nil) }
+        let parts = rules[index].split(separator: ":", maxSplits: 1)
+        let rule = parts.first.flatMap { Origin.Rule(rawValue: String($0)) } ?? .unknown
+        return Origin(rule: rule, overrideLine: parts.count > 1 ? Int(parts[1]) : nil)
+    }
+
     init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
-         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember]) {
+         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], provenance: String = "") {
         storage = Storage(name: name, httpMethod: httpMethod, requestURI: requestURI, isPermissionless: isPermissionless,
-                          actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers)
+                          actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers,
+                          provenance: provenance)
     }
 
     public static func == (a: OperationInfo, b: OperationInfo) -> Bool {
