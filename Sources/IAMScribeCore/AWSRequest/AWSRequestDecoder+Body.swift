@@ -59,7 +59,7 @@ extension AWSRequestDecoder {
             }
         }
         for conditional in operation.conditionalActions {
-            for trigger in conditional.members where parameters[trigger] == nil {
+            for trigger in conditional.members + conditional.absentMembers where parameters[trigger] == nil {
                 let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
                 let present: Bool
                 switch pending.bodyFormat {

@@ -44,7 +44,8 @@ final class OperationPlan {
         headerMembers = members.filter { $0.location == "header" }.map(headMember)
         var seen = Set<String>()
         // The encrypted-resource marker is no member: a recording infers it (``EncryptedResources``).
-        let triggers = operation.conditionalActions.flatMap(\.members).filter { seen.insert($0).inserted }
+        let triggers = operation.conditionalActions.flatMap { $0.members + $0.absentMembers }
+            .filter { seen.insert($0).inserted }
         headTriggers = triggers.filter { !$0.contains(".") }.map { trigger in
             let lowercased = trigger.lowercased()
             return HeadTrigger(name: trigger, lowercased: Array(lowercased.utf8), alias: Self.aliases[lowercased].map { Array($0.utf8) })

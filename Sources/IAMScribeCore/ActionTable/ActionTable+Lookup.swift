@@ -35,15 +35,17 @@ extension ActionTable {
 
     /// Which of an operation's conditional actions the parameters of a call trigger, one bit each
     /// (bit `i` for `conditionalActions[i]`): a conditional action is triggered when one of its
-    /// trigger members is present. Operations have a handful of conditional actions at most;
+    /// trigger members is present and none of its absent members (`!Member`) is. Operations have a handful of conditional actions at most;
     /// those past the 64th never count as triggered.
     static func triggeredConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
         var triggered: UInt64 = 0
         for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
-            let present = conditional.triggers.contains { trigger in
+            func given(_ trigger: String) -> Bool {
                 parameters[trigger] != nil
                     || parameters.keys.contains { $0.utf8.count == trigger.utf8.count && $0.caseInsensitiveEquals(trigger) }
             }
+            let present = conditional.triggers.contains { !$0.hasPrefix("!") && given($0) }
+                && !conditional.absentMembers.contains(where: given)
             if present { triggered |= 1 << UInt64(index) }
         }
         return triggered

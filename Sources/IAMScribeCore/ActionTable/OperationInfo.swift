@@ -13,11 +13,20 @@ public struct OperationInfo: Sendable, Hashable {
         /// Why the action may be needed, from its triggers.
         public var kind: ConditionKind {
             if triggers.contains(OperationInfo.encryptedTrigger) { return .encryptedResource }
-            return triggers.isEmpty ? .serviceBehaviour : .parameter
+            return members.isEmpty ? .serviceBehaviour : .parameter
         }
 
-        /// The trigger members, without ``OperationInfo/encryptedTrigger``.
-        public var members: [String] { triggers.filter { $0 != OperationInfo.encryptedTrigger } }
+        /// The trigger members that must be present (one of them), without
+        /// ``OperationInfo/encryptedTrigger``.
+        public var members: [String] {
+            triggers.filter { $0 != OperationInfo.encryptedTrigger && !$0.hasPrefix("!") }
+        }
+
+        /// Members that must be absent for the action to be needed (`!DbUser` in the table): the
+        /// action is needed when one of ``members`` is present and none of these is.
+        public var absentMembers: [String] {
+            triggers.compactMap { $0.hasPrefix("!") ? String($0.dropFirst()) : nil }
+        }
     }
 
     /// Why a conditional action may be needed: what a reader checks to decide.
@@ -60,6 +69,9 @@ public struct OperationInfo: Sendable, Hashable {
         public let rule: Rule
         /// The line of `Scripts/action-overrides.txt`, for ``Rule/override``.
         public let overrideLine: Int?
+
+        /// The origin of an action the table does not explain.
+        public static let unrecorded = Origin(rule: .unknown, overrideLine: nil)
     }
 
     /// The file the table's overrides come from, for ``Origin/overrideLine``.
