@@ -27,7 +27,7 @@ extension AWSRequestDecoder {
             members = formPairs.map { ($0.key, $0.value) }
         case .json:
             if pending.bodyMatters, let body, let operation = pending.operation {
-                members = BodyMembers.json(body, wanted: plan(of: operation).wantedJSONMembers)
+                members = BodyMembers.json(body, wanted: plan(of: operation, in: pending.service).wantedJSONMembers)
             }
         case .cbor:
             if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }
@@ -58,30 +58,40 @@ extension AWSRequestDecoder {
                 parameters[member.name] = found.value.map(Self.bounded) ?? ""
             }
         }
-        for conditional in operation.conditionalActions {
-            for trigger in conditional.members + conditional.absentMembers where parameters[trigger] == nil {
-                let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
-                let present: Bool
-                switch pending.bodyFormat {
-                case .xml:
-                    present = BodyMembers.xmlElement(body, named: last) != nil
-                case .form:
-                    // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*.
-                    let wanted = trigger.lowercased()
-                    let singular = wanted.hasSuffix("s") ? String(wanted.dropLast()) : wanted
-                    present = members.contains { member in
-                        let head = member.name.split(separator: ".").first.map { $0.lowercased() } ?? ""
-                        return head == wanted || head == singular
-                    }
-                default:
-                    if trigger.utf8.contains(UInt8(ascii: ".")) {
-                        present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
-                    } else {
-                        present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
-                    }
-                }
-                if present { parameters[trigger] = "" }
+        let plan = plan(of: operation, in: pending.service)
+        if pending.bodyFormat != .xml {
+            for name in plan.extraValueMembers where parameters[name] == nil {
+                if let found = members.first(where: { $0.name == name }) { parameters[name] = found.value.map(Self.bounded) ?? "" }
             }
+        }
+        for trigger in plan.presenceMembers where parameters[trigger] == nil {
+            let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
+            let present: Bool
+            switch pending.bodyFormat {
+            case .xml:
+                present = BodyMembers.xmlElement(body, named: last) != nil
+            case .form:
+                // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*.
+                // A map member's keys travel as values (SQS: Attribute.1.Name=KmsMasterKeyId;
+                // SNS: Attributes.entry.1.key=KmsMasterKeyId): a dotted trigger names one.
+                let first = (trigger.split(separator: ".").first.map(String.init) ?? trigger).lowercased()
+                let wanted = trigger.contains(".") ? first : trigger.lowercased()
+                let singular = wanted.hasSuffix("s") ? String(wanted.dropLast()) : wanted
+                present = members.contains { member in
+                    let head = member.name.split(separator: ".").first.map { $0.lowercased() } ?? ""
+                    guard head == wanted || head == singular else { return false }
+                    guard trigger.contains(".") else { return true }
+                    return member.value.map { $0.caseInsensitiveEquals(last) } == true
+                        || member.name.split(separator: ".").dropFirst().contains { $0.caseInsensitiveEquals(last) }
+                }
+            default:
+                if trigger.utf8.contains(UInt8(ascii: ".")) {
+                    present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
+                } else {
+                    present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
+                }
+            }
+            if present { parameters[trigger] = "" }
         }
         pending.call.parameters = parameters
         return .success(pending.call)

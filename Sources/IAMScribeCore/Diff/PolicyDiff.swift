@@ -56,7 +56,8 @@ public struct PolicyDiff: Sendable {
             for action in permissions.mayAlsoNeed {
                 let (resources, scope) = resolver.resources(for: action, parameters: call.parameters, region: call.region)
                 let request = AuthorizationRequest(action: action, resources: resources, scope: scope, context: requests.first?.context ?? RequestContext())
-                notes.noteMayAlsoNeed(action, neededBy: operation, decision: evaluator.evaluate(request).verdict)
+                notes.noteMayAlsoNeed(action, neededBy: operation, decision: evaluator.evaluate(request).verdict,
+                                      why: permissions.conditionKind(of: action))
             }
         }
     }
