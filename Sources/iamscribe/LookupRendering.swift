@@ -15,7 +15,8 @@ enum LookupRendering {
         if permissions.isUnmapped {
             return out + "unmapped: the table maps this operation to no IAM action\n"
         }
-        out += "actions:\n" + permissions.actions.map { "  \($0)\n" }.joined()
+        out += permissions.actions.isEmpty ? "actions: none always; the call's parameters decide (below)\n"
+            : "actions:\n" + permissions.actions.map { "  \($0)\n" }.joined()
         if !operation.conditionalActions.isEmpty {
             out += "may also need:\n"
             for conditional in operation.conditionalActions {

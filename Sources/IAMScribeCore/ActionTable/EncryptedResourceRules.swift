@@ -54,6 +54,9 @@ package enum EncryptedResourceRules {
             "putobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"]),
             "createmultipartupload": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"]),
             "copyobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"]),
+            // Default encryption: <ServerSideEncryptionConfiguration>...<KMSMasterKeyID>.
+            "putbucketencryption": Marker(resourceMembers: ["Bucket"],
+                                          keyMembers: ["ServerSideEncryptionConfiguration.KMSMasterKeyID"]),
         ],
     ]
 

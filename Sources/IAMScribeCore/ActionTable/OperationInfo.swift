@@ -125,7 +125,8 @@ public struct OperationInfo: Sendable, Hashable {
     public var requestURI: String { storage.requestURI }
     /// Whether the call needs no IAM permission: reported, never granted.
     public var isPermissionless: Bool { storage.isPermissionless }
-    /// The actions always needed, primary first. Empty when the operation is unmapped.
+    /// The actions always needed, primary first. Empty when the operation is unmapped, or mapped
+    /// by conditional actions alone.
     public var actions: [String] { storage.actions }
     /// The actions needed only when some input is present.
     public var conditionalActions: [ConditionalAction] { storage.conditionalActions }
@@ -172,6 +173,8 @@ public struct OperationInfo: Sendable, Hashable {
         hasher.combine(actions)
     }
 
-    /// Whether the table maps the operation to nothing (and it is not permissionless).
-    public var isUnmapped: Bool { !isPermissionless && actions.isEmpty }
+    /// Whether the table maps the operation to nothing (and it is not permissionless). An
+    /// operation may be mapped by conditional actions alone (DynamoDB `TransactWriteItems`: the
+    /// actions of the kinds of item it holds).
+    public var isUnmapped: Bool { !isPermissionless && actions.isEmpty && conditionalActions.isEmpty }
 }

@@ -53,7 +53,7 @@ public struct PolicyBuilder: Sendable {
     private var actionsInOrder: [String] = []
     /// Resources the calls so far gave a customer managed key (``EncryptedResourceRules``): later
     /// calls on them need the actions of their `(encrypted)` trigger.
-    private var encryptedResources: Set<String> = []
+    private var encryption = EncryptedResourceTracker()
     private var actionSet: Set<String> = []
     /// Resolutions of calls without parameters, by the names exactly as the client sent them:
     /// a live recording sees the same few hundred operations millions of times. Calls with
@@ -171,8 +171,8 @@ public struct PolicyBuilder: Sendable {
             return false
         case .mapped(let base):
             var callParameters = call.parameters
-            if let parameters = callParameters, EncryptedResourceRules.concerns(module: base.service.module) {
-                callParameters = noteEncryption(base, parameters: parameters)
+            if let parameters = callParameters {
+                callParameters = encryption.parameters(module: base.service.module, operation: base.operation, parameters)
             }
             let variant = Self.variant(of: base.operation, parameters: callParameters)
             if let variant, cached.added.contains(variant) { return false }
@@ -200,25 +200,6 @@ public struct PolicyBuilder: Sendable {
             if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
             return changed
         }
-    }
-
-    /// Marks the resource a call gives a customer managed key, and tells a call on a resource
-    /// marked so (the pseudo-member ``OperationInfo/encryptedTrigger``).
-    ///
-    /// - Returns: The call's parameters, the pseudo-member added when its resource is encrypted.
-    private mutating func noteEncryption(_ permissions: CallPermissions, parameters: [String: String]) -> [String: String] {
-        let module = permissions.service.module
-        if let resource = EncryptedResourceRules.encryptedResource(module: module, operation: permissions.operation.name,
-                                                                   parameters: parameters) {
-            encryptedResources.insert(resource)
-        }
-        guard !encryptedResources.isEmpty,
-              permissions.operation.conditionalActions.contains(where: { $0.kind == .encryptedResource }),
-              let resource = EncryptedResourceRules.resource(module: module, parameters: parameters),
-              encryptedResources.contains(resource) else { return parameters }
-        var parameters = parameters
-        parameters[OperationInfo.encryptedTrigger] = ""
-        return parameters
     }
 
     /// The resources calls give a customer managed key, with the index of the call: what the
@@ -262,10 +243,10 @@ public struct PolicyBuilder: Sendable {
         let (table, options) = (table, options)
         let builders = Mutex<[Int: PolicyBuilder]>([:])
         // A resource encrypted by a call of an earlier stretch is encrypted for the later ones.
-        let marks = encryptionMarks(in: calls), known = encryptedResources
+        let marks = encryptionMarks(in: calls), known = encryption.resources
         DispatchQueue.concurrentPerform(iterations: threads) { part in
             var builder = PolicyBuilder(table: table, options: options)
-            builder.encryptedResources = known.union(marks.lazy.filter { $0.index < part * stretch }.map(\.resource))
+            builder.encryption.resources = known.union(marks.lazy.filter { $0.index < part * stretch }.map(\.resource))
             for index in (part * stretch)..<min(calls.count, (part + 1) * stretch) { builder.add(calls[index]) }
             builders.withLock { $0[part] = builder }
         }
@@ -285,7 +266,7 @@ public struct PolicyBuilder: Sendable {
         report.calls += other.report.calls
         report.skippedSuccessful += other.report.skippedSuccessful
         report.notes.merge(other.report.notes)
-        encryptedResources.formUnion(other.encryptedResources)
+        encryption.resources.formUnion(other.encryption.resources)
         var changed = false
         for action in other.actionsInOrder where actionSet.insert(action).inserted {
             actionsInOrder.append(action)

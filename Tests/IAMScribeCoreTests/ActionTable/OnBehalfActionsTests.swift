@@ -91,8 +91,14 @@ struct OnBehalfActionsTests {
     func transactions() throws {
         let op = try operation("DynamoDB", "TransactWriteItems")
         let needed = ActionTable.actions(of: op, parameters: ["TransactItems.Update": "", "TransactItems.ConditionCheck": ""]).actions
-        #expect(needed == ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"])
+        #expect(needed == ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"])
         #expect(try conditional(op, "dynamodb:DeleteItem").members == ["TransactItems.Delete"])
+        // Mapped by its conditional actions alone: with CSM, each item kind's action is "may also need".
+        #expect(op.actions.isEmpty && !op.isUnmapped)
+        let unknown = ActionTable.actions(of: op, parameters: nil)
+        #expect(unknown.mayAlsoNeed == ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                                        "dynamodb:ConditionCheckItem", "kms:Decrypt"])
+        #expect(try operation("DynamoDB", "TransactGetItems").actions == ["dynamodb:GetItem"])
     }
 
     @Test("S3 CopyObject: source and destination, tags copied from the source, keys of both")

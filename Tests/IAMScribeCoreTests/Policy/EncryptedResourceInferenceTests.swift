@@ -78,3 +78,31 @@ struct EncryptedResourceInferenceTests {
         #expect(shared.actions.contains("kms:GenerateDataKey"))
     }
 }
+
+@Suite("diff infers encrypted resources as generate does")
+struct EncryptedResourceDiffTests {
+    @Test("A queue created with a key: the diff misses kms:GenerateDataKey on SendMessage, not just notes it")
+    func diff() throws {
+        let policy = try IAMPolicy.parse(Data(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#.utf8), source: "p.json")
+        var diff = PolicyDiff(policies: [policy])
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        diff.add(ObservedCall(source: .pcap, time: time, service: "sqs", operation: "CreateQueue",
+                              parameters: ["QueueName": "orders", "Attributes.KmsMasterKeyId": ""]))
+        diff.add(ObservedCall(source: .pcap, time: time, service: "sqs", operation: "SendMessage",
+                              parameters: ["QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/orders"]))
+        let report = diff.report()
+        #expect(Set(report.missing.map(\.action)) == ["kms:Decrypt", "kms:GenerateDataKey"])
+        #expect(report.notes.mayAlsoNeed.isEmpty)
+    }
+
+    @Test("S3 default encryption with a customer managed key marks the bucket")
+    func bucketEncryption() {
+        var builder = PolicyBuilder()
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        builder.add(ObservedCall(source: .pcap, time: time, service: "s3", operation: "PutBucketEncryption",
+                                 parameters: ["Bucket": "logs", "ServerSideEncryptionConfiguration.KMSMasterKeyID": ""]))
+        builder.add(ObservedCall(source: .pcap, time: time, service: "s3", operation: "GetObject",
+                                 parameters: ["Bucket": "logs", "Key": "a.txt"]))
+        #expect(builder.actions == ["kms:Decrypt", "s3:GetObject", "s3:PutEncryptionConfiguration"])
+    }
+}
