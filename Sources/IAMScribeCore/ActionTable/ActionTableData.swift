@@ -17112,7 +17112,7 @@ O	ListTagsForResource	POST	/		ssm:ListTagsForResource		ResourceId:body:ResourceI
 O	ModifyDocumentPermission	POST	/		ssm:ModifyDocumentPermission		Name:body:Name		name
 O	PutComplianceItems	POST	/		ssm:PutComplianceItems		ResourceId:body:ResourceId		name
 O	PutInventory	POST	/		ssm:PutInventory		InstanceId:body:InstanceId		name
-O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@Tier;ssm:AddTagsToResource@Tags	Name:body:Name		name;override:192;override:192;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
+O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name		name;override:192;override:192;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
 O	PutResourcePolicy	POST	/		ssm:PutResourcePolicy		ResourceArn:body:ResourceArn		name
 O	RegisterDefaultPatchBaseline	POST	/		ssm:RegisterDefaultPatchBaseline		BaselineId:body:BaselineId		name
 O	RegisterPatchBaselineForPatchGroup	POST	/		ssm:RegisterPatchBaselineForPatchGroup		BaselineId:body:BaselineId		name
