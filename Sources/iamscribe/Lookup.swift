@@ -9,12 +9,16 @@ struct Lookup: ParsableCommand {
         iamscribe lookup S3 GetObject          the actions, primary first, and their ARN templates
         iamscribe lookup --batch --json        lines SERVICE<TAB>OPERATION on stdin, one JSON object out each
         iamscribe lookup --action s3:GetObject the operations that need an action
+        iamscribe lookup --explain SNS Publish why each action is there: the rule, the override line, the trigger, the source
         Unknown names exit with status 2 and the closest known names.
         """
     )
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    @Flag(help: "Say why each action is there: the rule, the override line, the trigger and the source.")
+    var explain = false
 
     @Flag(help: "Read SERVICE<TAB>OPERATION lines from standard input; write one JSON object a line.")
     var batch = false
@@ -35,6 +39,9 @@ struct Lookup: ParsableCommand {
         }
         if service != nil && operation == nil {
             throw ValidationError("Give the operation after the service, for example: iamscribe lookup S3 GetObject")
+        }
+        if explain && service == nil {
+            throw ValidationError("--explain explains one call: give SERVICE OPERATION, for example: iamscribe lookup --explain SNS Publish")
         }
         if batch && !json {
             throw ValidationError("--batch writes JSON lines; add --json.")
@@ -58,7 +65,11 @@ struct Lookup: ParsableCommand {
             Output.error(failure.description)
             throw ExitCode(2)
         case .success(let permissions):
-            Output.write(json ? LookupRendering.json(permissions, table) : LookupRendering.text(permissions, table))
+            if explain {
+                Output.write(json ? LookupRendering.explanationJSON(permissions) : LookupRendering.explanation(permissions))
+            } else {
+                Output.write(json ? LookupRendering.json(permissions, table) : LookupRendering.text(permissions, table))
+            }
         }
     }
 

@@ -15,12 +15,12 @@ enum LookupRendering {
         if permissions.isUnmapped {
             return out + "unmapped: the table maps this operation to no IAM action\n"
         }
-        out += "actions:\n" + permissions.actions.map { "  \($0)\n" }.joined()
+        out += permissions.actions.isEmpty ? "actions: none always; the call's parameters decide (below)\n"
+            : "actions:\n" + permissions.actions.map { "  \($0)\n" }.joined()
         if !operation.conditionalActions.isEmpty {
             out += "may also need:\n"
             for conditional in operation.conditionalActions {
-                let when = conditional.triggers.isEmpty ? "depending on the call" : "when " + describe(conditional.triggers)
-                out += "  \(conditional.action)  (\(when))\n"
+                out += "  \(conditional.action)  (\(when(conditional)))\n"
             }
         }
         let resources = permissions.actions.flatMap { action in table.arnTemplates(for: action).map { (action, $0) } }
@@ -48,7 +48,8 @@ enum LookupRendering {
     static func json(_ permissions: CallPermissions, _ table: ActionTable) -> String {
         let operation = permissions.operation
         let conditions = operation.conditionalActions.map {
-            "{\"action\":\(quote($0.action)),\"when\":\(list($0.triggers))}"
+            "{\"action\":\(quote($0.action)),\"kind\":\(quote($0.kind.rawValue)),\"when\":\(list($0.members))"
+                + ",\"unless\":\(list($0.absentMembers))}"
         }
         let resources = permissions.actions.flatMap { action in
             table.arnTemplates(for: action).map {
@@ -60,6 +61,93 @@ enum LookupRendering {
             + ",\"known\":true,\"permissionless\":\(permissions.isPermissionless),\"unmapped\":\(permissions.isUnmapped)"
             + ",\"actions\":\(list(permissions.actions)),\"mayAlsoNeed\":\(list(permissions.mayAlsoNeed))"
             + ",\"conditions\":[\(conditions.joined(separator: ","))],\"resources\":[\(resources.joined(separator: ","))]}\n"
+    }
+
+    /// When a conditional action is needed, as a phrase: "when DbUser is given", "when the resource
+    /// uses a customer managed key", "depending on the service's behaviour".
+    static func when(_ conditional: OperationInfo.ConditionalAction) -> String {
+        var parts: [String] = []
+        if !conditional.members.isEmpty {
+            var given = "when " + describe(conditional.members)
+            if !conditional.absentMembers.isEmpty {
+                given += " without \(conditional.absentMembers.joined(separator: " or "))"
+            }
+            parts.append(given)
+        }
+        if conditional.kind == .encryptedResource {
+            parts.append(parts.isEmpty ? "when the resource uses a customer managed KMS key" : "the resource uses a customer managed KMS key")
+        }
+        return parts.isEmpty ? "depending on the service's behaviour, which the parameters do not show" : parts.joined(separator: " or ")
+    }
+
+    /// `lookup --explain`: why each action is in the operation's entry.
+    static func explanation(_ permissions: CallPermissions) -> String {
+        let service = permissions.service, operation = permissions.operation
+        var out = "\(service.serviceID) \(operation.name) (module \(service.module), IAM prefix \(service.iamPrefix))\n"
+        if permissions.isPermissionless { return out + "permissionless: the call needs no IAM permission\n" }
+        if permissions.isUnmapped { return out + "unmapped: the table maps this operation to no IAM action\n" }
+        for item in explained(permissions) {
+            out += "\(item.action)\n"
+            if let conditional = item.conditional {
+                out += "  needed: \(when(conditional)) (\(kindName(conditional.kind)))\n"
+            } else {
+                out += "  needed: always\n"
+            }
+            out += "  rule: \(ruleText(item.origin, primary: operation.actions.first ?? ""))\n"
+            if item.origin.rule == .override, let source = operation.source { out += "  source: \(source)\n" }
+        }
+        return out
+    }
+
+    /// `lookup --explain --json`.
+    static func explanationJSON(_ permissions: CallPermissions) -> String {
+        let operation = permissions.operation
+        let items = explained(permissions).map { item -> String in
+            var fields = ["\"action\":\(quote(item.action))"]
+            if let conditional = item.conditional {
+                fields += ["\"needed\":\"conditional\"", "\"kind\":\(quote(conditional.kind.rawValue))",
+                           "\"when\":\(list(conditional.members))", "\"unless\":\(list(conditional.absentMembers))"]
+            } else {
+                fields.append("\"needed\":\"always\"")
+            }
+            fields.append("\"rule\":\(quote(item.origin.rule.rawValue))")
+            if let line = item.origin.overrideLine {
+                fields.append("\"override\":\(quote("\(OperationInfo.overridesFile):\(line)"))")
+            }
+            if item.origin.rule == .override, let source = operation.source { fields.append("\"source\":\(quote(source))") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        return "{\"service\":\(quote(permissions.service.serviceID)),\"module\":\(quote(permissions.service.module))"
+            + ",\"operation\":\(quote(operation.name)),\"permissionless\":\(permissions.isPermissionless)"
+            + ",\"unmapped\":\(permissions.isUnmapped),\"actions\":[\(items.joined(separator: ","))]}\n"
+    }
+
+    private static func explained(_ permissions: CallPermissions)
+        -> [(action: String, conditional: OperationInfo.ConditionalAction?, origin: OperationInfo.Origin)] {
+        let operation = permissions.operation
+        let unknown = OperationInfo.Origin.unrecorded
+        return operation.actions.map { ($0, nil, operation.origin(of: $0) ?? unknown) }
+            + operation.conditionalActions.map { ($0.action, $0, operation.origin(of: $0.action) ?? unknown) }
+    }
+
+    static func kindName(_ kind: OperationInfo.ConditionKind) -> String {
+        switch kind {
+        case .parameter: "parameter given"
+        case .encryptedResource: "resource encrypted"
+        case .serviceBehaviour: "service behaviour"
+        }
+    }
+
+    private static func ruleText(_ origin: OperationInfo.Origin, primary: String) -> String {
+        switch origin.rule {
+        case .name: "the operation's name is an action in the IAM data"
+        case .verb: "the service's actions are named after the HTTP method"
+        case .override: "hand-written override, \(OperationInfo.overridesFile):\(origin.overrideLine.map(String.init) ?? "?")"
+        case .role: "an input member takes an IAM role, handed to the service"
+        case .dependent: "the IAM data lists it as a dependent action of \(primary)"
+        case .tag: "tag-on-create: a create call given tags needs the service's tag action"
+        case .unknown: "not recorded in the table"
+        }
     }
 
     static func batchLine(service: String, operation: String, _ table: ActionTable) -> String {

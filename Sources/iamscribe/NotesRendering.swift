@@ -36,21 +36,38 @@ enum NotesRendering {
                 + "only the first \(shown) names are shown"
             lines.append(context == .policy ? "warning: " + line : line + ": not evaluated")
         }
-        let mayAlsoNeed = notes.mayAlsoNeed
+        // Grouped by why, so that a reader knows what to check before granting one.
+        let groups = OperationInfo.ConditionKind.allCases.map { kind in
+            (kind, notes.mayAlsoNeed.filter { $0.why == kind })
+        }.filter { !$0.1.isEmpty }
         switch context {
-        case .policy where !mayAlsoNeed.isEmpty:
-            lines.append("may also need, depending on parameters the calls did not show (not granted; see `iamscribe lookup`):")
-            for entry in mayAlsoNeed {
-                lines.append("  \(entry.action)  (for \(entry.neededBy.joined(separator: ", ")))")
+        case .policy where !groups.isEmpty:
+            lines.append("may also need (not granted; see `iamscribe lookup --explain SERVICE OPERATION`):")
+            for (kind, entries) in groups {
+                lines.append("  \(heading(kind)):")
+                for entry in entries {
+                    lines.append("    \(entry.action)  (for \(entry.neededBy.joined(separator: ", ")))")
+                }
             }
         case .policy:
             break
         case .diff:
-            for entry in mayAlsoNeed {
-                lines.append("may also need \(entry.action) (for \(entry.neededBy.joined(separator: ", ")), depending on the call's "
-                             + "parameters): the policies give \(entry.decision ?? "conditional")")
+            for (kind, entries) in groups {
+                for entry in entries {
+                    lines.append("may also need \(entry.action) (for \(entry.neededBy.joined(separator: ", ")), \(heading(kind))): "
+                                 + "the policies give \(entry.decision ?? "conditional")")
+                }
             }
         }
         return lines
+    }
+
+    /// Why a group of conditional actions may be needed, as the report says it.
+    static func heading(_ kind: OperationInfo.ConditionKind) -> String {
+        switch kind {
+        case .parameter: "when a parameter the calls did not show is given"
+        case .encryptedResource: "when the resource uses a customer managed KMS key"
+        case .serviceBehaviour: "depending on the service's behaviour, which the parameters do not show"
+        }
     }
 }

@@ -27,7 +27,7 @@ extension AWSRequestDecoder {
             members = formPairs.map { ($0.key, $0.value) }
         case .json:
             if pending.bodyMatters, let body, let operation = pending.operation {
-                members = BodyMembers.json(body, wanted: plan(of: operation).wantedJSONMembers)
+                members = BodyMembers.json(body, wanted: plan(of: operation, in: pending.service).wantedJSONMembers)
             }
         case .cbor:
             if pending.bodyMatters, let body { members = BodyMembers.cbor(body) }
@@ -58,37 +58,47 @@ extension AWSRequestDecoder {
                 parameters[member.name] = found.value.map(Self.bounded) ?? ""
             }
         }
-        for conditional in operation.conditionalActions {
-            // A value trigger's member is a resource member, read above with its value.
-            for trigger in conditional.triggers where parameters[trigger] == nil && !trigger.contains("=") {
-                let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
-                let present: Bool
-                switch pending.bodyFormat {
-                case .xml:
-                    present = BodyMembers.xmlElement(body, named: last) != nil
-                case .form:
-                    // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*.
-                    // A dotted trigger (LaunchTemplateData.IamInstanceProfile) is matched part by
-                    // part, skipping list indexes and the query protocol's member/entry levels.
-                    let wanted = trigger.lowercased().split(separator: ".")
-                    present = members.contains { member in
-                        let parts = member.name.lowercased().split(separator: ".").filter { part in
-                            part != "member" && part != "entry" && !part.allSatisfy(\.isNumber)
-                        }
-                        guard parts.count >= wanted.count else { return false }
-                        return zip(parts, wanted).allSatisfy { part, want in
-                            part == want || (want.hasSuffix("s") && part == want.dropLast())
-                        }
-                    }
-                default:
-                    if trigger.utf8.contains(UInt8(ascii: ".")) {
-                        present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
-                    } else {
-                        present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
-                    }
-                }
-                if present { parameters[trigger] = "" }
+        let plan = plan(of: operation, in: pending.service)
+        if pending.bodyFormat != .xml {
+            for name in plan.extraValueMembers where parameters[name] == nil {
+                if let found = members.first(where: { $0.name == name }) { parameters[name] = found.value.map(Self.bounded) ?? "" }
             }
+        }
+        for trigger in plan.presenceMembers where parameters[trigger] == nil {
+            let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
+            let present: Bool
+            switch pending.bodyFormat {
+            case .xml:
+                present = BodyMembers.xmlElement(body, named: last) != nil
+            case .form:
+                // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*. A
+                // dotted trigger (LaunchTemplateData.IamInstanceProfile) is matched part by part,
+                // skipping list indexes and the query protocol's member/entry levels; a map
+                // member's keys travel as values (SQS: Attribute.1.Name=KmsMasterKeyId; SNS:
+                // Attributes.entry.1.key=KmsMasterKeyId), so a dotted trigger may name one.
+                let wanted = trigger.lowercased().split(separator: ".")
+                let first = wanted.first.map(String.init) ?? ""
+                let singular = first.hasSuffix("s") ? String(first.dropLast()) : first
+                present = members.contains { member in
+                    let parts = member.name.lowercased().split(separator: ".").filter { part in
+                        part != "member" && part != "entry" && !part.allSatisfy(\.isNumber)
+                    }
+                    if parts.count >= wanted.count, zip(parts, wanted).allSatisfy({ part, want in
+                        part == want || (want.hasSuffix("s") && part == want.dropLast())
+                    }) {
+                        return true
+                    }
+                    guard wanted.count > 1, let head = parts.first, head == first || head == singular else { return false }
+                    return member.value.map { $0.caseInsensitiveEquals(last) } == true
+                }
+            default:
+                if trigger.utf8.contains(UInt8(ascii: ".")) {
+                    present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
+                } else {
+                    present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
+                }
+            }
+            if present { parameters[trigger] = "" }
         }
         pending.call.parameters = parameters
         return .success(pending.call)

@@ -179,7 +179,15 @@ public final class AWSRequestDecoder {
                         pending.bodyFormat = .form
                     }
                 case .json:
-                    pending.bodyFormat = .json
+                    // SQS took the query protocol before JSON, and older SDKs still send its form.
+                    if head.value(of: .contentType).map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
+                        if let action = query.first(where: { $0.key == "Action" })?.value {
+                            pending.operation = operation(action, of: service)
+                        }
+                        pending.bodyFormat = .form
+                    } else {
+                        pending.bodyFormat = .json
+                    }
                 case .smithyRPCv2CBOR:
                     break
                 }
@@ -188,7 +196,7 @@ public final class AWSRequestDecoder {
                 pending.service = service
                 // Changed only when it differs: the call still shares its fields with `call`.
                 if service.module != first.module { pending.call.service = service.module }
-                let plan = self.plan(of: operation)
+                let plan = self.plan(of: operation, in: service)
                 let unresolved = headParameters(head, query: query, plan: plan, into: pending) || plan.hasDottedTrigger
                 pending.hasBodyMembers = plan.hasBodyMembers
                 if pending.bodyFormat == .json && service.wireProtocol == .restJSON || pending.bodyFormat == .xml {
@@ -251,9 +259,9 @@ public final class AWSRequestDecoder {
     }
 
     /// The plan of an operation, cached.
-    func plan(of operation: OperationInfo) -> OperationPlan {
+    func plan(of operation: OperationInfo, in service: ServiceInfo) -> OperationPlan {
         if let known = plans[operation.identity] { return known }
-        let plan = OperationPlan(operation)
+        let plan = OperationPlan(operation, watch: EncryptedResourceRules.watch(module: service.module, operation: operation.name))
         if plans.count < 65_536 { plans[operation.identity] = plan }
         return plan
     }

@@ -34,8 +34,17 @@ final class OperationPlan {
     let hasBodyMembers: Bool
     /// The JSON body members worth reading, lowercased: resource members and triggers.
     let wantedJSONMembers: [[UInt8]]
+    /// Every member whose presence is kept: the triggers of conditional actions (those that must
+    /// be absent too) and the key members of a call that encrypts a resource, each once.
+    let presenceMembers: [String]
+    /// Body members whose values are kept besides the table's resource members: those naming a
+    /// resource that a recording may know to be encrypted (``EncryptedResourceRules``).
+    let extraValueMembers: [String]
 
-    init(_ operation: OperationInfo) {
+    /// - Parameters:
+    ///   - operation: The operation.
+    ///   - watch: What to keep besides the table's members, for encrypted resources.
+    init(_ operation: OperationInfo, watch: EncryptedResourceRules.Watch? = nil) {
         func headMember(_ member: OperationInfo.ResourceMember) -> HeadMember {
             HeadMember(name: member.name, wireName: member.wireName, lowercasedWireName: Array(member.wireName.lowercased().utf8))
         }
@@ -43,16 +52,22 @@ final class OperationPlan {
         queryMembers = members.filter { $0.location == "querystring" }.map(headMember)
         headerMembers = members.filter { $0.location == "header" }.map(headMember)
         var seen = Set<String>()
+        // The encrypted-resource marker is no member: a recording infers it (``EncryptedResources``).
         // A value trigger's member is kept as a resource member, with its value: only its name counts here.
-        let triggers = operation.conditionalActions.flatMap(\.triggers).map { String(OperationInfo.ConditionalAction.member(of: $0)) }
+        let triggers = (operation.conditionalActions.flatMap { $0.members + $0.absentMembers } + (watch?.presenceMembers ?? []))
+            .map { String(OperationInfo.ConditionalAction.member(of: $0)) }
             .filter { seen.insert($0).inserted }
+        presenceMembers = triggers
+        let named = Set(operation.resourceMembers.map(\.name))
+        extraValueMembers = (watch?.valueMembers ?? []).filter { !named.contains($0) }
         headTriggers = triggers.filter { !$0.contains(".") }.map { trigger in
             let lowercased = trigger.lowercased()
             return HeadTrigger(name: trigger, lowercased: Array(lowercased.utf8), alias: Self.aliases[lowercased].map { Array($0.utf8) })
         }
         hasDottedTrigger = triggers.contains { $0.contains(".") }
-        hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" }
+        hasBodyMembers = operation.resourceMembers.contains { $0.location == "body" } || !extraValueMembers.isEmpty
         wantedJSONMembers = operation.resourceMembers.filter { $0.location == "body" }.map { Array($0.wireName.lowercased().utf8) }
+            + extraValueMembers.map { Array($0.lowercased().utf8) }
             + triggers.map { Array($0.lowercased().utf8) }
     }
 

@@ -6,7 +6,8 @@ extension ActionTable {
     ///   - operationName: The operation, matched case-insensitively.
     ///   - parameters: The call's input members when known, by member name. `nil` means unknown
     ///     (CSM): conditional actions then go to ``CallPermissions/mayAlsoNeed``. When known, a
-    ///     conditional action is granted if one of its trigger members is present.
+    ///     conditional action is granted if one of its trigger members is present (the pseudo-member
+    ///     ``OperationInfo/encryptedTrigger`` says that the resource uses a customer managed key).
     /// - Returns: The permissions, or the lookup failure with suggestions.
     ///
     /// A failure searches the table's names for suggestions: this is for one-off lookups.
@@ -34,12 +35,13 @@ extension ActionTable {
 
     /// Which of an operation's conditional actions the parameters of a call trigger, one bit each
     /// (bit `i` for `conditionalActions[i]`): a conditional action is triggered when one of its
-    /// trigger members is present (or, for a value trigger, holds one of its values). Operations have a handful of conditional actions at most;
+    /// trigger members is present (or, for a value trigger, holds one of its values) and none of its
+    /// absent members (`!Member`) is. Operations have a handful of conditional actions at most;
     /// those past the 64th never count as triggered.
     static func triggeredConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
         var triggered: UInt64 = 0
         for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
-            let present = conditional.triggers.contains { trigger in
+            func given(_ trigger: String) -> Bool {
                 if let values = OperationInfo.ConditionalAction.values(of: trigger) {
                     let member = OperationInfo.ConditionalAction.member(of: trigger)
                     return parameters.contains { key, value in
@@ -49,6 +51,8 @@ extension ActionTable {
                 return parameters[trigger] != nil
                     || parameters.keys.contains { $0.utf8.count == trigger.utf8.count && $0.caseInsensitiveEquals(trigger) }
             }
+            let present = conditional.triggers.contains { !$0.hasPrefix("!") && given($0) }
+                && !conditional.absentMembers.contains(where: given)
             if present { triggered |= 1 << UInt64(index) }
         }
         return triggered
@@ -62,8 +66,10 @@ extension ActionTable {
         for (index, conditional) in operation.conditionalActions.enumerated() where !actions.contains(conditional.action) {
             if let triggered, index < 64, triggered & 1 << UInt64(index) != 0 {
                 actions.append(conditional.action)
-            } else if !(triggered != nil && !conditional.triggers.isEmpty) {
-                // Known parameters without the trigger settle it: not needed. Otherwise, unknown.
+            } else if triggered == nil || conditional.kind != .parameter {
+                // Known parameters without the trigger member settle it: not needed. Otherwise
+                // unknown: the parameters were not seen, or they cannot tell (whether the resource
+                // uses a customer managed key, unless a recording saw it, or the service's behaviour).
                 mayAlsoNeed.append(conditional.action)
             }
         }

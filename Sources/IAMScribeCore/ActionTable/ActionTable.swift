@@ -164,7 +164,7 @@ public final class ActionTable: Sendable {
         var parsed: [String: OperationInfo] = [:]
         for line in Self.lines(of: bytes, in: operationBlocks[index]) {
             let fields = Self.fields(of: bytes, line)
-            // Format 2 added the role hand-offs as a tenth field; later fields are ignored.
+            // Format 2: the role hand-offs (tenth field) and, last, the provenance.
             guard fields.count >= 9 else { continue }
             let operation = OperationInfo(
                 name: fields[1], httpMethod: fields[2], requestURI: fields[3],
@@ -180,7 +180,8 @@ public final class ActionTable: Sendable {
                     guard parts.count >= 3 else { return nil }
                     return .init(name: parts[0], location: parts[1], wireName: parts[2], isRole: parts.count > 3)
                 },
-                roleHandOffs: fields.count > 9 ? Self.roleHandOffs(fields[9]) : [])
+                roleHandOffs: fields.count >= 11 ? Self.roleHandOffs(fields[9]) : [],
+                provenance: fields.count >= 10 ? fields[fields.count - 1] : "")
             parsed[operation.name.lowercased()] = operation
             // The wire name CSM reports when it differs (CloudFront's CreateDistribution2020_05_31).
             if !fields[8].isEmpty { parsed[fields[8].lowercased()] = operation }

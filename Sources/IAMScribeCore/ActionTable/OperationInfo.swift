@@ -20,7 +20,73 @@ public struct OperationInfo: Sendable, Hashable {
             guard let equals = trigger.firstIndex(of: "=") else { return nil }
             return trigger[trigger.index(after: equals)...].split(separator: "|")
         }
+
+        /// Why the action may be needed, from its triggers.
+        public var kind: ConditionKind {
+            if triggers.contains(OperationInfo.encryptedTrigger) { return .encryptedResource }
+            return members.isEmpty ? .serviceBehaviour : .parameter
+        }
+
+        /// The trigger members that must be present (one of them), without
+        /// ``OperationInfo/encryptedTrigger``.
+        public var members: [String] {
+            triggers.filter { $0 != OperationInfo.encryptedTrigger && !$0.hasPrefix("!") }
+        }
+
+        /// Members that must be absent for the action to be needed (`!DbUser` in the table): the
+        /// action is needed when one of ``members`` is present and none of these is.
+        public var absentMembers: [String] {
+            triggers.compactMap { $0.hasPrefix("!") ? String($0.dropFirst()) : nil }
+        }
     }
+
+    /// Why a conditional action may be needed: what a reader checks to decide.
+    public enum ConditionKind: String, Sendable, Hashable, CaseIterable, Codable {
+        /// An input member is given (`DbUser`, `SSEKMSKeyId`, `Tags`): the call's parameters tell.
+        case parameter
+        /// The resource the call works on uses a customer managed KMS key: the service uses the
+        /// key with the caller's permissions. The call's parameters do not tell; a recording can
+        /// when it saw the resource created or configured with a key.
+        case encryptedResource = "encrypted"
+        /// The service's behaviour, which the parameters cannot show (the query's text, the data's
+        /// location, the account's settings).
+        case serviceBehaviour = "service"
+    }
+
+    /// The trigger that stands for "the resource uses a customer managed key": never a member name.
+    public static let encryptedTrigger = "(encrypted)"
+
+    /// Why an action is in an operation's entry of the table.
+    public struct Origin: Sendable, Hashable {
+        /// The rule that put an action in the table.
+        public enum Rule: String, Sendable, Hashable {
+            /// `prefix:Operation` exists in the IAM data.
+            case name
+            /// The service's actions are named after the HTTP method (API Gateway).
+            case verb
+            /// A line of `Scripts/action-overrides.txt`.
+            case override
+            /// An input member takes an IAM role: `iam:PassRole`.
+            case role
+            /// The IAM data lists it as a dependent action of the primary action.
+            case dependent
+            /// Tag-on-create: a create call that takes tags needs the service's tag action.
+            case tag
+            /// The table does not say (a table older than format 2).
+            case unknown
+        }
+
+        /// The rule.
+        public let rule: Rule
+        /// The line of `Scripts/action-overrides.txt`, for ``Rule/override``.
+        public let overrideLine: Int?
+
+        /// The origin of an action the table does not explain.
+        public static let unrecorded = Origin(rule: .unknown, overrideLine: nil)
+    }
+
+    /// The file the table's overrides come from, for ``Origin/overrideLine``.
+    public static let overridesFile = "Scripts/action-overrides.txt"
 
     /// An input member that names a resource or a role, and where it travels in the request.
     public struct ResourceMember: Sendable, Hashable {
@@ -76,9 +142,12 @@ public struct OperationInfo: Sendable, Hashable {
         let conditionalActions: [ConditionalAction]
         let resourceMembers: [ResourceMember]
         let roleHandOffs: [RoleHandOff]
+        let provenance: String
 
         init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
-             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff]) {
+             conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff],
+             provenance: String) {
+            self.provenance = provenance
             self.name = name
             self.httpMethod = httpMethod
             self.requestURI = requestURI
@@ -103,7 +172,8 @@ public struct OperationInfo: Sendable, Hashable {
     public var requestURI: String { storage.requestURI }
     /// Whether the call needs no IAM permission: reported, never granted.
     public var isPermissionless: Bool { storage.isPermissionless }
-    /// The actions always needed, primary first. Empty when the operation is unmapped.
+    /// The actions always needed, primary first. Empty when the operation is unmapped, or mapped
+    /// by conditional actions alone.
     public var actions: [String] { storage.actions }
     /// The actions needed only when some input is present.
     public var conditionalActions: [ConditionalAction] { storage.conditionalActions }
@@ -113,11 +183,32 @@ public struct OperationInfo: Sendable, Hashable {
     /// operation needs `iam:PassRole`; empty otherwise.
     public var roleHandOffs: [RoleHandOff] { storage.roleHandOffs }
 
+    /// Where the override of this operation says its facts come from (the service's documented
+    /// permissions), when it says.
+    public var source: String? {
+        guard let bar = storage.provenance.firstIndex(of: "|") else { return nil }
+        let text = storage.provenance[storage.provenance.index(after: bar)...]
+        return text.isEmpty ? nil : String(text)
+    }
+
+    /// Why an action is in this operation's entry: always needed or conditional. Nil when the
+    /// entry does not list the action.
+    public func origin(of action: String) -> Origin? {
+        let all = actions + conditionalActions.map(\.action)
+        guard let index = all.firstIndex(of: action) else { return nil }
+        let rules = storage.provenance.prefix { $0 != "|" }.split(separator: ";", omittingEmptySubsequences: false)
+        guard index < rules.count else { return Origin(rule: .unknown, overrideLine: nil) }
+        let parts = rules[index].split(separator: ":", maxSplits: 1)
+        let rule = parts.first.flatMap { Origin.Rule(rawValue: String($0)) } ?? .unknown
+        return Origin(rule: rule, overrideLine: parts.count > 1 ? Int(parts[1]) : nil)
+    }
+
     init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
-         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff] = []) {
+         conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff] = [],
+         provenance: String = "") {
         storage = Storage(name: name, httpMethod: httpMethod, requestURI: requestURI, isPermissionless: isPermissionless,
                           actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers,
-                          roleHandOffs: roleHandOffs)
+                          roleHandOffs: roleHandOffs, provenance: provenance)
     }
 
     public static func == (a: OperationInfo, b: OperationInfo) -> Bool {
@@ -134,8 +225,10 @@ public struct OperationInfo: Sendable, Hashable {
         hasher.combine(actions)
     }
 
-    /// Whether the table maps the operation to nothing (and it is not permissionless).
-    public var isUnmapped: Bool { !isPermissionless && actions.isEmpty }
+    /// Whether the table maps the operation to nothing (and it is not permissionless). An
+    /// operation may be mapped by conditional actions alone (DynamoDB `TransactWriteItems`: the
+    /// actions of the kinds of item it holds).
+    public var isUnmapped: Bool { !isPermissionless && actions.isEmpty && conditionalActions.isEmpty }
 
     /// Whether a call hands a role to the service: `.always` when `iam:PassRole` is always
     /// needed, `.when` or `.undetermined` when only some calls need it, nil when none does.

@@ -30,6 +30,7 @@ public struct PolicyDiff: Sendable {
     private var missing: [MissingKey: DiffReport.Missing] = [:]
     private var uses: [Int: Set<Use>] = [:]
     private var notes = ResolutionNotes()
+    private var encryption = EncryptedResourceTracker()
 
     /// Creates a diff against the union of some policies.
     ///
@@ -47,6 +48,12 @@ public struct PolicyDiff: Sendable {
     /// Adds one observed call.
     public mutating func add(_ call: ObservedCall) {
         calls += 1
+        var call = call
+        // A resource an earlier call gave a customer managed key (see EncryptedResourceRules).
+        if let parameters = call.parameters, let service = resolver.table.service(named: call.service),
+           let operation = resolver.table.operation(call.operation, of: service) {
+            call.parameters = encryption.parameters(module: service.module, operation: operation, parameters)
+        }
         switch resolver.resolve(call) {
         case .notEvaluated(let resolution):
             notes.record(resolution, of: call)
@@ -56,7 +63,8 @@ public struct PolicyDiff: Sendable {
             for action in permissions.mayAlsoNeed {
                 let (resources, scope) = resolver.resources(for: action, parameters: call.parameters, region: call.region)
                 let request = AuthorizationRequest(action: action, resources: resources, scope: scope, context: requests.first?.context ?? RequestContext())
-                notes.noteMayAlsoNeed(action, neededBy: operation, decision: evaluator.evaluate(request).verdict)
+                notes.noteMayAlsoNeed(action, neededBy: operation, decision: evaluator.evaluate(request).verdict,
+                                      why: permissions.conditionKind(of: action))
             }
         }
     }

@@ -51,6 +51,9 @@ public struct PolicyBuilder: Sendable {
 
     private let classifier: CallClassifier
     private var actionsInOrder: [String] = []
+    /// Resources the calls so far gave a customer managed key (``EncryptedResourceRules``): later
+    /// calls on them need the actions of their `(encrypted)` trigger.
+    private var encryption = EncryptedResourceTracker()
     private var actionSet: Set<String> = []
     /// Resolutions of calls without parameters, by the names exactly as the client sent them:
     /// a live recording sees the same few hundred operations millions of times. Calls with
@@ -167,20 +170,27 @@ public struct PolicyBuilder: Sendable {
             report.notes.unmapped[name, default: 0] += 1
             return false
         case .mapped(let base):
-            let variant = Self.variant(of: base.operation, parameters: call.parameters)
+            var callParameters = call.parameters
+            if let parameters = callParameters {
+                callParameters = encryption.parameters(module: base.service.module, operation: base.operation, parameters)
+            }
+            let variant = Self.variant(of: base.operation, parameters: callParameters)
             if let variant, cached.added.contains(variant) { return false }
             // The service and operation resolve the same whatever the parameters; these only
             // settle the operation's conditional actions.
             var permissions = base
-            if let parameters = call.parameters, !base.operation.conditionalActions.isEmpty {
+            if let parameters = callParameters, !base.operation.conditionalActions.isEmpty {
                 let triggered = variant.map { $0 & ~(1 << 63) }
                     ?? ActionTable.triggeredConditionals(of: base.operation, parameters: parameters)
                 let needed = ActionTable.actions(of: base.operation, triggered: triggered)
                 permissions = CallPermissions(service: base.service, operation: base.operation,
                                               actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed)
             }
-            for action in permissions.mayAlsoNeed where !report.notes.notedMayAlsoNeed(action, neededBy: name) {
-                report.notes.noteMayAlsoNeed(action, neededBy: name)
+            for action in permissions.mayAlsoNeed {
+                let why = permissions.conditionKind(of: action)
+                if !report.notes.notedMayAlsoNeed(action, neededBy: name, why: why) {
+                    report.notes.noteMayAlsoNeed(action, neededBy: name, why: why)
+                }
             }
             var changed = false
             for action in permissions.actions where actionSet.insert(action).inserted {
@@ -190,6 +200,30 @@ public struct PolicyBuilder: Sendable {
             if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
             return changed
         }
+    }
+
+    /// The resources calls give a customer managed key, with the index of the call: what the
+    /// builders sharing out a long list start from.
+    private func encryptionMarks(in calls: [ObservedCall]) -> [(index: Int, resource: String)] {
+        var marks: [(Int, String)] = []
+        // The module of each service name seen, "" for names of no concern: a list holds a few.
+        var modules: [String: String] = [:]
+        for (index, call) in calls.enumerated() {
+            guard let parameters = call.parameters else { continue }
+            let module: String
+            if let known = modules[call.service] {
+                module = known
+            } else {
+                let found = table.service(named: call.service)?.module ?? ""
+                module = EncryptedResourceRules.concerns(module: found) ? found : ""
+                if modules.count < 1024 { modules[call.service] = module }
+            }
+            guard !module.isEmpty,
+                  let resource = EncryptedResourceRules.encryptedResource(module: module, operation: call.operation,
+                                                                          parameters: parameters) else { continue }
+            marks.append((index, resource))
+        }
+        return marks
     }
 
     /// Adds calls in order, as ``add(_:)`` one by one would; a long list is shared out among
@@ -208,8 +242,11 @@ public struct PolicyBuilder: Sendable {
         let stretch = (calls.count + threads - 1) / threads
         let (table, options) = (table, options)
         let builders = Mutex<[Int: PolicyBuilder]>([:])
+        // A resource encrypted by a call of an earlier stretch is encrypted for the later ones.
+        let marks = encryptionMarks(in: calls), known = encryption.resources
         DispatchQueue.concurrentPerform(iterations: threads) { part in
             var builder = PolicyBuilder(table: table, options: options)
+            builder.encryption.resources = known.union(marks.lazy.filter { $0.index < part * stretch }.map(\.resource))
             for index in (part * stretch)..<min(calls.count, (part + 1) * stretch) { builder.add(calls[index]) }
             builders.withLock { $0[part] = builder }
         }
@@ -229,6 +266,7 @@ public struct PolicyBuilder: Sendable {
         report.calls += other.report.calls
         report.skippedSuccessful += other.report.skippedSuccessful
         report.notes.merge(other.report.notes)
+        encryption.resources.formUnion(other.encryption.resources)
         var changed = false
         for action in other.actionsInOrder where actionSet.insert(action).inserted {
             actionsInOrder.append(action)

@@ -3,7 +3,8 @@
 /// - `permissionless`, `unmapped`: name to call count;
 /// - `unknown`: the example names kept (``UnknownNames``), `service.operation` to the reason;
 /// - `unknownCalls`: calls naming an unknown `service`, and an unknown `operation` of a known one;
-/// - `mayAlsoNeed`: `{action, neededBy, decision?}`, sorted by action.
+/// - `mayAlsoNeed`: `{action, neededBy, decision?, why}`, sorted by action (`why`: `parameter`,
+///   `encrypted` or `service`; an action may appear once for each).
 extension ResolutionNotes: Codable {
     private enum CodingKeys: String, CodingKey {
         case permissionless, unmapped, unknown, unknownCalls, mayAlsoNeed
@@ -46,7 +47,9 @@ extension ResolutionNotes: Codable {
                                             kind: module == nil ? .service : .operation, module: module.map(String.init))
             })
         for entry in try container.decodeIfPresent([MayAlsoNeed].self, forKey: .mayAlsoNeed) ?? [] {
-            for operation in entry.neededBy { noteMayAlsoNeed(entry.action, neededBy: operation, decision: entry.decision) }
+            for operation in entry.neededBy {
+                noteMayAlsoNeed(entry.action, neededBy: operation, decision: entry.decision, why: entry.why)
+            }
         }
     }
 }

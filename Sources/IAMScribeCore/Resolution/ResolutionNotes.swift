@@ -16,12 +16,30 @@ public struct ResolutionNotes: Sendable, Hashable {
         /// `allow`, `deny` or `conditional`: what the policies would say of it on the call's
         /// resource, when a diff evaluated it; nil otherwise.
         public var decision: String?
+        /// Why the operations may need it: a parameter the calls did not show, a resource that
+        /// may use a customer managed key, or the service's behaviour.
+        public var why: OperationInfo.ConditionKind
 
         /// Creates an entry.
-        public init(action: String, neededBy: [String], decision: String? = nil) {
+        public init(action: String, neededBy: [String], decision: String? = nil,
+                    why: OperationInfo.ConditionKind = .serviceBehaviour) {
             self.action = action
             self.neededBy = neededBy
             self.decision = decision
+            self.why = why
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case action, neededBy, decision, why
+        }
+
+        /// Reads an entry; one written before `why` existed reads as the service's behaviour.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            action = try container.decode(String.self, forKey: .action)
+            neededBy = try container.decode([String].self, forKey: .neededBy)
+            decision = try container.decodeIfPresent(String.self, forKey: .decision)
+            why = try container.decodeIfPresent(OperationInfo.ConditionKind.self, forKey: .why) ?? .serviceBehaviour
         }
     }
 
@@ -31,9 +49,14 @@ public struct ResolutionNotes: Sendable, Hashable {
     public var unmapped: [String: Int] = [:]
     /// Calls naming a service or operation the table does not know.
     public var unknown = UnknownNames()
-    /// Conditional actions, by action as the table spells it: the operations that may need it
-    /// and the decision so far.
-    private var mayAlsoNeedByAction: [String: MayAlsoNeed] = [:]
+    /// Conditional actions, by why and action as the table spells it: the operations that may
+    /// need it and the decision so far.
+    private var mayAlsoNeedByAction: [Key: MayAlsoNeed] = [:]
+
+    private struct Key: Hashable, Sendable {
+        let action: String
+        let why: OperationInfo.ConditionKind
+    }
 
     /// Creates empty notes.
     public init() {}
@@ -41,7 +64,9 @@ public struct ResolutionNotes: Sendable, Hashable {
     /// Actions some calls may also need depending on parameters the capture does not show,
     /// sorted by action.
     public var mayAlsoNeed: [MayAlsoNeed] {
-        mayAlsoNeedByAction.values.sorted { ($0.action.lowercased(), $0.action) < ($1.action.lowercased(), $1.action) }
+        mayAlsoNeedByAction.values.sorted {
+            ($0.action.lowercased(), $0.action, $0.why.order) < ($1.action.lowercased(), $1.action, $1.why.order)
+        }
     }
 
     /// Whether there is nothing to note.
@@ -78,21 +103,24 @@ public struct ResolutionNotes: Sendable, Hashable {
     ///   - operation: The operation, `Service Operation`.
     ///   - decision: What the policies say of it, when evaluated: decisions that differ between
     ///     calls make it `conditional`.
-    public mutating func noteMayAlsoNeed(_ action: String, neededBy operation: String, decision: String? = nil) {
-        guard var entry = mayAlsoNeedByAction[action] else {
-            mayAlsoNeedByAction[action] = MayAlsoNeed(action: action, neededBy: [operation], decision: decision)
+    ///   - why: Why the operation may need it (the conditional action's kind in the table).
+    public mutating func noteMayAlsoNeed(_ action: String, neededBy operation: String, decision: String? = nil,
+                                         why: OperationInfo.ConditionKind = .serviceBehaviour) {
+        let key = Key(action: action, why: why)
+        guard var entry = mayAlsoNeedByAction[key] else {
+            mayAlsoNeedByAction[key] = MayAlsoNeed(action: action, neededBy: [operation], decision: decision, why: why)
             return
         }
         if !entry.neededBy.contains(operation) {
             entry.neededBy.insert(operation, at: entry.neededBy.firstIndex { $0 > operation } ?? entry.neededBy.endIndex)
         }
         if entry.decision != decision { entry.decision = Self.combine(entry.decision, decision) }
-        mayAlsoNeedByAction[action] = entry
+        mayAlsoNeedByAction[key] = entry
     }
 
-    /// Whether an operation was noted as maybe needing an action.
-    func notedMayAlsoNeed(_ action: String, neededBy operation: String) -> Bool {
-        mayAlsoNeedByAction[action]?.neededBy.contains(operation) == true
+    /// Whether an operation was noted as maybe needing an action for a reason.
+    func notedMayAlsoNeed(_ action: String, neededBy operation: String, why: OperationInfo.ConditionKind) -> Bool {
+        mayAlsoNeedByAction[Key(action: action, why: why)]?.neededBy.contains(operation) == true
     }
 
     /// Takes in what other notes hold after what these hold.
@@ -103,7 +131,9 @@ public struct ResolutionNotes: Sendable, Hashable {
         unmapped.merge(other.unmapped, uniquingKeysWith: +)
         unknown.merge(other.unknown)
         for entry in other.mayAlsoNeedByAction.values {
-            for operation in entry.neededBy { noteMayAlsoNeed(entry.action, neededBy: operation, decision: entry.decision) }
+            for operation in entry.neededBy {
+                noteMayAlsoNeed(entry.action, neededBy: operation, decision: entry.decision, why: entry.why)
+            }
         }
     }
 
@@ -145,5 +175,17 @@ public struct ResolutionNotes: Sendable, Hashable {
         guard let a else { return b }
         guard let b else { return a }
         return a == b ? a : "conditional"
+    }
+}
+
+extension OperationInfo.ConditionKind {
+    /// The order reports group by: what the calls' parameters would tell first, then what the
+    /// resource tells, then what nothing in the calls tells.
+    var order: Int {
+        switch self {
+        case .parameter: 0
+        case .encryptedResource: 1
+        case .serviceBehaviour: 2
+        }
     }
 }
