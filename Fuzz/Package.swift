@@ -1,8 +1,9 @@
 // swift-tools-version: 6.1
 // iamscribe's libFuzzer targets: a package of their own, so that the main package's `swift build`
-// and `swift test` never see them. Scripts/fuzz builds them with
-// `-Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing` (some reach internal stages through
-// `@testable import`) and runs them on the seed corpora in Corpus/. See README.md beside this file.
+// and `swift test` never see them. Scripts/fuzz builds them with `--sanitize=fuzzer
+// --sanitize=address` (libFuzzer's main is linked) `-Xswiftc -sanitize=fuzzer,address` (the Swift
+// code is instrumented for coverage) `-Xswiftc -enable-testing` (some targets reach internal stages
+// through `@testable import`) and runs them on the seed corpora in Corpus/. See README.md here.
 import PackageDescription
 
 let core = Target.Dependency.product(name: "IAMScribeCore", package: "iamscribe")
