@@ -14,7 +14,7 @@ import struct
 
 FUZZ = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(FUZZ)
-FIXTURES = os.path.join(ROOT, "Tests", "IAMScribeCoreTests", "Fixtures")
+FIXTURES = os.path.join(ROOT, "Tests", "TestSupport", "Fixtures")
 CORPUS = os.path.join(FUZZ, "Corpus")
 
 # Link types as FuzzPacketPipeline numbers them (the control byte, modulo 6).

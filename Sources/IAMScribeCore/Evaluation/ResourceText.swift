@@ -76,12 +76,22 @@ public struct ResourceText: Sendable, Hashable, CustomStringConvertible {
         case unknown(String)
     }
 
+    /// A scalar's full lowercase mapping: what case-insensitive matching compares, on the
+    /// pattern's side and the subject's alike.
+    static func lowercased(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+        scalar.value < 0x80
+            ? [Unicode.Scalar(UInt8(ascii: scalar) | (scalar.value &- 0x41 < 26 ? 0x20 : 0))]
+            : Array(scalar.properties.lowercaseMapping.unicodeScalars)
+    }
+
     func tokens(lowercased: Bool) -> [Token] {
         var tokens: [Token] = []
         for piece in pieces {
             switch piece {
             case .text(let text):
-                tokens += (lowercased ? text.lowercased() : text).unicodeScalars.map(Token.scalar)
+                tokens += lowercased
+                    ? text.unicodeScalars.flatMap { Self.lowercased($0).map(Token.scalar) }
+                    : text.unicodeScalars.map(Token.scalar)
             case .unknown(let name):
                 tokens.append(.unknown("${\(name)} in the resource"))
             }

@@ -143,7 +143,7 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func match(_ pattern: [Token], _ subject: [ResourceText.Token], caseInsensitive: Bool) -> Truth {
-        let pattern = caseInsensitive ? pattern.map(\.lowercased) : pattern
+        let pattern = caseInsensitive ? pattern.flatMap(\.lowercased) : pattern
         if !pattern.isEmpty && pattern.allSatisfy({ $0 == .anything }) { return .yes }
         let hasVariables = pattern.contains { if case .variable = $0 { true } else { false } }
         let hasUnknowns = subject.contains { if case .unknown = $0 { true } else { false } }
@@ -358,11 +358,10 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension WildcardPattern.Token {
-    fileprivate var lowercased: Self {
-        if case .scalar(let scalar) = self, scalar.properties.isUppercase,
-           let lower = scalar.properties.lowercaseMapping.unicodeScalars.first {
-            return .scalar(lower)
-        }
-        return self
+    /// The token lowercased as ``ResourceText`` lowercases a subject: each scalar by its full
+    /// lowercase mapping (`İ` is two scalars, `ǋ` is `ǌ`), so that both sides agree.
+    fileprivate var lowercased: [Self] {
+        guard case .scalar(let scalar) = self else { return [self] }
+        return ResourceText.lowercased(scalar).map(Self.scalar)
     }
 }

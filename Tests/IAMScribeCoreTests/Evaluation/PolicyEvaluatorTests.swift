@@ -33,6 +33,12 @@ struct PolicyEvaluatorTests {
         // Actions: wildcards, case, `?`.
         .init(name: "Allow with a trailing wildcard", policies: [readPhotos], action: "s3:GetObject", resource: object, expected: .allow, decidedBy: "ReadPhotos"),
         .init(name: "Action names are case-insensitive", policies: [readPhotos], action: "S3:getobject", resource: object, expected: .allow, decidedBy: "ReadPhotos"),
+        // Found by fuzzing: a letter whose lowercase is two scalars (İ) or that is titlecase (ǋ)
+        // was lowercased one way in the pattern and another in the request.
+        .init(name: "An action with İ matches itself", policies: [policy(#"{"Sid":"I","Effect":"Allow","Action":["dynamodb:Gİtem"],"Resource":"*"}"#)],
+              action: "dynamodb:Gİtem", resource: "*", expected: .allow, decidedBy: "I"),
+        .init(name: "An action with ǋ matches itself", policies: [policy(#"{"Sid":"LJ","Effect":"Allow","Action":["dynamodb:GetIteǋm"],"Resource":"*"}"#)],
+              action: "dynamodb:GetIteǋm", resource: "*", expected: .allow, decidedBy: "LJ"),
         .init(name: "Another action is implicitly denied", policies: [readPhotos], action: "s3:PutObject", resource: object, expected: .implicitDeny),
         .init(name: "Wildcard in the middle of an action name", policies: [policy(#"{"Sid":"Roles","Effect":"Allow","Action":"iam:*Role*","Resource":"*"}"#)],
               action: "iam:GetRolePolicy", resource: "arn:aws:iam::123456789012:role/app", expected: .allow, decidedBy: "Roles"),
