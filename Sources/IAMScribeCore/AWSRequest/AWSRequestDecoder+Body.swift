@@ -64,6 +64,8 @@ extension AWSRequestDecoder {
                 if let found = members.first(where: { $0.name == name }) { parameters[name] = found.value.map(Self.bounded) ?? "" }
             }
         }
+        // A form's member names split into lowercased parts, once a call (not once a trigger).
+        var formParts: [[Substring]]?
         for trigger in plan.presenceMembers where parameters[trigger] == nil {
             let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
             let present: Bool
@@ -79,10 +81,13 @@ extension AWSRequestDecoder {
                 let wanted = trigger.lowercased().split(separator: ".")
                 let first = wanted.first.map(String.init) ?? ""
                 let singular = first.hasSuffix("s") ? String(first.dropLast()) : first
-                present = members.contains { member in
-                    let parts = member.name.lowercased().split(separator: ".").filter { part in
+                let allParts = formParts ?? members.map { member in
+                    member.name.lowercased().split(separator: ".").filter { part in
                         part != "member" && part != "entry" && !part.allSatisfy(\.isNumber)
                     }
+                }
+                formParts = allParts
+                present = zip(members, allParts).contains { member, parts in
                     if parts.count >= wanted.count, zip(parts, wanted).allSatisfy({ part, want in
                         part == want || (want.hasSuffix("s") && part == want.dropLast())
                     }) {

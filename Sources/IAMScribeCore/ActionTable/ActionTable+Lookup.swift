@@ -41,18 +41,17 @@ extension ActionTable {
     static func triggeredConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
         var triggered: UInt64 = 0
         for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
-            func given(_ trigger: String) -> Bool {
-                if let values = OperationInfo.ConditionalAction.values(of: trigger) {
-                    let member = OperationInfo.ConditionalAction.member(of: trigger)
-                    return parameters.contains { key, value in
-                        key.caseInsensitiveEquals(member) && values.contains { $0.caseInsensitiveEquals(value) }
-                    }
-                }
-                return parameters[trigger] != nil
-                    || parameters.keys.contains { $0.utf8.count == trigger.utf8.count && $0.caseInsensitiveEquals(trigger) }
+            func given(_ member: String) -> Bool {
+                parameters[member] != nil
+                    || parameters.keys.contains { $0.utf8.count == member.utf8.count && $0.caseInsensitiveEquals(member) }
             }
-            let present = conditional.triggers.contains { !$0.hasPrefix("!") && given($0) }
-                && !conditional.absentMembers.contains(where: given)
+            let triggers = conditional.parsed
+            let present = triggers.present.contains { trigger in
+                guard let values = trigger.values else { return given(trigger.member) }
+                return parameters.contains { key, value in
+                    key.caseInsensitiveEquals(trigger.member) && values.contains { $0.caseInsensitiveEquals(value) }
+                }
+            } && !triggers.absent.contains(where: given)
             if present { triggered |= 1 << UInt64(index) }
         }
         return triggered

@@ -15,6 +15,17 @@ package enum EncryptedResourceRules {
         /// Members whose presence says a key was given (dotted: nested, `Attributes.KmsMasterKeyId`),
         /// or `Member=Value` for a member that must have that value (`AttributeName=KmsMasterKeyId`).
         package let keyMembers: [String]
+        /// ``keyMembers`` taken apart: the member, and the value it must have (nil: any).
+        let keys: [(member: String, value: String?)]
+
+        init(resourceMembers: [String], keyMembers: [String]) {
+            self.resourceMembers = resourceMembers
+            self.keyMembers = keyMembers
+            keys = keyMembers.map { spec in
+                let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : nil)
+            }
+        }
     }
 
     /// What the decoder keeps for an operation besides the table's members: values of the
@@ -77,6 +88,33 @@ package enum EncryptedResourceRules {
         resourceMembers[module] != nil
     }
 
+    /// What the rules say of one operation: whether its calls mark a resource encrypted (its
+    /// marker), and whether they need to know whether theirs is.
+    package struct Rule: Sendable {
+        /// The marker, when the operation's calls can give a resource a key.
+        package let marker: Marker?
+        /// Whether the operation has actions under the `(encrypted)` trigger.
+        package let needsEncryption: Bool
+
+        /// Whether calls of the operation go through the tracker at all.
+        package var matters: Bool { marker != nil || needsEncryption }
+    }
+
+    /// The rule of an operation: asked once an operation (a recording caches it), so that the
+    /// calls of every other operation skip the tracker.
+    package static func rule(module: String, operation: OperationInfo) -> Rule {
+        guard concerns(module: module) else { return Rule(marker: nil, needsEncryption: false) }
+        return Rule(marker: marker(module: module, operation: operation.name),
+                    needsEncryption: operation.conditionalActions.contains { $0.kind == .encryptedResource })
+    }
+
+    /// The marker of an operation: a service has a few, compared without lowercasing a copy of the
+    /// name (this runs for every call of the services the rules name).
+    private static func marker(module: String, operation: String) -> Marker? {
+        guard let byOperation = markers[module] else { return nil }
+        return byOperation.first { $0.key.utf8.count == operation.utf8.count && $0.key.caseInsensitiveEquals(operation) }?.value
+    }
+
     /// What the decoder keeps for an operation of a service besides the table's members.
     package static func watch(module: String, operation: String) -> Watch? {
         guard let members = resourceMembers[module] else { return nil }
@@ -98,13 +136,17 @@ package enum EncryptedResourceRules {
 
     /// The resource a call gives a customer managed key, or nil when it gives none.
     package static func encryptedResource(module: String, operation: String, parameters: [String: String]) -> String? {
-        guard let marker = markers[module]?[operation.lowercased()] else { return nil }
-        let keyed = marker.keyMembers.contains { spec in
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let value = parameters[parts[0]] else { return false }
+        guard let marker = marker(module: module, operation: operation) else { return nil }
+        return encryptedResource(module: module, marker: marker, parameters: parameters)
+    }
+
+    /// The resource a call gives a customer managed key under an operation's marker, or nil.
+    package static func encryptedResource(module: String, marker: Marker, parameters: [String: String]) -> String? {
+        let keyed = marker.keys.contains { key in
+            guard let value = parameters[key.member] else { return false }
             // An AWS managed key (alias/aws/sqs ...) needs nothing of the caller.
             if value.lowercased().hasPrefix("alias/aws/") { return false }
-            return parts.count == 1 || value.caseInsensitiveEquals(parts[1])
+            return key.value.map { value.caseInsensitiveEquals($0) } ?? true
         }
         guard keyed else { return nil }
         for member in marker.resourceMembers {

@@ -88,6 +88,8 @@ public struct PolicyBuilder: Sendable {
 
     private struct Entry: Sendable {
         let resolution: Resolution
+        /// What the encrypted-resource rules say of the operation (nil: nothing).
+        var encryptionRule: EncryptedResourceRules.Rule?
         /// The variants (see ``PolicyBuilder/variant(of:parameters:)``) already added: another
         /// call of the same variant changes nothing but the count.
         var added: [UInt64] = []
@@ -150,7 +152,12 @@ public struct PolicyBuilder: Sendable {
                 report.notes.record(resolution, of: call)
                 return false
             case .mapped, .permissionless, .unmapped:
-                cached = Entry(resolution: Resolution(resolution))
+                var entry = Entry(resolution: Resolution(resolution))
+                if case .mapped(let permissions) = resolution {
+                    let rule = EncryptedResourceRules.rule(module: permissions.service.module, operation: permissions.operation)
+                    entry.encryptionRule = rule.matters ? rule : nil
+                }
+                cached = entry
                 if resolved.count < Self.cacheLimit, call.service.utf8.count <= Self.cachedNameLimit,
                    call.operation.utf8.count <= Self.cachedNameLimit {
                     resolved[key] = cached
@@ -171,8 +178,8 @@ public struct PolicyBuilder: Sendable {
             return false
         case .mapped(let base):
             var callParameters = call.parameters
-            if let parameters = callParameters {
-                callParameters = encryption.parameters(module: base.service.module, operation: base.operation, parameters)
+            if let rule = cached.encryptionRule, let parameters = callParameters {
+                callParameters = encryption.parameters(module: base.service.module, operation: base.operation, rule: rule, parameters)
             }
             let variant = Self.variant(of: base.operation, parameters: callParameters)
             if let variant, cached.added.contains(variant) { return false }

@@ -17,10 +17,17 @@ package struct EncryptedResourceTracker: Sendable {
     /// - Returns: The parameters, the pseudo-member added when the call's resource is encrypted.
     package mutating func parameters(module: String, operation: OperationInfo, _ parameters: [String: String]) -> [String: String] {
         guard EncryptedResourceRules.concerns(module: module) else { return parameters }
-        if let resource = EncryptedResourceRules.encryptedResource(module: module, operation: operation.name, parameters: parameters) {
+        return self.parameters(module: module, operation: operation, rule: EncryptedResourceRules.rule(module: module, operation: operation),
+                               parameters)
+    }
+
+    /// The same, with the operation's rule looked up once (a recording caches it per operation).
+    package mutating func parameters(module: String, operation: OperationInfo, rule: EncryptedResourceRules.Rule,
+                                     _ parameters: [String: String]) -> [String: String] {
+        if let marker = rule.marker, let resource = EncryptedResourceRules.encryptedResource(module: module, marker: marker, parameters: parameters) {
             resources.insert(resource)
         }
-        guard !resources.isEmpty, operation.conditionalActions.contains(where: { $0.kind == .encryptedResource }),
+        guard rule.needsEncryption, !resources.isEmpty,
               let resource = EncryptedResourceRules.resource(module: module, parameters: parameters),
               resources.contains(resource) else { return parameters }
         var parameters = parameters

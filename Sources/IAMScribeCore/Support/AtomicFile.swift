@@ -18,14 +18,26 @@ public enum AtomicFile {
             try writeInPlace(data, to: path)
             return
         }
+        let (temporary, descriptor) = try createTemporary(beside: path, mode: mode)
+        try commit(temporary, descriptor, to: path, failure: writeAll(data, to: descriptor))
+    }
+
+    /// Creates a new temporary file beside `path`, to be renamed over it.
+    private static func createTemporary(beside path: String, mode: mode_t) throws -> (path: String, descriptor: Int32) {
         let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
             throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
-        var failure = writeAll(data, to: descriptor)
+        return (temporary, descriptor)
+    }
+
+    /// Flushes and closes a written temporary file and renames it over `path`; on any failure
+    /// (the one given, from writing, included) removes it and throws.
+    private static func commit(_ temporary: String, _ descriptor: Int32, to path: String, failure: String?) throws {
+        var failure = failure
         if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
         close(descriptor)
         if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
@@ -61,13 +73,7 @@ public enum AtomicFile {
     /// group this user is not in), an existing file is written over in place instead, which keeps
     /// its owner, group and mode at the cost of atomicity; a new file keeps this user's.
     static func replace(_ path: String, with data: Data, ownership: Ownership) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        let (temporary, descriptor) = try createTemporary(beside: path, mode: 0o600)
         var failure = writeAll(data, to: descriptor)
         if failure == nil, let owner = ownership.owner {
             var info = stat()
@@ -80,13 +86,7 @@ public enum AtomicFile {
             }
         }
         if failure == nil, fchmod(descriptor, ownership.mode) != 0 { failure = String(cString: strerror(errno)) }
-        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw IAMScribeError(.unwritableOutput, "cannot write \(path): \(failure)")
-        }
+        try commit(temporary, descriptor, to: path, failure: failure)
     }
 
     /// Writes all of `data`; returns why it could not, or nil.
