@@ -6762,8 +6762,8 @@ O	PutClusterCapacityProviders	POST	/		ecs:PutClusterCapacityProviders					name
 O	RegisterContainerInstance	POST	/		ecs:RegisterContainerInstance	ecs:TagResource@tags				name;tag
 O	RegisterDaemonTaskDefinition	POST	/		ecs:RegisterDaemonTaskDefinition	iam:PassRole@taskRoleArn,executionRoleArn;ecs:TagResource@tags	taskRoleArn:body:taskRoleArn:role;executionRoleArn:body:executionRoleArn:role		taskRoleArn:role:taskRoleArn;executionRoleArn:role:executionRoleArn	name;role;tag
 O	RegisterTaskDefinition	POST	/		ecs:RegisterTaskDefinition	iam:PassRole@taskRoleArn,executionRoleArn;ecs:TagResource@tags	taskRoleArn:body:taskRoleArn:role;executionRoleArn:body:executionRoleArn:role		taskRoleArn:role:taskRoleArn;executionRoleArn:role:executionRoleArn	name;role;tag
-O	RunTask	POST	/		ecs:RunTask	iam:PassRole@overrides,volumeConfigurations;ecs:TagResource@tags			overrides.executionRoleArn:role:overrides;overrides.taskRoleArn:role:overrides;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations	name;role;tag
-O	StartTask	POST	/		ecs:StartTask	iam:PassRole@overrides,volumeConfigurations;ecs:TagResource@tags			overrides.executionRoleArn:role:overrides;overrides.taskRoleArn:role:overrides;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations	name;role;tag
+O	RunTask	POST	/		ecs:RunTask	iam:PassRole@;ecs:TagResource@tags			overrides.executionRoleArn:role:overrides;overrides.taskRoleArn:role:overrides;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations;taskDefinition.taskRoleArn:attribute:?;taskDefinition.executionRoleArn:attribute:?	name;role;tag
+O	StartTask	POST	/		ecs:StartTask	iam:PassRole@;ecs:TagResource@tags			overrides.executionRoleArn:role:overrides;overrides.taskRoleArn:role:overrides;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations;taskDefinition.taskRoleArn:attribute:?;taskDefinition.executionRoleArn:attribute:?	name;role;tag
 O	StopServiceDeployment	POST	/		ecs:StopServiceDeployment		serviceDeploymentArn:body:serviceDeploymentArn			name
 O	StopTask	POST	/		ecs:StopTask					name
 O	SubmitAttachmentStateChanges	POST	/		ecs:SubmitAttachmentStateChanges					name

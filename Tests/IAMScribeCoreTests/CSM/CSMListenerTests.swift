@@ -187,7 +187,6 @@ struct CSMListenerTests {
         let held = try HeldListener()
         let (listener, port) = (held.listener, held.port)
         let event = #"{"Version":1,"Type":"ApiCall","Service":"S3","Api":"ListBuckets"}"#
-        let deadline = Date().addingTimeInterval(5)
         var small: Int32 = 1
         #expect(setsockopt(listener.socketDescriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size)) == 0)
         let flood = 300
