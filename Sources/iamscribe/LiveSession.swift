@@ -53,10 +53,10 @@ final class LiveSession {
     /// status line.
     func tick() {
         if Signals.hangUp.exchange(false, ordering: .relaxed), let failure = service.hangUp() {
-            Output.error(failure)
+            Output.diagnostics([failure])
         }
         let tick = service.tick()
-        for message in tick.messages { Output.error(message) }
+        Output.diagnostics(tick.messages)
         guard tick.due else { return }
         if redraw && tick.version != drawnVersion {
             Output.write("\u{1B}[H\u{1B}[2J" + service.policy.document.json)
@@ -79,8 +79,7 @@ final class LiveSession {
     func finish(printPolicy: Bool) -> RecordingService.Summary {
         if statusOnTerminal && !lastStatus.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let summary = service.finish()
-        if let failure = summary.journalFailure { Output.error(failure) }
-        if let failure = summary.outputFailure { Output.error(failure) }
+        Output.diagnostics(summary.diagnostics)
         if printPolicy { Output.write((redraw ? "\u{1B}[H\u{1B}[2J" : "") + summary.policy.document.json) }
         Output.report(summary.policy)
         let calls = summary.policy.report.calls, actions = summary.policy.actions.count

@@ -41,8 +41,9 @@ public final class RecordingService {
         public var due: Bool
         /// The policy's change counter.
         public var version: Int
-        /// New failures (a journal or output write), each reported once until it clears.
-        public var messages: [String]
+        /// New failures (a journal or output write), each reported once until it clears: errors,
+        /// though the recording goes on.
+        public var messages: [Diagnostic]
     }
 
     /// How a recording ended.
@@ -58,6 +59,9 @@ public final class RecordingService {
 
         /// Whether every final write succeeded.
         public var succeeded: Bool { journalFailure == nil && outputFailure == nil }
+
+        /// The final writes' failures, as errors.
+        public var diagnostics: [Diagnostic] { [journalFailure, outputFailure].compactMap { $0.map { .error($0) } } }
     }
 
     /// The configuration.
@@ -142,9 +146,9 @@ public final class RecordingService {
     /// - Parameter now: The time (for tests).
     @discardableResult
     public func tick(now: Date = Date()) -> Tick {
-        var messages: [String] = []
+        var messages: [Diagnostic] = []
         let journalError = recording.flushJournal()
-        if let journalError, journalError != lastJournalError { messages.append(journalError) }
+        if let journalError, journalError != lastJournalError { messages.append(.error(journalError)) }
         lastJournalError = journalError
         let version = recording.version
         guard now.timeIntervalSince(lastRefresh) >= configuration.refreshRate else {
@@ -152,7 +156,7 @@ public final class RecordingService {
         }
         lastRefresh = now
         if version != writtenVersion {
-            if let message = writeOutput(reportingRepeats: false) { messages.append(message) }
+            if let message = writeOutput(reportingRepeats: false) { messages.append(.error(message)) }
             writtenVersion = version
         }
         return Tick(due: true, version: version, messages: messages)
@@ -161,11 +165,11 @@ public final class RecordingService {
     /// Rewrites the output file now (on SIGHUP), whether or not the policy changed.
     ///
     /// - Returns: Why it could not be written, or nil.
-    public func hangUp() -> String? {
+    public func hangUp() -> Diagnostic? {
         let version = recording.version
         let failure = writeOutput(reportingRepeats: true)
         writtenVersion = version
-        return failure
+        return failure.map { .error($0) }
     }
 
     /// Waits for late calls: until the source has been quiet for `quiet` seconds, for at most
