@@ -87,4 +87,32 @@ struct PassRoleCommandTests {
             #expect((try? JSONSerialization.jsonObject(with: Data(object.utf8))) is [String: Any])
         }
     }
+
+    @Test("run --mode pcap: boto3 hands SNS a delivery-status role; iam:PassRole is granted for that call only",
+          .enabled(if: Workloads.available && getuid() == 0, "needs moto_server, python3 with boto3, and root"))
+    func capturedRoleHandOff() throws {
+        let moto = try Moto()
+        // SetTopicAttributes passes a role only when AttributeName names a role attribute (a value
+        // trigger); DisplayName passes none. CreateTopic without Attributes passes none either.
+        let plain = """
+            import boto3
+            sns = boto3.client("sns")
+            arn = sns.create_topic(Name="orders")["TopicArn"]
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Orders")
+            """
+        let withRole = plain + """
+
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="LambdaSuccessFeedbackRoleArn",
+                                     AttributeValue="arn:aws:iam::123456789012:role/sns-feedback")
+            """
+        func policy(_ script: String) throws -> [String] {
+            let result = try Binary.run(["run", "--mode", "pcap", "--interface", "lo", "--filter", "tcp port \(moto.port)",
+                                         "--", "python3", "-c", script],
+                                        environment: Workloads.clientEnvironment(moto: moto))
+            #expect(result.status == 0, "\(result.stderr)")
+            return try Workloads.actions(inPolicy: result.stdout)
+        }
+        #expect(try policy(plain) == ["sns:CreateTopic", "sns:SetTopicAttributes"])
+        #expect(try policy(withRole) == ["iam:PassRole", "sns:CreateTopic", "sns:SetTopicAttributes"])
+    }
 }
