@@ -26,7 +26,7 @@ struct PassRoleCommandTests {
         """#)
         let topic = try Binary.run(["lookup", "SNS", "CreateTopic", "--json"])
         #expect(topic.stdout == #"""
-        {"service":"SNS","module":"sns","iamPrefix":"sns","operation":"CreateTopic","known":true,"permissionless":false,"unmapped":false,"actions":["sns:CreateTopic"],"mayAlsoNeed":["iam:PassRole","sns:TagResource"],"conditions":[{"action":"iam:PassRole","kind":"parameter","when":["Attributes"],"unless":[]},{"action":"sns:TagResource","kind":"parameter","when":["Tags"],"unless":[]}],"resources":[{"action":"sns:CreateTopic","resourceType":"topic","arn":"arn:${Partition}:sns:${Region}:${Account}:${TopicName}","required":true}]}
+        {"service":"SNS","module":"sns","iamPrefix":"sns","operation":"CreateTopic","known":true,"permissionless":false,"unmapped":false,"actions":["sns:CreateTopic"],"mayAlsoNeed":["iam:PassRole","sns:TagResource"],"conditions":[{"action":"iam:PassRole","kind":"parameter","when":["Attributes.HTTPSuccessFeedbackRoleArn","Attributes.HTTPFailureFeedbackRoleArn","Attributes.FirehoseSuccessFeedbackRoleArn","Attributes.FirehoseFailureFeedbackRoleArn","Attributes.LambdaSuccessFeedbackRoleArn","Attributes.LambdaFailureFeedbackRoleArn","Attributes.ApplicationSuccessFeedbackRoleArn","Attributes.ApplicationFailureFeedbackRoleArn","Attributes.SQSSuccessFeedbackRoleArn","Attributes.SQSFailureFeedbackRoleArn"],"unless":[]},{"action":"sns:TagResource","kind":"parameter","when":["Tags"],"unless":[]}],"resources":[{"action":"sns:CreateTopic","resourceType":"topic","arn":"arn:${Partition}:sns:${Region}:${Account}:${TopicName}","required":true}]}
 
         """#)
         let text = try Binary.run(["lookup", "EC2", "RunInstances"])
@@ -82,7 +82,7 @@ struct PassRoleCommandTests {
         let objects = json.stdout.split(separator: "\n")
         #expect(objects.count == 847)
         #expect(objects.contains(#"{"service":"EC2","module":"ec2","operation":"RunInstances","always":false,"when":["IamInstanceProfile"],"members":[{"path":"IamInstanceProfile","kind":"profile","always":false,"when":["IamInstanceProfile"]}]}"#))
-        #expect(objects.contains(#"{"service":"SNS","module":"sns","operation":"CreateTopic","always":false,"when":["Attributes"],"members":[{"path":"Attributes.*FeedbackRoleArn","kind":"attribute","always":false,"when":["Attributes"]}]}"#))
+        #expect(objects.contains(#"{"service":"SNS","module":"sns","operation":"CreateTopic","always":false,"when":["Attributes.HTTPSuccessFeedbackRoleArn","Attributes.HTTPFailureFeedbackRoleArn","Attributes.FirehoseSuccessFeedbackRoleArn","Attributes.FirehoseFailureFeedbackRoleArn","Attributes.LambdaSuccessFeedbackRoleArn","Attributes.LambdaFailureFeedbackRoleArn","Attributes.ApplicationSuccessFeedbackRoleArn","Attributes.ApplicationFailureFeedbackRoleArn","Attributes.SQSSuccessFeedbackRoleArn","Attributes.SQSFailureFeedbackRoleArn"],"members":[{"path":"Attributes.*FeedbackRoleArn","kind":"attribute","always":false,"when":["Attributes.HTTPSuccessFeedbackRoleArn","Attributes.HTTPFailureFeedbackRoleArn","Attributes.FirehoseSuccessFeedbackRoleArn","Attributes.FirehoseFailureFeedbackRoleArn","Attributes.LambdaSuccessFeedbackRoleArn","Attributes.LambdaFailureFeedbackRoleArn","Attributes.ApplicationSuccessFeedbackRoleArn","Attributes.ApplicationFailureFeedbackRoleArn","Attributes.SQSSuccessFeedbackRoleArn","Attributes.SQSFailureFeedbackRoleArn"]}]}"#))
         for object in objects {
             #expect((try? JSONSerialization.jsonObject(with: Data(object.utf8))) is [String: Any])
         }
@@ -93,12 +93,18 @@ struct PassRoleCommandTests {
     func capturedRoleHandOff() throws {
         let moto = try Moto()
         // SetTopicAttributes passes a role only when AttributeName names a role attribute (a value
-        // trigger); DisplayName passes none. CreateTopic without Attributes passes none either.
+        // trigger); DisplayName passes none. CreateTopic passes one only when its Attributes hold a
+        // delivery-status role attribute (the capture sees the attribute names).
         let plain = """
             import boto3
             sns = boto3.client("sns")
-            arn = sns.create_topic(Name="orders")["TopicArn"]
+            arn = sns.create_topic(Name="orders", Attributes={"DisplayName": "Orders"})["TopicArn"]
             sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Orders")
+            """
+        let createdWithRole = """
+            import boto3
+            sns = boto3.client("sns")
+            sns.create_topic(Name="audited", Attributes={"SQSFailureFeedbackRoleArn": "arn:aws:iam::123456789012:role/sns-feedback"})
             """
         let withRole = plain + """
 
@@ -114,5 +120,6 @@ struct PassRoleCommandTests {
         }
         #expect(try policy(plain) == ["sns:CreateTopic", "sns:SetTopicAttributes"])
         #expect(try policy(withRole) == ["iam:PassRole", "sns:CreateTopic", "sns:SetTopicAttributes"])
+        #expect(try policy(createdWithRole) == ["iam:PassRole", "sns:CreateTopic"])
     }
 }
