@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `record` and `run` when things go wrong: unwritable files, full disks, restarts, signals,
@@ -9,20 +10,6 @@ struct RecordingFaultTests {
 
     func temporary(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-\(UUID())-\(name)").path
-    }
-
-    /// Whether a UDP port on loopback is taken (the recorder has bound it).
-    static func isBound(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return result != 0 && errno == EADDRINUSE
     }
 
     @Test("run: 125 when --output-file cannot be written (a missing folder, a full disk), and the policy goes to standard output (issue 10, defect 9)")
@@ -161,7 +148,7 @@ struct RecordingFaultTests {
         let port = Workloads.freePort()
         let start = Date()
         let recorder = try Recorder(["record", "--port", String(port), "--session", session])
-        #expect(Workloads.wait { Self.isBound(port) })
+        #expect(Workloads.wait { Loopback.isBound(port) })
         let bound = Date().timeIntervalSince(start)
         for _ in 0..<200 { Workloads.send(Self.sendMessage, port: port) }
         #expect(recorder.waitUntilListening())

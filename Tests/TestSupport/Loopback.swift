@@ -20,14 +20,31 @@ public enum Loopback {
         return UInt16(bigEndian: address.sin_port)
     }
 
-    /// Sends one UDP datagram to a loopback port.
-    public static func send(_ bytes: [UInt8], port: Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
+    /// 127.0.0.1 and a port, as the socket calls take it.
+    static func address(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    /// Whether a UDP port on loopback is taken (a recorder has bound it).
+    public static func isBound(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = address(port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result != 0 && errno == EADDRINUSE
+    }
+
+    /// Sends one UDP datagram to a loopback port.
+    public static func send(_ bytes: [UInt8], port: Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = address(port: port)
         _ = bytes.withUnsafeBytes { buffer in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
