@@ -49,7 +49,7 @@ enum LookupRendering {
         let operation = permissions.operation
         let conditions = operation.conditionalActions.map {
             "{\"action\":\(quote($0.action)),\"kind\":\(quote($0.kind.rawValue)),\"when\":\(list($0.members))"
-                + ",\"unless\":\(list($0.absentMembers))}"
+                + ",\"unless\":\(list($0.absentMembers))" + ($0.otherwiseDepends ? ",\"otherwise\":\"service\"}" : "}")
         }
         let resources = permissions.actions.flatMap { action in
             table.arnTemplates(for: action).map {
@@ -77,7 +77,9 @@ enum LookupRendering {
         if conditional.kind == .encryptedResource {
             parts.append(parts.isEmpty ? "when the resource uses a customer managed KMS key" : "the resource uses a customer managed KMS key")
         }
-        return parts.isEmpty ? "depending on the service's behaviour, which the parameters do not show" : parts.joined(separator: " or ")
+        if parts.isEmpty { return "depending on the service's behaviour, which the parameters do not show" }
+        return parts.joined(separator: " or ")
+            + (conditional.otherwiseDepends ? ", else depending on the service's behaviour, which the parameters do not show" : "")
     }
 
     /// `lookup --explain`: why each action is in the operation's entry.

@@ -39,12 +39,13 @@ public struct OperationInfo: Sendable, Hashable {
             self.action = action
             self.triggers = triggers
             parsed = ParsedTriggers(
-                present: triggers.filter { !$0.hasPrefix("!") }.map { trigger in
+                present: triggers.filter { !$0.hasPrefix("!") && $0 != OperationInfo.otherwiseTrigger }.map { trigger in
                     ParsedTriggers.Present(member: String(Self.member(of: trigger)), values: Self.values(of: trigger)?.map(String.init))
                 },
                 absent: triggers.compactMap { $0.hasPrefix("!") ? String($0.dropFirst()) : nil },
                 kind: triggers.contains(OperationInfo.encryptedTrigger) ? .encryptedResource
-                    : triggers.contains { $0 != OperationInfo.encryptedTrigger && !$0.hasPrefix("!") } ? .parameter : .serviceBehaviour)
+                    : triggers.contains(OperationInfo.otherwiseTrigger) ? .serviceBehaviour
+                    : triggers.contains { !$0.hasPrefix("(") && !$0.hasPrefix("!") } ? .parameter : .serviceBehaviour)
         }
 
         /// A trigger's member name, without the values of a value trigger.
@@ -64,8 +65,13 @@ public struct OperationInfo: Sendable, Hashable {
         /// The trigger members that must be present (one of them), without
         /// ``OperationInfo/encryptedTrigger``.
         public var members: [String] {
-            triggers.filter { $0 != OperationInfo.encryptedTrigger && !$0.hasPrefix("!") }
+            triggers.filter { !$0.hasPrefix("(") && !$0.hasPrefix("!") }
         }
+
+        /// Whether, when no trigger member is present, the service's behaviour decides (the
+        /// pseudo-trigger ``OperationInfo/otherwiseTrigger``): the action then stays "may also need"
+        /// instead of being settled as not needed.
+        public var otherwiseDepends: Bool { triggers.contains(OperationInfo.otherwiseTrigger) }
 
         /// Members that must be absent for the action to be needed (`!DbUser` in the table): the
         /// action is needed when one of ``members`` is present and none of these is.
@@ -89,6 +95,10 @@ public struct OperationInfo: Sendable, Hashable {
 
     /// The trigger that stands for "the resource uses a customer managed key": never a member name.
     public static let encryptedTrigger = "(encrypted)"
+    /// The trigger that says "else the service's behaviour decides": with member triggers, an action
+    /// needed when one is given, and otherwise perhaps (S3 CopyObject copies the source's tags by
+    /// default, which needs s3:PutObjectTagging when the source has tags).
+    public static let otherwiseTrigger = "(otherwise)"
 
     /// Why an action is in an operation's entry of the table.
     public struct Origin: Sendable, Hashable {

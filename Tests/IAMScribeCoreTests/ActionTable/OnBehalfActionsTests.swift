@@ -107,6 +107,15 @@ struct OnBehalfActionsTests {
         #expect(op.actions == ["s3:PutObject", "s3:GetObject"])
         #expect(try conditional(op, "s3:GetObjectTagging").kind == .serviceBehaviour)
         #expect(try conditional(op, "s3:PutObjectTagging").members == ["Tagging"])
+        // Given Tagging (REPLACE), the tags are the call's: needed. Else the source's tags are copied
+        // (COPY, the default): needed when the source has tags, which the call does not show.
+        #expect(try conditional(op, "s3:PutObjectTagging").otherwiseDepends)
+        let replace = ActionTable.actions(of: op, parameters: ["Bucket": "b", "Key": "k", "CopySource": "s/o", "Tagging": "a=1"])
+        #expect(replace.actions.contains("s3:PutObjectTagging"))
+        let copy = ActionTable.actions(of: op, parameters: ["Bucket": "b", "Key": "k", "CopySource": "s/o"])
+        #expect(!copy.actions.contains("s3:PutObjectTagging"))
+        #expect(copy.mayAlsoNeed.contains("s3:PutObjectTagging"))
+        #expect(copy.mayAlsoNeed.contains("s3:GetObjectTagging"))
         #expect(try conditional(op, "kms:GenerateDataKey").triggers == ["SSEKMSKeyId", OperationInfo.encryptedTrigger])
         #expect(try conditional(op, "kms:GenerateDataKey").kind == .encryptedResource)
     }
