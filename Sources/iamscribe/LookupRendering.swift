@@ -33,6 +33,11 @@ enum LookupRendering {
         return out
     }
 
+    /// The `andAlso` field of a condition in `lookup --json`: the `+Member` triggers, when there are any.
+    static func andAlso(_ conditional: OperationInfo.ConditionalAction) -> String {
+        conditional.requiredMembers.isEmpty ? "" : ",\"andAlso\":\(list(conditional.requiredMembers))"
+    }
+
     /// "A or B is given", and "AttributeName is X or Y" for a value trigger.
     static func describe(_ triggers: [String]) -> String {
         let plain = triggers.filter { !$0.contains("=") }
@@ -49,7 +54,7 @@ enum LookupRendering {
         let operation = permissions.operation
         let conditions = operation.conditionalActions.map {
             "{\"action\":\(quote($0.action)),\"kind\":\(quote($0.kind.rawValue)),\"when\":\(list($0.members))"
-                + ",\"unless\":\(list($0.absentMembers))" + ($0.otherwiseDepends ? ",\"otherwise\":\"service\"}" : "}")
+                + ",\"unless\":\(list($0.absentMembers))" + andAlso($0) + ($0.otherwiseDepends ? ",\"otherwise\":\"service\"}" : "}")
         }
         let resources = permissions.actions.flatMap { action in
             table.arnTemplates(for: action).map {
@@ -78,7 +83,8 @@ enum LookupRendering {
             parts.append(parts.isEmpty ? "when the resource uses a customer managed KMS key" : "the resource uses a customer managed KMS key")
         }
         if parts.isEmpty { return "depending on the service's behaviour, which the parameters do not show" }
-        return parts.joined(separator: " or ")
+        let required = conditional.requiredMembers.isEmpty ? "" : ", and only when " + describe(conditional.requiredMembers)
+        return parts.joined(separator: " or ") + required
             + (conditional.otherwiseDepends ? ", else depending on the service's behaviour, which the parameters do not show" : "")
     }
 
@@ -109,6 +115,7 @@ enum LookupRendering {
             if let conditional = item.conditional {
                 fields += ["\"needed\":\"conditional\"", "\"kind\":\(quote(conditional.kind.rawValue))",
                            "\"when\":\(list(conditional.members))", "\"unless\":\(list(conditional.absentMembers))"]
+                if !conditional.requiredMembers.isEmpty { fields.append("\"andAlso\":\(list(conditional.requiredMembers))") }
             } else {
                 fields.append("\"needed\":\"always\"")
             }

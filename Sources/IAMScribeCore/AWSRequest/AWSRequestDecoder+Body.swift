@@ -68,16 +68,19 @@ extension AWSRequestDecoder {
         var formParts: [[Substring]]?
         for trigger in plan.presenceMembers where parameters[trigger] == nil {
             let last = trigger.lastIndex(of: ".").map { String(trigger[trigger.index(after: $0)...]) } ?? trigger
-            let present: Bool
+            // nil: absent; else present, with the member's short value for a key member (a nested
+            // key id, so that an AWS managed key in an attribute map is told apart).
+            let found: String?
             switch pending.bodyFormat {
             case .xml:
-                present = BodyMembers.xmlElement(body, named: last) != nil
+                found = BodyMembers.xmlElement(body, named: last).map(Self.bounded)
             case .form:
                 // EC2 sends list members singular: TagSpecifications as TagSpecification.1.*. A
                 // dotted trigger (LaunchTemplateData.IamInstanceProfile) is matched part by part,
                 // skipping list indexes and the query protocol's member/entry levels; a map
                 // member's keys travel as values (SQS: Attribute.1.Name=KmsMasterKeyId; SNS:
-                // Attributes.entry.1.key=KmsMasterKeyId), so a dotted trigger may name one.
+                // Attributes.entry.1.key=KmsMasterKeyId), so a dotted trigger may name one, and
+                // the entry's value is its sibling (Attribute.1.Value, Attributes.entry.1.value).
                 let wanted = trigger.lowercased().split(separator: ".")
                 let first = wanted.first.map(String.init) ?? ""
                 let singular = first.hasSuffix("s") ? String(first.dropLast()) : first
@@ -87,25 +90,48 @@ extension AWSRequestDecoder {
                     }
                 }
                 formParts = allParts
-                present = zip(members, allParts).contains { member, parts in
+                var value: String?
+                for (member, parts) in zip(members, allParts) {
                     if parts.count >= wanted.count, zip(parts, wanted).allSatisfy({ part, want in
                         part == want || (want.hasSuffix("s") && part == want.dropLast())
                     }) {
-                        return true
+                        value = member.value.map(Self.bounded) ?? ""
+                        break
                     }
-                    guard wanted.count > 1, let head = parts.first, head == first || head == singular else { return false }
-                    return member.value.map { $0.caseInsensitiveEquals(last) } == true
+                    guard wanted.count > 1, let head = parts.first, head == first || head == singular,
+                          member.value.map({ $0.caseInsensitiveEquals(last) }) == true else { continue }
+                    value = Self.mapEntryValue(of: member.name, in: members).map(Self.bounded) ?? ""
+                    break
                 }
+                found = value
             default:
                 if trigger.utf8.contains(UInt8(ascii: ".")) {
-                    present = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0) != nil
+                    found = BodyMembers.firstIndex(of: Array("\"\(last)\"".utf8), in: body, from: 0).map { index in
+                        BodyMembers.jsonString(after: index + last.utf8.count + 2, in: body).map(Self.bounded) ?? ""
+                    }
                 } else {
-                    present = members.contains { $0.name.caseInsensitiveEquals(trigger) }
+                    found = members.contains { $0.name.caseInsensitiveEquals(trigger) } ? "" : nil
                 }
             }
-            if present { parameters[trigger] = "" }
+            if let found { parameters[trigger] = plan.keyMembers.contains(trigger) ? found : "" }
         }
         pending.call.parameters = parameters
         return .success(pending.call)
+    }
+
+    /// The value of a form-encoded map entry whose key is at `keyName` (`Attribute.1.Name`,
+    /// `Attributes.entry.1.key`): its sibling `…Value` / `…value` member.
+    static func mapEntryValue(of keyName: String, in members: [BodyMembers.Member]) -> String? {
+        guard let dot = keyName.lastIndex(of: ".") else { return nil }
+        let leaf = keyName[keyName.index(after: dot)...]
+        let sibling: String
+        switch leaf {
+        case "Name": sibling = "Value"
+        case "key": sibling = "value"
+        case "Key": sibling = "Value"
+        default: return nil
+        }
+        let name = keyName[...dot] + sibling
+        return members.first { $0.name == name }?.value
     }
 }

@@ -262,6 +262,32 @@ enum BodyMembers {
         return nil
     }
 
+    /// The JSON string value after a key that ends just before `index` (`"Key"` then `: "value"`),
+    /// unescaped; nil when what follows is not a string.
+    static func jsonString(after index: Int, in bytes: UnsafeRawBufferPointer) -> String? {
+        var index = index
+        func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+        index += 1
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        let start = index + 1
+        var end = start
+        var escaped = false
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+            if bytes[end] == UInt8(ascii: "\\") { escaped = true; end += 1 }
+            end += 1
+        }
+        guard end < bytes.count, end - start <= maximumValueBytes else { return nil }
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        return escaped ? JSONText.unescape(raw) : String(decoding: raw, as: UTF8.self)
+    }
+
     static func firstIndex(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         guard let first = needle.first, let base = bytes.baseAddress, needle.count <= bytes.count else { return nil }
         var index = start

@@ -28,6 +28,10 @@ final class OperationPlan {
     /// Trigger members that may travel in the head, each once (a dotted trigger names a nested
     /// member, which only a body carries).
     let headTriggers: [HeadTrigger]
+    /// Trigger members whose short values are kept, not only their presence: the members that
+    /// give a resource a KMS key (``EncryptedResourceRules``), so that an AWS managed key
+    /// (`alias/aws/sqs`) is told from a customer managed one.
+    let keyMembers: Set<String>
     /// Whether some trigger is dotted.
     let hasDottedTrigger: Bool
     /// Whether some resource member travels in the body.
@@ -54,10 +58,11 @@ final class OperationPlan {
         var seen = Set<String>()
         // The encrypted-resource marker is no member: a recording infers it (``EncryptedResources``).
         // A value trigger's member is kept as a resource member, with its value: only its name counts here.
-        let triggers = (operation.conditionalActions.flatMap { $0.members + $0.absentMembers } + (watch?.presenceMembers ?? []))
+        let triggers = (operation.conditionalActions.flatMap { $0.members + $0.absentMembers + $0.requiredMembers } + (watch?.presenceMembers ?? []))
             .map { String(OperationInfo.ConditionalAction.member(of: $0)) }
             .filter { seen.insert($0).inserted }
         presenceMembers = triggers
+        keyMembers = Set(watch?.presenceMembers ?? [])
         let named = Set(operation.resourceMembers.map(\.name))
         extraValueMembers = (watch?.valueMembers ?? []).filter { !named.contains($0) }
         headTriggers = triggers.filter { !$0.contains(".") }.map { trigger in

@@ -30,7 +30,35 @@ extension ActionTable {
     /// The actions a call of `operation` needs, given the parameters it showed (nil when they
     /// are unknown), and the conditional actions it may also need.
     static func actions(of operation: OperationInfo, parameters: [String: String]?) -> (actions: [String], mayAlsoNeed: [String]) {
-        actions(of: operation, triggered: parameters.map { triggeredConditionals(of: operation, parameters: $0) })
+        actions(of: operation, triggered: parameters.map { triggeredConditionals(of: operation, parameters: $0) },
+                settled: parameters.map { settledConditionals(of: operation, parameters: $0) } ?? 0)
+    }
+
+    /// Whether a parameter is given, under its name in any case.
+    private static func given(_ member: String, in parameters: [String: String]) -> Bool {
+        parameters[member] != nil
+            || parameters.keys.contains { $0.utf8.count == member.utf8.count && $0.caseInsensitiveEquals(member) }
+    }
+
+    /// Whether a presence or value trigger holds for a call's parameters.
+    private static func holds(_ trigger: OperationInfo.ConditionalAction.ParsedTriggers.Present, in parameters: [String: String]) -> Bool {
+        guard let values = trigger.values else { return given(trigger.member, in: parameters) }
+        return parameters.contains { key, value in
+            key.caseInsensitiveEquals(trigger.member) && values.contains { $0.caseInsensitiveEquals(value) }
+        }
+    }
+
+    /// Which of an operation's conditional actions known parameters settle as not needed although
+    /// their kind would leave them "may also need": those with a `+Member` the call does not give
+    /// (an SSM parameter read without `WithDecryption` decrypts nothing, encrypted or not). One
+    /// bit each, as ``triggeredConditionals(of:parameters:)``.
+    static func settledConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
+        var settled: UInt64 = 0
+        for (index, conditional) in operation.conditionalActions.prefix(64).enumerated()
+        where !conditional.parsed.required.isEmpty && !conditional.parsed.required.allSatisfy({ holds($0, in: parameters) }) {
+            settled |= 1 << UInt64(index)
+        }
+        return settled
     }
 
     /// Which of an operation's conditional actions the parameters of a call trigger, one bit each
@@ -41,17 +69,10 @@ extension ActionTable {
     static func triggeredConditionals(of operation: OperationInfo, parameters: [String: String]) -> UInt64 {
         var triggered: UInt64 = 0
         for (index, conditional) in operation.conditionalActions.prefix(64).enumerated() {
-            func given(_ member: String) -> Bool {
-                parameters[member] != nil
-                    || parameters.keys.contains { $0.utf8.count == member.utf8.count && $0.caseInsensitiveEquals(member) }
-            }
             let triggers = conditional.parsed
-            let present = triggers.present.contains { trigger in
-                guard let values = trigger.values else { return given(trigger.member) }
-                return parameters.contains { key, value in
-                    key.caseInsensitiveEquals(trigger.member) && values.contains { $0.caseInsensitiveEquals(value) }
-                }
-            } && !triggers.absent.contains(where: given)
+            let present = triggers.present.contains { holds($0, in: parameters) }
+                && !triggers.absent.contains { given($0, in: parameters) }
+                && triggers.required.allSatisfy { holds($0, in: parameters) }
             if present { triggered |= 1 << UInt64(index) }
         }
         return triggered
@@ -59,13 +80,13 @@ extension ActionTable {
 
     /// The actions a call of `operation` needs given the conditional actions its parameters
     /// trigger (nil when its parameters are unknown), and those it may also need.
-    static func actions(of operation: OperationInfo, triggered: UInt64?) -> (actions: [String], mayAlsoNeed: [String]) {
+    static func actions(of operation: OperationInfo, triggered: UInt64?, settled: UInt64 = 0) -> (actions: [String], mayAlsoNeed: [String]) {
         var actions = operation.actions
         var mayAlsoNeed: [String] = []
         for (index, conditional) in operation.conditionalActions.enumerated() where !actions.contains(conditional.action) {
             if let triggered, index < 64, triggered & 1 << UInt64(index) != 0 {
                 actions.append(conditional.action)
-            } else if triggered == nil || conditional.kind != .parameter {
+            } else if triggered == nil || conditional.kind != .parameter && (index >= 64 || settled & 1 << UInt64(index) == 0) {
                 // Known parameters without the trigger member settle it: not needed. Otherwise
                 // unknown: the parameters were not seen, or they cannot tell (whether the resource
                 // uses a customer managed key, unless a recording saw it, or the service's behaviour).

@@ -24,7 +24,7 @@ O	GetAnalyzer	GET	/analyzer/{analyzerName}		access-analyzer:GetAnalyzer		analyze
 O	GetArchiveRule	GET	/analyzer/{analyzerName}/archive-rule/{ruleName}		access-analyzer:GetArchiveRule		analyzerName:uri:analyzerName;ruleName:uri:ruleName			name
 O	GetFinding	GET	/finding/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			name
 O	GetFindingRecommendation	GET	/recommendation/{id}		access-analyzer:GetFindingRecommendation		analyzerArn:querystring:analyzerArn;id:uri:id			name
-O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			override:305
+O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			override:308
 O	GetFindingsStatistics	POST	/analyzer/findings/statistics		access-analyzer:GetFindingsStatistics		analyzerArn:body:analyzerArn			name
 O	GetGeneratedPolicy	GET	/policy/generation/{jobId}		access-analyzer:GetGeneratedPolicy		jobId:uri:jobId			name
 O	ListAccessPreviewFindings	POST	/access-preview/{accessPreviewId}		access-analyzer:ListAccessPreviewFindings		accessPreviewId:uri:accessPreviewId;analyzerArn:body:analyzerArn			name
@@ -33,7 +33,7 @@ O	ListAnalyzedResources	POST	/analyzed-resource		access-analyzer:ListAnalyzedRes
 O	ListAnalyzers	GET	/analyzer		access-analyzer:ListAnalyzers					name
 O	ListArchiveRules	GET	/analyzer/{analyzerName}/archive-rule		access-analyzer:ListArchiveRules		analyzerName:uri:analyzerName			name
 O	ListFindings	POST	/finding		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			name
-O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			override:306
+O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			override:309
 O	ListPolicyGenerations	GET	/policy/generation		access-analyzer:ListPolicyGenerations		principalArn:querystring:principalArn			name
 O	ListTagsForResource	GET	/tags/{resourceArn}		access-analyzer:ListTagsForResource		resourceArn:uri:resourceArn			name
 O	StartPolicyGeneration	PUT	/policy/generation		access-analyzer:StartPolicyGeneration	iam:PassRole@cloudTrailDetails			cloudTrailDetails.accessRole:role:cloudTrailDetails	name;role
@@ -384,9 +384,9 @@ O	UpdateUsage	PATCH	/usageplans/{usageplanId}/keys/{keyId}/usage		apigateway:PAT
 O	UpdateUsagePlan	PATCH	/usageplans/{usageplanId}		apigateway:PATCH		usagePlanId:uri:usageplanId			verb
 O	UpdateVpcLink	PATCH	/vpclinks/{vpclink_id}		apigateway:PATCH		vpcLinkId:uri:vpclink_id			verb
 S	apigatewaymanagementapi	ApiGatewayManagementApi	execute-api	rest-json		execute-api	execute-api	0	apigatewaymanagementapi,execute-api
-O	DeleteConnection	DELETE	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:133
-O	GetConnection	GET	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:134
-O	PostToConnection	POST	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:135
+O	DeleteConnection	DELETE	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:136
+O	GetConnection	GET	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:137
+O	PostToConnection	POST	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:138
 S	apigatewayv2	ApiGatewayV2	apigateway	rest-json		apigateway	apigateway	0	apigatewayv2,apigateway
 O	CreateApi	POST	/v2/apis		apigateway:POST		Name:body:name			verb
 O	CreateApiMapping	POST	/v2/domainnames/{domainName}/apimappings		apigateway:POST		ApiId:body:apiId;DomainName:uri:domainName			verb
@@ -1016,7 +1016,7 @@ O	GetNamedQuery	POST	/		athena:GetNamedQuery		NamedQueryId:body:NamedQueryId			n
 O	GetNotebookMetadata	POST	/		athena:GetNotebookMetadata		NotebookId:body:NotebookId			name
 O	GetPreparedStatement	POST	/		athena:GetPreparedStatement		StatementName:body:StatementName			name
 O	GetQueryExecution	POST	/		athena:GetQueryExecution		QueryExecutionId:body:QueryExecutionId			name
-O	GetQueryResults	POST	/		athena:GetQueryResults	s3:GetObject@;kms:Decrypt@(encrypted)	QueryExecutionId:body:QueryExecutionId			name;override:266;override:266|Amazon Athena User Guide, Access to Amazon S3: reading query results needs s3:GetObject on the output location
+O	GetQueryResults	POST	/		athena:GetQueryResults	s3:GetObject@;kms:Decrypt@(encrypted)	QueryExecutionId:body:QueryExecutionId			name;override:269;override:269|Amazon Athena User Guide, Access to Amazon S3: reading query results needs s3:GetObject on the output location
 O	GetQueryRuntimeStatistics	POST	/		athena:GetQueryRuntimeStatistics		QueryExecutionId:body:QueryExecutionId			name
 O	GetResourceDashboard	POST	/		athena:GetResourceDashboard		ResourceARN:body:ResourceARN			name
 O	GetSession	POST	/		athena:GetSession		SessionId:body:SessionId			name
@@ -1043,7 +1043,7 @@ O	ListTagsForResource	POST	/		athena:ListTagsForResource		ResourceARN:body:Resou
 O	ListWorkGroups	POST	/		athena:ListWorkGroups					name
 O	PutCapacityAssignmentConfiguration	POST	/		athena:PutCapacityAssignmentConfiguration		CapacityReservationName:body:CapacityReservationName			name
 O	StartCalculationExecution	POST	/		athena:StartCalculationExecution		SessionId:body:SessionId			name
-O	StartQueryExecution	POST	/		athena:StartQueryExecution	s3:GetBucketLocation@;s3:GetObject@;s3:ListBucket@;s3:PutObject@;s3:ListBucketMultipartUploads@;s3:ListMultipartUploadParts@;s3:AbortMultipartUpload@;glue:GetDatabase@;glue:GetTable@;glue:GetPartitions@;lakeformation:GetDataAccess@;kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:264;override:264;override:264;override:264;override:264;override:264;override:264;override:264;override:264;override:264;override:264;override:264;override:264|Amazon Athena User Guide, Access to Amazon S3 and the Glue Data Catalog (s3:GetBucketLocation, s3:GetObject, s3:ListBucket, s3:PutObject, multipart, and glue:GetDatabase, glue:GetTable, glue:GetPartitions) and Lake Formation (lakeformation:GetDataAccess)
+O	StartQueryExecution	POST	/		athena:StartQueryExecution	s3:GetBucketLocation@;s3:GetObject@;s3:ListBucket@;s3:PutObject@;s3:ListBucketMultipartUploads@;s3:ListMultipartUploadParts@;s3:AbortMultipartUpload@;glue:GetDatabase@;glue:GetTable@;glue:GetPartitions@;lakeformation:GetDataAccess@;kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:267;override:267;override:267;override:267;override:267;override:267;override:267;override:267;override:267;override:267;override:267;override:267;override:267|Amazon Athena User Guide, Access to Amazon S3 and the Glue Data Catalog (s3:GetBucketLocation, s3:GetObject, s3:ListBucket, s3:PutObject, multipart, and glue:GetDatabase, glue:GetTable, glue:GetPartitions) and Lake Formation (lakeformation:GetDataAccess)
 O	StartSession	POST	/		athena:StartSession	iam:PassRole@ExecutionRole;athena:TagResource@Tags	ExecutionRole:body:ExecutionRole:role		ExecutionRole:role:ExecutionRole	name;role;tag
 O	StopCalculationExecution	POST	/		athena:StopCalculationExecution		CalculationExecutionId:body:CalculationExecutionId			name
 O	StopQueryExecution	POST	/		athena:StopQueryExecution		QueryExecutionId:body:QueryExecutionId			name
@@ -1449,15 +1449,15 @@ O	TagResource	POST	/		bcm-data-exports:TagResource		ResourceArn:body:ResourceArn
 O	UntagResource	POST	/		bcm-data-exports:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateExport	POST	/		bcm-data-exports:UpdateExport		ExportArn:body:ExportArn			name
 S	bcm-pricing-calculator	BCM Pricing Calculator	bcm-pricing-calculator	json	AWSBCMPricingCalculator	bcm-pricing-calculator	bcm-pricing-calculator	0	bcm-pricing-calculator,BCM Pricing Calculator,BCMPricingCalculator
-O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:308
-O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:309
-O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:310
-O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:311
-O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:312
-O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:313
-O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:314
-O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:315
-O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:316
+O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:311
+O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:312
+O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:313
+O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:314
+O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:315
+O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:316
+O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:317
+O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:318
+O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:319
 O	CreateBillEstimate	POST	/		bcm-pricing-calculator:CreateBillEstimate	bcm-pricing-calculator:TagResource@tags	billScenarioId:body:billScenarioId			name;tag
 O	CreateBillScenario	POST	/		bcm-pricing-calculator:CreateBillScenario	bcm-pricing-calculator:TagResource@tags				name;tag
 O	CreateWorkloadEstimate	POST	/		bcm-pricing-calculator:CreateWorkloadEstimate	bcm-pricing-calculator:TagResource@tags				name;tag
@@ -1693,7 +1693,7 @@ O	PutInvocationStep	PUT	/sessions/{sessionIdentifier}/invocationSteps/		bedrock:
 O	Rerank	POST	/rerank		bedrock:Rerank					name
 O	Retrieve	POST	/knowledgebases/{knowledgeBaseId}/retrieve		bedrock:Retrieve		knowledgeBaseId:uri:knowledgeBaseId			name
 O	RetrieveAndGenerate	POST	/retrieveAndGenerate		bedrock:RetrieveAndGenerate					name
-O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate					override:489
+O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate					override:492
 O	StartFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions		bedrock:StartFlowExecution		flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier			name
 O	StopFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/stop		bedrock:StopFlowExecution		executionIdentifier:uri:executionIdentifier;flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier			name
 O	TagResource	POST	/tags/{resourceArn}		bedrock:TagResource		resourceArn:uri:resourceArn			name
@@ -1939,15 +1939,15 @@ O	TagResource	POST	/		bedrock:TagResource		resourceARN:body:resourceARN			name
 O	UntagResource	POST	/		bedrock:UntagResource		resourceARN:body:resourceARN			name
 S	bedrock-runtime	Bedrock Runtime	bedrock	rest-json		bedrock-runtime	bedrock	0	bedrock-runtime,Bedrock Runtime,BedrockRuntime,bedrock
 O	ApplyGuardrail	POST	/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply		bedrock:ApplyGuardrail		guardrailIdentifier:uri:guardrailIdentifier;guardrailVersion:uri:guardrailVersion			name
-O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:484
-O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:485
+O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:487
+O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:488
 O	CountTokens	POST	/model/{modelId}/count-tokens		bedrock:CountTokens		modelId:uri:modelId			name
 O	GetAsyncInvoke	GET	/async-invoke/{invocationArn}		bedrock:GetAsyncInvoke		invocationArn:uri:invocationArn			name
 O	InvokeModel	POST	/model/{modelId}/invoke		bedrock:InvokeModel		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
-O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId			override:486
+O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId			override:489
 O	InvokeModelWithResponseStream	POST	/model/{modelId}/invoke-with-response-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
 O	ListAsyncInvokes	GET	/async-invoke		bedrock:ListAsyncInvokes					name
-O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:488;override:488;tag
+O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:491;override:491;tag
 S	billing	Billing	billing	json	AWSBilling	billing	billing	0	billing
 O	AssociateSourceViews	POST	/		billing:AssociateSourceViews	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
 O	CreateBillingView	POST	/		billing:CreateBillingView	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
@@ -2013,32 +2013,32 @@ O	TagResource	POST	/tags/{resourceArn}		braket:TagResource		resourceArn:uri:reso
 O	UntagResource	DELETE	/tags/{resourceArn}		braket:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateSpendingLimit	PATCH	/spending-limit/{spendingLimitArn}/update		braket:UpdateSpendingLimit		spendingLimitArn:uri:spendingLimitArn			name
 S	budgets	Budgets	budgets	json	AWSBudgetServiceGateway	budgets	budgets	1	budgets
-O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:354;dependent;tag
+O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:357;dependent;tag
 O	CreateBudgetAction	POST	/		budgets:CreateBudgetAction,iam:PassRole	budgets:TagResource@ResourceTags	AccountId:body:AccountId;BudgetName:body:BudgetName;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role;tag
-O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:357;dependent
-O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:360;dependent
-O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:356;dependent
+O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:360;dependent
+O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:363;dependent
+O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:359;dependent
 O	DeleteBudgetAction	POST	/		budgets:DeleteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
-O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:359;dependent
-O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:362;dependent
-O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:363;dependent
+O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:362;dependent
+O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:365;dependent
+O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:366;dependent
 O	DescribeBudgetAction	POST	/		budgets:DescribeBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	DescribeBudgetActionHistories	POST	/		budgets:DescribeBudgetActionHistories		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	DescribeBudgetActionsForAccount	POST	/		budgets:DescribeBudgetActionsForAccount		AccountId:body:AccountId			name
 O	DescribeBudgetActionsForBudget	POST	/		budgets:DescribeBudgetActionsForBudget		AccountId:body:AccountId;BudgetName:body:BudgetName			name
-O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:365;dependent
-O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:366;dependent
-O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:364;dependent
-O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:367;dependent
-O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:368;dependent
+O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:368;dependent
+O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:369;dependent
+O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:367;dependent
+O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:370;dependent
+O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:371;dependent
 O	ExecuteBudgetAction	POST	/		budgets:ExecuteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	ListTagsForResource	POST	/		budgets:ListTagsForResource		ResourceARN:body:ResourceARN			name
 O	TagResource	POST	/		budgets:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		budgets:UntagResource		ResourceARN:body:ResourceARN			name
-O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId			override:355;dependent
+O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId			override:358;dependent
 O	UpdateBudgetAction	POST	/		budgets:UpdateBudgetAction	iam:PassRole@ExecutionRoleArn	AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
-O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:358;dependent
-O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:361;dependent
+O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:361;dependent
+O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:364;dependent
 S	ce	Cost Explorer	ce	json	AWSInsightsIndexService	ce	ce	1	ce,Cost Explorer,CostExplorer
 O	CreateAnomalyMonitor	POST	/		ce:CreateAnomalyMonitor	ce:TagResource@ResourceTags				name;tag
 O	CreateAnomalySubscription	POST	/		ce:CreateAnomalySubscription	ce:TagResource@ResourceTags				name;tag
@@ -2757,7 +2757,7 @@ O	CreateConnectionGroup	POST	/2020-05-31/connection-group		cloudfront:CreateConn
 O	CreateContinuousDeploymentPolicy	POST	/2020-05-31/continuous-deployment-policy		cloudfront:CreateContinuousDeploymentPolicy			CreateContinuousDeploymentPolicy2020_05_31		name
 O	CreateDistribution	POST	/2020-05-31/distribution		cloudfront:CreateDistribution	cloudfront:CreateConnectionGroup@		CreateDistribution2020_05_31		name;dependent
 O	CreateDistributionTenant	POST	/2020-05-31/distribution-tenant		cloudfront:CreateDistributionTenant	cloudfront:TagResource@Tags	DistributionId:body:DistributionId;Name:body:Name	CreateDistributionTenant2020_05_31		name;tag
-O	CreateDistributionWithTags	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@		CreateDistributionWithTags2020_05_31		override:301;override:301;dependent
+O	CreateDistributionWithTags	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@		CreateDistributionWithTags2020_05_31		override:304;override:304;dependent
 O	CreateFieldLevelEncryptionConfig	POST	/2020-05-31/field-level-encryption		cloudfront:CreateFieldLevelEncryptionConfig			CreateFieldLevelEncryptionConfig2020_05_31		name
 O	CreateFieldLevelEncryptionProfile	POST	/2020-05-31/field-level-encryption-profile		cloudfront:CreateFieldLevelEncryptionProfile			CreateFieldLevelEncryptionProfile2020_05_31		name
 O	CreateFunction	POST	/2020-05-31/function		cloudfront:CreateFunction	cloudfront:TagResource@Tags	Name:body:Name	CreateFunction2020_05_31		name;tag
@@ -2989,7 +2989,7 @@ O	UpdateServiceAccessPolicies	POST	/		cloudsearch:UpdateServiceAccessPolicies		D
 S	cloudsearchdomain	CloudSearch Domain	cloudsearch	rest-json		cloudsearchdomain	cloudsearch	0	cloudsearchdomain,CloudSearch Domain,cloudsearch
 O	Search	GET	/2013-01-01/search?format=sdk&pretty=true		cloudsearch:search					name
 O	Suggest	GET	/2013-01-01/suggest?format=sdk&pretty=true		cloudsearch:suggest					name
-O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:492
+O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:495
 S	cloudtrail	CloudTrail	cloudtrail	json	com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101	cloudtrail	cloudtrail	0	cloudtrail
 O	AddTags	POST	/		cloudtrail:AddTags		ResourceId:body:ResourceId			name
 O	CancelQuery	POST	/		cloudtrail:CancelQuery		QueryId:body:QueryId			name
@@ -3025,7 +3025,7 @@ O	ListEventDataStores	POST	/		cloudtrail:ListEventDataStores					name
 O	ListImportFailures	POST	/		cloudtrail:ListImportFailures		ImportId:body:ImportId			name
 O	ListImports	POST	/		cloudtrail:ListImports					name
 O	ListInsightsData	POST	/		cloudtrail:ListInsightsData					name
-O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName			override:505;override:505
+O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName			override:508;override:508
 O	ListPublicKeys	POST	/		cloudtrail:ListPublicKeys					name
 O	ListQueries	POST	/		cloudtrail:ListQueries					name
 O	ListTags	POST	/		cloudtrail:ListTags					name
@@ -3801,7 +3801,7 @@ O	DescribeICD10CMInferenceJob	POST	/		comprehendmedical:DescribeICD10CMInference
 O	DescribePHIDetectionJob	POST	/		comprehendmedical:DescribePHIDetectionJob		JobId:body:JobId			name
 O	DescribeRxNormInferenceJob	POST	/		comprehendmedical:DescribeRxNormInferenceJob		JobId:body:JobId			name
 O	DescribeSNOMEDCTInferenceJob	POST	/		comprehendmedical:DescribeSNOMEDCTInferenceJob		JobId:body:JobId			name
-O	DetectEntities	POST	/		comprehendmedical:DetectEntities					override:501
+O	DetectEntities	POST	/		comprehendmedical:DetectEntities					override:504
 O	DetectEntitiesV2	POST	/		comprehendmedical:DetectEntitiesV2					name
 O	DetectPHI	POST	/		comprehendmedical:DetectPHI					name
 O	InferICD10CM	POST	/		comprehendmedical:InferICD10CM					name
@@ -5018,15 +5018,15 @@ O	AssumeFleetRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/worke
 O	AssumeQueueRoleForRead	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/read-roles		deadline:AssumeQueueRoleForRead	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId			name;dependent
 O	AssumeQueueRoleForUser	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/user-roles		deadline:AssumeQueueRoleForUser	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId			name;dependent
 O	AssumeQueueRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/queue-roles		deadline:AssumeQueueRoleForWorker		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId;queueId:querystring:queueId			name
-O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@				override:317;dependent
+O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@				override:320;dependent
 O	BatchGetJobEntity	POST	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/batchGetJobEntity		deadline:BatchGetJobEntity		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId			name
-O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@				override:318;dependent
-O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@				override:319;dependent
-O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@				override:320;dependent
-O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@				override:321;dependent
-O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@				override:322;dependent
-O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@				override:323;dependent
-O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@				override:324;dependent
+O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@				override:321;dependent
+O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@				override:322;dependent
+O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@				override:323;dependent
+O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@				override:324;dependent
+O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@				override:325;dependent
+O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@				override:326;dependent
+O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@				override:327;dependent
 O	CopyJobTemplate	POST	/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/template		deadline:CopyJobTemplate	identitystore:ListGroupMembershipsForMember@;s3:PutObject@	farmId:uri:farmId;queueId:uri:queueId;jobId:uri:jobId			name;dependent;dependent
 O	CreateBudget	POST	/2023-10-12/farms/{farmId}/budgets		deadline:CreateBudget	deadline:TagResource@tags;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;displayName:body:displayName			name;dependent;dependent
 O	CreateFarm	POST	/2023-10-12/farms		deadline:CreateFarm	deadline:TagResource@tags	displayName:body:displayName			name;dependent
@@ -5152,7 +5152,7 @@ O	ListIndicators	POST	/investigations/listIndicators		detective:ListIndicators		
 O	ListInvestigations	POST	/investigations/listInvestigations		detective:ListInvestigations		GraphArn:body:GraphArn			name
 O	ListInvitations	POST	/invitations/list		detective:ListInvitations					name
 O	ListMembers	POST	/graph/members/list		detective:ListMembers		GraphArn:body:GraphArn			name
-O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@				override:348;dependent
+O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@				override:351;dependent
 O	ListTagsForResource	GET	/tags/{ResourceArn}		detective:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	RejectInvitation	POST	/invitation/removal		detective:RejectInvitation		GraphArn:body:GraphArn			name
 O	StartInvestigation	POST	/investigations/startInvestigation		detective:StartInvestigation		GraphArn:body:GraphArn;EntityArn:body:EntityArn			name
@@ -5458,7 +5458,7 @@ O	DescribeCertificates	POST	/		dms:DescribeCertificates					name
 O	DescribeConnections	POST	/		dms:DescribeConnections					name
 O	DescribeConversionConfiguration	POST	/		dms:DescribeConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	DescribeDataMigrations	POST	/		dms:DescribeDataMigrations					name
-O	DescribeDataProviders	POST	/		dms:ListDataProviders					override:379
+O	DescribeDataProviders	POST	/		dms:ListDataProviders					override:382
 O	DescribeEndpointSettings	POST	/		dms:DescribeEndpointSettings		EngineName:body:EngineName			name
 O	DescribeEndpointTypes	POST	/		dms:DescribeEndpointTypes					name
 O	DescribeEndpoints	POST	/		dms:DescribeEndpoints					name
@@ -5466,22 +5466,22 @@ O	DescribeEngineVersions	POST	/		dms:DescribeEngineVersions					name
 O	DescribeEventCategories	POST	/		dms:DescribeEventCategories					name
 O	DescribeEventSubscriptions	POST	/		dms:DescribeEventSubscriptions					name
 O	DescribeEvents	POST	/		dms:DescribeEvents					name
-O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:385
+O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:388
 O	DescribeFleetAdvisorCollectors	POST	/		dms:DescribeFleetAdvisorCollectors					name
 O	DescribeFleetAdvisorDatabases	POST	/		dms:DescribeFleetAdvisorDatabases					name
 O	DescribeFleetAdvisorLsaAnalysis	POST	/		dms:DescribeFleetAdvisorLsaAnalysis					name
 O	DescribeFleetAdvisorSchemaObjectSummary	POST	/		dms:DescribeFleetAdvisorSchemaObjectSummary					name
 O	DescribeFleetAdvisorSchemas	POST	/		dms:DescribeFleetAdvisorSchemas					name
-O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles					override:381
+O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles					override:384
 O	DescribeMetadataModel	POST	/		dms:DescribeMetadataModel		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:387
+O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:390
 O	DescribeMetadataModelChildren	POST	/		dms:DescribeMetadataModelChildren		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:388
+O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:391
 O	DescribeMetadataModelCreations	POST	/		dms:DescribeMetadataModelCreations		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:389
-O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:390
+O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:392
+O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:393
 O	DescribeMetadataModelImports	POST	/		dms:DescribeMetadataModelImports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@				override:383;dependent
+O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@				override:386;dependent
 O	DescribeOrderableReplicationInstances	POST	/		dms:DescribeOrderableReplicationInstances					name
 O	DescribePendingMaintenanceActions	POST	/		dms:DescribePendingMaintenanceActions					name
 O	DescribeRecommendationLimitations	POST	/		dms:DescribeRecommendationLimitations					name
@@ -5503,13 +5503,13 @@ O	ExportMetadataModelAssessment	POST	/		dms:ExportMetadataModelAssessment		Migra
 O	GetTargetSelectionRules	POST	/		dms:GetTargetSelectionRules		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	ImportCertificate	POST	/		dms:ImportCertificate	dms:AddTagsToResource@Tags	CertificateIdentifier:body:CertificateIdentifier			name;tag
 O	ListTagsForResource	POST	/		dms:ListTagsForResource					name
-O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:391
+O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:394
 O	ModifyDataMigration	POST	/		dms:ModifyDataMigration	iam:PassRole@ServiceAccessRoleArn	DataMigrationIdentifier:body:DataMigrationIdentifier;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role		ServiceAccessRoleArn:role:ServiceAccessRoleArn	name;role
-O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings	DataProviderIdentifier:body:DataProviderIdentifier		Settings.RedshiftSettings.S3AccessRoleArn:role:Settings;Settings.PostgreSqlSettings.S3AccessRoleArn:role:Settings;Settings.MySqlSettings.S3AccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn:role:Settings;Settings.OracleSettings.S3AccessRoleArn:role:Settings;Settings.MicrosoftSqlServerSettings.S3AccessRoleArn:role:Settings;Settings.MariaDbSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2LuwSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2zOsSettings.S3AccessRoleArn:role:Settings	override:380;role
+O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings	DataProviderIdentifier:body:DataProviderIdentifier		Settings.RedshiftSettings.S3AccessRoleArn:role:Settings;Settings.PostgreSqlSettings.S3AccessRoleArn:role:Settings;Settings.MySqlSettings.S3AccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn:role:Settings;Settings.OracleSettings.S3AccessRoleArn:role:Settings;Settings.MicrosoftSqlServerSettings.S3AccessRoleArn:role:Settings;Settings.MariaDbSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2LuwSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2zOsSettings.S3AccessRoleArn:role:Settings	override:383;role
 O	ModifyEndpoint	POST	/		dms:ModifyEndpoint	iam:PassRole@ServiceAccessRoleArn,DynamoDbSettings,S3Settings,DmsTransferSettings,MongoDbSettings,KinesisSettings,ElasticsearchSettings,NeptuneSettings,RedshiftSettings,PostgreSQLSettings,MySQLSettings,OracleSettings,SybaseSettings,MicrosoftSQLServerSettings,IBMDb2Settings,DocDbSettings,GcpMySQLSettings	EndpointArn:body:EndpointArn;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role		ServiceAccessRoleArn:role:ServiceAccessRoleArn;DynamoDbSettings.ServiceAccessRoleArn:role:DynamoDbSettings;S3Settings.ServiceAccessRoleArn:role:S3Settings;DmsTransferSettings.ServiceAccessRoleArn:role:DmsTransferSettings;MongoDbSettings.SecretsManagerAccessRoleArn:role:MongoDbSettings;KinesisSettings.ServiceAccessRoleArn:role:KinesisSettings;ElasticsearchSettings.ServiceAccessRoleArn:role:ElasticsearchSettings;NeptuneSettings.ServiceAccessRoleArn:role:NeptuneSettings;RedshiftSettings.ServiceAccessRoleArn:role:RedshiftSettings;RedshiftSettings.SecretsManagerAccessRoleArn:role:RedshiftSettings;PostgreSQLSettings.SecretsManagerAccessRoleArn:role:PostgreSQLSettings;PostgreSQLSettings.ServiceAccessRoleArn:role:PostgreSQLSettings;MySQLSettings.SecretsManagerAccessRoleArn:role:MySQLSettings;MySQLSettings.ServiceAccessRoleArn:role:MySQLSettings;OracleSettings.SecretsManagerAccessRoleArn:role:OracleSettings;OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:OracleSettings;SybaseSettings.SecretsManagerAccessRoleArn:role:SybaseSettings;MicrosoftSQLServerSettings.SecretsManagerAccessRoleArn:role:MicrosoftSQLServerSettings;IBMDb2Settings.SecretsManagerAccessRoleArn:role:IBMDb2Settings;DocDbSettings.SecretsManagerAccessRoleArn:role:DocDbSettings;GcpMySQLSettings.SecretsManagerAccessRoleArn:role:GcpMySQLSettings	name;role
 O	ModifyEventSubscription	POST	/		dms:ModifyEventSubscription		SubscriptionName:body:SubscriptionName			name
-O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier			override:382
-O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes	override:384;role
+O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier			override:385
+O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes	override:387;role
 O	ModifyReplicationConfig	POST	/		dms:ModifyReplicationConfig		ReplicationConfigArn:body:ReplicationConfigArn			name
 O	ModifyReplicationInstance	POST	/		dms:ModifyReplicationInstance	iam:PassRole@KerberosAuthenticationSettings	ReplicationInstanceArn:body:ReplicationInstanceArn		KerberosAuthenticationSettings.KeyCacheSecretIamArn:role:KerberosAuthenticationSettings	name;role
 O	ModifyReplicationSubnetGroup	POST	/		dms:ModifyReplicationSubnetGroup		ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier			name
@@ -5522,11 +5522,11 @@ O	ReloadTables	POST	/		dms:ReloadTables		ReplicationTaskArn:body:ReplicationTask
 O	RemoveTagsFromResource	POST	/		dms:RemoveTagsFromResource		ResourceArn:body:ResourceArn			name
 O	RunFleetAdvisorLsaAnalysis	POST	/		dms:RunFleetAdvisorLsaAnalysis					name
 O	StartDataMigration	POST	/		dms:StartDataMigration		DataMigrationIdentifier:body:DataMigrationIdentifier			name
-O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:386
+O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:389
 O	StartMetadataModelAssessment	POST	/		dms:StartMetadataModelAssessment		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelConversion	POST	/		dms:StartMetadataModelConversion		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelCreation	POST	/		dms:StartMetadataModelCreation		MigrationProjectIdentifier:body:MigrationProjectIdentifier;MetadataModelName:body:MetadataModelName			name
-O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:392
+O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:395
 O	StartMetadataModelExportToTarget	POST	/		dms:StartMetadataModelExportToTarget		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelImport	POST	/		dms:StartMetadataModelImport		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartRecommendations	POST	/		dms:StartRecommendations		DatabaseId:body:DatabaseId			name
@@ -5783,14 +5783,14 @@ O	TagResource	POST	/tags/{resourceArn}		dsql:TagResource		resourceArn:uri:resour
 O	UntagResource	DELETE	/tags/{resourceArn}		dsql:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateCluster	POST	/cluster/{identifier}		dsql:UpdateCluster		identifier:uri:identifier			name
 S	dynamodb	DynamoDB	dynamodb	json	DynamoDB_20120810	dynamodb	dynamodb	0	dynamodb
-O	BatchExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:159;override:159;override:159;override:159
-O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:225|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
-O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:227|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	BatchExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:162;override:162;override:162;override:162
+O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:228|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:230|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	CreateBackup	POST	/		dynamodb:CreateBackup		TableName:body:TableName;BackupName:body:BackupName			name
 O	CreateGlobalTable	POST	/		dynamodb:CreateGlobalTable		GlobalTableName:body:GlobalTableName			name
-O	CreateTable	POST	/		dynamodb:CreateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification;dynamodb:TagResource@Tags	TableName:body:TableName			name;override:209;override:209;tag|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to create the table)
+O	CreateTable	POST	/		dynamodb:CreateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification;dynamodb:TagResource@Tags	TableName:body:TableName			name;override:212;override:212;tag|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to create the table)
 O	DeleteBackup	POST	/		dynamodb:DeleteBackup		BackupArn:body:BackupArn			name
-O	DeleteItem	POST	/		dynamodb:DeleteItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:219|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	DeleteItem	POST	/		dynamodb:DeleteItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:222|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	DeleteResourcePolicy	POST	/		dynamodb:DeleteResourcePolicy		ResourceArn:body:ResourceArn			name
 O	DeleteTable	POST	/		dynamodb:DeleteTable		TableName:body:TableName			name
 O	DescribeBackup	POST	/		dynamodb:DescribeBackup		BackupArn:body:BackupArn			name
@@ -5808,10 +5808,10 @@ O	DescribeTableReplicaAutoScaling	POST	/		dynamodb:DescribeTableReplicaAutoScali
 O	DescribeTimeToLive	POST	/		dynamodb:DescribeTimeToLive		TableName:body:TableName			name
 O	DisableKinesisStreamingDestination	POST	/		dynamodb:DisableKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
 O	EnableKinesisStreamingDestination	POST	/		dynamodb:EnableKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
-O	ExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:158;override:158;override:158;override:158
-O	ExecuteTransaction	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:160;override:160;override:160;override:160
+O	ExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:161;override:161;override:161;override:161
+O	ExecuteTransaction	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:163;override:163;override:163;override:163
 O	ExportTableToPointInTime	POST	/		dynamodb:ExportTableToPointInTime		TableArn:body:TableArn;S3Bucket:body:S3Bucket			name
-O	GetItem	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:213|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	GetItem	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:216|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	GetResourcePolicy	POST	/		dynamodb:GetResourcePolicy		ResourceArn:body:ResourceArn			name
 O	ImportTable	POST	/		dynamodb:ImportTable					name
 O	ListBackups	POST	/		dynamodb:ListBackups					name
@@ -5821,23 +5821,23 @@ O	ListGlobalTables	POST	/		dynamodb:ListGlobalTables					name
 O	ListImports	POST	/		dynamodb:ListImports					name
 O	ListTables	POST	/		dynamodb:ListTables					name
 O	ListTagsOfResource	POST	/		dynamodb:ListTagsOfResource		ResourceArn:body:ResourceArn			name
-O	PutItem	POST	/		dynamodb:PutItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:215|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	PutItem	POST	/		dynamodb:PutItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:218|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	PutResourcePolicy	POST	/		dynamodb:PutResourcePolicy		ResourceArn:body:ResourceArn			name
-O	Query	POST	/		dynamodb:Query	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:221|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	Query	POST	/		dynamodb:Query	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:224|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	RestoreTableFromBackup	POST	/		dynamodb:RestoreTableFromBackup	dynamodb:BatchWriteItem@;dynamodb:DeleteItem@;dynamodb:GetItem@;dynamodb:PutItem@;dynamodb:Query@;dynamodb:Scan@;dynamodb:UpdateItem@	TargetTableName:body:TargetTableName;BackupArn:body:BackupArn			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	RestoreTableToPointInTime	POST	/		dynamodb:RestoreTableToPointInTime	dynamodb:BatchWriteItem@;dynamodb:DeleteItem@;dynamodb:GetItem@;dynamodb:PutItem@;dynamodb:Query@;dynamodb:Scan@;dynamodb:UpdateItem@	TargetTableName:body:TargetTableName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	Scan	POST	/		dynamodb:Scan	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:223|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	Scan	POST	/		dynamodb:Scan	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:226|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	TagResource	POST	/		dynamodb:TagResource		ResourceArn:body:ResourceArn			name
-O	TransactGetItems	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)				override:166;override:166|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
-O	TransactWriteItems	POST	/			dynamodb:PutItem@TransactItems.Put;dynamodb:UpdateItem@TransactItems.Update;dynamodb:DeleteItem@TransactItems.Delete;dynamodb:ConditionCheckItem@TransactItems.ConditionCheck;kms:Decrypt@(encrypted)				override:168;override:168;override:168;override:168;override:168|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
+O	TransactGetItems	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)				override:169;override:169|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
+O	TransactWriteItems	POST	/			dynamodb:PutItem@TransactItems.Put;dynamodb:UpdateItem@TransactItems.Update;dynamodb:DeleteItem@TransactItems.Delete;dynamodb:ConditionCheckItem@TransactItems.ConditionCheck;kms:Decrypt@(encrypted)				override:171;override:171;override:171;override:171;override:171|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
 O	UntagResource	POST	/		dynamodb:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateContinuousBackups	POST	/		dynamodb:UpdateContinuousBackups		TableName:body:TableName			name
 O	UpdateContributorInsights	POST	/		dynamodb:UpdateContributorInsights		TableName:body:TableName			name
 O	UpdateGlobalTable	POST	/		dynamodb:UpdateGlobalTable		GlobalTableName:body:GlobalTableName			name
 O	UpdateGlobalTableSettings	POST	/		dynamodb:UpdateGlobalTableSettings	iam:PassRole@GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate,GlobalTableGlobalSecondaryIndexSettingsUpdate,ReplicaSettingsUpdate	GlobalTableName:body:GlobalTableName		GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate;GlobalTableGlobalSecondaryIndexSettingsUpdate[].ProvisionedWriteCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:GlobalTableGlobalSecondaryIndexSettingsUpdate;ReplicaSettingsUpdate[].ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:ReplicaSettingsUpdate;ReplicaSettingsUpdate[].ReplicaGlobalSecondaryIndexSettingsUpdate[].ProvisionedReadCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:ReplicaSettingsUpdate	name;role
-O	UpdateItem	POST	/		dynamodb:UpdateItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:217|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	UpdateItem	POST	/		dynamodb:UpdateItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:220|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	UpdateKinesisStreamingDestination	POST	/		dynamodb:UpdateKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
-O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:211;override:211|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
+O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:214;override:214|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
 O	UpdateTableReplicaAutoScaling	POST	/		dynamodb:UpdateTableReplicaAutoScaling	iam:PassRole@GlobalSecondaryIndexUpdates,ProvisionedWriteCapacityAutoScalingUpdate,ReplicaUpdates	TableName:body:TableName		GlobalSecondaryIndexUpdates[].ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:GlobalSecondaryIndexUpdates;ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ProvisionedWriteCapacityAutoScalingUpdate;ReplicaUpdates[].ReplicaGlobalSecondaryIndexUpdates[].ProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates;ReplicaUpdates[].ReplicaProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates	name;role
 O	UpdateTimeToLive	POST	/		dynamodb:UpdateTimeToLive		TableName:body:TableName			name
 S	dynamodbstreams	DynamoDB Streams	dynamodb	json	DynamoDBStreams_20120810	streams.dynamodb	dynamodb	0	dynamodbstreams,DynamoDB Streams,streams.dynamodb,dynamodb
@@ -5893,7 +5893,7 @@ O	AttachClassicLinkVpc	POST	/		ec2:AttachClassicLinkVpc		InstanceId:body:instanc
 O	AttachInternetGateway	POST	/		ec2:AttachInternetGateway		InternetGatewayId:body:internetGatewayId;VpcId:body:vpcId			name
 O	AttachNetworkInterface	POST	/		ec2:AttachNetworkInterface		NetworkInterfaceId:body:networkInterfaceId;InstanceId:body:instanceId			name
 O	AttachVerifiedAccessTrustProvider	POST	/		ec2:AttachVerifiedAccessTrustProvider		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId;VerifiedAccessTrustProviderId:body:VerifiedAccessTrustProviderId			name
-O	AttachVolume	POST	/		ec2:AttachVolume	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceId:body:InstanceId;VolumeId:body:VolumeId			name;override:251;override:251|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
+O	AttachVolume	POST	/		ec2:AttachVolume	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceId:body:InstanceId;VolumeId:body:VolumeId			name;override:254;override:254|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
 O	AttachVpnGateway	POST	/		ec2:AttachVpnGateway		VpcId:body:VpcId;VpnGatewayId:body:VpnGatewayId			name
 O	AuthorizeClientVpnIngress	POST	/		ec2:AuthorizeClientVpnIngress		ClientVpnEndpointId:body:ClientVpnEndpointId			name
 O	AuthorizeSecurityGroupEgress	POST	/		ec2:AuthorizeSecurityGroupEgress	ec2:CreateTags@TagSpecifications	GroupId:body:groupId			name;dependent
@@ -6007,7 +6007,7 @@ O	CreateVerifiedAccessEndpoint	POST	/		ec2:CreateVerifiedAccessEndpoint	ec2:Crea
 O	CreateVerifiedAccessGroup	POST	/		ec2:CreateVerifiedAccessGroup	ec2:CreateTags@TagSpecifications	VerifiedAccessInstanceId:body:VerifiedAccessInstanceId			name;dependent
 O	CreateVerifiedAccessInstance	POST	/		ec2:CreateVerifiedAccessInstance	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVerifiedAccessTrustProvider	POST	/		ec2:CreateVerifiedAccessTrustProvider	ec2:CreateTags@TagSpecifications	PolicyReferenceName:body:PolicyReferenceName			name;dependent
-O	CreateVolume	POST	/		ec2:CreateVolume	kms:CreateGrant@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted);kms:DescribeKey@KmsKeyId,(encrypted);kms:GenerateDataKeyWithoutPlaintext@KmsKeyId,(encrypted);kms:ReEncryptFrom@KmsKeyId,(encrypted);kms:ReEncryptTo@KmsKeyId,(encrypted);ec2:CreateTags@TagSpecifications				name;override:247;override:247;override:247;override:247;override:247;override:247;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
+O	CreateVolume	POST	/		ec2:CreateVolume	kms:CreateGrant@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted);kms:DescribeKey@KmsKeyId,(encrypted);kms:GenerateDataKeyWithoutPlaintext@KmsKeyId,(encrypted);kms:ReEncryptFrom@KmsKeyId,(encrypted);kms:ReEncryptTo@KmsKeyId,(encrypted);ec2:CreateTags@TagSpecifications				name;override:250;override:250;override:250;override:250;override:250;override:250;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
 O	CreateVpc	POST	/		ec2:CreateVpc	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVpcBlockPublicAccessExclusion	POST	/		ec2:CreateVpcBlockPublicAccessExclusion	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVpcEncryptionControl	POST	/		ec2:CreateVpcEncryptionControl	ec2:CreateTags@TagSpecifications	VpcId:body:VpcId			name;dependent
@@ -6593,14 +6593,14 @@ O	RestoreVolumeFromRecycleBin	POST	/		ec2:RestoreVolumeFromRecycleBin		VolumeId:
 O	RevokeClientVpnIngress	POST	/		ec2:RevokeClientVpnIngress		ClientVpnEndpointId:body:ClientVpnEndpointId			name
 O	RevokeSecurityGroupEgress	POST	/		ec2:RevokeSecurityGroupEgress		GroupId:body:groupId			name
 O	RevokeSecurityGroupIngress	POST	/		ec2:RevokeSecurityGroupIngress					name
-O	RunInstances	POST	/		ec2:RunInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted);kms:DescribeKey@(encrypted);kms:GenerateDataKeyWithoutPlaintext@(encrypted);kms:ReEncryptFrom@(encrypted);kms:ReEncryptTo@(encrypted);iam:PassRole@IamInstanceProfile;ec2:CreateTags@TagSpecifications;ssm:GetParameters@	IamInstanceProfile:body:iamInstanceProfile:role		IamInstanceProfile:profile:IamInstanceProfile	name;override:245;override:245;override:245;override:245;override:245;override:245;role;dependent;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
+O	RunInstances	POST	/		ec2:RunInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted);kms:DescribeKey@(encrypted);kms:GenerateDataKeyWithoutPlaintext@(encrypted);kms:ReEncryptFrom@(encrypted);kms:ReEncryptTo@(encrypted);iam:PassRole@IamInstanceProfile;ec2:CreateTags@TagSpecifications;ssm:GetParameters@	IamInstanceProfile:body:iamInstanceProfile:role		IamInstanceProfile:profile:IamInstanceProfile	name;override:248;override:248;override:248;override:248;override:248;override:248;role;dependent;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
 O	RunScheduledInstances	POST	/		ec2:RunScheduledInstances	iam:PassRole@LaunchSpecification.IamInstanceProfile	ScheduledInstanceId:body:ScheduledInstanceId		LaunchSpecification.IamInstanceProfile:profile:LaunchSpecification.IamInstanceProfile	name;role
 O	SearchLocalGatewayRoutes	POST	/		ec2:SearchLocalGatewayRoutes		LocalGatewayRouteTableId:body:LocalGatewayRouteTableId			name
 O	SearchTransitGatewayMulticastGroups	POST	/		ec2:SearchTransitGatewayMulticastGroups		TransitGatewayMulticastDomainId:body:TransitGatewayMulticastDomainId			name
 O	SearchTransitGatewayRoutes	POST	/		ec2:SearchTransitGatewayRoutes		TransitGatewayRouteTableId:body:TransitGatewayRouteTableId			name
 O	SendDiagnosticInterrupt	POST	/		ec2:SendDiagnosticInterrupt		InstanceId:body:InstanceId			name
 O	StartDeclarativePoliciesReport	POST	/		ec2:StartDeclarativePoliciesReport	ec2:CreateTags@TagSpecifications	S3Bucket:body:S3Bucket;TargetId:body:TargetId			name;tag
-O	StartInstances	POST	/		ec2:StartInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)				name;override:249;override:249|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
+O	StartInstances	POST	/		ec2:StartInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)				name;override:252;override:252|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
 O	StartNetworkInsightsAccessScopeAnalysis	POST	/		ec2:StartNetworkInsightsAccessScopeAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsAccessScopeId:body:NetworkInsightsAccessScopeId			name;dependent
 O	StartNetworkInsightsAnalysis	POST	/		ec2:StartNetworkInsightsAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsPathId:body:NetworkInsightsPathId			name;dependent
 O	StartVpcEndpointServicePrivateDnsVerification	POST	/		ec2:StartVpcEndpointServicePrivateDnsVerification		ServiceId:body:ServiceId			name
@@ -6656,7 +6656,7 @@ O	GetRegistryScanningConfiguration	POST	/		ecr:GetRegistryScanningConfiguration	
 O	GetRepositoryPolicy	POST	/		ecr:GetRepositoryPolicy		repositoryName:body:repositoryName			name
 O	GetSigningConfiguration	POST	/		ecr:GetSigningConfiguration					name
 O	InitiateLayerUpload	POST	/		ecr:InitiateLayerUpload		repositoryName:body:repositoryName			name
-O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			override:506
+O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			override:509
 O	ListImages	POST	/		ecr:ListImages		repositoryName:body:repositoryName			name
 O	ListPullTimeUpdateExclusions	POST	/		ecr:ListPullTimeUpdateExclusions					name
 O	ListTagsForResource	POST	/		ecr:ListTagsForResource		resourceArn:body:resourceArn			name
@@ -7385,7 +7385,7 @@ O	CreateKxDatabase	POST	/kx/environments/{environmentId}/databases		finspace:Cre
 O	CreateKxDataview	POST	/kx/environments/{environmentId}/databases/{databaseName}/dataviews		finspace:CreateKxDataview	finspace:TagResource@tags	environmentId:uri:environmentId;databaseName:uri:databaseName;dataviewName:body:dataviewName			name;tag
 O	CreateKxEnvironment	POST	/kx/environments		finspace:CreateKxEnvironment	finspace:TagResource@tags	kmsKeyId:body:kmsKeyId			name;tag
 O	CreateKxScalingGroup	POST	/kx/environments/{environmentId}/scalingGroups		finspace:CreateKxScalingGroup	finspace:TagResource@tags	environmentId:uri:environmentId;scalingGroupName:body:scalingGroupName;availabilityZoneId:body:availabilityZoneId			name;tag
-O	CreateKxUser	POST	/kx/environments/{environmentId}/users		finspace:CreateKxUser,iam:PassRole	finspace:TagResource@tags	environmentId:uri:environmentId;userName:body:userName;iamRole:body:iamRole:role		iamRole:role:	name;role;tag
+O	CreateKxUser	POST	/kx/environments/{environmentId}/users		finspace:CreateKxUser	finspace:TagResource@tags	environmentId:uri:environmentId;userName:body:userName			name;tag
 O	CreateKxVolume	POST	/kx/environments/{environmentId}/kxvolumes		finspace:CreateKxVolume	finspace:TagResource@tags	environmentId:uri:environmentId;volumeName:body:volumeName			name;tag
 O	DeleteEnvironment	DELETE	/environment/{environmentId}		finspace:DeleteEnvironment		environmentId:uri:environmentId			name
 O	DeleteKxCluster	DELETE	/kx/environments/{environmentId}/clusters/{clusterName}		finspace:DeleteKxCluster		environmentId:uri:environmentId;clusterName:uri:clusterName			name
@@ -7426,7 +7426,7 @@ O	UpdateKxDatabase	PUT	/kx/environments/{environmentId}/databases/{databaseName}
 O	UpdateKxDataview	PUT	/kx/environments/{environmentId}/databases/{databaseName}/dataviews/{dataviewName}		finspace:UpdateKxDataview		environmentId:uri:environmentId;databaseName:uri:databaseName;dataviewName:uri:dataviewName			name
 O	UpdateKxEnvironment	PUT	/kx/environments/{environmentId}		finspace:UpdateKxEnvironment		environmentId:uri:environmentId			name
 O	UpdateKxEnvironmentNetwork	PUT	/kx/environments/{environmentId}/network		finspace:UpdateKxEnvironmentNetwork		environmentId:uri:environmentId			name
-O	UpdateKxUser	PUT	/kx/environments/{environmentId}/users/{userName}		finspace:UpdateKxUser,iam:PassRole		environmentId:uri:environmentId;userName:uri:userName;iamRole:body:iamRole:role		iamRole:role:	name;role
+O	UpdateKxUser	PUT	/kx/environments/{environmentId}/users/{userName}		finspace:UpdateKxUser		environmentId:uri:environmentId;userName:uri:userName			name
 O	UpdateKxVolume	PATCH	/kx/environments/{environmentId}/kxvolumes/{volumeName}		finspace:UpdateKxVolume		environmentId:uri:environmentId;volumeName:uri:volumeName			name
 S	finspace-data	finspace data	finspace-api	rest-json		finspace-api	finspace-api	0	finspace-data,finspace data,finspacedata,finspace-api
 O	AssociateUserToPermissionGroup	POST	/permission-group/{permissionGroupId}/users/{userId}	P			permissionGroupId:uri:permissionGroupId;userId:uri:userId			
@@ -8005,14 +8005,14 @@ O	BatchDeleteTableVersion	POST	/		glue:BatchDeleteTableVersion		DatabaseName:bod
 O	BatchGetBlueprints	POST	/		glue:BatchGetBlueprints					name
 O	BatchGetCrawlers	POST	/		glue:BatchGetCrawlers					name
 O	BatchGetCustomEntityTypes	POST	/		glue:BatchGetCustomEntityTypes					name
-O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult					override:325
+O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult					override:328
 O	BatchGetDevEndpoints	POST	/		glue:BatchGetDevEndpoints					name
 O	BatchGetJobs	POST	/		glue:BatchGetJobs					name
 O	BatchGetPartition	POST	/		glue:BatchGetPartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	BatchGetTableOptimizer	POST	/		glue:BatchGetTableOptimizer	glue:GetTable@				name;dependent
 O	BatchGetTriggers	POST	/		glue:BatchGetTriggers					name
 O	BatchGetWorkflows	POST	/		glue:BatchGetWorkflows					name
-O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation					override:326
+O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation					override:329
 O	BatchStopJobRun	POST	/		glue:BatchStopJobRun		JobName:body:JobName			name
 O	BatchUpdatePartition	POST	/		glue:BatchUpdatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	CancelDataQualityRuleRecommendationRun	POST	/		glue:CancelDataQualityRuleRecommendationRun		RunId:body:RunId			name
@@ -8034,7 +8034,7 @@ O	CreateGlueIdentityCenterConfiguration	POST	/		glue:CreateGlueIdentityCenterCon
 O	CreateIntegration	POST	/		glue:CreateIntegration	kms:CreateGrant@KmsKeyId;kms:DescribeKey@KmsKeyId;glue:TagResource@Tags	IntegrationName:body:IntegrationName;SourceArn:body:SourceArn;TargetArn:body:TargetArn			name;dependent;dependent;tag
 O	CreateIntegrationResourceProperty	POST	/		glue:CreateIntegrationResourceProperty	iam:PassRole@SourceProcessingProperties,TargetProcessingProperties;glue:TagResource@Tags	ResourceArn:body:ResourceArn		SourceProcessingProperties.RoleArn:role:SourceProcessingProperties;TargetProcessingProperties.RoleArn:role:TargetProcessingProperties	name;role;tag
 O	CreateIntegrationTableProperties	POST	/		glue:CreateIntegrationTableProperties		ResourceArn:body:ResourceArn;TableName:body:TableName			name
-O	CreateJob	POST	/		glue:CreateJob,iam:PassRole	glue:TagResource@Tags	Name:body:Name;Role:body:Role:role		Role:role:;CodeGenConfigurationNodes{}.RedshiftSource.TmpDirIAMRole:role:CodeGenConfigurationNodes;CodeGenConfigurationNodes{}.RedshiftTarget.TmpDirIAMRole:role:CodeGenConfigurationNodes;CodeGenConfigurationNodes{}.DirectKinesisSource.StreamingOptions.RoleArn:role:CodeGenConfigurationNodes;CodeGenConfigurationNodes{}.CatalogKinesisSource.StreamingOptions.RoleArn:role:CodeGenConfigurationNodes;CodeGenConfigurationNodes{}.DynamoDBELTConnectorSource.ConnectionOptions.DynamodbStsRoleArn:role:CodeGenConfigurationNodes	name;role;tag
+O	CreateJob	POST	/		glue:CreateJob,iam:PassRole	glue:TagResource@Tags	Name:body:Name;Role:body:Role:role		Role:role:	name;role;tag
 O	CreateMLTransform	POST	/		glue:CreateMLTransform,iam:PassRole	glue:TagResource@Tags	Name:body:Name;Role:body:Role:role		Role:role:	name;role;tag
 O	CreatePartition	POST	/		glue:CreatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	CreatePartitionIndex	POST	/		glue:CreatePartitionIndex		DatabaseName:body:DatabaseName;TableName:body:TableName			name
@@ -8156,9 +8156,9 @@ O	GetTables	POST	/		glue:GetTables		DatabaseName:body:DatabaseName			name
 O	GetTags	POST	/		glue:GetTags		ResourceArn:body:ResourceArn			name
 O	GetTrigger	POST	/		glue:GetTrigger		Name:body:Name			name
 O	GetTriggers	POST	/		glue:GetTriggers					name
-O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:497
-O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:498
-O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name			override:496
+O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:500
+O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:501
+O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name			override:499
 O	GetUsageProfile	POST	/		glue:GetUsageProfile		Name:body:Name			name
 O	GetUserDefinedFunction	POST	/		glue:GetUserDefinedFunction		DatabaseName:body:DatabaseName;FunctionName:body:FunctionName			name
 O	GetUserDefinedFunctions	POST	/		glue:GetUserDefinedFunctions					name
@@ -8249,7 +8249,7 @@ O	UpdateDevEndpoint	POST	/		glue:UpdateDevEndpoint		EndpointName:body:EndpointNa
 O	UpdateGlueIdentityCenterConfiguration	POST	/		glue:UpdateGlueIdentityCenterConfiguration					name
 O	UpdateIntegrationResourceProperty	POST	/		glue:UpdateIntegrationResourceProperty	iam:PassRole@SourceProcessingProperties,TargetProcessingProperties	ResourceArn:body:ResourceArn		SourceProcessingProperties.RoleArn:role:SourceProcessingProperties;TargetProcessingProperties.RoleArn:role:TargetProcessingProperties	name;role
 O	UpdateIntegrationTableProperties	POST	/		glue:UpdateIntegrationTableProperties		ResourceArn:body:ResourceArn;TableName:body:TableName			name
-O	UpdateJob	POST	/		glue:UpdateJob	iam:PassRole@JobUpdate.Role,JobUpdate.CodeGenConfigurationNodes	JobName:body:JobName		JobUpdate.Role:role:JobUpdate.Role;JobUpdate.CodeGenConfigurationNodes{}.RedshiftSource.TmpDirIAMRole:role:JobUpdate.CodeGenConfigurationNodes;JobUpdate.CodeGenConfigurationNodes{}.RedshiftTarget.TmpDirIAMRole:role:JobUpdate.CodeGenConfigurationNodes;JobUpdate.CodeGenConfigurationNodes{}.DirectKinesisSource.StreamingOptions.RoleArn:role:JobUpdate.CodeGenConfigurationNodes;JobUpdate.CodeGenConfigurationNodes{}.CatalogKinesisSource.StreamingOptions.RoleArn:role:JobUpdate.CodeGenConfigurationNodes;JobUpdate.CodeGenConfigurationNodes{}.DynamoDBELTConnectorSource.ConnectionOptions.DynamodbStsRoleArn:role:JobUpdate.CodeGenConfigurationNodes	name;role
+O	UpdateJob	POST	/		glue:UpdateJob	iam:PassRole@JobUpdate.Role	JobName:body:JobName		JobUpdate.Role:role:JobUpdate.Role	name;role
 O	UpdateJobFromSourceControl	POST	/		glue:UpdateJobFromSourceControl					name
 O	UpdateMLTransform	POST	/		glue:UpdateMLTransform	iam:PassRole@Role	TransformId:body:TransformId;Role:body:Role:role		Role:role:Role	name;role
 O	UpdatePartition	POST	/		glue:UpdatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
@@ -9301,7 +9301,7 @@ O	UpdateThingShadow	POST	/things/{thingName}/shadow		iot:UpdateThingShadow		thin
 S	iot-jobs-data	IoT Jobs Data Plane	iotjobsdata	rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot
 O	DescribeJobExecution	GET	/things/{thingName}/jobs/{jobId}		iotjobsdata:DescribeJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 O	GetPendingJobExecutions	GET	/things/{thingName}/jobs		iotjobsdata:GetPendingJobExecutions		thingName:uri:thingName			name
-O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:494
+O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:497
 O	StartNextPendingJobExecution	PUT	/things/{thingName}/jobs/$next		iotjobsdata:StartNextPendingJobExecution		thingName:uri:thingName			name
 O	UpdateJobExecution	POST	/things/{thingName}/jobs/{jobId}		iotjobsdata:UpdateJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 S	iot-managed-integrations	IoT Managed Integrations	iotmanagedintegrations	rest-json		api.iotmanagedintegrations	iotmanagedintegrations	0	iot-managed-integrations,IoT Managed Integrations,IoTManagedIntegrations,api.iotmanagedintegrations
@@ -9445,8 +9445,8 @@ O	ListAlarms	GET	/alarms/{alarmModelName}		iotevents:ListAlarms		alarmModelName:
 O	ListDetectors	GET	/detectors/{detectorModelName}		iotevents:ListDetectors		detectorModelName:uri:detectorModelName;stateName:querystring:stateName			name
 S	iotfleetwise	IoTFleetWise	iotfleetwise	json	IoTAutobahnControlPlane	iotfleetwise	iotfleetwise	0	iotfleetwise
 O	AssociateVehicleFleet	POST	/		iotfleetwise:AssociateVehicleFleet		vehicleName:body:vehicleName;fleetId:body:fleetId			name
-O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:327;dependent;dependent
-O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:328
+O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:330;dependent;dependent
+O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:331
 O	CreateCampaign	POST	/		iotfleetwise:CreateCampaign	iam:PassRole@dataDestinationConfigs;iotfleetwise:TagResource@tags	signalCatalogArn:body:signalCatalogArn;targetArn:body:targetArn		dataDestinationConfigs[].timestreamConfig.executionRoleArn:role:dataDestinationConfigs;dataDestinationConfigs[].mqttTopicConfig.executionRoleArn:role:dataDestinationConfigs	name;role;tag
 O	CreateDecoderManifest	POST	/		iotfleetwise:CreateDecoderManifest	iotfleetwise:TagResource@tags	modelManifestArn:body:modelManifestArn			name;tag
 O	CreateFleet	POST	/		iotfleetwise:CreateFleet	iotfleetwise:TagResource@tags	fleetId:body:fleetId;signalCatalogArn:body:signalCatalogArn			name;tag
@@ -10061,25 +10061,25 @@ O	TagResource	POST	/		kendra-ranking:TagResource		ResourceARN:body:ResourceARN		
 O	UntagResource	POST	/		kendra-ranking:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateRescoreExecutionPlan	POST	/		kendra-ranking:UpdateRescoreExecutionPlan		Id:body:Id			name
 S	keyspaces	Keyspaces	cassandra	json	KeyspacesService	cassandra	cassandra	0	keyspaces,cassandra
-O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:429;override:429;tag
-O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:430;override:430;override:430;override:430;tag
-O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:431
-O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName			override:435
-O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName			override:436
-O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName			override:437
-O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:438
-O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName			override:439
-O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName			override:446;override:446
-O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName			override:440
-O	ListKeyspaces	POST	/		cassandra:Select					override:441
-O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:442
-O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn			override:444
-O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:443
-O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName			override:447;override:447;override:447;override:447
+O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:432;override:432;tag
+O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:433;override:433;override:433;override:433;tag
+O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:434
+O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName			override:438
+O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName			override:439
+O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName			override:440
+O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:441
+O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName			override:442
+O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName			override:449;override:449
+O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName			override:443
+O	ListKeyspaces	POST	/		cassandra:Select					override:444
+O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:445
+O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn			override:447
+O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:446
+O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName			override:450;override:450;override:450;override:450
 O	TagResource	POST	/		cassandra:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		cassandra:UntagResource		resourceArn:body:resourceArn			name
-O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:433;override:433;override:433;override:433;override:433;override:433;override:433;override:433
-O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:434;override:434;override:434;override:434
+O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:436;override:436;override:436;override:436;override:436;override:436;override:436;override:436
+O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:437;override:437;override:437;override:437
 S	keyspacesstreams	KeyspacesStreams	cassandra	json	KeyspacesStreams	cassandra-streams	cassandra	0	keyspacesstreams,cassandra-streams,cassandra
 O	GetRecords	POST	/		cassandra:GetRecords					name
 O	GetShardIterator	POST	/		cassandra:GetShardIterator		streamArn:body:streamArn;shardId:body:shardId			name
@@ -10099,7 +10099,7 @@ O	DescribeStreamConsumer	POST	/		kinesis:DescribeStreamConsumer					name
 O	DescribeStreamSummary	POST	/		kinesis:DescribeStreamSummary					name
 O	DisableEnhancedMonitoring	POST	/		kinesis:DisableEnhancedMonitoring					name
 O	EnableEnhancedMonitoring	POST	/		kinesis:EnableEnhancedMonitoring					name
-O	GetRecords	POST	/		kinesis:GetRecords	kms:Decrypt@(encrypted)				name;override:235|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
+O	GetRecords	POST	/		kinesis:GetRecords	kms:Decrypt@(encrypted)				name;override:238|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
 O	GetResourcePolicy	POST	/		kinesis:GetResourcePolicy		ResourceARN:body:ResourceARN			name
 O	GetShardIterator	POST	/		kinesis:GetShardIterator		ShardId:body:ShardId			name
 O	IncreaseStreamRetentionPeriod	POST	/		kinesis:IncreaseStreamRetentionPeriod					name
@@ -10109,15 +10109,15 @@ O	ListStreams	POST	/		kinesis:ListStreams					name
 O	ListTagsForResource	POST	/		kinesis:ListTagsForResource		ResourceARN:body:ResourceARN			name
 O	ListTagsForStream	POST	/		kinesis:ListTagsForStream					name
 O	MergeShards	POST	/		kinesis:MergeShards					name
-O	PutRecord	POST	/		kinesis:PutRecord	kms:GenerateDataKey@(encrypted)	PartitionKey:body:PartitionKey			name;override:231|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
-O	PutRecords	POST	/		kinesis:PutRecords	kms:GenerateDataKey@(encrypted)				name;override:233|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
+O	PutRecord	POST	/		kinesis:PutRecord	kms:GenerateDataKey@(encrypted)	PartitionKey:body:PartitionKey			name;override:234|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
+O	PutRecords	POST	/		kinesis:PutRecords	kms:GenerateDataKey@(encrypted)				name;override:236|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
 O	PutResourcePolicy	POST	/		kinesis:PutResourcePolicy		ResourceARN:body:ResourceARN			name
 O	RegisterStreamConsumer	POST	/		kinesis:RegisterStreamConsumer	kinesis:TagResource@Tags	StreamARN:body:StreamARN;ConsumerName:body:ConsumerName			name;tag
 O	RemoveTagsFromStream	POST	/		kinesis:RemoveTagsFromStream					name
 O	SplitShard	POST	/		kinesis:SplitShard		NewStartingHashKey:body:NewStartingHashKey			name
 O	StartStreamEncryption	POST	/		kinesis:StartStreamEncryption		KeyId:body:KeyId			name
 O	StopStreamEncryption	POST	/		kinesis:StopStreamEncryption		KeyId:body:KeyId			name
-O	SubscribeToShard	POST	/		kinesis:SubscribeToShard	kms:Decrypt@(encrypted)	ConsumerARN:body:ConsumerARN;ShardId:body:ShardId			name;override:237|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
+O	SubscribeToShard	POST	/		kinesis:SubscribeToShard	kms:Decrypt@(encrypted)	ConsumerARN:body:ConsumerARN;ShardId:body:ShardId			name;override:240|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
 O	TagResource	POST	/		kinesis:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		kinesis:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateAccountSettings	POST	/		kinesis:UpdateAccountSettings					name
@@ -10268,7 +10268,7 @@ O	ListKeys	POST	/		kms:ListKeys					name
 O	ListResourceTags	POST	/		kms:ListResourceTags		KeyId:body:KeyId			name
 O	ListRetirableGrants	POST	/		kms:ListRetirableGrants					name
 O	PutKeyPolicy	POST	/		kms:PutKeyPolicy		KeyId:body:KeyId			name
-O	ReEncrypt	POST	/		kms:ReEncryptFrom,kms:ReEncryptTo		DestinationKeyId:body:DestinationKeyId			override:169;override:169
+O	ReEncrypt	POST	/		kms:ReEncryptFrom,kms:ReEncryptTo		DestinationKeyId:body:DestinationKeyId			override:172;override:172
 O	ReplicateKey	POST	/		kms:ReplicateKey	iam:CreateServiceLinkedRole@;kms:CreateKey@;kms:PutKeyPolicy@;kms:TagResource@Tags	KeyId:body:KeyId			name;dependent;dependent;dependent;dependent
 O	RetireGrant	POST	/		kms:RetireGrant					name
 O	RevokeGrant	POST	/		kms:RevokeGrant		KeyId:body:KeyId;GrantId:body:GrantId			name
@@ -10316,7 +10316,7 @@ O	GetQueryState	POST	/GetQueryState		lakeformation:GetQueryState	lakeformation:S
 O	GetQueryStatistics	POST	/GetQueryStatistics		lakeformation:GetQueryStatistics	lakeformation:StartQueryPlanning@	QueryId:body:QueryId			name;dependent
 O	GetResourceLFTags	POST	/GetResourceLFTags		lakeformation:GetResourceLFTags					name
 O	GetTableObjects	POST	/GetTableObjects		lakeformation:GetTableObjects		DatabaseName:body:DatabaseName;TableName:body:TableName			name
-O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess					override:511
+O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess					override:514
 O	GetTemporaryGluePartitionCredentials	POST	/GetTemporaryGluePartitionCredentials		lakeformation:GetTemporaryGluePartitionCredentials		TableArn:body:TableArn			name
 O	GetTemporaryGlueTableCredentials	POST	/GetTemporaryGlueTableCredentials		lakeformation:GetTemporaryGlueTableCredentials		TableArn:body:TableArn			name
 O	GetWorkUnitResults	POST	/GetWorkUnitResults		lakeformation:GetWorkUnitResults	lakeformation:GetWorkUnits@;lakeformation:StartQueryPlanning@	QueryId:body:QueryId			name;dependent;dependent
@@ -10353,7 +10353,7 @@ O	CreateAlias	POST	/2015-03-31/functions/{FunctionName}/aliases		lambda:CreateAl
 O	CreateCapacityProvider	POST	/2025-11-30/capacity-providers		lambda:CreateCapacityProvider,iam:PassRole	iam:CreateServiceLinkedRole@;kms:DescribeKey@KmsKeyArn;lambda:TagResource@Tags	CapacityProviderName:body:CapacityProviderName		PermissionsConfig.CapacityProviderOperatorRoleArn:role:	name;role;dependent;dependent;tag
 O	CreateCodeSigningConfig	POST	/2020-04-22/code-signing-configs		lambda:CreateCodeSigningConfig	lambda:TagResource@Tags				name;tag
 O	CreateEventSourceMapping	POST	/2015-03-31/event-source-mappings		lambda:CreateEventSourceMapping	lambda:TagResource@Tags	FunctionName:body:FunctionName			name;tag
-O	CreateFunction	POST	/2015-03-31/functions		lambda:CreateFunction,iam:PassRole	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;lambda:PassCapacityProvider@;lambda:TagResource@Tags	FunctionName:body:FunctionName;Role:body:Role:role		Role:role:	name;role;override:256;override:256;override:256;override:256;override:256;override:256;dependent;tag|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
+O	CreateFunction	POST	/2015-03-31/functions		lambda:CreateFunction,iam:PassRole	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;lambda:PassCapacityProvider@;lambda:TagResource@Tags	FunctionName:body:FunctionName;Role:body:Role:role		Role:role:	name;role;override:259;override:259;override:259;override:259;override:259;override:259;dependent;tag|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
 O	CreateFunctionUrlConfig	POST	/2021-10-31/functions/{FunctionName}/url		lambda:CreateFunctionUrlConfig		FunctionName:uri:FunctionName			name
 O	DeleteAlias	DELETE	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:DeleteAlias		FunctionName:uri:FunctionName;Name:uri:Name			name
 O	DeleteCapacityProvider	DELETE	/2025-11-30/capacity-providers/{CapacityProviderName}		lambda:DeleteCapacityProvider		CapacityProviderName:uri:CapacityProviderName			name
@@ -10383,14 +10383,14 @@ O	GetFunctionRecursionConfig	GET	/2024-08-31/functions/{FunctionName}/recursion-
 O	GetFunctionScalingConfig	GET	/2025-11-30/functions/{FunctionName}/function-scaling-config		lambda:GetFunctionScalingConfig		FunctionName:uri:FunctionName			name
 O	GetFunctionUrlConfig	GET	/2021-10-31/functions/{FunctionName}/url		lambda:GetFunctionUrlConfig		FunctionName:uri:FunctionName			name
 O	GetLayerVersion	GET	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}		lambda:GetLayerVersion		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			name
-O	GetLayerVersionByArn	GET	/2018-10-31/layers?find=LayerVersion		lambda:GetLayerVersion		Arn:querystring:Arn			override:140
+O	GetLayerVersionByArn	GET	/2018-10-31/layers?find=LayerVersion		lambda:GetLayerVersion		Arn:querystring:Arn			override:143
 O	GetLayerVersionPolicy	GET	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy		lambda:GetLayerVersionPolicy		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			name
 O	GetPolicy	GET	/2015-03-31/functions/{FunctionName}/policy		lambda:GetPolicy		FunctionName:uri:FunctionName			name
 O	GetProvisionedConcurrencyConfig	GET	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:GetProvisionedConcurrencyConfig		FunctionName:uri:FunctionName			name
 O	GetRuntimeManagementConfig	GET	/2021-07-20/functions/{FunctionName}/runtime-management-config		lambda:GetRuntimeManagementConfig		FunctionName:uri:FunctionName			name
-O	Invoke	POST	/2015-03-31/functions/{FunctionName}/invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;DurableExecutionName:header:X-Amz-Durable-Execution-Name;TenantId:header:X-Amz-Tenant-Id			override:138
+O	Invoke	POST	/2015-03-31/functions/{FunctionName}/invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;DurableExecutionName:header:X-Amz-Durable-Execution-Name;TenantId:header:X-Amz-Tenant-Id			override:141
 O	InvokeAsync	POST	/2014-11-13/functions/{FunctionName}/invoke-async		lambda:InvokeAsync		FunctionName:uri:FunctionName			name
-O	InvokeWithResponseStream	POST	/2021-11-15/functions/{FunctionName}/response-streaming-invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;TenantId:header:X-Amz-Tenant-Id			override:139
+O	InvokeWithResponseStream	POST	/2021-11-15/functions/{FunctionName}/response-streaming-invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;TenantId:header:X-Amz-Tenant-Id			override:142
 O	ListAliases	GET	/2015-03-31/functions/{FunctionName}/aliases		lambda:ListAliases		FunctionName:uri:FunctionName			name
 O	ListCapacityProviders	GET	/2025-11-30/capacity-providers		lambda:ListCapacityProviders					name
 O	ListCodeSigningConfigs	GET	/2020-04-22/code-signing-configs		lambda:ListCodeSigningConfigs					name
@@ -10428,7 +10428,7 @@ O	UpdateCapacityProvider	PUT	/2025-11-30/capacity-providers/{CapacityProviderNam
 O	UpdateCodeSigningConfig	PUT	/2020-04-22/code-signing-configs/{CodeSigningConfigArn}		lambda:UpdateCodeSigningConfig		CodeSigningConfigArn:uri:CodeSigningConfigArn			name
 O	UpdateEventSourceMapping	PUT	/2015-03-31/event-source-mappings/{UUID}		lambda:UpdateEventSourceMapping		UUID:uri:UUID			name
 O	UpdateFunctionCode	PUT	/2015-03-31/functions/{FunctionName}/code		lambda:UpdateFunctionCode		FunctionName:uri:FunctionName			name
-O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	name;override:258;override:258;override:258;override:258;override:258;override:258;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
+O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	name;override:261;override:261;override:261;override:261;override:261;override:261;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
 O	UpdateFunctionEventInvokeConfig	POST	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:UpdateFunctionEventInvokeConfig		FunctionName:uri:FunctionName			name
 O	UpdateFunctionUrlConfig	PUT	/2021-10-31/functions/{FunctionName}/url		lambda:UpdateFunctionUrlConfig		FunctionName:uri:FunctionName			name
 S	launch-wizard	Launch Wizard	launchwizard	rest-json		launchwizard	launchwizard	0	launch-wizard,Launch Wizard,LaunchWizard
@@ -10581,8 +10581,8 @@ O	ListTestExecutionResultItems	POST	/testexecutions/{testExecutionId}/results		l
 O	ListTestExecutions	POST	/testexecutions		lex:ListTestExecutions					name
 O	ListTestSetRecords	POST	/testsets/{testSetId}/records		lex:ListTestSetRecords		testSetId:uri:testSetId			name
 O	ListTestSets	POST	/testsets		lex:ListTestSets					name
-O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId			override:507
-O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId			override:508
+O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId			override:510
+O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId			override:511
 O	SearchAssociatedTranscripts	POST	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/{botRecommendationId}/associatedtranscripts		lex:SearchAssociatedTranscripts		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId;botRecommendationId:uri:botRecommendationId			name
 O	StartBotAnalyzer	POST	/bots/{botId}/botanalyzer/		lex:StartBotAnalyzer		botId:uri:botId			name
 O	StartBotRecommendation	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/		lex:StartBotRecommendation		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
@@ -11370,7 +11370,7 @@ O	SendAgreementCancellationRequest	POST	/		aws-marketplace:SendAgreementCancella
 O	SendAgreementPaymentRequest	POST	/		aws-marketplace:SendAgreementPaymentRequest		agreementId:body:agreementId;termId:body:termId			name
 O	UpdatePurchaseOrders	POST	/		aws-marketplace:UpdatePurchaseOrders					name
 S	marketplace-catalog	Marketplace Catalog	aws-marketplace	rest-json		catalog.marketplace	aws-marketplace	0	marketplace-catalog,Marketplace Catalog,MarketplaceCatalog,catalog.marketplace,aws-marketplace
-O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:329
+O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:332
 O	CancelChangeSet	PATCH	/CancelChangeSet		aws-marketplace:CancelChangeSet		ChangeSetId:querystring:changeSetId			name
 O	DeleteResourcePolicy	DELETE	/DeleteResourcePolicy		aws-marketplace:DeleteResourcePolicy		ResourceArn:querystring:resourceArn			name
 O	DescribeChangeSet	GET	/DescribeChangeSet		aws-marketplace:DescribeChangeSet		ChangeSetId:querystring:changeSetId			name
@@ -11412,9 +11412,9 @@ O	AddFlowMediaStreams	POST	/v1/flows/{FlowArn}/mediaStreams		mediaconnect:AddFlo
 O	AddFlowOutputs	POST	/v1/flows/{FlowArn}/outputs		mediaconnect:AddFlowOutputs	iam:PassRole@Outputs.Encryption,Outputs.RouterIntegrationTransitEncryption	FlowArn:uri:FlowArn		Outputs[].Encryption.RoleArn:role:Outputs.Encryption;Outputs[].RouterIntegrationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Outputs.RouterIntegrationTransitEncryption	name;role
 O	AddFlowSources	POST	/v1/flows/{FlowArn}/source		mediaconnect:AddFlowSources	iam:PassRole@Sources.Decryption,Sources.RouterIntegrationTransitDecryption	FlowArn:uri:FlowArn		Sources[].Decryption.RoleArn:role:Sources.Decryption;Sources[].RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Sources.RouterIntegrationTransitDecryption	name;role
 O	AddFlowVpcInterfaces	POST	/v1/flows/{FlowArn}/vpcInterfaces		mediaconnect:AddFlowVpcInterfaces,iam:PassRole		FlowArn:uri:FlowArn		VpcInterfaces[].RoleArn:role:	name;role
-O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput					override:330
-O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface					override:331
-O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput					override:332
+O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput					override:333
+O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface					override:334
+O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput					override:335
 O	CreateBridge	POST	/v1/bridges		mediaconnect:CreateBridge		Name:body:name;PlacementArn:body:placementArn			name
 O	CreateFlow	POST	/v1/flows		mediaconnect:CreateFlow	iam:PassRole@Entitlements,Outputs,Source,Sources,VpcInterfaces	Name:body:name		Entitlements[].Encryption.RoleArn:role:Entitlements;Outputs[].Encryption.RoleArn:role:Outputs;Outputs[].RouterIntegrationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Outputs;Source.Decryption.RoleArn:role:Source;Source.RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Source;Sources[].Decryption.RoleArn:role:Sources;Sources[].RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Sources;VpcInterfaces[].RoleArn:role:VpcInterfaces	name;role
 O	CreateGateway	POST	/v1/gateways		mediaconnect:CreateGateway		Name:body:name			name
@@ -11452,7 +11452,7 @@ O	ListReservations	GET	/v1/reservations		mediaconnect:ListReservations					name
 O	ListRouterInputs	POST	/v1/routerInputs		mediaconnect:ListRouterInputs					name
 O	ListRouterNetworkInterfaces	POST	/v1/routerNetworkInterfaces		mediaconnect:ListRouterNetworkInterfaces					name
 O	ListRouterOutputs	POST	/v1/routerOutputs		mediaconnect:ListRouterOutputs					name
-O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			override:516
+O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			override:519
 O	ListTagsForResource	GET	/tags/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	PurchaseOffering	POST	/v1/offerings/{OfferingArn}		mediaconnect:PurchaseOffering		OfferingArn:uri:OfferingArn;ReservationName:body:reservationName			name
 O	RemoveBridgeOutput	DELETE	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:RemoveBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName			name
@@ -11470,10 +11470,10 @@ O	StartRouterOutput	POST	/v1/routerOutput/start/{Arn}		mediaconnect:StartRouterO
 O	StopFlow	POST	/v1/flows/stop/{FlowArn}		mediaconnect:StopFlow		FlowArn:uri:FlowArn			name
 O	StopRouterInput	POST	/v1/routerInput/stop/{Arn}		mediaconnect:StopRouterInput		Arn:uri:Arn			name
 O	StopRouterOutput	POST	/v1/routerOutput/stop/{Arn}		mediaconnect:StopRouterOutput		Arn:uri:Arn			name
-O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			override:514
+O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			override:517
 O	TagResource	POST	/tags/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			name
 O	TakeRouterInput	PUT	/v1/routerOutput/takeRouterInput/{RouterOutputArn}		mediaconnect:TakeRouterInput		RouterOutputArn:uri:RouterOutputArn			name
-O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			override:515
+O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			override:518
 O	UntagResource	DELETE	/tags/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateBridge	PUT	/v1/bridges/{BridgeArn}		mediaconnect:UpdateBridge		BridgeArn:uri:BridgeArn			name
 O	UpdateBridgeOutput	PUT	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:UpdateBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName			name
@@ -12265,14 +12265,14 @@ O	CreatePrivateGraphEndpoint	POST	/graphs/{graphIdentifier}/endpoints/		neptune-
 O	DeleteGraph	DELETE	/graphs/{graphIdentifier}		neptune-graph:DeleteGraph		graphIdentifier:uri:graphIdentifier			name
 O	DeleteGraphSnapshot	DELETE	/snapshots/{snapshotIdentifier}		neptune-graph:DeleteGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier			name
 O	DeletePrivateGraphEndpoint	DELETE	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:DeletePrivateGraphEndpoint	ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;route53:DisassociateVPCFromHostedZone@	graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier			override:479;override:479;override:479
+O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier			override:482;override:482;override:482
 O	GetExportTask	GET	/exporttasks/{taskIdentifier}		neptune-graph:GetExportTask		taskIdentifier:uri:taskIdentifier			name
 O	GetGraph	GET	/graphs/{graphIdentifier}		neptune-graph:GetGraph		graphIdentifier:uri:graphIdentifier			name
 O	GetGraphSnapshot	GET	/snapshots/{snapshotIdentifier}		neptune-graph:GetGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier			name
 O	GetGraphSummary	GET	/summary		neptune-graph:GetGraphSummary		graphIdentifier:header:graphIdentifier			name
 O	GetImportTask	GET	/importtasks/{taskIdentifier}		neptune-graph:GetImportTask		taskIdentifier:uri:taskIdentifier			name
 O	GetPrivateGraphEndpoint	GET	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:GetPrivateGraphEndpoint		graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId			name
-O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			override:480
+O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			override:483
 O	ListExportTasks	GET	/exporttasks		neptune-graph:ListExportTasks		graphIdentifier:querystring:graphIdentifier			name
 O	ListGraphSnapshots	GET	/snapshots		neptune-graph:ListGraphSnapshots		graphIdentifier:querystring:graphIdentifier			name
 O	ListGraphs	GET	/graphs		neptune-graph:ListGraphs					name
@@ -12290,45 +12290,45 @@ O	TagResource	POST	/tags/{resourceArn}		neptune-graph:TagResource		resourceArn:u
 O	UntagResource	DELETE	/tags/{resourceArn}		neptune-graph:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateGraph	PATCH	/graphs/{graphIdentifier}		neptune-graph:UpdateGraph		graphIdentifier:uri:graphIdentifier			name
 S	neptunedata	neptunedata	neptune-db	rest-json		neptune-db	neptune-db	0	neptunedata,neptune-db
-O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:457
+O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:460
 O	CancelLoaderJob	DELETE	/loader/{loadId}		neptune-db:CancelLoaderJob		loadId:uri:loadId			name
 O	CancelMLDataProcessingJob	DELETE	/ml/dataprocessing/{id}		neptune-db:CancelMLDataProcessingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	CancelMLModelTrainingJob	DELETE	/ml/modeltraining/{id}		neptune-db:CancelMLModelTrainingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	CancelMLModelTransformJob	DELETE	/ml/modeltransform/{id}		neptune-db:CancelMLModelTransformJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:458
+O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:461
 O	CreateMLEndpoint	POST	/ml/endpoints		neptune-db:CreateMLEndpoint	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:body:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	DeleteMLEndpoint	DELETE	/ml/endpoints/{id}		neptune-db:DeleteMLEndpoint	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics					override:468
-O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics					override:469
-O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase					override:463
-O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:454;override:454;override:454
-O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery					override:455
-O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:452;override:452;override:452
-O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery					override:456
-O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:453;override:453;override:453
+O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics					override:471
+O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics					override:472
+O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase					override:466
+O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:457;override:457;override:457
+O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery					override:458
+O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:455;override:455;override:455
+O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery					override:459
+O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:456;override:456;override:456
 O	GetEngineStatus	GET	/status		neptune-db:GetEngineStatus					name
-O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:459
+O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:462
 O	GetLoaderJobStatus	GET	/loader/{loadId}		neptune-db:GetLoaderJobStatus		loadId:uri:loadId			name
-O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:474
-O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:475
-O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:476
-O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:477
-O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:460
-O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus					override:464
-O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords					override:470
-O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary					override:472
-O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary					override:473
-O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus					override:465
-O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords					override:471
-O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus					override:461
+O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:477
+O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:478
+O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:479
+O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:480
+O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:463
+O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus					override:467
+O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords					override:473
+O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary					override:475
+O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary					override:476
+O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus					override:468
+O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords					override:474
+O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus					override:464
 O	ListLoaderJobs	GET	/loader		neptune-db:ListLoaderJobs					name
 O	ListMLDataProcessingJobs	GET	/ml/dataprocessing		neptune-db:ListMLDataProcessingJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLEndpoints	GET	/ml/endpoints		neptune-db:ListMLEndpoints		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLModelTrainingJobs	GET	/ml/modeltraining		neptune-db:ListMLModelTrainingJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLModelTransformJobs	GET	/ml/modeltransform		neptune-db:ListMLModelTransformJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
-O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus					override:462
-O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics					override:466
-O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics					override:467
+O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus					override:465
+O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics					override:469
+O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics					override:470
 O	StartLoaderJob	POST	/loader		neptune-db:StartLoaderJob,iam:PassRole		iamRoleArn:body:iamRoleArn:role		iamRoleArn:role:	name;role
 O	StartMLDataProcessingJob	POST	/ml/dataprocessing		neptune-db:StartMLDataProcessingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	StartMLModelTrainingJob	POST	/ml/modeltraining		neptune-db:StartMLModelTrainingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	dataProcessingJobId:body:dataProcessingJobId;sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
@@ -13837,7 +13837,7 @@ O	BatchCreateCategory	POST	/catalog.createCategories		qapps:BatchCreateCategory	
 O	BatchDeleteCategory	POST	/catalog.deleteCategories		qapps:BatchDeleteCategory		instanceId:header:instance-id			name
 O	BatchUpdateCategory	POST	/catalog.updateCategories		qapps:BatchUpdateCategory		instanceId:header:instance-id			name
 O	CreateLibraryItem	POST	/catalog.createItem		qapps:CreateLibraryItem		instanceId:header:instance-id;appId:body:appId			name
-O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName			override:509
+O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName			override:512
 O	CreateQApp	POST	/apps.create		qapps:CreateQApp	qapps:TagResource@tags	instanceId:header:instance-id			name;tag
 O	DeleteLibraryItem	POST	/catalog.deleteItem		qapps:DeleteLibraryItem		instanceId:header:instance-id;libraryItemId:body:libraryItemId			name
 O	DeleteQApp	POST	/apps.delete		qapps:DeleteQApp		instanceId:header:instance-id;appId:body:appId			name
@@ -14114,7 +14114,7 @@ O	DescribeAccountSubscription	GET	/account/{AwsAccountId}		quicksight:DescribeAc
 O	DescribeActionConnector	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}		quicksight:DescribeActionConnector		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId			name
 O	DescribeActionConnectorPermissions	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}/permissions		quicksight:DescribeActionConnectorPermissions		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId			name
 O	DescribeAnalysis	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			name
-O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			override:344
+O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			override:347
 O	DescribeAnalysisPermissions	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/permissions		quicksight:DescribeAnalysisPermissions		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			name
 O	DescribeAssetBundleExportJob	GET	/accounts/{AwsAccountId}/asset-bundle-export-jobs/{AssetBundleExportJobId}		quicksight:DescribeAssetBundleExportJob		AwsAccountId:uri:AwsAccountId;AssetBundleExportJobId:uri:AssetBundleExportJobId			name
 O	DescribeAssetBundleImportJob	GET	/accounts/{AwsAccountId}/asset-bundle-import-jobs/{AssetBundleImportJobId}		quicksight:DescribeAssetBundleImportJob		AwsAccountId:uri:AwsAccountId;AssetBundleImportJobId:uri:AssetBundleImportJobId			name
@@ -14124,7 +14124,7 @@ O	DescribeBrandAssignment	GET	/accounts/{AwsAccountId}/brandassignments		quicksi
 O	DescribeBrandPublishedVersion	GET	/accounts/{AwsAccountId}/brands/{BrandId}/publishedversion		quicksight:DescribeBrandPublishedVersion		AwsAccountId:uri:AwsAccountId;BrandId:uri:BrandId			name
 O	DescribeCustomPermissions	GET	/accounts/{AwsAccountId}/custom-permissions/{CustomPermissionsName}		quicksight:DescribeCustomPermissions		AwsAccountId:uri:AwsAccountId;CustomPermissionsName:uri:CustomPermissionsName			name
 O	DescribeDashboard	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			name
-O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			override:345
+O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			override:348
 O	DescribeDashboardPermissions	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/permissions		quicksight:DescribeDashboardPermissions		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId			name
 O	DescribeDashboardSnapshotJob	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}		quicksight:DescribeDashboardSnapshotJob		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId			name
 O	DescribeDashboardSnapshotJobResult	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}/result		quicksight:DescribeDashboardSnapshotJobResult		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId			name
@@ -14152,7 +14152,7 @@ O	DescribeRoleCustomPermission	GET	/accounts/{AwsAccountId}/namespaces/{Namespac
 O	DescribeSelfUpgradeConfiguration	GET	/accounts/{AwsAccountId}/namespaces/{Namespace}/self-upgrade-configuration		quicksight:DescribeSelfUpgradeConfiguration		AwsAccountId:uri:AwsAccountId;Namespace:uri:Namespace			name
 O	DescribeTemplate	GET	/accounts/{AwsAccountId}/templates/{TemplateId}		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			name
 O	DescribeTemplateAlias	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/aliases/{AliasName}		quicksight:DescribeTemplateAlias		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:uri:AliasName			name
-O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			override:346
+O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			override:349
 O	DescribeTemplatePermissions	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/permissions		quicksight:DescribeTemplatePermissions		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId			name
 O	DescribeTheme	GET	/accounts/{AwsAccountId}/themes/{ThemeId}		quicksight:DescribeTheme		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:querystring:alias-name			name
 O	DescribeThemeAlias	GET	/accounts/{AwsAccountId}/themes/{ThemeId}/aliases/{AliasName}		quicksight:DescribeThemeAlias		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:uri:AliasName			name
@@ -14640,13 +14640,13 @@ O	RevokeSnapshotAccess	POST	/		redshift:RevokeSnapshotAccess					name
 O	RotateEncryptionKey	POST	/		redshift:RotateEncryptionKey		ClusterIdentifier:body:ClusterIdentifier			name
 O	UpdatePartnerStatus	POST	/		redshift:UpdatePartnerStatus		AccountId:body:AccountId;ClusterIdentifier:body:ClusterIdentifier;DatabaseName:body:DatabaseName;PartnerName:body:PartnerName			name
 S	redshift-data	Redshift Data	redshift-data	json	RedshiftData	redshift-data	redshift-data	0	redshift-data,Redshift Data,RedshiftData
-O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:274;override:274;override:274;override:274|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
+O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:277;override:277;override:277;override:277|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	CancelStatement	POST	/		redshift-data:CancelStatement		Id:body:Id			name
 O	DescribeStatement	POST	/		redshift-data:DescribeStatement		Id:body:Id			name
 O	DescribeTable	POST	/		redshift-data:DescribeTable					name
-O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:272;override:272;override:272;override:272|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
+O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:275;override:275;override:275;override:275|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	GetStatementResult	POST	/		redshift-data:GetStatementResult		Id:body:Id			name
-O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id			override:307
+O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id			override:310
 O	ListDatabases	POST	/		redshift-data:ListDatabases					name
 O	ListSchemas	POST	/		redshift-data:ListSchemas					name
 O	ListStatements	POST	/		redshift-data:ListStatements					name
@@ -15339,117 +15339,117 @@ O	UntagResource	DELETE	/tags/{ResourceArn}		rum:UntagResource		ResourceArn:uri:R
 O	UpdateAppMonitor	PATCH	/appmonitor/{Name}		rum:UpdateAppMonitor	iam:PassRole@AppMonitorConfiguration;iam:CreateServiceLinkedRole@;iam:GetRole@	Name:uri:Name		AppMonitorConfiguration.GuestRoleArn:role:AppMonitorConfiguration	name;role;dependent;dependent
 O	UpdateRumMetricDefinition	PATCH	/rummetrics/{AppMonitorName}/metrics		rum:UpdateRumMetricDefinition		AppMonitorName:uri:AppMonitorName;MetricDefinitionId:body:MetricDefinitionId			name
 S	s3	S3	s3	rest-xml		s3	s3	0	s3
-O	AbortMultipartUpload	DELETE	/{Bucket}/{Key+}		s3:AbortMultipartUpload		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:40
-O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId,(encrypted);kms:GenerateDataKey@SSEKMSKeyId,(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:42;override:42;override:42|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging,(otherwise);s3:GetObjectTagging@;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey,(encrypted);s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:47;override:47;override:47;override:47;override:47;override:47;override:47;override:47;override:47;override:47|Amazon S3 API Reference, CopyObject: permissions (source and destination objects, tagging, SSE-KMS keys of both)
-O	CreateBucket	PUT	/{Bucket}		s3:CreateBucket	s3:PutBucketObjectLockConfiguration@ObjectLockEnabledForBucket;s3:PutBucketOwnershipControls@ObjectOwnership;s3:PutBucketAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWrite,GrantWriteACP;s3:PutBucketTagging@CreateBucketConfiguration.Tags	Bucket:uri:Bucket;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled			override:48;override:48;override:48;override:48;override:48
-O	CreateBucketMetadataConfiguration	POST	/{Bucket}?metadataConfiguration		s3:CreateBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:49
+O	AbortMultipartUpload	DELETE	/{Bucket}/{Key+}		s3:AbortMultipartUpload		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:43
+O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId,(encrypted);kms:GenerateDataKey@SSEKMSKeyId,(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:45;override:45;override:45|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging,(otherwise);s3:GetObjectTagging@;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey,(encrypted);s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50|Amazon S3 API Reference, CopyObject: permissions (source and destination objects, tagging, SSE-KMS keys of both)
+O	CreateBucket	PUT	/{Bucket}		s3:CreateBucket	s3:PutBucketObjectLockConfiguration@ObjectLockEnabledForBucket;s3:PutBucketOwnershipControls@ObjectOwnership;s3:PutBucketAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWrite,GrantWriteACP;s3:PutBucketTagging@CreateBucketConfiguration.Tags	Bucket:uri:Bucket;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled			override:51;override:51;override:51;override:51;override:51
+O	CreateBucketMetadataConfiguration	POST	/{Bucket}?metadataConfiguration		s3:CreateBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:52
 O	CreateBucketMetadataTableConfiguration	POST	/{Bucket}?metadataTable		s3:CreateBucketMetadataTableConfiguration	kms:DescribeKey@;s3tables:CreateNamespace@;s3tables:CreateTable@;s3tables:CreateTableBucket@;s3tables:GetTable@;s3tables:PutTableBucketPolicy@;s3tables:PutTableEncryption@;s3tables:PutTablePolicy@	Bucket:uri:Bucket			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	CreateMultipartUpload	POST	/{Bucket}/{Key+}?uploads		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:51;override:51;override:51;override:51;override:51;override:51;override:51|Amazon S3 API Reference, CreateMultipartUpload: with SSE-KMS the requester needs kms:Decrypt and kms:GenerateDataKey
-O	CreateSession	GET	/{Bucket}?session		s3express:CreateSession		Bucket:uri:Bucket			override:52
+O	CreateMultipartUpload	POST	/{Bucket}/{Key+}?uploads		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:54;override:54;override:54;override:54;override:54;override:54;override:54|Amazon S3 API Reference, CreateMultipartUpload: with SSE-KMS the requester needs kms:Decrypt and kms:GenerateDataKey
+O	CreateSession	GET	/{Bucket}?session		s3express:CreateSession		Bucket:uri:Bucket			override:55
 O	DeleteBucket	DELETE	/{Bucket}		s3:DeleteBucket		Bucket:uri:Bucket			name
-O	DeleteBucketAnalyticsConfiguration	DELETE	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:53
-O	DeleteBucketCors	DELETE	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket			override:54
-O	DeleteBucketEncryption	DELETE	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:55
-O	DeleteBucketIntelligentTieringConfiguration	DELETE	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:56
-O	DeleteBucketInventoryConfiguration	DELETE	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:57
-O	DeleteBucketLifecycle	DELETE	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:58
-O	DeleteBucketMetadataConfiguration	DELETE	/{Bucket}?metadataConfiguration		s3:DeleteBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:59
+O	DeleteBucketAnalyticsConfiguration	DELETE	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:56
+O	DeleteBucketCors	DELETE	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket			override:57
+O	DeleteBucketEncryption	DELETE	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:58
+O	DeleteBucketIntelligentTieringConfiguration	DELETE	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:59
+O	DeleteBucketInventoryConfiguration	DELETE	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:60
+O	DeleteBucketLifecycle	DELETE	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:61
+O	DeleteBucketMetadataConfiguration	DELETE	/{Bucket}?metadataConfiguration		s3:DeleteBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:62
 O	DeleteBucketMetadataTableConfiguration	DELETE	/{Bucket}?metadataTable		s3:DeleteBucketMetadataTableConfiguration		Bucket:uri:Bucket			name
-O	DeleteBucketMetricsConfiguration	DELETE	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:60
-O	DeleteBucketOwnershipControls	DELETE	/{Bucket}?ownershipControls		s3:PutBucketOwnershipControls		Bucket:uri:Bucket			override:61
+O	DeleteBucketMetricsConfiguration	DELETE	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:63
+O	DeleteBucketOwnershipControls	DELETE	/{Bucket}?ownershipControls		s3:PutBucketOwnershipControls		Bucket:uri:Bucket			override:64
 O	DeleteBucketPolicy	DELETE	/{Bucket}?policy		s3:DeleteBucketPolicy		Bucket:uri:Bucket			name
-O	DeleteBucketReplication	DELETE	/{Bucket}?replication		s3:PutReplicationConfiguration		Bucket:uri:Bucket			override:62
-O	DeleteBucketTagging	DELETE	/{Bucket}?tagging		s3:PutBucketTagging		Bucket:uri:Bucket			override:63
+O	DeleteBucketReplication	DELETE	/{Bucket}?replication		s3:PutReplicationConfiguration		Bucket:uri:Bucket			override:65
+O	DeleteBucketTagging	DELETE	/{Bucket}?tagging		s3:PutBucketTagging		Bucket:uri:Bucket			override:66
 O	DeleteBucketWebsite	DELETE	/{Bucket}?website		s3:DeleteBucketWebsite		Bucket:uri:Bucket			name
-O	DeleteObject	DELETE	/{Bucket}/{Key+}		s3:DeleteObject	s3:DeleteObjectVersion@VersionId;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:64;override:64;override:64
-O	DeleteObjectTagging	DELETE	/{Bucket}/{Key+}?tagging		s3:DeleteObjectTagging	s3:DeleteObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:65;override:65
-O	DeleteObjects	POST	/{Bucket}?delete		s3:DeleteObject	s3:DeleteObjectVersion@Delete;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket			override:66;override:66;override:66
-O	DeletePublicAccessBlock	DELETE	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:67
+O	DeleteObject	DELETE	/{Bucket}/{Key+}		s3:DeleteObject	s3:DeleteObjectVersion@VersionId;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:67;override:67;override:67
+O	DeleteObjectTagging	DELETE	/{Bucket}/{Key+}?tagging		s3:DeleteObjectTagging	s3:DeleteObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:68;override:68
+O	DeleteObjects	POST	/{Bucket}?delete		s3:DeleteObject	s3:DeleteObjectVersion@Delete;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket			override:69;override:69;override:69
+O	DeletePublicAccessBlock	DELETE	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:70
 O	GetBucketAbac	GET	/{Bucket}?abac		s3:GetBucketAbac		Bucket:uri:Bucket			name
-O	GetBucketAccelerateConfiguration	GET	/{Bucket}?accelerate		s3:GetAccelerateConfiguration		Bucket:uri:Bucket			override:68
+O	GetBucketAccelerateConfiguration	GET	/{Bucket}?accelerate		s3:GetAccelerateConfiguration		Bucket:uri:Bucket			override:71
 O	GetBucketAcl	GET	/{Bucket}?acl		s3:GetBucketAcl		Bucket:uri:Bucket			name
-O	GetBucketAnalyticsConfiguration	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:69
+O	GetBucketAnalyticsConfiguration	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:72
 O	GetBucketCors	GET	/{Bucket}?cors		s3:GetBucketCORS		Bucket:uri:Bucket			name
-O	GetBucketEncryption	GET	/{Bucket}?encryption		s3:GetEncryptionConfiguration		Bucket:uri:Bucket			override:70
-O	GetBucketIntelligentTieringConfiguration	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:71
-O	GetBucketInventoryConfiguration	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:72
-O	GetBucketLifecycle	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:73
-O	GetBucketLifecycleConfiguration	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:74
+O	GetBucketEncryption	GET	/{Bucket}?encryption		s3:GetEncryptionConfiguration		Bucket:uri:Bucket			override:73
+O	GetBucketIntelligentTieringConfiguration	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:74
+O	GetBucketInventoryConfiguration	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:75
+O	GetBucketLifecycle	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:76
+O	GetBucketLifecycleConfiguration	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:77
 O	GetBucketLocation	GET	/{Bucket}?location		s3:GetBucketLocation		Bucket:uri:Bucket			name
 O	GetBucketLogging	GET	/{Bucket}?logging		s3:GetBucketLogging		Bucket:uri:Bucket			name
-O	GetBucketMetadataConfiguration	GET	/{Bucket}?metadataConfiguration		s3:GetBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:75
+O	GetBucketMetadataConfiguration	GET	/{Bucket}?metadataConfiguration		s3:GetBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:78
 O	GetBucketMetadataTableConfiguration	GET	/{Bucket}?metadataTable		s3:GetBucketMetadataTableConfiguration		Bucket:uri:Bucket			name
-O	GetBucketMetricsConfiguration	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:76
-O	GetBucketNotification	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:77
-O	GetBucketNotificationConfiguration	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:78
+O	GetBucketMetricsConfiguration	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:79
+O	GetBucketNotification	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:80
+O	GetBucketNotificationConfiguration	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:81
 O	GetBucketOwnershipControls	GET	/{Bucket}?ownershipControls		s3:GetBucketOwnershipControls		Bucket:uri:Bucket			name
 O	GetBucketPolicy	GET	/{Bucket}?policy		s3:GetBucketPolicy		Bucket:uri:Bucket			name
 O	GetBucketPolicyStatus	GET	/{Bucket}?policyStatus		s3:GetBucketPolicyStatus		Bucket:uri:Bucket			name
-O	GetBucketReplication	GET	/{Bucket}?replication		s3:GetReplicationConfiguration		Bucket:uri:Bucket			override:79
+O	GetBucketReplication	GET	/{Bucket}?replication		s3:GetReplicationConfiguration		Bucket:uri:Bucket			override:82
 O	GetBucketRequestPayment	GET	/{Bucket}?requestPayment		s3:GetBucketRequestPayment		Bucket:uri:Bucket			name
 O	GetBucketTagging	GET	/{Bucket}?tagging		s3:GetBucketTagging		Bucket:uri:Bucket			name
 O	GetBucketVersioning	GET	/{Bucket}?versioning		s3:GetBucketVersioning		Bucket:uri:Bucket			name
 O	GetBucketWebsite	GET	/{Bucket}?website		s3:GetBucketWebsite		Bucket:uri:Bucket			name
-O	GetObject	GET	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId;kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:81;override:81;override:81|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	GetObjectAcl	GET	/{Bucket}/{Key+}?acl		s3:GetObjectAcl	s3:GetObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:82;override:82
-O	GetObjectAttributes	GET	/{Bucket}/{Key+}?attributes		s3:GetObjectAttributes	s3:GetObjectVersionAttributes@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:83;override:83
+O	GetObject	GET	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId;kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:84;override:84;override:84|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	GetObjectAcl	GET	/{Bucket}/{Key+}?acl		s3:GetObjectAcl	s3:GetObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:85;override:85
+O	GetObjectAttributes	GET	/{Bucket}/{Key+}?attributes		s3:GetObjectAttributes	s3:GetObjectVersionAttributes@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:86;override:86
 O	GetObjectLegalHold	GET	/{Bucket}/{Key+}?legal-hold		s3:GetObjectLegalHold		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	GetObjectLockConfiguration	GET	/{Bucket}?object-lock		s3:GetBucketObjectLockConfiguration		Bucket:uri:Bucket			override:84
+O	GetObjectLockConfiguration	GET	/{Bucket}?object-lock		s3:GetBucketObjectLockConfiguration		Bucket:uri:Bucket			override:87
 O	GetObjectRetention	GET	/{Bucket}/{Key+}?retention		s3:GetObjectRetention		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	GetObjectTagging	GET	/{Bucket}/{Key+}?tagging		s3:GetObjectTagging	s3:GetObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:85;override:85
+O	GetObjectTagging	GET	/{Bucket}/{Key+}?tagging		s3:GetObjectTagging	s3:GetObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:88;override:88
 O	GetObjectTorrent	GET	/{Bucket}/{Key+}?torrent		s3:GetObjectTorrent		Bucket:uri:Bucket;Key:uri:Key			name
-O	GetPublicAccessBlock	GET	/{Bucket}?publicAccessBlock		s3:GetBucketPublicAccessBlock		Bucket:uri:Bucket			override:86
-O	HeadBucket	HEAD	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:87
-O	HeadObject	HEAD	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:88;override:88
-O	ListBucketAnalyticsConfigurations	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket			override:89
-O	ListBucketIntelligentTieringConfigurations	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket			override:90
-O	ListBucketInventoryConfigurations	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket			override:91
-O	ListBucketMetricsConfigurations	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket			override:92
-O	ListBuckets	GET	/		s3:ListAllMyBuckets					override:93
-O	ListDirectoryBuckets	GET	/		s3express:ListAllMyDirectoryBuckets					override:94
-O	ListMultipartUploads	GET	/{Bucket}?uploads		s3:ListBucketMultipartUploads		Bucket:uri:Bucket			override:95
-O	ListObjectVersions	GET	/{Bucket}?versions		s3:ListBucketVersions		Bucket:uri:Bucket			override:96
-O	ListObjects	GET	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:97
-O	ListObjectsV2	GET	/{Bucket}?list-type=2		s3:ListBucket		Bucket:uri:Bucket			override:98
-O	ListParts	GET	/{Bucket}/{Key+}		s3:ListMultipartUploadParts		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:99
+O	GetPublicAccessBlock	GET	/{Bucket}?publicAccessBlock		s3:GetBucketPublicAccessBlock		Bucket:uri:Bucket			override:89
+O	HeadBucket	HEAD	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:90
+O	HeadObject	HEAD	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:91;override:91
+O	ListBucketAnalyticsConfigurations	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket			override:92
+O	ListBucketIntelligentTieringConfigurations	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket			override:93
+O	ListBucketInventoryConfigurations	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket			override:94
+O	ListBucketMetricsConfigurations	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket			override:95
+O	ListBuckets	GET	/		s3:ListAllMyBuckets					override:96
+O	ListDirectoryBuckets	GET	/		s3express:ListAllMyDirectoryBuckets					override:97
+O	ListMultipartUploads	GET	/{Bucket}?uploads		s3:ListBucketMultipartUploads		Bucket:uri:Bucket			override:98
+O	ListObjectVersions	GET	/{Bucket}?versions		s3:ListBucketVersions		Bucket:uri:Bucket			override:99
+O	ListObjects	GET	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:100
+O	ListObjectsV2	GET	/{Bucket}?list-type=2		s3:ListBucket		Bucket:uri:Bucket			override:101
+O	ListParts	GET	/{Bucket}/{Key+}		s3:ListMultipartUploadParts		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:102
 O	PutBucketAbac	PUT	/{Bucket}?abac		s3:PutBucketAbac		Bucket:uri:Bucket			name
-O	PutBucketAccelerateConfiguration	PUT	/{Bucket}?accelerate		s3:PutAccelerateConfiguration		Bucket:uri:Bucket			override:100
+O	PutBucketAccelerateConfiguration	PUT	/{Bucket}?accelerate		s3:PutAccelerateConfiguration		Bucket:uri:Bucket			override:103
 O	PutBucketAcl	PUT	/{Bucket}?acl		s3:PutBucketAcl		Bucket:uri:Bucket			name
-O	PutBucketAnalyticsConfiguration	PUT	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:101
+O	PutBucketAnalyticsConfiguration	PUT	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:104
 O	PutBucketCors	PUT	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket			name
-O	PutBucketEncryption	PUT	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:102
-O	PutBucketIntelligentTieringConfiguration	PUT	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:103
-O	PutBucketInventoryConfiguration	PUT	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:104
-O	PutBucketLifecycle	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:105
-O	PutBucketLifecycleConfiguration	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:106
+O	PutBucketEncryption	PUT	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:105
+O	PutBucketIntelligentTieringConfiguration	PUT	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:106
+O	PutBucketInventoryConfiguration	PUT	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:107
+O	PutBucketLifecycle	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:108
+O	PutBucketLifecycleConfiguration	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:109
 O	PutBucketLogging	PUT	/{Bucket}?logging		s3:PutBucketLogging		Bucket:uri:Bucket			name
-O	PutBucketMetricsConfiguration	PUT	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:107
-O	PutBucketNotification	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:108
-O	PutBucketNotificationConfiguration	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:109
+O	PutBucketMetricsConfiguration	PUT	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:110
+O	PutBucketNotification	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:111
+O	PutBucketNotificationConfiguration	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:112
 O	PutBucketOwnershipControls	PUT	/{Bucket}?ownershipControls		s3:PutBucketOwnershipControls		Bucket:uri:Bucket			name
 O	PutBucketPolicy	PUT	/{Bucket}?policy		s3:PutBucketPolicy		Bucket:uri:Bucket			name
-O	PutBucketReplication	PUT	/{Bucket}?replication		s3:PutReplicationConfiguration,iam:PassRole		Bucket:uri:Bucket		ReplicationConfiguration.Role:role:	override:110;override:110
+O	PutBucketReplication	PUT	/{Bucket}?replication		s3:PutReplicationConfiguration,iam:PassRole		Bucket:uri:Bucket		ReplicationConfiguration.Role:role:	override:113;override:113
 O	PutBucketRequestPayment	PUT	/{Bucket}?requestPayment		s3:PutBucketRequestPayment		Bucket:uri:Bucket			name
 O	PutBucketTagging	PUT	/{Bucket}?tagging		s3:PutBucketTagging	s3:TagResource@Tagging	Bucket:uri:Bucket			name;tag
 O	PutBucketVersioning	PUT	/{Bucket}?versioning		s3:PutBucketVersioning		Bucket:uri:Bucket			name
 O	PutBucketWebsite	PUT	/{Bucket}?website		s3:PutBucketWebsite		Bucket:uri:Bucket			name
-O	PutObject	PUT	/{Bucket}/{Key+}		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:112;override:112;override:112;override:112;override:112;override:112|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	PutObjectAcl	PUT	/{Bucket}/{Key+}?acl		s3:PutObjectAcl	s3:PutObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:113;override:113
+O	PutObject	PUT	/{Bucket}/{Key+}		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:115;override:115;override:115;override:115;override:115;override:115|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	PutObjectAcl	PUT	/{Bucket}/{Key+}?acl		s3:PutObjectAcl	s3:PutObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:116;override:116
 O	PutObjectLegalHold	PUT	/{Bucket}/{Key+}?legal-hold		s3:PutObjectLegalHold		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	PutObjectLockConfiguration	PUT	/{Bucket}?object-lock		s3:PutBucketObjectLockConfiguration		Bucket:uri:Bucket			override:114
+O	PutObjectLockConfiguration	PUT	/{Bucket}?object-lock		s3:PutBucketObjectLockConfiguration		Bucket:uri:Bucket			override:117
 O	PutObjectRetention	PUT	/{Bucket}/{Key+}?retention		s3:PutObjectRetention		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	PutObjectTagging	PUT	/{Bucket}/{Key+}?tagging		s3:PutObjectTagging	s3:PutObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:115;override:115
-O	PutPublicAccessBlock	PUT	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:116
-O	RenameObject	PUT	/{Bucket}/{Key+}?renameObject		s3express:CreateSession		Bucket:uri:Bucket;Key:uri:Key			override:119
+O	PutObjectTagging	PUT	/{Bucket}/{Key+}?tagging		s3:PutObjectTagging	s3:PutObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:118;override:118
+O	PutPublicAccessBlock	PUT	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:119
+O	RenameObject	PUT	/{Bucket}/{Key+}?renameObject		s3express:CreateSession		Bucket:uri:Bucket;Key:uri:Key			override:122
 O	RestoreObject	POST	/{Bucket}/{Key+}?restore		s3:RestoreObject		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	SelectObjectContent	POST	/{Bucket}/{Key+}?select&select-type=2		s3:GetObject	kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key			override:121;override:121|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	SelectObjectContent	POST	/{Bucket}/{Key+}?select&select-type=2		s3:GetObject	kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key			override:124;override:124|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
 O	UpdateBucketMetadataInventoryTableConfiguration	PUT	/{Bucket}?metadataInventoryTable		s3:UpdateBucketMetadataInventoryTableConfiguration	kms:DescribeKey@;s3tables:CreateNamespace@;s3tables:CreateTable@;s3tables:CreateTableBucket@;s3tables:GetTable@;s3tables:PutTableEncryption@;s3tables:PutTablePolicy@	Bucket:uri:Bucket			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateBucketMetadataJournalTableConfiguration	PUT	/{Bucket}?metadataJournalTable		s3:UpdateBucketMetadataJournalTableConfiguration		Bucket:uri:Bucket			name
 O	UpdateObjectEncryption	PUT	/{Bucket}/{Key+}?encryption		s3:UpdateObjectEncryption		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:123;override:123;override:123|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId;kms:Decrypt@(encrypted);kms:GenerateDataKey@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:125;override:125;override:125;override:125;override:125|Amazon S3 API Reference, UploadPartCopy: s3:GetObject on the source, s3:PutObject on the destination, the KMS keys of both
-O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		VersionId:header:x-amz-fwd-header-x-amz-version-id			override:126
+O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:126;override:126;override:126|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId;kms:Decrypt@(encrypted);kms:GenerateDataKey@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:128;override:128;override:128;override:128;override:128|Amazon S3 API Reference, UploadPartCopy: s3:GetObject on the source, s3:PutObject on the destination, the KMS keys of both
+O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		VersionId:header:x-amz-fwd-header-x-amz-version-id			override:129
 S	s3control	S3 Control	s3	rest-xml		s3-control	s3	0	s3control,S3 Control,s3-control,s3
 O	AssociateAccessGrantsIdentityCenter	POST	/v20180820/accessgrantsinstance/identitycenter		s3:AssociateAccessGrantsIdentityCenter		AccountId:header:x-amz-account-id;IdentityCenterArn:body:IdentityCenterArn			name
 O	CreateAccessGrant	POST	/v20180820/accessgrantsinstance/grant		s3:CreateAccessGrant	s3:TagResource@Tags	AccountId:header:x-amz-account-id;AccessGrantsLocationId:body:AccessGrantsLocationId			name;tag
@@ -15457,7 +15457,7 @@ O	CreateAccessGrantsInstance	POST	/v20180820/accessgrantsinstance		s3:CreateAcce
 O	CreateAccessGrantsLocation	POST	/v20180820/accessgrantsinstance/location		s3:CreateAccessGrantsLocation,iam:PassRole	s3:TagResource@Tags	AccountId:header:x-amz-account-id;IAMRoleArn:body:IAMRoleArn:role		IAMRoleArn:role:	name;role;tag
 O	CreateAccessPoint	PUT	/v20180820/accesspoint/{name}		s3:CreateAccessPoint	s3:TagResource@Tags	AccountId:header:x-amz-account-id;Name:uri:name;Bucket:body:Bucket			name;tag
 O	CreateAccessPointForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}		s3:CreateAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	CreateBucket	PUT	/v20180820/bucket/{name}		s3-outposts:CreateBucket		Bucket:uri:name;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled;OutpostId:header:x-amz-outpost-id			override:416
+O	CreateBucket	PUT	/v20180820/bucket/{name}		s3-outposts:CreateBucket		Bucket:uri:name;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled;OutpostId:header:x-amz-outpost-id			override:419
 O	CreateJob	POST	/v20180820/jobs		s3:CreateJob,iam:PassRole	s3:TagResource@Tags	AccountId:header:x-amz-account-id;RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
 O	CreateMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/create		s3:CreateMultiRegionAccessPoint		AccountId:header:x-amz-account-id			name
 O	CreateStorageLensGroup	POST	/v20180820/storagelensgroup		s3:CreateStorageLensGroup	s3:TagResource@Tags	AccountId:header:x-amz-account-id			name;tag
@@ -15469,15 +15469,15 @@ O	DeleteAccessPoint	DELETE	/v20180820/accesspoint/{name}		s3:DeleteAccessPoint		
 O	DeleteAccessPointForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}		s3:DeleteAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	DeleteAccessPointPolicy	DELETE	/v20180820/accesspoint/{name}/policy		s3:DeleteAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	DeleteAccessPointPolicyForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}/policy		s3:DeleteAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:402
-O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3-outposts:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:417
-O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:410
-O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3-outposts:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:420
-O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:413
-O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:414
+O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:405
+O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3-outposts:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:420
+O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:413
+O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3-outposts:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:423
+O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:416
+O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:417
 O	DeleteJobTagging	DELETE	/v20180820/jobs/{id}/tagging		s3:DeleteJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	DeleteMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/delete		s3:DeleteMultiRegionAccessPoint		AccountId:header:x-amz-account-id			name
-O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:398
+O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:401
 O	DeleteStorageLensConfiguration	DELETE	/v20180820/storagelens/{storagelensid}		s3:DeleteStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	DeleteStorageLensConfigurationTagging	DELETE	/v20180820/storagelens/{storagelensid}/tagging		s3:DeleteStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	DeleteStorageLensGroup	DELETE	/v20180820/storagelensgroup/{name}		s3:DeleteStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
@@ -15496,20 +15496,20 @@ O	GetAccessPointPolicy	GET	/v20180820/accesspoint/{name}/policy		s3:GetAccessPoi
 O	GetAccessPointPolicyForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policy		s3:GetAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetAccessPointPolicyStatus	GET	/v20180820/accesspoint/{name}/policyStatus		s3:GetAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetAccessPointPolicyStatusForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policyStatus		s3:GetAccessPointPolicyStatusForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:400
-O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:406
-O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:408
-O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3-outposts:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:418
-O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:411
-O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3-outposts:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:421
-O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3-outposts:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:423
+O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:403
+O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:409
+O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:411
+O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3-outposts:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:421
+O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:414
+O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3-outposts:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:424
+O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3-outposts:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:426
 O	GetDataAccess	GET	/v20180820/accessgrantsinstance/dataaccess		s3:GetDataAccess		AccountId:header:x-amz-account-id			name
 O	GetJobTagging	GET	/v20180820/jobs/{id}/tagging		s3:GetJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	GetMultiRegionAccessPoint	GET	/v20180820/mrap/instances/{name+}		s3:GetMultiRegionAccessPoint		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointPolicy	GET	/v20180820/mrap/instances/{name+}/policy		s3:GetMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointPolicyStatus	GET	/v20180820/mrap/instances/{name+}/policystatus		s3:GetMultiRegionAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointRoutes	GET	/v20180820/mrap/instances/{mrap+}/routes		s3:GetMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap			name
-O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:396
+O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:399
 O	GetStorageLensConfiguration	GET	/v20180820/storagelens/{storagelensid}		s3:GetStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	GetStorageLensConfigurationTagging	GET	/v20180820/storagelens/{storagelensid}/tagging		s3:GetStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	GetStorageLensGroup	GET	/v20180820/storagelensgroup/{name}		s3:GetStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
@@ -15517,12 +15517,12 @@ O	ListAccessGrants	GET	/v20180820/accessgrantsinstance/grants		s3:ListAccessGran
 O	ListAccessGrantsInstances	GET	/v20180820/accessgrantsinstances		s3:ListAccessGrantsInstances		AccountId:header:x-amz-account-id			name
 O	ListAccessGrantsLocations	GET	/v20180820/accessgrantsinstance/locations		s3:ListAccessGrantsLocations		AccountId:header:x-amz-account-id			name
 O	ListAccessPoints	GET	/v20180820/accesspoint		s3:ListAccessPoints		AccountId:header:x-amz-account-id;Bucket:querystring:bucket;DataSourceId:querystring:dataSourceId			name
-O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket			override:403
+O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket			override:406
 O	ListAccessPointsForObjectLambda	GET	/v20180820/accesspointforobjectlambda		s3:ListAccessPointsForObjectLambda		AccountId:header:x-amz-account-id			name
 O	ListCallerAccessGrants	GET	/v20180820/accessgrantsinstance/caller/grants		s3:ListCallerAccessGrants		AccountId:header:x-amz-account-id			name
 O	ListJobs	GET	/v20180820/jobs		s3:ListJobs		AccountId:header:x-amz-account-id			name
 O	ListMultiRegionAccessPoints	GET	/v20180820/mrap/instances		s3:ListMultiRegionAccessPoints		AccountId:header:x-amz-account-id			name
-O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id			override:407
+O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id			override:410
 O	ListStorageLensConfigurations	GET	/v20180820/storagelens		s3:ListStorageLensConfigurations		AccountId:header:x-amz-account-id			name
 O	ListStorageLensGroups	GET	/v20180820/storagelensgroup		s3:ListStorageLensGroups		AccountId:header:x-amz-account-id			name
 O	ListTagsForResource	GET	/v20180820/tags/{resourceArn+}		s3:ListTagsForResource		AccountId:header:x-amz-account-id;ResourceArn:uri:resourceArn			name
@@ -15530,15 +15530,15 @@ O	PutAccessGrantsInstanceResourcePolicy	PUT	/v20180820/accessgrantsinstance/reso
 O	PutAccessPointConfigurationForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/configuration		s3:PutAccessPointConfigurationForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	PutAccessPointPolicy	PUT	/v20180820/accesspoint/{name}/policy		s3:PutAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	PutAccessPointPolicyForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/policy		s3:PutAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:401
-O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:409
-O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3-outposts:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:419
-O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name		ReplicationConfiguration.Role:role:	override:412;override:412
-O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:422
-O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3-outposts:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:424
+O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:404
+O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:412
+O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3-outposts:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:422
+O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name		ReplicationConfiguration.Role:role:	override:415;override:415
+O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:425
+O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3-outposts:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:427
 O	PutJobTagging	PUT	/v20180820/jobs/{id}/tagging		s3:PutJobTagging	s3:TagResource@Tags	AccountId:header:x-amz-account-id;JobId:uri:id			name;tag
 O	PutMultiRegionAccessPointPolicy	POST	/v20180820/async-requests/mrap/put-policy		s3:PutMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id			name
-O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:397
+O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:400
 O	PutStorageLensConfiguration	PUT	/v20180820/storagelens/{storagelensid}		s3:PutStorageLensConfiguration	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name;tag
 O	PutStorageLensConfigurationTagging	PUT	/v20180820/storagelens/{storagelensid}/tagging		s3:PutStorageLensConfigurationTagging	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name;tag
 O	SubmitMultiRegionAccessPointRoutes	PATCH	/v20180820/mrap/instances/{mrap+}/routes		s3:SubmitMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap			name
@@ -16153,19 +16153,19 @@ O	ListDomains	POST	/		sdb:ListDomains					name
 O	PutAttributes	POST	/		sdb:PutAttributes		DomainName:body:DomainName;ItemName:body:ItemName			name
 O	Select	POST	/		sdb:Select					name
 S	secretsmanager	Secrets Manager	secretsmanager	json	secretsmanager	secretsmanager	secretsmanager	0	secretsmanager,Secrets Manager
-O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue	kms:Decrypt@(encrypted)				name;override:186|AWS Secrets Manager User Guide, Secret encryption and decryption: BatchGetSecretValue needs kms:Decrypt on each secret's customer managed key
+O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue	kms:Decrypt@(encrypted)				name;override:189|AWS Secrets Manager User Guide, Secret encryption and decryption: BatchGetSecretValue needs kms:Decrypt on each secret's customer managed key
 O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret					name
-O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@KmsKeyId;kms:Decrypt@KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			name;override:188;override:188;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
+O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@KmsKeyId;kms:Decrypt@KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			name;override:191;override:191;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
 O	DeleteResourcePolicy	POST	/		secretsmanager:DeleteResourcePolicy					name
 O	DeleteSecret	POST	/		secretsmanager:DeleteSecret					name
 O	DescribeSecret	POST	/		secretsmanager:DescribeSecret					name
 O	GetRandomPassword	POST	/		secretsmanager:GetRandomPassword					name
 O	GetResourcePolicy	POST	/		secretsmanager:GetResourcePolicy					name
-O	GetSecretValue	POST	/		secretsmanager:GetSecretValue	kms:Decrypt@(encrypted)				name;override:184|AWS Secrets Manager User Guide, Secret encryption and decryption: GetSecretValue needs kms:Decrypt on a customer managed key
+O	GetSecretValue	POST	/		secretsmanager:GetSecretValue	kms:Decrypt@(encrypted)				name;override:187|AWS Secrets Manager User Guide, Secret encryption and decryption: GetSecretValue needs kms:Decrypt on a customer managed key
 O	ListSecretVersionIds	POST	/		secretsmanager:ListSecretVersionIds					name
 O	ListSecrets	POST	/		secretsmanager:ListSecrets					name
 O	PutResourcePolicy	POST	/		secretsmanager:PutResourcePolicy					name
-O	PutSecretValue	POST	/		secretsmanager:PutSecretValue	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:190;override:190|AWS Secrets Manager User Guide, Secret encryption and decryption: a new secret value needs kms:GenerateDataKey and kms:Decrypt on the secret's key
+O	PutSecretValue	POST	/		secretsmanager:PutSecretValue	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:193;override:193|AWS Secrets Manager User Guide, Secret encryption and decryption: a new secret value needs kms:GenerateDataKey and kms:Decrypt on the secret's key
 O	RemoveRegionsFromReplication	POST	/		secretsmanager:RemoveRegionsFromReplication					name
 O	ReplicateSecretToRegions	POST	/		secretsmanager:ReplicateSecretToRegions					name
 O	RestoreSecret	POST	/		secretsmanager:RestoreSecret					name
@@ -16173,7 +16173,7 @@ O	RotateSecret	POST	/		secretsmanager:RotateSecret	iam:PassRole@ExternalSecretRo
 O	StopReplicationToReplica	POST	/		secretsmanager:StopReplicationToReplica					name
 O	TagResource	POST	/		secretsmanager:TagResource					name
 O	UntagResource	POST	/		secretsmanager:UntagResource					name
-O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted)				name;override:192;override:192|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt
+O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted)				name;override:195;override:195|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt
 O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage					name
 O	ValidateResourcePolicy	POST	/		secretsmanager:ValidateResourcePolicy					name
 S	security-ir	Security IR	security-ir	rest-json		security-ir	security-ir	0	security-ir,Security IR,SecurityIR
@@ -16276,7 +16276,7 @@ O	BatchGetStandardsControlAssociations	POST	/associations/batchGet		securityhub:
 O	BatchImportFindings	POST	/findings/import		securityhub:BatchImportFindings					name
 O	BatchUpdateAutomationRules	PATCH	/automationrules/update		securityhub:BatchUpdateAutomationRules					name
 O	BatchUpdateFindings	PATCH	/findings/batchupdate		securityhub:BatchUpdateFindings					name
-O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings					override:341
+O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings					override:344
 O	BatchUpdateStandardsControlAssociations	PATCH	/associations		securityhub:BatchUpdateStandardsControlAssociations	securityhub:UpdateStandardsControl@				name;dependent
 O	CreateActionTarget	POST	/actionTargets		securityhub:CreateActionTarget		Name:body:Name;Id:body:Id			name
 O	CreateAggregatorV2	POST	/aggregatorv2/create		securityhub:CreateAggregatorV2	securityhub:TagResource@Tags				name;tag
@@ -16327,10 +16327,10 @@ O	GetConnectorV2	GET	/connectorsv2/{ConnectorId+}		securityhub:GetConnectorV2		C
 O	GetEnabledStandards	POST	/standards/get		securityhub:GetEnabledStandards					name
 O	GetFindingAggregator	GET	/findingAggregator/get/{FindingAggregatorArn+}		securityhub:GetFindingAggregator		FindingAggregatorArn:uri:FindingAggregatorArn			name
 O	GetFindingHistory	POST	/findingHistory/get		securityhub:GetFindingHistory					name
-O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults					override:340
+O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults					override:343
 O	GetFindings	POST	/findings		securityhub:GetFindings					name
 O	GetFindingsTrendsV2	POST	/findingsTrendsv2		securityhub:GetFindingsTrendsV2					name
-O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings					override:339
+O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings					override:342
 O	GetInsightResults	GET	/insights/results/{InsightArn+}		securityhub:GetInsightResults		InsightArn:uri:InsightArn			name
 O	GetInsights	POST	/insights/get		securityhub:GetInsights					name
 O	GetInvitationsCount	GET	/invitations/count		securityhub:GetInvitationsCount					name
@@ -16356,7 +16356,7 @@ O	ListOrganizationAdminAccounts	GET	/organization/admin		securityhub:ListOrganiz
 O	ListSecurityControlDefinitions	GET	/securityControls/definitions		securityhub:ListSecurityControlDefinitions		StandardsArn:querystring:StandardsArn			name
 O	ListStandardsControlAssociations	GET	/associations		securityhub:ListStandardsControlAssociations	securityhub:DescribeStandardsControls@	SecurityControlId:querystring:SecurityControlId			name;dependent
 O	ListTagsForResource	GET	/tags/{ResourceArn}		securityhub:ListTagsForResource		ResourceArn:uri:ResourceArn			name
-O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2					override:342
+O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2					override:345
 O	StartConfigurationPolicyAssociation	POST	/configurationPolicyAssociation/associate		securityhub:StartConfigurationPolicyAssociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier			name
 O	StartConfigurationPolicyDisassociation	POST	/configurationPolicyAssociation/disassociate		securityhub:StartConfigurationPolicyDisassociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier			name
 O	TagResource	POST	/tags/{ResourceArn}		securityhub:TagResource		ResourceArn:uri:ResourceArn			name
@@ -16939,8 +16939,8 @@ O	ListSubscriptionsByTopic	POST	/		sns:ListSubscriptionsByTopic		TopicArn:body:T
 O	ListTagsForResource	POST	/		sns:ListTagsForResource		ResourceArn:body:ResourceArn			name
 O	ListTopics	POST	/		sns:ListTopics					name
 O	OptInPhoneNumber	POST	/		sns:OptInPhoneNumber					name
-O	Publish	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:156;override:156|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
-O	PublishBatch	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	TopicArn:body:TopicArn			override:154;override:154;override:154|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
+O	Publish	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:159;override:159|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
+O	PublishBatch	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	TopicArn:body:TopicArn			override:157;override:157;override:157|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
 O	PutDataProtectionPolicy	POST	/		sns:PutDataProtectionPolicy		ResourceArn:body:ResourceArn			name
 O	RemovePermission	POST	/		sns:RemovePermission		TopicArn:body:TopicArn			name
 O	SetEndpointAttributes	POST	/		sns:SetEndpointAttributes		EndpointArn:body:EndpointArn			name
@@ -16979,10 +16979,10 @@ S	sqs	SQS	sqs	json	AmazonSQS	sqs	sqs	0	sqs
 O	AddPermission	POST	/		sqs:AddPermission		QueueUrl:body:QueueUrl			name
 O	CancelMessageMoveTask	POST	/		sqs:CancelMessageMoveTask					name
 O	ChangeMessageVisibility	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			name
-O	ChangeMessageVisibilityBatch	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			override:144
+O	ChangeMessageVisibilityBatch	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			override:147
 O	CreateQueue	POST	/		sqs:CreateQueue	sqs:TagQueue@tags	QueueName:body:QueueName			name;tag
 O	DeleteMessage	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			name
-O	DeleteMessageBatch	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			override:145
+O	DeleteMessageBatch	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			override:148
 O	DeleteQueue	POST	/		sqs:DeleteQueue		QueueUrl:body:QueueUrl			name
 O	GetQueueAttributes	POST	/		sqs:GetQueueAttributes		QueueUrl:body:QueueUrl			name
 O	GetQueueUrl	POST	/		sqs:GetQueueUrl		QueueName:body:QueueName			name
@@ -16991,10 +16991,10 @@ O	ListMessageMoveTasks	POST	/		sqs:ListMessageMoveTasks		SourceArn:body:SourceAr
 O	ListQueueTags	POST	/		sqs:ListQueueTags		QueueUrl:body:QueueUrl			name
 O	ListQueues	POST	/		sqs:ListQueues					name
 O	PurgeQueue	POST	/		sqs:PurgeQueue		QueueUrl:body:QueueUrl			name
-O	ReceiveMessage	POST	/		sqs:ReceiveMessage	kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			name;override:152|Amazon SQS Developer Guide, Key management: consumers need kms:Decrypt on the queue's key
+O	ReceiveMessage	POST	/		sqs:ReceiveMessage	kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			name;override:155|Amazon SQS Developer Guide, Key management: consumers need kms:Decrypt on the queue's key
 O	RemovePermission	POST	/		sqs:RemovePermission		QueueUrl:body:QueueUrl			name
-O	SendMessage	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			name;override:150;override:150|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
-O	SendMessageBatch	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			override:148;override:148;override:148|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
+O	SendMessage	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			name;override:153;override:153|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
+O	SendMessageBatch	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			override:151;override:151;override:151|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
 O	SetQueueAttributes	POST	/		sqs:SetQueueAttributes		QueueUrl:body:QueueUrl			name
 O	StartMessageMoveTask	POST	/		sqs:StartMessageMoveTask		SourceArn:body:SourceArn			name
 O	TagQueue	POST	/		sqs:TagQueue		QueueUrl:body:QueueUrl			name
@@ -17082,10 +17082,10 @@ O	GetMaintenanceWindowTask	POST	/		ssm:GetMaintenanceWindowTask		WindowId:body:W
 O	GetOpsItem	POST	/		ssm:GetOpsItem		OpsItemId:body:OpsItemId			name
 O	GetOpsMetadata	POST	/		ssm:GetOpsMetadata		OpsMetadataArn:body:OpsMetadataArn			name
 O	GetOpsSummary	POST	/		ssm:GetOpsSummary					name
-O	GetParameter	POST	/		ssm:GetParameter	kms:Decrypt@(encrypted)	Name:body:Name			name;override:197|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParameter	POST	/		ssm:GetParameter	kms:Decrypt@(encrypted),+WithDecryption=true	Name:body:Name;WithDecryption:body:WithDecryption			name;override:200|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
 O	GetParameterHistory	POST	/		ssm:GetParameterHistory		Name:body:Name			name
-O	GetParameters	POST	/		ssm:GetParameters	kms:Decrypt@(encrypted)				name;override:199|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
-O	GetParametersByPath	POST	/		ssm:GetParametersByPath	kms:Decrypt@(encrypted)				name;override:201|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParameters	POST	/		ssm:GetParameters	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:202|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParametersByPath	POST	/		ssm:GetParametersByPath	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:204|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
 O	GetPatchBaseline	POST	/		ssm:GetPatchBaseline		BaselineId:body:BaselineId			name
 O	GetPatchBaselineForPatchGroup	POST	/		ssm:GetPatchBaselineForPatchGroup					name
 O	GetResourcePolicies	POST	/		ssm:GetResourcePolicies		ResourceArn:body:ResourceArn			name
@@ -17112,7 +17112,7 @@ O	ListTagsForResource	POST	/		ssm:ListTagsForResource		ResourceId:body:ResourceI
 O	ModifyDocumentPermission	POST	/		ssm:ModifyDocumentPermission		Name:body:Name			name
 O	PutComplianceItems	POST	/		ssm:PutComplianceItems		ResourceId:body:ResourceId			name
 O	PutInventory	POST	/		ssm:PutInventory		InstanceId:body:InstanceId			name
-O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name			name;override:203;override:203;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
+O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name			name;override:206;override:206;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
 O	PutResourcePolicy	POST	/		ssm:PutResourcePolicy		ResourceArn:body:ResourceArn			name
 O	RegisterDefaultPatchBaseline	POST	/		ssm:RegisterDefaultPatchBaseline		BaselineId:body:BaselineId			name
 O	RegisterPatchBaselineForPatchGroup	POST	/		ssm:RegisterPatchBaselineForPatchGroup		BaselineId:body:BaselineId			name
@@ -17629,19 +17629,19 @@ O	UntagResource	DELETE	/tags/{resourceArn}		synthetics:UntagResource		ResourceAr
 O	UpdateCanary	PATCH	/canary/{name}		synthetics:UpdateCanary	iam:PassRole@ExecutionRoleArn	Name:uri:name;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
 S	taxsettings	TaxSettings	tax	rest-json		tax	tax	1	taxsettings,tax
 O	BatchDeleteTaxRegistration	POST	/BatchDeleteTaxRegistration		tax:BatchDeleteTaxRegistration					name
-O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:372
+O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:375
 O	BatchPutTaxRegistration	POST	/BatchPutTaxRegistration		tax:BatchPutTaxRegistration					name
 O	DeleteSupplementalTaxRegistration	POST	/DeleteSupplementalTaxRegistration		tax:DeleteSupplementalTaxRegistration		authorityId:body:authorityId			name
 O	DeleteTaxRegistration	POST	/DeleteTaxRegistration		tax:DeleteTaxRegistration					name
-O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions					override:374
+O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions					override:377
 O	GetTaxInheritance	POST	/GetTaxInheritance		tax:GetTaxInheritance					name
 O	GetTaxRegistration	POST	/GetTaxRegistration		tax:GetTaxRegistration					name
 O	GetTaxRegistrationDocument	POST	/GetTaxRegistrationDocument		tax:GetTaxRegistrationDocument					name
 O	ListSupplementalTaxRegistrations	POST	/ListSupplementalTaxRegistrations		tax:ListSupplementalTaxRegistrations					name
-O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions					override:373
+O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions					override:376
 O	ListTaxRegistrations	POST	/ListTaxRegistrations		tax:ListTaxRegistrations					name
 O	PutSupplementalTaxRegistration	POST	/PutSupplementalTaxRegistration		tax:PutSupplementalTaxRegistration					name
-O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:375
+O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:378
 O	PutTaxInheritance	POST	/PutTaxInheritance		tax:PutTaxInheritance					name
 O	PutTaxRegistration	POST	/PutTaxRegistration		tax:PutTaxRegistration					name
 S	textract	Textract	textract	json	Textract	textract	textract	0	textract
@@ -17701,7 +17701,7 @@ O	ExecuteScheduledQuery	POST	/		timestream:ExecuteScheduledQuery	timestream:Desc
 O	ListScheduledQueries	POST	/		timestream:ListScheduledQueries	timestream:DescribeEndpoints@				name;dependent
 O	ListTagsForResource	POST	/		timestream:ListTagsForResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	PrepareQuery	POST	/		timestream:PrepareQuery	timestream:DescribeEndpoints@;timestream:Select@				name;dependent;dependent
-O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@				override:493;override:493
+O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@				override:496;override:496
 O	TagResource	POST	/		timestream:TagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UntagResource	POST	/		timestream:UntagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UpdateAccountSettings	POST	/		timestream:UpdateAccountSettings	iam:PassRole@QueryCompute;timestream:DescribeEndpoints@			QueryCompute.ProvisionedCapacity.NotificationConfiguration.RoleArn:role:QueryCompute	name;role;dependent
@@ -17913,9 +17913,9 @@ O	GetAccountCustomizations	GET	/v1/account-customizations		uxc:GetAccountCustomi
 O	ListServices	GET	/v1/services		uxc:ListServices					name
 O	UpdateAccountCustomizations	PATCH	/v1/account-customizations		uxc:UpdateAccountCustomizations					name
 S	verifiedpermissions	VerifiedPermissions	verifiedpermissions	json	VerifiedPermissions	verifiedpermissions	verifiedpermissions	0	verifiedpermissions
-O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:333
-O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:334
-O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:335
+O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:336
+O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:337
+O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:338
 O	CreateIdentitySource	POST	/		verifiedpermissions:CreateIdentitySource		policyStoreId:body:policyStoreId			name
 O	CreatePolicy	POST	/		verifiedpermissions:CreatePolicy		policyStoreId:body:policyStoreId			name
 O	CreatePolicyStore	POST	/		verifiedpermissions:CreatePolicyStore	verifiedpermissions:TagResource@tags				name;tag
@@ -17978,7 +17978,7 @@ O	UntagResource	POST	/		voiceid:UntagResource		ResourceArn:body:ResourceArn			na
 O	UpdateDomain	POST	/		voiceid:UpdateDomain		DomainId:body:DomainId			name
 O	UpdateWatchlist	POST	/		voiceid:UpdateWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId			name
 S	vpc-lattice	VPC Lattice	vpc-lattice	rest-json		vpc-lattice	vpc-lattice	0	vpc-lattice,VPC Lattice,VPCLattice
-O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:336
+O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:339
 O	CreateAccessLogSubscription	POST	/accesslogsubscriptions		vpc-lattice:CreateAccessLogSubscription	logs:CreateLogDelivery@;logs:GetLogDelivery@;vpc-lattice:TagResource@tags	resourceIdentifier:body:resourceIdentifier;destinationArn:body:destinationArn			name;dependent;dependent;tag
 O	CreateListener	POST	/services/{serviceIdentifier}/listeners		vpc-lattice:CreateListener	vpc-lattice:TagResource@tags	serviceIdentifier:uri:serviceIdentifier			name;tag
 O	CreateResourceConfiguration	POST	/resourceconfigurations		vpc-lattice:CreateResourceConfiguration	vpc-lattice:TagResource@tags				name;tag
@@ -18381,7 +18381,7 @@ O	RegisterOpentdfConfig	POST	/networks/{networkId}/tdf		wickr:RegisterOpentdfCon
 O	UpdateBot	PATCH	/networks/{networkId}/bots/{botId}		wickr:UpdateBot		networkId:uri:networkId;botId:uri:botId			name
 O	UpdateDataRetention	PATCH	/networks/{networkId}/data-retention-bots		wickr:UpdateDataRetention		networkId:uri:networkId			name
 O	UpdateGuestUser	PATCH	/networks/{networkId}/guest-users/{usernameHash}		wickr:UpdateGuestUser		networkId:uri:networkId;usernameHash:uri:usernameHash			name
-O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName			override:350
+O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName			override:353
 O	UpdateNetworkSettings	PATCH	/networks/{networkId}/settings		wickr:UpdateNetworkSettings		networkId:uri:networkId			name
 O	UpdateSecurityGroup	PATCH	/networks/{networkId}/security-groups/{groupId}		wickr:UpdateSecurityGroup		networkId:uri:networkId;groupId:uri:groupId			name
 O	UpdateUser	PATCH	/networks/{networkId}/users		wickr:UpdateUser		networkId:uri:networkId;userId:body:userId			name

@@ -17,10 +17,19 @@ package enum EncryptedResourceRules {
         package let keyMembers: [String]
         /// ``keyMembers`` taken apart: the member, and the value it must have (nil: any).
         let keys: [(member: String, value: String?)]
+        /// The member holding the key when a `Member=Value` key member only names the attribute
+        /// set (SNS SetTopicAttributes: `AttributeName=KmsMasterKeyId`, the key in `AttributeValue`).
+        package let keyValueMember: String?
+        /// The member naming the object inside the resource, when the call encrypts one object
+        /// and not the whole resource (S3: an object put with its own key; the bucket's default
+        /// encryption marks the bucket).
+        package let objectMember: String?
 
-        init(resourceMembers: [String], keyMembers: [String]) {
+        init(resourceMembers: [String], keyMembers: [String], keyValueMember: String? = nil, objectMember: String? = nil) {
             self.resourceMembers = resourceMembers
             self.keyMembers = keyMembers
+            self.keyValueMember = keyValueMember
+            self.objectMember = objectMember
             keys = keyMembers.map { spec in
                 let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
                 return (parts[0], parts.count > 1 ? parts[1] : nil)
@@ -45,7 +54,8 @@ package enum EncryptedResourceRules {
         ],
         "sns": [
             "createtopic": Marker(resourceMembers: ["Name"], keyMembers: ["Attributes.KmsMasterKeyId"]),
-            "settopicattributes": Marker(resourceMembers: ["TopicArn"], keyMembers: ["AttributeName=KmsMasterKeyId"]),
+            "settopicattributes": Marker(resourceMembers: ["TopicArn"], keyMembers: ["AttributeName=KmsMasterKeyId"],
+                                         keyValueMember: "AttributeValue"),
         ],
         "secretsmanager": [
             "createsecret": Marker(resourceMembers: ["Name"], keyMembers: ["KmsKeyId"]),
@@ -62,14 +72,18 @@ package enum EncryptedResourceRules {
             "updatetable": Marker(resourceMembers: ["TableName"], keyMembers: ["SSESpecification.KMSMasterKeyId"]),
         ],
         "s3": [
-            "putobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"]),
-            "createmultipartupload": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"]),
-            "copyobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"]),
+            // An object put with its own key: that object (its later reads), not the bucket.
+            "putobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"], objectMember: "Key"),
+            "createmultipartupload": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"], objectMember: "Key"),
+            "copyobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"], objectMember: "Key"),
             // Default encryption: <ServerSideEncryptionConfiguration>...<KMSMasterKeyID>.
             "putbucketencryption": Marker(resourceMembers: ["Bucket"],
                                           keyMembers: ["ServerSideEncryptionConfiguration.KMSMasterKeyID"]),
         ],
     ]
+
+    /// The member naming an object inside a service's resources (S3 objects in buckets).
+    static let objectMembers: [String: String] = ["s3": "Key"]
 
     /// The members that name a resource in any call of a service, in order of preference.
     static let resourceMembers: [String: [String]] = [
@@ -120,7 +134,8 @@ package enum EncryptedResourceRules {
         guard let members = resourceMembers[module] else { return nil }
         let marker = markers[module]?[operation.lowercased()]
         let presence = marker?.keyMembers.map { $0.split(separator: "=").first.map(String.init) ?? $0 } ?? []
-        return Watch(valueMembers: members, presenceMembers: presence)
+        let extra = [objectMembers[module], marker?.keyValueMember].compactMap { $0 }
+        return Watch(valueMembers: members + extra, presenceMembers: presence)
     }
 
     /// The resource a call works on, as a key that calls naming it in other ways share (a queue's
@@ -134,6 +149,14 @@ package enum EncryptedResourceRules {
         return nil
     }
 
+    /// The object a call works on inside its resource, as a key of its own (an S3 object: its
+    /// bucket and key), or nil when the service has no objects or the call names none.
+    package static func object(module: String, parameters: [String: String]) -> String? {
+        guard let member = objectMembers[module], let name = parameters[member], !name.isEmpty,
+              let resource = resource(module: module, parameters: parameters) else { return nil }
+        return resource + "/" + name
+    }
+
     /// The resource a call gives a customer managed key, or nil when it gives none.
     package static func encryptedResource(module: String, operation: String, parameters: [String: String]) -> String? {
         guard let marker = marker(module: module, operation: operation) else { return nil }
@@ -145,14 +168,27 @@ package enum EncryptedResourceRules {
         let keyed = marker.keys.contains { key in
             guard let value = parameters[key.member] else { return false }
             // An AWS managed key (alias/aws/sqs ...) needs nothing of the caller.
-            if value.lowercased().hasPrefix("alias/aws/") { return false }
-            return key.value.map { value.caseInsensitiveEquals($0) } ?? true
+            if isAWSManaged(value) { return false }
+            guard let wanted = key.value else { return true }
+            guard value.caseInsensitiveEquals(wanted) else { return false }
+            return marker.keyValueMember.map { parameters[$0].map { !isAWSManaged($0) } ?? true } ?? true
         }
         guard keyed else { return nil }
         for member in marker.resourceMembers {
-            if let value = parameters[member], !value.isEmpty { return module + "\u{0}" + normalize(value, module: module) }
+            guard let value = parameters[member], !value.isEmpty else { continue }
+            let resource = module + "\u{0}" + normalize(value, module: module)
+            if let objectMember = marker.objectMember, let name = parameters[objectMember], !name.isEmpty {
+                return resource + "/" + name
+            }
+            return resource
         }
         return nil
+    }
+
+    /// Whether a key id names an AWS managed key (`alias/aws/sns`, or an ARN of such an alias).
+    static func isAWSManaged(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return lowered.hasPrefix("alias/aws/") || lowered.hasPrefix("arn:") && lowered.contains(":alias/aws/")
     }
 
     /// A resource's name from any of its spellings: the last part of a queue URL or an ARN; a

@@ -26,6 +26,9 @@ public struct OperationInfo: Sendable, Hashable {
             let present: [Present]
             /// Members none of which may be present (`!Member`).
             let absent: [String]
+            /// Members every one of which must be present too, with their values when given
+            /// (`+Member=A`): an AND with the other triggers.
+            let required: [Present]
             /// Why the action may be needed.
             let kind: ConditionKind
         }
@@ -39,13 +42,17 @@ public struct OperationInfo: Sendable, Hashable {
             self.action = action
             self.triggers = triggers
             parsed = ParsedTriggers(
-                present: triggers.filter { !$0.hasPrefix("!") && $0 != OperationInfo.otherwiseTrigger }.map { trigger in
-                    ParsedTriggers.Present(member: String(Self.member(of: trigger)), values: Self.values(of: trigger)?.map(String.init))
-                },
+                present: triggers.filter { !$0.hasPrefix("!") && !$0.hasPrefix("+") && $0 != OperationInfo.otherwiseTrigger }.map(Self.present),
                 absent: triggers.compactMap { $0.hasPrefix("!") ? String($0.dropFirst()) : nil },
+                required: triggers.filter { $0.hasPrefix("+") }.map { Self.present(String($0.dropFirst())) },
                 kind: triggers.contains(OperationInfo.encryptedTrigger) ? .encryptedResource
                     : triggers.contains(OperationInfo.otherwiseTrigger) ? .serviceBehaviour
-                    : triggers.contains { !$0.hasPrefix("(") && !$0.hasPrefix("!") } ? .parameter : .serviceBehaviour)
+                    : triggers.contains { !$0.hasPrefix("(") && !$0.hasPrefix("!") && !$0.hasPrefix("+") } ? .parameter : .serviceBehaviour)
+        }
+
+        /// A presence or value trigger taken apart.
+        private static func present(_ trigger: String) -> ParsedTriggers.Present {
+            ParsedTriggers.Present(member: String(member(of: trigger)), values: values(of: trigger)?.map(String.init))
         }
 
         /// A trigger's member name, without the values of a value trigger.
@@ -65,7 +72,15 @@ public struct OperationInfo: Sendable, Hashable {
         /// The trigger members that must be present (one of them), without
         /// ``OperationInfo/encryptedTrigger``.
         public var members: [String] {
-            triggers.filter { !$0.hasPrefix("(") && !$0.hasPrefix("!") }
+            triggers.filter { !$0.hasPrefix("(") && !$0.hasPrefix("!") && !$0.hasPrefix("+") }
+        }
+
+        /// Members that must be given as well (`+WithDecryption=true` in the table), with the
+        /// value they must hold when the table names one: the action is needed only when the
+        /// other triggers hold and every one of these does, and known parameters without one
+        /// settle it as not needed.
+        public var requiredMembers: [String] {
+            triggers.compactMap { $0.hasPrefix("+") ? String($0.dropFirst()) : nil }
         }
 
         /// Whether, when no trigger member is present, the service's behaviour decides (the

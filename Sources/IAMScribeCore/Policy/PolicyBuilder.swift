@@ -101,6 +101,9 @@ public struct PolicyBuilder: Sendable {
         guard let parameters, !operation.conditionalActions.isEmpty else { return 0 }
         // Beyond 63 conditional actions the bits cannot tell the variants apart.
         guard operation.conditionalActions.count < 64 else { return nil }
+        // Parameters that settle an action as not needed (a `+Member` trigger they lack) make the
+        // call a variant of its own: rare, and its notes differ from a call that lacks nothing.
+        guard ActionTable.settledConditionals(of: operation, parameters: parameters) == 0 else { return nil }
         return 1 << 63 | ActionTable.triggeredConditionals(of: operation, parameters: parameters)
     }
 
@@ -189,7 +192,8 @@ public struct PolicyBuilder: Sendable {
             if let parameters = callParameters, !base.operation.conditionalActions.isEmpty {
                 let triggered = variant.map { $0 & ~(1 << 63) }
                     ?? ActionTable.triggeredConditionals(of: base.operation, parameters: parameters)
-                let needed = ActionTable.actions(of: base.operation, triggered: triggered)
+                let settled = variant == nil ? ActionTable.settledConditionals(of: base.operation, parameters: parameters) : 0
+                let needed = ActionTable.actions(of: base.operation, triggered: triggered, settled: settled)
                 permissions = CallPermissions(service: base.service, operation: base.operation,
                                               actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed)
             }

@@ -29,7 +29,9 @@ package struct EncryptedResourceTracker: Sendable {
         }
         guard rule.needsEncryption, !resources.isEmpty,
               let resource = EncryptedResourceRules.resource(module: module, parameters: parameters),
-              resources.contains(resource) else { return parameters }
+              resources.contains(resource)
+                || EncryptedResourceRules.object(module: module, parameters: parameters).map(resources.contains) == true
+        else { return parameters }
         var parameters = parameters
         parameters[OperationInfo.encryptedTrigger] = ""
         return parameters

@@ -13,7 +13,8 @@ struct EncryptionMembersDecodingTests {
     func sqsJSON() throws {
         let queue = try #require(try call(B.signedRequest("POST", "/", service: "sqs", headers: ["X-Amz-Target: AmazonSQS.CreateQueue"],
                                                           body: #"{"QueueName":"orders","Attributes":{"KmsMasterKeyId":"alias/orders"}}"#)))
-        #expect(queue.parameters == ["QueueName": "orders", "Attributes.KmsMasterKeyId": ""])
+        // The key id is kept (it is no secret) so that an AWS managed key is told apart.
+        #expect(queue.parameters == ["QueueName": "orders", "Attributes.KmsMasterKeyId": "alias/orders"])
         let plain = try #require(try call(B.signedRequest("POST", "/", service: "sqs", headers: ["X-Amz-Target: AmazonSQS.CreateQueue"],
                                                           body: #"{"QueueName":"plain","Attributes":{"DelaySeconds":"0"}}"#)))
         #expect(plain.parameters == ["QueueName": "plain"])
@@ -23,10 +24,10 @@ struct EncryptionMembersDecodingTests {
     func forms() throws {
         let queue = try #require(try call(B.signedRequest("POST", "/", service: "sqs", headers: ["Content-Type: application/x-www-form-urlencoded"],
                                                           body: "Action=CreateQueue&QueueName=orders&Attribute.1.Name=KmsMasterKeyId&Attribute.1.Value=k")))
-        #expect(queue.parameters?["Attributes.KmsMasterKeyId"] == "")
+        #expect(queue.parameters?["Attributes.KmsMasterKeyId"] == "k")
         let topic = try #require(try call(B.signedRequest("POST", "/", service: "sns", headers: ["Content-Type: application/x-www-form-urlencoded"],
                                                           body: "Action=CreateTopic&Name=alerts&Attributes.entry.1.key=KmsMasterKeyId&Attributes.entry.1.value=k")))
-        #expect(topic.parameters?["Attributes.KmsMasterKeyId"] == "")
+        #expect(topic.parameters?["Attributes.KmsMasterKeyId"] == "k")
         let other = try #require(try call(B.signedRequest("POST", "/", service: "sns", headers: ["Content-Type: application/x-www-form-urlencoded"],
                                                           body: "Action=CreateTopic&Name=alerts&Attributes.entry.1.key=DisplayName&Attributes.entry.1.value=KmsMasterKeyIdX")))
         #expect(other.parameters?["Attributes.KmsMasterKeyId"] == nil)
@@ -34,6 +35,35 @@ struct EncryptionMembersDecodingTests {
                                                             body: "Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A1%3Aalerts&Message=hi")))
         #expect(publish.parameters?["TopicArn"] == "arn:aws:sns:us-east-1:1:alerts")
         #expect(publish.parameters?["Message"] == nil)
+    }
+
+    @Test("AWS managed keys inside attribute maps do not mark the resource, in every encoding")
+    func managedKeys() throws {
+        let form = try #require(try call(B.signedRequest("POST", "/", service: "sqs", headers: ["Content-Type: application/x-www-form-urlencoded"],
+                                                         body: "Action=CreateQueue&QueueName=q&Attribute.1.Name=KmsMasterKeyId&Attribute.1.Value=alias%2Faws%2Fsqs")))
+        #expect(form.parameters?["Attributes.KmsMasterKeyId"] == "alias/aws/sqs")
+        let topic = try #require(try call(B.signedRequest("POST", "/", service: "sns", headers: ["Content-Type: application/x-www-form-urlencoded"],
+                                                          body: "Action=CreateTopic&Name=t&Attributes.entry.1.key=KmsMasterKeyId&Attributes.entry.1.value=alias%2Faws%2Fsns")))
+        let json = try #require(try call(B.signedRequest("POST", "/", service: "sqs", headers: ["X-Amz-Target: AmazonSQS.CreateQueue"],
+                                                         body: #"{"QueueName":"j","Attributes":{"KmsMasterKeyId" : "alias/aws/sqs"}}"#)))
+        for created in [form, topic, json] {
+            var tracker = EncryptedResourceTracker()
+            let service = try #require(ActionTable.bundled.service(named: created.service))
+            let info = try #require(ActionTable.bundled.operation(created.operation, of: service))
+            _ = tracker.parameters(module: service.module, operation: info, try #require(created.parameters))
+            #expect(tracker.resources.isEmpty, "\(created.service) \(created.operation)")
+        }
+    }
+
+    @Test("SSM GetParameter keeps WithDecryption's value")
+    func withDecryption() throws {
+        let get = try #require(try call(B.signedRequest("POST", "/", service: "ssm", headers: ["X-Amz-Target: AmazonSSM.GetParameter"],
+                                                        body: #"{"Name":"/app/db","WithDecryption":true}"#)))
+        #expect(get.parameters?["WithDecryption"] == "true")
+        let permissions = try ActionTable.bundled.permissions(service: get.service, operation: get.operation, parameters: get.parameters).get()
+        #expect(permissions.mayAlsoNeed == ["kms:Decrypt"])
+        let plain = try ActionTable.bundled.permissions(service: "ssm", operation: "GetParameter", parameters: ["Name": "/app/db"]).get()
+        #expect(plain.mayAlsoNeed.isEmpty)
     }
 
     @Test("Secrets Manager: the secret's id, never its value; Redshift Data's credential members")

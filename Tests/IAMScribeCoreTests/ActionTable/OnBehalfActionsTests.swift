@@ -38,10 +38,20 @@ struct OnBehalfActionsTests {
             #expect(op.origin(of: action)?.overrideLine != nil)
         }
         #expect(op.source?.isEmpty == false)
-        // Known parameters cannot settle it: it stays "may also need" unless the resource is known encrypted.
-        let known = ActionTable.actions(of: op, parameters: [:])
+        // Known parameters cannot settle it: it stays "may also need" unless the resource is known
+        // encrypted (given what a `+Member` trigger asks for as well: SSM's WithDecryption).
+        var given: [String: String] = [:]
+        for action in actions {
+            for required in try conditional(op, action).requiredMembers {
+                let parts = required.split(separator: "=", maxSplits: 1).map(String.init)
+                given[parts[0]] = parts.count > 1 ? parts[1] : ""
+            }
+        }
+        let known = ActionTable.actions(of: op, parameters: given)
         #expect(Set(actions).isSubset(of: Set(known.mayAlsoNeed)))
-        let encrypted = ActionTable.actions(of: op, parameters: [OperationInfo.encryptedTrigger: ""])
+        var encryptedParameters = given
+        encryptedParameters[OperationInfo.encryptedTrigger] = ""
+        let encrypted = ActionTable.actions(of: op, parameters: encryptedParameters)
         #expect(Set(actions).isSubset(of: Set(encrypted.actions)))
     }
 

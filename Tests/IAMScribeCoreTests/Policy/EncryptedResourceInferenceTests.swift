@@ -65,6 +65,66 @@ struct EncryptedResourceInferenceTests {
         #expect(!managed.actions.contains("kms:GenerateDataKey"))
     }
 
+    @Test("S3: an object put with its own key marks that object; the bucket's default encryption marks the bucket")
+    func s3PerObject() {
+        var builder = PolicyBuilder()
+        builder.add(Self.call("s3", "PutObject", ["Bucket": "data", "Key": "a.csv", "SSEKMSKeyId": "arn:aws:kms:us-east-1:1:key/k"]))
+        builder.add(Self.call("s3", "GetObject", ["Bucket": "data", "Key": "b.csv"]))
+        #expect(!builder.actions.contains("kms:Decrypt"), "another object of the bucket is not known to be encrypted")
+        builder.add(Self.call("s3", "GetObject", ["Bucket": "data", "Key": "a.csv"]))
+        #expect(builder.actions.contains("kms:Decrypt"))
+
+        var bucket = PolicyBuilder()
+        bucket.add(Self.call("s3", "PutBucketEncryption", ["Bucket": "logs", "ServerSideEncryptionConfiguration.KMSMasterKeyID": "k"]))
+        bucket.add(Self.call("s3", "GetObject", ["Bucket": "logs", "Key": "any/object"]))
+        #expect(bucket.actions.contains("kms:Decrypt"))
+    }
+
+    @Test("SSM: a SecureString under a customer managed key needs kms:Decrypt only when read WithDecryption")
+    func ssmWithDecryption() {
+        let put = Self.call("ssm", "PutParameter", ["Name": "/app/db", "KeyId": "alias/app"])
+        var plain = PolicyBuilder()
+        plain.add(put)
+        plain.add(Self.call("ssm", "GetParameter", ["Name": "/app/db"]))
+        plain.add(Self.call("ssm", "GetParameter", ["Name": "/app/db", "WithDecryption": "false"]))
+        #expect(!plain.actions.contains("kms:Decrypt"))
+        // Settled, not "may also need": the parameters show nothing is decrypted.
+        #expect(!plain.notes.mayAlsoNeed.contains { $0.action == "kms:Decrypt" })
+
+        var decrypted = PolicyBuilder()
+        decrypted.add(put)
+        decrypted.add(Self.call("ssm", "GetParameter", ["Name": "/app/db", "WithDecryption": "true"]))
+        #expect(decrypted.actions.contains("kms:Decrypt"))
+
+        // WithDecryption on a parameter the recording did not see encrypted: may also need.
+        var unknown = PolicyBuilder()
+        unknown.add(Self.call("ssm", "GetParameter", ["Name": "/other", "WithDecryption": "true"]))
+        #expect(unknown.notes.mayAlsoNeed.contains { $0.action == "kms:Decrypt" && $0.why == .encryptedResource })
+        // A call without WithDecryption first does not hide the note of one with it (separate variants).
+        var both = PolicyBuilder()
+        both.add(Self.call("ssm", "GetParameter", ["Name": "/other"]))
+        both.add(Self.call("ssm", "GetParameter", ["Name": "/other", "WithDecryption": "true"]))
+        #expect(both.notes.mayAlsoNeed.contains { $0.action == "kms:Decrypt" })
+    }
+
+    @Test("AWS managed keys in attribute maps and attribute values do not mark the resource")
+    func managedKeysInAttributes() {
+        var builder = PolicyBuilder()
+        builder.add(Self.call("sqs", "CreateQueue", ["QueueName": "orders", "Attributes.KmsMasterKeyId": "alias/aws/sqs"]))
+        builder.add(Self.call("sqs", "SendMessage", ["QueueUrl": Self.queueURL]))
+        builder.add(Self.call("sns", "SetTopicAttributes", ["TopicArn": "arn:aws:sns:us-east-1:123456789012:alerts",
+                                                             "AttributeName": "KmsMasterKeyId",
+                                                             "AttributeValue": "arn:aws:kms:us-east-1:123456789012:alias/aws/sns"]))
+        builder.add(Self.call("sns", "Publish", ["TopicArn": "arn:aws:sns:us-east-1:123456789012:alerts"]))
+        #expect(!builder.actions.contains { $0.hasPrefix("kms:") })
+
+        var customer = PolicyBuilder()
+        customer.add(Self.call("sns", "SetTopicAttributes", ["TopicArn": "arn:aws:sns:us-east-1:123456789012:alerts",
+                                                              "AttributeName": "KmsMasterKeyId", "AttributeValue": "alias/alerts"]))
+        customer.add(Self.call("sns", "Publish", ["TopicArn": "arn:aws:sns:us-east-1:123456789012:alerts"]))
+        #expect(customer.actions.contains("kms:GenerateDataKey"))
+    }
+
     @Test("A long list shared out among threads infers across its stretches")
     func threads() {
         var calls = [Self.call("sqs", "CreateQueue", ["QueueName": "orders", "Attributes.KmsMasterKeyId": ""])]
