@@ -71,6 +71,11 @@ package enum EncryptedResourceRules {
             "createtable": Marker(resourceMembers: ["TableName"], keyMembers: ["SSESpecification.KMSMasterKeyId"]),
             "updatetable": Marker(resourceMembers: ["TableName"], keyMembers: ["SSESpecification.KMSMasterKeyId"]),
         ],
+        "lambda": [
+            // Environment variables under a customer managed key (reading them back decrypts).
+            "createfunction": Marker(resourceMembers: ["FunctionName"], keyMembers: ["KMSKeyArn"]),
+            "updatefunctionconfiguration": Marker(resourceMembers: ["FunctionName"], keyMembers: ["KMSKeyArn"]),
+        ],
         "s3": [
             // An object put with its own key: that object (its later reads), not the bucket.
             "putobject": Marker(resourceMembers: ["Bucket"], keyMembers: ["SSEKMSKeyId"], objectMember: "Key"),
@@ -94,6 +99,7 @@ package enum EncryptedResourceRules {
         "ssm": ["Name"],
         "dynamodb": ["TableName"],
         "s3": ["Bucket"],
+        "lambda": ["FunctionName"],
     ]
 
     /// Whether calls of a service can be told to work on an encrypted resource: a cheap test
@@ -206,6 +212,11 @@ package enum EncryptedResourceRules {
         case "kinesis":
             guard value.hasPrefix("arn:"), let range = value.range(of: ":stream/") else { return value }
             return String(value[range.upperBound...])
+        case "lambda":
+            // A name, an ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]) or a
+            // partial ARN (ACCOUNT:function:NAME).
+            guard let range = value.range(of: "function:") else { return value }
+            return String(value[range.upperBound...].prefix { $0 != ":" })
         case "dynamodb":
             guard value.hasPrefix("arn:"), let range = value.range(of: ":table/") else { return value }
             return String(value[range.upperBound...].prefix { $0 != "/" })

@@ -24,6 +24,7 @@ struct OnBehalfActionsTests {
         ("Kinesis", "PutRecord", ["kms:GenerateDataKey"]),
         ("Kinesis", "GetRecords", ["kms:Decrypt"]),
         ("DynamoDB", "GetItem", ["kms:Decrypt"]),
+        ("Lambda", "GetFunctionConfiguration", ["kms:Decrypt"]),
         ("S3", "GetObject", ["kms:Decrypt"]),
         ("S3", "UploadPart", ["kms:GenerateDataKey", "kms:Decrypt"]),
         ("EC2", "RunInstances", ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext",

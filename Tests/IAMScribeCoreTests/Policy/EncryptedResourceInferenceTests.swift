@@ -125,6 +125,18 @@ struct EncryptedResourceInferenceTests {
         #expect(customer.actions.contains("kms:GenerateDataKey"))
     }
 
+    @Test("Lambda: a function whose environment uses a customer managed key needs kms:Decrypt to read it back")
+    func lambdaEnvironment() {
+        var builder = PolicyBuilder()
+        builder.add(Self.call("lambda", "CreateFunction", ["FunctionName": "worker", "KMSKeyArn": "arn:aws:kms:us-east-1:1:key/k"]))
+        builder.add(Self.call("lambda", "GetFunctionConfiguration", ["FunctionName": "arn:aws:lambda:us-east-1:1:function:worker:live"]))
+        #expect(builder.actions.contains("kms:Decrypt"))
+        var other = PolicyBuilder()
+        other.add(Self.call("lambda", "CreateFunction", ["FunctionName": "worker", "KMSKeyArn": "arn:aws:kms:us-east-1:1:key/k"]))
+        other.add(Self.call("lambda", "GetFunction", ["FunctionName": "reader"]))
+        #expect(!other.actions.contains("kms:Decrypt"))
+    }
+
     @Test("A long list shared out among threads infers across its stretches")
     func threads() {
         var calls = [Self.call("sqs", "CreateQueue", ["QueueName": "orders", "Attributes.KmsMasterKeyId": ""])]
