@@ -112,4 +112,36 @@ struct OnBehalfTests {
                 == ["kms:Decrypt", "kms:GenerateDataKey", "sqs:CreateQueue", "sqs:SendMessage"], "\(result.stderr)")
         #expect(!result.stderr.contains("may also need"), "\(result.stderr)")
     }
+
+    @Test("run --mode pcap: SSM SecureStrings under a customer managed key need kms:Decrypt only when read WithDecryption; an AWS managed queue key needs nothing",
+          .enabled(if: Workloads.available && getuid() == 0, "needs moto_server, python3 with boto3, and root"))
+    func parameterStoreAndManagedKeys() throws {
+        let moto = try Moto()
+        let script = """
+            import boto3
+            ssm = boto3.client("ssm")
+            ssm.put_parameter(Name="/app/db", Value="s3cr3t-value", Type="SecureString", KeyId="alias/app-key", Overwrite=True)
+            ssm.get_parameter(Name="/app/db")
+            sqs = boto3.client("sqs")
+            url = sqs.create_queue(QueueName="managed", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="m")
+            """
+        let result = try Binary.run(["run", "--mode", "pcap", "--interface", "lo", "--filter", "tcp port \(moto.port)",
+                                     "--", "python3", "-c", script],
+                                    environment: Workloads.clientEnvironment(moto: moto))
+        #expect(result.status == 0, "\(result.stderr)")
+        let without = try Workloads.actions(inPolicy: result.stdout)
+        #expect(!without.contains("kms:Decrypt"), "\(result.stderr)")
+        #expect(!without.contains("kms:GenerateDataKey"), "\(result.stderr)")
+        #expect(without.contains("ssm:GetParameter") && without.contains("sqs:SendMessage"), "\(result.stderr)")
+        #expect(!result.stdout.contains("s3cr3t-value") && !result.stderr.contains("s3cr3t-value"))
+
+        let decrypting = script.replacingOccurrences(of: "ssm.get_parameter(Name=\"/app/db\")",
+                                                     with: "ssm.get_parameter(Name=\"/app/db\", WithDecryption=True)")
+        let second = try Binary.run(["run", "--mode", "pcap", "--interface", "lo", "--filter", "tcp port \(moto.port)",
+                                     "--", "python3", "-c", decrypting],
+                                    environment: Workloads.clientEnvironment(moto: moto))
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try Workloads.actions(inPolicy: second.stdout).contains("kms:Decrypt"), "\(second.stderr)")
+    }
 }
