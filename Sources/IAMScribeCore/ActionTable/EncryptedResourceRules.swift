@@ -168,10 +168,10 @@ package enum EncryptedResourceRules {
             // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf
             return name.count > 7 && name.dropLast(6).hasSuffix("-") ? String(name.dropLast(7)) : String(name)
         case "kinesis":
-            guard value.hasPrefix("arn:"), let range = value.range(of: ":stream/") else { return value }
+            guard value.hasPrefix("arn:"), let range = value.firstRange(of: ":stream/") else { return value }
             return String(value[range.upperBound...])
         case "dynamodb":
-            guard value.hasPrefix("arn:"), let range = value.range(of: ":table/") else { return value }
+            guard value.hasPrefix("arn:"), let range = value.firstRange(of: ":table/") else { return value }
             return String(value[range.upperBound...].prefix { $0 != "/" })
         default:
             return value

@@ -1,5 +1,10 @@
 import CPcap
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// One libpcap handle, offline (a capture file) or live (an interface): the only place that
 /// touches libpcap's C API. The handle is closed when the object goes away.
