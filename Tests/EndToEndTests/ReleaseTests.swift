@@ -19,6 +19,15 @@ struct ReleaseTests {
         #expect(ActionTable.bundledInputs == inputs)
     }
 
+    @Test("table's percentage is written as String(format: \"%.2f\") wrote it (Output.formatted, without Foundation)")
+    func formattedPercentage() throws {
+        let result = try Binary.run(["table", "stats"])
+        #expect(result.status == 0)
+        let stats = ActionTable.bundled.statistics
+        let percent = Double(stats.unmapped) * 100 / Double(stats.operations)
+        #expect(result.stdout.contains("unmapped:       \(stats.unmapped) (\(String(format: "%.2f", percent))%)\n"))
+    }
+
     /// Whether this process may make a mount namespace (root, and a kernel and container that allow it).
     static let canHideLibraries: Bool = {
         guard getuid() == 0, let result = try? Binary.run(["--mount", "true"], executable: "/usr/bin/unshare") else { return false }
