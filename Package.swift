@@ -13,9 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        // libpcap's header, for its types and constants; the library itself is loaded with
+        // dlopen (PcapLibrary), so no pkgConfig: its `-lpcap` would link it.
         .systemLibrary(
             name: "CPcap",
-            pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
         .target(

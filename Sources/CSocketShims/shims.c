@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CSocketShims.h"
 #include <errno.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -112,5 +113,13 @@ int iamscribe_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) 
 #else
     (void)actions; (void)lowest;
     return -1;
+#endif
+}
+
+int iamscribe_set_thread_name(const char *name) {
+#ifdef __linux__
+    return pthread_setname_np(pthread_self(), name);
+#else
+    return pthread_setname_np(name);
 #endif
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import IAMScribeCore
 
 /// How `diff` shows its report: a text report for terminals, JSON for machines.

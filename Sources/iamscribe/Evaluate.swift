@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import IAMScribeCore
 
 struct Evaluate: ParsableCommand {
@@ -51,7 +55,7 @@ struct Evaluate: ParsableCommand {
         for entry in context where !entry.contains("=") {
             throw usageError("--context takes KEY=VALUE, for example --context aws:SourceIp=203.0.113.7; got '\(entry)'.")
         }
-        if let time, ISO8601DateFormatter().date(from: time) == nil {
+        if let time, (try? Date.ISO8601FormatStyle().parse(time)) == nil {
             throw usageError("--time takes an ISO 8601 time such as 2026-01-31T12:00:00Z; got '\(time)'.")
         }
     }
@@ -60,7 +64,7 @@ struct Evaluate: ParsableCommand {
         try checkUsage()
         let policies = try policy.load()
         let table = ActionTable.bundled
-        let when = time.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+        let when = time.flatMap { try? Date.ISO8601FormatStyle().parse($0) } ?? Date()
         var requestContext = RequestContext(region: region, time: when)
         var values: [String: [String]] = [:]
         var order: [String] = []

@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import IAMScribeCore
 import Logging
 
@@ -66,7 +71,7 @@ final class LiveSession {
             let policy = service.policy
             let status = "calls \(policy.report.calls) · actions \(policy.actions.count) · \(Self.status(service.source.statistics))"
             if status != lastStatus {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(status)".utf8))
+                Output.writeError("\r\u{1B}[K\(status)")
                 lastStatus = status
             }
         }
@@ -77,7 +82,7 @@ final class LiveSession {
     ///
     /// - Returns: The service's summary.
     func finish(printPolicy: Bool) -> RecordingService.Summary {
-        if statusOnTerminal && !lastStatus.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if statusOnTerminal && !lastStatus.isEmpty { Output.writeError("\r\u{1B}[K") }
         let summary = service.finish()
         Output.diagnostics(summary.diagnostics)
         if printPolicy { Output.write((redraw ? "\u{1B}[H\u{1B}[2J" : "") + summary.policy.document.json) }
@@ -88,7 +93,7 @@ final class LiveSession {
             var line = "iamscribe: \(stats.datagrams) datagrams, \(stats.events) events, \(calls) calls, \(actions) actions"
             if let first = stats.firstReceived, let last = stats.lastReceived, last > first {
                 let span = last.timeIntervalSince(first)
-                line += String(format: " in %.3f s (%.0f events/s)", span, Double(stats.events) / span)
+                line += Output.formatted(" in %.3f s (%.0f events/s)", span, Double(stats.events) / span)
             }
             if !stats.rejected.isEmpty {
                 line += "; rejected: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

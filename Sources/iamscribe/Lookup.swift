@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import IAMScribeCore
 
 struct Lookup: ParsableCommand {
@@ -97,8 +101,8 @@ struct Lookup: ParsableCommand {
         output.reserveCapacity(1 << 20)
         while let line = readLine(strippingNewline: true) {
             let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-            let service = String(parts[0]).trimmingCharacters(in: .whitespaces)
-            let operation = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+            let service = String(parts[0]).trimmingWhitespace()
+            let operation = parts.count > 1 ? String(parts[1]).trimmingWhitespace() : ""
             output += LookupRendering.batchLine(service: service, operation: operation, table)
             if output.utf8.count > 1 << 20 {
                 Output.write(output)

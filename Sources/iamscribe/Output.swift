@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import IAMScribeCore
 
 /// Printing helpers: the core never prints, the CLI does.
@@ -6,16 +11,46 @@ enum Output {
     /// Writes an error to standard error. Control characters in it are escaped (see
     /// ``TerminalText``): messages quote names from outside.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("iamscribe: \(TerminalText.escape(message, keepingNewlines: true))\n".utf8))
+        writeError("iamscribe: \(TerminalText.escape(message, keepingNewlines: true))\n")
     }
 
     /// Writes a line to standard error, control characters escaped as in ``error(_:)``.
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(TerminalText.escape(message, keepingNewlines: true))\n".utf8))
+        writeError("\(TerminalText.escape(message, keepingNewlines: true))\n")
     }
 
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        write(text, to: STDOUT_FILENO)
+    }
+
+    /// Writes text to standard error as it is (the live status line's escape sequences).
+    static func writeError(_ text: String) {
+        write(text, to: STDERR_FILENO)
+    }
+
+    /// Writes all of `text`, retrying when a signal interrupts; gives up on any other error (a
+    /// closed pipe), as there is nowhere left to say so.
+    private static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written > 0 {
+                bytes = bytes.dropFirst(written)
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
+    }
+
+    /// `String(format:)` for numbers (`"%.3f"`), which FoundationEssentials lacks: C's
+    /// `vsnprintf`, in the C locale every Swift program starts in (a dot for decimals).
+    static func formatted(_ format: String, _ arguments: any CVarArg...) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = withVaList(arguments) { vsnprintf(&buffer, buffer.count, format, $0) }
+        guard count >= 0 else { return "" }
+        return String(decoding: buffer.prefix(min(Int(count), buffer.count - 1)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Prints what the builder saw besides the policy: calls that need no permission, calls the

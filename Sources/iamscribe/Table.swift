@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import IAMScribeCore
 
 struct Table: ParsableCommand {
@@ -26,7 +30,7 @@ struct Table: ParsableCommand {
                 services:       \(stats.services)
                 operations:     \(stats.operations)
                 mapped:         \(stats.mapped)
-                unmapped:       \(stats.unmapped) (\(String(format: "%.2f", percent))%)
+                unmapped:       \(stats.unmapped) (\(Output.formatted("%.2f", percent))%)
                 permissionless: \(stats.permissionless)
                 iam:PassRole:   \(stats.passRoleAlways + stats.passRoleConditional) operations hand a role over (\(stats.passRoleAlways) always, \(stats.passRoleConditional) conditional)
                 IAM prefixes:   \(stats.iamPrefixes)

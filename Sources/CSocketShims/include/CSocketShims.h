@@ -28,4 +28,8 @@ short iamscribe_posix_spawn_setsid_flag(void);
 #include <spawn.h>
 int iamscribe_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
+/// Names the calling thread (pthread_setname_np, hidden behind _GNU_SOURCE); Linux keeps the
+/// first 15 bytes. Returns 0, or an error number.
+int iamscribe_set_thread_name(const char *name);
+
 #endif

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Completing a call with the members its body carries: JSON, CBOR and XML documents, and the
 /// query protocols' forms (which may also name the operation).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The stage's entry for sources that own their bytes: one ``HTTPExchange`` in, one call out,
 /// through the same two steps the capture takes.
@@ -23,7 +27,7 @@ extension AWSRequestDecoder {
         return decoded.map { call in
             var call = call
             call.httpStatus = response.status
-            let errorType = response.value(of: "x-amzn-errortype").map { $0.trimmingCharacters(in: .init(charactersIn: " \t")) }
+            let errorType = response.value(of: "x-amzn-errortype").map { $0.trimming([" ", "\t"]) }
             call.errorCode = Self.withOptionalBytes(response.body) {
                 AWSErrorCode.of(status: response.status, errorType: errorType, body: $0)
             }

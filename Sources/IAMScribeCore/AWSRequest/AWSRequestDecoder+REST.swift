@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Telling an operation from a request's method, path and query: the REST protocols' URI
 /// templates (rest-json, rest-xml, S3 in both addressing styles) and Smithy RPC v2's

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Resolving a head's service: which services its Host, `X-Amz-Target` and credential scope
 /// name, cached in ``HeadFactsCache`` by their bytes, with the caches of operations by name,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The AWS request stage: turns one HTTP request (and its response) into the AWS call it makes:
 /// service, operation, region, access key id, the parameters the action table says locate

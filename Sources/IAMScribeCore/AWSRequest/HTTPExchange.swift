@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One HTTP request and, when it came, its response: what the AWS request stage takes from a
 /// source that owns its bytes (a proxy, a log, a test).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The head of one HTTP/1.x message, as a view over borrowed bytes: the AWS request stage's fast
 /// input.

@@ -210,7 +210,7 @@ package enum EncryptedResourceRules {
             // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf
             return name.count > 7 && name.dropLast(6).hasSuffix("-") ? String(name.dropLast(7)) : String(name)
         case "kinesis":
-            guard value.hasPrefix("arn:"), let range = value.range(of: ":stream/") else { return value }
+            guard value.hasPrefix("arn:"), let range = value.firstRange(of: ":stream/") else { return value }
             return String(value[range.upperBound...])
         case "lambda":
             // A name, an ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]) or a
@@ -218,7 +218,7 @@ package enum EncryptedResourceRules {
             guard let range = value.range(of: "function:") else { return value }
             return String(value[range.upperBound...].prefix { $0 != ":" })
         case "dynamodb":
-            guard value.hasPrefix("arn:"), let range = value.range(of: ":table/") else { return value }
+            guard value.hasPrefix("arn:"), let range = value.firstRange(of: ":table/") else { return value }
             return String(value[range.upperBound...].prefix { $0 != "/" })
         default:
             return value

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Turns client-side monitoring on in an AWS shared config file, and puts the file back as it was.
 ///
@@ -38,7 +43,7 @@ public final class AWSConfigFile: Sendable {
     /// The config file the SDKs read: `AWS_CONFIG_FILE`, else `~/.aws/config`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let path = environment["AWS_CONFIG_FILE"], !path.isEmpty { return path }
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         return "\(home)/.aws/config"
     }
 
@@ -99,7 +104,7 @@ public final class AWSConfigFile: Sendable {
             do {
                 original = try Data(contentsOf: URL(fileURLWithPath: target))
             } catch {
-                throw IAMScribeError(.invalidConfiguration, "cannot read \(target)", underlying: error as NSError)
+                throw IAMScribeError(.invalidConfiguration, "cannot read \(target)", underlying: error)
             }
             ownership = AtomicFile.Ownership(mode: info.st_mode & 0o7777, owner: (info.st_uid, info.st_gid))
         }
@@ -192,7 +197,7 @@ public final class AWSConfigFile: Sendable {
         do {
             try FileManager.default.removeItem(atPath: file)
         } catch {
-            throw IAMScribeError(.unwritableOutput, "cannot remove \(file)", underlying: error as NSError)
+            throw IAMScribeError(.unwritableOutput, "cannot remove \(file)", underlying: error)
         }
     }
 
@@ -240,17 +245,17 @@ public final class AWSConfigFile: Sendable {
     private static func lines(of text: String) -> (lines: [String], newline: String, endsWithNewline: Bool) {
         // Keep the file's line ending (CRLF files stay CRLF).
         let newline = text.contains("\r\n") ? "\r\n" : "\n"
-        var lines = text.isEmpty ? [] : text.components(separatedBy: newline)
+        var lines = text.isEmpty ? [] : text.split(separator: newline, omittingEmptySubsequences: false).map(String.init)
         if text.hasSuffix(newline) { lines.removeLast() }
         // In Swift "\r\n" is one Character, which hasSuffix("\n") does not match.
         return (lines, newline, text.isEmpty || text.hasSuffix(newline) || text.hasSuffix("\n"))
     }
 
     private static func sectionName(_ line: String) -> String? {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = line.trimmingWhitespace()
         guard trimmed.hasPrefix("["), trimmed.hasSuffix("]") else { return nil }
-        return trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-            .components(separatedBy: .whitespaces).filter { !$0.isEmpty }.joined(separator: " ")
+        return trimmed.dropFirst().dropLast().trimmingWhitespace()
+            .splitOnWhitespace().joined(separator: " ")
     }
 
     /// The edit of the INI text that sets each setting in the profile's section.
@@ -261,7 +266,7 @@ public final class AWSConfigFile: Sendable {
         // Validate everything first: refuse what is not plain INI.
         var sawSection = false
         for (index, line) in lines.enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
@@ -279,20 +284,20 @@ public final class AWSConfigFile: Sendable {
             guard sawSection else {
                 throw IAMScribeError(.invalidConfiguration, "cannot parse \(path), line \(index + 1): a setting before any [section]; not editing it")
             }
-            guard let equals = trimmed.firstIndex(of: "="), !trimmed[..<equals].trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let equals = trimmed.firstIndex(of: "="), !trimmed[..<equals].trimmingWhitespace().isEmpty else {
                 throw IAMScribeError(.invalidConfiguration, "cannot parse \(path), line \(index + 1): expected 'key = value'; not editing it")
             }
         }
 
         func key(_ line: String) -> String? {
             guard line.first != " ", line.first != "\t", let equals = line.firstIndex(of: "=") else { return nil }
-            return line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            return line[..<equals].trimmingWhitespace().lowercased()
         }
 
         var edit = Edit(text: "", section: header)
         guard let start = lines.firstIndex(where: { sectionName($0) == header }) else {
             var out = lines
-            if let last = out.last, !last.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let last = out.last, !last.trimmingWhitespace().isEmpty {
                 out.append("")
                 edit.addedBlankLine = true
             }
@@ -318,7 +323,7 @@ public final class AWSConfigFile: Sendable {
         }
         // Insert after the section's last non-blank line, so blank separators stay where they were.
         var insertAt = end
-        while insertAt > start + 1, lines[insertAt - 1].trimmingCharacters(in: .whitespaces).isEmpty { insertAt -= 1 }
+        while insertAt > start + 1, lines[insertAt - 1].trimmingWhitespace().isEmpty { insertAt -= 1 }
         edit.added = remaining.map { "\($0.0) = \($0.1)" }
         lines.insert(contentsOf: edit.added, at: insertAt)
         edit.text = lines.joined(separator: newline) + (endsWithNewline ? newline : "")
@@ -345,9 +350,9 @@ public final class AWSConfigFile: Sendable {
         }
         var before = Array(lines[..<start])
         var headerLine = [lines[start]]
-        if edit.addedSection && section.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        if edit.addedSection && section.allSatisfy({ $0.trimmingWhitespace().isEmpty }) {
             headerLine = []
-            if edit.addedBlankLine, let last = before.last, last.trimmingCharacters(in: .whitespaces).isEmpty { before.removeLast() }
+            if edit.addedBlankLine, let last = before.last, last.trimmingWhitespace().isEmpty { before.removeLast() }
         }
         lines = before + headerLine + section + Array(lines[end...])
         return lines.isEmpty ? "" : lines.joined(separator: newline) + (endsWithNewline ? newline : "")
@@ -376,7 +381,7 @@ public final class AWSConfigFile: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: deepest, withIntermediateDirectories: true)
         } catch {
-            throw IAMScribeError(.unwritableOutput, "cannot create \(deepest)", underlying: error as NSError)
+            throw IAMScribeError(.unwritableOutput, "cannot create \(deepest)", underlying: error)
         }
         return made
     }

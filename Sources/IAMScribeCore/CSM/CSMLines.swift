@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Splits CSM text into event lines: a file holds one event a line, and a datagram one event or
 /// several separated by newlines. The file reader, the listener and the capture path all split

@@ -1,5 +1,10 @@
 import CSocketShims
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Logging
 import Synchronization
 
@@ -104,12 +109,10 @@ public final class CSMListener: Sendable {
             $0.state = .running(port: port)
             $0.socket = socket
         }
-        let thread = Thread { [self] in
+        try OSThread.start(name: "iamscribe-csm") { [self] in
             receiveLoop(socket: socket)
             finished.withLock { $0 = true }
         }
-        thread.name = "iamscribe-csm"
-        thread.start()
         return port
     }
 

@@ -1,15 +1,20 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Reading the typed values conditions compare: numbers, dates, booleans and IP ranges.
 enum ConditionValue {
     static func number(_ text: String) -> Double? {
-        Double(text.trimmingCharacters(in: .whitespaces))
+        Double(text.trimmingWhitespace())
     }
 
     /// An ISO 8601 date or time (`2026-01-31`, `2026-01-31T12:00:00Z`, with fractions or an
     /// offset), or seconds since 1970.
     static func date(_ text: String) -> Date? {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        let text = text.trimmingWhitespace()
         if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
         let styles: [Date.ISO8601FormatStyle] = [
             .init(),
@@ -36,7 +41,7 @@ enum ConditionValue {
         let prefixLength: Int
 
         init?(_ text: String) {
-            let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
+            let parts = text.trimmingWhitespace().split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count <= 2, let bytes = Self.address(String(parts[0])) else { return nil }
             let length: Int
             if parts.count == 2 {

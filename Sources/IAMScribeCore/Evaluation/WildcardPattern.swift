@@ -61,14 +61,14 @@ struct WildcardPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func variableToken(_ inside: String) -> Token {
-        let trimmed = inside.trimmingCharacters(in: .whitespaces)
+        let trimmed = inside.trimmingWhitespace()
         // `${*}`, `${?}` and `${$}` stand for the characters themselves, not wildcards.
         if trimmed == "*" || trimmed == "?" || trimmed == "$", let scalar = trimmed.unicodeScalars.first {
             return .scalar(scalar)
         }
         if let comma = trimmed.firstIndex(of: ",") {
-            let key = trimmed[..<comma].trimmingCharacters(in: .whitespaces)
-            var fallback = trimmed[trimmed.index(after: comma)...].trimmingCharacters(in: .whitespaces)
+            let key = trimmed[..<comma].trimmingWhitespace()
+            var fallback = trimmed[trimmed.index(after: comma)...].trimmingWhitespace()
             if fallback.count >= 2, fallback.hasPrefix("'"), fallback.hasSuffix("'") {
                 fallback = String(fallback.dropFirst().dropLast())
             }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension IAMPolicy {
     /// Parses a policy document, or the output of the IAM commands that return one.
@@ -10,7 +14,7 @@ extension IAMPolicy {
     /// - Throws: ``IAMScribeError`` with code `.invalidPolicy`, naming the statement (number and
     ///   Sid) and the field at fault.
     public static func parse(_ data: Data, source: String) throws -> IAMPolicy {
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         var root: JSONValue
         if text.hasPrefix("%7B") || text.hasPrefix("%7b") {
             // A bare URL-encoded document, as the IAM API returns it.
@@ -56,15 +60,46 @@ extension IAMPolicy {
 
     /// A document given as a string: JSON, or URL-encoded JSON as the IAM API returns it.
     private static func decodeDocumentString(_ text: String, source: String, field: String) throws -> JSONValue {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespaceAndNewlines()
         if trimmed.hasPrefix("{") {
             return try decodeJSON(Data(trimmed.utf8), source: source, what: field)
         }
         // IAM encodes per RFC 3986; a `+` is a plus sign, not a space.
-        guard let decoded = trimmed.removingPercentEncoding, decoded.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") else {
+        guard let decoded = percentDecoded(trimmed), decoded.trimmingWhitespaceAndNewlines().hasPrefix("{") else {
             throw invalid(source, "\(field) is neither a JSON policy document nor a URL-encoded one")
         }
         return try decodeJSON(Data(decoded.utf8), source: source, what: "\(field) (URL-decoded)")
+    }
+
+    /// What Foundation's `removingPercentEncoding` returns: the text with each `%XX` decoded, or
+    /// nil when an escape is malformed or the decoded bytes are not UTF-8.
+    private static func percentDecoded(_ text: String) -> String? {
+        let utf8 = Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = 0
+        while index < utf8.count {
+            guard utf8[index] == UInt8(ascii: "%") else {
+                bytes.append(utf8[index])
+                index += 1
+                continue
+            }
+            guard index + 2 < utf8.count, let high = hexDigit(utf8[index + 1]), let low = hexDigit(utf8[index + 2]) else {
+                return nil
+            }
+            bytes.append(high << 4 | low)
+            index += 3
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - 48
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - 87
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - 55
+        default: nil
+        }
     }
 
     private static func decodeJSON(_ data: Data, source: String, what: String) throws -> JSONValue {

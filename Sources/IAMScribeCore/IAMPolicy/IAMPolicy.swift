@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An identity-based IAM policy: the statements of one document, read from one file.
 ///
@@ -29,7 +33,7 @@ public struct IAMPolicy: Sendable, Hashable {
     /// - Throws: ``IAMScribeError`` with code `.unreadableInput` when the file cannot be read, and
     ///   `.invalidPolicy`, naming the statement and the field, when it is not valid IAM.
     public static func load(path: String, waiting: ((String) -> Void)? = nil) throws -> IAMPolicy {
-        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile()
+        let data = path == "-" ? Data(try InputFile.readStandardInput())
             : Data(try InputFile.read(path: path, waiting: waiting))
         return try parse(data, source: path)
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A JSON value that keeps the distinctions IAM cares about: a boolean is not a number, a number
 /// keeps the text it is shown with, and object keys keep their spelling.

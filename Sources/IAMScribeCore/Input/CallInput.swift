@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads observed calls from the files `generate` (and later `diff`) take.
 public enum CallInput {
@@ -52,7 +56,7 @@ public enum CallInput {
         if path != "-", InputFile.isRegularFile(path), let format = captureFormat(path: path) {
             return fileResult(path: path, format: format, try CaptureFile.read(path: path, options: capture))
         }
-        let bytes = path == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        let bytes = path == "-" ? try InputFile.readStandardInput()
             : try InputFile.read(path: path, waiting: waiting)
         if let format = CaptureFile.format(of: bytes) {
             return fileResult(path: path, format: format, try CaptureFile.read(bytes: bytes, name: path, options: capture))
@@ -67,9 +71,8 @@ public enum CallInput {
     }
 
     private static func captureFormat(path: String) -> CaptureFile.Format? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        return CaptureFile.format(of: [UInt8]((try? handle.read(upToCount: 4)) ?? Data()))
+        guard let head = try? InputFile.read(path: path, upTo: 4) else { return nil }
+        return CaptureFile.format(of: head)
     }
 
     private static func fileResult(path: String, format: CaptureFile.Format, _ result: CaptureFile.Result) -> FileResult {

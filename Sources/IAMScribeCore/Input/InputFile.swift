@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Reads a whole input file, whatever kind of file the path names: a regular file, or a stream
 /// such as a FIFO, `/dev/stdin` or the `/dev/fd/N` of a shell's process substitution (`<(cat f)`),
@@ -40,6 +45,38 @@ enum InputFile {
         }
     }
 
+    /// Reads standard input to its end (`-` as an input path).
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.unreadableInput` when reading fails.
+    static func readStandardInput() throws -> [UInt8] {
+        try readToEnd(STDIN_FILENO, path: "standard input", capacity: 1 << 16, fifo: false, waiting: nil)
+    }
+
+    /// Reads at most `count` bytes of a file from `offset`: fewer when the file ends first.
+    ///
+    /// - Throws: ``IAMScribeError`` with code `.unreadableInput` when the file cannot be opened or read.
+    static func read(path: String, upTo count: Int, from offset: Int = 0) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(path, errno) }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: max(count, 0))
+        var filled = 0
+        while filled < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                pread(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled, off_t(offset + filled))
+            }
+            if got > 0 {
+                filled += got
+            } else if got == 0 {
+                break
+            } else if errno != EINTR {
+                throw failure(path, errno)
+            }
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
     /// Reads a non-blocking descriptor until its writers are gone.
     ///
     /// `read` answers 0 both at the end and, on a FIFO, before any writer came; the two are told
@@ -53,7 +90,7 @@ enum InputFile {
         var told = false
         while true {
             let count = chunk.withUnsafeMutableBytes { buffer in
-                Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+                Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             }
             if count > 0 {
                 bytes.append(contentsOf: chunk[0..<count])

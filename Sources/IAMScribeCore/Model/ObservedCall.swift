@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One AWS API call as iamscribe observed it: what was called, by whom, and how it ended.
 public struct ObservedCall: Sendable, Hashable, Codable {

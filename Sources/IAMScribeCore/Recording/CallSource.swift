@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A live source of observed calls: the CSM listener, a packet capture, later the HTTPS proxy.
 ///

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Synchronization
 
 /// Packets on a network interface as a ``CallSource``: a ``LiveCapture`` whose calls are taken

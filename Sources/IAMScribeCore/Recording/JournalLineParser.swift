@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads one session journal line: a JSON object whose members are strings, numbers, and
 /// `parameters` (an object of strings). Members it does not know are skipped, so a newer

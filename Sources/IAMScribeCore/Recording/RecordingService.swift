@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// A live recording from start to finish: a source's calls in, the session journal, the policy
 /// and the output file out.
@@ -120,9 +125,7 @@ public final class RecordingService {
         var bytes: [UInt8] = []
         var notes: [Diagnostic] = []
         do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            bytes = [UInt8](try handle.read(upToCount: count) ?? Data())
+            bytes = try InputFile.read(path: path, upTo: count)
         } catch {
             notes.append(.error("cannot read the session journal: \(error)", at: .init(file: path)))
         }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// The session journal: observed calls as JSON lines, so a recording survives a crash and
 /// continues across runs.
@@ -28,7 +33,7 @@ public enum SessionJournal {
     ///
     /// Lines are read by a small parser for the journal's own shape (a flat object of strings
     /// and numbers, and `parameters`, an object of strings): a `JSONDecoder` and an
-    /// `ISO8601DateFormatter` a line made a 100,000-line journal take 10 s to load.
+    /// ISO 8601 date formatter a line made a 100,000-line journal take 10 s to load.
     ///
     /// - Returns: The calls, and an error for each line that could not be read (a torn last line
     ///   after a crash is one), located by its line number; the other lines still count. A header
@@ -47,8 +52,8 @@ public enum SessionJournal {
                 start = end + 1
                 guard line.contains(where: { $0 != 0x20 && $0 != 0x0D }) else { continue }
                 if number == 1 {
-                    if let header = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                       let version = header["version"] as? Int, version > Self.version {
+                    if case .object(let header)? = try? JSONValue.parse(Data(line)).value,
+                       case .number(let number)? = header["version"], let version = Int(number), version > Self.version {
                         diagnostics.append(.warning("journal version \(version) is newer than this build reads (\(Self.version))",
                                                     at: .init(line: 1)))
                     }
@@ -111,9 +116,8 @@ public enum SessionJournal {
             }
         }
         utf8.removeAll()
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+        return (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 
     /// The earliest and latest times a journal line can write, in milliseconds since 1970:

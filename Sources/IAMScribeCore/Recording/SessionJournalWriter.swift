@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Appends calls to a session journal.
 ///
@@ -29,16 +34,14 @@ public final class SessionJournalWriter {
         // A device or a pipe (/dev/full, a FIFO) is written to but never read back.
         loadableBytes = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
         if loadableBytes > 0 {
-            let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4096)) ?? nil
-            guard let head, SessionJournal.looksLikeJournal([UInt8](head)) else {
+            let head = try? InputFile.read(path: path, upTo: 4096)
+            guard let head, SessionJournal.looksLikeJournal(head) else {
                 close(descriptor)
                 throw IAMScribeError(.invalidInput, "\(path) exists and is not an iamscribe session journal; choose another --session file")
             }
             // A journal torn by a crash may end mid-line: start on a fresh line.
-            if let last = try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)), (try? last.seekToEnd()) != nil {
-                try? last.seek(toOffset: UInt64(info.st_size - 1))
-                if let byte = try? last.read(upToCount: 1), byte.first != 0x0A { buffer = "\n" }
-                try? last.close()
+            if let last = try? InputFile.read(path: path, upTo: 1, from: Int(info.st_size) - 1), last.first != 0x0A {
+                buffer = "\n"
             }
         } else {
             buffer = SessionJournal.headerLine()

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Turns observed calls into authorization requests: the actions the table says a call needs,
 /// on the resources its parameters name, in the context it gives (region and time).
@@ -103,7 +107,7 @@ public struct RequestResolver: Sendable {
         var accountFromParameters: String?
         var rest = Substring(template)
         var placeholders: [(index: Int, variable: String)] = []
-        while let open = rest.range(of: "${") {
+        while let open = rest.firstRange(of: "${") {
             pieces.append(.text(String(rest[..<open.lowerBound])))
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
                 rest = rest[open.lowerBound...]
@@ -186,7 +190,7 @@ public struct RequestResolver: Sendable {
         }
 
         private static func normalize(_ name: String) -> String {
-            String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) })
+            String(name.lowercased().unicodeScalars.filter(\.isAlphanumeric))
         }
     }
 }

@@ -1,5 +1,10 @@
 import CSocketShims
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// A command started by iamscribe (`run`'s workload, or a detached recorder): spawning with a
 /// clean signal state, waiting, passing signals on, and its exit status.

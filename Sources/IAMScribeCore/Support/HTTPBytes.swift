@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Byte helpers shared by the capture's HTTP parser and the AWS request stage.
 enum HTTPBytes {

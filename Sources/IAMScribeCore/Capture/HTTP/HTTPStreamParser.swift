@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// How the parser should read the body of a message whose head it just read.
 enum HTTPBodyPlan: Equatable {

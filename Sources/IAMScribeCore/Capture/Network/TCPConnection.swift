@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The two ends of a TCP connection, in a fixed order so both directions find the same entry.
 struct ConnectionKey: Equatable {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Synchronization
 
 /// What a live capture reports as it goes.
@@ -56,11 +61,9 @@ public final class LiveCapture: Sendable {
         // The handle and the pipeline move to the capture thread and are used only there.
         nonisolated(unsafe) let handle = opened
         nonisolated(unsafe) let pipeline = decoder
-        let worker = Thread { [self] in
+        try OSThread.start(name: "iamscribe-capture-\(interface)") { [self] in
             run(handle: handle, pipeline: pipeline, continuation: continuation)
         }
-        worker.name = "iamscribe-capture-\(interface)"
-        worker.start()
     }
 
     deinit {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Where packets come from, one at a time: libpcap (``PcapHandle``) or the classic pcap reader
 /// (``PcapFileReader``).

@@ -1,5 +1,10 @@
 import CPcap
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// One libpcap handle, offline (a capture file) or live (an interface): the only place that
 /// touches libpcap's C API. The handle is closed when the object goes away.
@@ -20,20 +25,22 @@ final class PcapHandle {
     }
 
     private let handle: OpaquePointer
+    private let pcap: PcapLibrary
     /// A `FILE` opened over memory for ``init(bytes:)``, closed with the handle by libpcap.
     private let memory: UnsafeMutableRawPointer?
 
     /// The link-layer header type (a `DLT_` value).
     let linkType: Int32
 
-    private init(handle: OpaquePointer, memory: UnsafeMutableRawPointer? = nil) {
+    private init(handle: OpaquePointer, library: PcapLibrary, memory: UnsafeMutableRawPointer? = nil) {
         self.handle = handle
         self.memory = memory
-        linkType = pcap_datalink(handle)
+        pcap = library
+        linkType = library.datalink(handle)
     }
 
     deinit {
-        pcap_close(handle)
+        pcap.close(handle)
         memory?.deallocate()
     }
 
@@ -41,6 +48,7 @@ final class PcapHandle {
     ///
     /// - Throws: ``IAMScribeError`` with code `.unreadableInput` or `.invalidInput`.
     convenience init(file path: String) throws {
+        let pcap = try PcapLibrary.shared()
         guard let file = fopen(path, "rb") else {
             throw IAMScribeError(.unreadableInput, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
@@ -48,17 +56,18 @@ final class PcapHandle {
         // large reads instead of one small read every few packets.
         setvbuf(file, nil, _IOFBF, 1 << 20)
         var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
+        guard let handle = pcap.fopenOffline(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
             fclose(file)
             throw IAMScribeError(.invalidInput, "cannot read \(path) as a capture file: \(Self.text(errors))")
         }
-        self.init(handle: handle)
+        self.init(handle: handle, library: pcap)
     }
 
     /// Opens a capture file held in memory (standard input, already read).
     ///
     /// - Throws: ``IAMScribeError`` with code `.invalidInput`.
     convenience init(bytes: [UInt8], name: String) throws {
+        let pcap = try PcapLibrary.shared()
         let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         bytes.withUnsafeBytes { if let base = $0.baseAddress { memory.copyMemory(from: base, byteCount: bytes.count) } }
         guard let file = fmemopen(memory, bytes.count, "rb") else {
@@ -67,12 +76,12 @@ final class PcapHandle {
         }
         var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // pcap_close closes the FILE; the memory under it is ours to free afterwards.
-        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
+        guard let handle = pcap.fopenOffline(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errors) else {
             fclose(file)
             memory.deallocate()
             throw IAMScribeError(.invalidInput, "cannot read \(name) as a capture file: \(Self.text(errors))")
         }
-        self.init(handle: handle, memory: memory)
+        self.init(handle: handle, library: pcap, memory: memory)
     }
 
     /// Opens a live capture on an interface.
@@ -85,22 +94,23 @@ final class PcapHandle {
     /// - Throws: ``IAMScribeError``: `.permissionDenied` (with what to do), `.unknownInterface`
     ///   (with the interfaces there are), `.invalidFilter`, or `.captureFailed`.
     convenience init(interface: String, filter: String?, snapshotLength: Int32 = 262_144, timeoutMilliseconds: Int32 = 100) throws {
+        let pcap = try PcapLibrary.shared()
         var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_create(interface, &errors) else {
+        guard let handle = pcap.create(interface, &errors) else {
             throw IAMScribeError(.captureFailed, "cannot capture on \(interface): \(Self.text(errors))")
         }
-        pcap_set_snaplen(handle, snapshotLength)
-        pcap_set_timeout(handle, timeoutMilliseconds)
+        _ = pcap.setSnapshotLength(handle, snapshotLength)
+        _ = pcap.setTimeout(handle, timeoutMilliseconds)
         // Immediate mode hands each packet over at once, so a recording sees calls as they happen.
-        pcap_set_immediate_mode(handle, 1)
-        pcap_set_buffer_size(handle, 16 << 20)
-        let status = pcap_activate(handle)
+        _ = pcap.setImmediateMode(handle, 1)
+        _ = pcap.setBufferSize(handle, 16 << 20)
+        let status = pcap.activate(handle)
         if status < 0 {
-            let detail = String(cString: pcap_geterr(handle))
-            pcap_close(handle)
+            let detail = pcap.geterr(handle).map { String(cString: $0) } ?? ""
+            pcap.close(handle)
             throw Self.activationError(status, interface: interface, detail: detail)
         }
-        self.init(handle: handle)
+        self.init(handle: handle, library: pcap)
         if let filter, !filter.isEmpty { try setFilter(filter) }
     }
 
@@ -118,7 +128,7 @@ final class PcapHandle {
         case PCAP_ERROR_IFACE_NOT_UP:
             return IAMScribeError(.captureFailed, "interface \(interface) is down; bring it up first (ip link set \(interface) up)")
         default:
-            let reason = detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail
+            let reason = detail.isEmpty ? Self.statusText(status) : detail
             return IAMScribeError(.captureFailed, "cannot capture on \(interface): \(reason)")
         }
     }
@@ -127,12 +137,13 @@ final class PcapHandle {
     ///
     /// - Throws: ``IAMScribeError`` with code `.captureFailed` when libpcap cannot list them.
     static func interfaces() throws -> [String] {
+        let pcap = try PcapLibrary.shared()
         var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         var list: UnsafeMutablePointer<pcap_if_t>?
-        guard pcap_findalldevs(&list, &errors) == 0 else {
+        guard pcap.findAllDevices(&list, &errors) == 0 else {
             throw IAMScribeError(.captureFailed, "cannot list interfaces: \(Self.text(errors))")
         }
-        defer { pcap_freealldevs(list) }
+        defer { pcap.freeAllDevices(list) }
         var names: [String] = []
         var current = list
         while let device = current {
@@ -147,12 +158,12 @@ final class PcapHandle {
     /// - Throws: ``IAMScribeError`` with code `.invalidFilter` and libpcap's reason.
     func setFilter(_ expression: String) throws {
         var program = bpf_program()
-        guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-            throw IAMScribeError(.invalidFilter, "invalid capture filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        guard pcap.compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw IAMScribeError(.invalidFilter, "invalid capture filter '\(expression)': \(lastError)")
         }
-        defer { pcap_freecode(&program) }
-        guard pcap_setfilter(handle, &program) == 0 else {
-            throw IAMScribeError(.invalidFilter, "cannot install capture filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        defer { pcap.freeCode(&program) }
+        guard pcap.setFilter(handle, &program) == 0 else {
+            throw IAMScribeError(.invalidFilter, "cannot install capture filter '\(expression)': \(lastError)")
         }
     }
 
@@ -164,7 +175,7 @@ final class PcapHandle {
     func next(_ body: (UnsafeRawBufferPointer, Int, Int, Int) -> Void) -> NextResult {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let status = pcap_next_ex(handle, &header, &data)
+        let status = pcap.nextPacket(handle, &header, &data)
         switch status {
         case 1:
             guard let header, let data else { return .timeout }
@@ -178,8 +189,18 @@ final class PcapHandle {
             // The end of a file, or breakLoop() on a live capture.
             return .end
         default:
-            return .failed(String(cString: pcap_geterr(handle)))
+            return .failed(lastError)
         }
+    }
+
+    /// libpcap's message for the handle's last error.
+    private var lastError: String {
+        pcap.geterr(handle).map { String(cString: $0) } ?? "unknown error"
+    }
+
+    /// libpcap's words for a status code (`PCAP_ERROR_...`), or the code when libpcap is missing.
+    private static func statusText(_ status: Int32) -> String {
+        (try? PcapLibrary.shared()).flatMap { $0.statusText(status) }.map { String(cString: $0) } ?? "libpcap status \(status)"
     }
 
     /// The text in a libpcap error buffer.
@@ -189,13 +210,13 @@ final class PcapHandle {
 
     /// Makes a blocked or looping read return; safe to call from another thread.
     func breakLoop() {
-        pcap_breakloop(handle)
+        pcap.breakLoop(handle)
     }
 
     /// Packets the kernel dropped for want of buffer space, for a live capture.
     var droppedByKernel: Int {
         var statistics = pcap_stat()
-        guard pcap_stats(handle, &statistics) == 0 else { return 0 }
+        guard pcap.stats(handle, &statistics) == 0 else { return 0 }
         return Int(statistics.ps_drop)
     }
 }
