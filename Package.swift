@@ -18,6 +18,13 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        // zlib for CloudTrail's gzip log files: inflate streams by chunks and reads the
+        // concatenated gzip members CloudTrail and `cat a.gz b.gz` write.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(
             name: "CSocketShims"
         ),
@@ -26,6 +33,7 @@ let package = Package(
             dependencies: [
                 "CSocketShims",
                 "CPcap",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["ActionTable/ActionTableFormat.md", "Capture/UNSAFE.md"]

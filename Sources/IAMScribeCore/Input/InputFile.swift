@@ -102,4 +102,20 @@ enum InputFile {
         }
         return IAMScribeError(.unreadableInput, "cannot read \(path): \(reason)")
     }
+
+    /// The first bytes of a stream: up to `count`, or fewer when it ends sooner. A blocking read;
+    /// the stream is left where the bytes end, so that the reading can go on from there.
+    static func head(descriptor: Int32, count: Int) -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < head.count {
+            let read = head.withUnsafeMutableBytes { buffer in
+                Foundation.read(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+            }
+            if read < 0 && errno == EINTR { continue }
+            if read <= 0 { break }
+            filled += read
+        }
+        return Array(head[0..<filled])
+    }
 }

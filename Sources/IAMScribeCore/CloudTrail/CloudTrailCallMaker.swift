@@ -1,0 +1,113 @@
+import Foundation
+
+/// Turns CloudTrail events into observed calls: sorts out what is not an API call of the
+/// principal asked about, maps the names, and counts everything it leaves out.
+struct CloudTrailCallMaker: Sendable {
+    /// The most request parameters kept of one call.
+    static let maximumParameters = 64
+
+    let names: CloudTrailNames
+    let filter: CloudTrailFilter
+
+    /// DynamoDB's item-level operations (data events).
+    static let dynamoDBItemOperations: Set<String> = [
+        "getitem", "putitem", "updateitem", "deleteitem", "query", "scan", "batchgetitem", "batchwriteitem",
+        "transactgetitems", "transactwriteitems", "executestatement", "batchexecutestatement", "executetransaction",
+    ]
+
+    /// The call an event is, or nil when it is left out (counted in `statistics`).
+    func call(from record: CloudTrailRecord, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
+        statistics.records += 1
+        statistics.note(time: record.eventTime)
+        let type = record.eventType ?? "AwsApiCall"
+        statistics.count(type, in: \.eventTypes)
+        switch type {
+        case "AwsApiCall": break
+        case "AwsServiceEvent": return leave(.serviceEvent, &statistics)
+        case "AwsConsoleSignIn": return leave(.consoleSignIn, &statistics)
+        case "AwsConsoleAction": return leave(.consoleAction, &statistics)
+        default: return leave(.otherEventType, &statistics)
+        }
+        if record.identityType == "AWSService" { return leave(.serviceIdentity, &statistics) }
+        guard let source = record.eventSource, let name = record.eventName, let time = record.eventTime else {
+            return leave(.notAnOperation, &statistics)
+        }
+        if !filter.principals.isEmpty && !filter.principals.contains(where: { $0.matches(record) }) {
+            return leave(.otherPrincipal, &statistics)
+        }
+        if let since = filter.since, time < since { return leave(.outsideTime, &statistics) }
+        if let until = filter.until, time >= until { return leave(.outsideTime, &statistics) }
+        let prefix = CloudTrailNames.prefix(of: source)
+        if !filter.eventSources.isEmpty && !filter.eventSources.contains(prefix) { return leave(.otherSource, &statistics) }
+        guard case .operation(let service, let operation) = names.resolve(eventSource: source, eventName: name) else {
+            statistics.count("\(source) \(String(name.unicodeScalars.prefix(UnknownNames.nameLimit)))", in: \.notOperations)
+            return leave(.notAnOperation, &statistics)
+        }
+        if !filter.regions.isEmpty, !filter.regions.contains(record.awsRegion ?? "") {
+            guard CloudTrailNames.isGlobal(service) else { return leave(.otherRegion, &statistics) }
+            statistics.globalCallsKept += 1
+        }
+
+        statistics.calls += 1
+        if !(record.errorCode ?? "").isEmpty { statistics.failedCalls += 1 }
+        statistics.count(service.module, in: \.services)
+        statistics.count(Self.principal(of: record), in: \.principals)
+        if let invoker = record.invokedBy {
+            statistics.count("\(invoker) → \(service.iamPrefix):\(operation.name)", in: \.invokedBy)
+        }
+        noteCoverage(record, service: service, operation: operation, &statistics)
+
+        var parameters = record.parameters
+        if let all = parameters, all.count > Self.maximumParameters {
+            parameters = Dictionary(uniqueKeysWithValues: all.sorted { $0.key < $1.key }.prefix(Self.maximumParameters).map { ($0.key, $0.value) })
+        }
+        return ObservedCall(
+            source: .cloudtrail, time: time, service: service.module, operation: operation.name,
+            region: record.awsRegion, errorCode: (record.errorCode ?? "").isEmpty ? nil : record.errorCode,
+            parameters: parameters, account: record.recipientAccountID ?? record.identityAccountID,
+            resourceARNs: record.resourceARNs.isEmpty ? nil : record.resourceARNs.sorted()
+        )
+    }
+
+    private func leave(_ reason: CloudTrailStatistics.LeftOut, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
+        statistics.leftOut[reason, default: 0] += 1
+        return nil
+    }
+
+    /// The principal as the report names it: the role of a session, else the identity's ARN.
+    static func principal(of record: CloudTrailRecord) -> String {
+        if let issuer = record.sessionIssuerARN { return issuer }
+        if let arn = record.identityARN { return arn }
+        return [record.identityType ?? "unknown identity", record.identityAccountID ?? ""].joined(separator: " ")
+    }
+
+    private func noteCoverage(_ record: CloudTrailRecord, service: ServiceInfo, operation: OperationInfo,
+                              _ statistics: inout CloudTrailStatistics) {
+        let isData = record.eventCategory == "Data"
+        if isData { statistics.count(service.module, in: \.dataEvents) }
+        let parameters = record.parameters ?? [:]
+        switch service.module {
+        case "s3":
+            if isData {
+                statistics.s3ObjectCalls += 1
+            } else if let bucket = parameters["bucketName"], !bucket.isEmpty {
+                statistics.name(bucket, in: \.bucketsNamed)
+            }
+        case "lambda":
+            let lower = operation.name.lowercased()
+            if lower == "invoke" || lower == "invokewithresponsestream" || lower == "invokeasync" {
+                statistics.lambdaInvokes += 1
+            } else if let function = parameters["functionName"], !function.isEmpty {
+                statistics.name(function, in: \.functionsNamed)
+            }
+        case "dynamodb":
+            if Self.dynamoDBItemOperations.contains(operation.name.lowercased()) {
+                statistics.dynamoDBItemCalls += 1
+            } else if let table = parameters["tableName"], !table.isEmpty {
+                statistics.name(table, in: \.tablesNamed)
+            }
+        default:
+            break
+        }
+    }
+}

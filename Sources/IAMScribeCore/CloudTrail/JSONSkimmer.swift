@@ -1,0 +1,243 @@
+import Foundation
+
+/// Walks one JSON value in place, reading the strings it is asked for and skipping the rest
+/// without building anything: a CloudTrail record's `responseElements` and `tlsDetails` are
+/// most of its bytes and none of what a policy needs.
+struct JSONSkimmer {
+    /// What was wrong with the JSON, and where (a byte offset in the value).
+    struct Failure: Error, CustomStringConvertible {
+        let reason: String
+        let offset: Int
+
+        var description: String { "\(reason) at byte \(offset + 1)" }
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    private(set) var index: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, at index: Int = 0) {
+        self.bytes = bytes
+        self.index = index
+    }
+
+    private func failure(_ reason: String) -> Failure { Failure(reason: reason, offset: index) }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next byte after whitespace, not consumed; nil at the end.
+    mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return index < bytes.count ? bytes[index] : nil
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws {
+        guard peek() == byte else { throw failure("expected \(what)") }
+        index += 1
+    }
+
+    /// Calls `body` with each member name of the object that starts here; `body` must consume
+    /// the member's value (read it or ``skipValue()``).
+    mutating func members(_ body: (inout JSONSkimmer, String) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"), "an object")
+        if peek() == UInt8(ascii: "}") { index += 1; return }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let name = try readString()
+            try expect(UInt8(ascii: ":"), "':' after a member name")
+            try body(&self, name)
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): index += 1; return
+            default: throw failure("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Calls `body` with each item of the array that starts here; `body` must consume it.
+    mutating func items(_ body: (inout JSONSkimmer) throws -> Void) throws {
+        try expect(UInt8(ascii: "["), "a list")
+        if peek() == UInt8(ascii: "]") { index += 1; return }
+        while true {
+            try body(&self)
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"): index += 1; return
+            default: throw failure("expected ',' or ']' in a list")
+            }
+        }
+    }
+
+    /// Reads a string value, or skips any other value and answers nil (a null, a number).
+    mutating func stringValue() throws -> String? {
+        if peek() == UInt8(ascii: "\"") { return try readString() }
+        try skipValue()
+        return nil
+    }
+
+    /// Reads a string, a number or a boolean as its text; skips anything else and answers nil.
+    mutating func scalarText() throws -> String? {
+        guard let first = peek() else { throw failure("expected a value") }
+        if first == UInt8(ascii: "\"") { return try readString() }
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "n") {
+            try skipValue()
+            return nil
+        }
+        let range = try valueRange()
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Skips the value that starts here, returning where it lay.
+    @discardableResult
+    mutating func valueRange() throws -> Range<Int> {
+        guard let first = peek() else { throw failure("expected a value") }
+        let start = index
+        switch first {
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            try skipContainer()
+        default:
+            // A number or literal: up to the next delimiter.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]")
+                    || byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { break }
+                index += 1
+            }
+            if index == start { throw failure("expected a value") }
+        }
+        return start..<index
+    }
+
+    /// Skips the value that starts here.
+    mutating func skipValue() throws { try valueRange() }
+
+    private mutating func skipString() throws {
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") { index += 2; continue }
+            index += 1
+            if byte == UInt8(ascii: "\"") { return }
+        }
+        throw failure("unterminated string")
+    }
+
+    private mutating func skipContainer() throws {
+        var depth = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                try skipString()
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { index += 1; return }
+            default:
+                break
+            }
+            index += 1
+        }
+        throw failure("unterminated object or list")
+    }
+
+    /// Reads the string that starts here, unescaping it.
+    mutating func readString() throws -> String {
+        index += 1
+        let start = index
+        var plain = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") { plain = false; index += 2; continue }
+            if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                return plain ? String(decoding: raw, as: UTF8.self) : try Self.unescape(raw, at: start)
+            }
+            index += 1
+        }
+        throw failure("unterminated string")
+    }
+
+    private static func unescape(_ raw: UnsafeRawBufferPointer, at offset: Int) throws -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        var pendingHigh: UInt32?
+        func hex(_ at: Int) throws -> UInt32 {
+            guard at + 4 <= raw.count else { throw Failure(reason: "a short \\u escape", offset: offset + at) }
+            var value: UInt32 = 0
+            for byte in raw[at..<at + 4] {
+                guard let digit = ASCIIHex.value(byte) else { throw Failure(reason: "a bad \\u escape", offset: offset + at) }
+                value = value << 4 | UInt32(digit)
+            }
+            return value
+        }
+        func append(_ scalar: UInt32) {
+            let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            out.append(contentsOf: Array(String(character).utf8))
+        }
+        while i < raw.count {
+            let byte = raw[i]
+            guard byte == UInt8(ascii: "\\"), i + 1 < raw.count else {
+                if let high = pendingHigh { append(high); pendingHigh = nil }
+                out.append(byte)
+                i += 1
+                continue
+            }
+            let escape = raw[i + 1]
+            i += 2
+            if escape == UInt8(ascii: "u") {
+                let value = try hex(i)
+                i += 4
+                if (0xD800...0xDBFF).contains(value) {
+                    if let high = pendingHigh { append(high) }
+                    pendingHigh = value
+                    continue
+                }
+                if (0xDC00...0xDFFF).contains(value), let high = pendingHigh {
+                    append(0x10000 + ((high - 0xD800) << 10) + (value - 0xDC00))
+                    pendingHigh = nil
+                    continue
+                }
+                if pendingHigh != nil { append(0xFFFD); pendingHigh = nil }
+                append(value)
+                continue
+            }
+            if pendingHigh != nil { append(0xFFFD); pendingHigh = nil }
+            switch escape {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+            default: throw Failure(reason: "a bad escape", offset: offset + i - 1)
+            }
+        }
+        if pendingHigh != nil { append(0xFFFD) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Hexadecimal digits.
+private enum ASCIIHex {
+    static func value(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
