@@ -16,46 +16,51 @@ struct CloudTrailCallMaker: Sendable {
     ]
 
     /// The call an event is, or nil when it is left out (counted in `statistics`).
-    func call(from record: CloudTrailRecord, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
-        statistics.records += 1
+    ///
+    /// - Parameters:
+    ///   - record: The event.
+    ///   - weight: How many events it stands for (an Athena result row stands for `calls`).
+    ///   - statistics: Where it is counted.
+    func call(from record: CloudTrailRecord, weight: Int = 1, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
+        statistics.records += weight
         statistics.note(time: record.eventTime)
         let type = record.eventType ?? "AwsApiCall"
-        statistics.count(type, in: \.eventTypes)
+        statistics.count(type, in: \.eventTypes, by: weight)
         switch type {
         case "AwsApiCall": break
-        case "AwsServiceEvent": return leave(.serviceEvent, &statistics)
-        case "AwsConsoleSignIn": return leave(.consoleSignIn, &statistics)
-        case "AwsConsoleAction": return leave(.consoleAction, &statistics)
-        default: return leave(.otherEventType, &statistics)
+        case "AwsServiceEvent": return leave(weight, .serviceEvent, &statistics)
+        case "AwsConsoleSignIn": return leave(weight, .consoleSignIn, &statistics)
+        case "AwsConsoleAction": return leave(weight, .consoleAction, &statistics)
+        default: return leave(weight, .otherEventType, &statistics)
         }
-        if record.identityType == "AWSService" { return leave(.serviceIdentity, &statistics) }
+        if record.identityType == "AWSService" { return leave(weight, .serviceIdentity, &statistics) }
         guard let source = record.eventSource, let name = record.eventName, let time = record.eventTime else {
-            return leave(.notAnOperation, &statistics)
+            return leave(weight, .notAnOperation, &statistics)
         }
         if !filter.principals.isEmpty && !filter.principals.contains(where: { $0.matches(record) }) {
-            return leave(.otherPrincipal, &statistics)
+            return leave(weight, .otherPrincipal, &statistics)
         }
-        if let since = filter.since, time < since { return leave(.outsideTime, &statistics) }
-        if let until = filter.until, time >= until { return leave(.outsideTime, &statistics) }
+        if let since = filter.since, time < since { return leave(weight, .outsideTime, &statistics) }
+        if let until = filter.until, time >= until { return leave(weight, .outsideTime, &statistics) }
         let prefix = CloudTrailNames.prefix(of: source)
-        if !filter.eventSources.isEmpty && !filter.eventSources.contains(prefix) { return leave(.otherSource, &statistics) }
+        if !filter.eventSources.isEmpty && !filter.eventSources.contains(prefix) { return leave(weight, .otherSource, &statistics) }
         guard case .operation(let service, let operation) = names.resolve(eventSource: source, eventName: name) else {
-            statistics.count("\(source) \(String(name.unicodeScalars.prefix(UnknownNames.nameLimit)))", in: \.notOperations)
-            return leave(.notAnOperation, &statistics)
+            statistics.count("\(source) \(String(name.unicodeScalars.prefix(UnknownNames.nameLimit)))", in: \.notOperations, by: weight)
+            return leave(weight, .notAnOperation, &statistics)
         }
         if !filter.regions.isEmpty, !filter.regions.contains(record.awsRegion ?? "") {
-            guard CloudTrailNames.isGlobal(service) else { return leave(.otherRegion, &statistics) }
-            statistics.globalCallsKept += 1
+            guard CloudTrailNames.isGlobal(service) else { return leave(weight, .otherRegion, &statistics) }
+            statistics.globalCallsKept += weight
         }
 
-        statistics.calls += 1
-        if !(record.errorCode ?? "").isEmpty { statistics.failedCalls += 1 }
-        statistics.count(service.module, in: \.services)
-        statistics.count(Self.principal(of: record), in: \.principals)
+        statistics.calls += weight
+        if !(record.errorCode ?? "").isEmpty { statistics.failedCalls += weight }
+        statistics.count(service.module, in: \.services, by: weight)
+        statistics.count(Self.principal(of: record), in: \.principals, by: weight)
         if let invoker = record.invokedBy {
-            statistics.count("\(invoker) → \(service.iamPrefix):\(operation.name)", in: \.invokedBy)
+            statistics.count("\(invoker) → \(service.iamPrefix):\(operation.name)", in: \.invokedBy, by: weight)
         }
-        noteCoverage(record, service: service, operation: operation, &statistics)
+        noteCoverage(record, weight: weight, service: service, operation: operation, &statistics)
 
         var parameters = record.parameters
         if let all = parameters, all.count > Self.maximumParameters {
@@ -69,8 +74,8 @@ struct CloudTrailCallMaker: Sendable {
         )
     }
 
-    private func leave(_ reason: CloudTrailStatistics.LeftOut, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
-        statistics.leftOut[reason, default: 0] += 1
+    private func leave(_ weight: Int, _ reason: CloudTrailStatistics.LeftOut, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
+        statistics.leftOut[reason, default: 0] += weight
         return nil
     }
 
@@ -81,28 +86,28 @@ struct CloudTrailCallMaker: Sendable {
         return [record.identityType ?? "unknown identity", record.identityAccountID ?? ""].joined(separator: " ")
     }
 
-    private func noteCoverage(_ record: CloudTrailRecord, service: ServiceInfo, operation: OperationInfo,
+    private func noteCoverage(_ record: CloudTrailRecord, weight: Int, service: ServiceInfo, operation: OperationInfo,
                               _ statistics: inout CloudTrailStatistics) {
         let isData = record.eventCategory == "Data"
-        if isData { statistics.count(service.module, in: \.dataEvents) }
+        if isData { statistics.count(service.module, in: \.dataEvents, by: weight) }
         let parameters = record.parameters ?? [:]
         switch service.module {
         case "s3":
             if isData {
-                statistics.s3ObjectCalls += 1
+                statistics.s3ObjectCalls += weight
             } else if let bucket = parameters["bucketName"], !bucket.isEmpty {
                 statistics.name(bucket, in: \.bucketsNamed)
             }
         case "lambda":
             let lower = operation.name.lowercased()
             if lower == "invoke" || lower == "invokewithresponsestream" || lower == "invokeasync" {
-                statistics.lambdaInvokes += 1
+                statistics.lambdaInvokes += weight
             } else if let function = parameters["functionName"], !function.isEmpty {
                 statistics.name(function, in: \.functionsNamed)
             }
         case "dynamodb":
             if Self.dynamoDBItemOperations.contains(operation.name.lowercased()) {
-                statistics.dynamoDBItemCalls += 1
+                statistics.dynamoDBItemCalls += weight
             } else if let table = parameters["tableName"], !table.isEmpty {
                 statistics.name(table, in: \.tablesNamed)
             }

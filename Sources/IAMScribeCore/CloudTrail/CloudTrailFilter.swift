@@ -67,7 +67,7 @@ public struct CloudTrailFilter: Sendable {
                 }
                 // No session context: the assumed-role ARN names the role.
                 guard let arn = record.identityARN else { return false }
-                let parts = arn.split(separator: ":", maxSplits: 5).map(String.init)
+                let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
                 guard parts.count == 6, parts[4] == account else { return false }
                 let path = parts[5].split(separator: "/")
                 return path.count >= 2 && path[0] == "assumed-role" && path[1].lowercased() == name.lowercased()
@@ -82,7 +82,7 @@ public struct CloudTrailFilter: Sendable {
         /// Whether an IAM ARN of a kind (`role`, `user`) is in the account and has the name (the
         /// last part of its path; IAM names are unique case-insensitively).
         private static func names(_ arn: String, kind: String, account: String, name: String) -> Bool {
-            let parts = arn.split(separator: ":", maxSplits: 5).map(String.init)
+            let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 6, parts[4] == account else { return false }
             let path = parts[5].split(separator: "/")
             guard path.count >= 2, path[0] == kind, let last = path.last else { return false }

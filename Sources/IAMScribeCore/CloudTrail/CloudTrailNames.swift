@@ -22,6 +22,9 @@ struct CloudTrailNames: Sendable {
         // S3: data events (GetObject, PutObject) and bucket management events share the source;
         // the account-level S3 Control calls (PutPublicAccessBlock for an account) log it too.
         "s3": ["s3", "s3control"],
+        // SES v1 and v2 share the source; Pinpoint Email, which also signs as `ses`, is older
+        // than v2 and has its operations, so it comes last.
+        "ses": ["ses", "sesv2"],
         // IAM Identity Center's administration API signs as `sso`, as the portal API does.
         "sso": ["sso-admin", "sso", "identitystore"],
         // DynamoDB Streams' data events log under DynamoDB's source.

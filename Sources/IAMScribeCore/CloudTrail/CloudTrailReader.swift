@@ -295,6 +295,10 @@ public enum CloudTrailReader {
                     }
                     do {
                         let decoded = try CloudTrailRecord(record)
+                        guard decoded.eventTime != nil, decoded.eventSource != nil, decoded.eventName != nil else {
+                            self.bad("record \(number) is not a CloudTrail event: it lacks eventTime, eventSource or eventName", number, &share)
+                            return
+                        }
                         if let call = self.maker.call(from: decoded, &share.statistics) { share.add(call) }
                     } catch {
                         self.bad("record \(number) is not a JSON object: \(error)", number, &share)
@@ -309,18 +313,9 @@ public enum CloudTrailReader {
             case .failure(let reason):
                 bad("line \(row.line): \(reason)", row.line, &share)
             case .success(let record):
-                // A row stands for `calls` events; they are counted as such, and taken once.
-                var statistics = share.statistics
-                let call = maker.call(from: record, &statistics)
-                let extra = max(0, row.count - 1)
-                statistics.records += extra
-                if call != nil {
-                    statistics.calls += extra
-                    if !(record.errorCode ?? "").isEmpty { statistics.failedCalls += extra }
-                    statistics.count(call?.service ?? "", in: \.services, by: extra)
-                }
-                statistics.note(time: row.lastSeen)
-                share.statistics = statistics
+                // A row stands for `calls` events: they are counted as such, and taken once.
+                let call = maker.call(from: record, weight: row.count, &share.statistics)
+                share.statistics.note(time: row.lastSeen)
                 if let call { share.add(call) }
             }
         }

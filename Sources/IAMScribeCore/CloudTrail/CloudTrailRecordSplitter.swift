@@ -35,13 +35,22 @@ struct CloudTrailRecordSplitter {
     private var capturing = false
     private var record: [UInt8] = []
     private var oversized = false
-    private var ended = false
 
     /// Feeds the next bytes; `emit` gets each whole record (its bytes, or nil when it was over
     /// ``maximumRecordBytes``) with its number, counting from 1.
+    ///
+    /// Documents may follow one another (`cat a.json b.json`, or concatenated gzip files): after
+    /// a delivered file's or an array's closing bracket, the next document's layout is told anew.
     mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer?, Int) throws -> Void) throws {
-        if layout == nil {
-            head.append(contentsOf: bytes)
+        var rest = bytes
+        // A loop, not recursion: a hostile input can hold a million tiny documents.
+        while true {
+            if layout != nil {
+                guard let end = try scan(rest, emit) else { return }
+                rest = UnsafeRawBufferPointer(rebasing: rest[end...])
+                continue
+            }
+            head.append(contentsOf: rest)
             guard let found = try Self.layout(of: head) else { return }
             layout = found
             switch found {
@@ -51,10 +60,12 @@ struct CloudTrailRecordSplitter {
             }
             let held = head
             head = []
-            try held.withUnsafeBytes { try scan($0, emit) }
-            return
+            let end = try held.withUnsafeBytes { try scan($0, emit) }
+            guard let end else { return }
+            // The held bytes' rest is told anew, with nothing new from the caller yet.
+            head = Array(held[end...])
+            rest = UnsafeRawBufferPointer(start: nil, count: 0)
         }
-        try scan(bytes, emit)
     }
 
     /// Checks the stream ended where a record could: not inside one, brackets closed.
@@ -90,7 +101,8 @@ struct CloudTrailRecordSplitter {
         }
     }
 
-    private mutating func scan(_ bytes: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer?, Int) throws -> Void) throws {
+    /// Scans bytes; returns where the document ended when it ended before their end.
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer?, Int) throws -> Void) throws -> Int? {
         var start = capturing ? 0 : -1
         var index = 0
         let count = bytes.count
@@ -121,7 +133,7 @@ struct CloudTrailRecordSplitter {
                 depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
-                if depth < 0 || (ended && layout != .lines) { throw Failure(reason: "unbalanced brackets after record \(recordCount)") }
+                if depth < 0 { throw Failure(reason: "unbalanced brackets after record \(recordCount)") }
                 if capturing && depth == recordDepth {
                     capturing = false
                     recordCount += 1
@@ -137,7 +149,11 @@ struct CloudTrailRecordSplitter {
                     record.removeAll(keepingCapacity: record.capacity <= 1 << 20)
                     start = -1
                 }
-                if depth == 0 && layout != .lines { ended = true }
+                if depth == 0 && layout != .lines {
+                    // The document ended: what follows is told anew.
+                    layout = nil
+                    return index + 1
+                }
             case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: ":"):
                 if depth == recordDepth && !capturing && layout == .lines && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: ":")) {
                     throw unexpected("'\(Character(Unicode.Scalar(byte)))'")
@@ -158,6 +174,7 @@ struct CloudTrailRecordSplitter {
                 }
             }
         }
+        return nil
     }
 
     private func unexpected(_ what: String) -> Failure {

@@ -112,6 +112,15 @@ struct JSONSkimmer {
                 index += 1
             }
             if index == start { throw failure("expected a value") }
+            let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+            if !(text.elementsEqual("true".utf8) || text.elementsEqual("false".utf8) || text.elementsEqual("null".utf8)) {
+                let numeric = text.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-")
+                    || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+                guard numeric, let first = text.first, first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+                    index = start
+                    throw failure("expected a value")
+                }
+            }
         }
         return start..<index
     }
