@@ -70,6 +70,17 @@ public enum CloudTrailReader {
         return false
     }
 
+    /// Whether a folder is (part of) the S3 delivery layout: it holds `AWSLogs/`, or lies within
+    /// `AWSLogs/…` (an account, `CloudTrail/`, a region or a day). Other folders are not read:
+    /// a folder given by mistake (`/`) must not send the reader through the whole disk.
+    public static func isTrailFolder(_ path: String) -> Bool {
+        let components = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        if components.contains("AWSLogs") { return true }
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("AWSLogs"), isDirectory: &isFolder)
+            && isFolder.boolValue
+    }
+
     /// The files of a folder that may hold CloudTrail records, sorted; the delivery layout's
     /// digest files (`CloudTrail-Digest/`) are left out.
     ///
@@ -103,6 +114,9 @@ public enum CloudTrailReader {
         for path in paths {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                guard isTrailFolder(path) else {
+                    throw IAMScribeError(.unreadableInput, "cannot read \(path): it is a folder, and not one of CloudTrail's delivery layout (AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/)")
+                }
                 let files = try Self.files(inFolder: path)
                 if files.isEmpty {
                     throw IAMScribeError(.invalidInput, "\(path) holds no CloudTrail log files (*.json.gz, *.json, *.jsonl, *.csv)")

@@ -59,7 +59,8 @@ public enum CallInput {
                             waiting: ((String) -> Void)? = nil) throws -> FileResult {
         if path != "-" {
             var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
+               CloudTrailReader.isTrailFolder(path) {
                 return cloudTrailResult(path: path, try CloudTrailReader.read(paths: [path], options: cloudTrail))
             }
             if InputFile.isRegularFile(path), CloudTrailReader.looksLikeCloudTrail(head(path: path)) {
