@@ -43,6 +43,11 @@ struct CloudTrailCommandTests {
         // The gzip files hold the first day, whose calls are those of the second.
         #expect(piped.stdout == direct.stdout)
         #expect(piped.stderr.contains("-: 24 events in 1 file"), "\(piped.stderr)")
+        // Process substitution and a FIFO are streams too, told by content.
+        let substituted = try shell("'\(Binary.path)' generate --principal '\(Self.role)' <(find '\(trail)' -name '*.json.gz' -path '*/CloudTrail/*' | sort | xargs zcat)")
+        #expect(substituted.status == 0, "\(substituted.stderr)")
+        #expect(substituted.stdout == direct.stdout)
+        #expect(substituted.stderr.contains("24 events in 1 file"), "\(substituted.stderr)")
     }
 
     @Test("--fails-only: which calls the role got denied")

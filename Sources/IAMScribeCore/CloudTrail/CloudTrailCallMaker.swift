@@ -8,6 +8,19 @@ struct CloudTrailCallMaker: Sendable {
 
     let names: CloudTrailNames
     let filter: CloudTrailFilter
+    /// What source and event names came to, kept per thread (each share has its own copy):
+    /// resolving lowercases and looks up several names, and a trail repeats a few hundred.
+    private var resolved: [NameKey: CloudTrailNames.Resolved] = [:]
+
+    private struct NameKey: Hashable {
+        let source: String
+        let name: String
+    }
+
+    init(names: CloudTrailNames, filter: CloudTrailFilter) {
+        self.names = names
+        self.filter = filter
+    }
 
     /// DynamoDB's item-level operations (data events).
     static let dynamoDBItemOperations: Set<String> = [
@@ -21,7 +34,7 @@ struct CloudTrailCallMaker: Sendable {
     ///   - record: The event.
     ///   - weight: How many events it stands for (an Athena result row stands for `calls`).
     ///   - statistics: Where it is counted.
-    func call(from record: CloudTrailRecord, weight: Int = 1, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
+    mutating func call(from record: CloudTrailRecord, weight: Int = 1, _ statistics: inout CloudTrailStatistics) -> ObservedCall? {
         statistics.records += weight
         statistics.note(time: record.eventTime)
         let type = record.eventType ?? "AwsApiCall"
@@ -44,7 +57,15 @@ struct CloudTrailCallMaker: Sendable {
         if let until = filter.until, time >= until { return leave(weight, .outsideTime, &statistics) }
         let prefix = CloudTrailNames.prefix(of: source)
         if !filter.eventSources.isEmpty && !filter.eventSources.contains(prefix) { return leave(weight, .otherSource, &statistics) }
-        guard case .operation(let service, let operation) = names.resolve(eventSource: source, eventName: name) else {
+        let key = NameKey(source: source, name: name)
+        let resolution: CloudTrailNames.Resolved
+        if let known = resolved[key] {
+            resolution = known
+        } else {
+            resolution = names.resolve(eventSource: source, eventName: name)
+            if resolved.count < 10_000 { resolved[key] = resolution }
+        }
+        guard case .operation(let service, let operation) = resolution else {
             statistics.count("\(source) \(String(name.unicodeScalars.prefix(UnknownNames.nameLimit)))", in: \.notOperations, by: weight)
             return leave(weight, .notAnOperation, &statistics)
         }

@@ -134,13 +134,14 @@ public enum CloudTrailReader {
         let shares = Mutex<[Int: Share]>([:])
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             var share = Share()
+            var maker = maker
             while true {
                 let index = next.withLock { value -> Int in
                     defer { value += 1 }
                     return value
                 }
                 guard index < files.count else { break }
-                share.read(file: files[index], maker: maker)
+                share.read(file: files[index], maker: &maker)
             }
             shares.withLock { $0[thread] = share }
         }
@@ -158,16 +159,16 @@ public enum CloudTrailReader {
     ///   - options: The filter.
     public static func read(descriptor: Int32, head: [UInt8], name: String, options: Options = Options()) -> Result {
         var share = Share()
-        let maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
-        share.read(descriptor: descriptor, head: head, name: name, maker: maker)
+        var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
+        share.read(descriptor: descriptor, head: head, name: name, maker: &maker)
         return share.result()
     }
 
     /// Reads CloudTrail input already in memory (a FIFO's or process substitution's content).
     public static func read(bytes: [UInt8], name: String, options: Options = Options()) -> Result {
         var share = Share()
-        let maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
-        share.read(descriptor: -1, head: bytes, name: name, maker: maker)
+        var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
+        share.read(descriptor: -1, head: bytes, name: name, maker: &maker)
         return share.result()
     }
 
@@ -210,19 +211,20 @@ public enum CloudTrailReader {
             calls[key] = time
         }
 
-        mutating func read(file path: String, maker: CloudTrailCallMaker) {
+        mutating func read(file path: String, maker: inout CloudTrailCallMaker) {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
                 diagnostics.append(.error("cannot read it: \(String(cString: strerror(errno)))", at: .init(file: path)))
                 return
             }
             defer { close(descriptor) }
-            read(descriptor: descriptor, head: [], name: path, maker: maker)
+            read(descriptor: descriptor, head: [], name: path, maker: &maker)
         }
 
-        mutating func read(descriptor: Int32, head: [UInt8], name: String, maker: CloudTrailCallMaker) {
+        mutating func read(descriptor: Int32, head: [UInt8], name: String, maker: inout CloudTrailCallMaker) {
             statistics.files += 1
             var reader = FileReader(name: name, maker: maker)
+            defer { maker = reader.maker }
             var chunk = [UInt8](repeating: 0, count: CloudTrailReader.chunkSize)
             do {
                 if !head.isEmpty { try reader.feed(head, into: &self) }
@@ -248,7 +250,7 @@ public enum CloudTrailReader {
     /// One file's bytes on their way to records: inflated when gzip, split, decoded.
     struct FileReader {
         let name: String
-        let maker: CloudTrailCallMaker
+        var maker: CloudTrailCallMaker
         var kind: Kind?
         var inflater: GzipInflater?
         var splitter = CloudTrailRecordSplitter()

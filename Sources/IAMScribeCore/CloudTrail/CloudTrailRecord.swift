@@ -34,21 +34,30 @@ struct CloudTrailRecord: Sendable {
     /// - Throws: ``JSONSkimmer/Failure`` when it is not a well-formed JSON object.
     init(_ bytes: UnsafeRawBufferPointer) throws {
         var skimmer = JSONSkimmer(bytes)
-        try skimmer.members { reader, name in
-            switch name {
-            case "eventVersion": eventVersion = try reader.stringValue()
-            case "eventTime": eventTime = try reader.stringValue().flatMap(Self.time)
-            case "eventSource": eventSource = try reader.stringValue()
-            case "eventName": eventName = try reader.stringValue()
-            case "awsRegion": awsRegion = try reader.stringValue()
-            case "eventType": eventType = try reader.stringValue()
-            case "eventCategory": eventCategory = try reader.stringValue()
-            case "errorCode": errorCode = try reader.stringValue()
-            case "recipientAccountId": recipientAccountID = try reader.stringValue()
-            case "userIdentity":
+        let isName = JSONSkimmer.isName
+        try skimmer.rawMembers { reader, name in
+            if isName(name, "eventVersion") {
+                eventVersion = try reader.stringValue()
+            } else if isName(name, "eventTime") {
+                eventTime = try reader.stringValue().flatMap(Self.time)
+            } else if isName(name, "eventSource") {
+                eventSource = try reader.stringValue()
+            } else if isName(name, "eventName") {
+                eventName = try reader.stringValue()
+            } else if isName(name, "awsRegion") {
+                awsRegion = try reader.stringValue()
+            } else if isName(name, "eventType") {
+                eventType = try reader.stringValue()
+            } else if isName(name, "eventCategory") {
+                eventCategory = try reader.stringValue()
+            } else if isName(name, "errorCode") {
+                errorCode = try reader.stringValue()
+            } else if isName(name, "recipientAccountId") {
+                recipientAccountID = try reader.stringValue()
+            } else if isName(name, "userIdentity") {
                 guard reader.peek() == UInt8(ascii: "{") else { try reader.skipValue(); return }
                 try readIdentity(&reader)
-            case "requestParameters":
+            } else if isName(name, "requestParameters") {
                 guard reader.peek() == UInt8(ascii: "{") else { try reader.skipValue(); parameters = nil; return }
                 let range = try reader.valueRange()
                 var found: [String: String] = [:]
@@ -56,19 +65,19 @@ struct CloudTrailRecord: Sendable {
                     found[member.name] = member.value ?? ""
                 }
                 parameters = found
-            case "resources":
+            } else if isName(name, "resources") {
                 guard reader.peek() == UInt8(ascii: "[") else { try reader.skipValue(); return }
                 try reader.items { item in
                     guard item.peek() == UInt8(ascii: "{") else { try item.skipValue(); return }
-                    try item.members { resource, key in
-                        if key == "ARN", let arn = try resource.stringValue() {
+                    try item.rawMembers { resource, key in
+                        if isName(key, "ARN"), let arn = try resource.stringValue() {
                             resourceARNs.append(arn)
                         } else {
                             try resource.skipValue()
                         }
                     }
                 }
-            default:
+            } else {
                 try reader.skipValue()
             }
         }

@@ -106,19 +106,33 @@ struct CloudTrailRecordSplitter {
         var start = capturing ? 0 : -1
         var index = 0
         let count = bytes.count
+        // The string state in locals (the hot loop), stored back however the scan ends.
+        var inString = self.inString
+        var escaped = self.escaped
+        defer {
+            self.inString = inString
+            self.escaped = escaped
+        }
         while index < count {
-            let byte = bytes[index]
             if inString {
+                // Most of a record's bytes are inside strings: a tight loop to the next quote or
+                // backslash.
                 if escaped {
                     escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
+                    index += 1
+                    continue
                 }
+                while index < count {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                    index += 1
+                }
+                guard index < count else { break }
+                if bytes[index] == UInt8(ascii: "\\") { escaped = true } else { inString = false }
                 index += 1
                 continue
             }
+            let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
                 inString = true

@@ -60,6 +60,34 @@ struct JSONSkimmer {
         }
     }
 
+    /// Calls `body` with each member name of the object that starts here, as its raw bytes
+    /// (escapes left as they are: CloudTrail's names have none); `body` must consume the value.
+    mutating func rawMembers(_ body: (inout JSONSkimmer, UnsafeRawBufferPointer) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"), "an object")
+        if peek() == UInt8(ascii: "}") { index += 1; return }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let start = index + 1
+            try skipString()
+            let name = UnsafeRawBufferPointer(rebasing: bytes[start..<index - 1])
+            try expect(UInt8(ascii: ":"), "':' after a member name")
+            try body(&self, name)
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): index += 1; return
+            default: throw failure("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Whether raw member name bytes are `name`.
+    @inline(__always)
+    static func isName(_ raw: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        guard raw.count == name.utf8CodeUnitCount else { return false }
+        guard let base = raw.baseAddress else { return raw.count == 0 }
+        return memcmp(base, name.utf8Start, raw.count) == 0
+    }
+
     /// Calls `body` with each item of the array that starts here; `body` must consume it.
     mutating func items(_ body: (inout JSONSkimmer) throws -> Void) throws {
         try expect(UInt8(ascii: "["), "a list")

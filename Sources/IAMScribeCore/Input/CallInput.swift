@@ -80,8 +80,18 @@ public enum CallInput {
                 return cloudTrailResult(path: path, CloudTrailReader.read(descriptor: 0, head: first, name: path, options: cloudTrail))
             }
             bytes = first + [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-        } else {
+        } else if InputFile.isRegularFile(path) {
             bytes = try InputFile.read(path: path, waiting: waiting)
+        } else {
+            // A FIFO, `/dev/stdin` or process substitution: told by its first bytes like standard
+            // input, so that CloudTrail streams on rather than being held whole.
+            let (descriptor, opened) = try InputFile.openStream(path: path, waiting: waiting)
+            defer { close(descriptor) }
+            let first = opened + InputFile.head(descriptor: descriptor, count: (1 << 16) - opened.count)
+            if CloudTrailReader.looksLikeCloudTrail(first) {
+                return cloudTrailResult(path: path, CloudTrailReader.read(descriptor: descriptor, head: first, name: path, options: cloudTrail))
+            }
+            bytes = first + (try InputFile.readRest(descriptor: descriptor, path: path))
         }
         if CloudTrailReader.looksLikeCloudTrail(Array(bytes.prefix(1 << 16))) {
             return cloudTrailResult(path: path, CloudTrailReader.read(bytes: bytes, name: path, options: cloudTrail))
