@@ -115,21 +115,20 @@ struct CloudTrailRecordSplitter {
         }
         while index < count {
             if inString {
-                // Most of a record's bytes are inside strings: a tight loop to the next quote or
-                // backslash.
+                // Most of a record's bytes are inside strings: straight to the closing quote.
                 if escaped {
                     escaped = false
                     index += 1
                     continue
                 }
-                while index < count {
-                    let byte = bytes[index]
-                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
-                    index += 1
+                let (quote, pendingEscape) = JSONSkimmer.closingQuote(in: bytes, from: index)
+                guard let quote else {
+                    escaped = pendingEscape
+                    index = count
+                    break
                 }
-                guard index < count else { break }
-                if bytes[index] == UInt8(ascii: "\\") { escaped = true } else { inString = false }
-                index += 1
+                inString = false
+                index = quote + 1
                 continue
             }
             let byte = bytes[index]

@@ -309,6 +309,19 @@ struct CloudTrailReaderTests {
         #expect(try split(#"{"Records":[{"a":"}"},{"b":[1,{"c":"\""}]}]}"#) == 2)
         #expect(try split("{\"eventVersion\":\"1\"}\n{\"eventVersion\":\"2\"}\n") == 2)
         #expect(try split("[]") == 0)
+        // Escapes split at every byte: backslash runs before quotes, odd and even.
+        let escapes = #"{"Records":[{"a":"x\\","b":"\"}{\\\"","c":"\\\\"},{"d":"]}\\\\\"["}]}"#
+        var single = CloudTrailRecordSplitter()
+        var pieces: [[UInt8]] = []
+        for byte in Array(escapes.utf8) {
+            try [byte].withUnsafeBytes { buffer in try single.feed(buffer) { record, _ in pieces.append(Array(record ?? .init(start: nil, count: 0))) } }
+        }
+        try single.finish()
+        #expect(pieces.map { String(decoding: $0, as: UTF8.self) } == [#"{"a":"x\\","b":"\"}{\\\"","c":"\\\\"}"#, #"{"d":"]}\\\\\"["}"#])
+        #expect(try split(escapes) == 2)
+        let record = try Array(#"{"eventName":"a\\\"b","eventSource":"x\\"}"#.utf8).withUnsafeBytes { try CloudTrailRecord($0) }
+        #expect(record.eventName == #"a\"b"#)
+        #expect(record.eventSource == #"x\"#)
         // Documents one after another (`cat a.json b.json`), and very many of them in one chunk.
         #expect(try split(#"{"Records":[{"a":1}]}{"Records":[{"b":2},{"c":3}]} [{"d":4}]"#) == 4)
         #expect(try split(String(repeating: "[{}]", count: 200_000)) == 200_000)
