@@ -19,6 +19,13 @@ let package = Package(
             name: "CPcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        // zlib for CloudTrail's gzip log files: inflate streams by chunks and reads the
+        // concatenated gzip members CloudTrail and `cat a.gz b.gz` write.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(
             name: "CSocketShims"
         ),
@@ -27,6 +34,7 @@ let package = Package(
             dependencies: [
                 "CSocketShims",
                 "CPcap",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["ActionTable/ActionTableFormat.md", "Capture/UNSAFE.md"]

@@ -12,7 +12,7 @@ struct Diff: ParsableCommand {
         discussion: """
         iamscribe diff --policy role.json calls.jsonl
         iamscribe diff --policy managed.json --policy inline.json --format json session.jsonl
-        INPUTs are what generate reads (CSM events, session journals). Missing: each call the \
+        INPUTs are what generate reads (CSM events, session journals, captures, CloudTrail). Missing: each call the \
         policies would deny, or allow only depending on something the capture does not tell, with \
         the statement to add. Unused: per statement, granted actions no call used. Over-broad: \
         wildcards, NotAction and * resources, each with the narrowest replacement. Exit status: 0 \
@@ -28,6 +28,8 @@ struct Diff: ParsableCommand {
 
     @OptionGroup var policy: PolicyFileOptions
 
+    @OptionGroup(title: "CloudTrail input") var cloudTrail: CloudTrailOptions
+
     @Option(help: "The report's format: text (default) or json.")
     var format: Format = .text
 
@@ -42,6 +44,11 @@ struct Diff: ParsableCommand {
     private func checkUsage() throws {
         try policy.checkUsage()
         if inputs.isEmpty { throw usageError("Give at least one input file of observed calls ('-' for standard input).") }
+        do {
+            _ = try cloudTrail.filter()
+        } catch let error as ValidationError {
+            throw usageError(error.message)
+        }
     }
 
     func run() throws {
@@ -53,7 +60,9 @@ struct Diff: ParsableCommand {
         var accepted: [Diagnostic] = []
         for input in inputs {
             do {
-                let result = try CallInput.read(path: input) { Output.note("iamscribe: \($0)") }
+                let trail = CloudTrailReader.Options(filter: try cloudTrail.filter())
+                let result = try CallInput.read(path: input, cloudTrail: trail) { Output.note("iamscribe: \($0)") }
+                if let statistics = result.cloudTrail { Output.cloudTrailReport(input, statistics, calls: result.calls.count) }
                 let accepting = allowDamaged && !result.isUnreadable
                 Output.diagnostics(result.diagnostics, atMost: accepting ? .warning : .error)
                 if result.isDamaged {

@@ -139,4 +139,75 @@ enum InputFile {
         }
         return IAMScribeError(.unreadableInput, "cannot read \(path): \(reason)")
     }
+
+    /// The first bytes of a stream: up to `count`, or fewer when it ends sooner. A blocking read;
+    /// the stream is left where the bytes end, so that the reading can go on from there.
+    static func head(descriptor: Int32, count: Int) -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < head.count {
+            let read = head.withUnsafeMutableBytes { buffer in
+                Foundation.read(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+            }
+            if read < 0 && errno == EINTR { continue }
+            if read <= 0 { break }
+            filled += read
+        }
+        return Array(head[0..<filled])
+    }
+
+    /// Opens a stream (a FIFO, `/dev/stdin`, a `/dev/fd/N`) for reading in blocking mode, once it
+    /// has something to read or has ended: a FIFO no program writes to yet is waited for (and
+    /// `waiting` told so), as ``read(path:waiting:)`` does, so that the caller can then read it
+    /// chunk by chunk rather than whole.
+    ///
+    /// - Returns: The descriptor, which the caller closes, and the bytes already read from it
+    ///   (a FIFO's first byte, read to tell a writer that has not written yet, `EAGAIN`, from
+    ///   no writer at all, end of file).
+    /// - Throws: ``IAMScribeError`` with code `.unreadableInput`, saying why in words.
+    static func openStream(path: String, waiting: ((String) -> Void)? = nil) throws -> (descriptor: Int32, first: [UInt8]) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw failure(path, errno) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw failure(path, code)
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            close(descriptor)
+            throw IAMScribeError(.unreadableInput, "cannot read \(path): it is a folder")
+        }
+        var first: [UInt8] = []
+        if info.st_mode & S_IFMT == S_IFIFO {
+            var byte: UInt8 = 0
+            var count = Foundation.read(descriptor, &byte, 1)
+            while count < 0 && errno == EINTR { count = Foundation.read(descriptor, &byte, 1) }
+            if count > 0 {
+                first = [byte]
+            } else if count == 0, !ready(descriptor, timeout: 0) {
+                // No writer yet (a writer that has not written yet gives EAGAIN instead).
+                waiting?("waiting for a program to write to the FIFO \(path)")
+                _ = ready(descriptor, timeout: -1)
+            }
+        }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        return (descriptor, first)
+    }
+
+    /// Reads a blocking descriptor to its end.
+    static func readRest(descriptor: Int32, path: String) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes.append(contentsOf: chunk[0..<count])
+            } else if count == 0 {
+                return bytes
+            } else if errno != EINTR {
+                throw failure(path, errno)
+            }
+        }
+    }
 }

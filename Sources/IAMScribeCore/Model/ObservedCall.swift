@@ -14,6 +14,8 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         case pcap
         /// A TLS connection seen on the network: the service is known, the operation is not.
         case tls
+        /// A CloudTrail event (a delivered log file, a Lake or event history export, an Athena result).
+        case cloudtrail
     }
 
     /// The fields, in one object that copies share until one of them changes (copy on write):
@@ -33,8 +35,10 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         @exclusivity(unchecked) var accessKeyID: AccessKeyID?
         @exclusivity(unchecked) var endpoint: String?
         @exclusivity(unchecked) var parameters: [String: String]?
+        @exclusivity(unchecked) var account: String?
+        @exclusivity(unchecked) var resourceARNs: [String]?
 
-        init(source: Source, time: Date, service: String, operation: String, region: String?, httpStatus: Int?, errorCode: String?, clientID: String?, accessKeyID: AccessKeyID?, endpoint: String?, parameters: [String: String]?) {
+        init(source: Source, time: Date, service: String, operation: String, region: String?, httpStatus: Int?, errorCode: String?, clientID: String?, accessKeyID: AccessKeyID?, endpoint: String?, parameters: [String: String]?, account: String?, resourceARNs: [String]?) {
             self.source = source
             self.time = time
             self.service = service
@@ -46,10 +50,12 @@ public struct ObservedCall: Sendable, Hashable, Codable {
             self.accessKeyID = accessKeyID
             self.endpoint = endpoint
             self.parameters = parameters
+            self.account = account
+            self.resourceARNs = resourceARNs
         }
 
         func copy() -> Storage {
-            Storage(source: source, time: time, service: service, operation: operation, region: region, httpStatus: httpStatus, errorCode: errorCode, clientID: clientID, accessKeyID: accessKeyID, endpoint: endpoint, parameters: parameters)
+            Storage(source: source, time: time, service: service, operation: operation, region: region, httpStatus: httpStatus, errorCode: errorCode, clientID: clientID, accessKeyID: accessKeyID, endpoint: endpoint, parameters: parameters, account: account, resourceARNs: resourceARNs)
         }
     }
 
@@ -166,6 +172,28 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         set { unique().parameters = newValue }
     }
 
+    /// The 12-digit account the call was made in, when the source says (CloudTrail's
+    /// `recipientAccountId`); nil for sources that do not tell.
+    public var account: String? {
+        get { storage.account }
+        _modify {
+            let storage = unique()
+            yield &storage.account
+        }
+        set { unique().account = newValue }
+    }
+
+    /// The resources the call acted on, by ARN, when the source lists them (CloudTrail's
+    /// `resources[].ARN`); nil when it does not.
+    public var resourceARNs: [String]? {
+        get { storage.resourceARNs }
+        _modify {
+            let storage = unique()
+            yield &storage.resourceARNs
+        }
+        set { unique().resourceARNs = newValue }
+    }
+
     /// The storage, copied first when other calls share it.
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
@@ -176,9 +204,10 @@ public struct ObservedCall: Sendable, Hashable, Codable {
     public init(
         source: Source, time: Date, service: String, operation: String, region: String? = nil,
         httpStatus: Int? = nil, errorCode: String? = nil, clientID: String? = nil,
-        accessKeyID: AccessKeyID? = nil, endpoint: String? = nil, parameters: [String: String]? = nil
+        accessKeyID: AccessKeyID? = nil, endpoint: String? = nil, parameters: [String: String]? = nil,
+        account: String? = nil, resourceARNs: [String]? = nil
     ) {
-        storage = Storage(source: source, time: time, service: service, operation: operation, region: region, httpStatus: httpStatus, errorCode: errorCode, clientID: clientID, accessKeyID: accessKeyID, endpoint: endpoint, parameters: parameters)
+        storage = Storage(source: source, time: time, service: service, operation: operation, region: region, httpStatus: httpStatus, errorCode: errorCode, clientID: clientID, accessKeyID: accessKeyID, endpoint: endpoint, parameters: parameters, account: account, resourceARNs: resourceARNs)
     }
 
     public static func == (a: ObservedCall, b: ObservedCall) -> Bool {
@@ -194,6 +223,8 @@ public struct ObservedCall: Sendable, Hashable, Codable {
             && a.accessKeyID == b.accessKeyID
             && a.endpoint == b.endpoint
             && a.parameters == b.parameters
+            && a.account == b.account
+            && a.resourceARNs == b.resourceARNs
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -208,10 +239,12 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         hasher.combine(accessKeyID)
         hasher.combine(endpoint)
         hasher.combine(parameters)
+        hasher.combine(account)
+        hasher.combine(resourceARNs)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case source, time, service, operation, region, httpStatus, errorCode, clientID, accessKeyID, endpoint, parameters
+        case source, time, service, operation, region, httpStatus, errorCode, clientID, accessKeyID, endpoint, parameters, account, resourceARNs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -227,7 +260,9 @@ public struct ObservedCall: Sendable, Hashable, Codable {
             clientID: try container.decodeIfPresent(String.self, forKey: .clientID),
             accessKeyID: try container.decodeIfPresent(AccessKeyID.self, forKey: .accessKeyID),
             endpoint: try container.decodeIfPresent(String.self, forKey: .endpoint),
-            parameters: try container.decodeIfPresent([String: String].self, forKey: .parameters)
+            parameters: try container.decodeIfPresent([String: String].self, forKey: .parameters),
+            account: try container.decodeIfPresent(String.self, forKey: .account),
+            resourceARNs: try container.decodeIfPresent([String].self, forKey: .resourceARNs)
         )
     }
 
@@ -244,6 +279,8 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         try container.encodeIfPresent(accessKeyID, forKey: .accessKeyID)
         try container.encodeIfPresent(endpoint, forKey: .endpoint)
         try container.encodeIfPresent(parameters, forKey: .parameters)
+        try container.encodeIfPresent(account, forKey: .account)
+        try container.encodeIfPresent(resourceARNs, forKey: .resourceARNs)
     }
 
     /// Whether the call failed: an HTTP status of 400 or more, or an error code.

@@ -38,6 +38,8 @@ enum JournalLineParser {
             var clientID: String?, accessKeyID: String?, endpoint: String?
             var httpStatus: Int?
             var parameters: [String: String]?
+            var account: String?
+            var resourceARNs: [String]?
             try expect(UInt8(ascii: "{"))
             skipSpace()
             if peek == UInt8(ascii: "}") {
@@ -65,6 +67,8 @@ enum JournalLineParser {
                     case "endpoint": endpoint = isNull() ? nil : try string()
                     case "httpStatus": httpStatus = isNull() ? nil : try integer()
                     case "parameters": parameters = isNull() ? nil : try stringObject()
+                    case "account": account = isNull() ? nil : try string()
+                    case "resourceARNs": resourceARNs = isNull() ? nil : try stringArray()
                     default: try skipValue()
                     }
                     skipSpace()
@@ -82,7 +86,8 @@ enum JournalLineParser {
             guard let operation else { throw Problem(reason: "missing operation") }
             return ObservedCall(source: source, time: time, service: service, operation: operation, region: region,
                                 httpStatus: httpStatus, errorCode: errorCode, clientID: clientID,
-                                accessKeyID: accessKeyID.map(AccessKeyID.init), endpoint: endpoint, parameters: parameters)
+                                accessKeyID: accessKeyID.map(AccessKeyID.init), endpoint: endpoint, parameters: parameters,
+                                account: account, resourceARNs: resourceARNs)
         }
 
         var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -164,6 +169,24 @@ enum JournalLineParser {
                 index += 1
                 if next == UInt8(ascii: "}") { return object }
                 guard next == UInt8(ascii: ",") else { throw Problem(reason: "expected , or } at byte \(index)") }
+            }
+        }
+
+        mutating func stringArray() throws(Problem) -> [String] {
+            try expect(UInt8(ascii: "["))
+            var items: [String] = []
+            skipSpace()
+            if peek == UInt8(ascii: "]") {
+                index += 1
+                return items
+            }
+            while true {
+                items.append(try string())
+                skipSpace()
+                guard let next = peek else { throw Problem(reason: "the line ends inside resourceARNs") }
+                index += 1
+                if next == UInt8(ascii: "]") { return items }
+                guard next == UInt8(ascii: ",") else { throw Problem(reason: "expected , or ] at byte \(index)") }
             }
         }
 

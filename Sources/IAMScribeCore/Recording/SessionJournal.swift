@@ -84,6 +84,8 @@ public enum SessionJournal {
             out += ",\"parameters\":{" + parameters.sorted { $0.key < $1.key }
                 .map { JSONText.quote($0.key) + ":" + JSONText.quote($0.value) }.joined(separator: ",") + "}"
         }
+        if let account = call.account { out += ",\"account\":" + JSONText.quote(account) }
+        if let arns = call.resourceARNs { out += ",\"resourceARNs\":[" + arns.map(JSONText.quote).joined(separator: ",") + "]" }
         return out + "}\n"
     }
 
