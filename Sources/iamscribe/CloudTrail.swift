@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import IAMScribeCore
 
 /// `iamscribe cloudtrail`: what belongs to CloudTrail alone (reading trails is `generate`'s).

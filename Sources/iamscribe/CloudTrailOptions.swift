@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import IAMScribeCore
 
 /// Which CloudTrail events `generate` and `diff` take (other inputs ignore these options).
@@ -84,8 +88,6 @@ extension Output {
     }
 
     private static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        date.ISO8601Format()
     }
 }

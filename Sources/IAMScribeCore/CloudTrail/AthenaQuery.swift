@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The SQL (Trino, as Athena runs it) that reduces a CloudTrail table to the distinct calls
 /// `generate` reads back (``AthenaResult``), so that an organization's trail is grouped where
@@ -41,7 +45,7 @@ public struct AthenaQuery: Sendable {
     }
 
     private static func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
 
     private static func regexQuote(_ text: String) -> String {
@@ -53,12 +57,11 @@ public struct AthenaQuery: Sendable {
         return out
     }
 
-    private static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+    /// A UTC time as `yyyy-MM-ddTHH:mm:ssZ` (`day: false`) or the day as `yyyy/MM/dd` (`day: true`,
+    /// the delivery layout's partition value).
+    private static func format(_ date: Date, day: Bool) -> String {
+        let text = date.ISO8601Format()
+        return day ? String(text.prefix(10)).split(separator: "-").joined(separator: "/") : text
     }
 
     /// The condition that keeps one principal's calls.
@@ -86,12 +89,12 @@ public struct AthenaQuery: Sendable {
         ]
         if let since {
             // The partition first, so that Athena reads only the days asked for.
-            conditions.append("\"timestamp\" >= \(Self.literal(Self.format(since, "yyyy/MM/dd")))")
-            conditions.append("eventtime >= \(Self.literal(Self.format(since, "yyyy-MM-dd'T'HH:mm:ss'Z'")))")
+            conditions.append("\"timestamp\" >= \(Self.literal(Self.format(since, day: true)))")
+            conditions.append("eventtime >= \(Self.literal(Self.format(since, day: false)))")
         }
         if let until {
-            conditions.append("\"timestamp\" <= \(Self.literal(Self.format(until, "yyyy/MM/dd")))")
-            conditions.append("eventtime < \(Self.literal(Self.format(until, "yyyy-MM-dd'T'HH:mm:ss'Z'")))")
+            conditions.append("\"timestamp\" <= \(Self.literal(Self.format(until, day: true)))")
+            conditions.append("eventtime < \(Self.literal(Self.format(until, day: false)))")
         }
         if !regions.isEmpty {
             // Global services are logged in us-east-1 whatever region their caller works in.
@@ -180,7 +183,7 @@ public struct AthenaQuery: Sendable {
           'projection.region.values'='\(regions.joined(separator: ","))',
           'projection.timestamp.type'='date',
           'projection.timestamp.format'='yyyy/MM/dd',
-          'projection.timestamp.range'='\(Self.format(since, "yyyy/MM/dd")),NOW',
+          'projection.timestamp.range'='\(Self.format(since, day: true)),NOW',
           'projection.timestamp.interval'='1',
           'projection.timestamp.interval.unit'='DAYS',
           'storage.location.template'='\(base)${region}/${timestamp}'

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The result of `iamscribe cloudtrail query`'s SQL, as Athena writes it to S3: CSV with a
 /// header row, every value quoted (`""` inside a value), nulls as empty fields.

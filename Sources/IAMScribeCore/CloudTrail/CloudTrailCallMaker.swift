@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Turns CloudTrail events into observed calls: sorts out what is not an API call of the
 /// principal asked about, maps the names, and counts everything it leaves out.

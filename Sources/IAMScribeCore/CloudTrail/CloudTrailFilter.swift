@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Which CloudTrail events become calls: whose, when, where, from which services.
 public struct CloudTrailFilter: Sendable {

@@ -1,5 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+import Dispatch
+import Glibc
 
 /// Reads CloudTrail input: delivered log files (gzip or not), folders in the S3 delivery layout,
 /// Lake and event history exports, and Athena results of `iamscribe cloudtrail query`.
@@ -76,9 +82,7 @@ public enum CloudTrailReader {
     public static func isTrailFolder(_ path: String) -> Bool {
         let components = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
         if components.contains("AWSLogs") { return true }
-        var isFolder: ObjCBool = false
-        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("AWSLogs"), isDirectory: &isFolder)
-            && isFolder.boolValue
+        return InputFile.isFolder(path + "/AWSLogs")
     }
 
     /// The files of a folder that may hold CloudTrail records, sorted; the delivery layout's
@@ -86,17 +90,17 @@ public enum CloudTrailReader {
     ///
     /// - Throws: ``IAMScribeError`` when the folder cannot be listed.
     public static func files(inFolder folder: String) throws -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
+        guard let relatives = try? FileManager.default.subpathsOfDirectory(atPath: folder) else {
             throw IAMScribeError(.unreadableInput, "cannot read the folder \(folder)")
         }
         var found: [String] = []
-        while let relative = enumerator.nextObject() as? String {
+        for relative in relatives {
             let components = relative.split(separator: "/")
             if components.contains("CloudTrail-Digest") { continue }
             let lower = relative.lowercased()
             guard lower.hasSuffix(".json") || lower.hasSuffix(".json.gz") || lower.hasSuffix(".jsonl")
                 || lower.hasSuffix(".jsonl.gz") || lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") else { continue }
-            let path = (folder as NSString).appendingPathComponent(relative)
+            let path = folder.hasSuffix("/") ? folder + relative : folder + "/" + relative
             if InputFile.isRegularFile(path) { found.append(path) }
         }
         return found.sorted()
@@ -112,8 +116,7 @@ public enum CloudTrailReader {
     public static func read(paths: [String], options: Options = Options()) throws -> Result {
         var found: [String] = []
         for path in paths {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            if InputFile.isFolder(path) {
                 guard isTrailFolder(path) else {
                     throw IAMScribeError(.unreadableInput, "cannot read \(path): it is a folder, and not one of CloudTrail's delivery layout (AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/)")
                 }
@@ -229,7 +232,7 @@ public enum CloudTrailReader {
             do {
                 if !head.isEmpty { try reader.feed(head, into: &self) }
                 while descriptor >= 0 {
-                    let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+                    let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
                     if count < 0 {
                         if errno == EINTR { continue }
                         throw IAMScribeError(.unreadableInput, "cannot read it: \(String(cString: strerror(errno)))")

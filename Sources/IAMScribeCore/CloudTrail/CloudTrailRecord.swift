@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The fields of one CloudTrail event that a policy needs, read from its JSON in place.
 ///

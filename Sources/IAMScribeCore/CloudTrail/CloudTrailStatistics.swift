@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a trail held besides its calls: the coverage report `generate` and `diff` print.
 ///

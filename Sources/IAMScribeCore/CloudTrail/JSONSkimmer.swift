@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Walks one JSON value in place, reading the strings it is asked for and skipping the rest
 /// without building anything: a CloudTrail record's `responseElements` and `tlsDetails` are

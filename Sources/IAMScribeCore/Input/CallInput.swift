@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Glibc
 
 /// Reads observed calls from the files `generate` (and later `diff`) take.
 public enum CallInput {
@@ -62,9 +63,7 @@ public enum CallInput {
                             cloudTrail: CloudTrailReader.Options = CloudTrailReader.Options(),
                             waiting: ((String) -> Void)? = nil) throws -> FileResult {
         if path != "-" {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
-               CloudTrailReader.isTrailFolder(path) {
+            if InputFile.isFolder(path), CloudTrailReader.isTrailFolder(path) {
                 return cloudTrailResult(path: path, try CloudTrailReader.read(paths: [path], options: cloudTrail))
             }
             if InputFile.isRegularFile(path), CloudTrailReader.looksLikeCloudTrail(head(path: path)) {
@@ -76,10 +75,6 @@ public enum CallInput {
         if path != "-", InputFile.isRegularFile(path), let format = captureFormat(path: path) {
             return fileResult(path: path, format: format, try CaptureFile.read(path: path, options: capture))
         }
-<<<<<<< HEAD
-        let bytes = path == "-" ? try InputFile.readStandardInput()
-            : try InputFile.read(path: path, waiting: waiting)
-=======
         var bytes: [UInt8]
         if path == "-" {
             // Standard input is told by its first bytes; CloudTrail input then streams on.
@@ -87,14 +82,14 @@ public enum CallInput {
             if CloudTrailReader.looksLikeCloudTrail(first) {
                 return cloudTrailResult(path: path, CloudTrailReader.read(descriptor: 0, head: first, name: path, options: cloudTrail))
             }
-            bytes = first + [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            bytes = first + (try InputFile.readRest(descriptor: 0, path: path))
         } else if InputFile.isRegularFile(path) {
             bytes = try InputFile.read(path: path, waiting: waiting)
         } else {
             // A FIFO, `/dev/stdin` or process substitution: told by its first bytes like standard
             // input, so that CloudTrail streams on rather than being held whole.
             let (descriptor, opened) = try InputFile.openStream(path: path, waiting: waiting)
-            defer { close(descriptor) }
+            defer { Glibc.close(descriptor) }
             let first = opened + InputFile.head(descriptor: descriptor, count: (1 << 16) - opened.count)
             if CloudTrailReader.looksLikeCloudTrail(first) {
                 return cloudTrailResult(path: path, CloudTrailReader.read(descriptor: descriptor, head: first, name: path, options: cloudTrail))
@@ -104,7 +99,6 @@ public enum CallInput {
         if CloudTrailReader.looksLikeCloudTrail(Array(bytes.prefix(1 << 16))) {
             return cloudTrailResult(path: path, CloudTrailReader.read(bytes: bytes, name: path, options: cloudTrail))
         }
->>>>>>> trail
         if let format = CaptureFile.format(of: bytes) {
             return fileResult(path: path, format: format, try CaptureFile.read(bytes: bytes, name: path, options: capture))
         }
@@ -125,9 +119,7 @@ public enum CallInput {
 
     /// The first 64 KB of a file (fewer when it is shorter).
     private static func head(path: String) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
-        return [UInt8]((try? handle.read(upToCount: 1 << 16)) ?? Data())
+        (try? InputFile.read(path: path, upTo: 1 << 16)) ?? []
     }
 
     private static func captureFormat(path: String) -> CaptureFile.Format? {

@@ -16,6 +16,12 @@ enum InputFile {
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 
+    /// Whether `path` names a folder (after following symbolic links).
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
     /// Reads every byte of a file or stream.
     ///
     /// Opening does not wait: a FIFO no program writes to yet is opened at once, `waiting` is
@@ -147,7 +153,7 @@ enum InputFile {
         var filled = 0
         while filled < head.count {
             let read = head.withUnsafeMutableBytes { buffer in
-                Foundation.read(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+                Glibc.read(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
             }
             if read < 0 && errno == EINTR { continue }
             if read <= 0 { break }
@@ -181,8 +187,8 @@ enum InputFile {
         var first: [UInt8] = []
         if info.st_mode & S_IFMT == S_IFIFO {
             var byte: UInt8 = 0
-            var count = Foundation.read(descriptor, &byte, 1)
-            while count < 0 && errno == EINTR { count = Foundation.read(descriptor, &byte, 1) }
+            var count = Glibc.read(descriptor, &byte, 1)
+            while count < 0 && errno == EINTR { count = Glibc.read(descriptor, &byte, 1) }
             if count > 0 {
                 first = [byte]
             } else if count == 0, !ready(descriptor, timeout: 0) {
@@ -200,7 +206,7 @@ enum InputFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count > 0 {
                 bytes.append(contentsOf: chunk[0..<count])
             } else if count == 0 {
