@@ -207,11 +207,14 @@ public final class AWSRequestDecoder {
                                  head: HTTPHead, pathSegments: [UnsafeRawBufferPointer],
                                  query: [(key: String, value: String)], awsHost: AWSHostName?,
                                  into pending: Pending) -> Bool {
-        let isForm = head.value(of: .contentType).map { HTTPBytes.contains($0, "x-www-form-urlencoded") } == true
+        // Looked at only when needed: most requests are told before.
+        func isForm() -> Bool {
+            head.value(of: .contentType).map { HTTPBytes.contains($0, "x-www-form-urlencoded") } == true
+        }
         switch wireProtocol {
         case .query, .ec2:
             let action = query.first(where: { $0.key == "Action" })?.value
-            guard isPrimary || action != nil || isForm else { return false }
+            guard isPrimary || action != nil || isForm() else { return false }
             if let action { pending.operation = operation(action, of: service) }
             pending.bodyFormat = .form
             return true
@@ -235,8 +238,9 @@ public final class AWSRequestDecoder {
             }
             guard isPrimary else { return false }
             // No template matched: a form body may still name the operation by its `Action`.
-            pending.bodyFormat = isForm ? .form : (wireProtocol == .restJSON ? .json : .xml)
-            return isForm
+            let form = isForm()
+            pending.bodyFormat = form ? .form : (wireProtocol == .restJSON ? .json : .xml)
+            return form
         case .json:
             if isPrimary { pending.bodyFormat = .json }
             return false
