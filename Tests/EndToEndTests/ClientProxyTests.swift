@@ -21,13 +21,17 @@ enum ProxyMode {
        .enabled(if: ProxyMode.available, "the binary has no `--mode proxy` yet (issue 13, branch proxy)"),
        .enabled(if: Workloads.available && TLSMoto.available, "needs moto_server, aws, python3, openssl and curl (Scripts/setup)"))
 struct ClientProxyTests {
+    /// Where the tests' iamscribe keeps its CA (IAMSCRIBE_HOME): never the user's own.
+    private static let home = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-proxy-home-\(UUID())").path
+
     /// The environment of a proxied client: no proxy or CA variables of the machine's (run sets
-    /// its own), nothing exempt from the proxy.
+    /// its own), nothing exempt from the proxy, the tests' CA folder.
     private static func environment(endpoint: String?) -> [String: String] {
         var environment = ClientWorkloads.environment(endpoint: endpoint)
         for key in ["NO_PROXY", "no_proxy", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"] {
             environment[key] = nil
         }
+        environment["IAMSCRIBE_HOME"] = home
         return environment
     }
 
@@ -96,6 +100,39 @@ struct ClientProxyTests {
                                  ["/bin/sh", "-c", ClientWorkloads.curlScript(endpoint: nil, prefix: "curlproxy")], endpoint: nil)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Workloads.actions(inPolicy: result.stdout) == ClientWorkloads.curlActions)
+    }
+
+    @Test("record --mode proxy --listen, with the variables set by hand as the README says: boto3's exact actions")
+    func recordByHand() throws {
+        let moto = try TLSMoto()
+        let port = Int(Loopback.freePort())
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-\(UUID()).json").path
+        let bundle = output + ".bundle.pem"
+        defer {
+            try? FileManager.default.removeItem(atPath: output)
+            try? FileManager.default.removeItem(atPath: bundle)
+        }
+        var environment = Self.environment(endpoint: moto.localhostEndpoint)
+        let recorder = try Recorder(["record", "--mode", "proxy", "--listen", "127.0.0.1:\(port)", "--intercept", "localhost",
+                                     "--upstream-ca", moto.certificates.authority, "--output-file", output],
+                                    environment: environment)
+        // curl's exit status 7: nothing listens on the port yet.
+        let listening = Workloads.wait(timeout: 30) {
+            !recorder.process.isRunning || (try? Binary.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"],
+                                                            executable: "/usr/bin/env").status) != 7
+        }
+        #expect(listening && recorder.process.isRunning, "\(recorder.stderr)")
+        let exported = try Binary.run(["ca", "export"], environment: environment)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.hasPrefix("-----BEGIN CERTIFICATE-----"))
+        try exported.stdout.write(toFile: bundle, atomically: true, encoding: .utf8)
+        environment["HTTPS_PROXY"] = "http://127.0.0.1:\(port)"
+        environment["AWS_CA_BUNDLE"] = bundle
+        let client = try Binary.run(["python3", Workloads.sampleWorkload], executable: "/usr/bin/env", environment: environment)
+        #expect(client.status == 0, "\(client.stderr)")
+        #expect(recorder.stop(SIGINT) == 0, "\(recorder.stderr)")
+        #expect(try Workloads.actions(inPolicy: try String(contentsOfFile: output, encoding: .utf8)) == Workloads.sampleActions)
+        #expect(!ClientWorkloads.leaksSecret(recorder.stdout + recorder.stderr))
     }
 
     @Test("A host that is not AWS's is tunnelled: the client sees the server's own certificate")
