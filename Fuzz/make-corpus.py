@@ -151,6 +151,13 @@ def main():
             write("PacketPipeline", name, pipeline_input(packets, ETHERNET))
         write("HTTPStream", name + "-request", bytes([0, 0]) + stream(packets, port))
         write("AWSRequest", name, bytes([0]) + stream(packets, port))
+    # Older SDKs' query forms to services whose own protocol is JSON (SQS) or CBOR (CloudWatch).
+    signed = ("Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261130/us-east-1/{}/aws4_request, "
+              "SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Type: application/x-www-form-urlencoded\r\n")
+    for name, service, body in [("sqs-query-form", "sqs", "Action=CreateQueue&QueueName=q&Attribute.1.Name=KmsMasterKeyId"),
+                                ("cloudwatch-query-form", "monitoring", "Action=ListMetrics&Namespace=App")]:
+        write("AWSRequest", name, bytes([0]) + (f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n{signed.format(service)}"
+                                                f"Content-Length: {len(body)}\r\n\r\n{body}").encode())
     write("PacketPipeline", "csm-datagrams", pipeline_input(csm[:2], ETHERNET))
     # One packet, the rest of the input (the control byte's bit 7).
     write("PacketPipeline", "one-packet", bytes([0x80 | ETHERNET]) + csm[0][2])

@@ -150,6 +150,7 @@ public final class AWSRequestDecoder {
         for (index, service) in candidates.enumerated() {
             let pending = Pending(call: call, candidates: candidates, service: service)
             pending.query = query
+            var usedProtocol = service.wireProtocol
             if facts.targetName != nil {
                 pending.operation = facts.targetOperations[index]
                 pending.bodyFormat = .json
@@ -157,44 +158,18 @@ public final class AWSRequestDecoder {
                 pending.operation = operation(name, of: service)
                 pending.bodyFormat = .cbor
             } else {
-                switch service.wireProtocol {
-                case .query, .ec2:
-                    if let action = query.first(where: { $0.key == "Action" })?.value {
-                        pending.operation = operation(action, of: service)
+                // The service's own protocol, then the others it accepts (older SDKs send SQS and
+                // CloudWatch calls in the query protocol), until one tells the operation.
+                var protocolIndex = -1
+                repeat {
+                    let wireProtocol = protocolIndex < 0 ? service.wireProtocol : service.otherProtocols[protocolIndex]
+                    if decideOperation(wireProtocol, isPrimary: protocolIndex < 0, of: service, head: head,
+                                       pathSegments: pathSegments, query: query, awsHost: awsHost, into: pending) {
+                        usedProtocol = wireProtocol
+                        break
                     }
-                    pending.bodyFormat = .form
-                case .restJSON, .restXML:
-                    var segments = pathSegments
-                    var bucket: [UInt8]?
-                    if service.module == "s3", let leading = awsHost?.leading, !leading.isEmpty {
-                        bucket = Array(leading.utf8)
-                    }
-                    pending.operation = bucket.map { bucket in
-                        bucket.withUnsafeBytes { bucket in
-                            segments.insert(bucket, at: 0)
-                            return matchREST(service: service, head: head, segments: segments, query: query,
-                                             parameters: &pending.parameters)
-                        }
-                    } ?? matchREST(service: service, head: head, segments: segments, query: query,
-                                   parameters: &pending.parameters)
-                    pending.bodyFormat = service.wireProtocol == .restJSON ? .json : .xml
-                    if pending.operation == nil,
-                       head.value(of: .contentType).map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
-                        pending.bodyFormat = .form
-                    }
-                case .json:
-                    // SQS took the query protocol before JSON, and older SDKs still send its form.
-                    if head.value(of: .contentType).map({ HTTPBytes.contains($0, "x-www-form-urlencoded") }) == true {
-                        if let action = query.first(where: { $0.key == "Action" })?.value {
-                            pending.operation = operation(action, of: service)
-                        }
-                        pending.bodyFormat = .form
-                    } else {
-                        pending.bodyFormat = .json
-                    }
-                case .smithyRPCv2CBOR:
-                    break
-                }
+                    protocolIndex += 1
+                } while protocolIndex < service.otherProtocols.count
             }
             if let operation = pending.operation {
                 pending.service = service
@@ -203,7 +178,7 @@ public final class AWSRequestDecoder {
                 let plan = self.plan(of: operation, in: service)
                 let unresolved = headParameters(head, query: query, plan: plan, into: pending) || plan.hasDottedTrigger
                 pending.hasBodyMembers = plan.hasBodyMembers
-                if pending.bodyFormat == .json && service.wireProtocol == .restJSON || pending.bodyFormat == .xml {
+                if pending.bodyFormat == .json && usedProtocol == .restJSON || pending.bodyFormat == .xml {
                     // A REST body is a JSON or XML document, or a payload (an S3 object) whose
                     // members all travel as headers: only a structured body is read for triggers.
                     let structured = head.value(of: .contentType).map {
@@ -219,6 +194,63 @@ public final class AWSRequestDecoder {
             if pending.bodyFormat == .form { return .success(pending) }
         }
         return .failure(.unknownOperation)
+    }
+
+    /// Tells a request's operation as one protocol of a service sends it.
+    ///
+    /// The JSON protocol's `X-Amz-Target` and the CBOR protocol's path were looked at before, for
+    /// every service. A query request (an `Action` in the query string or a form body) is taken as
+    /// the service's own protocol always, and as another one it accepts only when the request
+    /// looks like it: an `Action` parameter or a form content type.
+    ///
+    /// - Parameters:
+    ///   - isPrimary: Whether `wireProtocol` is the service's own protocol rather than another it accepts.
+    /// - Returns: Whether the request is in that protocol: the operation is told (`pending.operation`),
+    ///   or it will be by the form body's `Action` (`pending.bodyFormat` is `.form`).
+    private func decideOperation(_ wireProtocol: ServiceProtocol, isPrimary: Bool, of service: ServiceInfo,
+                                 head: HTTPHead, pathSegments: [UnsafeRawBufferPointer],
+                                 query: [(key: String, value: String)], awsHost: AWSHostName?,
+                                 into pending: Pending) -> Bool {
+        // Looked at only when needed: most requests are told before.
+        func isForm() -> Bool {
+            head.value(of: .contentType).map { HTTPBytes.contains($0, "x-www-form-urlencoded") } == true
+        }
+        switch wireProtocol {
+        case .query, .ec2:
+            let action = query.first(where: { $0.key == "Action" })?.value
+            guard isPrimary || action != nil || isForm() else { return false }
+            if let action { pending.operation = operation(action, of: service) }
+            pending.bodyFormat = .form
+            return true
+        case .restJSON, .restXML:
+            var segments = pathSegments
+            var bucket: [UInt8]?
+            if service.module == "s3", let leading = awsHost?.leading, !leading.isEmpty {
+                bucket = Array(leading.utf8)
+            }
+            pending.operation = bucket.map { bucket in
+                bucket.withUnsafeBytes { bucket in
+                    segments.insert(bucket, at: 0)
+                    return matchREST(service: service, head: head, segments: segments, query: query,
+                                     parameters: &pending.parameters)
+                }
+            } ?? matchREST(service: service, head: head, segments: segments, query: query,
+                           parameters: &pending.parameters)
+            if pending.operation != nil {
+                pending.bodyFormat = wireProtocol == .restJSON ? .json : .xml
+                return true
+            }
+            guard isPrimary else { return false }
+            // No template matched: a form body may still name the operation by its `Action`.
+            let form = isForm()
+            pending.bodyFormat = form ? .form : (wireProtocol == .restJSON ? .json : .xml)
+            return form
+        case .json:
+            if isPrimary { pending.bodyFormat = .json }
+            return false
+        case .smithyRPCv2CBOR:
+            return false
+        }
     }
 
     /// The parameters a head carries: URI labels (already set), query string, headers, and the

@@ -70,17 +70,25 @@ public final class ActionTable: Sendable {
             case UInt8(ascii: "V"):
                 inputs = fields.count > 2 ? fields[2].split(separator: " ").map(String.init) : []
             case UInt8(ascii: "S"):
-                guard fields.count == 10 else {
-                    throw IAMScribeError(.invalidTable, "line \(lineNumber): a service record needs 10 fields")
+                // The 11th field (the other protocols the service accepts) may be left out.
+                guard fields.count == 10 || fields.count == 11 else {
+                    throw IAMScribeError(.invalidTable, "line \(lineNumber): a service record needs 10 or 11 fields")
                 }
                 guard let wireProtocol = ServiceProtocol(rawValue: fields[4]) else {
                     throw IAMScribeError(.invalidTable, "line \(lineNumber): unknown protocol '\(fields[4])'")
                 }
+                var otherProtocols: [ServiceProtocol] = []
+                for name in fields.count > 10 ? fields[10].split(separator: ",") : [] {
+                    guard let other = ServiceProtocol(rawValue: String(name)) else {
+                        throw IAMScribeError(.invalidTable, "line \(lineNumber): unknown protocol '\(name)'")
+                    }
+                    otherProtocols.append(other)
+                }
                 closeBlocks(at: line.lowerBound)
                 services.append(ServiceInfo(
                     module: fields[1], serviceID: fields[2], iamPrefix: fields[3], wireProtocol: wireProtocol,
-                    targetPrefix: fields[5], endpointPrefix: fields[6], signingName: fields[7],
-                    isGlobal: fields[8] == "1", names: fields[9].split(separator: ",").map(String.init)))
+                    otherProtocols: otherProtocols, targetPrefix: fields[5], endpointPrefix: fields[6],
+                    signingName: fields[7], isGlobal: fields[8] == "1", names: fields[9].split(separator: ",").map(String.init)))
                 operationBlocks.append(line.upperBound..<Int.max)
             case UInt8(ascii: "P"):
                 guard fields.count >= 3 else {

