@@ -215,7 +215,7 @@ package enum EncryptedResourceRules {
         case "lambda":
             // A name, an ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]) or a
             // partial ARN (ACCOUNT:function:NAME).
-            guard let range = value.range(of: "function:") else { return value }
+            guard let range = value.firstRange(of: "function:") else { return value }
             return String(value[range.upperBound...].prefix { $0 != ":" })
         case "dynamodb":
             guard value.hasPrefix("arn:"), let range = value.firstRange(of: ":table/") else { return value }
