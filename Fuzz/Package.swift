@@ -29,5 +29,6 @@ let package = Package(
         fuzzTarget("AWSRequest"),
         fuzzTarget("IAMPolicy"),
         fuzzTarget("PolicyEvaluator"),
+        fuzzTarget("CloudTrail"),
     ]
 )

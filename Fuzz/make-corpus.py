@@ -198,6 +198,20 @@ def main():
          "Condition": {"StringNotEqualsIfExists": {"iam:PassedToService": "lambda.amazonaws.com"},
                        "Null": {"aws:RequestTag/env": "true"}, "ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:topic"}}},
         {"Effect": "Allow", "Action": ["ec2:Run*", "sqs:Send?essage"], "Resource": "*"}]}, indent=1)
+    trail = os.path.join(FIXTURES, "cloudtrail")
+    write("CloudTrail", "lake-export.jsonl", open(os.path.join(trail, "lake-export.jsonl"), "rb").read())
+    write("CloudTrail", "event-history-cut.json", open(os.path.join(trail, "event-history.json"), "rb").read()[:3000])
+    delivered = os.path.join(trail, "AWSLogs", "111122223333", "CloudTrail")
+    for root, _, names in sorted(os.walk(delivered)):
+        for name in sorted(names):
+            if "us-west-2" in root or name.endswith(".json"):
+                write("CloudTrail", "delivered" + name[name.index("."):], open(os.path.join(root, name), "rb").read())
+    write("CloudTrail", "athena.csv", '"principal","identitytype","identityaccount","account","eventsource","eventname",'
+          '"errorcode","region","resources","requestparameters","invokedby","eventcategory","calls","first_seen","last_seen"\n'
+          '"arn:aws:iam::111122223333:role/app","AssumedRole","111122223333","111122223333","s3.amazonaws.com","GetObject",'
+          '"","eu-west-1","arn:aws:s3:::b/k arn:aws:s3:::b","{""bucketName"":""b"",""key"":""k""}","","Data","2",'
+          '"2024-05-01T09:00:01Z","2024-05-02T09:00:01Z"\n')
+
     for target in ("IAMPolicy", "PolicyEvaluator"):
         for name in policies:
             write(target, name, open(os.path.join(FIXTURES, name), "rb").read())

@@ -50,6 +50,9 @@ struct CloudTrail: ParsableCommand {
         @Option(help: ArgumentHelp("Only calls logged in this region (repeatable); global services' calls are kept.", valueName: "region"))
         var region: [String] = []
 
+        @Option(help: ArgumentHelp("Only calls to this event source (repeatable): s3 or s3.amazonaws.com.", valueName: "source"))
+        var eventSource: [String] = []
+
         @Option(help: ArgumentHelp("Print the table's DDL (partition projection) for this location instead: s3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/", valueName: "s3-url"))
         var ddl: String?
 
@@ -60,6 +63,7 @@ struct CloudTrail: ParsableCommand {
             if let ddl, !ddl.hasPrefix("s3://") { throw ValidationError("--ddl takes an s3:// location.") }
             if let ddl, ddl.contains("'") { throw ValidationError("--ddl takes an s3:// location without quotes.") }
             if region.contains(where: { $0.contains("'") || $0.contains(",") }) { throw ValidationError("--region takes a region name such as eu-west-1.") }
+            if eventSource.contains(where: { $0.contains("'") }) { throw ValidationError("--event-source takes a source such as s3 or s3.amazonaws.com.") }
             _ = try query()
         }
 
@@ -68,7 +72,8 @@ struct CloudTrail: ParsableCommand {
                 let now = Date()
                 return AthenaQuery(table: table, principals: try principal.map(CloudTrailFilter.Principal.init),
                                    since: try since.map { try CloudTrailFilter.time($0, now: now) },
-                                   until: try until.map { try CloudTrailFilter.time($0, now: now) }, regions: region)
+                                   until: try until.map { try CloudTrailFilter.time($0, now: now) }, regions: region,
+                                   eventSources: eventSource)
             } catch let error as IAMScribeError {
                 throw ValidationError(error.reason)
             }

@@ -130,6 +130,7 @@ struct CloudTrailCommandTests {
              CloudTrailFilter(principals: [try .init("arn:aws:iam::111122223333:user/alice"), try .init("arn:aws:sts::111122223333:assumed-role/other-role/ci-run-42")])),
             (["--since", "2024-05-02", "--region", "eu-west-1"],
              CloudTrailFilter(since: try CloudTrailFilter.time("2024-05-02"), regions: ["eu-west-1"])),
+            (["--event-source", "kms", "--event-source", "monitoring.amazonaws.com"], CloudTrailFilter(eventSources: ["kms", "monitoring"])),
             ([String](), CloudTrailFilter()),
         ] {
             let query = try Binary.run(["cloudtrail", "query", "--engine", "athena", "--table", "trail.cloudtrail_logs"] + arguments)

@@ -23,14 +23,17 @@ public struct AthenaQuery: Sendable {
     public var until: Date?
     /// Calls logged in these regions only (global services' calls are logged in us-east-1).
     public var regions: [String]
+    /// Calls to these event sources only (`s3` or `s3.amazonaws.com`).
+    public var eventSources: [String]
 
     public init(table: String = "cloudtrail_logs", principals: [CloudTrailFilter.Principal] = [], since: Date? = nil,
-                until: Date? = nil, regions: [String] = []) {
+                until: Date? = nil, regions: [String] = [], eventSources: [String] = []) {
         self.table = table
         self.principals = principals
         self.since = since
         self.until = until
         self.regions = regions
+        self.eventSources = eventSources
     }
 
     /// Whether a table name is safe to put in the SQL as it is: `name` or `database.name`, each
@@ -99,7 +102,12 @@ public struct AthenaQuery: Sendable {
         if !regions.isEmpty {
             // Global services are logged in us-east-1 whatever region their caller works in.
             let listed = regions.sorted().map(Self.literal).joined(separator: ", ")
-            conditions.append("(awsregion IN (\(listed)) OR eventsource IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'cloudfront.amazonaws.com', 'route53.amazonaws.com', 'organizations.amazonaws.com'))")
+            let global = CloudTrailNames.globalEventSources(in: .bundled).map(Self.literal).joined(separator: ", ")
+            conditions.append("(awsregion IN (\(listed)) OR eventsource IN (\(global)))")
+        }
+        if !eventSources.isEmpty {
+            let sources = Set(eventSources.map { CloudTrailNames.prefix(of: $0) + ".amazonaws.com" })
+            conditions.append("eventsource IN (\(sources.sorted().map(Self.literal).joined(separator: ", ")))")
         }
         if !principals.isEmpty {
             conditions.append("(" + principals.map(Self.condition).joined(separator: "\n       OR ") + ")")

@@ -54,6 +54,12 @@ struct CloudTrailNames: Sendable {
         service.isGlobal || service.module == "sts"
     }
 
+    /// The event sources of the services ``isGlobal(_:)`` names, as the Athena query keeps them
+    /// under `--region`.
+    static func globalEventSources(in table: ActionTable) -> [String] {
+        Set(table.services.filter(isGlobal).map { $0.endpointPrefix.lowercased() + ".amazonaws.com" }).sorted()
+    }
+
     let table: ActionTable
     private let byPrefix: [String: [ServiceInfo]]
 

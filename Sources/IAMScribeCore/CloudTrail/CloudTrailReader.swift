@@ -138,13 +138,15 @@ public enum CloudTrailReader {
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             var share = Share()
             var maker = maker
+            // One file alone: inflated on one thread, its records read on another.
+            let pipelined = files.count == 1 && pipelines(options)
             while true {
                 let index = next.withLock { value -> Int in
                     defer { value += 1 }
                     return value
                 }
                 guard index < files.count else { break }
-                share.read(file: files[index], maker: &maker)
+                share.read(file: files[index], maker: &maker, pipelined: pipelined)
             }
             shares.withLock { $0[thread] = share }
         }
@@ -163,7 +165,7 @@ public enum CloudTrailReader {
     public static func read(descriptor: Int32, head: [UInt8], name: String, options: Options = Options()) -> Result {
         var share = Share()
         var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
-        share.read(descriptor: descriptor, head: head, name: name, maker: &maker)
+        share.read(descriptor: descriptor, head: head, name: name, maker: &maker, pipelined: pipelines(options))
         return share.result()
     }
 
@@ -214,20 +216,25 @@ public enum CloudTrailReader {
             calls[key] = time
         }
 
-        mutating func read(file path: String, maker: inout CloudTrailCallMaker) {
+        mutating func read(file path: String, maker: inout CloudTrailCallMaker, pipelined: Bool = false) {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
                 diagnostics.append(.error("cannot read it: \(String(cString: strerror(errno)))", at: .init(file: path)))
                 return
             }
             defer { close(descriptor) }
-            read(descriptor: descriptor, head: [], name: path, maker: &maker)
+            read(descriptor: descriptor, head: [], name: path, maker: &maker, pipelined: pipelined)
         }
 
-        mutating func read(descriptor: Int32, head: [UInt8], name: String, maker: inout CloudTrailCallMaker) {
+        mutating func read(descriptor: Int32, head: [UInt8], name: String, maker: inout CloudTrailCallMaker,
+                           pipelined: Bool = false) {
             statistics.files += 1
             var reader = FileReader(name: name, maker: maker)
             defer { maker = reader.maker }
+            if pipelined && descriptor >= 0 {
+                readPipelined(descriptor: descriptor, head: head, reader: &reader)
+                return
+            }
             var chunk = [UInt8](repeating: 0, count: CloudTrailReader.chunkSize)
             do {
                 if !head.isEmpty { try reader.feed(head, into: &self) }
@@ -244,10 +251,81 @@ public enum CloudTrailReader {
             } catch {
                 diagnostics.append(.error("\(reader.position): \(error)", at: .init(file: name, record: reader.recordsSeen > 0 ? reader.recordsSeen : nil)))
             }
+            finishDiagnostics(reader)
+        }
+
+        private mutating func finishDiagnostics(_ reader: FileReader) {
             if reader.badRecords > CloudTrailReader.diagnosticsPerFile {
-                diagnostics.append(.error("\(reader.badRecords - CloudTrailReader.diagnosticsPerFile) more bad records not shown", at: .init(file: name)))
+                diagnostics.append(.error("\(reader.badRecords - CloudTrailReader.diagnosticsPerFile) more bad records not shown", at: .init(file: reader.name)))
             }
         }
+
+        /// Reads a stream on two threads: a producer reads and inflates (when gzip), this thread
+        /// splits and decodes. Whatever fails on either side ends both, the producer first.
+        private mutating func readPipelined(descriptor: Int32, head: [UInt8], reader: inout FileReader) {
+            let pipe = ChunkPipe(capacity: 8)
+            let done = DispatchSemaphore(value: 0)
+            let producer = Thread {
+                defer { done.signal() }
+                var inflater: GzipInflater?
+                var decided = false
+                var buffer = [UInt8](repeating: 0, count: CloudTrailReader.chunkSize)
+                var pending = head
+                do {
+                    while true {
+                        let input: [UInt8]
+                        if !pending.isEmpty {
+                            input = pending
+                            pending = []
+                        } else {
+                            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+                            if count < 0 {
+                                if errno == EINTR { continue }
+                                throw IAMScribeError(.unreadableInput, "cannot read it: \(String(cString: strerror(errno)))")
+                            }
+                            if count == 0 { break }
+                            input = Array(buffer[0..<count])
+                        }
+                        if !decided {
+                            decided = true
+                            if input.starts(with: [0x1F, 0x8B]) { inflater = GzipInflater() }
+                        }
+                        var open = true
+                        if let inflater {
+                            try inflater.inflate(input) { chunk in if open { open = pipe.put(.chunk(Array(chunk))) } }
+                        } else {
+                            open = pipe.put(.chunk(input))
+                        }
+                        if !open { return }
+                    }
+                    try inflater?.finish()
+                    pipe.put(.end)
+                } catch {
+                    pipe.put(.failure("\(error)"))
+                }
+            }
+            producer.start()
+            defer { done.wait() }
+            do {
+                reading: while true {
+                    switch pipe.take() {
+                    case .chunk(let bytes): try reader.feedInflated(bytes, into: &self)
+                    case .end: break reading
+                    case .failure(let reason): throw IAMScribeError(.invalidInput, reason)
+                    }
+                }
+                try reader.finish(into: &self)
+            } catch {
+                pipe.cancel()
+                diagnostics.append(.error("\(reader.position): \(error)", at: .init(file: reader.name, record: reader.recordsSeen > 0 ? reader.recordsSeen : nil)))
+            }
+            finishDiagnostics(reader)
+        }
+    }
+
+    /// Whether a single stream is worth two threads: more than one processor, and not `--threads 1`.
+    static func pipelines(_ options: Options) -> Bool {
+        options.threads != 1 && ProcessInfo.processInfo.activeProcessorCount > 1
     }
 
     /// One file's bytes on their way to records: inflated when gzip, split, decoded.
@@ -275,6 +353,11 @@ public enum CloudTrailReader {
             } else {
                 try bytes.withUnsafeBytes { try handle($0, into: &share) }
             }
+        }
+
+        /// Feeds bytes already inflated (by the pipe's producer).
+        mutating func feedInflated(_ bytes: [UInt8], into share: inout Share) throws {
+            try bytes.withUnsafeBytes { try handle($0, into: &share) }
         }
 
         mutating func finish(into share: inout Share) throws {

@@ -274,6 +274,16 @@ struct CloudTrailReaderTests {
         #expect(names(result.calls).isSuperset(of: ["sqs:ListQueues", "sns:ListTopics", "s3:GetObject"]))
         // The plain file's calls all count, besides the damaged files'.
         #expect(result.statistics.files == 4)
+        // One file alone is inflated on one thread and read on another: the same calls and errors
+        // as on one thread.
+        for file in [corrupt, truncated, badRecord] + gzipped {
+            let one = try read([file], threads: 1)
+            let two = try read([file], threads: 2)
+            #expect(one.calls == two.calls)
+            #expect(one.diagnostics == two.diagnostics)
+            #expect(one.statistics == two.statistics)
+        }
+        #expect(try read([corrupt], threads: 2).diagnostics.contains { $0.description.contains("corrupt gzip data") })
     }
 
     @Test("The splitter gives the same records fed one byte at a time as fed whole, in every layout")
