@@ -1,5 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+import Dispatch
 
 /// Hands byte chunks from one thread to another, at most `capacity` of them waiting: a single
 /// gzip stream is inflated on one thread while its records are read on another.

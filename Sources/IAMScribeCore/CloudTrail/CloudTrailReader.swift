@@ -265,7 +265,7 @@ public enum CloudTrailReader {
         private mutating func readPipelined(descriptor: Int32, head: [UInt8], reader: inout FileReader) {
             let pipe = ChunkPipe(capacity: 8)
             let done = DispatchSemaphore(value: 0)
-            let producer = Thread {
+            let produce: @Sendable () -> Void = {
                 defer { done.signal() }
                 var inflater: GzipInflater?
                 var decided = false
@@ -278,7 +278,7 @@ public enum CloudTrailReader {
                             input = pending
                             pending = []
                         } else {
-                            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+                            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
                             if count < 0 {
                                 if errno == EINTR { continue }
                                 throw IAMScribeError(.unreadableInput, "cannot read it: \(String(cString: strerror(errno)))")
@@ -304,7 +304,12 @@ public enum CloudTrailReader {
                     pipe.put(.failure("\(error)"))
                 }
             }
-            producer.start()
+            do {
+                try OSThread.start(name: "trail-inflate", produce)
+            } catch {
+                pipe.put(.failure("\(error)"))
+                done.signal()
+            }
             defer { done.wait() }
             do {
                 reading: while true {
