@@ -10,6 +10,8 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         case pcap
         /// A TLS connection seen on the network: the service is known, the operation is not.
         case tls
+        /// An exchange decrypted by iamscribe's HTTPS proxy.
+        case proxy
     }
 
     /// The fields, in one object that copies share until one of them changes (copy on write):
