@@ -400,6 +400,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pipeline.removeHandler(context: context, promise: nil)
         // Last: its leftover bytes (a ClientHello sent early) go to the new handlers.
         pipeline.removeHandler(front.decoder, promise: nil)
+        // A read held while the upstream connected was held by this handler, now gone.
+        context.channel.read()
     }
 
     // MARK: - Targets

@@ -35,7 +35,11 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // The partner may have held a read while this side was not there yet.
+        if context.channel.isWritable { partner?.partnerBecameWritable() }
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil

@@ -73,14 +73,15 @@ final class TestServer {
         try process.run()
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw TestFailure("the test server did not print its port: \(line.debugDescription)")
         }
         self.port = port
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: a child of a test thread may start with every other signal blocked.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
@@ -95,7 +96,11 @@ final class RunningProxy {
     let source: ProxyCallSource
     let folder: String
     let bundle: String
-    private let collected = Mutex<[ObservedCall]>([])
+    private let collected = Collected()
+
+    final class Collected: Sendable {
+        let calls = Mutex<[ObservedCall]>([])
+    }
 
     init(intercept: [String] = [], forwardTo: String? = nil, upstreamCAFile: String? = nil) throws {
         folder = try ProxyTestSupport.temporaryFolder("ca")
@@ -105,11 +110,11 @@ final class RunningProxy {
             forwardTo: try forwardTo.map { try ProxyConfiguration.Endpoint(url: $0, option: "--forward-to") })
         source = ProxyCallSource(configuration: configuration, authority: authority)
         bundle = try CABundle.write(for: authority)
-        try source.start { [collected] calls in collected.withLock { $0 += calls } }
+        try source.start { [collected] calls in collected.calls.withLock { $0 += calls } }
     }
 
     var url: String { "http://127.0.0.1:\(source.port ?? 0)" }
-    var calls: [ObservedCall] { collected.withLock { $0 } }
+    var calls: [ObservedCall] { collected.calls.withLock { $0 } }
 
     var statistics: ProxyStatistics {
         guard case .proxy(let statistics) = source.statistics else { return ProxyStatistics() }
