@@ -102,11 +102,12 @@ final class RunningProxy {
         let calls = Mutex<[ObservedCall]>([])
     }
 
-    init(intercept: [String] = [], forwardTo: String? = nil, upstreamCAFile: String? = nil) throws {
+    init(intercept: [String] = [], forwardTo: String? = nil, upstreamCAFile: String? = nil, upstreamProxy: String? = nil) throws {
         folder = try ProxyTestSupport.temporaryFolder("ca")
         let authority = try CertificateAuthority.open(folder: folder)
         let configuration = ProxyConfiguration(
             host: "127.0.0.1", port: 0, intercept: intercept, upstreamCAFile: upstreamCAFile,
+            upstreamProxy: try upstreamProxy.map { try ProxyConfiguration.Endpoint(url: $0, option: "--upstream-proxy") },
             forwardTo: try forwardTo.map { try ProxyConfiguration.Endpoint(url: $0, option: "--forward-to") })
         source = ProxyCallSource(configuration: configuration, authority: authority)
         bundle = try CABundle.write(for: authority)

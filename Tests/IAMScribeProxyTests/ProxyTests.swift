@@ -102,6 +102,26 @@ struct ProxyTests {
         #expect(trusting.statistics.exchanges == 1)
     }
 
+    @Test func upstreamConnectionsGoThroughTheUpstreamProxy() throws {
+        let upstream = try TLSUpstream()
+        // The corporate proxy: another proxy that only tunnels localhost.
+        let corporate = try RunningProxy()
+        let proxy = try RunningProxy(intercept: ["localhost"], upstreamCAFile: upstream.caFile, upstreamProxy: corporate.url)
+        let result = try proxy.curl(["https://localhost:\(upstream.server.port)/chained"])
+        #expect(result.stdout.hasSuffix("\n200"), "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains(#""path": "/chained""#))
+        #expect(proxy.statistics.intercepted == 1)
+        #expect(corporate.statistics.tunnelled == 1)
+        #expect(corporate.statistics.connections == 1)
+
+        // A proxy that refuses: the 502 says what it answered.
+        let refusing = try TestServer()
+        let refused = try RunningProxy(intercept: ["localhost"], upstreamProxy: "http://127.0.0.1:\(refusing.port)")
+        let answer = try refused.curl(["https://localhost:\(upstream.server.port)/"])
+        #expect(answer.stdout.hasSuffix("\n502"), "\(answer.stdout)")
+        #expect(answer.stdout.contains("refused CONNECT localhost:\(upstream.server.port)"), "\(answer.stdout)")
+    }
+
     @Test func anUnreachableUpstreamGetsA502() throws {
         let port = Int(TestSupportPort.free())
         let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(port)")
