@@ -47,6 +47,9 @@ struct Run: ParsableCommand {
             throw ValidationError("--drain takes a number of seconds from 0 to 60.")
         }
         try recording.validate(outputFile: policy.outputFile)
+        if let listen = capture.listen, let address = CaptureModeOptions.hostAndPort(listen), !CSMListener.isLoopback(address.host) {
+            throw ValidationError("run --mode proxy listens on loopback only (its command is local); --listen \(listen) would open the proxy to other machines.")
+        }
         if command.first == "--" { return }
         if command.isEmpty { throw ValidationError("Give the command to run after --, for example: iamscribe run -- aws s3 ls") }
     }
