@@ -94,4 +94,23 @@ import X509
         #expect(ProxyConfiguration.patternProblem("*.") != nil)
         #expect(ProxyConfiguration.patternProblem("bad/host") != nil)
     }
+
+    @Test func endpointsAndConnectTargetsParseOrSayWhy() throws {
+        let moto = try ProxyConfiguration.Endpoint(url: "http://127.0.0.1:5000", option: "--forward-to")
+        #expect(moto == .init(host: "127.0.0.1", port: 5000, tls: false))
+        #expect(try ProxyConfiguration.Endpoint(url: "https://[::1]", option: "--forward-to") == .init(host: "::1", port: 443, tls: true))
+        #expect(try ProxyConfiguration.Endpoint(url: "https://[::1]", option: "--forward-to").authority == "[::1]:443")
+        for bad in ["127.0.0.1:5000", "ftp://host", "http://", "http://host:70000"] {
+            let error = try #require(throws: IAMScribeError.self) { try ProxyConfiguration.Endpoint(url: bad, option: "--forward-to") }
+            #expect(error.reason.hasPrefix("--forward-to"))
+        }
+        #expect(ExchangeHandler.authority("s3.amazonaws.com:443")! == ("s3.amazonaws.com", 443))
+        #expect(ExchangeHandler.authority("[::1]:8443")! == ("::1", 8443))
+        for bad in ["s3.amazonaws.com", ":443", "host:0", "host:99999", "a b:1", "/x:1"] {
+            #expect(ExchangeHandler.authority(bad) == nil, "\(bad)")
+        }
+        let absolute = try #require(URLComponents(string: "http://b.s3.amazonaws.com/k%20ey?uploads&x=1"))
+        #expect(ExchangeHandler.originForm(absolute) == "/k%20ey?uploads&x=1")
+        #expect(ExchangeHandler.originForm(try #require(URLComponents(string: "http://sqs.amazonaws.com"))) == "/")
+    }
 }
