@@ -149,6 +149,22 @@ struct ProxyTests {
         #expect(proxy.statistics.connections == 1)
     }
 
+    @Test func anInterim100ContinueReachesTheClientBeforeItSendsTheBody() throws {
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        let connection = try RawSocket(port: proxy.source.port ?? 0)
+        connection.send("PUT http://continue-bucket.s3.us-east-1.amazonaws.com/k HTTP/1.1\r\nHost: continue-bucket.s3.us-east-1.amazonaws.com\r\n"
+            + "Content-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+        // Nothing of the body sent yet: the interim response comes from upstream, through the proxy.
+        #expect(connection.receive(until: "\r\n\r\n").hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        connection.send("hello")
+        let final = connection.receiveAll()
+        #expect(final.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(final)")
+        #expect(final.contains(#""received": 5"#))
+        try #require(Self.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.operation == "PutObject")
+    }
+
     @Test func aMalformedClientIsCountedAndTheProxyGoesOn() throws {
         let upstream = try TestServer()
         let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
@@ -222,7 +238,40 @@ enum TestSupportPort {
 }
 
 /// A plain TCP client: sends bytes, then reads until the other side closes (or 10 s pass).
-enum RawSocket {
+final class RawSocket {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestFailure("cannot connect to port \(port)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ text: String) {
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Reads until `end` has come (or the peer closes, or 10 s pass).
+    func receive(until end: String) -> String {
+        var received: [UInt8] = []
+        var byte: UInt8 = 0
+        while !String(decoding: received, as: UTF8.self).hasSuffix(end), recv(descriptor, &byte, 1, 0) == 1 { received.append(byte) }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    func receiveAll() -> String { receive(until: "\u{0}never\u{0}") }
+
+
     static func exchange(port: Int, send bytes: [UInt8]) throws -> String {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestFailure("socket failed") }
