@@ -11,6 +11,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The HTTPS proxy (IAMScribeProxy) only: IAMScribeCore stays free of NIO.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // libpcap's header, for its types and constants; the library itself is loaded with
@@ -39,10 +45,27 @@ let package = Package(
             ],
             exclude: ["ActionTable/ActionTableFormat.md", "Capture/UNSAFE.md"]
         ),
+        // The HTTPS proxy: its CA, the NIO server, and a CallSource over it.
+        .target(
+            name: "IAMScribeProxy",
+            dependencies: [
+                "IAMScribeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "iamscribe",
             dependencies: [
                 "IAMScribeCore",
+                "IAMScribeProxy",
                 "CSocketShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -56,6 +79,17 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["IAMScribeCore", "iamscribe", "TestSupport"]
+        ),
+        .testTarget(
+            name: "IAMScribeProxyTests",
+            dependencies: [
+                "IAMScribeProxy", "IAMScribeCore", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -7,7 +7,7 @@ struct IAMScribe: ParsableCommand {
         commandName: "iamscribe",
         abstract: "Watch what an AWS workload calls and write the least-privilege IAM policy it needs.",
         version: version,
-        subcommands: [Record.self, Run.self, Generate.self, Diff.self, Evaluate.self, Lookup.self, Table.self, CloudTrail.self]
+        subcommands: [Record.self, Run.self, Generate.self, Diff.self, Evaluate.self, Lookup.self, Table.self, CloudTrail.self, CA.self]
     )
 }
 

@@ -6,6 +6,7 @@ import Foundation
 #endif
 import Glibc
 import IAMScribeCore
+import IAMScribeProxy
 import Logging
 
 /// What `record` and `run` share: starting the core's recording service, and showing it (the
@@ -27,7 +28,7 @@ final class LiveSession {
     ///
     /// - Throws: What the service throws when the journal or the source cannot start.
     init(capture: CaptureModeOptions, csm: CSMListener.Configuration, policy: PolicyOptions, options: RecordingOptions,
-         redraw: Bool) throws {
+         redraw: Bool, proxyListen: String = "127.0.0.1:10080") throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = options.verbose ? .debug : .warning
@@ -39,12 +40,15 @@ final class LiveSession {
         let configuration = RecordingService.Configuration(
             builderOptions: policy.builderOptions, outputFile: policy.outputFile, session: options.session,
             refreshRate: options.refreshRate)
-        service = RecordingService(configuration: configuration, source: capture.source(csm: csm))
+        service = RecordingService(configuration: configuration, source: try capture.source(csm: csm, defaultListen: proxyListen))
         Output.diagnostics(try service.start(), atMost: .warning)
     }
 
     /// The CSM port the source listens on, when it is a CSM listener.
     var csmPort: Int? { (service.source as? CSMCallSource)?.port }
+
+    /// The proxy, when the source is the HTTPS proxy.
+    var proxy: ProxyCallSource? { service.source as? ProxyCallSource }
 
     /// Runs rounds until SIGINT or SIGTERM.
     func runUntilStopped() {
@@ -110,6 +114,17 @@ final class LiveSession {
             Output.note("iamscribe: \(calls) calls, \(actions) actions")
             if dropped > 0 { Output.note("iamscribe: the kernel dropped \(dropped) packets (iamscribe did not read them fast enough)") }
             if let failure { Output.note("iamscribe: \(failure)") }
+        case .proxy(let stats):
+            var line = "iamscribe: proxy: \(plural(stats.connections, "connection")) (\(stats.intercepted) decrypted, \(stats.tunnelled) tunnelled), \(plural(stats.exchanges, "exchange")), \(calls) calls, \(actions) actions"
+            if stats.notAWS > 0 { line += "; \(stats.notAWS) not AWS requests" }
+            if stats.unknownOperation > 0 { line += "; \(plural(stats.unknownOperation, "AWS request")) whose operation could not be told" }
+            if !stats.rejected.isEmpty {
+                line += "; connections closed: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            }
+            Output.note(line)
+            if stats.upstreamFailures > 0 {
+                Output.note("iamscribe: \(plural(stats.upstreamFailures, "request")) answered 502 as the upstream failed; the last: \(stats.lastUpstreamFailure ?? "")")
+            }
         }
         return summary
     }
@@ -119,6 +134,7 @@ final class LiveSession {
         switch statistics {
         case .csm(let stats): "rejected datagrams \(stats.rejectedTotal)"
         case .capture(_, let stats, _, _): "packets \(stats.packets) · TLS endpoints \(stats.tlsEndpoints.count)"
+        case .proxy(let stats): "exchanges \(stats.exchanges) · upstream failures \(stats.upstreamFailures)"
         }
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 #endif
 import Glibc
 import IAMScribeCore
+import IAMScribeProxy
 import Logging
 
 struct Record: ParsableCommand {
@@ -31,7 +32,7 @@ struct Record: ParsableCommand {
     @Option(help: "Accept only events carrying this ClientId.")
     var clientId: String?
 
-    @Flag(help: "Turn CSM on in the AWS config file (AWS_CONFIG_FILE or ~/.aws/config) while recording; the file is restored on exit (byte for byte, or keeping changes made meanwhile).")
+    @Flag(help: "Turn CSM on in the AWS config file (AWS_CONFIG_FILE or ~/.aws/config) while recording (with --mode proxy: set ca_bundle to a bundle that trusts iamscribe's CA); the file is restored on exit (byte for byte, or keeping changes made meanwhile).")
     var setIni = false
 
     @Option(help: "The profile --set-ini edits (letters, digits and - _ . @ +).")
@@ -61,6 +62,13 @@ struct Record: ParsableCommand {
         if capture.mode == .pcap && (setIni || clientId != nil || host != "127.0.0.1" || port != 31000) {
             throw ValidationError("--host, --port, --client-id and --set-ini apply to --mode csm; --mode pcap captures on --interface.")
         }
+        if capture.mode == .proxy && (clientId != nil || host != "127.0.0.1" || port != 31000) {
+            throw ValidationError("--host, --port and --client-id apply to --mode csm; --mode proxy listens on --listen.")
+        }
+        if capture.mode == .proxy, let listen = capture.listen, let address = CaptureModeOptions.hostAndPort(listen),
+           !CSMListener.isLoopback(address.host) && !allowRemote {
+            throw ValidationError("Listening on \(address.host) would make the proxy an open proxy for other machines, decrypting their AWS traffic. Add --allow-remote if that is what you want.")
+        }
         try recording.validate(outputFile: policy.outputFile)
     }
 
@@ -89,12 +97,27 @@ struct Record: ParsableCommand {
                 }
             }
         }
-        if setIni {
+        if let proxy = live.proxy, let proxyPort = proxy.port {
+            let address = proxy.configuration.host.contains(":") ? "[\(proxy.configuration.host)]" : proxy.configuration.host
+            let url = "http://\(address):\(proxyPort)"
+            let bundle = try CABundle.write(for: proxy.authority)
+            if setIni {
+                config = try AWSConfigFile.setCABundle(bundle, path: AWSConfigFile.defaultPath(), profile: profile)
+                Output.note("iamscribe: ca_bundle set in \(AWSConfigFile.defaultPath()) for profile \(profile) until this recorder stops")
+            }
+            Output.note("iamscribe: HTTPS proxy on \(address):\(proxyPort); point clients at it with:")
+            Output.note("export HTTPS_PROXY=\(url) HTTP_PROXY=\(url) https_proxy=\(url) http_proxy=\(url)")
+            Output.note("export " + Run.bundleVariables.map { "\($0)=\(bundle)" }.joined(separator: " "))
+        } else if setIni {
             config = try AWSConfigFile.enableCSM(path: AWSConfigFile.defaultPath(), profile: profile, port: live.csmPort ?? port,
                                                  host: host, clientID: clientId)
             Output.note("iamscribe: CSM enabled in \(AWSConfigFile.defaultPath()) for profile \(profile) until this recorder stops")
         }
-        let what = capture.mode == .pcap ? "capturing packets on \(capture.interface)" : "listening for CSM events on \(host):\(live.csmPort ?? port)"
+        let what = switch capture.mode {
+        case .pcap: "capturing packets on \(capture.interface)"
+        case .proxy: "recording AWS calls through the proxy on port \(live.proxy?.port ?? 0)"
+        case .csm: "listening for CSM events on \(host):\(live.csmPort ?? port)"
+        }
         Output.note("iamscribe: \(what)" + (redraw ? "; Ctrl-C stops" : ""))
         live.runUntilStopped()
         // With --output-file the policy goes there only, as with `run`.

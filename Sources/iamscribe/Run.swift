@@ -5,11 +5,16 @@ import FoundationEssentials
 import Foundation
 #endif
 import IAMScribeCore
+import IAMScribeProxy
 
 struct Run: ParsableCommand {
     /// `run`'s own failure (it could not listen, open the journal or write the policy), told
     /// apart from the command's status as `env` and `timeout` do.
     static let ownFailure: Int32 = 125
+
+    /// The variables that point clients at a CA bundle, set by `--mode proxy` (over any value
+    /// already set: machines often preset AWS_CA_BUNDLE to the system's bundle).
+    static let bundleVariables = ["AWS_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
 
     static let configuration = CommandConfiguration(
         abstract: "Run a command with CSM turned on and print the policy it needed.",
@@ -20,6 +25,10 @@ struct Run: ParsableCommand {
         port) and a fresh AWS_CSM_CLIENT_ID; only events with that id are taken. It runs in a process \
         group of its own; SIGINT and SIGTERM are passed on to the whole group. After it exits, late \
         datagrams are awaited (--drain; a SIGINT or SIGTERM ends the wait).
+        With --mode proxy the command runs with HTTPS_PROXY and HTTP_PROXY (and their lower-case \
+        forms) set to the proxy on a free loopback port (NO_PROXY is kept), and AWS_CA_BUNDLE, \
+        SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE set to a bundle of the \
+        system's roots and iamscribe's CA (see `iamscribe ca`).
         Exit status: the command's (128+N when signal N ended it); 125 when iamscribe itself failed \
         (it could not listen or open --session, or could not write --output-file or --session at \
         the end: the policy is then printed on standard output); 126 when the command was found but \
@@ -42,6 +51,9 @@ struct Run: ParsableCommand {
             throw ValidationError("--drain takes a number of seconds from 0 to 60.")
         }
         try recording.validate(outputFile: policy.outputFile)
+        if let listen = capture.listen, let address = CaptureModeOptions.hostAndPort(listen), !CSMListener.isLoopback(address.host) {
+            throw ValidationError("run --mode proxy listens on loopback only (its command is local); --listen \(listen) would open the proxy to other machines.")
+        }
         if command.first == "--" { return }
         if command.isEmpty { throw ValidationError("Give the command to run after --, for example: iamscribe run -- aws s3 ls") }
     }
@@ -54,7 +66,7 @@ struct Run: ParsableCommand {
         do {
             // Output goes to the command's terminal too: the policy is printed once, at the end.
             live = try LiveSession(capture: capture, csm: .init(host: "127.0.0.1", port: 0, clientID: clientID),
-                                   policy: policy, options: recording, redraw: false)
+                                   policy: policy, options: recording, redraw: false, proxyListen: "127.0.0.1:0")
         } catch {
             Output.error("\(error)")
             throw ExitCode(Self.ownFailure)
@@ -66,6 +78,19 @@ struct Run: ParsableCommand {
             environment["AWS_CSM_HOST"] = "127.0.0.1"
             environment["AWS_CSM_PORT"] = String(port)
             environment["AWS_CSM_CLIENT_ID"] = clientID
+        }
+        if let proxy = live.proxy, let port = proxy.port {
+            let host = proxy.configuration.host.contains(":") ? "[\(proxy.configuration.host)]" : proxy.configuration.host
+            let url = "http://\(host):\(port)"
+            for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[name] = url }
+            do {
+                let bundle = try CABundle.write(for: proxy.authority)
+                for name in Self.bundleVariables { environment[name] = bundle }
+            } catch {
+                _ = live.service.finish()
+                Output.error("\(error)")
+                throw ExitCode(Self.ownFailure)
+            }
         }
         let child: ChildProcess
         do {

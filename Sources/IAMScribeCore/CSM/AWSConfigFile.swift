@@ -85,6 +85,30 @@ public final class AWSConfigFile: Sendable {
         if let problem = profileNameProblem(profile) {
             throw IAMScribeError(.invalidConfiguration, "cannot enable CSM for profile \(profile.debugDescription): \(problem)")
         }
+        return try apply(settings(port: port, host: host, clientID: clientID), path: path, profile: profile)
+    }
+
+    /// Points a profile at a CA bundle (`ca_bundle`), for the HTTPS proxy: the SDKs that read the
+    /// config file then trust iamscribe's CA.
+    ///
+    /// - Parameters:
+    ///   - bundle: The CA bundle's path.
+    ///   - path: The config file, as for ``enableCSM(path:profile:port:host:clientID:)``.
+    ///   - profile: The profile.
+    /// - Returns: An editor whose ``restore()`` puts the file back.
+    /// - Throws: ``IAMScribeError`` as ``enableCSM(path:profile:port:host:clientID:)`` does.
+    public static func setCABundle(_ bundle: String, path: String, profile: String = "default") throws -> AWSConfigFile {
+        if let problem = profileNameProblem(profile) {
+            throw IAMScribeError(.invalidConfiguration, "cannot set ca_bundle for profile \(profile.debugDescription): \(problem)")
+        }
+        if bundle.contains(where: { $0.isNewline }) {
+            throw IAMScribeError(.invalidConfiguration, "the CA bundle path \(bundle.debugDescription) holds a line break; an INI value cannot")
+        }
+        return try apply([("ca_bundle", bundle)], path: path, profile: profile)
+    }
+
+    /// Sets each setting in the profile's section, keeping a backup to restore from.
+    private static func apply(_ settings: [(String, String)], path: String, profile: String) throws -> AWSConfigFile {
         let target = try resolve(path)
         let backup = target + ".iamscribe-backup"
         if FileManager.default.fileExists(atPath: backup) {
@@ -112,7 +136,7 @@ public final class AWSConfigFile: Sendable {
         if original != nil, String(data: original ?? Data(), encoding: .utf8) == nil {
             throw IAMScribeError(.invalidConfiguration, "\(target) is not UTF-8 text; not editing it")
         }
-        let edit = try plan(text, path: target, profile: profile, settings: settings(port: port, host: host, clientID: clientID))
+        let edit = try plan(text, path: target, profile: profile, settings: settings)
         let written = Data(edit.text.utf8)
         var createdFolders: [String] = []
         if let original {

@@ -16,6 +16,8 @@ public struct ObservedCall: Sendable, Hashable, Codable {
         case tls
         /// A CloudTrail event (a delivered log file, a Lake or event history export, an Athena result).
         case cloudtrail
+        /// An exchange decrypted by iamscribe's HTTPS proxy.
+        case proxy
     }
 
     /// The fields, in one object that copies share until one of them changes (copy on write):

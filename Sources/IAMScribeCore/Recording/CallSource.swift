@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A live source of observed calls: the CSM listener, a packet capture, later the HTTPS proxy.
+/// A live source of observed calls: the CSM listener, a packet capture, the HTTPS proxy.
 ///
 /// Every source delivers the same way: batches of calls, handed to the closure given to
 /// ``start(delivering:)`` on the source's own thread. A ``RecordingService`` starts and stops it.
@@ -34,4 +34,6 @@ public enum CallSourceStatistics: Sendable, Equatable {
     /// Packets on an interface: what they held, packets the kernel dropped, and why the capture
     /// ended on its own (if it did).
     case capture(interface: String, statistics: CaptureStatistics, droppedPackets: Int, failure: String?)
+    /// Connections and exchanges through the HTTPS proxy.
+    case proxy(ProxyStatistics)
 }

@@ -1,0 +1,36 @@
+import Foundation
+
+/// What the HTTPS proxy has seen: its connections, the exchanges it decoded, and what went wrong.
+///
+/// Kept in the core (the proxy itself lives in the `IAMScribeProxy` module, over SwiftNIO) so that
+/// ``CallSourceStatistics`` can carry it and the CLI can render it without knowing NIO.
+public struct ProxyStatistics: Sendable, Equatable {
+    /// Client connections accepted.
+    public var connections = 0
+    /// `CONNECT` tunnels whose TLS iamscribe terminated (AWS hosts and `--intercept` patterns).
+    public var intercepted = 0
+    /// `CONNECT` tunnels passed through untouched (every other host).
+    public var tunnelled = 0
+    /// Request/response exchanges relayed through an intercepted connection or as plain HTTP.
+    public var exchanges = 0
+    /// Exchanges that became calls.
+    public var calls = 0
+    /// Exchanges that were not AWS requests.
+    public var notAWS = 0
+    /// AWS exchanges whose operation could not be told.
+    public var unknownOperation = 0
+    /// Requests answered with a 502 because the upstream could not be reached or verified.
+    public var upstreamFailures = 0
+    /// Client connections closed for a malformed request or a failed TLS handshake, by reason.
+    public var rejected: [String: Int] = [:]
+    /// The most recent upstream failure, as told to the client in the 502.
+    public var lastUpstreamFailure: String?
+    /// When the last exchange ended.
+    public var lastActivity: Date?
+
+    /// Statistics with nothing seen.
+    public init() {}
+
+    /// Every rejected connection, whatever the reason.
+    public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+}

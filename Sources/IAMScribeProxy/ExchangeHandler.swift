@@ -1,0 +1,425 @@
+import Foundation
+import IAMScribeCore
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// One client connection's HTTP/1.1 requests: relays each to its upstream and the response
+/// back, streaming both bodies, and records the exchange when the host is intercepted.
+///
+/// On a plain connection (``Mode/front``) it takes absolute-form requests and `CONNECT`: a
+/// `CONNECT` to an intercepted host is answered, then TLS is terminated with a leaf for that host
+/// and a new handler (``Mode/intercepted``) takes the decrypted requests; a `CONNECT` to any other
+/// host becomes a byte-for-byte tunnel. `HTTPServerPipelineHandler` before it hands it one request
+/// at a time, so pipelined requests are answered in order over one kept-alive upstream connection.
+final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Where the connection's requests come from.
+    enum Mode {
+        /// A plain connection to the proxy; the handlers to take out when a `CONNECT` switches it.
+        case front(FrontHandlers)
+        /// Decrypted requests of a `CONNECT` tunnel to this host and port.
+        case intercepted(host: String, port: Int)
+    }
+
+    /// The HTTP handlers of a plain connection, taken out when it becomes a tunnel.
+    struct FrontHandlers {
+        let decoder: ByteToMessageHandler<HTTPRequestDecoder>
+        let encoder: HTTPResponseEncoder
+        let pipelining: HTTPServerPipelineHandler
+        let errors: HTTPServerProtocolErrorHandler
+    }
+
+    /// The exchange being relayed.
+    private struct Current {
+        let record: Bool
+        let endpoint: ProxyConfiguration.Endpoint
+        var exchange: HTTPExchange
+        var keptBytes = 0
+        var requestEnded = false
+        var responseStarted = false
+        var closeAfter: Bool
+    }
+
+    private let core: ProxyCore
+    private let mode: Mode
+    private var context: ChannelHandlerContext?
+    private var current: Current?
+    private var upstream: UpstreamHandler?
+    private var upstreamChannel: Channel?
+    private var upstreamEndpoint: ProxyConfiguration.Endpoint?
+    private var connecting = false
+    /// Request parts waiting for the upstream connection.
+    private var waiting: [HTTPClientRequestPart] = []
+    private var pendingRead = false
+    private var connectTarget: (host: String, port: Int)?
+    private var switching = false
+
+    init(core: ProxyCore, mode: Mode) {
+        self.core = core
+        self.mode = mode
+    }
+
+    var clientWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        if !switching { upstreamChannel?.close(promise: nil) }
+    }
+
+    // MARK: - Requests from the client
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            begin(head, context: context)
+        case .body(let buffer):
+            guard var current else { return }
+            if current.record, current.exchange.body != nil {
+                if current.keptBytes + buffer.readableBytes <= core.configuration.maximumBodyBytes {
+                    current.exchange.body?.append(contentsOf: buffer.readableBytesView)
+                    current.keptBytes += buffer.readableBytes
+                } else {
+                    // Too large to decode: it streams on, and only the head is decoded.
+                    current.exchange.body = nil
+                }
+            }
+            self.current = current
+            send(.body(.byteBuffer(buffer)), flush: true)
+        case .end(let trailers):
+            if let target = connectTarget {
+                connectTarget = nil
+                open(target, context: context)
+                return
+            }
+            guard current != nil else { return }
+            current?.requestEnded = true
+            send(.end(trailers), flush: true)
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let endpoint: ProxyConfiguration.Endpoint
+        let record: Bool
+        var uri = head.uri
+        var headers = head.headers
+        switch mode {
+        case .intercepted(let host, let port):
+            record = true
+            endpoint = core.configuration.forwardTo ?? .init(host: host, port: port, tls: true)
+            if !uri.hasPrefix("/") && uri != "*" {
+                // An absolute-form target inside the tunnel: its path only goes upstream.
+                uri = URLComponents(string: uri).map { Self.originForm($0) } ?? uri
+            }
+        case .front:
+            if head.method == .CONNECT {
+                guard let target = Self.authority(head.uri) else {
+                    respond(context, status: .badRequest, "iamscribe: CONNECT needs host:port, not \(head.uri.prefix(200).debugDescription)")
+                    core.reject("malformed CONNECT")
+                    return
+                }
+                connectTarget = target
+                return
+            }
+            guard let components = URLComponents(string: head.uri), components.scheme?.lowercased() == "http",
+                  let host = components.host, !host.isEmpty else {
+                respond(context, status: .badRequest,
+                        "iamscribe is an HTTP proxy: send absolute-form requests (http://host/path) or CONNECT host:port")
+                core.reject("not a proxy request")
+                return
+            }
+            let port = components.port ?? 80
+            record = core.configuration.intercepts(host)
+            endpoint = record ? core.configuration.forwardTo ?? .init(host: host, port: port, tls: false)
+                              : .init(host: host, port: port, tls: false)
+            uri = Self.originForm(components)
+            if !headers.contains(name: "host") { headers.add(name: "host", value: port == 80 ? host : "\(host):\(port)") }
+        }
+        // What concerns only this hop stays here (the client's proxy credentials among it).
+        for name in ["proxy-connection", "proxy-authorization", "proxy-authenticate"] { headers.remove(name: name) }
+        let exchange = HTTPExchange(method: head.method.rawValue, target: uri,
+                                    headers: record ? headers.map { ($0.name, $0.value) } : [],
+                                    body: record ? [] : nil, time: Date())
+        current = Current(record: record, endpoint: endpoint, exchange: exchange, closeAfter: !head.isKeepAlive)
+        var upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: headers)
+        if !head.isKeepAlive && head.version == .http1_1 { upstreamHead.headers.replaceOrAdd(name: "connection", value: "close") }
+        if upstreamChannel == nil || upstreamEndpoint != endpoint {
+            upstreamChannel?.close(promise: nil)
+            connectUpstream(endpoint, context: context)
+        }
+        send(.head(upstreamHead), flush: false)
+    }
+
+    private func send(_ part: HTTPClientRequestPart, flush: Bool) {
+        if connecting || upstream == nil {
+            waiting.append(part)
+        } else {
+            upstream?.send(part, flush: flush)
+        }
+    }
+
+    private func connectUpstream(_ endpoint: ProxyConfiguration.Endpoint, context: ChannelHandlerContext) {
+        connecting = true
+        upstream = nil
+        upstreamChannel = nil
+        upstreamEndpoint = endpoint
+        let owner = NIOLoopBound(self, eventLoop: context.eventLoop)
+        core.connect(to: endpoint, on: context.eventLoop) { channel in
+            let handler = UpstreamHandler(owner: owner.value)
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(HTTPRequestEncoder())
+            try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes,
+                                                                         informationalResponseStrategy: .forward)))
+            try sync.addHandler(handler)
+            owner.value.upstream = handler
+        }.assumeIsolated().whenComplete { result in
+            self.connected(result, endpoint: endpoint)
+        }
+    }
+
+    private func connected(_ result: Result<Channel, Error>, endpoint: ProxyConfiguration.Endpoint) {
+        guard upstreamEndpoint == endpoint, connecting else {
+            if case .success(let channel) = result { channel.close(promise: nil) }
+            return
+        }
+        connecting = false
+        switch result {
+        case .success(let channel):
+            upstreamChannel = channel
+            let parts = waiting
+            waiting = []
+            for (index, part) in parts.enumerated() { upstream?.send(part, flush: index == parts.count - 1) }
+            if pendingRead && (upstream?.isWritable ?? false) {
+                pendingRead = false
+                context?.read()
+            }
+        case .failure(let error):
+            upstream = nil
+            waiting = []
+            fail(error, endpoint: endpoint)
+        }
+    }
+
+    // MARK: - Responses from upstream
+
+    func upstream(_ handler: UpstreamHandler, received part: HTTPClientResponsePart) {
+        guard handler === upstream, let context else { return }
+        switch part {
+        case .head(let head):
+            if (100..<200).contains(head.status.code) && head.status != .switchingProtocols {
+                // 100-continue and its kind go to the client; the final response follows.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers))), promise: nil)
+                return
+            }
+            current?.responseStarted = true
+            if !head.isKeepAlive { current?.closeAfter = true }
+            if current?.record == true {
+                current?.exchange.response = HTTPExchange.Response(status: Int(head.status.code),
+                                                                   headers: head.headers.map { ($0.name, $0.value) },
+                                                                   body: head.status.code >= 400 ? [] : nil)
+            }
+            var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers)
+            if current?.closeAfter == true { response.headers.replaceOrAdd(name: "connection", value: "close") }
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+        case .body(let buffer):
+            if let kept = current?.exchange.response?.body?.count, kept < ProxyCore.maximumErrorBodyBytes {
+                current?.exchange.response?.body?.append(contentsOf: buffer.readableBytesView.prefix(ProxyCore.maximumErrorBodyBytes - kept))
+            }
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            guard let finished = current else { return }
+            current = nil
+            if finished.record { core.record(finished.exchange) } else { core.count { $0.exchanges += 1 } }
+            if finished.closeAfter || !finished.requestEnded {
+                upstreamChannel?.close(promise: nil)
+                upstreamChannel = nil
+                upstream = nil
+                context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            }
+        }
+    }
+
+    func upstream(_ handler: UpstreamHandler, failed error: Error) {
+        guard handler === upstream, let endpoint = upstreamEndpoint else { return }
+        upstream = nil
+        upstreamChannel = nil
+        fail(error, endpoint: endpoint)
+    }
+
+    func upstreamClosed(_ handler: UpstreamHandler) {
+        guard handler === upstream, let endpoint = upstreamEndpoint else { return }
+        upstream = nil
+        upstreamChannel = nil
+        if current != nil {
+            fail(UpstreamProxyHandler.Failure(reason: "\(endpoint.authority) closed the connection before it answered"), endpoint: endpoint)
+        }
+    }
+
+    func upstreamBecameWritable(_ handler: UpstreamHandler) {
+        guard handler === upstream, pendingRead else { return }
+        pendingRead = false
+        context?.read()
+    }
+
+    /// The upstream failed: a request not yet answered gets a 502 that says why; one whose
+    /// answer had begun can only be cut off.
+    private func fail(_ error: Error, endpoint: ProxyConfiguration.Endpoint) {
+        guard let context else { return }
+        let reason = ProxyCore.explain(error, endpoint: endpoint)
+        guard let failed = current else { return }
+        current = nil
+        if failed.responseStarted {
+            context.close(promise: nil)
+            return
+        }
+        core.count {
+            $0.upstreamFailures += 1
+            $0.lastUpstreamFailure = reason
+        }
+        respond(context, status: .badGateway, "iamscribe: \(reason)")
+    }
+
+    /// Answers with a short text and closes the connection.
+    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, _ text: String) {
+        let body = context.channel.allocator.buffer(string: text + "\n")
+        var headers = HTTPHeaders([("content-type", "text/plain; charset=utf-8"), ("connection", "close")])
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - The client connection
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if connecting || (upstream != nil && !(upstream?.isWritable ?? true)) {
+            pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        upstreamChannel?.close(promise: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        switch error {
+        case is HTTPParserError: core.reject("malformed HTTP request")
+        case let error as NIOSSLError:
+            if case .uncleanShutdown = error { break }
+            core.reject("TLS handshake with the client failed (does it trust iamscribe's CA?)")
+        case is NIOSSLExtraError: core.reject("TLS handshake with the client failed (does it trust iamscribe's CA?)")
+        case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE: break
+        default: core.reject("connection error")
+        }
+        upstreamChannel?.close(promise: nil)
+        context.close(promise: nil)
+    }
+
+    // MARK: - CONNECT
+
+    /// Answers a `CONNECT` and turns the connection into an intercepted TLS session or a tunnel.
+    private func open(_ target: (host: String, port: Int), context: ChannelHandlerContext) {
+        guard case .front(let front) = mode else { return }
+        if core.configuration.intercepts(target.host) {
+            do {
+                let tls = try core.serverContext(for: target.host)
+                core.count { $0.intercepted += 1 }
+                try switchPipeline(context, front: front, add: [
+                    NIOSSLServerHandler(context: tls),
+                    HTTPResponseEncoder(),
+                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
+                    HTTPServerPipelineHandler(),
+                    HTTPServerProtocolErrorHandler(),
+                    ExchangeHandler(core: core, mode: .intercepted(host: target.host, port: target.port)),
+                ])
+            } catch {
+                respond(context, status: .internalServerError, "iamscribe: cannot intercept \(target.host): \(error)")
+                core.reject("certificate not made")
+            }
+            return
+        }
+        // Any other host: a plain tunnel, bytes untouched; its TLS is between the client and the host.
+        core.count { $0.tunnelled += 1 }
+        connecting = true
+        let endpoint = ProxyConfiguration.Endpoint(host: target.host, port: target.port, tls: false)
+        let (clientGlue, upstreamGlue) = GlueHandler.pair()
+        let upstreamBound = NIOLoopBound(upstreamGlue, eventLoop: context.eventLoop)
+        core.connect(to: endpoint, on: context.eventLoop) { channel in
+            try channel.pipeline.syncOperations.addHandler(upstreamBound.value)
+        }.assumeIsolated().whenComplete { result in
+            self.connecting = false
+            switch result {
+            case .success(let channel):
+                do {
+                    try self.switchPipeline(context, front: front, add: [clientGlue])
+                } catch {
+                    channel.close(promise: nil)
+                    context.close(promise: nil)
+                }
+            case .failure(let error):
+                let reason = ProxyCore.explain(error, endpoint: endpoint)
+                self.core.count {
+                    $0.upstreamFailures += 1
+                    $0.lastUpstreamFailure = reason
+                }
+                self.respond(context, status: .badGateway, "iamscribe: \(reason)")
+            }
+        }
+    }
+
+    /// Answers the `CONNECT` with a 200, replaces the HTTP handlers with `handlers`, and passes
+    /// on any bytes the client sent after its request.
+    private func switchPipeline(_ context: ChannelHandlerContext, front: FrontHandlers, add handlers: [ChannelHandler]) throws {
+        switching = true
+        let pipeline = context.pipeline.syncOperations
+        // Plain handlers are removed at once: the 200 below goes out as raw bytes.
+        pipeline.removeHandler(front.errors, promise: nil)
+        pipeline.removeHandler(front.pipelining, promise: nil)
+        pipeline.removeHandler(front.encoder, promise: nil)
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: "HTTP/1.1 200 Connection established\r\n\r\n")), promise: nil)
+        try pipeline.addHandlers(handlers)
+        pipeline.removeHandler(context: context, promise: nil)
+        // Last: its leftover bytes (a ClientHello sent early) go to the new handlers.
+        pipeline.removeHandler(front.decoder, promise: nil)
+        // A read held while the upstream connected was held by this handler, now gone.
+        context.channel.read()
+    }
+
+    // MARK: - Targets
+
+    /// `host:port` of a `CONNECT`, with `[...]` around an IPv6 address.
+    static func authority(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else { return nil }
+        return (host, port)
+    }
+
+    /// The origin form (`/path?query`) of an absolute URL.
+    static func originForm(_ components: URLComponents) -> String {
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        return components.percentEncodedQuery.map { "\(path)?\($0)" } ?? path
+    }
+}
