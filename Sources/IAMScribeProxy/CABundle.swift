@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import IAMScribeCore
 
 /// The CA bundle handed to clients: the system's roots followed by iamscribe's CA, so that a
@@ -30,7 +35,7 @@ public enum CABundle {
             throw IAMScribeError(.unwritableOutput, "cannot encode iamscribe's CA", underlying: DescribedError(error))
         }
         text += "# iamscribe local proxy CA (\(authority.folder))\n" + pem
-        let path = (authority.folder as NSString).appendingPathComponent(fileName)
+        let path = joinedPath(authority.folder, fileName)
         try AtomicFile.write(Data(text.utf8), to: path, mode: 0o644)
         return path
     }

@@ -1,5 +1,10 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import IAMScribeCore
 import NIOSSL
 import SwiftASN1
@@ -44,13 +49,13 @@ public final class CertificateAuthority: Sendable {
     /// - Parameter environment: The environment to read `IAMSCRIBE_HOME` and `HOME` from.
     public static func defaultFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let home = environment["IAMSCRIBE_HOME"], !home.isEmpty { return home }
-        let user = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return (user as NSString).appendingPathComponent(".iamscribe")
+        let user = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (getpwuid(getuid()).flatMap { $0.pointee.pw_dir.map { String(cString: $0) } } ?? "/")
+        return joinedPath(user, ".iamscribe")
     }
 
     /// The CA certificate's path inside a folder.
     public static func certificatePath(in folder: String) -> String {
-        (folder as NSString).appendingPathComponent(certificateFile)
+        joinedPath(folder, certificateFile)
     }
 
     /// Opens the CA in a folder, creating the folder, key and certificate on first use.
@@ -61,7 +66,7 @@ public final class CertificateAuthority: Sendable {
     ///   read by other users, or when the files cannot be read, parsed or written.
     public static func open(folder: String) throws -> CertificateAuthority {
         try prepare(folder)
-        let keyPath = (folder as NSString).appendingPathComponent(keyFile)
+        let keyPath = joinedPath(folder, keyFile)
         let certificatePath = certificatePath(in: folder)
         if !FileManager.default.fileExists(atPath: keyPath) || !FileManager.default.fileExists(atPath: certificatePath) {
             try create(in: folder)
@@ -206,7 +211,7 @@ public final class CertificateAuthority: Sendable {
         let privateKey = Certificate.PrivateKey(key)
         let host = ProcessInfo.processInfo.hostName
         let now = Date()
-        let stamp = ISO8601DateFormatter().string(from: now)
+        let stamp = now.ISO8601Format()
         do {
             let name = try DistinguishedName {
                 OrganizationName("iamscribe")
@@ -223,7 +228,7 @@ public final class CertificateAuthority: Sendable {
                 issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions,
                 issuerPrivateKey: privateKey)
             // The key first, so that a certificate never exists without its key.
-            try AtomicFile.write(Data(key.pemRepresentation.utf8), to: (folder as NSString).appendingPathComponent(keyFile), mode: 0o600)
+            try AtomicFile.write(Data(key.pemRepresentation.utf8), to: joinedPath(folder, keyFile), mode: 0o600)
             try AtomicFile.write(Data((try certificate.serializeAsPEM().pemString + "\n").utf8), to: certificatePath(in: folder), mode: 0o644)
         } catch let error as IAMScribeError {
             throw error

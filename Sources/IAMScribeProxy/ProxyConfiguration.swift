@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import IAMScribeCore
 
 /// How the HTTPS proxy listens, which hosts it decrypts, and where it sends their requests.
@@ -87,7 +92,7 @@ public struct ProxyConfiguration: Sendable {
 
     /// Whether a host is decrypted and recorded: an AWS host or one a `--intercept` pattern names.
     public func intercepts(_ host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        let host = host.lowercased().trimming(["."])
         return (Self.awsPatterns + intercept).contains { Self.matches(host, pattern: $0.lowercased()) }
     }
 

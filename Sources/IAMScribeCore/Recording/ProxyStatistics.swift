@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// What the HTTPS proxy has seen: its connections, the exchanges it decoded, and what went wrong.
 ///

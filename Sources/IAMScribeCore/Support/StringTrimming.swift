@@ -59,3 +59,8 @@ extension Unicode.Scalar {
         }
     }
 }
+
+/// A folder's path joined with a name inside it (what `NSString.appendingPathComponent` did).
+package func joinedPath(_ folder: String, _ name: String) -> String {
+    folder.isEmpty ? name : folder.hasSuffix("/") ? folder + name : folder + "/" + name
+}
