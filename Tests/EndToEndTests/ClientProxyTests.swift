@@ -2,23 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Whether the binary has the HTTPS proxy mode (issue 13). Until the proxy branch is merged it has
-/// not, and the proxy tests are skipped saying so.
-// TODO(lead): remove this guard (and its use below) once `--mode proxy` is merged.
-enum ProxyMode {
-    static let available: Bool = {
-        guard let help = try? Binary.run(["help", "record"]) else { return false }
-        return help.stdout.range(of: #"values: [a-z, ]*\bproxy\b"#, options: .regularExpression) != nil
-    }()
-}
-
 /// `run --mode proxy` with real clients against moto over TLS (``TLSMoto``, whose CA only
 /// `--upstream-ca` and the tests trust): boto3 and the AWS CLI v1 by endpoint, and the clients
 /// that know only AWS host names (Debian's Go SDK v2 and AWS CLI v2, curl) through `--forward-to`.
 /// A non-AWS host is tunnelled untouched; an upstream whose certificate does not verify gets a 502
 /// saying why.
 @Suite("HTTPS proxy with real clients against moto over TLS", .serialized,
-       .enabled(if: ProxyMode.available, "the binary has no `--mode proxy` yet (issue 13, branch proxy)"),
        .enabled(if: Workloads.available && TLSMoto.available, "needs moto_server, aws, python3, openssl and curl (Scripts/setup)"))
 struct ClientProxyTests {
     /// Where the tests' iamscribe keeps its CA (IAMSCRIBE_HOME): never the user's own.
