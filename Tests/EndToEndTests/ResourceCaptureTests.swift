@@ -57,7 +57,8 @@ struct ResourceCaptureTests {
         let placeholders = try Binary.run(["generate", "--resource-placeholders", "--account-id", Self.account, capture])
         #expect(try PcapCaptureTests.resourcesByAction(placeholders.stdout)["s3:GetObject"] == [
             "arn:aws:s3:::${BucketName}/${ObjectName}", "arn:aws:s3:::pcap-path-bucket/missing",
-            "arn:aws:s3:us-east-1:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}",
+            // The account is known: only the names stay placeholders.
+            "arn:aws:s3:us-east-1:123456789012:accesspoint/${AccessPointName}/object/${ObjectName}",
         ])
 
         // Bad values are refused, saying what was wrong.
