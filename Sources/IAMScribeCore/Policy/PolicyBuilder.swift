@@ -354,7 +354,9 @@ public struct PolicyBuilder: Sendable {
         report.notes.merge(other.report.notes)
         encryption.resources.formUnion(other.encryption.resources)
         var changed = resources.merge(other.resources)
-        if resolvedResources.count < Self.resourceCacheLimit { resolvedResources.formUnion(other.resolvedResources) }
+        if resolvedResources.count + other.resolvedResources.count <= Self.resourceCacheLimit {
+            resolvedResources.formUnion(other.resolvedResources)
+        }
         for action in other.actionsInOrder where actionSet.insert(action).inserted {
             actionsInOrder.append(action)
             changed = true

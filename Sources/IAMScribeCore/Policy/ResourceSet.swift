@@ -29,11 +29,21 @@ public struct ResourceSet: Sendable {
         return true
     }
 
+    /// The most resources of one type kept for one action: beyond, they are collapsed to
+    /// ``collapsedSize`` patterns as they come (a recording of millions of distinct objects keeps
+    /// its memory), which may then be wider than collapsing them all at once would give.
+    static let keptLimit = 4096
+    static let collapsedSize = 1024
+
     /// Adds a resource (a policy pattern) of a type to an action.
     ///
     /// - Returns: Whether it is new.
     mutating func add(_ resource: String, type: String, to action: String) -> Bool {
-        byAction[action, default: [:]][type, default: []].insert(resource).inserted
+        guard byAction[action, default: [:]][type, default: []].insert(resource).inserted else { return false }
+        if let kept = byAction[action]?[type], kept.count > Self.keptLimit {
+            byAction[action]?[type] = Set(Self.collapse(Array(kept), cutoff: Self.collapsedSize))
+        }
+        return true
     }
 
     /// Takes in another set.
@@ -50,6 +60,9 @@ public struct ResourceSet: Sendable {
                 let before = byAction[action]?[type]?.count ?? 0
                 byAction[action, default: [:]][type, default: []].formUnion(resources)
                 if byAction[action]?[type]?.count != before { changed = true }
+                if let kept = byAction[action]?[type], kept.count > Self.keptLimit {
+                    byAction[action]?[type] = Set(Self.collapse(Array(kept), cutoff: Self.collapsedSize))
+                }
             }
         }
         derivedAccounts.formUnion(other.derivedAccounts)

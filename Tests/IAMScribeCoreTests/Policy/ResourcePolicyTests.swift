@@ -145,6 +145,24 @@ struct ResourcePolicyTests {
         #expect(ResourceSet.collapse(["arn:aws:s3:::b/*x", "arn:aws:s3:::b/*y"], cutoff: 1) == ["arn:aws:s3:::b/*"])
     }
 
+    @Test("Millions of distinct objects keep bounded memory: collapsed as they come, every one still covered")
+    func bounded() {
+        var builder = PolicyBuilder()
+        var keys: [String] = []
+        for index in 0..<20_000 {
+            let key = "\(index % 7)/part-\(index).json"
+            keys.append(key)
+            builder.add(call("s3", "GetObject", ["Bucket": "lake", "Key": key]))
+        }
+        let resources = builder.document.statements.flatMap(\.resources)
+        #expect(resources.count <= ResourceOptions.defaultCutoff)
+        for key in keys.prefix(500) + keys.suffix(500) {
+            let arn = "arn:aws:s3:::lake/" + key
+            #expect(resources.contains { $0 == arn || ($0.hasSuffix("*") && arn.hasPrefix($0.dropLast())) })
+        }
+        #expect(resources.allSatisfy { $0.hasPrefix("arn:aws:s3:::lake/") })
+    }
+
     @Test("Repeated calls resolve once; new parameters of a repeated operation still add their resources")
     func repeated() {
         var builder = PolicyBuilder()
