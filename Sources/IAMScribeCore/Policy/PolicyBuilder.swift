@@ -199,9 +199,15 @@ public struct PolicyBuilder: Sendable {
             let variant = Self.variant(of: base.operation, parameters: callParameters)
             let repeated = variant.map { cached.added.contains($0) } ?? false
             let resourcesMatter = options.resources.mode != .wildcard
-            if repeated {
-                // The same actions as a call before: only new resources can change the policy.
-                guard resourcesMatter, !resolvedResources.contains(resourceKey(of: call)) else { return false }
+            // What decides the call's resources: a call seen before adds none (one hash a call).
+            var newResourceKey: ResourceKey?
+            if resourcesMatter {
+                let key = resourceKey(of: call)
+                let isNew = resolvedResources.count < Self.resourceCacheLimit
+                    ? resolvedResources.insert(key).inserted : !resolvedResources.contains(key)
+                if isNew { newResourceKey = key } else if repeated { return false }
+            } else if repeated {
+                return false
             }
             // The service and operation resolve the same whatever the parameters; these only
             // settle the operation's conditional actions.
@@ -227,7 +233,7 @@ public struct PolicyBuilder: Sendable {
                 }
                 if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
             }
-            if resourcesMatter, addResources(of: call, permissions) { changed = true }
+            if let newResourceKey, addResources(of: call, permissions, key: newResourceKey) { changed = true }
             return changed
         }
     }
@@ -246,14 +252,11 @@ public struct PolicyBuilder: Sendable {
                     parameters: call.parameters)
     }
 
-    /// Adds the resources of a call's actions.
+    /// Adds the resources of a call's actions: a call not seen before (see ``resolvedResources``).
     ///
     /// - Returns: Whether the policy changed.
-    private mutating func addResources(of call: ObservedCall, _ permissions: CallPermissions) -> Bool {
-        let key = resourceKey(of: call)
+    private mutating func addResources(of call: ObservedCall, _ permissions: CallPermissions, key: ResourceKey) -> Bool {
         let account = key.account
-        if resolvedResources.contains(key) { return false }
-        if resolvedResources.count < Self.resourceCacheLimit { resolvedResources.insert(key) }
         if options.resources.account == nil, let account, resources.derivedAccounts.count < 16 {
             resources.derivedAccounts.insert(account)
         }

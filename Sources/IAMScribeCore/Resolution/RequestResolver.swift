@@ -378,8 +378,23 @@ public struct RequestResolver: Sendable {
             }
         }
 
+        /// A name lowercased, letters and digits only: `QueueUrl`, `queue_url` and `queueURL` alike.
         private static func normalize(_ name: String) -> String {
-            String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) })
+            // Member and variable names are ASCII: CharacterSet only for the rest (it costs
+            // far more a character, and this runs for every name of every resolved call).
+            if name.utf8.allSatisfy({ $0 < 0x80 }) {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(name.utf8.count)
+                for byte in name.utf8 {
+                    switch byte {
+                    case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte | 0x20)
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
+                    default: break
+                    }
+                }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            return String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) })
         }
     }
 }
