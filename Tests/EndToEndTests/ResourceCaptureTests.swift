@@ -112,6 +112,8 @@ struct ResourceCaptureTests {
         #expect(text.stdout.contains("  sqs:SendMessage  arn:aws:sqs:eu-west-1:210987654321:jobs\n"))
         let unknownKey = try Binary.run(["lookup", "kms", "Encrypt", "--param", "KeyId=alias/app", "--account-id", Self.account])
         #expect(unknownKey.stdout.contains("  kms:Encrypt  arn:aws:kms:us-east-1:123456789012:key/${KeyId}\n"))
+        let stats = try Binary.run(["table", "stats"])
+        #expect(stats.stdout.contains("resources:      365 operations of 19 services have hand-written resource mappings"))
         let bad = try Binary.run(["lookup", "S3", "GetObject", "--param", "Bucket"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--param takes Name=value, not 'Bucket'"))

@@ -141,7 +141,7 @@ struct ResourceMappingTests {
     @Test("The table carries the mappings; every resource line maps some operation")
     func carried() {
         let statistics = ActionTable.bundled.statistics
-        #expect(statistics.resourceMappings == 335)
+        #expect(statistics.resourceMappings == 365)
         #expect(statistics.resourceMappedServices == 19)
         #expect(RequestResolver.fits("arn:aws:sns:us-east-1:1:t", "arn:${Partition}:sns:${Region}:${Account}:${TopicName}"))
         #expect(!RequestResolver.fits("arn:aws:sqs:us-east-1:1:t", "arn:${Partition}:sns:${Region}:${Account}:${TopicName}"))
