@@ -14,6 +14,8 @@ struct Lookup: ParsableCommand {
         iamscribe lookup --batch --json        lines SERVICE<TAB>OPERATION on stdin, one JSON object out each
         iamscribe lookup --action s3:GetObject the operations that need an action
         iamscribe lookup --explain SNS Publish why each action is there: the rule, the override line, the trigger, the source
+        iamscribe lookup S3 GetObject --param Bucket=photos --param Key=cat.jpg
+                                               the resource ARN each action acts on, given those parameters
         Unknown names exit with status 2 and the closest known names.
         """
     )
@@ -29,6 +31,15 @@ struct Lookup: ParsableCommand {
 
     @Option(help: "List the operations that need this action (prefix:Name).")
     var action: String?
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("An input member of the call, Name=value (repeatable): shows the resource ARN each action acts on.", valueName: "Name=value"))
+    var parameters: [String] = []
+
+    @Option(help: "The region of the call, with --param (default us-east-1).")
+    var region = "us-east-1"
+
+    @Option(help: ArgumentHelp("The 12-digit account of the call, with --param (default: unknown, * in ARNs).", valueName: "id"))
+    var accountId: String?
 
     @Argument(help: "The service (any name: S3, 'API Gateway', apigateway, dynamodb, ...).")
     var service: String?
@@ -50,6 +61,15 @@ struct Lookup: ParsableCommand {
         if batch && !json {
             throw ValidationError("--batch writes JSON lines; add --json.")
         }
+        if !parameters.isEmpty && (service == nil || explain) {
+            throw ValidationError("--param goes with SERVICE OPERATION, for example: iamscribe lookup S3 GetObject --param Bucket=photos --param Key=cat.jpg")
+        }
+        for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
+            throw ValidationError("--param takes Name=value, not '\(parameter)'.")
+        }
+        if let accountId, !AccessKeyID.isAccountID(accountId) {
+            throw ValidationError("--account-id takes a 12-digit account id, not '\(accountId)'.")
+        }
     }
 
     func run() throws {
@@ -64,15 +84,25 @@ struct Lookup: ParsableCommand {
     }
 
     private func runSingle(_ service: String, _ operation: String, _ table: ActionTable) throws {
-        switch table.permissions(service: service, operation: operation) {
+        var given: [String: String] = [:]
+        for parameter in parameters {
+            let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            given[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        // The parameters settle the conditional actions, as for a captured call.
+        switch table.permissions(service: service, operation: operation, parameters: parameters.isEmpty ? nil : given) {
         case .failure(let failure):
             Output.error(failure.description)
             throw ExitCode(2)
         case .success(let permissions):
             if explain {
                 Output.write(json ? LookupRendering.explanationJSON(permissions) : LookupRendering.explanation(permissions))
-            } else {
+            } else if parameters.isEmpty {
                 Output.write(json ? LookupRendering.json(permissions, table) : LookupRendering.text(permissions, table))
+            } else {
+                let resolved = LookupRendering.resolved(permissions, parameters: given, region: region, account: accountId, table)
+                Output.write(json ? LookupRendering.json(permissions, table, resolved: resolved)
+                    : LookupRendering.text(permissions, table) + LookupRendering.resolvedText(resolved))
             }
         }
     }

@@ -50,7 +50,32 @@ enum LookupRendering {
         return parts.joined(separator: ", or ")
     }
 
-    static func json(_ permissions: CallPermissions, _ table: ActionTable) -> String {
+    /// The resources each action of a call acts on, given its parameters: what `generate` puts in
+    /// the policy and `diff` evaluates (``RequestResolver``).
+    ///
+    /// - Parameter permissions: The call's permissions, resolved with the same parameters.
+    static func resolved(_ permissions: CallPermissions, parameters: [String: String], region: String, account: String?,
+                         _ table: ActionTable) -> [(action: String, resources: [ResourceText], scope: String)] {
+        let resolver = RequestResolver(table: table, account: account)
+        return (permissions.isPermissionless ? [] : permissions.actions).map { action in
+            let found = resolver.resources(for: action, operation: permissions.operation, parameters: parameters,
+                                           region: region, account: account)
+            return (action: action, resources: found.resources, scope: found.scope.rawValue)
+        }
+    }
+
+    static func resolvedText(_ resolved: [(action: String, resources: [ResourceText], scope: String)]) -> String {
+        guard !resolved.isEmpty else { return "" }
+        var out = "resources for these parameters (unknown parts ${...}, * in a policy):\n"
+        for item in resolved {
+            let joined = item.resources.map(\.description).joined(separator: item.scope == "oneOf" ? " or " : ", ")
+            out += "  \(item.action)  \(joined)\n"
+        }
+        return out
+    }
+
+    static func json(_ permissions: CallPermissions, _ table: ActionTable,
+                     resolved: [(action: String, resources: [ResourceText], scope: String)]? = nil) -> String {
         let operation = permissions.operation
         let conditions = operation.conditionalActions.map {
             "{\"action\":\(quote($0.action)),\"kind\":\(quote($0.kind.rawValue)),\"when\":\(list($0.members))"
@@ -65,7 +90,13 @@ enum LookupRendering {
             + ",\"iamPrefix\":\(quote(permissions.service.iamPrefix)),\"operation\":\(quote(operation.name))"
             + ",\"known\":true,\"permissionless\":\(permissions.isPermissionless),\"unmapped\":\(permissions.isUnmapped)"
             + ",\"actions\":\(list(permissions.actions)),\"mayAlsoNeed\":\(list(permissions.mayAlsoNeed))"
-            + ",\"conditions\":[\(conditions.joined(separator: ","))],\"resources\":[\(resources.joined(separator: ","))]}\n"
+            + ",\"conditions\":[\(conditions.joined(separator: ","))],\"resources\":[\(resources.joined(separator: ","))]"
+            + (resolved.map { items in
+                ",\"resolved\":[" + items.map {
+                    "{\"action\":\(quote($0.action)),\"arns\":\(list($0.resources.map(\.description)))"
+                        + ",\"policy\":\(list($0.resources.map(\.policyPattern))),\"scope\":\(quote($0.scope))}"
+                }.joined(separator: ",") + "]"
+            } ?? "") + "}\n"
     }
 
     /// When a conditional action is needed, as a phrase: "when DbUser is given", "when the resource

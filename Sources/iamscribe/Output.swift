@@ -58,9 +58,27 @@ enum Output {
     /// actions left out.
     static func report(_ builder: PolicyBuilder) {
         for line in NotesRendering.lines(builder.notes.suggesting(from: builder.table), for: .policy) { note(line) }
+        for line in resourceLines(builder) { note(line) }
         let size = builder.document.quotaSize
         if size > 6144 {
             note("warning: the policy has \(size) characters without white space; a managed policy holds 6,144")
         }
+    }
+
+    /// What the resources of a policy rest on: the account derived from key ids, an unknown
+    /// account, and the actions that stayed on "*" beside statements that name resources.
+    static func resourceLines(_ builder: PolicyBuilder) -> [String] {
+        var lines: [String] = []
+        let derived = builder.derivedAccounts
+        if !derived.isEmpty {
+            lines.append("resources: account \(derived.joined(separator: ", ")) from the access key id\(derived.count == 1 ? "" : "s") (--account-id to set it)")
+        }
+        if builder.accountUnknown {
+            lines.append("resources: the account is unknown (no --account-id, and the key ids encode none): ARNs have * for it")
+        }
+        for (action, why) in builder.actionsOnAny {
+            lines.append("resources: \(action) stays on \"*\": \(why.rawValue)")
+        }
+        return lines
     }
 }

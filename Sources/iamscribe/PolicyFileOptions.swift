@@ -8,7 +8,8 @@ struct PolicyFileOptions: ParsableArguments {
         valueName: "file"))
     var files: [String] = []
 
-    @Option(help: ArgumentHelp("The 12-digit account the calls are made in; without it the account part of ARNs is unknown.", valueName: "id"))
+    @Option(name: [.customLong("account"), .customLong("account-id")],
+            help: ArgumentHelp("The 12-digit account the calls are made in; without it, the one each call's access key id encodes, else unknown.", valueName: "id"))
     var account: String?
 
     /// Checks the options; called from the command's `run()`, not from `validate()`, because

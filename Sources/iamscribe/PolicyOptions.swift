@@ -15,13 +15,36 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "Write the policy to this file (replaced atomically) instead of standard output.")
     var outputFile: String?
 
+    @Option(help: ArgumentHelp("The 12-digit account the calls are made in (default: the one each access key id encodes, else * in ARNs).", valueName: "id"))
+    var accountId: String?
+
+    @Option(help: ArgumentHelp("More than this many resources of one type for one action collapse to their narrowest common patterns (default \(ResourceOptions.defaultCutoff)).", valueName: "n"))
+    var resourceCutoff: Int = ResourceOptions.defaultCutoff
+
+    @Flag(help: "Keep every statement on Resource \"*\" (iamlive's flag).")
+    var forceWildcardResource = false
+
+    @Flag(help: "For calls whose parameters are unknown (CSM), write the ARN templates with visible placeholders (${BucketName}) to fill in, rather than \"*\".")
+    var resourcePlaceholders = false
+
     var builderOptions: PolicyBuilder.Options {
-        .init(failsOnly: failsOnly, order: sortAlphabetical ? .alphabetical : order)
+        .init(failsOnly: failsOnly, order: sortAlphabetical ? .alphabetical : order,
+              resources: ResourceOptions(mode: forceWildcardResource ? .wildcard : .resolved, account: accountId,
+                                         cutoff: resourceCutoff, placeholders: resourcePlaceholders))
     }
 
     func validate() throws {
         if sortAlphabetical && order == .firstSeen {
             throw ValidationError("--sort-alphabetical and --order first-seen contradict each other; pick one.")
+        }
+        if let accountId, !AccessKeyID.isAccountID(accountId) {
+            throw ValidationError("--account-id takes a 12-digit account id, not '\(accountId)'.")
+        }
+        if resourceCutoff < 1 {
+            throw ValidationError("--resource-cutoff takes a number of resources of at least 1, not \(resourceCutoff).")
+        }
+        if forceWildcardResource && resourcePlaceholders {
+            throw ValidationError("--force-wildcard-resource and --resource-placeholders contradict each other; pick one.")
         }
     }
 }

@@ -33,6 +33,7 @@ struct Table: ParsableCommand {
                 unmapped:       \(stats.unmapped) (\(Output.formatted("%.2f", percent))%)
                 permissionless: \(stats.permissionless)
                 iam:PassRole:   \(stats.passRoleAlways + stats.passRoleConditional) operations hand a role over (\(stats.passRoleAlways) always, \(stats.passRoleConditional) conditional)
+                resources:      \(stats.resourceMappings) operations of \(stats.resourceMappedServices) services have hand-written resource mappings; the others fill ARNs from the members named like the template's variables
                 IAM prefixes:   \(stats.iamPrefixes)
                 IAM actions:    \(stats.iamActions)
                 inputs:         \(stats.inputs.joined(separator: " "))

@@ -15,10 +15,26 @@ struct PcapCaptureTests {
     ]
     static let failedActions = ["dynamodb:DescribeTable", "lambda:GetFunction", "s3:GetObject"]
 
+    /// The actions of every statement, sorted (statements group actions by their resources).
     static func actions(_ json: String) throws -> [String] {
+        Array(Set(try statements(json).flatMap(\.actions))).sorted()
+    }
+
+    /// Each statement's actions and resources (a single one written as a string, as IAM allows).
+    static func statements(_ json: String) throws -> [(actions: [String], resources: [String])] {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let statements = try #require(document["Statement"] as? [[String: Any]])
-        return statements.flatMap { $0["Action"] as? [String] ?? [] }
+        func list(_ value: Any?) -> [String] { value as? [String] ?? (value as? String).map { [$0] } ?? [] }
+        return statements.map { (list($0["Action"]), list($0["Resource"])) }
+    }
+
+    /// The resources of each action, over every statement.
+    static func resourcesByAction(_ json: String) throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for statement in try statements(json) {
+            for action in statement.actions { out[action, default: []] += statement.resources }
+        }
+        return out.mapValues { $0.sorted() }
     }
 
     @Test("The stored capture gives the stored policy; --fails-only keeps the failed calls")
@@ -96,7 +112,9 @@ struct PcapCaptureTests {
 
     /// Captures the workload driving a fresh moto with tcpdump on lo, and reads the capture with
     /// `generate` (and `generate --fails-only`).
-    static func captureWorkload(motoPort: UInt16) throws -> (policy: Binary.Result, failsOnly: Binary.Result, tcpdump: String) {
+    static func captureWorkload(
+        motoPort: UInt16, workload: [String] = ["--boto3", "--cli"], generate: [String] = []
+    ) throws -> (policy: Binary.Result, failsOnly: Binary.Result, tcpdump: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-tcpdump-\(getpid())-\(motoPort)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -120,15 +138,15 @@ struct PcapCaptureTests {
             usleep(50_000)
         }
         usleep(300_000)
-        let workload = try start("python3", [workloadScript, "\(motoPort)", "--boto3", "--cli", "--csm-port", "\(csmPort)"])
-        workload.waitUntilExit()
-        #expect(workload.terminationStatus == 0)
+        let client = try start("python3", [workloadScript, "\(motoPort)"] + workload + ["--csm-port", "\(csmPort)"])
+        client.waitUntilExit()
+        #expect(client.terminationStatus == 0)
         usleep(500_000)
         Foundation.kill(tcpdump.processIdentifier, SIGTERM)
         tcpdump.waitUntilExit()
         let said = (try? String(contentsOf: tcpdumpLog, encoding: .utf8)) ?? ""
-        return (try Binary.run(["generate", "--csm-port", "\(csmPort)", capture]),
-                try Binary.run(["generate", "--fails-only", "--csm-port", "\(csmPort)", capture]),
+        return (try Binary.run(["generate", "--csm-port", "\(csmPort)"] + generate + [capture]),
+                try Binary.run(["generate", "--fails-only", "--csm-port", "\(csmPort)"] + generate + [capture]),
                 said.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

@@ -9,10 +9,15 @@ struct PcapLiveTests {
     func runPcap() throws {
         let moto = try Moto()
         let result = try Binary.run(["run", "--mode", "pcap", "--interface", "lo", "--filter", "tcp port \(moto.port)",
-                                     "--", "python3", Workloads.sampleWorkload],
+                                     "--account-id", "123456789012", "--", "python3", Workloads.sampleWorkload],
                                     environment: Workloads.clientEnvironment(moto: moto))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Workloads.actions(inPolicy: result.stdout) == Workloads.sampleActions)
+        // run takes the resource options too: the exact ARNs the workload named.
+        let resources = try PcapCaptureTests.resourcesByAction(result.stdout)
+        #expect(resources["s3:GetObject"] == ["arn:aws:s3:::iamscribe-demo/hello.txt"])
+        #expect(resources["s3:ListBucket"] == ["arn:aws:s3:::iamscribe-demo"])
+        #expect(resources["dynamodb:Query"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/demo"])
         #expect(result.stderr.contains("capture on lo:"))
         #expect(!result.stdout.contains("example-secret") && !result.stderr.contains("example-token"))
     }
@@ -23,7 +28,7 @@ struct PcapLiveTests {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("pcap-\(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let recorder = try Recorder(["record", "--mode", "pcap", "--interface", "lo", "--filter", "tcp port \(moto.port)",
-                                     "--output-file", output])
+                                     "--force-wildcard-resource", "--output-file", output])
         #expect(Workloads.wait { recorder.stderr.contains("capturing packets on lo") }, "\(recorder.stderr)")
         let cli = try Binary.run(["-c", Workloads.cliScript(moto: moto)], executable: "/bin/sh",
                                  environment: Workloads.clientEnvironment(moto: moto))
@@ -32,6 +37,8 @@ struct PcapLiveTests {
         #expect(recorder.stop(SIGINT) == 0)
         // A capture sees every call, including STS GetCallerIdentity, which needs no permission.
         #expect(try Workloads.actions(inPolicy: try String(contentsOfFile: output, encoding: .utf8)) == Workloads.cliActions)
+        // record takes the resource options too: iamlive's flag keeps one statement on "*".
+        #expect(try PcapCaptureTests.statements(try String(contentsOfFile: output, encoding: .utf8)).map(\.resources) == [["*"]])
 
         let failing = try Binary.run(["run", "--mode", "pcap", "--interface", "lo", "--filter", "tcp port \(moto.port)",
                                       "--fails-only", "--", "python3", Workloads.sampleWorkload, "--fail"],

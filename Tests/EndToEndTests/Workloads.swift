@@ -80,14 +80,14 @@ enum Workloads {
         Loopback.send(bytes, port: port)
     }
 
-    /// The actions of a policy document's single statement.
+    /// The actions of a policy document, over its statements (grouped by resources), sorted.
     static func actions(inPolicy text: String) throws -> [String] {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let statements = try #require(json["Statement"] as? [[String: Any]])
-        return statements.flatMap { statement -> [String] in
+        return Array(Set(statements.flatMap { statement -> [String] in
             if let list = statement["Action"] as? [String] { return list }
             return (statement["Action"] as? String).map { [$0] } ?? []
-        }
+        })).sorted()
     }
 
     /// Waits until `condition` holds or `timeout` passes.

@@ -60,6 +60,10 @@ extension AWSRequestDecoder {
                 if let value = BodyMembers.xmlElement(body, named: member.wireName) { parameters[member.name] = Self.bounded(value) }
             } else if let found = members.first(where: { $0.name == member.wireName }) {
                 parameters[member.name] = found.value.map(Self.bounded) ?? ""
+            } else if pending.bodyFormat == .form, let found = Self.onlyListItem(member.wireName, in: members) {
+                // A query-protocol list (EC2's InstanceId.1): one item is the member's value;
+                // several are present without one (the resource stays unknown).
+                parameters[member.name] = found
             }
         }
         let plan = plan(of: operation, in: pending.service)
@@ -137,5 +141,21 @@ extension AWSRequestDecoder {
         }
         let name = keyName[...dot] + sibling
         return members.first { $0.name == name }?.value
+    }
+
+    /// The value of a form's list member when it has exactly one item (`Name.1`, or
+    /// `Name.member.1`); "" when it has several; nil when it has none.
+    static func onlyListItem(_ name: String, in members: [BodyMembers.Member]) -> String? {
+        var found: String?
+        var count = 0
+        for member in members where member.name.hasPrefix(name) {
+            let rest = member.name.dropFirst(name.count)
+            guard rest.first == ".", case let index = rest.hasPrefix(".member.") ? rest.dropFirst(8) : rest.dropFirst(),
+                  !index.isEmpty, index.allSatisfy(\.isNumber) else { continue }
+            count += 1
+            found = member.value
+        }
+        if count > 1 { return "" }
+        return count == 1 ? found.map(bounded) : nil
     }
 }

@@ -177,7 +177,8 @@ public final class ActionTable: Sendable {
         var parsed: [String: OperationInfo] = [:]
         for line in Self.lines(of: bytes, in: operationBlocks[index]) {
             let fields = Self.fields(of: bytes, line)
-            // Format 2: the role hand-offs (tenth field) and, last, the provenance.
+            // Format 2: the role hand-offs (tenth field), the resource fills (eleventh, where
+            // there are some) and, last, the provenance.
             guard fields.count >= 9 else { continue }
             let operation = OperationInfo(
                 name: fields[1], httpMethod: fields[2], requestURI: fields[3],
@@ -194,6 +195,8 @@ public final class ActionTable: Sendable {
                     return .init(name: parts[0], location: parts[1], wireName: parts[2], isRole: parts.count > 3)
                 },
                 roleHandOffs: fields.count >= 11 ? Self.roleHandOffs(fields[9]) : [],
+                // The resource fills: an eleventh field, only on the lines an override gives some.
+                resourceFills: fields.count >= 12 ? ResourceFill.parse(fields[10]) : [],
                 provenance: fields.count >= 10 ? fields[fields.count - 1] : "")
             parsed[operation.name.lowercased()] = operation
             // The wire name CSM reports when it differs (CloudFront's CreateDistribution2020_05_31).

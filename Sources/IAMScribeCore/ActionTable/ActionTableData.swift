@@ -24,7 +24,7 @@ O	GetAnalyzer	GET	/analyzer/{analyzerName}		access-analyzer:GetAnalyzer		analyze
 O	GetArchiveRule	GET	/analyzer/{analyzerName}/archive-rule/{ruleName}		access-analyzer:GetArchiveRule		analyzerName:uri:analyzerName;ruleName:uri:ruleName			name
 O	GetFinding	GET	/finding/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			name
 O	GetFindingRecommendation	GET	/recommendation/{id}		access-analyzer:GetFindingRecommendation		analyzerArn:querystring:analyzerArn;id:uri:id			name
-O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			override:312
+O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			override:331
 O	GetFindingsStatistics	POST	/analyzer/findings/statistics		access-analyzer:GetFindingsStatistics		analyzerArn:body:analyzerArn			name
 O	GetGeneratedPolicy	GET	/policy/generation/{jobId}		access-analyzer:GetGeneratedPolicy		jobId:uri:jobId			name
 O	ListAccessPreviewFindings	POST	/access-preview/{accessPreviewId}		access-analyzer:ListAccessPreviewFindings		accessPreviewId:uri:accessPreviewId;analyzerArn:body:analyzerArn			name
@@ -33,7 +33,7 @@ O	ListAnalyzedResources	POST	/analyzed-resource		access-analyzer:ListAnalyzedRes
 O	ListAnalyzers	GET	/analyzer		access-analyzer:ListAnalyzers					name
 O	ListArchiveRules	GET	/analyzer/{analyzerName}/archive-rule		access-analyzer:ListArchiveRules		analyzerName:uri:analyzerName			name
 O	ListFindings	POST	/finding		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			name
-O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			override:313
+O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			override:332
 O	ListPolicyGenerations	GET	/policy/generation		access-analyzer:ListPolicyGenerations		principalArn:querystring:principalArn			name
 O	ListTagsForResource	GET	/tags/{resourceArn}		access-analyzer:ListTagsForResource		resourceArn:uri:resourceArn			name
 O	StartPolicyGeneration	PUT	/policy/generation		access-analyzer:StartPolicyGeneration	iam:PassRole@cloudTrailDetails			cloudTrailDetails.accessRole:role:cloudTrailDetails	name;role
@@ -384,9 +384,9 @@ O	UpdateUsage	PATCH	/usageplans/{usageplanId}/keys/{keyId}/usage		apigateway:PAT
 O	UpdateUsagePlan	PATCH	/usageplans/{usageplanId}		apigateway:PATCH		usagePlanId:uri:usageplanId			verb
 O	UpdateVpcLink	PATCH	/vpclinks/{vpclink_id}		apigateway:PATCH		vpcLinkId:uri:vpclink_id			verb
 S	apigatewaymanagementapi	ApiGatewayManagementApi	execute-api	rest-json		execute-api	execute-api	0	apigatewaymanagementapi,execute-api	
-O	DeleteConnection	DELETE	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:136
-O	GetConnection	GET	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:137
-O	PostToConnection	POST	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:138
+O	DeleteConnection	DELETE	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:155
+O	GetConnection	GET	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:156
+O	PostToConnection	POST	/@connections/{connectionId}		execute-api:ManageConnections		ConnectionId:uri:connectionId			override:157
 S	apigatewayv2	ApiGatewayV2	apigateway	rest-json		apigateway	apigateway	0	apigatewayv2,apigateway	
 O	CreateApi	POST	/v2/apis		apigateway:POST		Name:body:name			verb
 O	CreateApiMapping	POST	/v2/domainnames/{domainName}/apimappings		apigateway:POST		ApiId:body:apiId;DomainName:uri:domainName			verb
@@ -1016,7 +1016,7 @@ O	GetNamedQuery	POST	/		athena:GetNamedQuery		NamedQueryId:body:NamedQueryId			n
 O	GetNotebookMetadata	POST	/		athena:GetNotebookMetadata		NotebookId:body:NotebookId			name
 O	GetPreparedStatement	POST	/		athena:GetPreparedStatement		StatementName:body:StatementName			name
 O	GetQueryExecution	POST	/		athena:GetQueryExecution		QueryExecutionId:body:QueryExecutionId			name
-O	GetQueryResults	POST	/		athena:GetQueryResults	s3:GetObject@;kms:Decrypt@(encrypted)	QueryExecutionId:body:QueryExecutionId			name;override:273;override:273|Amazon Athena User Guide, Access to Amazon S3: reading query results needs s3:GetObject on the output location
+O	GetQueryResults	POST	/		athena:GetQueryResults	s3:GetObject@;kms:Decrypt@(encrypted)	QueryExecutionId:body:QueryExecutionId			name;override:292;override:292|Amazon Athena User Guide, Access to Amazon S3: reading query results needs s3:GetObject on the output location
 O	GetQueryRuntimeStatistics	POST	/		athena:GetQueryRuntimeStatistics		QueryExecutionId:body:QueryExecutionId			name
 O	GetResourceDashboard	POST	/		athena:GetResourceDashboard		ResourceARN:body:ResourceARN			name
 O	GetSession	POST	/		athena:GetSession		SessionId:body:SessionId			name
@@ -1043,7 +1043,7 @@ O	ListTagsForResource	POST	/		athena:ListTagsForResource		ResourceARN:body:Resou
 O	ListWorkGroups	POST	/		athena:ListWorkGroups					name
 O	PutCapacityAssignmentConfiguration	POST	/		athena:PutCapacityAssignmentConfiguration		CapacityReservationName:body:CapacityReservationName			name
 O	StartCalculationExecution	POST	/		athena:StartCalculationExecution		SessionId:body:SessionId			name
-O	StartQueryExecution	POST	/		athena:StartQueryExecution	s3:GetBucketLocation@;s3:GetObject@;s3:ListBucket@;s3:PutObject@;s3:ListBucketMultipartUploads@;s3:ListMultipartUploadParts@;s3:AbortMultipartUpload@;glue:GetDatabase@;glue:GetTable@;glue:GetPartitions@;lakeformation:GetDataAccess@;kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:271;override:271;override:271;override:271;override:271;override:271;override:271;override:271;override:271;override:271;override:271;override:271;override:271|Amazon Athena User Guide, Access to Amazon S3 and the Glue Data Catalog (s3:GetBucketLocation, s3:GetObject, s3:ListBucket, s3:PutObject, multipart, and glue:GetDatabase, glue:GetTable, glue:GetPartitions) and Lake Formation (lakeformation:GetDataAccess)
+O	StartQueryExecution	POST	/		athena:StartQueryExecution	s3:GetBucketLocation@;s3:GetObject@;s3:ListBucket@;s3:PutObject@;s3:ListBucketMultipartUploads@;s3:ListMultipartUploadParts@;s3:AbortMultipartUpload@;glue:GetDatabase@;glue:GetTable@;glue:GetPartitions@;lakeformation:GetDataAccess@;kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290|Amazon Athena User Guide, Access to Amazon S3 and the Glue Data Catalog (s3:GetBucketLocation, s3:GetObject, s3:ListBucket, s3:PutObject, multipart, and glue:GetDatabase, glue:GetTable, glue:GetPartitions) and Lake Formation (lakeformation:GetDataAccess)
 O	StartSession	POST	/		athena:StartSession	iam:PassRole@ExecutionRole;athena:TagResource@Tags	ExecutionRole:body:ExecutionRole:role		ExecutionRole:role:ExecutionRole	name;role;tag
 O	StopCalculationExecution	POST	/		athena:StopCalculationExecution		CalculationExecutionId:body:CalculationExecutionId			name
 O	StopQueryExecution	POST	/		athena:StopQueryExecution		QueryExecutionId:body:QueryExecutionId			name
@@ -1449,15 +1449,15 @@ O	TagResource	POST	/		bcm-data-exports:TagResource		ResourceArn:body:ResourceArn
 O	UntagResource	POST	/		bcm-data-exports:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateExport	POST	/		bcm-data-exports:UpdateExport		ExportArn:body:ExportArn			name
 S	bcm-pricing-calculator	BCM Pricing Calculator	bcm-pricing-calculator	json	AWSBCMPricingCalculator	bcm-pricing-calculator	bcm-pricing-calculator	0	bcm-pricing-calculator,BCM Pricing Calculator,BCMPricingCalculator	
-O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:315
-O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:316
-O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:317
-O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:318
-O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:319
-O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:320
-O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:321
-O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:322
-O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:323
+O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:334
+O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:335
+O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:336
+O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:337
+O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:338
+O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:339
+O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:340
+O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:341
+O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:342
 O	CreateBillEstimate	POST	/		bcm-pricing-calculator:CreateBillEstimate	bcm-pricing-calculator:TagResource@tags	billScenarioId:body:billScenarioId			name;tag
 O	CreateBillScenario	POST	/		bcm-pricing-calculator:CreateBillScenario	bcm-pricing-calculator:TagResource@tags				name;tag
 O	CreateWorkloadEstimate	POST	/		bcm-pricing-calculator:CreateWorkloadEstimate	bcm-pricing-calculator:TagResource@tags				name;tag
@@ -1693,7 +1693,7 @@ O	PutInvocationStep	PUT	/sessions/{sessionIdentifier}/invocationSteps/		bedrock:
 O	Rerank	POST	/rerank		bedrock:Rerank					name
 O	Retrieve	POST	/knowledgebases/{knowledgeBaseId}/retrieve		bedrock:Retrieve		knowledgeBaseId:uri:knowledgeBaseId			name
 O	RetrieveAndGenerate	POST	/retrieveAndGenerate		bedrock:RetrieveAndGenerate					name
-O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate					override:496
+O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate					override:515
 O	StartFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions		bedrock:StartFlowExecution		flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier			name
 O	StopFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/stop		bedrock:StopFlowExecution		executionIdentifier:uri:executionIdentifier;flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier			name
 O	TagResource	POST	/tags/{resourceArn}		bedrock:TagResource		resourceArn:uri:resourceArn			name
@@ -1939,15 +1939,15 @@ O	TagResource	POST	/		bedrock:TagResource		resourceARN:body:resourceARN			name
 O	UntagResource	POST	/		bedrock:UntagResource		resourceARN:body:resourceARN			name
 S	bedrock-runtime	Bedrock Runtime	bedrock	rest-json		bedrock-runtime	bedrock	0	bedrock-runtime,Bedrock Runtime,BedrockRuntime,bedrock	
 O	ApplyGuardrail	POST	/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply		bedrock:ApplyGuardrail		guardrailIdentifier:uri:guardrailIdentifier;guardrailVersion:uri:guardrailVersion			name
-O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:491
-O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:492
+O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:510
+O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:511
 O	CountTokens	POST	/model/{modelId}/count-tokens		bedrock:CountTokens		modelId:uri:modelId			name
 O	GetAsyncInvoke	GET	/async-invoke/{invocationArn}		bedrock:GetAsyncInvoke		invocationArn:uri:invocationArn			name
 O	InvokeModel	POST	/model/{modelId}/invoke		bedrock:InvokeModel		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
-O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId			override:493
+O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId			override:512
 O	InvokeModelWithResponseStream	POST	/model/{modelId}/invoke-with-response-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
 O	ListAsyncInvokes	GET	/async-invoke		bedrock:ListAsyncInvokes					name
-O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:495;override:495;tag
+O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:514;override:514;tag
 S	billing	Billing	billing	json	AWSBilling	billing	billing	0	billing	
 O	AssociateSourceViews	POST	/		billing:AssociateSourceViews	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
 O	CreateBillingView	POST	/		billing:CreateBillingView	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
@@ -2013,32 +2013,32 @@ O	TagResource	POST	/tags/{resourceArn}		braket:TagResource		resourceArn:uri:reso
 O	UntagResource	DELETE	/tags/{resourceArn}		braket:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateSpendingLimit	PATCH	/spending-limit/{spendingLimitArn}/update		braket:UpdateSpendingLimit		spendingLimitArn:uri:spendingLimitArn			name
 S	budgets	Budgets	budgets	json	AWSBudgetServiceGateway	budgets	budgets	1	budgets	
-O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:361;dependent;tag
+O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:380;dependent;tag
 O	CreateBudgetAction	POST	/		budgets:CreateBudgetAction,iam:PassRole	budgets:TagResource@ResourceTags	AccountId:body:AccountId;BudgetName:body:BudgetName;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role;tag
-O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:364;dependent
-O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:367;dependent
-O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:363;dependent
+O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:383;dependent
+O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:386;dependent
+O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:382;dependent
 O	DeleteBudgetAction	POST	/		budgets:DeleteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
-O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:366;dependent
-O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:369;dependent
-O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:370;dependent
+O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:385;dependent
+O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:388;dependent
+O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:389;dependent
 O	DescribeBudgetAction	POST	/		budgets:DescribeBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	DescribeBudgetActionHistories	POST	/		budgets:DescribeBudgetActionHistories		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	DescribeBudgetActionsForAccount	POST	/		budgets:DescribeBudgetActionsForAccount		AccountId:body:AccountId			name
 O	DescribeBudgetActionsForBudget	POST	/		budgets:DescribeBudgetActionsForBudget		AccountId:body:AccountId;BudgetName:body:BudgetName			name
-O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:372;dependent
-O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:373;dependent
-O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:371;dependent
-O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:374;dependent
-O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:375;dependent
+O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:391;dependent
+O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:392;dependent
+O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:390;dependent
+O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:393;dependent
+O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:394;dependent
 O	ExecuteBudgetAction	POST	/		budgets:ExecuteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	ListTagsForResource	POST	/		budgets:ListTagsForResource		ResourceARN:body:ResourceARN			name
 O	TagResource	POST	/		budgets:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		budgets:UntagResource		ResourceARN:body:ResourceARN			name
-O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId			override:362;dependent
+O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId			override:381;dependent
 O	UpdateBudgetAction	POST	/		budgets:UpdateBudgetAction	iam:PassRole@ExecutionRoleArn	AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
-O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:365;dependent
-O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:368;dependent
+O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:384;dependent
+O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:387;dependent
 S	ce	Cost Explorer	ce	json	AWSInsightsIndexService	ce	ce	1	ce,Cost Explorer,CostExplorer	
 O	CreateAnomalyMonitor	POST	/		ce:CreateAnomalyMonitor	ce:TagResource@ResourceTags				name;tag
 O	CreateAnomalySubscription	POST	/		ce:CreateAnomalySubscription	ce:TagResource@ResourceTags				name;tag
@@ -2657,55 +2657,55 @@ S	cloudformation	CloudFormation	cloudformation	query		cloudformation	cloudformat
 O	ActivateOrganizationsAccess	POST	/		cloudformation:ActivateOrganizationsAccess					name
 O	ActivateType	POST	/		cloudformation:ActivateType	iam:PassRole@LoggingConfig,ExecutionRoleArn	ExecutionRoleArn:body:ExecutionRoleArn:role		LoggingConfig.LogRoleArn:role:LoggingConfig;ExecutionRoleArn:role:ExecutionRoleArn	name;role
 O	BatchDescribeTypeConfigurations	POST	/		cloudformation:BatchDescribeTypeConfigurations					name
-O	CancelUpdateStack	POST	/		cloudformation:CancelUpdateStack		StackName:body:StackName			name
-O	ContinueUpdateRollback	POST	/		cloudformation:ContinueUpdateRollback	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role
-O	CreateChangeSet	POST	/		cloudformation:CreateChangeSet	iam:PassRole@RoleARN;cloudformation:TagResource@Tags	StackName:body:StackName;RoleARN:body:RoleARN:role;ChangeSetName:body:ChangeSetName		RoleARN:role:RoleARN	name;role;tag
-O	CreateGeneratedTemplate	POST	/		cloudformation:CreateGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName			name
-O	CreateStack	POST	/		cloudformation:CreateStack	iam:PassRole@RoleARN;cloudformation:TagResource@Tags	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role;tag
+O	CancelUpdateStack	POST	/		cloudformation:CancelUpdateStack		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	ContinueUpdateRollback	POST	/		cloudformation:ContinueUpdateRollback	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	*|StackName=StackName:name,Id=-	name;role
+O	CreateChangeSet	POST	/		cloudformation:CreateChangeSet	iam:PassRole@RoleARN;cloudformation:TagResource@Tags	StackName:body:StackName;RoleARN:body:RoleARN:role;ChangeSetName:body:ChangeSetName		RoleARN:role:RoleARN	*|StackName=StackName:name,Id=-	name;role;tag
+O	CreateGeneratedTemplate	POST	/		cloudformation:CreateGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName;StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	CreateStack	POST	/		cloudformation:CreateStack	iam:PassRole@RoleARN;cloudformation:TagResource@Tags	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	*|StackName=StackName:name,Id=-	name;role;tag
 O	CreateStackInstances	POST	/		cloudformation:CreateStackInstances		StackSetName:body:StackSetName			name
 O	CreateStackRefactor	POST	/		cloudformation:CreateStackRefactor					name
 O	CreateStackSet	POST	/		cloudformation:CreateStackSet	iam:PassRole@AdministrationRoleARN;cloudformation:TagResource@Tags	StackSetName:body:StackSetName;AdministrationRoleARN:body:AdministrationRoleARN:role		AdministrationRoleARN:role:AdministrationRoleARN	name;role;tag
 O	DeactivateOrganizationsAccess	POST	/		cloudformation:DeactivateOrganizationsAccess					name
 O	DeactivateType	POST	/		cloudformation:DeactivateType					name
-O	DeleteChangeSet	POST	/		cloudformation:DeleteChangeSet		ChangeSetName:body:ChangeSetName			name
+O	DeleteChangeSet	POST	/		cloudformation:DeleteChangeSet		ChangeSetName:body:ChangeSetName;StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	DeleteGeneratedTemplate	POST	/		cloudformation:DeleteGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName			name
-O	DeleteStack	POST	/		cloudformation:DeleteStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role
+O	DeleteStack	POST	/		cloudformation:DeleteStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	*|StackName=StackName:name,Id=-	name;role
 O	DeleteStackInstances	POST	/		cloudformation:DeleteStackInstances		StackSetName:body:StackSetName			name
 O	DeleteStackSet	POST	/		cloudformation:DeleteStackSet		StackSetName:body:StackSetName			name
 O	DeregisterType	POST	/		cloudformation:DeregisterType					name
 O	DescribeAccountLimits	POST	/		cloudformation:DescribeAccountLimits					name
-O	DescribeChangeSet	POST	/		cloudformation:DescribeChangeSet		ChangeSetName:body:ChangeSetName			name
-O	DescribeChangeSetHooks	POST	/		cloudformation:DescribeChangeSetHooks		ChangeSetName:body:ChangeSetName			name
-O	DescribeEvents	POST	/		cloudformation:DescribeEvents					name
+O	DescribeChangeSet	POST	/		cloudformation:DescribeChangeSet		ChangeSetName:body:ChangeSetName;StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	DescribeChangeSetHooks	POST	/		cloudformation:DescribeChangeSetHooks		ChangeSetName:body:ChangeSetName;StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	DescribeEvents	POST	/		cloudformation:DescribeEvents		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	DescribeGeneratedTemplate	POST	/		cloudformation:DescribeGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName			name
 O	DescribeOrganizationsAccess	POST	/		cloudformation:DescribeOrganizationsAccess					name
 O	DescribePublisher	POST	/		cloudformation:DescribePublisher					name
 O	DescribeResourceScan	POST	/		cloudformation:DescribeResourceScan		ResourceScanId:body:ResourceScanId			name
 O	DescribeStackDriftDetectionStatus	POST	/		cloudformation:DescribeStackDriftDetectionStatus		StackDriftDetectionId:body:StackDriftDetectionId			name
-O	DescribeStackEvents	POST	/		cloudformation:DescribeStackEvents		StackName:body:StackName			name
+O	DescribeStackEvents	POST	/		cloudformation:DescribeStackEvents		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	DescribeStackInstance	POST	/		cloudformation:DescribeStackInstance		StackSetName:body:StackSetName			name
 O	DescribeStackRefactor	POST	/		cloudformation:DescribeStackRefactor		StackRefactorId:body:StackRefactorId			name
-O	DescribeStackResource	POST	/		cloudformation:DescribeStackResource		StackName:body:StackName;LogicalResourceId:body:LogicalResourceId			name
-O	DescribeStackResourceDrifts	POST	/		cloudformation:DescribeStackResourceDrifts		StackName:body:StackName			name
-O	DescribeStackResources	POST	/		cloudformation:DescribeStackResources					name
+O	DescribeStackResource	POST	/		cloudformation:DescribeStackResource		StackName:body:StackName;LogicalResourceId:body:LogicalResourceId			*|StackName=StackName:name,Id=-	name
+O	DescribeStackResourceDrifts	POST	/		cloudformation:DescribeStackResourceDrifts		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	DescribeStackResources	POST	/		cloudformation:DescribeStackResources		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	DescribeStackSet	POST	/		cloudformation:DescribeStackSet		StackSetName:body:StackSetName			name
 O	DescribeStackSetOperation	POST	/		cloudformation:DescribeStackSetOperation		StackSetName:body:StackSetName;OperationId:body:OperationId			name
-O	DescribeStacks	POST	/		cloudformation:DescribeStacks	cloudformation:ListStacks@				name;dependent
+O	DescribeStacks	POST	/		cloudformation:DescribeStacks	cloudformation:ListStacks@	StackName:body:StackName			*|StackName=StackName:name,Id=-	name;dependent
 O	DescribeType	POST	/		cloudformation:DescribeType					name
 O	DescribeTypeRegistration	POST	/		cloudformation:DescribeTypeRegistration					name
-O	DetectStackDrift	POST	/		cloudformation:DetectStackDrift		StackName:body:StackName			name
-O	DetectStackResourceDrift	POST	/		cloudformation:DetectStackResourceDrift		StackName:body:StackName;LogicalResourceId:body:LogicalResourceId			name
+O	DetectStackDrift	POST	/		cloudformation:DetectStackDrift		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	DetectStackResourceDrift	POST	/		cloudformation:DetectStackResourceDrift		StackName:body:StackName;LogicalResourceId:body:LogicalResourceId			*|StackName=StackName:name,Id=-	name
 O	DetectStackSetDrift	POST	/		cloudformation:DetectStackSetDrift		StackSetName:body:StackSetName			name
 O	EstimateTemplateCost	POST	/		cloudformation:EstimateTemplateCost					name
-O	ExecuteChangeSet	POST	/		cloudformation:ExecuteChangeSet		ChangeSetName:body:ChangeSetName			name
+O	ExecuteChangeSet	POST	/		cloudformation:ExecuteChangeSet		ChangeSetName:body:ChangeSetName;StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	ExecuteStackRefactor	POST	/		cloudformation:ExecuteStackRefactor		StackRefactorId:body:StackRefactorId			name
 O	GetGeneratedTemplate	POST	/		cloudformation:GetGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName			name
 O	GetHookResult	POST	/		cloudformation:GetHookResult	kms:Decrypt@				name;dependent
-O	GetStackPolicy	POST	/		cloudformation:GetStackPolicy		StackName:body:StackName			name
-O	GetTemplate	POST	/		cloudformation:GetTemplate					name
-O	GetTemplateSummary	POST	/		cloudformation:GetTemplateSummary					name
+O	GetStackPolicy	POST	/		cloudformation:GetStackPolicy		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	GetTemplate	POST	/		cloudformation:GetTemplate		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
+O	GetTemplateSummary	POST	/		cloudformation:GetTemplateSummary		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	ImportStacksToStackSet	POST	/		cloudformation:ImportStacksToStackSet		StackSetName:body:StackSetName			name
-O	ListChangeSets	POST	/		cloudformation:ListChangeSets		StackName:body:StackName			name
+O	ListChangeSets	POST	/		cloudformation:ListChangeSets		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	ListExports	POST	/		cloudformation:ListExports					name
 O	ListGeneratedTemplates	POST	/		cloudformation:ListGeneratedTemplates					name
 O	ListHookResults	POST	/		cloudformation:ListHookResults					name
@@ -2717,7 +2717,7 @@ O	ListStackInstanceResourceDrifts	POST	/		cloudformation:ListStackInstanceResour
 O	ListStackInstances	POST	/		cloudformation:ListStackInstances		StackSetName:body:StackSetName			name
 O	ListStackRefactorActions	POST	/		cloudformation:ListStackRefactorActions		StackRefactorId:body:StackRefactorId			name
 O	ListStackRefactors	POST	/		cloudformation:ListStackRefactors					name
-O	ListStackResources	POST	/		cloudformation:ListStackResources		StackName:body:StackName			name
+O	ListStackResources	POST	/		cloudformation:ListStackResources		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	ListStackSetAutoDeploymentTargets	POST	/		cloudformation:ListStackSetAutoDeploymentTargets		StackSetName:body:StackSetName			name
 O	ListStackSetOperationResults	POST	/		cloudformation:ListStackSetOperationResults		StackSetName:body:StackSetName;OperationId:body:OperationId			name
 O	ListStackSetOperations	POST	/		cloudformation:ListStackSetOperations		StackSetName:body:StackSetName			name
@@ -2730,19 +2730,19 @@ O	PublishType	POST	/		cloudformation:PublishType					name
 O	RecordHandlerProgress	POST	/		cloudformation:RecordHandlerProgress					name
 O	RegisterPublisher	POST	/		cloudformation:RegisterPublisher					name
 O	RegisterType	POST	/		cloudformation:RegisterType	iam:PassRole@LoggingConfig,ExecutionRoleArn	TypeName:body:TypeName;ExecutionRoleArn:body:ExecutionRoleArn:role		LoggingConfig.LogRoleArn:role:LoggingConfig;ExecutionRoleArn:role:ExecutionRoleArn	name;role
-O	RollbackStack	POST	/		cloudformation:RollbackStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role
-O	SetStackPolicy	POST	/		cloudformation:SetStackPolicy		StackName:body:StackName			name
+O	RollbackStack	POST	/		cloudformation:RollbackStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	*|StackName=StackName:name,Id=-	name;role
+O	SetStackPolicy	POST	/		cloudformation:SetStackPolicy		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	SetTypeConfiguration	POST	/		cloudformation:SetTypeConfiguration					name
 O	SetTypeDefaultVersion	POST	/		cloudformation:SetTypeDefaultVersion					name
-O	SignalResource	POST	/		cloudformation:SignalResource		StackName:body:StackName;LogicalResourceId:body:LogicalResourceId;UniqueId:body:UniqueId			name
+O	SignalResource	POST	/		cloudformation:SignalResource		StackName:body:StackName;LogicalResourceId:body:LogicalResourceId;UniqueId:body:UniqueId			*|StackName=StackName:name,Id=-	name
 O	StartResourceScan	POST	/		cloudformation:StartResourceScan					name
 O	StopStackSetOperation	POST	/		cloudformation:StopStackSetOperation		StackSetName:body:StackSetName;OperationId:body:OperationId			name
 O	TestType	POST	/		cloudformation:TestType					name
 O	UpdateGeneratedTemplate	POST	/		cloudformation:UpdateGeneratedTemplate		GeneratedTemplateName:body:GeneratedTemplateName			name
-O	UpdateStack	POST	/		cloudformation:UpdateStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	name;role
+O	UpdateStack	POST	/		cloudformation:UpdateStack	iam:PassRole@RoleARN	StackName:body:StackName;RoleARN:body:RoleARN:role		RoleARN:role:RoleARN	*|StackName=StackName:name,Id=-	name;role
 O	UpdateStackInstances	POST	/		cloudformation:UpdateStackInstances		StackSetName:body:StackSetName			name
 O	UpdateStackSet	POST	/		cloudformation:UpdateStackSet	iam:PassRole@AdministrationRoleARN	StackSetName:body:StackSetName;AdministrationRoleARN:body:AdministrationRoleARN:role		AdministrationRoleARN:role:AdministrationRoleARN	name;role
-O	UpdateTerminationProtection	POST	/		cloudformation:UpdateTerminationProtection		StackName:body:StackName			name
+O	UpdateTerminationProtection	POST	/		cloudformation:UpdateTerminationProtection		StackName:body:StackName			*|StackName=StackName:name,Id=-	name
 O	ValidateTemplate	POST	/		cloudformation:ValidateTemplate					name
 S	cloudfront	CloudFront	cloudfront	rest-xml		cloudfront	cloudfront	1	cloudfront	
 O	AssociateAlias	PUT	/2020-05-31/distribution/{TargetDistributionId}/associate-alias		cloudfront:AssociateAlias		TargetDistributionId:uri:TargetDistributionId	AssociateAlias2020_05_31		name
@@ -2757,7 +2757,7 @@ O	CreateConnectionGroup	POST	/2020-05-31/connection-group		cloudfront:CreateConn
 O	CreateContinuousDeploymentPolicy	POST	/2020-05-31/continuous-deployment-policy		cloudfront:CreateContinuousDeploymentPolicy			CreateContinuousDeploymentPolicy2020_05_31		name
 O	CreateDistribution	POST	/2020-05-31/distribution		cloudfront:CreateDistribution	cloudfront:CreateConnectionGroup@		CreateDistribution2020_05_31		name;dependent
 O	CreateDistributionTenant	POST	/2020-05-31/distribution-tenant		cloudfront:CreateDistributionTenant	cloudfront:TagResource@Tags	DistributionId:body:DistributionId;Name:body:Name	CreateDistributionTenant2020_05_31		name;tag
-O	CreateDistributionWithTags	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@		CreateDistributionWithTags2020_05_31		override:308;override:308;dependent
+O	CreateDistributionWithTags	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@		CreateDistributionWithTags2020_05_31		override:327;override:327;dependent
 O	CreateFieldLevelEncryptionConfig	POST	/2020-05-31/field-level-encryption		cloudfront:CreateFieldLevelEncryptionConfig			CreateFieldLevelEncryptionConfig2020_05_31		name
 O	CreateFieldLevelEncryptionProfile	POST	/2020-05-31/field-level-encryption-profile		cloudfront:CreateFieldLevelEncryptionProfile			CreateFieldLevelEncryptionProfile2020_05_31		name
 O	CreateFunction	POST	/2020-05-31/function		cloudfront:CreateFunction	cloudfront:TagResource@Tags	Name:body:Name	CreateFunction2020_05_31		name;tag
@@ -2989,7 +2989,7 @@ O	UpdateServiceAccessPolicies	POST	/		cloudsearch:UpdateServiceAccessPolicies		D
 S	cloudsearchdomain	CloudSearch Domain	cloudsearch	rest-json		cloudsearchdomain	cloudsearch	0	cloudsearchdomain,CloudSearch Domain,cloudsearch	
 O	Search	GET	/2013-01-01/search?format=sdk&pretty=true		cloudsearch:search					name
 O	Suggest	GET	/2013-01-01/suggest?format=sdk&pretty=true		cloudsearch:suggest					name
-O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:499
+O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:518
 S	cloudtrail	CloudTrail	cloudtrail	json	com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101	cloudtrail	cloudtrail	0	cloudtrail	
 O	AddTags	POST	/		cloudtrail:AddTags		ResourceId:body:ResourceId			name
 O	CancelQuery	POST	/		cloudtrail:CancelQuery		QueryId:body:QueryId			name
@@ -3025,7 +3025,7 @@ O	ListEventDataStores	POST	/		cloudtrail:ListEventDataStores					name
 O	ListImportFailures	POST	/		cloudtrail:ListImportFailures		ImportId:body:ImportId			name
 O	ListImports	POST	/		cloudtrail:ListImports					name
 O	ListInsightsData	POST	/		cloudtrail:ListInsightsData					name
-O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName			override:512;override:512
+O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName			override:531;override:531
 O	ListPublicKeys	POST	/		cloudtrail:ListPublicKeys					name
 O	ListQueries	POST	/		cloudtrail:ListQueries					name
 O	ListTags	POST	/		cloudtrail:ListTags					name
@@ -3801,7 +3801,7 @@ O	DescribeICD10CMInferenceJob	POST	/		comprehendmedical:DescribeICD10CMInference
 O	DescribePHIDetectionJob	POST	/		comprehendmedical:DescribePHIDetectionJob		JobId:body:JobId			name
 O	DescribeRxNormInferenceJob	POST	/		comprehendmedical:DescribeRxNormInferenceJob		JobId:body:JobId			name
 O	DescribeSNOMEDCTInferenceJob	POST	/		comprehendmedical:DescribeSNOMEDCTInferenceJob		JobId:body:JobId			name
-O	DetectEntities	POST	/		comprehendmedical:DetectEntities					override:508
+O	DetectEntities	POST	/		comprehendmedical:DetectEntities					override:527
 O	DetectEntitiesV2	POST	/		comprehendmedical:DetectEntitiesV2					name
 O	DetectPHI	POST	/		comprehendmedical:DetectPHI					name
 O	InferICD10CM	POST	/		comprehendmedical:InferICD10CM					name
@@ -5018,15 +5018,15 @@ O	AssumeFleetRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/worke
 O	AssumeQueueRoleForRead	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/read-roles		deadline:AssumeQueueRoleForRead	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId			name;dependent
 O	AssumeQueueRoleForUser	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/user-roles		deadline:AssumeQueueRoleForUser	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId			name;dependent
 O	AssumeQueueRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/queue-roles		deadline:AssumeQueueRoleForWorker		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId;queueId:querystring:queueId			name
-O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@				override:324;dependent
+O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@				override:343;dependent
 O	BatchGetJobEntity	POST	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/batchGetJobEntity		deadline:BatchGetJobEntity		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId			name
-O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@				override:325;dependent
-O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@				override:326;dependent
-O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@				override:327;dependent
-O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@				override:328;dependent
-O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@				override:329;dependent
-O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@				override:330;dependent
-O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@				override:331;dependent
+O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@				override:344;dependent
+O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@				override:345;dependent
+O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@				override:346;dependent
+O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@				override:347;dependent
+O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@				override:348;dependent
+O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@				override:349;dependent
+O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@				override:350;dependent
 O	CopyJobTemplate	POST	/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/template		deadline:CopyJobTemplate	identitystore:ListGroupMembershipsForMember@;s3:PutObject@	farmId:uri:farmId;queueId:uri:queueId;jobId:uri:jobId			name;dependent;dependent
 O	CreateBudget	POST	/2023-10-12/farms/{farmId}/budgets		deadline:CreateBudget	deadline:TagResource@tags;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;displayName:body:displayName			name;dependent;dependent
 O	CreateFarm	POST	/2023-10-12/farms		deadline:CreateFarm	deadline:TagResource@tags	displayName:body:displayName			name;dependent
@@ -5152,7 +5152,7 @@ O	ListIndicators	POST	/investigations/listIndicators		detective:ListIndicators		
 O	ListInvestigations	POST	/investigations/listInvestigations		detective:ListInvestigations		GraphArn:body:GraphArn			name
 O	ListInvitations	POST	/invitations/list		detective:ListInvitations					name
 O	ListMembers	POST	/graph/members/list		detective:ListMembers		GraphArn:body:GraphArn			name
-O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@				override:355;dependent
+O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@				override:374;dependent
 O	ListTagsForResource	GET	/tags/{ResourceArn}		detective:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	RejectInvitation	POST	/invitation/removal		detective:RejectInvitation		GraphArn:body:GraphArn			name
 O	StartInvestigation	POST	/investigations/startInvestigation		detective:StartInvestigation		GraphArn:body:GraphArn;EntityArn:body:EntityArn			name
@@ -5458,7 +5458,7 @@ O	DescribeCertificates	POST	/		dms:DescribeCertificates					name
 O	DescribeConnections	POST	/		dms:DescribeConnections					name
 O	DescribeConversionConfiguration	POST	/		dms:DescribeConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	DescribeDataMigrations	POST	/		dms:DescribeDataMigrations					name
-O	DescribeDataProviders	POST	/		dms:ListDataProviders					override:386
+O	DescribeDataProviders	POST	/		dms:ListDataProviders					override:405
 O	DescribeEndpointSettings	POST	/		dms:DescribeEndpointSettings		EngineName:body:EngineName			name
 O	DescribeEndpointTypes	POST	/		dms:DescribeEndpointTypes					name
 O	DescribeEndpoints	POST	/		dms:DescribeEndpoints					name
@@ -5466,22 +5466,22 @@ O	DescribeEngineVersions	POST	/		dms:DescribeEngineVersions					name
 O	DescribeEventCategories	POST	/		dms:DescribeEventCategories					name
 O	DescribeEventSubscriptions	POST	/		dms:DescribeEventSubscriptions					name
 O	DescribeEvents	POST	/		dms:DescribeEvents					name
-O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:392
+O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:411
 O	DescribeFleetAdvisorCollectors	POST	/		dms:DescribeFleetAdvisorCollectors					name
 O	DescribeFleetAdvisorDatabases	POST	/		dms:DescribeFleetAdvisorDatabases					name
 O	DescribeFleetAdvisorLsaAnalysis	POST	/		dms:DescribeFleetAdvisorLsaAnalysis					name
 O	DescribeFleetAdvisorSchemaObjectSummary	POST	/		dms:DescribeFleetAdvisorSchemaObjectSummary					name
 O	DescribeFleetAdvisorSchemas	POST	/		dms:DescribeFleetAdvisorSchemas					name
-O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles					override:388
+O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles					override:407
 O	DescribeMetadataModel	POST	/		dms:DescribeMetadataModel		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:394
+O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:413
 O	DescribeMetadataModelChildren	POST	/		dms:DescribeMetadataModelChildren		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:395
+O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:414
 O	DescribeMetadataModelCreations	POST	/		dms:DescribeMetadataModelCreations		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:396
-O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:397
+O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:415
+O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:416
 O	DescribeMetadataModelImports	POST	/		dms:DescribeMetadataModelImports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@				override:390;dependent
+O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@				override:409;dependent
 O	DescribeOrderableReplicationInstances	POST	/		dms:DescribeOrderableReplicationInstances					name
 O	DescribePendingMaintenanceActions	POST	/		dms:DescribePendingMaintenanceActions					name
 O	DescribeRecommendationLimitations	POST	/		dms:DescribeRecommendationLimitations					name
@@ -5503,13 +5503,13 @@ O	ExportMetadataModelAssessment	POST	/		dms:ExportMetadataModelAssessment		Migra
 O	GetTargetSelectionRules	POST	/		dms:GetTargetSelectionRules		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	ImportCertificate	POST	/		dms:ImportCertificate	dms:AddTagsToResource@Tags	CertificateIdentifier:body:CertificateIdentifier			name;tag
 O	ListTagsForResource	POST	/		dms:ListTagsForResource					name
-O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:398
+O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:417
 O	ModifyDataMigration	POST	/		dms:ModifyDataMigration	iam:PassRole@ServiceAccessRoleArn	DataMigrationIdentifier:body:DataMigrationIdentifier;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role		ServiceAccessRoleArn:role:ServiceAccessRoleArn	name;role
-O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings	DataProviderIdentifier:body:DataProviderIdentifier		Settings.RedshiftSettings.S3AccessRoleArn:role:Settings;Settings.PostgreSqlSettings.S3AccessRoleArn:role:Settings;Settings.MySqlSettings.S3AccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn:role:Settings;Settings.OracleSettings.S3AccessRoleArn:role:Settings;Settings.MicrosoftSqlServerSettings.S3AccessRoleArn:role:Settings;Settings.MariaDbSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2LuwSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2zOsSettings.S3AccessRoleArn:role:Settings	override:387;role
+O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings	DataProviderIdentifier:body:DataProviderIdentifier		Settings.RedshiftSettings.S3AccessRoleArn:role:Settings;Settings.PostgreSqlSettings.S3AccessRoleArn:role:Settings;Settings.MySqlSettings.S3AccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn:role:Settings;Settings.OracleSettings.S3AccessRoleArn:role:Settings;Settings.MicrosoftSqlServerSettings.S3AccessRoleArn:role:Settings;Settings.MariaDbSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2LuwSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2zOsSettings.S3AccessRoleArn:role:Settings	override:406;role
 O	ModifyEndpoint	POST	/		dms:ModifyEndpoint	iam:PassRole@ServiceAccessRoleArn,DynamoDbSettings,S3Settings,DmsTransferSettings,MongoDbSettings,KinesisSettings,ElasticsearchSettings,NeptuneSettings,RedshiftSettings,PostgreSQLSettings,MySQLSettings,OracleSettings,SybaseSettings,MicrosoftSQLServerSettings,IBMDb2Settings,DocDbSettings,GcpMySQLSettings	EndpointArn:body:EndpointArn;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role		ServiceAccessRoleArn:role:ServiceAccessRoleArn;DynamoDbSettings.ServiceAccessRoleArn:role:DynamoDbSettings;S3Settings.ServiceAccessRoleArn:role:S3Settings;DmsTransferSettings.ServiceAccessRoleArn:role:DmsTransferSettings;MongoDbSettings.SecretsManagerAccessRoleArn:role:MongoDbSettings;KinesisSettings.ServiceAccessRoleArn:role:KinesisSettings;ElasticsearchSettings.ServiceAccessRoleArn:role:ElasticsearchSettings;NeptuneSettings.ServiceAccessRoleArn:role:NeptuneSettings;RedshiftSettings.ServiceAccessRoleArn:role:RedshiftSettings;RedshiftSettings.SecretsManagerAccessRoleArn:role:RedshiftSettings;PostgreSQLSettings.SecretsManagerAccessRoleArn:role:PostgreSQLSettings;PostgreSQLSettings.ServiceAccessRoleArn:role:PostgreSQLSettings;MySQLSettings.SecretsManagerAccessRoleArn:role:MySQLSettings;MySQLSettings.ServiceAccessRoleArn:role:MySQLSettings;OracleSettings.SecretsManagerAccessRoleArn:role:OracleSettings;OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:OracleSettings;SybaseSettings.SecretsManagerAccessRoleArn:role:SybaseSettings;MicrosoftSQLServerSettings.SecretsManagerAccessRoleArn:role:MicrosoftSQLServerSettings;IBMDb2Settings.SecretsManagerAccessRoleArn:role:IBMDb2Settings;DocDbSettings.SecretsManagerAccessRoleArn:role:DocDbSettings;GcpMySQLSettings.SecretsManagerAccessRoleArn:role:GcpMySQLSettings	name;role
 O	ModifyEventSubscription	POST	/		dms:ModifyEventSubscription		SubscriptionName:body:SubscriptionName			name
-O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier			override:389
-O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes	override:391;role
+O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier			override:408
+O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes	override:410;role
 O	ModifyReplicationConfig	POST	/		dms:ModifyReplicationConfig		ReplicationConfigArn:body:ReplicationConfigArn			name
 O	ModifyReplicationInstance	POST	/		dms:ModifyReplicationInstance	iam:PassRole@KerberosAuthenticationSettings	ReplicationInstanceArn:body:ReplicationInstanceArn		KerberosAuthenticationSettings.KeyCacheSecretIamArn:role:KerberosAuthenticationSettings	name;role
 O	ModifyReplicationSubnetGroup	POST	/		dms:ModifyReplicationSubnetGroup		ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier			name
@@ -5522,11 +5522,11 @@ O	ReloadTables	POST	/		dms:ReloadTables		ReplicationTaskArn:body:ReplicationTask
 O	RemoveTagsFromResource	POST	/		dms:RemoveTagsFromResource		ResourceArn:body:ResourceArn			name
 O	RunFleetAdvisorLsaAnalysis	POST	/		dms:RunFleetAdvisorLsaAnalysis					name
 O	StartDataMigration	POST	/		dms:StartDataMigration		DataMigrationIdentifier:body:DataMigrationIdentifier			name
-O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:393
+O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:412
 O	StartMetadataModelAssessment	POST	/		dms:StartMetadataModelAssessment		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelConversion	POST	/		dms:StartMetadataModelConversion		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelCreation	POST	/		dms:StartMetadataModelCreation		MigrationProjectIdentifier:body:MigrationProjectIdentifier;MetadataModelName:body:MetadataModelName			name
-O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:399
+O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:418
 O	StartMetadataModelExportToTarget	POST	/		dms:StartMetadataModelExportToTarget		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelImport	POST	/		dms:StartMetadataModelImport		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartRecommendations	POST	/		dms:StartRecommendations		DatabaseId:body:DatabaseId			name
@@ -5783,14 +5783,14 @@ O	TagResource	POST	/tags/{resourceArn}		dsql:TagResource		resourceArn:uri:resour
 O	UntagResource	DELETE	/tags/{resourceArn}		dsql:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateCluster	POST	/cluster/{identifier}		dsql:UpdateCluster		identifier:uri:identifier			name
 S	dynamodb	DynamoDB	dynamodb	json	DynamoDB_20120810	dynamodb	dynamodb	0	dynamodb	
-O	BatchExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:162;override:162;override:162;override:162
-O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:228|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
-O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:230|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	BatchExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:181;override:181;override:181;override:181
+O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:247|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:249|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	CreateBackup	POST	/		dynamodb:CreateBackup		TableName:body:TableName;BackupName:body:BackupName			name
 O	CreateGlobalTable	POST	/		dynamodb:CreateGlobalTable		GlobalTableName:body:GlobalTableName			name
-O	CreateTable	POST	/		dynamodb:CreateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification;dynamodb:TagResource@Tags	TableName:body:TableName			name;override:212;override:212;tag|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to create the table)
+O	CreateTable	POST	/		dynamodb:CreateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification;dynamodb:TagResource@Tags	TableName:body:TableName			name;override:231;override:231;tag|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to create the table)
 O	DeleteBackup	POST	/		dynamodb:DeleteBackup		BackupArn:body:BackupArn			name
-O	DeleteItem	POST	/		dynamodb:DeleteItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:222|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	DeleteItem	POST	/		dynamodb:DeleteItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:241|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	DeleteResourcePolicy	POST	/		dynamodb:DeleteResourcePolicy		ResourceArn:body:ResourceArn			name
 O	DeleteTable	POST	/		dynamodb:DeleteTable		TableName:body:TableName			name
 O	DescribeBackup	POST	/		dynamodb:DescribeBackup		BackupArn:body:BackupArn			name
@@ -5808,10 +5808,10 @@ O	DescribeTableReplicaAutoScaling	POST	/		dynamodb:DescribeTableReplicaAutoScali
 O	DescribeTimeToLive	POST	/		dynamodb:DescribeTimeToLive		TableName:body:TableName			name
 O	DisableKinesisStreamingDestination	POST	/		dynamodb:DisableKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
 O	EnableKinesisStreamingDestination	POST	/		dynamodb:EnableKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
-O	ExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:161;override:161;override:161;override:161
-O	ExecuteTransaction	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:163;override:163;override:163;override:163
+O	ExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:180;override:180;override:180;override:180
+O	ExecuteTransaction	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:182;override:182;override:182;override:182
 O	ExportTableToPointInTime	POST	/		dynamodb:ExportTableToPointInTime		TableArn:body:TableArn;S3Bucket:body:S3Bucket			name
-O	GetItem	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:216|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	GetItem	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:235|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	GetResourcePolicy	POST	/		dynamodb:GetResourcePolicy		ResourceArn:body:ResourceArn			name
 O	ImportTable	POST	/		dynamodb:ImportTable					name
 O	ListBackups	POST	/		dynamodb:ListBackups					name
@@ -5821,29 +5821,29 @@ O	ListGlobalTables	POST	/		dynamodb:ListGlobalTables					name
 O	ListImports	POST	/		dynamodb:ListImports					name
 O	ListTables	POST	/		dynamodb:ListTables					name
 O	ListTagsOfResource	POST	/		dynamodb:ListTagsOfResource		ResourceArn:body:ResourceArn			name
-O	PutItem	POST	/		dynamodb:PutItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:218|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	PutItem	POST	/		dynamodb:PutItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:237|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	PutResourcePolicy	POST	/		dynamodb:PutResourcePolicy		ResourceArn:body:ResourceArn			name
-O	Query	POST	/		dynamodb:Query	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:224|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	Query	POST	/		dynamodb:Query	kms:Decrypt@(encrypted)	TableName:body:TableName;IndexName:body:IndexName			*|@index=IndexName:given	name;override:243|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	RestoreTableFromBackup	POST	/		dynamodb:RestoreTableFromBackup	dynamodb:BatchWriteItem@;dynamodb:DeleteItem@;dynamodb:GetItem@;dynamodb:PutItem@;dynamodb:Query@;dynamodb:Scan@;dynamodb:UpdateItem@	TargetTableName:body:TargetTableName;BackupArn:body:BackupArn			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	RestoreTableToPointInTime	POST	/		dynamodb:RestoreTableToPointInTime	dynamodb:BatchWriteItem@;dynamodb:DeleteItem@;dynamodb:GetItem@;dynamodb:PutItem@;dynamodb:Query@;dynamodb:Scan@;dynamodb:UpdateItem@	TargetTableName:body:TargetTableName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	Scan	POST	/		dynamodb:Scan	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:226|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	Scan	POST	/		dynamodb:Scan	kms:Decrypt@(encrypted)	TableName:body:TableName;IndexName:body:IndexName			*|@index=IndexName:given	name;override:245|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	TagResource	POST	/		dynamodb:TagResource		ResourceArn:body:ResourceArn			name
-O	TransactGetItems	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)				override:169;override:169|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
-O	TransactWriteItems	POST	/			dynamodb:PutItem@TransactItems.Put;dynamodb:UpdateItem@TransactItems.Update;dynamodb:DeleteItem@TransactItems.Delete;dynamodb:ConditionCheckItem@TransactItems.ConditionCheck;kms:Decrypt@(encrypted)				override:171;override:171;override:171;override:171;override:171|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
+O	TransactGetItems	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)				override:188;override:188|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
+O	TransactWriteItems	POST	/			dynamodb:PutItem@TransactItems.Put;dynamodb:UpdateItem@TransactItems.Update;dynamodb:DeleteItem@TransactItems.Delete;dynamodb:ConditionCheckItem@TransactItems.ConditionCheck;kms:Decrypt@(encrypted)				override:190;override:190;override:190;override:190;override:190|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
 O	UntagResource	POST	/		dynamodb:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateContinuousBackups	POST	/		dynamodb:UpdateContinuousBackups		TableName:body:TableName			name
 O	UpdateContributorInsights	POST	/		dynamodb:UpdateContributorInsights		TableName:body:TableName			name
 O	UpdateGlobalTable	POST	/		dynamodb:UpdateGlobalTable		GlobalTableName:body:GlobalTableName			name
 O	UpdateGlobalTableSettings	POST	/		dynamodb:UpdateGlobalTableSettings	iam:PassRole@GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate,GlobalTableGlobalSecondaryIndexSettingsUpdate,ReplicaSettingsUpdate	GlobalTableName:body:GlobalTableName		GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate;GlobalTableGlobalSecondaryIndexSettingsUpdate[].ProvisionedWriteCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:GlobalTableGlobalSecondaryIndexSettingsUpdate;ReplicaSettingsUpdate[].ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:ReplicaSettingsUpdate;ReplicaSettingsUpdate[].ReplicaGlobalSecondaryIndexSettingsUpdate[].ProvisionedReadCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:ReplicaSettingsUpdate	name;role
-O	UpdateItem	POST	/		dynamodb:UpdateItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:220|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	UpdateItem	POST	/		dynamodb:UpdateItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:239|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	UpdateKinesisStreamingDestination	POST	/		dynamodb:UpdateKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
-O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:214;override:214|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
+O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:233;override:233|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
 O	UpdateTableReplicaAutoScaling	POST	/		dynamodb:UpdateTableReplicaAutoScaling	iam:PassRole@GlobalSecondaryIndexUpdates,ProvisionedWriteCapacityAutoScalingUpdate,ReplicaUpdates	TableName:body:TableName		GlobalSecondaryIndexUpdates[].ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:GlobalSecondaryIndexUpdates;ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ProvisionedWriteCapacityAutoScalingUpdate;ReplicaUpdates[].ReplicaGlobalSecondaryIndexUpdates[].ProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates;ReplicaUpdates[].ReplicaProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates	name;role
 O	UpdateTimeToLive	POST	/		dynamodb:UpdateTimeToLive		TableName:body:TableName			name
 S	dynamodbstreams	DynamoDB Streams	dynamodb	json	DynamoDBStreams_20120810	streams.dynamodb	dynamodb	0	dynamodbstreams,DynamoDB Streams,streams.dynamodb,dynamodb	
-O	DescribeStream	POST	/		dynamodb:DescribeStream		StreamArn:body:StreamArn			name
-O	GetRecords	POST	/		dynamodb:GetRecords					name
-O	GetShardIterator	POST	/		dynamodb:GetShardIterator		StreamArn:body:StreamArn;ShardId:body:ShardId			name
+O	DescribeStream	POST	/		dynamodb:DescribeStream		StreamArn:body:StreamArn			*|TableName=StreamArn	name
+O	GetRecords	POST	/		dynamodb:GetRecords					*|TableName=-,StreamLabel=-	name
+O	GetShardIterator	POST	/		dynamodb:GetShardIterator		StreamArn:body:StreamArn;ShardId:body:ShardId			*|TableName=StreamArn	name
 O	ListStreams	POST	/		dynamodb:ListStreams					name
 S	ebs	EBS	ebs	rest-json		ebs	ebs	0	ebs	
 O	CompleteSnapshot	POST	/snapshots/completion/{snapshotId}		ebs:CompleteSnapshot		SnapshotId:uri:snapshotId			name
@@ -5893,11 +5893,11 @@ O	AttachClassicLinkVpc	POST	/		ec2:AttachClassicLinkVpc		InstanceId:body:instanc
 O	AttachInternetGateway	POST	/		ec2:AttachInternetGateway		InternetGatewayId:body:internetGatewayId;VpcId:body:vpcId			name
 O	AttachNetworkInterface	POST	/		ec2:AttachNetworkInterface		NetworkInterfaceId:body:networkInterfaceId;InstanceId:body:instanceId			name
 O	AttachVerifiedAccessTrustProvider	POST	/		ec2:AttachVerifiedAccessTrustProvider		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId;VerifiedAccessTrustProviderId:body:VerifiedAccessTrustProviderId			name
-O	AttachVolume	POST	/		ec2:AttachVolume	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceId:body:InstanceId;VolumeId:body:VolumeId			name;override:254;override:254|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
+O	AttachVolume	POST	/		ec2:AttachVolume	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceId:body:InstanceId;VolumeId:body:VolumeId			*|InstanceId=InstanceId,VolumeId=VolumeId	name;override:273;override:273|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
 O	AttachVpnGateway	POST	/		ec2:AttachVpnGateway		VpcId:body:VpcId;VpnGatewayId:body:VpnGatewayId			name
 O	AuthorizeClientVpnIngress	POST	/		ec2:AuthorizeClientVpnIngress		ClientVpnEndpointId:body:ClientVpnEndpointId			name
-O	AuthorizeSecurityGroupEgress	POST	/		ec2:AuthorizeSecurityGroupEgress	ec2:CreateTags@TagSpecifications	GroupId:body:groupId			name;dependent
-O	AuthorizeSecurityGroupIngress	POST	/		ec2:AuthorizeSecurityGroupIngress	ec2:CreateTags@TagSpecifications				name;dependent
+O	AuthorizeSecurityGroupEgress	POST	/		ec2:AuthorizeSecurityGroupEgress	ec2:CreateTags@TagSpecifications	GroupId:body:groupId			*|SecurityGroupId=GroupId	name;dependent
+O	AuthorizeSecurityGroupIngress	POST	/		ec2:AuthorizeSecurityGroupIngress	ec2:CreateTags@TagSpecifications	GroupId:body:GroupId			*|SecurityGroupId=GroupId	name;dependent
 O	BundleInstance	POST	/		ec2:BundleInstance		InstanceId:body:InstanceId			name
 O	CancelBundleTask	POST	/		ec2:CancelBundleTask		BundleId:body:BundleId			name
 O	CancelCapacityReservation	POST	/		ec2:CancelCapacityReservation		CapacityReservationId:body:CapacityReservationId			name
@@ -5979,7 +5979,7 @@ O	CreateRouteTable	POST	/		ec2:CreateRouteTable	ec2:CreateTags@TagSpecifications
 O	CreateSecondaryNetwork	POST	/		ec2:CreateSecondaryNetwork	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateSecondarySubnet	POST	/		ec2:CreateSecondarySubnet	ec2:CreateTags@TagSpecifications	SecondaryNetworkId:body:SecondaryNetworkId			name;dependent
 O	CreateSecurityGroup	POST	/		ec2:CreateSecurityGroup	ec2:CreateTags@TagSpecifications	GroupName:body:GroupName			name;dependent
-O	CreateSnapshot	POST	/		ec2:CreateSnapshot	ec2:CreateTags@TagSpecifications	VolumeId:body:VolumeId			name;dependent
+O	CreateSnapshot	POST	/		ec2:CreateSnapshot	ec2:CreateTags@TagSpecifications	VolumeId:body:VolumeId			*|VolumeId=VolumeId	name;dependent
 O	CreateSnapshots	POST	/		ec2:CreateSnapshots	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateSpotDatafeedSubscription	POST	/		ec2:CreateSpotDatafeedSubscription		Bucket:body:bucket			name
 O	CreateStoreImageTask	POST	/		ec2:CreateStoreImageTask		ImageId:body:ImageId;Bucket:body:Bucket			name
@@ -6007,7 +6007,7 @@ O	CreateVerifiedAccessEndpoint	POST	/		ec2:CreateVerifiedAccessEndpoint	ec2:Crea
 O	CreateVerifiedAccessGroup	POST	/		ec2:CreateVerifiedAccessGroup	ec2:CreateTags@TagSpecifications	VerifiedAccessInstanceId:body:VerifiedAccessInstanceId			name;dependent
 O	CreateVerifiedAccessInstance	POST	/		ec2:CreateVerifiedAccessInstance	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVerifiedAccessTrustProvider	POST	/		ec2:CreateVerifiedAccessTrustProvider	ec2:CreateTags@TagSpecifications	PolicyReferenceName:body:PolicyReferenceName			name;dependent
-O	CreateVolume	POST	/		ec2:CreateVolume	kms:CreateGrant@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted);kms:DescribeKey@KmsKeyId,(encrypted);kms:GenerateDataKeyWithoutPlaintext@KmsKeyId,(encrypted);kms:ReEncryptFrom@KmsKeyId,(encrypted);kms:ReEncryptTo@KmsKeyId,(encrypted);ec2:CreateTags@TagSpecifications				name;override:250;override:250;override:250;override:250;override:250;override:250;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
+O	CreateVolume	POST	/		ec2:CreateVolume	kms:CreateGrant@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted);kms:DescribeKey@KmsKeyId,(encrypted);kms:GenerateDataKeyWithoutPlaintext@KmsKeyId,(encrypted);kms:ReEncryptFrom@KmsKeyId,(encrypted);kms:ReEncryptTo@KmsKeyId,(encrypted);ec2:CreateTags@TagSpecifications				name;override:269;override:269;override:269;override:269;override:269;override:269;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
 O	CreateVpc	POST	/		ec2:CreateVpc	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVpcBlockPublicAccessExclusion	POST	/		ec2:CreateVpcBlockPublicAccessExclusion	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVpcEncryptionControl	POST	/		ec2:CreateVpcEncryptionControl	ec2:CreateTags@TagSpecifications	VpcId:body:VpcId			name;dependent
@@ -6072,7 +6072,7 @@ O	DeleteRouteServerPeer	POST	/		ec2:DeleteRouteServerPeer	ec2:RevokeSecurityGrou
 O	DeleteRouteTable	POST	/		ec2:DeleteRouteTable		RouteTableId:body:routeTableId			name
 O	DeleteSecondaryNetwork	POST	/		ec2:DeleteSecondaryNetwork		SecondaryNetworkId:body:SecondaryNetworkId			name
 O	DeleteSecondarySubnet	POST	/		ec2:DeleteSecondarySubnet		SecondarySubnetId:body:SecondarySubnetId			name
-O	DeleteSecurityGroup	POST	/		ec2:DeleteSecurityGroup					name
+O	DeleteSecurityGroup	POST	/		ec2:DeleteSecurityGroup		GroupId:body:GroupId			*|SecurityGroupId=GroupId	name
 O	DeleteSnapshot	POST	/		ec2:DeleteSnapshot		SnapshotId:body:SnapshotId			name
 O	DeleteSpotDatafeedSubscription	POST	/		ec2:DeleteSpotDatafeedSubscription					name
 O	DeleteSubnet	POST	/		ec2:DeleteSubnet		SubnetId:body:SubnetId			name
@@ -6100,7 +6100,7 @@ O	DeleteVerifiedAccessEndpoint	POST	/		ec2:DeleteVerifiedAccessEndpoint		Verifie
 O	DeleteVerifiedAccessGroup	POST	/		ec2:DeleteVerifiedAccessGroup		VerifiedAccessGroupId:body:VerifiedAccessGroupId			name
 O	DeleteVerifiedAccessInstance	POST	/		ec2:DeleteVerifiedAccessInstance		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId			name
 O	DeleteVerifiedAccessTrustProvider	POST	/		ec2:DeleteVerifiedAccessTrustProvider		VerifiedAccessTrustProviderId:body:VerifiedAccessTrustProviderId			name
-O	DeleteVolume	POST	/		ec2:DeleteVolume		VolumeId:body:VolumeId			name
+O	DeleteVolume	POST	/		ec2:DeleteVolume		VolumeId:body:VolumeId			*|VolumeId=VolumeId	name
 O	DeleteVpc	POST	/		ec2:DeleteVpc		VpcId:body:VpcId			name
 O	DeleteVpcBlockPublicAccessExclusion	POST	/		ec2:DeleteVpcBlockPublicAccessExclusion		ExclusionId:body:ExclusionId			name
 O	DeleteVpcEncryptionControl	POST	/		ec2:DeleteVpcEncryptionControl		VpcEncryptionControlId:body:VpcEncryptionControlId			name
@@ -6310,7 +6310,7 @@ O	DetachClassicLinkVpc	POST	/		ec2:DetachClassicLinkVpc		InstanceId:body:instanc
 O	DetachInternetGateway	POST	/		ec2:DetachInternetGateway		InternetGatewayId:body:internetGatewayId;VpcId:body:vpcId			name
 O	DetachNetworkInterface	POST	/		ec2:DetachNetworkInterface		AttachmentId:body:attachmentId			name
 O	DetachVerifiedAccessTrustProvider	POST	/		ec2:DetachVerifiedAccessTrustProvider		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId;VerifiedAccessTrustProviderId:body:VerifiedAccessTrustProviderId			name
-O	DetachVolume	POST	/		ec2:DetachVolume		VolumeId:body:VolumeId			name
+O	DetachVolume	POST	/		ec2:DetachVolume		VolumeId:body:VolumeId;InstanceId:body:InstanceId			*|InstanceId=InstanceId,VolumeId=VolumeId	name
 O	DetachVpnGateway	POST	/		ec2:DetachVpnGateway		VpcId:body:VpcId;VpnGatewayId:body:VpnGatewayId			name
 O	DisableAddressTransfer	POST	/		ec2:DisableAddressTransfer		AllocationId:body:AllocationId			name
 O	DisableAllowedImagesSettings	POST	/		ec2:DisableAllowedImagesSettings					name
@@ -6521,7 +6521,7 @@ O	ModifyVerifiedAccessGroupPolicy	POST	/		ec2:ModifyVerifiedAccessGroupPolicy		V
 O	ModifyVerifiedAccessInstance	POST	/		ec2:ModifyVerifiedAccessInstance		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId			name
 O	ModifyVerifiedAccessInstanceLoggingConfiguration	POST	/		ec2:ModifyVerifiedAccessInstanceLoggingConfiguration		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId			name
 O	ModifyVerifiedAccessTrustProvider	POST	/		ec2:ModifyVerifiedAccessTrustProvider		VerifiedAccessTrustProviderId:body:VerifiedAccessTrustProviderId			name
-O	ModifyVolume	POST	/		ec2:ModifyVolume		VolumeId:body:VolumeId			name
+O	ModifyVolume	POST	/		ec2:ModifyVolume		VolumeId:body:VolumeId			*|VolumeId=VolumeId	name
 O	ModifyVolumeAttribute	POST	/		ec2:ModifyVolumeAttribute		VolumeId:body:VolumeId			name
 O	ModifyVpcAttribute	POST	/		ec2:ModifyVpcAttribute		VpcId:body:vpcId			name
 O	ModifyVpcBlockPublicAccessExclusion	POST	/		ec2:ModifyVpcBlockPublicAccessExclusion		ExclusionId:body:ExclusionId			name
@@ -6551,7 +6551,7 @@ O	PurchaseCapacityBlockExtension	POST	/		ec2:PurchaseCapacityBlockExtension		Cap
 O	PurchaseHostReservation	POST	/		ec2:PurchaseHostReservation	ec2:CreateTags@TagSpecifications	OfferingId:body:OfferingId			name;dependent
 O	PurchaseReservedInstancesOffering	POST	/		ec2:PurchaseReservedInstancesOffering		ReservedInstancesOfferingId:body:ReservedInstancesOfferingId			name
 O	PurchaseScheduledInstances	POST	/		ec2:PurchaseScheduledInstances					name
-O	RebootInstances	POST	/		ec2:RebootInstances					name
+O	RebootInstances	POST	/		ec2:RebootInstances		InstanceIds:body:InstanceId			*|InstanceId=InstanceIds	name
 O	RegisterImage	POST	/		ec2:RegisterImage	ec2:CreateTags@TagSpecifications	Name:body:name			name;dependent
 O	RegisterInstanceEventNotificationAttributes	POST	/		ec2:RegisterInstanceEventNotificationAttributes					name
 O	RegisterTransitGatewayMulticastGroupMembers	POST	/		ec2:RegisterTransitGatewayMulticastGroupMembers		TransitGatewayMulticastDomainId:body:TransitGatewayMulticastDomainId			name
@@ -6591,22 +6591,22 @@ O	RestoreSnapshotFromRecycleBin	POST	/		ec2:RestoreSnapshotFromRecycleBin		Snaps
 O	RestoreSnapshotTier	POST	/		ec2:RestoreSnapshotTier		SnapshotId:body:SnapshotId			name
 O	RestoreVolumeFromRecycleBin	POST	/		ec2:RestoreVolumeFromRecycleBin		VolumeId:body:VolumeId			name
 O	RevokeClientVpnIngress	POST	/		ec2:RevokeClientVpnIngress		ClientVpnEndpointId:body:ClientVpnEndpointId			name
-O	RevokeSecurityGroupEgress	POST	/		ec2:RevokeSecurityGroupEgress		GroupId:body:groupId			name
-O	RevokeSecurityGroupIngress	POST	/		ec2:RevokeSecurityGroupIngress					name
-O	RunInstances	POST	/		ec2:RunInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted);kms:DescribeKey@(encrypted);kms:GenerateDataKeyWithoutPlaintext@(encrypted);kms:ReEncryptFrom@(encrypted);kms:ReEncryptTo@(encrypted);iam:PassRole@IamInstanceProfile;ec2:CreateTags@TagSpecifications;ssm:GetParameters@	IamInstanceProfile:body:iamInstanceProfile:role		IamInstanceProfile:profile:IamInstanceProfile	name;override:248;override:248;override:248;override:248;override:248;override:248;role;dependent;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
+O	RevokeSecurityGroupEgress	POST	/		ec2:RevokeSecurityGroupEgress		GroupId:body:groupId			*|SecurityGroupId=GroupId	name
+O	RevokeSecurityGroupIngress	POST	/		ec2:RevokeSecurityGroupIngress		GroupId:body:GroupId			*|SecurityGroupId=GroupId	name
+O	RunInstances	POST	/		ec2:RunInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted);kms:DescribeKey@(encrypted);kms:GenerateDataKeyWithoutPlaintext@(encrypted);kms:ReEncryptFrom@(encrypted);kms:ReEncryptTo@(encrypted);iam:PassRole@IamInstanceProfile;ec2:CreateTags@TagSpecifications;ssm:GetParameters@	IamInstanceProfile:body:iamInstanceProfile:role		IamInstanceProfile:profile:IamInstanceProfile	name;override:267;override:267;override:267;override:267;override:267;override:267;role;dependent;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
 O	RunScheduledInstances	POST	/		ec2:RunScheduledInstances	iam:PassRole@LaunchSpecification.IamInstanceProfile	ScheduledInstanceId:body:ScheduledInstanceId		LaunchSpecification.IamInstanceProfile:profile:LaunchSpecification.IamInstanceProfile	name;role
 O	SearchLocalGatewayRoutes	POST	/		ec2:SearchLocalGatewayRoutes		LocalGatewayRouteTableId:body:LocalGatewayRouteTableId			name
 O	SearchTransitGatewayMulticastGroups	POST	/		ec2:SearchTransitGatewayMulticastGroups		TransitGatewayMulticastDomainId:body:TransitGatewayMulticastDomainId			name
 O	SearchTransitGatewayRoutes	POST	/		ec2:SearchTransitGatewayRoutes		TransitGatewayRouteTableId:body:TransitGatewayRouteTableId			name
 O	SendDiagnosticInterrupt	POST	/		ec2:SendDiagnosticInterrupt		InstanceId:body:InstanceId			name
 O	StartDeclarativePoliciesReport	POST	/		ec2:StartDeclarativePoliciesReport	ec2:CreateTags@TagSpecifications	S3Bucket:body:S3Bucket;TargetId:body:TargetId			name;tag
-O	StartInstances	POST	/		ec2:StartInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)				name;override:252;override:252|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
+O	StartInstances	POST	/		ec2:StartInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceIds:body:InstanceId			*|InstanceId=InstanceIds	name;override:271;override:271|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
 O	StartNetworkInsightsAccessScopeAnalysis	POST	/		ec2:StartNetworkInsightsAccessScopeAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsAccessScopeId:body:NetworkInsightsAccessScopeId			name;dependent
 O	StartNetworkInsightsAnalysis	POST	/		ec2:StartNetworkInsightsAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsPathId:body:NetworkInsightsPathId			name;dependent
 O	StartVpcEndpointServicePrivateDnsVerification	POST	/		ec2:StartVpcEndpointServicePrivateDnsVerification		ServiceId:body:ServiceId			name
-O	StopInstances	POST	/		ec2:StopInstances					name
+O	StopInstances	POST	/		ec2:StopInstances		InstanceIds:body:InstanceId			*|InstanceId=InstanceIds	name
 O	TerminateClientVpnConnections	POST	/		ec2:TerminateClientVpnConnections		ClientVpnEndpointId:body:ClientVpnEndpointId			name
-O	TerminateInstances	POST	/		ec2:TerminateInstances					name
+O	TerminateInstances	POST	/		ec2:TerminateInstances		InstanceIds:body:InstanceId			*|InstanceId=InstanceIds	name
 O	UnassignIpv6Addresses	POST	/		ec2:UnassignIpv6Addresses		NetworkInterfaceId:body:networkInterfaceId			name
 O	UnassignPrivateIpAddresses	POST	/		ec2:UnassignPrivateIpAddresses		NetworkInterfaceId:body:networkInterfaceId			name
 O	UnassignPrivateNatGatewayAddress	POST	/		ec2:UnassignPrivateNatGatewayAddress		NatGatewayId:body:NatGatewayId			name
@@ -6622,63 +6622,63 @@ S	ec2-instance-connect	EC2 Instance Connect	ec2-instance-connect	json	AWSEC2Inst
 O	SendSSHPublicKey	POST	/		ec2-instance-connect:SendSSHPublicKey		InstanceId:body:InstanceId;SSHPublicKey:body:SSHPublicKey			name
 O	SendSerialConsoleSSHPublicKey	POST	/		ec2-instance-connect:SendSerialConsoleSSHPublicKey		InstanceId:body:InstanceId;SSHPublicKey:body:SSHPublicKey			name
 S	ecr	ECR	ecr	json	AmazonEC2ContainerRegistry_V20150921	api.ecr	ecr	0	ecr,api.ecr	
-O	BatchCheckLayerAvailability	POST	/		ecr:BatchCheckLayerAvailability		repositoryName:body:repositoryName			name
-O	BatchDeleteImage	POST	/		ecr:BatchDeleteImage		repositoryName:body:repositoryName			name
-O	BatchGetImage	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			name
+O	BatchCheckLayerAvailability	POST	/		ecr:BatchCheckLayerAvailability		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	BatchDeleteImage	POST	/		ecr:BatchDeleteImage		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	BatchGetImage	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	BatchGetRepositoryScanningConfiguration	POST	/		ecr:BatchGetRepositoryScanningConfiguration					name
-O	CompleteLayerUpload	POST	/		ecr:CompleteLayerUpload		repositoryName:body:repositoryName;uploadId:body:uploadId			name
+O	CompleteLayerUpload	POST	/		ecr:CompleteLayerUpload		repositoryName:body:repositoryName;uploadId:body:uploadId			*|RepositoryName=repositoryName	name
 O	CreatePullThroughCacheRule	POST	/		ecr:CreatePullThroughCacheRule	iam:PassRole@customRoleArn;iam:CreateServiceLinkedRole@	upstreamRegistryUrl:body:upstreamRegistryUrl;customRoleArn:body:customRoleArn:role		customRoleArn:role:customRoleArn	name;role;dependent
-O	CreateRepository	POST	/		ecr:CreateRepository	ecr:TagResource@tags	repositoryName:body:repositoryName			name;dependent
+O	CreateRepository	POST	/		ecr:CreateRepository	ecr:TagResource@tags	repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name;dependent
 O	CreateRepositoryCreationTemplate	POST	/		ecr:CreateRepositoryCreationTemplate	iam:PassRole@customRoleArn;ecr:CreateRepository@;ecr:PutLifecyclePolicy@;ecr:SetRepositoryPolicy@;iam:CreateServiceLinkedRole@	customRoleArn:body:customRoleArn:role		customRoleArn:role:customRoleArn	name;role;dependent;dependent;dependent;dependent
-O	DeleteLifecyclePolicy	POST	/		ecr:DeleteLifecyclePolicy		repositoryName:body:repositoryName			name
+O	DeleteLifecyclePolicy	POST	/		ecr:DeleteLifecyclePolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	DeletePullThroughCacheRule	POST	/		ecr:DeletePullThroughCacheRule					name
 O	DeleteRegistryPolicy	POST	/		ecr:DeleteRegistryPolicy					name
-O	DeleteRepository	POST	/		ecr:DeleteRepository		repositoryName:body:repositoryName			name
+O	DeleteRepository	POST	/		ecr:DeleteRepository		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	DeleteRepositoryCreationTemplate	POST	/		ecr:DeleteRepositoryCreationTemplate					name
-O	DeleteRepositoryPolicy	POST	/		ecr:DeleteRepositoryPolicy		repositoryName:body:repositoryName			name
+O	DeleteRepositoryPolicy	POST	/		ecr:DeleteRepositoryPolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	DeleteSigningConfiguration	POST	/		ecr:DeleteSigningConfiguration					name
 O	DeregisterPullTimeUpdateExclusion	POST	/		ecr:DeregisterPullTimeUpdateExclusion		principalArn:body:principalArn			name
-O	DescribeImageReplicationStatus	POST	/		ecr:DescribeImageReplicationStatus		repositoryName:body:repositoryName			name
-O	DescribeImageScanFindings	POST	/		ecr:DescribeImageScanFindings		repositoryName:body:repositoryName			name
-O	DescribeImageSigningStatus	POST	/		ecr:DescribeImageSigningStatus		repositoryName:body:repositoryName			name
-O	DescribeImages	POST	/		ecr:DescribeImages		repositoryName:body:repositoryName			name
+O	DescribeImageReplicationStatus	POST	/		ecr:DescribeImageReplicationStatus		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	DescribeImageScanFindings	POST	/		ecr:DescribeImageScanFindings		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	DescribeImageSigningStatus	POST	/		ecr:DescribeImageSigningStatus		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	DescribeImages	POST	/		ecr:DescribeImages		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	DescribePullThroughCacheRules	POST	/		ecr:DescribePullThroughCacheRules					name
 O	DescribeRegistry	POST	/		ecr:DescribeRegistry					name
 O	DescribeRepositories	POST	/		ecr:DescribeRepositories					name
 O	DescribeRepositoryCreationTemplates	POST	/		ecr:DescribeRepositoryCreationTemplates					name
 O	GetAccountSetting	POST	/		ecr:GetAccountSetting					name
 O	GetAuthorizationToken	POST	/		ecr:GetAuthorizationToken					name
-O	GetDownloadUrlForLayer	POST	/		ecr:GetDownloadUrlForLayer		repositoryName:body:repositoryName			name
-O	GetLifecyclePolicy	POST	/		ecr:GetLifecyclePolicy		repositoryName:body:repositoryName			name
-O	GetLifecyclePolicyPreview	POST	/		ecr:GetLifecyclePolicyPreview		repositoryName:body:repositoryName			name
+O	GetDownloadUrlForLayer	POST	/		ecr:GetDownloadUrlForLayer		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	GetLifecyclePolicy	POST	/		ecr:GetLifecyclePolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	GetLifecyclePolicyPreview	POST	/		ecr:GetLifecyclePolicyPreview		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	GetRegistryPolicy	POST	/		ecr:GetRegistryPolicy					name
 O	GetRegistryScanningConfiguration	POST	/		ecr:GetRegistryScanningConfiguration					name
-O	GetRepositoryPolicy	POST	/		ecr:GetRepositoryPolicy		repositoryName:body:repositoryName			name
+O	GetRepositoryPolicy	POST	/		ecr:GetRepositoryPolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	GetSigningConfiguration	POST	/		ecr:GetSigningConfiguration					name
-O	InitiateLayerUpload	POST	/		ecr:InitiateLayerUpload		repositoryName:body:repositoryName			name
-O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			override:513
-O	ListImages	POST	/		ecr:ListImages		repositoryName:body:repositoryName			name
+O	InitiateLayerUpload	POST	/		ecr:InitiateLayerUpload		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	override:532
+O	ListImages	POST	/		ecr:ListImages		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	ListPullTimeUpdateExclusions	POST	/		ecr:ListPullTimeUpdateExclusions					name
 O	ListTagsForResource	POST	/		ecr:ListTagsForResource		resourceArn:body:resourceArn			name
 O	PutAccountSetting	POST	/		ecr:PutAccountSetting					name
-O	PutImage	POST	/		ecr:PutImage		repositoryName:body:repositoryName			name
-O	PutImageScanningConfiguration	POST	/		ecr:PutImageScanningConfiguration		repositoryName:body:repositoryName			name
-O	PutImageTagMutability	POST	/		ecr:PutImageTagMutability		repositoryName:body:repositoryName			name
-O	PutLifecyclePolicy	POST	/		ecr:PutLifecyclePolicy		repositoryName:body:repositoryName			name
+O	PutImage	POST	/		ecr:PutImage		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	PutImageScanningConfiguration	POST	/		ecr:PutImageScanningConfiguration		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	PutImageTagMutability	POST	/		ecr:PutImageTagMutability		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	PutLifecyclePolicy	POST	/		ecr:PutLifecyclePolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	PutRegistryPolicy	POST	/		ecr:PutRegistryPolicy					name
 O	PutRegistryScanningConfiguration	POST	/		ecr:PutRegistryScanningConfiguration					name
 O	PutReplicationConfiguration	POST	/		ecr:PutReplicationConfiguration	iam:CreateServiceLinkedRole@				name;dependent
 O	PutSigningConfiguration	POST	/		ecr:PutSigningConfiguration					name
 O	RegisterPullTimeUpdateExclusion	POST	/		ecr:RegisterPullTimeUpdateExclusion		principalArn:body:principalArn			name
-O	SetRepositoryPolicy	POST	/		ecr:SetRepositoryPolicy		repositoryName:body:repositoryName			name
-O	StartImageScan	POST	/		ecr:StartImageScan		repositoryName:body:repositoryName			name
-O	StartLifecyclePolicyPreview	POST	/		ecr:StartLifecyclePolicyPreview		repositoryName:body:repositoryName			name
+O	SetRepositoryPolicy	POST	/		ecr:SetRepositoryPolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	StartImageScan	POST	/		ecr:StartImageScan		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
+O	StartLifecyclePolicyPreview	POST	/		ecr:StartLifecyclePolicyPreview		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	TagResource	POST	/		ecr:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		ecr:UntagResource		resourceArn:body:resourceArn			name
-O	UpdateImageStorageClass	POST	/		ecr:UpdateImageStorageClass		repositoryName:body:repositoryName			name
+O	UpdateImageStorageClass	POST	/		ecr:UpdateImageStorageClass		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	UpdatePullThroughCacheRule	POST	/		ecr:UpdatePullThroughCacheRule	iam:PassRole@customRoleArn	customRoleArn:body:customRoleArn:role		customRoleArn:role:customRoleArn	name;role
 O	UpdateRepositoryCreationTemplate	POST	/		ecr:UpdateRepositoryCreationTemplate	iam:PassRole@customRoleArn;ecr:CreateRepository@;ecr:PutLifecyclePolicy@;ecr:SetRepositoryPolicy@;iam:CreateServiceLinkedRole@	customRoleArn:body:customRoleArn:role		customRoleArn:role:customRoleArn	name;role;dependent;dependent;dependent;dependent
-O	UploadLayerPart	POST	/		ecr:UploadLayerPart		repositoryName:body:repositoryName;uploadId:body:uploadId			name
+O	UploadLayerPart	POST	/		ecr:UploadLayerPart		repositoryName:body:repositoryName;uploadId:body:uploadId			*|RepositoryName=repositoryName	name
 O	ValidatePullThroughCacheRule	POST	/		ecr:ValidatePullThroughCacheRule					name
 S	ecr-public	ECR PUBLIC	ecr-public	json	SpencerFrontendService	api.ecr-public	ecr-public	0	ecr-public,ECR PUBLIC,ECRPUBLIC,api.ecr-public	
 O	BatchCheckLayerAvailability	POST	/		ecr-public:BatchCheckLayerAvailability		repositoryName:body:repositoryName			name
@@ -6710,7 +6710,7 @@ O	CreateCapacityProvider	POST	/		ecs:CreateCapacityProvider	iam:PassRole@managed
 O	CreateCluster	POST	/		ecs:CreateCluster	ecs:TagResource@tags				name;tag
 O	CreateDaemon	POST	/		ecs:CreateDaemon	ecs:TagResource@tags	daemonName:body:daemonName;daemonTaskDefinitionArn:body:daemonTaskDefinitionArn			name;tag
 O	CreateExpressGatewayService	POST	/		ecs:CreateExpressGatewayService,iam:PassRole	ecs:RegisterTaskDefinition@;ecs:TagResource@tags	executionRoleArn:body:executionRoleArn:role;infrastructureRoleArn:body:infrastructureRoleArn:role;taskRoleArn:body:taskRoleArn:role		executionRoleArn:role:;infrastructureRoleArn:role:;taskRoleArn:role:taskRoleArn	name;role;dependent;tag
-O	CreateService	POST	/		ecs:CreateService	iam:PassRole@loadBalancers,role,deploymentConfiguration,serviceConnectConfiguration,volumeConfigurations,vpcLatticeConfigurations;ecs:TagResource@tags	serviceName:body:serviceName;role:body:role:role		loadBalancers[].advancedConfiguration.roleArn:role:loadBalancers;role:role:role;deploymentConfiguration.lifecycleHooks[].roleArn:role:deploymentConfiguration;serviceConnectConfiguration.services[].tls.roleArn:role:serviceConnectConfiguration;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations;vpcLatticeConfigurations[].roleArn:role:vpcLatticeConfigurations	name;role;tag
+O	CreateService	POST	/		ecs:CreateService	iam:PassRole@loadBalancers,role,deploymentConfiguration,serviceConnectConfiguration,volumeConfigurations,vpcLatticeConfigurations;ecs:TagResource@tags	serviceName:body:serviceName;role:body:role:role;cluster:body:cluster		loadBalancers[].advancedConfiguration.roleArn:role:loadBalancers;role:role:role;deploymentConfiguration.lifecycleHooks[].roleArn:role:deploymentConfiguration;serviceConnectConfiguration.services[].tls.roleArn:role:serviceConnectConfiguration;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations;vpcLatticeConfigurations[].roleArn:role:vpcLatticeConfigurations	*|ClusterName=cluster:name,ServiceName=serviceName	name;role;tag
 O	CreateTaskSet	POST	/		ecs:CreateTaskSet	iam:PassRole@loadBalancers;ecs:TagResource@tags			loadBalancers[].advancedConfiguration.roleArn:role:loadBalancers	name;role;tag
 O	DeleteAccountSetting	POST	/		ecs:DeleteAccountSetting					name
 O	DeleteAttributes	POST	/		ecs:DeleteAttributes					name
@@ -6719,7 +6719,7 @@ O	DeleteCluster	POST	/		ecs:DeleteCluster					name
 O	DeleteDaemon	POST	/		ecs:DeleteDaemon		daemonArn:body:daemonArn			name
 O	DeleteDaemonTaskDefinition	POST	/		ecs:DeleteDaemonTaskDefinition					name
 O	DeleteExpressGatewayService	POST	/		ecs:DeleteExpressGatewayService		serviceArn:body:serviceArn			name
-O	DeleteService	POST	/		ecs:DeleteService					name
+O	DeleteService	POST	/		ecs:DeleteService		cluster:body:cluster;service:body:service			*|ClusterName=cluster:name,ServiceName=service:name	name
 O	DeleteTaskDefinitions	POST	/		ecs:DeleteTaskDefinitions					name
 O	DeleteTaskSet	POST	/		ecs:DeleteTaskSet					name
 O	DeregisterContainerInstance	POST	/		ecs:DeregisterContainerInstance					name
@@ -6778,7 +6778,7 @@ O	UpdateContainerAgent	POST	/		ecs:UpdateContainerAgent					name
 O	UpdateContainerInstancesState	POST	/		ecs:UpdateContainerInstancesState					name
 O	UpdateDaemon	POST	/		ecs:UpdateDaemon		daemonArn:body:daemonArn;daemonTaskDefinitionArn:body:daemonTaskDefinitionArn			name
 O	UpdateExpressGatewayService	POST	/		ecs:UpdateExpressGatewayService	iam:PassRole@executionRoleArn,taskRoleArn	serviceArn:body:serviceArn;executionRoleArn:body:executionRoleArn:role;taskRoleArn:body:taskRoleArn:role		executionRoleArn:role:executionRoleArn;taskRoleArn:role:taskRoleArn	name;role
-O	UpdateService	POST	/		ecs:UpdateService	iam:PassRole@deploymentConfiguration,loadBalancers,serviceConnectConfiguration,volumeConfigurations,vpcLatticeConfigurations			deploymentConfiguration.lifecycleHooks[].roleArn:role:deploymentConfiguration;loadBalancers[].advancedConfiguration.roleArn:role:loadBalancers;serviceConnectConfiguration.services[].tls.roleArn:role:serviceConnectConfiguration;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations;vpcLatticeConfigurations[].roleArn:role:vpcLatticeConfigurations	name;role
+O	UpdateService	POST	/		ecs:UpdateService	iam:PassRole@deploymentConfiguration,loadBalancers,serviceConnectConfiguration,volumeConfigurations,vpcLatticeConfigurations	cluster:body:cluster;service:body:service		deploymentConfiguration.lifecycleHooks[].roleArn:role:deploymentConfiguration;loadBalancers[].advancedConfiguration.roleArn:role:loadBalancers;serviceConnectConfiguration.services[].tls.roleArn:role:serviceConnectConfiguration;volumeConfigurations[].managedEBSVolume.roleArn:role:volumeConfigurations;vpcLatticeConfigurations[].roleArn:role:vpcLatticeConfigurations	*|ClusterName=cluster:name,ServiceName=service:name	name;role
 O	UpdateServicePrimaryTaskSet	POST	/		ecs:UpdateServicePrimaryTaskSet					name
 O	UpdateTaskProtection	POST	/		ecs:UpdateTaskProtection					name
 O	UpdateTaskSet	POST	/		ecs:UpdateTaskSet					name
@@ -7314,7 +7314,7 @@ O	DeleteConnection	POST	/		events:DeleteConnection		Name:body:Name			name
 O	DeleteEndpoint	POST	/		events:DeleteEndpoint		Name:body:Name			name
 O	DeleteEventBus	POST	/		events:DeleteEventBus		Name:body:Name			name
 O	DeletePartnerEventSource	POST	/		events:DeletePartnerEventSource		Name:body:Name			name
-O	DeleteRule	POST	/		events:DeleteRule		Name:body:Name			name
+O	DeleteRule	POST	/		events:DeleteRule		Name:body:Name;EventBusName:body:EventBusName			*|RuleName=Name,EventBusName=EventBusName:name	name
 O	DescribeApiDestination	POST	/		events:DescribeApiDestination		Name:body:Name			name
 O	DescribeArchive	POST	/		events:DescribeArchive		ArchiveName:body:ArchiveName			name
 O	DescribeConnection	POST	/		events:DescribeConnection		Name:body:Name			name
@@ -7323,9 +7323,9 @@ O	DescribeEventBus	POST	/		events:DescribeEventBus					name
 O	DescribeEventSource	POST	/		events:DescribeEventSource		Name:body:Name			name
 O	DescribePartnerEventSource	POST	/		events:DescribePartnerEventSource		Name:body:Name			name
 O	DescribeReplay	POST	/		events:DescribeReplay		ReplayName:body:ReplayName			name
-O	DescribeRule	POST	/		events:DescribeRule		Name:body:Name			name
-O	DisableRule	POST	/		events:DisableRule		Name:body:Name			name
-O	EnableRule	POST	/		events:EnableRule		Name:body:Name			name
+O	DescribeRule	POST	/		events:DescribeRule		Name:body:Name;EventBusName:body:EventBusName			*|RuleName=Name,EventBusName=EventBusName:name	name
+O	DisableRule	POST	/		events:DisableRule		Name:body:Name;EventBusName:body:EventBusName			*|RuleName=Name,EventBusName=EventBusName:name	name
+O	EnableRule	POST	/		events:EnableRule		Name:body:Name;EventBusName:body:EventBusName			*|RuleName=Name,EventBusName=EventBusName:name	name
 O	ListApiDestinations	POST	/		events:ListApiDestinations					name
 O	ListArchives	POST	/		events:ListArchives					name
 O	ListConnections	POST	/		events:ListConnections					name
@@ -7338,14 +7338,14 @@ O	ListReplays	POST	/		events:ListReplays					name
 O	ListRuleNamesByTarget	POST	/		events:ListRuleNamesByTarget		TargetArn:body:TargetArn			name
 O	ListRules	POST	/		events:ListRules					name
 O	ListTagsForResource	POST	/		events:ListTagsForResource		ResourceARN:body:ResourceARN			name
-O	ListTargetsByRule	POST	/		events:ListTargetsByRule					name
+O	ListTargetsByRule	POST	/		events:ListTargetsByRule		Rule:body:Rule;EventBusName:body:EventBusName			*|RuleName=Rule,EventBusName=EventBusName:name	name
 O	PutEvents	POST	/		events:PutEvents					name
 O	PutPartnerEvents	POST	/		events:PutPartnerEvents					name
 O	PutPermission	POST	/		events:PutPermission					name
-O	PutRule	POST	/		events:PutRule	iam:PassRole@RoleArn;events:TagResource@Tags	Name:body:Name;RoleArn:body:RoleArn:role		RoleArn:role:RoleArn	name;role;tag
-O	PutTargets	POST	/		events:PutTargets	iam:PassRole@Targets.RoleArn			Targets[].RoleArn:role:Targets.RoleArn	name;role
+O	PutRule	POST	/		events:PutRule	iam:PassRole@RoleArn;events:TagResource@Tags	Name:body:Name;RoleArn:body:RoleArn:role;EventBusName:body:EventBusName		RoleArn:role:RoleArn	*|RuleName=Name,EventBusName=EventBusName:name	name;role;tag
+O	PutTargets	POST	/		events:PutTargets	iam:PassRole@Targets.RoleArn	Rule:body:Rule;EventBusName:body:EventBusName		Targets[].RoleArn:role:Targets.RoleArn	*|RuleName=Rule,EventBusName=EventBusName:name	name;role
 O	RemovePermission	POST	/		events:RemovePermission					name
-O	RemoveTargets	POST	/		events:RemoveTargets					name
+O	RemoveTargets	POST	/		events:RemoveTargets		Rule:body:Rule;EventBusName:body:EventBusName			*|RuleName=Rule,EventBusName=EventBusName:name	name
 O	StartReplay	POST	/		events:StartReplay		ReplayName:body:ReplayName;EventSourceArn:body:EventSourceArn			name
 O	TagResource	POST	/		events:TagResource		ResourceARN:body:ResourceARN			name
 O	TestEventPattern	POST	/		events:TestEventPattern					name
@@ -8005,14 +8005,14 @@ O	BatchDeleteTableVersion	POST	/		glue:BatchDeleteTableVersion		DatabaseName:bod
 O	BatchGetBlueprints	POST	/		glue:BatchGetBlueprints					name
 O	BatchGetCrawlers	POST	/		glue:BatchGetCrawlers					name
 O	BatchGetCustomEntityTypes	POST	/		glue:BatchGetCustomEntityTypes					name
-O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult					override:332
+O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult					override:351
 O	BatchGetDevEndpoints	POST	/		glue:BatchGetDevEndpoints					name
 O	BatchGetJobs	POST	/		glue:BatchGetJobs					name
 O	BatchGetPartition	POST	/		glue:BatchGetPartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	BatchGetTableOptimizer	POST	/		glue:BatchGetTableOptimizer	glue:GetTable@				name;dependent
 O	BatchGetTriggers	POST	/		glue:BatchGetTriggers					name
 O	BatchGetWorkflows	POST	/		glue:BatchGetWorkflows					name
-O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation					override:333
+O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation					override:352
 O	BatchStopJobRun	POST	/		glue:BatchStopJobRun		JobName:body:JobName			name
 O	BatchUpdatePartition	POST	/		glue:BatchUpdatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	CancelDataQualityRuleRecommendationRun	POST	/		glue:CancelDataQualityRuleRecommendationRun		RunId:body:RunId			name
@@ -8156,9 +8156,9 @@ O	GetTables	POST	/		glue:GetTables		DatabaseName:body:DatabaseName			name
 O	GetTags	POST	/		glue:GetTags		ResourceArn:body:ResourceArn			name
 O	GetTrigger	POST	/		glue:GetTrigger		Name:body:Name			name
 O	GetTriggers	POST	/		glue:GetTriggers					name
-O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:504
-O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:505
-O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name			override:503
+O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:523
+O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:524
+O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name			override:522
 O	GetUsageProfile	POST	/		glue:GetUsageProfile		Name:body:Name			name
 O	GetUserDefinedFunction	POST	/		glue:GetUserDefinedFunction		DatabaseName:body:DatabaseName;FunctionName:body:FunctionName			name
 O	GetUserDefinedFunctions	POST	/		glue:GetUserDefinedFunctions					name
@@ -8572,59 +8572,59 @@ O	UntagResource	POST	/		healthlake:UntagResource		ResourceARN:body:ResourceARN		
 S	iam	IAM	iam	query		iam	iam	1	iam	
 O	AcceptDelegationRequest	POST	/		iam:AcceptDelegationRequest		DelegationRequestId:body:DelegationRequestId			name
 O	AddClientIDToOpenIDConnectProvider	POST	/		iam:AddClientIDToOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn;ClientID:body:ClientID			name
-O	AddRoleToInstanceProfile	POST	/		iam:AddRoleToInstanceProfile		InstanceProfileName:body:InstanceProfileName;RoleName:body:RoleName			name
-O	AddUserToGroup	POST	/		iam:AddUserToGroup		GroupName:body:GroupName;UserName:body:UserName			name
+O	AddRoleToInstanceProfile	POST	/		iam:AddRoleToInstanceProfile		InstanceProfileName:body:InstanceProfileName;RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	AddUserToGroup	POST	/		iam:AddUserToGroup		GroupName:body:GroupName;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	AssociateDelegationRequest	POST	/		iam:AssociateDelegationRequest		DelegationRequestId:body:DelegationRequestId			name
-O	AttachGroupPolicy	POST	/		iam:AttachGroupPolicy		GroupName:body:GroupName;PolicyArn:body:PolicyArn			name
-O	AttachRolePolicy	POST	/		iam:AttachRolePolicy		RoleName:body:RoleName;PolicyArn:body:PolicyArn			name
-O	AttachUserPolicy	POST	/		iam:AttachUserPolicy		UserName:body:UserName;PolicyArn:body:PolicyArn			name
+O	AttachGroupPolicy	POST	/		iam:AttachGroupPolicy		GroupName:body:GroupName;PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	AttachRolePolicy	POST	/		iam:AttachRolePolicy		RoleName:body:RoleName;PolicyArn:body:PolicyArn			*|RoleNameWithPath=RoleName:iam-name;*|PolicyNameWithPath=PolicyArn	name
+O	AttachUserPolicy	POST	/		iam:AttachUserPolicy		UserName:body:UserName;PolicyArn:body:PolicyArn			*|UserNameWithPath=UserName:iam-name;*|PolicyNameWithPath=PolicyArn	name
 O	ChangePassword	POST	/		iam:ChangePassword					name
-O	CreateAccessKey	POST	/		iam:CreateAccessKey					name
+O	CreateAccessKey	POST	/		iam:CreateAccessKey		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	CreateAccountAlias	POST	/		iam:CreateAccountAlias					name
 O	CreateDelegationRequest	POST	/		iam:CreateDelegationRequest		RequestorWorkflowId:body:RequestorWorkflowId			name
 O	CreateGroup	POST	/		iam:CreateGroup		GroupName:body:GroupName			name
 O	CreateInstanceProfile	POST	/		iam:CreateInstanceProfile	iam:TagInstanceProfile@Tags	InstanceProfileName:body:InstanceProfileName			name;tag
-O	CreateLoginProfile	POST	/		iam:CreateLoginProfile					name
+O	CreateLoginProfile	POST	/		iam:CreateLoginProfile		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	CreateOpenIDConnectProvider	POST	/		iam:CreateOpenIDConnectProvider	iam:TagOpenIDConnectProvider@Tags	Url:body:Url			name;tag
-O	CreatePolicy	POST	/		iam:CreatePolicy	iam:TagPolicy@Tags	PolicyName:body:PolicyName			name;tag
-O	CreatePolicyVersion	POST	/		iam:CreatePolicyVersion		PolicyArn:body:PolicyArn			name
-O	CreateRole	POST	/		iam:CreateRole	iam:TagRole@Tags	RoleName:body:RoleName			name;tag
+O	CreatePolicy	POST	/		iam:CreatePolicy	iam:TagPolicy@Tags	PolicyName:body:PolicyName;Path:body:Path			*|PolicyNameWithPath=PolicyName:iam-name:Path	name;tag
+O	CreatePolicyVersion	POST	/		iam:CreatePolicyVersion		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	CreateRole	POST	/		iam:CreateRole	iam:TagRole@Tags	RoleName:body:RoleName;Path:body:Path			*|RoleNameWithPath=RoleName:iam-name:Path;*|RoleNameWithPath=RoleName:iam-name	name;tag
 O	CreateSAMLProvider	POST	/		iam:CreateSAMLProvider	iam:TagSAMLProvider@Tags	Name:body:Name			name;tag
 O	CreateServiceLinkedRole	POST	/		iam:CreateServiceLinkedRole		AWSServiceName:body:AWSServiceName			name
-O	CreateServiceSpecificCredential	POST	/		iam:CreateServiceSpecificCredential		UserName:body:UserName;ServiceName:body:ServiceName			name
-O	CreateUser	POST	/		iam:CreateUser	iam:TagUser@Tags	UserName:body:UserName			name;tag
+O	CreateServiceSpecificCredential	POST	/		iam:CreateServiceSpecificCredential		UserName:body:UserName;ServiceName:body:ServiceName			*|UserNameWithPath=UserName:iam-name	name
+O	CreateUser	POST	/		iam:CreateUser	iam:TagUser@Tags	UserName:body:UserName;Path:body:Path			*|UserNameWithPath=UserName:iam-name:Path;*|UserNameWithPath=UserName:iam-name	name;tag
 O	CreateVirtualMFADevice	POST	/		iam:CreateVirtualMFADevice		VirtualMFADeviceName:body:VirtualMFADeviceName			name
-O	DeactivateMFADevice	POST	/		iam:DeactivateMFADevice					name
-O	DeleteAccessKey	POST	/		iam:DeleteAccessKey		AccessKeyId:body:AccessKeyId			name
+O	DeactivateMFADevice	POST	/		iam:DeactivateMFADevice		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	DeleteAccessKey	POST	/		iam:DeleteAccessKey		AccessKeyId:body:AccessKeyId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	DeleteAccountAlias	POST	/		iam:DeleteAccountAlias					name
 O	DeleteAccountPasswordPolicy	POST	/		iam:DeleteAccountPasswordPolicy					name
 O	DeleteGroup	POST	/		iam:DeleteGroup		GroupName:body:GroupName			name
 O	DeleteGroupPolicy	POST	/		iam:DeleteGroupPolicy		GroupName:body:GroupName;PolicyName:body:PolicyName			name
 O	DeleteInstanceProfile	POST	/		iam:DeleteInstanceProfile		InstanceProfileName:body:InstanceProfileName			name
-O	DeleteLoginProfile	POST	/		iam:DeleteLoginProfile					name
+O	DeleteLoginProfile	POST	/		iam:DeleteLoginProfile		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	DeleteOpenIDConnectProvider	POST	/		iam:DeleteOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn			name
-O	DeletePolicy	POST	/		iam:DeletePolicy		PolicyArn:body:PolicyArn			name
-O	DeletePolicyVersion	POST	/		iam:DeletePolicyVersion		PolicyArn:body:PolicyArn;VersionId:body:VersionId			name
-O	DeleteRole	POST	/		iam:DeleteRole		RoleName:body:RoleName			name
-O	DeleteRolePermissionsBoundary	POST	/		iam:DeleteRolePermissionsBoundary		RoleName:body:RoleName			name
-O	DeleteRolePolicy	POST	/		iam:DeleteRolePolicy		RoleName:body:RoleName;PolicyName:body:PolicyName			name
+O	DeletePolicy	POST	/		iam:DeletePolicy		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	DeletePolicyVersion	POST	/		iam:DeletePolicyVersion		PolicyArn:body:PolicyArn;VersionId:body:VersionId			*|PolicyNameWithPath=PolicyArn	name
+O	DeleteRole	POST	/		iam:DeleteRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	DeleteRolePermissionsBoundary	POST	/		iam:DeleteRolePermissionsBoundary		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	DeleteRolePolicy	POST	/		iam:DeleteRolePolicy		RoleName:body:RoleName;PolicyName:body:PolicyName			*|RoleNameWithPath=RoleName:iam-name	name
 O	DeleteSAMLProvider	POST	/		iam:DeleteSAMLProvider		SAMLProviderArn:body:SAMLProviderArn			name
-O	DeleteSSHPublicKey	POST	/		iam:DeleteSSHPublicKey		UserName:body:UserName;SSHPublicKeyId:body:SSHPublicKeyId			name
+O	DeleteSSHPublicKey	POST	/		iam:DeleteSSHPublicKey		UserName:body:UserName;SSHPublicKeyId:body:SSHPublicKeyId			*|UserNameWithPath=UserName:iam-name	name
 O	DeleteServerCertificate	POST	/		iam:DeleteServerCertificate		ServerCertificateName:body:ServerCertificateName			name
-O	DeleteServiceLinkedRole	POST	/		iam:DeleteServiceLinkedRole		RoleName:body:RoleName			name
-O	DeleteServiceSpecificCredential	POST	/		iam:DeleteServiceSpecificCredential		ServiceSpecificCredentialId:body:ServiceSpecificCredentialId			name
-O	DeleteSigningCertificate	POST	/		iam:DeleteSigningCertificate		CertificateId:body:CertificateId			name
-O	DeleteUser	POST	/		iam:DeleteUser		UserName:body:UserName			name
-O	DeleteUserPermissionsBoundary	POST	/		iam:DeleteUserPermissionsBoundary		UserName:body:UserName			name
-O	DeleteUserPolicy	POST	/		iam:DeleteUserPolicy		UserName:body:UserName;PolicyName:body:PolicyName			name
+O	DeleteServiceLinkedRole	POST	/		iam:DeleteServiceLinkedRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	DeleteServiceSpecificCredential	POST	/		iam:DeleteServiceSpecificCredential		ServiceSpecificCredentialId:body:ServiceSpecificCredentialId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	DeleteSigningCertificate	POST	/		iam:DeleteSigningCertificate		CertificateId:body:CertificateId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	DeleteUser	POST	/		iam:DeleteUser		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	DeleteUserPermissionsBoundary	POST	/		iam:DeleteUserPermissionsBoundary		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	DeleteUserPolicy	POST	/		iam:DeleteUserPolicy		UserName:body:UserName;PolicyName:body:PolicyName			*|UserNameWithPath=UserName:iam-name	name
 O	DeleteVirtualMFADevice	POST	/		iam:DeleteVirtualMFADevice					name
-O	DetachGroupPolicy	POST	/		iam:DetachGroupPolicy		GroupName:body:GroupName;PolicyArn:body:PolicyArn			name
-O	DetachRolePolicy	POST	/		iam:DetachRolePolicy		RoleName:body:RoleName;PolicyArn:body:PolicyArn			name
-O	DetachUserPolicy	POST	/		iam:DetachUserPolicy		UserName:body:UserName;PolicyArn:body:PolicyArn			name
+O	DetachGroupPolicy	POST	/		iam:DetachGroupPolicy		GroupName:body:GroupName;PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	DetachRolePolicy	POST	/		iam:DetachRolePolicy		RoleName:body:RoleName;PolicyArn:body:PolicyArn			*|RoleNameWithPath=RoleName:iam-name;*|PolicyNameWithPath=PolicyArn	name
+O	DetachUserPolicy	POST	/		iam:DetachUserPolicy		UserName:body:UserName;PolicyArn:body:PolicyArn			*|UserNameWithPath=UserName:iam-name;*|PolicyNameWithPath=PolicyArn	name
 O	DisableOrganizationsRootCredentialsManagement	POST	/		iam:DisableOrganizationsRootCredentialsManagement					name
 O	DisableOrganizationsRootSessions	POST	/		iam:DisableOrganizationsRootSessions					name
 O	DisableOutboundWebIdentityFederation	POST	/		iam:DisableOutboundWebIdentityFederation					name
-O	EnableMFADevice	POST	/		iam:EnableMFADevice		UserName:body:UserName			name
+O	EnableMFADevice	POST	/		iam:EnableMFADevice		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	EnableOrganizationsRootCredentialsManagement	POST	/		iam:EnableOrganizationsRootCredentialsManagement					name
 O	EnableOrganizationsRootSessions	POST	/		iam:EnableOrganizationsRootSessions					name
 O	EnableOutboundWebIdentityFederation	POST	/		iam:EnableOutboundWebIdentityFederation					name
@@ -8643,109 +8643,109 @@ O	GetGroup	POST	/		iam:GetGroup		GroupName:body:GroupName			name
 O	GetGroupPolicy	POST	/		iam:GetGroupPolicy		GroupName:body:GroupName;PolicyName:body:PolicyName			name
 O	GetHumanReadableSummary	POST	/		iam:GetHumanReadableSummary		EntityArn:body:EntityArn			name
 O	GetInstanceProfile	POST	/		iam:GetInstanceProfile		InstanceProfileName:body:InstanceProfileName			name
-O	GetLoginProfile	POST	/		iam:GetLoginProfile					name
-O	GetMFADevice	POST	/		iam:GetMFADevice					name
+O	GetLoginProfile	POST	/		iam:GetLoginProfile		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	GetMFADevice	POST	/		iam:GetMFADevice		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	GetOpenIDConnectProvider	POST	/		iam:GetOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn			name
 O	GetOrganizationsAccessReport	POST	/		iam:GetOrganizationsAccessReport		JobId:body:JobId			name
 O	GetOutboundWebIdentityFederationInfo	POST	/		iam:GetOutboundWebIdentityFederationInfo					name
-O	GetPolicy	POST	/		iam:GetPolicy		PolicyArn:body:PolicyArn			name
-O	GetPolicyVersion	POST	/		iam:GetPolicyVersion		PolicyArn:body:PolicyArn;VersionId:body:VersionId			name
-O	GetRole	POST	/		iam:GetRole		RoleName:body:RoleName			name
-O	GetRolePolicy	POST	/		iam:GetRolePolicy		RoleName:body:RoleName;PolicyName:body:PolicyName			name
+O	GetPolicy	POST	/		iam:GetPolicy		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	GetPolicyVersion	POST	/		iam:GetPolicyVersion		PolicyArn:body:PolicyArn;VersionId:body:VersionId			*|PolicyNameWithPath=PolicyArn	name
+O	GetRole	POST	/		iam:GetRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	GetRolePolicy	POST	/		iam:GetRolePolicy		RoleName:body:RoleName;PolicyName:body:PolicyName			*|RoleNameWithPath=RoleName:iam-name	name
 O	GetSAMLProvider	POST	/		iam:GetSAMLProvider		SAMLProviderArn:body:SAMLProviderArn			name
-O	GetSSHPublicKey	POST	/		iam:GetSSHPublicKey		UserName:body:UserName;SSHPublicKeyId:body:SSHPublicKeyId			name
+O	GetSSHPublicKey	POST	/		iam:GetSSHPublicKey		UserName:body:UserName;SSHPublicKeyId:body:SSHPublicKeyId			*|UserNameWithPath=UserName:iam-name	name
 O	GetServerCertificate	POST	/		iam:GetServerCertificate		ServerCertificateName:body:ServerCertificateName			name
 O	GetServiceLastAccessedDetails	POST	/		iam:GetServiceLastAccessedDetails		JobId:body:JobId			name
 O	GetServiceLastAccessedDetailsWithEntities	POST	/		iam:GetServiceLastAccessedDetailsWithEntities		JobId:body:JobId			name
 O	GetServiceLinkedRoleDeletionStatus	POST	/		iam:GetServiceLinkedRoleDeletionStatus		DeletionTaskId:body:DeletionTaskId			name
-O	GetUser	POST	/		iam:GetUser					name
-O	GetUserPolicy	POST	/		iam:GetUserPolicy		UserName:body:UserName;PolicyName:body:PolicyName			name
-O	ListAccessKeys	POST	/		iam:ListAccessKeys					name
+O	GetUser	POST	/		iam:GetUser		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	GetUserPolicy	POST	/		iam:GetUserPolicy		UserName:body:UserName;PolicyName:body:PolicyName			*|UserNameWithPath=UserName:iam-name	name
+O	ListAccessKeys	POST	/		iam:ListAccessKeys		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	ListAccountAliases	POST	/		iam:ListAccountAliases					name
 O	ListAttachedGroupPolicies	POST	/		iam:ListAttachedGroupPolicies		GroupName:body:GroupName			name
-O	ListAttachedRolePolicies	POST	/		iam:ListAttachedRolePolicies		RoleName:body:RoleName			name
-O	ListAttachedUserPolicies	POST	/		iam:ListAttachedUserPolicies		UserName:body:UserName			name
+O	ListAttachedRolePolicies	POST	/		iam:ListAttachedRolePolicies		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	ListAttachedUserPolicies	POST	/		iam:ListAttachedUserPolicies		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	ListDelegationRequests	POST	/		iam:ListDelegationRequests					name
-O	ListEntitiesForPolicy	POST	/		iam:ListEntitiesForPolicy		PolicyArn:body:PolicyArn			name
+O	ListEntitiesForPolicy	POST	/		iam:ListEntitiesForPolicy		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
 O	ListGroupPolicies	POST	/		iam:ListGroupPolicies		GroupName:body:GroupName			name
 O	ListGroups	POST	/		iam:ListGroups					name
-O	ListGroupsForUser	POST	/		iam:ListGroupsForUser		UserName:body:UserName			name
+O	ListGroupsForUser	POST	/		iam:ListGroupsForUser		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	ListInstanceProfileTags	POST	/		iam:ListInstanceProfileTags		InstanceProfileName:body:InstanceProfileName			name
 O	ListInstanceProfiles	POST	/		iam:ListInstanceProfiles					name
-O	ListInstanceProfilesForRole	POST	/		iam:ListInstanceProfilesForRole		RoleName:body:RoleName			name
+O	ListInstanceProfilesForRole	POST	/		iam:ListInstanceProfilesForRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
 O	ListMFADeviceTags	POST	/		iam:ListMFADeviceTags					name
-O	ListMFADevices	POST	/		iam:ListMFADevices					name
+O	ListMFADevices	POST	/		iam:ListMFADevices		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	ListOpenIDConnectProviderTags	POST	/		iam:ListOpenIDConnectProviderTags		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn			name
 O	ListOpenIDConnectProviders	POST	/		iam:ListOpenIDConnectProviders					name
 O	ListOrganizationsFeatures	POST	/		iam:ListOrganizationsFeatures					name
 O	ListPolicies	POST	/		iam:ListPolicies					name
 O	ListPoliciesGrantingServiceAccess	POST	/		iam:ListPoliciesGrantingServiceAccess		Arn:body:Arn			name
-O	ListPolicyTags	POST	/		iam:ListPolicyTags		PolicyArn:body:PolicyArn			name
-O	ListPolicyVersions	POST	/		iam:ListPolicyVersions		PolicyArn:body:PolicyArn			name
-O	ListRolePolicies	POST	/		iam:ListRolePolicies		RoleName:body:RoleName			name
-O	ListRoleTags	POST	/		iam:ListRoleTags		RoleName:body:RoleName			name
+O	ListPolicyTags	POST	/		iam:ListPolicyTags		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	ListPolicyVersions	POST	/		iam:ListPolicyVersions		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	ListRolePolicies	POST	/		iam:ListRolePolicies		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	ListRoleTags	POST	/		iam:ListRoleTags		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
 O	ListRoles	POST	/		iam:ListRoles					name
 O	ListSAMLProviderTags	POST	/		iam:ListSAMLProviderTags		SAMLProviderArn:body:SAMLProviderArn			name
 O	ListSAMLProviders	POST	/		iam:ListSAMLProviders					name
-O	ListSSHPublicKeys	POST	/		iam:ListSSHPublicKeys					name
+O	ListSSHPublicKeys	POST	/		iam:ListSSHPublicKeys		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	ListServerCertificateTags	POST	/		iam:ListServerCertificateTags		ServerCertificateName:body:ServerCertificateName			name
 O	ListServerCertificates	POST	/		iam:ListServerCertificates					name
-O	ListServiceSpecificCredentials	POST	/		iam:ListServiceSpecificCredentials					name
-O	ListSigningCertificates	POST	/		iam:ListSigningCertificates					name
-O	ListUserPolicies	POST	/		iam:ListUserPolicies		UserName:body:UserName			name
-O	ListUserTags	POST	/		iam:ListUserTags		UserName:body:UserName			name
+O	ListServiceSpecificCredentials	POST	/		iam:ListServiceSpecificCredentials		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	ListSigningCertificates	POST	/		iam:ListSigningCertificates		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	ListUserPolicies	POST	/		iam:ListUserPolicies		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	ListUserTags	POST	/		iam:ListUserTags		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	ListUsers	POST	/		iam:ListUsers					name
 O	ListVirtualMFADevices	POST	/		iam:ListVirtualMFADevices					name
 O	PutGroupPolicy	POST	/		iam:PutGroupPolicy		GroupName:body:GroupName;PolicyName:body:PolicyName			name
-O	PutRolePermissionsBoundary	POST	/		iam:PutRolePermissionsBoundary		RoleName:body:RoleName			name
-O	PutRolePolicy	POST	/		iam:PutRolePolicy		RoleName:body:RoleName;PolicyName:body:PolicyName			name
-O	PutUserPermissionsBoundary	POST	/		iam:PutUserPermissionsBoundary		UserName:body:UserName			name
-O	PutUserPolicy	POST	/		iam:PutUserPolicy		UserName:body:UserName;PolicyName:body:PolicyName			name
+O	PutRolePermissionsBoundary	POST	/		iam:PutRolePermissionsBoundary		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	PutRolePolicy	POST	/		iam:PutRolePolicy		RoleName:body:RoleName;PolicyName:body:PolicyName			*|RoleNameWithPath=RoleName:iam-name	name
+O	PutUserPermissionsBoundary	POST	/		iam:PutUserPermissionsBoundary		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	PutUserPolicy	POST	/		iam:PutUserPolicy		UserName:body:UserName;PolicyName:body:PolicyName			*|UserNameWithPath=UserName:iam-name	name
 O	RejectDelegationRequest	POST	/		iam:RejectDelegationRequest		DelegationRequestId:body:DelegationRequestId			name
 O	RemoveClientIDFromOpenIDConnectProvider	POST	/		iam:RemoveClientIDFromOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn;ClientID:body:ClientID			name
-O	RemoveRoleFromInstanceProfile	POST	/		iam:RemoveRoleFromInstanceProfile		InstanceProfileName:body:InstanceProfileName;RoleName:body:RoleName			name
-O	RemoveUserFromGroup	POST	/		iam:RemoveUserFromGroup		GroupName:body:GroupName;UserName:body:UserName			name
-O	ResetServiceSpecificCredential	POST	/		iam:ResetServiceSpecificCredential		ServiceSpecificCredentialId:body:ServiceSpecificCredentialId			name
-O	ResyncMFADevice	POST	/		iam:ResyncMFADevice		UserName:body:UserName			name
+O	RemoveRoleFromInstanceProfile	POST	/		iam:RemoveRoleFromInstanceProfile		InstanceProfileName:body:InstanceProfileName;RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	RemoveUserFromGroup	POST	/		iam:RemoveUserFromGroup		GroupName:body:GroupName;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	ResetServiceSpecificCredential	POST	/		iam:ResetServiceSpecificCredential		ServiceSpecificCredentialId:body:ServiceSpecificCredentialId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	ResyncMFADevice	POST	/		iam:ResyncMFADevice		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	SendDelegationToken	POST	/		iam:SendDelegationToken		DelegationRequestId:body:DelegationRequestId			name
-O	SetDefaultPolicyVersion	POST	/		iam:SetDefaultPolicyVersion		PolicyArn:body:PolicyArn;VersionId:body:VersionId			name
+O	SetDefaultPolicyVersion	POST	/		iam:SetDefaultPolicyVersion		PolicyArn:body:PolicyArn;VersionId:body:VersionId			*|PolicyNameWithPath=PolicyArn	name
 O	SetSecurityTokenServicePreferences	POST	/		iam:SetSecurityTokenServicePreferences					name
 O	SimulateCustomPolicy	POST	/		iam:SimulateCustomPolicy					name
 O	SimulatePrincipalPolicy	POST	/		iam:SimulatePrincipalPolicy		PolicySourceArn:body:PolicySourceArn			name
 O	TagInstanceProfile	POST	/		iam:TagInstanceProfile		InstanceProfileName:body:InstanceProfileName			name
 O	TagMFADevice	POST	/		iam:TagMFADevice					name
 O	TagOpenIDConnectProvider	POST	/		iam:TagOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn			name
-O	TagPolicy	POST	/		iam:TagPolicy		PolicyArn:body:PolicyArn			name
-O	TagRole	POST	/		iam:TagRole		RoleName:body:RoleName			name
+O	TagPolicy	POST	/		iam:TagPolicy		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	TagRole	POST	/		iam:TagRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
 O	TagSAMLProvider	POST	/		iam:TagSAMLProvider		SAMLProviderArn:body:SAMLProviderArn			name
 O	TagServerCertificate	POST	/		iam:TagServerCertificate		ServerCertificateName:body:ServerCertificateName			name
-O	TagUser	POST	/		iam:TagUser		UserName:body:UserName			name
+O	TagUser	POST	/		iam:TagUser		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	UntagInstanceProfile	POST	/		iam:UntagInstanceProfile		InstanceProfileName:body:InstanceProfileName			name
 O	UntagMFADevice	POST	/		iam:UntagMFADevice					name
 O	UntagOpenIDConnectProvider	POST	/		iam:UntagOpenIDConnectProvider		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn			name
-O	UntagPolicy	POST	/		iam:UntagPolicy		PolicyArn:body:PolicyArn			name
-O	UntagRole	POST	/		iam:UntagRole		RoleName:body:RoleName			name
+O	UntagPolicy	POST	/		iam:UntagPolicy		PolicyArn:body:PolicyArn			*|PolicyNameWithPath=PolicyArn	name
+O	UntagRole	POST	/		iam:UntagRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
 O	UntagSAMLProvider	POST	/		iam:UntagSAMLProvider		SAMLProviderArn:body:SAMLProviderArn			name
 O	UntagServerCertificate	POST	/		iam:UntagServerCertificate		ServerCertificateName:body:ServerCertificateName			name
-O	UntagUser	POST	/		iam:UntagUser		UserName:body:UserName			name
-O	UpdateAccessKey	POST	/		iam:UpdateAccessKey		AccessKeyId:body:AccessKeyId			name
+O	UntagUser	POST	/		iam:UntagUser		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	UpdateAccessKey	POST	/		iam:UpdateAccessKey		AccessKeyId:body:AccessKeyId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	UpdateAccountPasswordPolicy	POST	/		iam:UpdateAccountPasswordPolicy					name
-O	UpdateAssumeRolePolicy	POST	/		iam:UpdateAssumeRolePolicy		RoleName:body:RoleName			name
+O	UpdateAssumeRolePolicy	POST	/		iam:UpdateAssumeRolePolicy		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
 O	UpdateDelegationRequest	POST	/	U			DelegationRequestId:body:DelegationRequestId			
 O	UpdateGroup	POST	/		iam:UpdateGroup		GroupName:body:GroupName			name
-O	UpdateLoginProfile	POST	/		iam:UpdateLoginProfile		UserName:body:UserName			name
+O	UpdateLoginProfile	POST	/		iam:UpdateLoginProfile		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	UpdateOpenIDConnectProviderThumbprint	POST	/		iam:UpdateOpenIDConnectProviderThumbprint		OpenIDConnectProviderArn:body:OpenIDConnectProviderArn			name
-O	UpdateRole	POST	/		iam:UpdateRole		RoleName:body:RoleName			name
-O	UpdateRoleDescription	POST	/		iam:UpdateRoleDescription		RoleName:body:RoleName			name
+O	UpdateRole	POST	/		iam:UpdateRole		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
+O	UpdateRoleDescription	POST	/		iam:UpdateRoleDescription		RoleName:body:RoleName			*|RoleNameWithPath=RoleName:iam-name	name
 O	UpdateSAMLProvider	POST	/		iam:UpdateSAMLProvider		SAMLProviderArn:body:SAMLProviderArn			name
-O	UpdateSSHPublicKey	POST	/		iam:UpdateSSHPublicKey		UserName:body:UserName;SSHPublicKeyId:body:SSHPublicKeyId			name
+O	UpdateSSHPublicKey	POST	/		iam:UpdateSSHPublicKey		UserName:body:UserName;SSHPublicKeyId:body:SSHPublicKeyId			*|UserNameWithPath=UserName:iam-name	name
 O	UpdateServerCertificate	POST	/		iam:UpdateServerCertificate		ServerCertificateName:body:ServerCertificateName			name
-O	UpdateServiceSpecificCredential	POST	/		iam:UpdateServiceSpecificCredential		ServiceSpecificCredentialId:body:ServiceSpecificCredentialId			name
-O	UpdateSigningCertificate	POST	/		iam:UpdateSigningCertificate		CertificateId:body:CertificateId			name
-O	UpdateUser	POST	/		iam:UpdateUser		UserName:body:UserName			name
-O	UploadSSHPublicKey	POST	/		iam:UploadSSHPublicKey		UserName:body:UserName			name
+O	UpdateServiceSpecificCredential	POST	/		iam:UpdateServiceSpecificCredential		ServiceSpecificCredentialId:body:ServiceSpecificCredentialId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	UpdateSigningCertificate	POST	/		iam:UpdateSigningCertificate		CertificateId:body:CertificateId;UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	UpdateUser	POST	/		iam:UpdateUser		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
+O	UploadSSHPublicKey	POST	/		iam:UploadSSHPublicKey		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 O	UploadServerCertificate	POST	/		iam:UploadServerCertificate		ServerCertificateName:body:ServerCertificateName			name
-O	UploadSigningCertificate	POST	/		iam:UploadSigningCertificate					name
+O	UploadSigningCertificate	POST	/		iam:UploadSigningCertificate		UserName:body:UserName			*|UserNameWithPath=UserName:iam-name	name
 S	identitystore	identitystore	identitystore	json	AWSIdentityStore	identitystore	identitystore	0	identitystore	
 O	CreateGroup	POST	/		identitystore:CreateGroup	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId			name;dependent
 O	CreateGroupMembership	POST	/		identitystore:CreateGroupMembership	kms:Decrypt@	IdentityStoreId:body:IdentityStoreId;GroupId:body:GroupId			name;dependent
@@ -9301,7 +9301,7 @@ O	UpdateThingShadow	POST	/things/{thingName}/shadow		iot:UpdateThingShadow		thin
 S	iot-jobs-data	IoT Jobs Data Plane	iotjobsdata	rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot	
 O	DescribeJobExecution	GET	/things/{thingName}/jobs/{jobId}		iotjobsdata:DescribeJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 O	GetPendingJobExecutions	GET	/things/{thingName}/jobs		iotjobsdata:GetPendingJobExecutions		thingName:uri:thingName			name
-O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:501
+O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:520
 O	StartNextPendingJobExecution	PUT	/things/{thingName}/jobs/$next		iotjobsdata:StartNextPendingJobExecution		thingName:uri:thingName			name
 O	UpdateJobExecution	POST	/things/{thingName}/jobs/{jobId}		iotjobsdata:UpdateJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 S	iot-managed-integrations	IoT Managed Integrations	iotmanagedintegrations	rest-json		api.iotmanagedintegrations	iotmanagedintegrations	0	iot-managed-integrations,IoT Managed Integrations,IoTManagedIntegrations,api.iotmanagedintegrations	
@@ -9445,8 +9445,8 @@ O	ListAlarms	GET	/alarms/{alarmModelName}		iotevents:ListAlarms		alarmModelName:
 O	ListDetectors	GET	/detectors/{detectorModelName}		iotevents:ListDetectors		detectorModelName:uri:detectorModelName;stateName:querystring:stateName			name
 S	iotfleetwise	IoTFleetWise	iotfleetwise	json	IoTAutobahnControlPlane	iotfleetwise	iotfleetwise	0	iotfleetwise	
 O	AssociateVehicleFleet	POST	/		iotfleetwise:AssociateVehicleFleet		vehicleName:body:vehicleName;fleetId:body:fleetId			name
-O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:334;dependent;dependent
-O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:335
+O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:353;dependent;dependent
+O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:354
 O	CreateCampaign	POST	/		iotfleetwise:CreateCampaign	iam:PassRole@dataDestinationConfigs;iotfleetwise:TagResource@tags	signalCatalogArn:body:signalCatalogArn;targetArn:body:targetArn		dataDestinationConfigs[].timestreamConfig.executionRoleArn:role:dataDestinationConfigs;dataDestinationConfigs[].mqttTopicConfig.executionRoleArn:role:dataDestinationConfigs	name;role;tag
 O	CreateDecoderManifest	POST	/		iotfleetwise:CreateDecoderManifest	iotfleetwise:TagResource@tags	modelManifestArn:body:modelManifestArn			name;tag
 O	CreateFleet	POST	/		iotfleetwise:CreateFleet	iotfleetwise:TagResource@tags	fleetId:body:fleetId;signalCatalogArn:body:signalCatalogArn			name;tag
@@ -10061,70 +10061,70 @@ O	TagResource	POST	/		kendra-ranking:TagResource		ResourceARN:body:ResourceARN		
 O	UntagResource	POST	/		kendra-ranking:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateRescoreExecutionPlan	POST	/		kendra-ranking:UpdateRescoreExecutionPlan		Id:body:Id			name
 S	keyspaces	Keyspaces	cassandra	json	KeyspacesService	cassandra	cassandra	0	keyspaces,cassandra	
-O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:436;override:436;tag
-O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:437;override:437;override:437;override:437;tag
-O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:438
-O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName			override:442
-O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName			override:443
-O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName			override:444
-O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:445
-O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName			override:446
-O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName			override:453;override:453
-O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName			override:447
-O	ListKeyspaces	POST	/		cassandra:Select					override:448
-O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:449
-O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn			override:451
-O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:450
-O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName			override:454;override:454;override:454;override:454
+O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:455;override:455;tag
+O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:456;override:456;override:456;override:456;tag
+O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:457
+O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName			override:461
+O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName			override:462
+O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName			override:463
+O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:464
+O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName			override:465
+O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName			override:472;override:472
+O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName			override:466
+O	ListKeyspaces	POST	/		cassandra:Select					override:467
+O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:468
+O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn			override:470
+O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:469
+O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName			override:473;override:473;override:473;override:473
 O	TagResource	POST	/		cassandra:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		cassandra:UntagResource		resourceArn:body:resourceArn			name
-O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:440;override:440;override:440;override:440;override:440;override:440;override:440;override:440
-O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:441;override:441;override:441;override:441
+O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:459;override:459;override:459;override:459;override:459;override:459;override:459;override:459
+O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:460;override:460;override:460;override:460
 S	keyspacesstreams	KeyspacesStreams	cassandra	json	KeyspacesStreams	cassandra-streams	cassandra	0	keyspacesstreams,cassandra-streams,cassandra	
 O	GetRecords	POST	/		cassandra:GetRecords					name
 O	GetShardIterator	POST	/		cassandra:GetShardIterator		streamArn:body:streamArn;shardId:body:shardId			name
 O	GetStream	POST	/		cassandra:GetStream		streamArn:body:streamArn			name
 O	ListStreams	POST	/		cassandra:ListStreams					name
 S	kinesis	Kinesis	kinesis	json	Kinesis_20131202	kinesis	kinesis	0	kinesis	
-O	AddTagsToStream	POST	/		kinesis:AddTagsToStream	kinesis:TagResource@Tags				name;tag
-O	CreateStream	POST	/		kinesis:CreateStream	kinesis:TagResource@Tags	StreamName:body:StreamName			name;tag
-O	DecreaseStreamRetentionPeriod	POST	/		kinesis:DecreaseStreamRetentionPeriod					name
+O	AddTagsToStream	POST	/		kinesis:AddTagsToStream	kinesis:TagResource@Tags	StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;tag
+O	CreateStream	POST	/		kinesis:CreateStream	kinesis:TagResource@Tags	StreamName:body:StreamName			*|StreamName=StreamName	name;tag
+O	DecreaseStreamRetentionPeriod	POST	/		kinesis:DecreaseStreamRetentionPeriod		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	DeleteResourcePolicy	POST	/		kinesis:DeleteResourcePolicy		ResourceARN:body:ResourceARN			name
-O	DeleteStream	POST	/		kinesis:DeleteStream					name
-O	DeregisterStreamConsumer	POST	/		kinesis:DeregisterStreamConsumer					name
+O	DeleteStream	POST	/		kinesis:DeleteStream		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	DeregisterStreamConsumer	POST	/		kinesis:DeregisterStreamConsumer		StreamARN:body:StreamARN			*|StreamName=StreamARN	name
 O	DescribeAccountSettings	POST	/		kinesis:DescribeAccountSettings					name
 O	DescribeLimits	POST	/		kinesis:DescribeLimits					name
-O	DescribeStream	POST	/		kinesis:DescribeStream					name
-O	DescribeStreamConsumer	POST	/		kinesis:DescribeStreamConsumer					name
-O	DescribeStreamSummary	POST	/		kinesis:DescribeStreamSummary					name
-O	DisableEnhancedMonitoring	POST	/		kinesis:DisableEnhancedMonitoring					name
-O	EnableEnhancedMonitoring	POST	/		kinesis:EnableEnhancedMonitoring					name
-O	GetRecords	POST	/		kinesis:GetRecords	kms:Decrypt@(encrypted)				name;override:238|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
+O	DescribeStream	POST	/		kinesis:DescribeStream		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	DescribeStreamConsumer	POST	/		kinesis:DescribeStreamConsumer		StreamARN:body:StreamARN			*|StreamName=StreamARN	name
+O	DescribeStreamSummary	POST	/		kinesis:DescribeStreamSummary		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	DisableEnhancedMonitoring	POST	/		kinesis:DisableEnhancedMonitoring		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	EnableEnhancedMonitoring	POST	/		kinesis:EnableEnhancedMonitoring		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	GetRecords	POST	/		kinesis:GetRecords	kms:Decrypt@(encrypted)	StreamARN:body:StreamARN			*|StreamName=StreamARN	name;override:257|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
 O	GetResourcePolicy	POST	/		kinesis:GetResourcePolicy		ResourceARN:body:ResourceARN			name
-O	GetShardIterator	POST	/		kinesis:GetShardIterator		ShardId:body:ShardId			name
-O	IncreaseStreamRetentionPeriod	POST	/		kinesis:IncreaseStreamRetentionPeriod					name
-O	ListShards	POST	/		kinesis:ListShards					name
-O	ListStreamConsumers	POST	/		kinesis:ListStreamConsumers		StreamARN:body:StreamARN			name
+O	GetShardIterator	POST	/		kinesis:GetShardIterator		ShardId:body:ShardId;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	IncreaseStreamRetentionPeriod	POST	/		kinesis:IncreaseStreamRetentionPeriod		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	ListShards	POST	/		kinesis:ListShards		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	ListStreamConsumers	POST	/		kinesis:ListStreamConsumers		StreamARN:body:StreamARN			*|StreamName=StreamARN	name
 O	ListStreams	POST	/		kinesis:ListStreams					name
 O	ListTagsForResource	POST	/		kinesis:ListTagsForResource		ResourceARN:body:ResourceARN			name
-O	ListTagsForStream	POST	/		kinesis:ListTagsForStream					name
-O	MergeShards	POST	/		kinesis:MergeShards					name
-O	PutRecord	POST	/		kinesis:PutRecord	kms:GenerateDataKey@(encrypted)	PartitionKey:body:PartitionKey			name;override:234|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
-O	PutRecords	POST	/		kinesis:PutRecords	kms:GenerateDataKey@(encrypted)				name;override:236|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
+O	ListTagsForStream	POST	/		kinesis:ListTagsForStream		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	MergeShards	POST	/		kinesis:MergeShards		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	PutRecord	POST	/		kinesis:PutRecord	kms:GenerateDataKey@(encrypted)	PartitionKey:body:PartitionKey;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;override:253|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
+O	PutRecords	POST	/		kinesis:PutRecords	kms:GenerateDataKey@(encrypted)	StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;override:255|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
 O	PutResourcePolicy	POST	/		kinesis:PutResourcePolicy		ResourceARN:body:ResourceARN			name
-O	RegisterStreamConsumer	POST	/		kinesis:RegisterStreamConsumer	kinesis:TagResource@Tags	StreamARN:body:StreamARN;ConsumerName:body:ConsumerName			name;tag
-O	RemoveTagsFromStream	POST	/		kinesis:RemoveTagsFromStream					name
-O	SplitShard	POST	/		kinesis:SplitShard		NewStartingHashKey:body:NewStartingHashKey			name
-O	StartStreamEncryption	POST	/		kinesis:StartStreamEncryption		KeyId:body:KeyId			name
-O	StopStreamEncryption	POST	/		kinesis:StopStreamEncryption		KeyId:body:KeyId			name
-O	SubscribeToShard	POST	/		kinesis:SubscribeToShard	kms:Decrypt@(encrypted)	ConsumerARN:body:ConsumerARN;ShardId:body:ShardId			name;override:240|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
+O	RegisterStreamConsumer	POST	/		kinesis:RegisterStreamConsumer	kinesis:TagResource@Tags	StreamARN:body:StreamARN;ConsumerName:body:ConsumerName			*|StreamName=StreamARN	name;tag
+O	RemoveTagsFromStream	POST	/		kinesis:RemoveTagsFromStream		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	SplitShard	POST	/		kinesis:SplitShard		NewStartingHashKey:body:NewStartingHashKey;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	StartStreamEncryption	POST	/		kinesis:StartStreamEncryption		KeyId:body:KeyId;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	StopStreamEncryption	POST	/		kinesis:StopStreamEncryption		KeyId:body:KeyId;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	SubscribeToShard	POST	/		kinesis:SubscribeToShard	kms:Decrypt@(encrypted)	ConsumerARN:body:ConsumerARN;ShardId:body:ShardId			name;override:259|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
 O	TagResource	POST	/		kinesis:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		kinesis:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateAccountSettings	POST	/		kinesis:UpdateAccountSettings					name
-O	UpdateMaxRecordSize	POST	/		kinesis:UpdateMaxRecordSize					name
-O	UpdateShardCount	POST	/		kinesis:UpdateShardCount					name
-O	UpdateStreamMode	POST	/		kinesis:UpdateStreamMode		StreamARN:body:StreamARN			name
-O	UpdateStreamWarmThroughput	POST	/		kinesis:UpdateStreamWarmThroughput					name
+O	UpdateMaxRecordSize	POST	/		kinesis:UpdateMaxRecordSize		StreamARN:body:StreamARN			*|StreamName=StreamARN	name
+O	UpdateShardCount	POST	/		kinesis:UpdateShardCount		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
+O	UpdateStreamMode	POST	/		kinesis:UpdateStreamMode		StreamARN:body:StreamARN			*|StreamName=StreamARN	name
+O	UpdateStreamWarmThroughput	POST	/		kinesis:UpdateStreamWarmThroughput		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 S	kinesis-video-archived-media	Kinesis Video Archived Media	kinesisvideo	rest-json		kinesisvideo	kinesisvideo	0	kinesis-video-archived-media,Kinesis Video Archived Media,KinesisVideoArchivedMedia,kinesisvideo	
 O	GetClip	POST	/getClip		kinesisvideo:GetClip					name
 O	GetDASHStreamingSessionURL	POST	/getDASHStreamingSessionURL		kinesisvideo:GetDASHStreamingSessionURL					name
@@ -10229,60 +10229,60 @@ O	UpdateSignalingChannel	POST	/updateSignalingChannel		kinesisvideo:UpdateSignal
 O	UpdateStream	POST	/updateStream		kinesisvideo:UpdateStream					name
 O	UpdateStreamStorageConfiguration	POST	/updateStreamStorageConfiguration		kinesisvideo:UpdateStreamStorageConfiguration					name
 S	kms	KMS	kms	json	TrentService	kms	kms	0	kms	
-O	CancelKeyDeletion	POST	/		kms:CancelKeyDeletion		KeyId:body:KeyId			name
+O	CancelKeyDeletion	POST	/		kms:CancelKeyDeletion		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	ConnectCustomKeyStore	POST	/		kms:ConnectCustomKeyStore		CustomKeyStoreId:body:CustomKeyStoreId			name
-O	CreateAlias	POST	/		kms:CreateAlias		AliasName:body:AliasName;TargetKeyId:body:TargetKeyId			name
+O	CreateAlias	POST	/		kms:CreateAlias		AliasName:body:AliasName;TargetKeyId:body:TargetKeyId			kms:CreateAlias|Alias=AliasName:kms-alias,KeyId=TargetKeyId:kms-key	name
 O	CreateCustomKeyStore	POST	/		kms:CreateCustomKeyStore	cloudhsm:DescribeClusters@;ec2:DescribeVpcEndpointServices@;iam:CreateServiceLinkedRole@	CustomKeyStoreName:body:CustomKeyStoreName			name;dependent;dependent;dependent
-O	CreateGrant	POST	/		kms:CreateGrant		KeyId:body:KeyId			name
+O	CreateGrant	POST	/		kms:CreateGrant		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	CreateKey	POST	/		kms:CreateKey	iam:CreateServiceLinkedRole@;kms:PutKeyPolicy@;kms:TagResource@Tags				name;dependent;dependent;dependent
-O	Decrypt	POST	/		kms:Decrypt					name
-O	DeleteAlias	POST	/		kms:DeleteAlias		AliasName:body:AliasName			name
+O	Decrypt	POST	/		kms:Decrypt		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	DeleteAlias	POST	/		kms:DeleteAlias		AliasName:body:AliasName			*|Alias=AliasName:kms-alias,KeyId=-	name
 O	DeleteCustomKeyStore	POST	/		kms:DeleteCustomKeyStore		CustomKeyStoreId:body:CustomKeyStoreId			name
-O	DeleteImportedKeyMaterial	POST	/		kms:DeleteImportedKeyMaterial		KeyId:body:KeyId			name
-O	DeriveSharedSecret	POST	/		kms:DeriveSharedSecret		KeyId:body:KeyId			name
+O	DeleteImportedKeyMaterial	POST	/		kms:DeleteImportedKeyMaterial		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	DeriveSharedSecret	POST	/		kms:DeriveSharedSecret		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	DescribeCustomKeyStores	POST	/		kms:DescribeCustomKeyStores					name
-O	DescribeKey	POST	/		kms:DescribeKey		KeyId:body:KeyId			name
-O	DisableKey	POST	/		kms:DisableKey		KeyId:body:KeyId			name
-O	DisableKeyRotation	POST	/		kms:DisableKeyRotation		KeyId:body:KeyId			name
+O	DescribeKey	POST	/		kms:DescribeKey		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	DisableKey	POST	/		kms:DisableKey		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	DisableKeyRotation	POST	/		kms:DisableKeyRotation		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	DisconnectCustomKeyStore	POST	/		kms:DisconnectCustomKeyStore		CustomKeyStoreId:body:CustomKeyStoreId			name
-O	EnableKey	POST	/		kms:EnableKey		KeyId:body:KeyId			name
-O	EnableKeyRotation	POST	/		kms:EnableKeyRotation		KeyId:body:KeyId			name
-O	Encrypt	POST	/		kms:Encrypt		KeyId:body:KeyId			name
-O	GenerateDataKey	POST	/		kms:GenerateDataKey		KeyId:body:KeyId			name
-O	GenerateDataKeyPair	POST	/		kms:GenerateDataKeyPair		KeyId:body:KeyId			name
-O	GenerateDataKeyPairWithoutPlaintext	POST	/		kms:GenerateDataKeyPairWithoutPlaintext		KeyId:body:KeyId			name
-O	GenerateDataKeyWithoutPlaintext	POST	/		kms:GenerateDataKeyWithoutPlaintext		KeyId:body:KeyId			name
-O	GenerateMac	POST	/		kms:GenerateMac		KeyId:body:KeyId			name
+O	EnableKey	POST	/		kms:EnableKey		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	EnableKeyRotation	POST	/		kms:EnableKeyRotation		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	Encrypt	POST	/		kms:Encrypt		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GenerateDataKey	POST	/		kms:GenerateDataKey		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GenerateDataKeyPair	POST	/		kms:GenerateDataKeyPair		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GenerateDataKeyPairWithoutPlaintext	POST	/		kms:GenerateDataKeyPairWithoutPlaintext		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GenerateDataKeyWithoutPlaintext	POST	/		kms:GenerateDataKeyWithoutPlaintext		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GenerateMac	POST	/		kms:GenerateMac		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	GenerateRandom	POST	/		kms:GenerateRandom					name
-O	GetKeyLastUsage	POST	/		kms:GetKeyLastUsage		KeyId:body:KeyId			name
-O	GetKeyPolicy	POST	/		kms:GetKeyPolicy		KeyId:body:KeyId			name
-O	GetKeyRotationStatus	POST	/		kms:GetKeyRotationStatus		KeyId:body:KeyId			name
-O	GetParametersForImport	POST	/		kms:GetParametersForImport		KeyId:body:KeyId			name
-O	GetPublicKey	POST	/		kms:GetPublicKey		KeyId:body:KeyId			name
-O	ImportKeyMaterial	POST	/		kms:ImportKeyMaterial		KeyId:body:KeyId			name
-O	ListAliases	POST	/		kms:ListAliases					name
-O	ListGrants	POST	/		kms:ListGrants		KeyId:body:KeyId			name
-O	ListKeyPolicies	POST	/		kms:ListKeyPolicies		KeyId:body:KeyId			name
-O	ListKeyRotations	POST	/		kms:ListKeyRotations		KeyId:body:KeyId			name
+O	GetKeyLastUsage	POST	/		kms:GetKeyLastUsage		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GetKeyPolicy	POST	/		kms:GetKeyPolicy		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GetKeyRotationStatus	POST	/		kms:GetKeyRotationStatus		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GetParametersForImport	POST	/		kms:GetParametersForImport		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	GetPublicKey	POST	/		kms:GetPublicKey		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ImportKeyMaterial	POST	/		kms:ImportKeyMaterial		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ListAliases	POST	/		kms:ListAliases		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ListGrants	POST	/		kms:ListGrants		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ListKeyPolicies	POST	/		kms:ListKeyPolicies		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ListKeyRotations	POST	/		kms:ListKeyRotations		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	ListKeys	POST	/		kms:ListKeys					name
-O	ListResourceTags	POST	/		kms:ListResourceTags		KeyId:body:KeyId			name
+O	ListResourceTags	POST	/		kms:ListResourceTags		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 O	ListRetirableGrants	POST	/		kms:ListRetirableGrants					name
-O	PutKeyPolicy	POST	/		kms:PutKeyPolicy		KeyId:body:KeyId			name
-O	ReEncrypt	POST	/		kms:ReEncryptFrom,kms:ReEncryptTo		DestinationKeyId:body:DestinationKeyId			override:172;override:172
-O	ReplicateKey	POST	/		kms:ReplicateKey	iam:CreateServiceLinkedRole@;kms:CreateKey@;kms:PutKeyPolicy@;kms:TagResource@Tags	KeyId:body:KeyId			name;dependent;dependent;dependent;dependent
-O	RetireGrant	POST	/		kms:RetireGrant					name
-O	RevokeGrant	POST	/		kms:RevokeGrant		KeyId:body:KeyId;GrantId:body:GrantId			name
-O	RotateKeyOnDemand	POST	/		kms:RotateKeyOnDemand		KeyId:body:KeyId			name
-O	ScheduleKeyDeletion	POST	/		kms:ScheduleKeyDeletion		KeyId:body:KeyId			name
-O	Sign	POST	/		kms:Sign		KeyId:body:KeyId			name
-O	TagResource	POST	/		kms:TagResource		KeyId:body:KeyId			name
-O	UntagResource	POST	/		kms:UntagResource		KeyId:body:KeyId			name
-O	UpdateAlias	POST	/		kms:UpdateAlias		AliasName:body:AliasName;TargetKeyId:body:TargetKeyId			name
+O	PutKeyPolicy	POST	/		kms:PutKeyPolicy		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ReEncrypt	POST	/		kms:ReEncryptFrom,kms:ReEncryptTo		DestinationKeyId:body:DestinationKeyId			override:191;override:191
+O	ReplicateKey	POST	/		kms:ReplicateKey	iam:CreateServiceLinkedRole@;kms:CreateKey@;kms:PutKeyPolicy@;kms:TagResource@Tags	KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name;dependent;dependent;dependent;dependent
+O	RetireGrant	POST	/		kms:RetireGrant		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	RevokeGrant	POST	/		kms:RevokeGrant		KeyId:body:KeyId;GrantId:body:GrantId			*|KeyId=KeyId:kms-key	name
+O	RotateKeyOnDemand	POST	/		kms:RotateKeyOnDemand		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	ScheduleKeyDeletion	POST	/		kms:ScheduleKeyDeletion		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	Sign	POST	/		kms:Sign		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	TagResource	POST	/		kms:TagResource		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	UntagResource	POST	/		kms:UntagResource		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	UpdateAlias	POST	/		kms:UpdateAlias		AliasName:body:AliasName;TargetKeyId:body:TargetKeyId			kms:UpdateAlias|Alias=AliasName:kms-alias,KeyId=TargetKeyId:kms-key	name
 O	UpdateCustomKeyStore	POST	/		kms:UpdateCustomKeyStore	ec2:DescribeVpcEndpointServices@	CustomKeyStoreId:body:CustomKeyStoreId			name;dependent
-O	UpdateKeyDescription	POST	/		kms:UpdateKeyDescription		KeyId:body:KeyId			name
-O	UpdatePrimaryRegion	POST	/		kms:UpdatePrimaryRegion		KeyId:body:KeyId			name
-O	Verify	POST	/		kms:Verify		KeyId:body:KeyId			name
-O	VerifyMac	POST	/		kms:VerifyMac		KeyId:body:KeyId			name
+O	UpdateKeyDescription	POST	/		kms:UpdateKeyDescription		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	UpdatePrimaryRegion	POST	/		kms:UpdatePrimaryRegion		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	Verify	POST	/		kms:Verify		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
+O	VerifyMac	POST	/		kms:VerifyMac		KeyId:body:KeyId			*|KeyId=KeyId:kms-key	name
 S	lakeformation	LakeFormation	lakeformation	rest-json		lakeformation	lakeformation	0	lakeformation	
 O	AddLFTagsToResource	POST	/AddLFTagsToResource		lakeformation:AddLFTagsToResource					name
 O	AssumeDecoratedRoleWithSAML	POST	/AssumeDecoratedRoleWithSAML	U			RoleArn:body:RoleArn:role;PrincipalArn:body:PrincipalArn			
@@ -10316,7 +10316,7 @@ O	GetQueryState	POST	/GetQueryState		lakeformation:GetQueryState	lakeformation:S
 O	GetQueryStatistics	POST	/GetQueryStatistics		lakeformation:GetQueryStatistics	lakeformation:StartQueryPlanning@	QueryId:body:QueryId			name;dependent
 O	GetResourceLFTags	POST	/GetResourceLFTags		lakeformation:GetResourceLFTags					name
 O	GetTableObjects	POST	/GetTableObjects		lakeformation:GetTableObjects		DatabaseName:body:DatabaseName;TableName:body:TableName			name
-O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess					override:518
+O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess					override:537
 O	GetTemporaryGluePartitionCredentials	POST	/GetTemporaryGluePartitionCredentials		lakeformation:GetTemporaryGluePartitionCredentials		TableArn:body:TableArn			name
 O	GetTemporaryGlueTableCredentials	POST	/GetTemporaryGlueTableCredentials		lakeformation:GetTemporaryGlueTableCredentials		TableArn:body:TableArn			name
 O	GetWorkUnitResults	POST	/GetWorkUnitResults		lakeformation:GetWorkUnitResults	lakeformation:GetWorkUnits@;lakeformation:StartQueryPlanning@	QueryId:body:QueryId			name;dependent;dependent
@@ -10346,91 +10346,91 @@ O	UpdateResource	POST	/UpdateResource		lakeformation:UpdateResource,iam:PassRole
 O	UpdateTableObjects	POST	/UpdateTableObjects		lakeformation:UpdateTableObjects		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	UpdateTableStorageOptimizer	POST	/UpdateTableStorageOptimizer		lakeformation:UpdateTableStorageOptimizer		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 S	lambda	Lambda	lambda	rest-json		lambda	lambda	0	lambda	
-O	AddLayerVersionPermission	POST	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy		lambda:AddLayerVersionPermission		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber;StatementId:body:StatementId;RevisionId:querystring:RevisionId			name
-O	AddPermission	POST	/2015-03-31/functions/{FunctionName}/policy		lambda:AddPermission		FunctionName:uri:FunctionName;StatementId:body:StatementId			name
+O	AddLayerVersionPermission	POST	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy		lambda:AddLayerVersionPermission		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber;StatementId:body:StatementId;RevisionId:querystring:RevisionId			*|LayerName=LayerName:name,LayerVersion=VersionNumber	name
+O	AddPermission	POST	/2015-03-31/functions/{FunctionName}/policy		lambda:AddPermission		FunctionName:uri:FunctionName;StatementId:body:StatementId;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 O	CheckpointDurableExecution	POST	/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint		lambda:CheckpointDurableExecution		DurableExecutionArn:uri:DurableExecutionArn			name
-O	CreateAlias	POST	/2015-03-31/functions/{FunctionName}/aliases		lambda:CreateAlias		FunctionName:uri:FunctionName;Name:body:Name			name
+O	CreateAlias	POST	/2015-03-31/functions/{FunctionName}/aliases		lambda:CreateAlias		FunctionName:uri:FunctionName;Name:body:Name			*|FunctionName=FunctionName:lambda-function	name
 O	CreateCapacityProvider	POST	/2025-11-30/capacity-providers		lambda:CreateCapacityProvider,iam:PassRole	iam:CreateServiceLinkedRole@;kms:DescribeKey@KmsKeyArn;lambda:TagResource@Tags	CapacityProviderName:body:CapacityProviderName		PermissionsConfig.CapacityProviderOperatorRoleArn:role:	name;role;dependent;dependent;tag
 O	CreateCodeSigningConfig	POST	/2020-04-22/code-signing-configs		lambda:CreateCodeSigningConfig	lambda:TagResource@Tags				name;tag
-O	CreateEventSourceMapping	POST	/2015-03-31/event-source-mappings		lambda:CreateEventSourceMapping	lambda:TagResource@Tags	FunctionName:body:FunctionName			name;tag
-O	CreateFunction	POST	/2015-03-31/functions		lambda:CreateFunction,iam:PassRole	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;lambda:PassCapacityProvider@;lambda:TagResource@Tags	FunctionName:body:FunctionName;Role:body:Role:role		Role:role:	name;role;override:259;override:259;override:259;override:259;override:259;override:259;dependent;tag|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
-O	CreateFunctionUrlConfig	POST	/2021-10-31/functions/{FunctionName}/url		lambda:CreateFunctionUrlConfig		FunctionName:uri:FunctionName			name
-O	DeleteAlias	DELETE	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:DeleteAlias		FunctionName:uri:FunctionName;Name:uri:Name			name
+O	CreateEventSourceMapping	POST	/2015-03-31/event-source-mappings		lambda:CreateEventSourceMapping	lambda:TagResource@Tags	FunctionName:body:FunctionName			*|FunctionName=FunctionName:lambda-function	name;tag
+O	CreateFunction	POST	/2015-03-31/functions		lambda:CreateFunction,iam:PassRole	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;lambda:PassCapacityProvider@;lambda:TagResource@Tags	FunctionName:body:FunctionName;Role:body:Role:role		Role:role:	*|FunctionName=FunctionName:lambda-function	name;role;override:278;override:278;override:278;override:278;override:278;override:278;dependent;tag|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
+O	CreateFunctionUrlConfig	POST	/2021-10-31/functions/{FunctionName}/url		lambda:CreateFunctionUrlConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	DeleteAlias	DELETE	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:DeleteAlias		FunctionName:uri:FunctionName;Name:uri:Name			*|FunctionName=FunctionName:lambda-function	name
 O	DeleteCapacityProvider	DELETE	/2025-11-30/capacity-providers/{CapacityProviderName}		lambda:DeleteCapacityProvider		CapacityProviderName:uri:CapacityProviderName			name
 O	DeleteCodeSigningConfig	DELETE	/2020-04-22/code-signing-configs/{CodeSigningConfigArn}		lambda:DeleteCodeSigningConfig		CodeSigningConfigArn:uri:CodeSigningConfigArn			name
 O	DeleteEventSourceMapping	DELETE	/2015-03-31/event-source-mappings/{UUID}		lambda:DeleteEventSourceMapping		UUID:uri:UUID			name
-O	DeleteFunction	DELETE	/2015-03-31/functions/{FunctionName}		lambda:DeleteFunction		FunctionName:uri:FunctionName			name
-O	DeleteFunctionCodeSigningConfig	DELETE	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:DeleteFunctionCodeSigningConfig		FunctionName:uri:FunctionName			name
-O	DeleteFunctionConcurrency	DELETE	/2017-10-31/functions/{FunctionName}/concurrency		lambda:DeleteFunctionConcurrency		FunctionName:uri:FunctionName			name
-O	DeleteFunctionEventInvokeConfig	DELETE	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:DeleteFunctionEventInvokeConfig		FunctionName:uri:FunctionName			name
-O	DeleteFunctionUrlConfig	DELETE	/2021-10-31/functions/{FunctionName}/url		lambda:DeleteFunctionUrlConfig		FunctionName:uri:FunctionName			name
-O	DeleteLayerVersion	DELETE	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}		lambda:DeleteLayerVersion		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			name
-O	DeleteProvisionedConcurrencyConfig	DELETE	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:DeleteProvisionedConcurrencyConfig		FunctionName:uri:FunctionName			name
+O	DeleteFunction	DELETE	/2015-03-31/functions/{FunctionName}		lambda:DeleteFunction		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	DeleteFunctionCodeSigningConfig	DELETE	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:DeleteFunctionCodeSigningConfig		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	DeleteFunctionConcurrency	DELETE	/2017-10-31/functions/{FunctionName}/concurrency		lambda:DeleteFunctionConcurrency		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	DeleteFunctionEventInvokeConfig	DELETE	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:DeleteFunctionEventInvokeConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	DeleteFunctionUrlConfig	DELETE	/2021-10-31/functions/{FunctionName}/url		lambda:DeleteFunctionUrlConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	DeleteLayerVersion	DELETE	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}		lambda:DeleteLayerVersion		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			*|LayerName=LayerName:name,LayerVersion=VersionNumber	name
+O	DeleteProvisionedConcurrencyConfig	DELETE	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:DeleteProvisionedConcurrencyConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 O	GetAccountSettings	GET	/2016-08-19/account-settings		lambda:GetAccountSettings					name
-O	GetAlias	GET	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:GetAlias		FunctionName:uri:FunctionName;Name:uri:Name			name
+O	GetAlias	GET	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:GetAlias		FunctionName:uri:FunctionName;Name:uri:Name			*|FunctionName=FunctionName:lambda-function	name
 O	GetCapacityProvider	GET	/2025-11-30/capacity-providers/{CapacityProviderName}		lambda:GetCapacityProvider		CapacityProviderName:uri:CapacityProviderName			name
 O	GetCodeSigningConfig	GET	/2020-04-22/code-signing-configs/{CodeSigningConfigArn}		lambda:GetCodeSigningConfig		CodeSigningConfigArn:uri:CodeSigningConfigArn			name
 O	GetDurableExecution	GET	/2025-12-01/durable-executions/{DurableExecutionArn}		lambda:GetDurableExecution		DurableExecutionArn:uri:DurableExecutionArn			name
 O	GetDurableExecutionHistory	GET	/2025-12-01/durable-executions/{DurableExecutionArn}/history		lambda:GetDurableExecutionHistory		DurableExecutionArn:uri:DurableExecutionArn			name
 O	GetDurableExecutionState	GET	/2025-12-01/durable-executions/{DurableExecutionArn}/state		lambda:GetDurableExecutionState		DurableExecutionArn:uri:DurableExecutionArn			name
 O	GetEventSourceMapping	GET	/2015-03-31/event-source-mappings/{UUID}		lambda:GetEventSourceMapping		UUID:uri:UUID			name
-O	GetFunction	GET	/2015-03-31/functions/{FunctionName}		lambda:GetFunction	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName			name;override:263|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
-O	GetFunctionCodeSigningConfig	GET	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:GetFunctionCodeSigningConfig		FunctionName:uri:FunctionName			name
-O	GetFunctionConcurrency	GET	/2019-09-30/functions/{FunctionName}/concurrency		lambda:GetFunctionConcurrency		FunctionName:uri:FunctionName			name
-O	GetFunctionConfiguration	GET	/2015-03-31/functions/{FunctionName}/configuration		lambda:GetFunctionConfiguration	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName			name;override:265|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
-O	GetFunctionEventInvokeConfig	GET	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:GetFunctionEventInvokeConfig		FunctionName:uri:FunctionName			name
-O	GetFunctionRecursionConfig	GET	/2024-08-31/functions/{FunctionName}/recursion-config		lambda:GetFunctionRecursionConfig		FunctionName:uri:FunctionName			name
-O	GetFunctionScalingConfig	GET	/2025-11-30/functions/{FunctionName}/function-scaling-config		lambda:GetFunctionScalingConfig		FunctionName:uri:FunctionName			name
-O	GetFunctionUrlConfig	GET	/2021-10-31/functions/{FunctionName}/url		lambda:GetFunctionUrlConfig		FunctionName:uri:FunctionName			name
-O	GetLayerVersion	GET	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}		lambda:GetLayerVersion		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			name
-O	GetLayerVersionByArn	GET	/2018-10-31/layers?find=LayerVersion		lambda:GetLayerVersion		Arn:querystring:Arn			override:143
-O	GetLayerVersionPolicy	GET	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy		lambda:GetLayerVersionPolicy		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			name
-O	GetPolicy	GET	/2015-03-31/functions/{FunctionName}/policy		lambda:GetPolicy		FunctionName:uri:FunctionName			name
-O	GetProvisionedConcurrencyConfig	GET	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:GetProvisionedConcurrencyConfig		FunctionName:uri:FunctionName			name
-O	GetRuntimeManagementConfig	GET	/2021-07-20/functions/{FunctionName}/runtime-management-config		lambda:GetRuntimeManagementConfig		FunctionName:uri:FunctionName			name
-O	Invoke	POST	/2015-03-31/functions/{FunctionName}/invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;DurableExecutionName:header:X-Amz-Durable-Execution-Name;TenantId:header:X-Amz-Tenant-Id			override:141
-O	InvokeAsync	POST	/2014-11-13/functions/{FunctionName}/invoke-async		lambda:InvokeAsync		FunctionName:uri:FunctionName			name
-O	InvokeWithResponseStream	POST	/2021-11-15/functions/{FunctionName}/response-streaming-invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;TenantId:header:X-Amz-Tenant-Id			override:142
-O	ListAliases	GET	/2015-03-31/functions/{FunctionName}/aliases		lambda:ListAliases		FunctionName:uri:FunctionName			name
+O	GetFunction	GET	/2015-03-31/functions/{FunctionName}		lambda:GetFunction	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name;override:282|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
+O	GetFunctionCodeSigningConfig	GET	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:GetFunctionCodeSigningConfig		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	GetFunctionConcurrency	GET	/2019-09-30/functions/{FunctionName}/concurrency		lambda:GetFunctionConcurrency		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	GetFunctionConfiguration	GET	/2015-03-31/functions/{FunctionName}/configuration		lambda:GetFunctionConfiguration	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name;override:284|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
+O	GetFunctionEventInvokeConfig	GET	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:GetFunctionEventInvokeConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	GetFunctionRecursionConfig	GET	/2024-08-31/functions/{FunctionName}/recursion-config		lambda:GetFunctionRecursionConfig		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	GetFunctionScalingConfig	GET	/2025-11-30/functions/{FunctionName}/function-scaling-config		lambda:GetFunctionScalingConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	GetFunctionUrlConfig	GET	/2021-10-31/functions/{FunctionName}/url		lambda:GetFunctionUrlConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	GetLayerVersion	GET	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}		lambda:GetLayerVersion		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			*|LayerName=LayerName:name,LayerVersion=VersionNumber	name
+O	GetLayerVersionByArn	GET	/2018-10-31/layers?find=LayerVersion		lambda:GetLayerVersion		Arn:querystring:Arn			override:162
+O	GetLayerVersionPolicy	GET	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy		lambda:GetLayerVersionPolicy		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber			*|LayerName=LayerName:name,LayerVersion=VersionNumber	name
+O	GetPolicy	GET	/2015-03-31/functions/{FunctionName}/policy		lambda:GetPolicy		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	GetProvisionedConcurrencyConfig	GET	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:GetProvisionedConcurrencyConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	GetRuntimeManagementConfig	GET	/2021-07-20/functions/{FunctionName}/runtime-management-config		lambda:GetRuntimeManagementConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	Invoke	POST	/2015-03-31/functions/{FunctionName}/invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;DurableExecutionName:header:X-Amz-Durable-Execution-Name;TenantId:header:X-Amz-Tenant-Id;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	override:160
+O	InvokeAsync	POST	/2014-11-13/functions/{FunctionName}/invoke-async		lambda:InvokeAsync		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	InvokeWithResponseStream	POST	/2021-11-15/functions/{FunctionName}/response-streaming-invocations		lambda:InvokeFunction		FunctionName:uri:FunctionName;TenantId:header:X-Amz-Tenant-Id;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	override:161
+O	ListAliases	GET	/2015-03-31/functions/{FunctionName}/aliases		lambda:ListAliases		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
 O	ListCapacityProviders	GET	/2025-11-30/capacity-providers		lambda:ListCapacityProviders					name
 O	ListCodeSigningConfigs	GET	/2020-04-22/code-signing-configs		lambda:ListCodeSigningConfigs					name
-O	ListDurableExecutionsByFunction	GET	/2025-12-01/functions/{FunctionName}/durable-executions		lambda:ListDurableExecutionsByFunction		FunctionName:uri:FunctionName;DurableExecutionName:querystring:DurableExecutionName			name
-O	ListEventSourceMappings	GET	/2015-03-31/event-source-mappings		lambda:ListEventSourceMappings		EventSourceArn:querystring:EventSourceArn;FunctionName:querystring:FunctionName			name
-O	ListFunctionEventInvokeConfigs	GET	/2019-09-25/functions/{FunctionName}/event-invoke-config/list		lambda:ListFunctionEventInvokeConfigs		FunctionName:uri:FunctionName			name
-O	ListFunctionUrlConfigs	GET	/2021-10-31/functions/{FunctionName}/urls		lambda:ListFunctionUrlConfigs		FunctionName:uri:FunctionName			name
+O	ListDurableExecutionsByFunction	GET	/2025-12-01/functions/{FunctionName}/durable-executions		lambda:ListDurableExecutionsByFunction		FunctionName:uri:FunctionName;DurableExecutionName:querystring:DurableExecutionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	ListEventSourceMappings	GET	/2015-03-31/event-source-mappings		lambda:ListEventSourceMappings		EventSourceArn:querystring:EventSourceArn;FunctionName:querystring:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	ListFunctionEventInvokeConfigs	GET	/2019-09-25/functions/{FunctionName}/event-invoke-config/list		lambda:ListFunctionEventInvokeConfigs		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	ListFunctionUrlConfigs	GET	/2021-10-31/functions/{FunctionName}/urls		lambda:ListFunctionUrlConfigs		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
 O	ListFunctionVersionsByCapacityProvider	GET	/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions		lambda:ListFunctionVersionsByCapacityProvider		CapacityProviderName:uri:CapacityProviderName			name
 O	ListFunctions	GET	/2015-03-31/functions		lambda:ListFunctions					name
 O	ListFunctionsByCodeSigningConfig	GET	/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions		lambda:ListFunctionsByCodeSigningConfig		CodeSigningConfigArn:uri:CodeSigningConfigArn			name
-O	ListLayerVersions	GET	/2018-10-31/layers/{LayerName}/versions		lambda:ListLayerVersions		LayerName:uri:LayerName			name
+O	ListLayerVersions	GET	/2018-10-31/layers/{LayerName}/versions		lambda:ListLayerVersions		LayerName:uri:LayerName			*|LayerName=LayerName:name	name
 O	ListLayers	GET	/2018-10-31/layers		lambda:ListLayers					name
-O	ListProvisionedConcurrencyConfigs	GET	/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL		lambda:ListProvisionedConcurrencyConfigs		FunctionName:uri:FunctionName			name
+O	ListProvisionedConcurrencyConfigs	GET	/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL		lambda:ListProvisionedConcurrencyConfigs		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
 O	ListTags	GET	/2017-03-31/tags/{Resource}		lambda:ListTags		Resource:uri:Resource			name
-O	ListVersionsByFunction	GET	/2015-03-31/functions/{FunctionName}/versions		lambda:ListVersionsByFunction		FunctionName:uri:FunctionName			name
-O	PublishLayerVersion	POST	/2018-10-31/layers/{LayerName}/versions		lambda:PublishLayerVersion		LayerName:uri:LayerName			name
-O	PublishVersion	POST	/2015-03-31/functions/{FunctionName}/versions		lambda:PublishVersion		FunctionName:uri:FunctionName			name
-O	PutFunctionCodeSigningConfig	PUT	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:PutFunctionCodeSigningConfig		CodeSigningConfigArn:body:CodeSigningConfigArn;FunctionName:uri:FunctionName			name
-O	PutFunctionConcurrency	PUT	/2017-10-31/functions/{FunctionName}/concurrency		lambda:PutFunctionConcurrency		FunctionName:uri:FunctionName			name
-O	PutFunctionEventInvokeConfig	PUT	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:PutFunctionEventInvokeConfig		FunctionName:uri:FunctionName			name
-O	PutFunctionRecursionConfig	PUT	/2024-08-31/functions/{FunctionName}/recursion-config		lambda:PutFunctionRecursionConfig		FunctionName:uri:FunctionName			name
-O	PutFunctionScalingConfig	PUT	/2025-11-30/functions/{FunctionName}/function-scaling-config		lambda:PutFunctionScalingConfig		FunctionName:uri:FunctionName			name
-O	PutProvisionedConcurrencyConfig	PUT	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:PutProvisionedConcurrencyConfig		FunctionName:uri:FunctionName			name
-O	PutRuntimeManagementConfig	PUT	/2021-07-20/functions/{FunctionName}/runtime-management-config		lambda:PutRuntimeManagementConfig		FunctionName:uri:FunctionName			name
-O	RemoveLayerVersionPermission	DELETE	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}		lambda:RemoveLayerVersionPermission		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber;StatementId:uri:StatementId;RevisionId:querystring:RevisionId			name
-O	RemovePermission	DELETE	/2015-03-31/functions/{FunctionName}/policy/{StatementId}		lambda:RemovePermission		FunctionName:uri:FunctionName;StatementId:uri:StatementId;RevisionId:querystring:RevisionId			name
+O	ListVersionsByFunction	GET	/2015-03-31/functions/{FunctionName}/versions		lambda:ListVersionsByFunction		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	PublishLayerVersion	POST	/2018-10-31/layers/{LayerName}/versions		lambda:PublishLayerVersion		LayerName:uri:LayerName			*|LayerName=LayerName:name	name
+O	PublishVersion	POST	/2015-03-31/functions/{FunctionName}/versions		lambda:PublishVersion		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	PutFunctionCodeSigningConfig	PUT	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:PutFunctionCodeSigningConfig		CodeSigningConfigArn:body:CodeSigningConfigArn;FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	PutFunctionConcurrency	PUT	/2017-10-31/functions/{FunctionName}/concurrency		lambda:PutFunctionConcurrency		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	PutFunctionEventInvokeConfig	PUT	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:PutFunctionEventInvokeConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	PutFunctionRecursionConfig	PUT	/2024-08-31/functions/{FunctionName}/recursion-config		lambda:PutFunctionRecursionConfig		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	PutFunctionScalingConfig	PUT	/2025-11-30/functions/{FunctionName}/function-scaling-config		lambda:PutFunctionScalingConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	PutProvisionedConcurrencyConfig	PUT	/2019-09-30/functions/{FunctionName}/provisioned-concurrency		lambda:PutProvisionedConcurrencyConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	PutRuntimeManagementConfig	PUT	/2021-07-20/functions/{FunctionName}/runtime-management-config		lambda:PutRuntimeManagementConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	RemoveLayerVersionPermission	DELETE	/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}		lambda:RemoveLayerVersionPermission		LayerName:uri:LayerName;VersionNumber:uri:VersionNumber;StatementId:uri:StatementId;RevisionId:querystring:RevisionId			*|LayerName=LayerName:name,LayerVersion=VersionNumber	name
+O	RemovePermission	DELETE	/2015-03-31/functions/{FunctionName}/policy/{StatementId}		lambda:RemovePermission		FunctionName:uri:FunctionName;StatementId:uri:StatementId;RevisionId:querystring:RevisionId;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 O	SendDurableExecutionCallbackFailure	POST	/2025-12-01/durable-execution-callbacks/{CallbackId}/fail		lambda:SendDurableExecutionCallbackFailure		CallbackId:uri:CallbackId			name
 O	SendDurableExecutionCallbackHeartbeat	POST	/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat		lambda:SendDurableExecutionCallbackHeartbeat		CallbackId:uri:CallbackId			name
 O	SendDurableExecutionCallbackSuccess	POST	/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed		lambda:SendDurableExecutionCallbackSuccess		CallbackId:uri:CallbackId			name
 O	StopDurableExecution	POST	/2025-12-01/durable-executions/{DurableExecutionArn}/stop		lambda:StopDurableExecution		DurableExecutionArn:uri:DurableExecutionArn			name
 O	TagResource	POST	/2017-03-31/tags/{Resource}		lambda:TagResource		Resource:uri:Resource			name
 O	UntagResource	DELETE	/2017-03-31/tags/{Resource}		lambda:UntagResource		Resource:uri:Resource			name
-O	UpdateAlias	PUT	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:UpdateAlias		FunctionName:uri:FunctionName;Name:uri:Name			name
+O	UpdateAlias	PUT	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:UpdateAlias		FunctionName:uri:FunctionName;Name:uri:Name			*|FunctionName=FunctionName:lambda-function	name
 O	UpdateCapacityProvider	PUT	/2025-11-30/capacity-providers/{CapacityProviderName}		lambda:UpdateCapacityProvider		CapacityProviderName:uri:CapacityProviderName			name
 O	UpdateCodeSigningConfig	PUT	/2020-04-22/code-signing-configs/{CodeSigningConfigArn}		lambda:UpdateCodeSigningConfig		CodeSigningConfigArn:uri:CodeSigningConfigArn			name
-O	UpdateEventSourceMapping	PUT	/2015-03-31/event-source-mappings/{UUID}		lambda:UpdateEventSourceMapping		UUID:uri:UUID			name
-O	UpdateFunctionCode	PUT	/2015-03-31/functions/{FunctionName}/code		lambda:UpdateFunctionCode		FunctionName:uri:FunctionName			name
-O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	name;override:261;override:261;override:261;override:261;override:261;override:261;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
-O	UpdateFunctionEventInvokeConfig	POST	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:UpdateFunctionEventInvokeConfig		FunctionName:uri:FunctionName			name
-O	UpdateFunctionUrlConfig	PUT	/2021-10-31/functions/{FunctionName}/url		lambda:UpdateFunctionUrlConfig		FunctionName:uri:FunctionName			name
+O	UpdateEventSourceMapping	PUT	/2015-03-31/event-source-mappings/{UUID}		lambda:UpdateEventSourceMapping		UUID:uri:UUID;FunctionName:body:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	UpdateFunctionCode	PUT	/2015-03-31/functions/{FunctionName}/code		lambda:UpdateFunctionCode		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
+O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	*|FunctionName=FunctionName:lambda-function	name;override:280;override:280;override:280;override:280;override:280;override:280;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
+O	UpdateFunctionEventInvokeConfig	POST	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:UpdateFunctionEventInvokeConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
+O	UpdateFunctionUrlConfig	PUT	/2021-10-31/functions/{FunctionName}/url		lambda:UpdateFunctionUrlConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 S	launch-wizard	Launch Wizard	launchwizard	rest-json		launchwizard	launchwizard	0	launch-wizard,Launch Wizard,LaunchWizard	
 O	CreateDeployment	POST	/createDeployment		launchwizard:CreateDeployment	launchwizard:TagResource@tags	workloadName:body:workloadName;deploymentPatternName:body:deploymentPatternName			name;tag
 O	DeleteDeployment	POST	/deleteDeployment		launchwizard:DeleteDeployment		deploymentId:body:deploymentId			name
@@ -10581,8 +10581,8 @@ O	ListTestExecutionResultItems	POST	/testexecutions/{testExecutionId}/results		l
 O	ListTestExecutions	POST	/testexecutions		lex:ListTestExecutions					name
 O	ListTestSetRecords	POST	/testsets/{testSetId}/records		lex:ListTestSetRecords		testSetId:uri:testSetId			name
 O	ListTestSets	POST	/testsets		lex:ListTestSets					name
-O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId			override:514
-O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId			override:515
+O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId			override:533
+O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId			override:534
 O	SearchAssociatedTranscripts	POST	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/{botRecommendationId}/associatedtranscripts		lex:SearchAssociatedTranscripts		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId;botRecommendationId:uri:botRecommendationId			name
 O	StartBotAnalyzer	POST	/bots/{botId}/botanalyzer/		lex:StartBotAnalyzer		botId:uri:botId			name
 O	StartBotRecommendation	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/		lex:StartBotRecommendation		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
@@ -10941,7 +10941,7 @@ O	CreateExportTask	POST	/		logs:CreateExportTask		logGroupName:body:logGroupName
 O	CreateImportTask	POST	/		logs:CreateImportTask,iam:PassRole		importSourceArn:body:importSourceArn;importRoleArn:body:importRoleArn:role		importRoleArn:role:	name;role
 O	CreateLogAnomalyDetector	POST	/		logs:CreateLogAnomalyDetector	logs:TagResource@tags				name;tag
 O	CreateLogGroup	POST	/		logs:CreateLogGroup	logs:TagLogGroup@tags	logGroupName:body:logGroupName			name;tag
-O	CreateLogStream	POST	/		logs:CreateLogStream		logGroupName:body:logGroupName;logStreamName:body:logStreamName			name
+O	CreateLogStream	POST	/		logs:CreateLogStream		logGroupName:body:logGroupName;logStreamName:body:logStreamName			*|LogGroupName=logGroupName,LogStreamName=logStreamName	name
 O	CreateLookupTable	POST	/		logs:CreateLookupTable	logs:TagResource@tags	lookupTableName:body:lookupTableName			name;tag
 O	CreateScheduledQuery	POST	/		logs:CreateScheduledQuery,iam:PassRole	logs:TagResource@tags	executionRoleArn:body:executionRoleArn:role		destinationConfiguration.s3Configuration.roleArn:role:destinationConfiguration;executionRoleArn:role:	name;role;tag
 O	DeleteAccountPolicy	POST	/		logs:DeleteAccountPolicy		policyName:body:policyName			name
@@ -10955,7 +10955,7 @@ O	DeleteIndexPolicy	POST	/		logs:DeleteIndexPolicy		logGroupIdentifier:body:logG
 O	DeleteIntegration	POST	/		logs:DeleteIntegration		integrationName:body:integrationName			name
 O	DeleteLogAnomalyDetector	POST	/		logs:DeleteLogAnomalyDetector		anomalyDetectorArn:body:anomalyDetectorArn			name
 O	DeleteLogGroup	POST	/		logs:DeleteLogGroup		logGroupName:body:logGroupName			name
-O	DeleteLogStream	POST	/		logs:DeleteLogStream		logGroupName:body:logGroupName;logStreamName:body:logStreamName			name
+O	DeleteLogStream	POST	/		logs:DeleteLogStream		logGroupName:body:logGroupName;logStreamName:body:logStreamName			*|LogGroupName=logGroupName,LogStreamName=logStreamName	name
 O	DeleteLookupTable	POST	/		logs:DeleteLookupTable		lookupTableArn:body:lookupTableArn			name
 O	DeleteMetricFilter	POST	/		logs:DeleteMetricFilter		logGroupName:body:logGroupName;filterName:body:filterName			name
 O	DeleteQueryDefinition	POST	/		logs:DeleteQueryDefinition		queryDefinitionId:body:queryDefinitionId			name
@@ -10993,7 +10993,7 @@ O	GetDeliveryDestinationPolicy	POST	/		logs:GetDeliveryDestinationPolicy		delive
 O	GetDeliverySource	POST	/		logs:GetDeliverySource					name
 O	GetIntegration	POST	/		logs:GetIntegration		integrationName:body:integrationName			name
 O	GetLogAnomalyDetector	POST	/		logs:GetLogAnomalyDetector		anomalyDetectorArn:body:anomalyDetectorArn			name
-O	GetLogEvents	POST	/		logs:GetLogEvents		logStreamName:body:logStreamName			name
+O	GetLogEvents	POST	/		logs:GetLogEvents		logStreamName:body:logStreamName;logGroupName:body:logGroupName			*|LogGroupName=logGroupName,LogStreamName=logStreamName	name
 O	GetLogFields	POST	/		logs:GetLogFields		dataSourceName:body:dataSourceName			name
 O	GetLogGroupFields	POST	/		logs:GetLogGroupFields					name
 O	GetLogObject	POST	/	U						
@@ -11023,7 +11023,7 @@ O	PutDestination	POST	/		logs:PutDestination,iam:PassRole	logs:TagResource@tags	
 O	PutDestinationPolicy	POST	/		logs:PutDestinationPolicy		destinationName:body:destinationName			name
 O	PutIndexPolicy	POST	/		logs:PutIndexPolicy		logGroupIdentifier:body:logGroupIdentifier			name
 O	PutIntegration	POST	/		logs:PutIntegration	iam:PassRole@resourceConfig.openSearchResourceConfig	integrationName:body:integrationName		resourceConfig.openSearchResourceConfig.dataSourceRoleArn:role:resourceConfig.openSearchResourceConfig	name;role
-O	PutLogEvents	POST	/		logs:PutLogEvents		logGroupName:body:logGroupName;logStreamName:body:logStreamName			name
+O	PutLogEvents	POST	/		logs:PutLogEvents		logGroupName:body:logGroupName;logStreamName:body:logStreamName			*|LogGroupName=logGroupName,LogStreamName=logStreamName	name
 O	PutLogGroupDeletionProtection	POST	/		logs:PutLogGroupDeletionProtection		logGroupIdentifier:body:logGroupIdentifier			name
 O	PutMetricFilter	POST	/		logs:PutMetricFilter		logGroupName:body:logGroupName;filterName:body:filterName			name
 O	PutQueryDefinition	POST	/		logs:PutQueryDefinition					name
@@ -11370,7 +11370,7 @@ O	SendAgreementCancellationRequest	POST	/		aws-marketplace:SendAgreementCancella
 O	SendAgreementPaymentRequest	POST	/		aws-marketplace:SendAgreementPaymentRequest		agreementId:body:agreementId;termId:body:termId			name
 O	UpdatePurchaseOrders	POST	/		aws-marketplace:UpdatePurchaseOrders					name
 S	marketplace-catalog	Marketplace Catalog	aws-marketplace	rest-json		catalog.marketplace	aws-marketplace	0	marketplace-catalog,Marketplace Catalog,MarketplaceCatalog,catalog.marketplace,aws-marketplace	
-O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:336
+O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:355
 O	CancelChangeSet	PATCH	/CancelChangeSet		aws-marketplace:CancelChangeSet		ChangeSetId:querystring:changeSetId			name
 O	DeleteResourcePolicy	DELETE	/DeleteResourcePolicy		aws-marketplace:DeleteResourcePolicy		ResourceArn:querystring:resourceArn			name
 O	DescribeChangeSet	GET	/DescribeChangeSet		aws-marketplace:DescribeChangeSet		ChangeSetId:querystring:changeSetId			name
@@ -11412,9 +11412,9 @@ O	AddFlowMediaStreams	POST	/v1/flows/{FlowArn}/mediaStreams		mediaconnect:AddFlo
 O	AddFlowOutputs	POST	/v1/flows/{FlowArn}/outputs		mediaconnect:AddFlowOutputs	iam:PassRole@Outputs.Encryption,Outputs.RouterIntegrationTransitEncryption	FlowArn:uri:FlowArn		Outputs[].Encryption.RoleArn:role:Outputs.Encryption;Outputs[].RouterIntegrationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Outputs.RouterIntegrationTransitEncryption	name;role
 O	AddFlowSources	POST	/v1/flows/{FlowArn}/source		mediaconnect:AddFlowSources	iam:PassRole@Sources.Decryption,Sources.RouterIntegrationTransitDecryption	FlowArn:uri:FlowArn		Sources[].Decryption.RoleArn:role:Sources.Decryption;Sources[].RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Sources.RouterIntegrationTransitDecryption	name;role
 O	AddFlowVpcInterfaces	POST	/v1/flows/{FlowArn}/vpcInterfaces		mediaconnect:AddFlowVpcInterfaces,iam:PassRole		FlowArn:uri:FlowArn		VpcInterfaces[].RoleArn:role:	name;role
-O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput					override:337
-O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface					override:338
-O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput					override:339
+O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput					override:356
+O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface					override:357
+O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput					override:358
 O	CreateBridge	POST	/v1/bridges		mediaconnect:CreateBridge		Name:body:name;PlacementArn:body:placementArn			name
 O	CreateFlow	POST	/v1/flows		mediaconnect:CreateFlow	iam:PassRole@Entitlements,Outputs,Source,Sources,VpcInterfaces	Name:body:name		Entitlements[].Encryption.RoleArn:role:Entitlements;Outputs[].Encryption.RoleArn:role:Outputs;Outputs[].RouterIntegrationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Outputs;Source.Decryption.RoleArn:role:Source;Source.RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Source;Sources[].Decryption.RoleArn:role:Sources;Sources[].RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Sources;VpcInterfaces[].RoleArn:role:VpcInterfaces	name;role
 O	CreateGateway	POST	/v1/gateways		mediaconnect:CreateGateway		Name:body:name			name
@@ -11452,7 +11452,7 @@ O	ListReservations	GET	/v1/reservations		mediaconnect:ListReservations					name
 O	ListRouterInputs	POST	/v1/routerInputs		mediaconnect:ListRouterInputs					name
 O	ListRouterNetworkInterfaces	POST	/v1/routerNetworkInterfaces		mediaconnect:ListRouterNetworkInterfaces					name
 O	ListRouterOutputs	POST	/v1/routerOutputs		mediaconnect:ListRouterOutputs					name
-O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			override:523
+O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			override:542
 O	ListTagsForResource	GET	/tags/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	PurchaseOffering	POST	/v1/offerings/{OfferingArn}		mediaconnect:PurchaseOffering		OfferingArn:uri:OfferingArn;ReservationName:body:reservationName			name
 O	RemoveBridgeOutput	DELETE	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:RemoveBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName			name
@@ -11470,10 +11470,10 @@ O	StartRouterOutput	POST	/v1/routerOutput/start/{Arn}		mediaconnect:StartRouterO
 O	StopFlow	POST	/v1/flows/stop/{FlowArn}		mediaconnect:StopFlow		FlowArn:uri:FlowArn			name
 O	StopRouterInput	POST	/v1/routerInput/stop/{Arn}		mediaconnect:StopRouterInput		Arn:uri:Arn			name
 O	StopRouterOutput	POST	/v1/routerOutput/stop/{Arn}		mediaconnect:StopRouterOutput		Arn:uri:Arn			name
-O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			override:521
+O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			override:540
 O	TagResource	POST	/tags/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			name
 O	TakeRouterInput	PUT	/v1/routerOutput/takeRouterInput/{RouterOutputArn}		mediaconnect:TakeRouterInput		RouterOutputArn:uri:RouterOutputArn			name
-O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			override:522
+O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			override:541
 O	UntagResource	DELETE	/tags/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateBridge	PUT	/v1/bridges/{BridgeArn}		mediaconnect:UpdateBridge		BridgeArn:uri:BridgeArn			name
 O	UpdateBridgeOutput	PUT	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:UpdateBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName			name
@@ -12265,14 +12265,14 @@ O	CreatePrivateGraphEndpoint	POST	/graphs/{graphIdentifier}/endpoints/		neptune-
 O	DeleteGraph	DELETE	/graphs/{graphIdentifier}		neptune-graph:DeleteGraph		graphIdentifier:uri:graphIdentifier			name
 O	DeleteGraphSnapshot	DELETE	/snapshots/{snapshotIdentifier}		neptune-graph:DeleteGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier			name
 O	DeletePrivateGraphEndpoint	DELETE	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:DeletePrivateGraphEndpoint	ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;route53:DisassociateVPCFromHostedZone@	graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier			override:486;override:486;override:486
+O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier			override:505;override:505;override:505
 O	GetExportTask	GET	/exporttasks/{taskIdentifier}		neptune-graph:GetExportTask		taskIdentifier:uri:taskIdentifier			name
 O	GetGraph	GET	/graphs/{graphIdentifier}		neptune-graph:GetGraph		graphIdentifier:uri:graphIdentifier			name
 O	GetGraphSnapshot	GET	/snapshots/{snapshotIdentifier}		neptune-graph:GetGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier			name
 O	GetGraphSummary	GET	/summary		neptune-graph:GetGraphSummary		graphIdentifier:header:graphIdentifier			name
 O	GetImportTask	GET	/importtasks/{taskIdentifier}		neptune-graph:GetImportTask		taskIdentifier:uri:taskIdentifier			name
 O	GetPrivateGraphEndpoint	GET	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:GetPrivateGraphEndpoint		graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId			name
-O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			override:487
+O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			override:506
 O	ListExportTasks	GET	/exporttasks		neptune-graph:ListExportTasks		graphIdentifier:querystring:graphIdentifier			name
 O	ListGraphSnapshots	GET	/snapshots		neptune-graph:ListGraphSnapshots		graphIdentifier:querystring:graphIdentifier			name
 O	ListGraphs	GET	/graphs		neptune-graph:ListGraphs					name
@@ -12290,45 +12290,45 @@ O	TagResource	POST	/tags/{resourceArn}		neptune-graph:TagResource		resourceArn:u
 O	UntagResource	DELETE	/tags/{resourceArn}		neptune-graph:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateGraph	PATCH	/graphs/{graphIdentifier}		neptune-graph:UpdateGraph		graphIdentifier:uri:graphIdentifier			name
 S	neptunedata	neptunedata	neptune-db	rest-json		neptune-db	neptune-db	0	neptunedata,neptune-db	
-O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:464
+O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:483
 O	CancelLoaderJob	DELETE	/loader/{loadId}		neptune-db:CancelLoaderJob		loadId:uri:loadId			name
 O	CancelMLDataProcessingJob	DELETE	/ml/dataprocessing/{id}		neptune-db:CancelMLDataProcessingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	CancelMLModelTrainingJob	DELETE	/ml/modeltraining/{id}		neptune-db:CancelMLModelTrainingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	CancelMLModelTransformJob	DELETE	/ml/modeltransform/{id}		neptune-db:CancelMLModelTransformJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:465
+O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:484
 O	CreateMLEndpoint	POST	/ml/endpoints		neptune-db:CreateMLEndpoint	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:body:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	DeleteMLEndpoint	DELETE	/ml/endpoints/{id}		neptune-db:DeleteMLEndpoint	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics					override:475
-O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics					override:476
-O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase					override:470
-O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:461;override:461;override:461
-O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery					override:462
-O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:459;override:459;override:459
-O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery					override:463
-O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:460;override:460;override:460
+O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics					override:494
+O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics					override:495
+O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase					override:489
+O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:480;override:480;override:480
+O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery					override:481
+O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:478;override:478;override:478
+O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery					override:482
+O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:479;override:479;override:479
 O	GetEngineStatus	GET	/status		neptune-db:GetEngineStatus					name
-O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:466
+O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:485
 O	GetLoaderJobStatus	GET	/loader/{loadId}		neptune-db:GetLoaderJobStatus		loadId:uri:loadId			name
-O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:481
-O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:482
-O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:483
-O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:484
-O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:467
-O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus					override:471
-O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords					override:477
-O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary					override:479
-O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary					override:480
-O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus					override:472
-O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords					override:478
-O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus					override:468
+O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:500
+O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:501
+O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:502
+O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:503
+O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:486
+O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus					override:490
+O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords					override:496
+O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary					override:498
+O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary					override:499
+O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus					override:491
+O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords					override:497
+O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus					override:487
 O	ListLoaderJobs	GET	/loader		neptune-db:ListLoaderJobs					name
 O	ListMLDataProcessingJobs	GET	/ml/dataprocessing		neptune-db:ListMLDataProcessingJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLEndpoints	GET	/ml/endpoints		neptune-db:ListMLEndpoints		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLModelTrainingJobs	GET	/ml/modeltraining		neptune-db:ListMLModelTrainingJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLModelTransformJobs	GET	/ml/modeltransform		neptune-db:ListMLModelTransformJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
-O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus					override:469
-O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics					override:473
-O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics					override:474
+O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus					override:488
+O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics					override:492
+O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics					override:493
 O	StartLoaderJob	POST	/loader		neptune-db:StartLoaderJob,iam:PassRole		iamRoleArn:body:iamRoleArn:role		iamRoleArn:role:	name;role
 O	StartMLDataProcessingJob	POST	/ml/dataprocessing		neptune-db:StartMLDataProcessingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	StartMLModelTrainingJob	POST	/ml/modeltraining		neptune-db:StartMLModelTrainingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	dataProcessingJobId:body:dataProcessingJobId;sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
@@ -13837,7 +13837,7 @@ O	BatchCreateCategory	POST	/catalog.createCategories		qapps:BatchCreateCategory	
 O	BatchDeleteCategory	POST	/catalog.deleteCategories		qapps:BatchDeleteCategory		instanceId:header:instance-id			name
 O	BatchUpdateCategory	POST	/catalog.updateCategories		qapps:BatchUpdateCategory		instanceId:header:instance-id			name
 O	CreateLibraryItem	POST	/catalog.createItem		qapps:CreateLibraryItem		instanceId:header:instance-id;appId:body:appId			name
-O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName			override:516
+O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName			override:535
 O	CreateQApp	POST	/apps.create		qapps:CreateQApp	qapps:TagResource@tags	instanceId:header:instance-id			name;tag
 O	DeleteLibraryItem	POST	/catalog.deleteItem		qapps:DeleteLibraryItem		instanceId:header:instance-id;libraryItemId:body:libraryItemId			name
 O	DeleteQApp	POST	/apps.delete		qapps:DeleteQApp		instanceId:header:instance-id;appId:body:appId			name
@@ -14114,7 +14114,7 @@ O	DescribeAccountSubscription	GET	/account/{AwsAccountId}		quicksight:DescribeAc
 O	DescribeActionConnector	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}		quicksight:DescribeActionConnector		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId			name
 O	DescribeActionConnectorPermissions	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}/permissions		quicksight:DescribeActionConnectorPermissions		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId			name
 O	DescribeAnalysis	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			name
-O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			override:351
+O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			override:370
 O	DescribeAnalysisPermissions	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/permissions		quicksight:DescribeAnalysisPermissions		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			name
 O	DescribeAssetBundleExportJob	GET	/accounts/{AwsAccountId}/asset-bundle-export-jobs/{AssetBundleExportJobId}		quicksight:DescribeAssetBundleExportJob		AwsAccountId:uri:AwsAccountId;AssetBundleExportJobId:uri:AssetBundleExportJobId			name
 O	DescribeAssetBundleImportJob	GET	/accounts/{AwsAccountId}/asset-bundle-import-jobs/{AssetBundleImportJobId}		quicksight:DescribeAssetBundleImportJob		AwsAccountId:uri:AwsAccountId;AssetBundleImportJobId:uri:AssetBundleImportJobId			name
@@ -14124,7 +14124,7 @@ O	DescribeBrandAssignment	GET	/accounts/{AwsAccountId}/brandassignments		quicksi
 O	DescribeBrandPublishedVersion	GET	/accounts/{AwsAccountId}/brands/{BrandId}/publishedversion		quicksight:DescribeBrandPublishedVersion		AwsAccountId:uri:AwsAccountId;BrandId:uri:BrandId			name
 O	DescribeCustomPermissions	GET	/accounts/{AwsAccountId}/custom-permissions/{CustomPermissionsName}		quicksight:DescribeCustomPermissions		AwsAccountId:uri:AwsAccountId;CustomPermissionsName:uri:CustomPermissionsName			name
 O	DescribeDashboard	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			name
-O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			override:352
+O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			override:371
 O	DescribeDashboardPermissions	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/permissions		quicksight:DescribeDashboardPermissions		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId			name
 O	DescribeDashboardSnapshotJob	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}		quicksight:DescribeDashboardSnapshotJob		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId			name
 O	DescribeDashboardSnapshotJobResult	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}/result		quicksight:DescribeDashboardSnapshotJobResult		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId			name
@@ -14152,7 +14152,7 @@ O	DescribeRoleCustomPermission	GET	/accounts/{AwsAccountId}/namespaces/{Namespac
 O	DescribeSelfUpgradeConfiguration	GET	/accounts/{AwsAccountId}/namespaces/{Namespace}/self-upgrade-configuration		quicksight:DescribeSelfUpgradeConfiguration		AwsAccountId:uri:AwsAccountId;Namespace:uri:Namespace			name
 O	DescribeTemplate	GET	/accounts/{AwsAccountId}/templates/{TemplateId}		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			name
 O	DescribeTemplateAlias	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/aliases/{AliasName}		quicksight:DescribeTemplateAlias		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:uri:AliasName			name
-O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			override:353
+O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			override:372
 O	DescribeTemplatePermissions	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/permissions		quicksight:DescribeTemplatePermissions		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId			name
 O	DescribeTheme	GET	/accounts/{AwsAccountId}/themes/{ThemeId}		quicksight:DescribeTheme		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:querystring:alias-name			name
 O	DescribeThemeAlias	GET	/accounts/{AwsAccountId}/themes/{ThemeId}/aliases/{AliasName}		quicksight:DescribeThemeAlias		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:uri:AliasName			name
@@ -14640,13 +14640,13 @@ O	RevokeSnapshotAccess	POST	/		redshift:RevokeSnapshotAccess					name
 O	RotateEncryptionKey	POST	/		redshift:RotateEncryptionKey		ClusterIdentifier:body:ClusterIdentifier			name
 O	UpdatePartnerStatus	POST	/		redshift:UpdatePartnerStatus		AccountId:body:AccountId;ClusterIdentifier:body:ClusterIdentifier;DatabaseName:body:DatabaseName;PartnerName:body:PartnerName			name
 S	redshift-data	Redshift Data	redshift-data	json	RedshiftData	redshift-data	redshift-data	0	redshift-data,Redshift Data,RedshiftData	
-O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:281;override:281;override:281;override:281|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
+O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:300;override:300;override:300;override:300|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	CancelStatement	POST	/		redshift-data:CancelStatement		Id:body:Id			name
 O	DescribeStatement	POST	/		redshift-data:DescribeStatement		Id:body:Id			name
 O	DescribeTable	POST	/		redshift-data:DescribeTable					name
-O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:279;override:279;override:279;override:279|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
+O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:298;override:298;override:298;override:298|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	GetStatementResult	POST	/		redshift-data:GetStatementResult		Id:body:Id			name
-O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id			override:314
+O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id			override:333
 O	ListDatabases	POST	/		redshift-data:ListDatabases					name
 O	ListSchemas	POST	/		redshift-data:ListSchemas					name
 O	ListStatements	POST	/		redshift-data:ListStatements					name
@@ -15339,117 +15339,117 @@ O	UntagResource	DELETE	/tags/{ResourceArn}		rum:UntagResource		ResourceArn:uri:R
 O	UpdateAppMonitor	PATCH	/appmonitor/{Name}		rum:UpdateAppMonitor	iam:PassRole@AppMonitorConfiguration;iam:CreateServiceLinkedRole@;iam:GetRole@	Name:uri:Name		AppMonitorConfiguration.GuestRoleArn:role:AppMonitorConfiguration	name;role;dependent;dependent
 O	UpdateRumMetricDefinition	PATCH	/rummetrics/{AppMonitorName}/metrics		rum:UpdateRumMetricDefinition		AppMonitorName:uri:AppMonitorName;MetricDefinitionId:body:MetricDefinitionId			name
 S	s3	S3	s3	rest-xml		s3	s3	0	s3	
-O	AbortMultipartUpload	DELETE	/{Bucket}/{Key+}		s3:AbortMultipartUpload		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:43
-O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId,(encrypted);kms:GenerateDataKey@SSEKMSKeyId,(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:45;override:45;override:45|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging,(otherwise);s3:GetObjectTagging@;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey,(encrypted);s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50;override:50|Amazon S3 API Reference, CopyObject: permissions (source and destination objects, tagging, SSE-KMS keys of both)
-O	CreateBucket	PUT	/{Bucket}		s3:CreateBucket	s3:PutBucketObjectLockConfiguration@ObjectLockEnabledForBucket;s3:PutBucketOwnershipControls@ObjectOwnership;s3:PutBucketAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWrite,GrantWriteACP;s3:PutBucketTagging@CreateBucketConfiguration.Tags	Bucket:uri:Bucket;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled			override:51;override:51;override:51;override:51;override:51
-O	CreateBucketMetadataConfiguration	POST	/{Bucket}?metadataConfiguration		s3:CreateBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:52
+O	AbortMultipartUpload	DELETE	/{Bucket}/{Key+}		s3:AbortMultipartUpload		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:62
+O	CompleteMultipartUpload	POST	/{Bucket}/{Key+}		s3:PutObject	kms:Decrypt@SSEKMSKeyId,(encrypted);kms:GenerateDataKey@SSEKMSKeyId,(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:64;override:64;override:64|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	CopyObject	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:PutObjectTagging@Tagging,(otherwise);s3:GetObjectTagging@;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,CopySourceSSECustomerKey,(encrypted);s3:GetObjectVersion@CopySourceVersionId;s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key;CopySource:header:x-amz-copy-source			s3:GetObject|BucketName=CopySource:copy-bucket,ObjectName=CopySource:copy-key;s3:GetObjectVersion|BucketName=CopySource:copy-bucket,ObjectName=CopySource:copy-key;s3:GetObjectTagging|BucketName=CopySource:copy-bucket,ObjectName=CopySource:copy-key;s3:PutObject|BucketName=Bucket,ObjectName=Key	override:69;override:69;override:69;override:69;override:69;override:69;override:69;override:69;override:69;override:69|Amazon S3 API Reference, CopyObject: permissions (source and destination objects, tagging, SSE-KMS keys of both)
+O	CreateBucket	PUT	/{Bucket}		s3:CreateBucket	s3:PutBucketObjectLockConfiguration@ObjectLockEnabledForBucket;s3:PutBucketOwnershipControls@ObjectOwnership;s3:PutBucketAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWrite,GrantWriteACP;s3:PutBucketTagging@CreateBucketConfiguration.Tags	Bucket:uri:Bucket;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled			override:70;override:70;override:70;override:70;override:70
+O	CreateBucketMetadataConfiguration	POST	/{Bucket}?metadataConfiguration		s3:CreateBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:71
 O	CreateBucketMetadataTableConfiguration	POST	/{Bucket}?metadataTable		s3:CreateBucketMetadataTableConfiguration	kms:DescribeKey@;s3tables:CreateNamespace@;s3tables:CreateTable@;s3tables:CreateTableBucket@;s3tables:GetTable@;s3tables:PutTableBucketPolicy@;s3tables:PutTableEncryption@;s3tables:PutTablePolicy@	Bucket:uri:Bucket			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	CreateMultipartUpload	POST	/{Bucket}/{Key+}?uploads		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:54;override:54;override:54;override:54;override:54;override:54;override:54|Amazon S3 API Reference, CreateMultipartUpload: with SSE-KMS the requester needs kms:Decrypt and kms:GenerateDataKey
-O	CreateSession	GET	/{Bucket}?session		s3express:CreateSession		Bucket:uri:Bucket			override:55
+O	CreateMultipartUpload	POST	/{Bucket}/{Key+}?uploads		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);kms:Decrypt@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:73;override:73;override:73;override:73;override:73;override:73;override:73|Amazon S3 API Reference, CreateMultipartUpload: with SSE-KMS the requester needs kms:Decrypt and kms:GenerateDataKey
+O	CreateSession	GET	/{Bucket}?session		s3express:CreateSession		Bucket:uri:Bucket			override:74
 O	DeleteBucket	DELETE	/{Bucket}		s3:DeleteBucket		Bucket:uri:Bucket			name
-O	DeleteBucketAnalyticsConfiguration	DELETE	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:56
-O	DeleteBucketCors	DELETE	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket			override:57
-O	DeleteBucketEncryption	DELETE	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:58
-O	DeleteBucketIntelligentTieringConfiguration	DELETE	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:59
-O	DeleteBucketInventoryConfiguration	DELETE	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:60
-O	DeleteBucketLifecycle	DELETE	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:61
-O	DeleteBucketMetadataConfiguration	DELETE	/{Bucket}?metadataConfiguration		s3:DeleteBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:62
+O	DeleteBucketAnalyticsConfiguration	DELETE	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:75
+O	DeleteBucketCors	DELETE	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket			override:76
+O	DeleteBucketEncryption	DELETE	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:77
+O	DeleteBucketIntelligentTieringConfiguration	DELETE	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:78
+O	DeleteBucketInventoryConfiguration	DELETE	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:79
+O	DeleteBucketLifecycle	DELETE	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:80
+O	DeleteBucketMetadataConfiguration	DELETE	/{Bucket}?metadataConfiguration		s3:DeleteBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:81
 O	DeleteBucketMetadataTableConfiguration	DELETE	/{Bucket}?metadataTable		s3:DeleteBucketMetadataTableConfiguration		Bucket:uri:Bucket			name
-O	DeleteBucketMetricsConfiguration	DELETE	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:63
-O	DeleteBucketOwnershipControls	DELETE	/{Bucket}?ownershipControls		s3:PutBucketOwnershipControls		Bucket:uri:Bucket			override:64
+O	DeleteBucketMetricsConfiguration	DELETE	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:82
+O	DeleteBucketOwnershipControls	DELETE	/{Bucket}?ownershipControls		s3:PutBucketOwnershipControls		Bucket:uri:Bucket			override:83
 O	DeleteBucketPolicy	DELETE	/{Bucket}?policy		s3:DeleteBucketPolicy		Bucket:uri:Bucket			name
-O	DeleteBucketReplication	DELETE	/{Bucket}?replication		s3:PutReplicationConfiguration		Bucket:uri:Bucket			override:65
-O	DeleteBucketTagging	DELETE	/{Bucket}?tagging		s3:PutBucketTagging		Bucket:uri:Bucket			override:66
+O	DeleteBucketReplication	DELETE	/{Bucket}?replication		s3:PutReplicationConfiguration		Bucket:uri:Bucket			override:84
+O	DeleteBucketTagging	DELETE	/{Bucket}?tagging		s3:PutBucketTagging		Bucket:uri:Bucket			override:85
 O	DeleteBucketWebsite	DELETE	/{Bucket}?website		s3:DeleteBucketWebsite		Bucket:uri:Bucket			name
-O	DeleteObject	DELETE	/{Bucket}/{Key+}		s3:DeleteObject	s3:DeleteObjectVersion@VersionId;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:67;override:67;override:67
-O	DeleteObjectTagging	DELETE	/{Bucket}/{Key+}?tagging		s3:DeleteObjectTagging	s3:DeleteObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:68;override:68
-O	DeleteObjects	POST	/{Bucket}?delete		s3:DeleteObject	s3:DeleteObjectVersion@Delete;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket			override:69;override:69;override:69
-O	DeletePublicAccessBlock	DELETE	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:70
+O	DeleteObject	DELETE	/{Bucket}/{Key+}		s3:DeleteObject	s3:DeleteObjectVersion@VersionId;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:86;override:86;override:86
+O	DeleteObjectTagging	DELETE	/{Bucket}/{Key+}?tagging		s3:DeleteObjectTagging	s3:DeleteObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:87;override:87
+O	DeleteObjects	POST	/{Bucket}?delete		s3:DeleteObject	s3:DeleteObjectVersion@Delete;s3:BypassGovernanceRetention@BypassGovernanceRetention	Bucket:uri:Bucket			override:88;override:88;override:88
+O	DeletePublicAccessBlock	DELETE	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:89
 O	GetBucketAbac	GET	/{Bucket}?abac		s3:GetBucketAbac		Bucket:uri:Bucket			name
-O	GetBucketAccelerateConfiguration	GET	/{Bucket}?accelerate		s3:GetAccelerateConfiguration		Bucket:uri:Bucket			override:71
+O	GetBucketAccelerateConfiguration	GET	/{Bucket}?accelerate		s3:GetAccelerateConfiguration		Bucket:uri:Bucket			override:90
 O	GetBucketAcl	GET	/{Bucket}?acl		s3:GetBucketAcl		Bucket:uri:Bucket			name
-O	GetBucketAnalyticsConfiguration	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:72
+O	GetBucketAnalyticsConfiguration	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:91
 O	GetBucketCors	GET	/{Bucket}?cors		s3:GetBucketCORS		Bucket:uri:Bucket			name
-O	GetBucketEncryption	GET	/{Bucket}?encryption		s3:GetEncryptionConfiguration		Bucket:uri:Bucket			override:73
-O	GetBucketIntelligentTieringConfiguration	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:74
-O	GetBucketInventoryConfiguration	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:75
-O	GetBucketLifecycle	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:76
-O	GetBucketLifecycleConfiguration	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:77
+O	GetBucketEncryption	GET	/{Bucket}?encryption		s3:GetEncryptionConfiguration		Bucket:uri:Bucket			override:92
+O	GetBucketIntelligentTieringConfiguration	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:93
+O	GetBucketInventoryConfiguration	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:94
+O	GetBucketLifecycle	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:95
+O	GetBucketLifecycleConfiguration	GET	/{Bucket}?lifecycle		s3:GetLifecycleConfiguration		Bucket:uri:Bucket			override:96
 O	GetBucketLocation	GET	/{Bucket}?location		s3:GetBucketLocation		Bucket:uri:Bucket			name
 O	GetBucketLogging	GET	/{Bucket}?logging		s3:GetBucketLogging		Bucket:uri:Bucket			name
-O	GetBucketMetadataConfiguration	GET	/{Bucket}?metadataConfiguration		s3:GetBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:78
+O	GetBucketMetadataConfiguration	GET	/{Bucket}?metadataConfiguration		s3:GetBucketMetadataTableConfiguration		Bucket:uri:Bucket			override:97
 O	GetBucketMetadataTableConfiguration	GET	/{Bucket}?metadataTable		s3:GetBucketMetadataTableConfiguration		Bucket:uri:Bucket			name
-O	GetBucketMetricsConfiguration	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:79
-O	GetBucketNotification	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:80
-O	GetBucketNotificationConfiguration	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:81
+O	GetBucketMetricsConfiguration	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:98
+O	GetBucketNotification	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:99
+O	GetBucketNotificationConfiguration	GET	/{Bucket}?notification		s3:GetBucketNotification		Bucket:uri:Bucket			override:100
 O	GetBucketOwnershipControls	GET	/{Bucket}?ownershipControls		s3:GetBucketOwnershipControls		Bucket:uri:Bucket			name
 O	GetBucketPolicy	GET	/{Bucket}?policy		s3:GetBucketPolicy		Bucket:uri:Bucket			name
 O	GetBucketPolicyStatus	GET	/{Bucket}?policyStatus		s3:GetBucketPolicyStatus		Bucket:uri:Bucket			name
-O	GetBucketReplication	GET	/{Bucket}?replication		s3:GetReplicationConfiguration		Bucket:uri:Bucket			override:82
+O	GetBucketReplication	GET	/{Bucket}?replication		s3:GetReplicationConfiguration		Bucket:uri:Bucket			override:101
 O	GetBucketRequestPayment	GET	/{Bucket}?requestPayment		s3:GetBucketRequestPayment		Bucket:uri:Bucket			name
 O	GetBucketTagging	GET	/{Bucket}?tagging		s3:GetBucketTagging		Bucket:uri:Bucket			name
 O	GetBucketVersioning	GET	/{Bucket}?versioning		s3:GetBucketVersioning		Bucket:uri:Bucket			name
 O	GetBucketWebsite	GET	/{Bucket}?website		s3:GetBucketWebsite		Bucket:uri:Bucket			name
-O	GetObject	GET	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId;kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:84;override:84;override:84|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	GetObjectAcl	GET	/{Bucket}/{Key+}?acl		s3:GetObjectAcl	s3:GetObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:85;override:85
-O	GetObjectAttributes	GET	/{Bucket}/{Key+}?attributes		s3:GetObjectAttributes	s3:GetObjectVersionAttributes@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:86;override:86
+O	GetObject	GET	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId;kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:103;override:103;override:103|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	GetObjectAcl	GET	/{Bucket}/{Key+}?acl		s3:GetObjectAcl	s3:GetObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:104;override:104
+O	GetObjectAttributes	GET	/{Bucket}/{Key+}?attributes		s3:GetObjectAttributes	s3:GetObjectVersionAttributes@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:105;override:105
 O	GetObjectLegalHold	GET	/{Bucket}/{Key+}?legal-hold		s3:GetObjectLegalHold		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	GetObjectLockConfiguration	GET	/{Bucket}?object-lock		s3:GetBucketObjectLockConfiguration		Bucket:uri:Bucket			override:87
+O	GetObjectLockConfiguration	GET	/{Bucket}?object-lock		s3:GetBucketObjectLockConfiguration		Bucket:uri:Bucket			override:106
 O	GetObjectRetention	GET	/{Bucket}/{Key+}?retention		s3:GetObjectRetention		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	GetObjectTagging	GET	/{Bucket}/{Key+}?tagging		s3:GetObjectTagging	s3:GetObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:88;override:88
+O	GetObjectTagging	GET	/{Bucket}/{Key+}?tagging		s3:GetObjectTagging	s3:GetObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:107;override:107
 O	GetObjectTorrent	GET	/{Bucket}/{Key+}?torrent		s3:GetObjectTorrent		Bucket:uri:Bucket;Key:uri:Key			name
-O	GetPublicAccessBlock	GET	/{Bucket}?publicAccessBlock		s3:GetBucketPublicAccessBlock		Bucket:uri:Bucket			override:89
-O	HeadBucket	HEAD	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:90
-O	HeadObject	HEAD	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:91;override:91
-O	ListBucketAnalyticsConfigurations	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket			override:92
-O	ListBucketIntelligentTieringConfigurations	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket			override:93
-O	ListBucketInventoryConfigurations	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket			override:94
-O	ListBucketMetricsConfigurations	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket			override:95
-O	ListBuckets	GET	/		s3:ListAllMyBuckets					override:96
-O	ListDirectoryBuckets	GET	/		s3express:ListAllMyDirectoryBuckets					override:97
-O	ListMultipartUploads	GET	/{Bucket}?uploads		s3:ListBucketMultipartUploads		Bucket:uri:Bucket			override:98
-O	ListObjectVersions	GET	/{Bucket}?versions		s3:ListBucketVersions		Bucket:uri:Bucket			override:99
-O	ListObjects	GET	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:100
-O	ListObjectsV2	GET	/{Bucket}?list-type=2		s3:ListBucket		Bucket:uri:Bucket			override:101
-O	ListParts	GET	/{Bucket}/{Key+}		s3:ListMultipartUploadParts		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:102
+O	GetPublicAccessBlock	GET	/{Bucket}?publicAccessBlock		s3:GetBucketPublicAccessBlock		Bucket:uri:Bucket			override:108
+O	HeadBucket	HEAD	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:109
+O	HeadObject	HEAD	/{Bucket}/{Key+}		s3:GetObject	s3:GetObjectVersion@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:110;override:110
+O	ListBucketAnalyticsConfigurations	GET	/{Bucket}?analytics		s3:GetAnalyticsConfiguration		Bucket:uri:Bucket			override:111
+O	ListBucketIntelligentTieringConfigurations	GET	/{Bucket}?intelligent-tiering		s3:GetIntelligentTieringConfiguration		Bucket:uri:Bucket			override:112
+O	ListBucketInventoryConfigurations	GET	/{Bucket}?inventory		s3:GetInventoryConfiguration		Bucket:uri:Bucket			override:113
+O	ListBucketMetricsConfigurations	GET	/{Bucket}?metrics		s3:GetMetricsConfiguration		Bucket:uri:Bucket			override:114
+O	ListBuckets	GET	/		s3:ListAllMyBuckets					override:115
+O	ListDirectoryBuckets	GET	/		s3express:ListAllMyDirectoryBuckets					override:116
+O	ListMultipartUploads	GET	/{Bucket}?uploads		s3:ListBucketMultipartUploads		Bucket:uri:Bucket			override:117
+O	ListObjectVersions	GET	/{Bucket}?versions		s3:ListBucketVersions		Bucket:uri:Bucket			override:118
+O	ListObjects	GET	/{Bucket}		s3:ListBucket		Bucket:uri:Bucket			override:119
+O	ListObjectsV2	GET	/{Bucket}?list-type=2		s3:ListBucket		Bucket:uri:Bucket			override:120
+O	ListParts	GET	/{Bucket}/{Key+}		s3:ListMultipartUploadParts		Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:121
 O	PutBucketAbac	PUT	/{Bucket}?abac		s3:PutBucketAbac		Bucket:uri:Bucket			name
-O	PutBucketAccelerateConfiguration	PUT	/{Bucket}?accelerate		s3:PutAccelerateConfiguration		Bucket:uri:Bucket			override:103
+O	PutBucketAccelerateConfiguration	PUT	/{Bucket}?accelerate		s3:PutAccelerateConfiguration		Bucket:uri:Bucket			override:122
 O	PutBucketAcl	PUT	/{Bucket}?acl		s3:PutBucketAcl		Bucket:uri:Bucket			name
-O	PutBucketAnalyticsConfiguration	PUT	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:104
+O	PutBucketAnalyticsConfiguration	PUT	/{Bucket}?analytics		s3:PutAnalyticsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:123
 O	PutBucketCors	PUT	/{Bucket}?cors		s3:PutBucketCORS		Bucket:uri:Bucket			name
-O	PutBucketEncryption	PUT	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:105
-O	PutBucketIntelligentTieringConfiguration	PUT	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:106
-O	PutBucketInventoryConfiguration	PUT	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:107
-O	PutBucketLifecycle	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:108
-O	PutBucketLifecycleConfiguration	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:109
+O	PutBucketEncryption	PUT	/{Bucket}?encryption		s3:PutEncryptionConfiguration		Bucket:uri:Bucket			override:124
+O	PutBucketIntelligentTieringConfiguration	PUT	/{Bucket}?intelligent-tiering		s3:PutIntelligentTieringConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:125
+O	PutBucketInventoryConfiguration	PUT	/{Bucket}?inventory		s3:PutInventoryConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:126
+O	PutBucketLifecycle	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:127
+O	PutBucketLifecycleConfiguration	PUT	/{Bucket}?lifecycle		s3:PutLifecycleConfiguration		Bucket:uri:Bucket			override:128
 O	PutBucketLogging	PUT	/{Bucket}?logging		s3:PutBucketLogging		Bucket:uri:Bucket			name
-O	PutBucketMetricsConfiguration	PUT	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:110
-O	PutBucketNotification	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:111
-O	PutBucketNotificationConfiguration	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:112
+O	PutBucketMetricsConfiguration	PUT	/{Bucket}?metrics		s3:PutMetricsConfiguration		Bucket:uri:Bucket;Id:querystring:id			override:129
+O	PutBucketNotification	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:130
+O	PutBucketNotificationConfiguration	PUT	/{Bucket}?notification		s3:PutBucketNotification		Bucket:uri:Bucket			override:131
 O	PutBucketOwnershipControls	PUT	/{Bucket}?ownershipControls		s3:PutBucketOwnershipControls		Bucket:uri:Bucket			name
 O	PutBucketPolicy	PUT	/{Bucket}?policy		s3:PutBucketPolicy		Bucket:uri:Bucket			name
-O	PutBucketReplication	PUT	/{Bucket}?replication		s3:PutReplicationConfiguration,iam:PassRole		Bucket:uri:Bucket		ReplicationConfiguration.Role:role:	override:113;override:113
+O	PutBucketReplication	PUT	/{Bucket}?replication		s3:PutReplicationConfiguration,iam:PassRole		Bucket:uri:Bucket		ReplicationConfiguration.Role:role:	override:132;override:132
 O	PutBucketRequestPayment	PUT	/{Bucket}?requestPayment		s3:PutBucketRequestPayment		Bucket:uri:Bucket			name
 O	PutBucketTagging	PUT	/{Bucket}?tagging		s3:PutBucketTagging	s3:TagResource@Tagging	Bucket:uri:Bucket			name;tag
 O	PutBucketVersioning	PUT	/{Bucket}?versioning		s3:PutBucketVersioning		Bucket:uri:Bucket			name
 O	PutBucketWebsite	PUT	/{Bucket}?website		s3:PutBucketWebsite		Bucket:uri:Bucket			name
-O	PutObject	PUT	/{Bucket}/{Key+}		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:115;override:115;override:115;override:115;override:115;override:115|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	PutObjectAcl	PUT	/{Bucket}/{Key+}?acl		s3:PutObjectAcl	s3:PutObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:116;override:116
+O	PutObject	PUT	/{Bucket}/{Key+}		s3:PutObject	s3:PutObjectTagging@Tagging;s3:PutObjectAcl@ACL,GrantFullControl,GrantRead,GrantReadACP,GrantWriteACP;kms:GenerateDataKey@SSEKMSKeyId,(encrypted);s3:PutObjectRetention@ObjectLockMode,ObjectLockRetainUntilDate;s3:PutObjectLegalHold@ObjectLockLegalHoldStatus	Bucket:uri:Bucket;Key:uri:Key			override:134;override:134;override:134;override:134;override:134;override:134|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	PutObjectAcl	PUT	/{Bucket}/{Key+}?acl		s3:PutObjectAcl	s3:PutObjectVersionAcl@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:135;override:135
 O	PutObjectLegalHold	PUT	/{Bucket}/{Key+}?legal-hold		s3:PutObjectLegalHold		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	PutObjectLockConfiguration	PUT	/{Bucket}?object-lock		s3:PutBucketObjectLockConfiguration		Bucket:uri:Bucket			override:117
+O	PutObjectLockConfiguration	PUT	/{Bucket}?object-lock		s3:PutBucketObjectLockConfiguration		Bucket:uri:Bucket			override:136
 O	PutObjectRetention	PUT	/{Bucket}/{Key+}?retention		s3:PutObjectRetention		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	PutObjectTagging	PUT	/{Bucket}/{Key+}?tagging		s3:PutObjectTagging	s3:PutObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:118;override:118
-O	PutPublicAccessBlock	PUT	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:119
-O	RenameObject	PUT	/{Bucket}/{Key+}?renameObject		s3express:CreateSession		Bucket:uri:Bucket;Key:uri:Key			override:122
+O	PutObjectTagging	PUT	/{Bucket}/{Key+}?tagging		s3:PutObjectTagging	s3:PutObjectVersionTagging@VersionId	Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			override:137;override:137
+O	PutPublicAccessBlock	PUT	/{Bucket}?publicAccessBlock		s3:PutBucketPublicAccessBlock		Bucket:uri:Bucket			override:138
+O	RenameObject	PUT	/{Bucket}/{Key+}?renameObject		s3express:CreateSession		Bucket:uri:Bucket;Key:uri:Key			override:141
 O	RestoreObject	POST	/{Bucket}/{Key+}?restore		s3:RestoreObject		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	SelectObjectContent	POST	/{Bucket}/{Key+}?select&select-type=2		s3:GetObject	kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key			override:124;override:124|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	SelectObjectContent	POST	/{Bucket}/{Key+}?select&select-type=2		s3:GetObject	kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key			override:143;override:143|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
 O	UpdateBucketMetadataInventoryTableConfiguration	PUT	/{Bucket}?metadataInventoryTable		s3:UpdateBucketMetadataInventoryTableConfiguration	kms:DescribeKey@;s3tables:CreateNamespace@;s3tables:CreateTable@;s3tables:CreateTableBucket@;s3tables:GetTable@;s3tables:PutTableEncryption@;s3tables:PutTablePolicy@	Bucket:uri:Bucket			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	UpdateBucketMetadataJournalTableConfiguration	PUT	/{Bucket}?metadataJournalTable		s3:UpdateBucketMetadataJournalTableConfiguration		Bucket:uri:Bucket			name
 O	UpdateObjectEncryption	PUT	/{Bucket}/{Key+}?encryption		s3:UpdateObjectEncryption		Bucket:uri:Bucket;Key:uri:Key;VersionId:querystring:versionId			name
-O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:126;override:126;override:126|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
-O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId;kms:Decrypt@(encrypted);kms:GenerateDataKey@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:128;override:128;override:128;override:128;override:128|Amazon S3 API Reference, UploadPartCopy: s3:GetObject on the source, s3:PutObject on the destination, the KMS keys of both
-O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		VersionId:header:x-amz-fwd-header-x-amz-version-id			override:129
+O	UploadPart	PUT	/{Bucket}/{Key+}		s3:PutObject	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId			override:145;override:145;override:145|Amazon S3 User Guide, Using server-side encryption with AWS KMS keys (SSE-KMS): permissions (kms:GenerateDataKey to upload, kms:Decrypt to download, both for multipart uploads)
+O	UploadPartCopy	PUT	/{Bucket}/{Key+}		s3:PutObject,s3:GetObject	s3:GetObjectVersion@CopySourceVersionId;kms:Decrypt@(encrypted);kms:GenerateDataKey@(encrypted)	Bucket:uri:Bucket;Key:uri:Key;UploadId:querystring:uploadId;CopySource:header:x-amz-copy-source			s3:GetObject|BucketName=CopySource:copy-bucket,ObjectName=CopySource:copy-key;s3:PutObject|BucketName=Bucket,ObjectName=Key	override:147;override:147;override:147;override:147;override:147|Amazon S3 API Reference, UploadPartCopy: s3:GetObject on the source, s3:PutObject on the destination, the KMS keys of both
+O	WriteGetObjectResponse	POST	/WriteGetObjectResponse		s3-object-lambda:WriteGetObjectResponse		VersionId:header:x-amz-fwd-header-x-amz-version-id			override:148
 S	s3control	S3 Control	s3	rest-xml		s3-control	s3	0	s3control,S3 Control,s3-control,s3	
 O	AssociateAccessGrantsIdentityCenter	POST	/v20180820/accessgrantsinstance/identitycenter		s3:AssociateAccessGrantsIdentityCenter		AccountId:header:x-amz-account-id;IdentityCenterArn:body:IdentityCenterArn			name
 O	CreateAccessGrant	POST	/v20180820/accessgrantsinstance/grant		s3:CreateAccessGrant	s3:TagResource@Tags	AccountId:header:x-amz-account-id;AccessGrantsLocationId:body:AccessGrantsLocationId			name;tag
@@ -15457,7 +15457,7 @@ O	CreateAccessGrantsInstance	POST	/v20180820/accessgrantsinstance		s3:CreateAcce
 O	CreateAccessGrantsLocation	POST	/v20180820/accessgrantsinstance/location		s3:CreateAccessGrantsLocation,iam:PassRole	s3:TagResource@Tags	AccountId:header:x-amz-account-id;IAMRoleArn:body:IAMRoleArn:role		IAMRoleArn:role:	name;role;tag
 O	CreateAccessPoint	PUT	/v20180820/accesspoint/{name}		s3:CreateAccessPoint	s3:TagResource@Tags	AccountId:header:x-amz-account-id;Name:uri:name;Bucket:body:Bucket			name;tag
 O	CreateAccessPointForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}		s3:CreateAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	CreateBucket	PUT	/v20180820/bucket/{name}		s3-outposts:CreateBucket		Bucket:uri:name;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled;OutpostId:header:x-amz-outpost-id			override:423
+O	CreateBucket	PUT	/v20180820/bucket/{name}		s3-outposts:CreateBucket		Bucket:uri:name;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled;OutpostId:header:x-amz-outpost-id			override:442
 O	CreateJob	POST	/v20180820/jobs		s3:CreateJob,iam:PassRole	s3:TagResource@Tags	AccountId:header:x-amz-account-id;RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
 O	CreateMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/create		s3:CreateMultiRegionAccessPoint		AccountId:header:x-amz-account-id			name
 O	CreateStorageLensGroup	POST	/v20180820/storagelensgroup		s3:CreateStorageLensGroup	s3:TagResource@Tags	AccountId:header:x-amz-account-id			name;tag
@@ -15469,15 +15469,15 @@ O	DeleteAccessPoint	DELETE	/v20180820/accesspoint/{name}		s3:DeleteAccessPoint		
 O	DeleteAccessPointForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}		s3:DeleteAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	DeleteAccessPointPolicy	DELETE	/v20180820/accesspoint/{name}/policy		s3:DeleteAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	DeleteAccessPointPolicyForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}/policy		s3:DeleteAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:409
-O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3-outposts:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:424
-O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:417
-O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3-outposts:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:427
-O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:420
-O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:421
+O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:428
+O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3-outposts:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:443
+O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:436
+O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3-outposts:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:446
+O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:439
+O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:440
 O	DeleteJobTagging	DELETE	/v20180820/jobs/{id}/tagging		s3:DeleteJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	DeleteMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/delete		s3:DeleteMultiRegionAccessPoint		AccountId:header:x-amz-account-id			name
-O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:405
+O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:424
 O	DeleteStorageLensConfiguration	DELETE	/v20180820/storagelens/{storagelensid}		s3:DeleteStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	DeleteStorageLensConfigurationTagging	DELETE	/v20180820/storagelens/{storagelensid}/tagging		s3:DeleteStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	DeleteStorageLensGroup	DELETE	/v20180820/storagelensgroup/{name}		s3:DeleteStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
@@ -15496,20 +15496,20 @@ O	GetAccessPointPolicy	GET	/v20180820/accesspoint/{name}/policy		s3:GetAccessPoi
 O	GetAccessPointPolicyForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policy		s3:GetAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetAccessPointPolicyStatus	GET	/v20180820/accesspoint/{name}/policyStatus		s3:GetAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetAccessPointPolicyStatusForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policyStatus		s3:GetAccessPointPolicyStatusForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:407
-O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:413
-O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:415
-O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3-outposts:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:425
-O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:418
-O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3-outposts:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:428
-O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3-outposts:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:430
+O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:426
+O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:432
+O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:434
+O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3-outposts:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:444
+O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:437
+O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3-outposts:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:447
+O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3-outposts:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:449
 O	GetDataAccess	GET	/v20180820/accessgrantsinstance/dataaccess		s3:GetDataAccess		AccountId:header:x-amz-account-id			name
 O	GetJobTagging	GET	/v20180820/jobs/{id}/tagging		s3:GetJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	GetMultiRegionAccessPoint	GET	/v20180820/mrap/instances/{name+}		s3:GetMultiRegionAccessPoint		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointPolicy	GET	/v20180820/mrap/instances/{name+}/policy		s3:GetMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointPolicyStatus	GET	/v20180820/mrap/instances/{name+}/policystatus		s3:GetMultiRegionAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointRoutes	GET	/v20180820/mrap/instances/{mrap+}/routes		s3:GetMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap			name
-O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:403
+O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:422
 O	GetStorageLensConfiguration	GET	/v20180820/storagelens/{storagelensid}		s3:GetStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	GetStorageLensConfigurationTagging	GET	/v20180820/storagelens/{storagelensid}/tagging		s3:GetStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	GetStorageLensGroup	GET	/v20180820/storagelensgroup/{name}		s3:GetStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
@@ -15517,12 +15517,12 @@ O	ListAccessGrants	GET	/v20180820/accessgrantsinstance/grants		s3:ListAccessGran
 O	ListAccessGrantsInstances	GET	/v20180820/accessgrantsinstances		s3:ListAccessGrantsInstances		AccountId:header:x-amz-account-id			name
 O	ListAccessGrantsLocations	GET	/v20180820/accessgrantsinstance/locations		s3:ListAccessGrantsLocations		AccountId:header:x-amz-account-id			name
 O	ListAccessPoints	GET	/v20180820/accesspoint		s3:ListAccessPoints		AccountId:header:x-amz-account-id;Bucket:querystring:bucket;DataSourceId:querystring:dataSourceId			name
-O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket			override:410
+O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket			override:429
 O	ListAccessPointsForObjectLambda	GET	/v20180820/accesspointforobjectlambda		s3:ListAccessPointsForObjectLambda		AccountId:header:x-amz-account-id			name
 O	ListCallerAccessGrants	GET	/v20180820/accessgrantsinstance/caller/grants		s3:ListCallerAccessGrants		AccountId:header:x-amz-account-id			name
 O	ListJobs	GET	/v20180820/jobs		s3:ListJobs		AccountId:header:x-amz-account-id			name
 O	ListMultiRegionAccessPoints	GET	/v20180820/mrap/instances		s3:ListMultiRegionAccessPoints		AccountId:header:x-amz-account-id			name
-O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id			override:414
+O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id			override:433
 O	ListStorageLensConfigurations	GET	/v20180820/storagelens		s3:ListStorageLensConfigurations		AccountId:header:x-amz-account-id			name
 O	ListStorageLensGroups	GET	/v20180820/storagelensgroup		s3:ListStorageLensGroups		AccountId:header:x-amz-account-id			name
 O	ListTagsForResource	GET	/v20180820/tags/{resourceArn+}		s3:ListTagsForResource		AccountId:header:x-amz-account-id;ResourceArn:uri:resourceArn			name
@@ -15530,15 +15530,15 @@ O	PutAccessGrantsInstanceResourcePolicy	PUT	/v20180820/accessgrantsinstance/reso
 O	PutAccessPointConfigurationForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/configuration		s3:PutAccessPointConfigurationForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	PutAccessPointPolicy	PUT	/v20180820/accesspoint/{name}/policy		s3:PutAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	PutAccessPointPolicyForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/policy		s3:PutAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:408
-O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:416
-O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3-outposts:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:426
-O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name		ReplicationConfiguration.Role:role:	override:419;override:419
-O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:429
-O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3-outposts:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:431
+O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:427
+O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:435
+O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3-outposts:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:445
+O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name		ReplicationConfiguration.Role:role:	override:438;override:438
+O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:448
+O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3-outposts:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:450
 O	PutJobTagging	PUT	/v20180820/jobs/{id}/tagging		s3:PutJobTagging	s3:TagResource@Tags	AccountId:header:x-amz-account-id;JobId:uri:id			name;tag
 O	PutMultiRegionAccessPointPolicy	POST	/v20180820/async-requests/mrap/put-policy		s3:PutMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id			name
-O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:404
+O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:423
 O	PutStorageLensConfiguration	PUT	/v20180820/storagelens/{storagelensid}		s3:PutStorageLensConfiguration	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name;tag
 O	PutStorageLensConfigurationTagging	PUT	/v20180820/storagelens/{storagelensid}/tagging		s3:PutStorageLensConfigurationTagging	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name;tag
 O	SubmitMultiRegionAccessPointRoutes	PATCH	/v20180820/mrap/instances/{mrap+}/routes		s3:SubmitMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap			name
@@ -16153,29 +16153,29 @@ O	ListDomains	POST	/		sdb:ListDomains					name
 O	PutAttributes	POST	/		sdb:PutAttributes		DomainName:body:DomainName;ItemName:body:ItemName			name
 O	Select	POST	/		sdb:Select					name
 S	secretsmanager	Secrets Manager	secretsmanager	json	secretsmanager	secretsmanager	secretsmanager	0	secretsmanager,Secrets Manager	
-O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue	kms:Decrypt@(encrypted)				name;override:189|AWS Secrets Manager User Guide, Secret encryption and decryption: BatchGetSecretValue needs kms:Decrypt on each secret's customer managed key
-O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret					name
-O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@KmsKeyId;kms:Decrypt@KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			name;override:191;override:191;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
-O	DeleteResourcePolicy	POST	/		secretsmanager:DeleteResourcePolicy					name
-O	DeleteSecret	POST	/		secretsmanager:DeleteSecret					name
-O	DescribeSecret	POST	/		secretsmanager:DescribeSecret					name
+O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue	kms:Decrypt@(encrypted)				name;override:208|AWS Secrets Manager User Guide, Secret encryption and decryption: BatchGetSecretValue needs kms:Decrypt on each secret's customer managed key
+O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@KmsKeyId;kms:Decrypt@KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			*|SecretId=Name:secret	name;override:210;override:210;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
+O	DeleteResourcePolicy	POST	/		secretsmanager:DeleteResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	DeleteSecret	POST	/		secretsmanager:DeleteSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	DescribeSecret	POST	/		secretsmanager:DescribeSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	GetRandomPassword	POST	/		secretsmanager:GetRandomPassword					name
-O	GetResourcePolicy	POST	/		secretsmanager:GetResourcePolicy					name
-O	GetSecretValue	POST	/		secretsmanager:GetSecretValue	kms:Decrypt@(encrypted)				name;override:187|AWS Secrets Manager User Guide, Secret encryption and decryption: GetSecretValue needs kms:Decrypt on a customer managed key
-O	ListSecretVersionIds	POST	/		secretsmanager:ListSecretVersionIds					name
+O	GetResourcePolicy	POST	/		secretsmanager:GetResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	GetSecretValue	POST	/		secretsmanager:GetSecretValue	kms:Decrypt@(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:206|AWS Secrets Manager User Guide, Secret encryption and decryption: GetSecretValue needs kms:Decrypt on a customer managed key
+O	ListSecretVersionIds	POST	/		secretsmanager:ListSecretVersionIds		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	ListSecrets	POST	/		secretsmanager:ListSecrets					name
-O	PutResourcePolicy	POST	/		secretsmanager:PutResourcePolicy					name
-O	PutSecretValue	POST	/		secretsmanager:PutSecretValue	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:193;override:193|AWS Secrets Manager User Guide, Secret encryption and decryption: a new secret value needs kms:GenerateDataKey and kms:Decrypt on the secret's key
-O	RemoveRegionsFromReplication	POST	/		secretsmanager:RemoveRegionsFromReplication					name
-O	ReplicateSecretToRegions	POST	/		secretsmanager:ReplicateSecretToRegions					name
-O	RestoreSecret	POST	/		secretsmanager:RestoreSecret					name
-O	RotateSecret	POST	/		secretsmanager:RotateSecret	iam:PassRole@ExternalSecretRotationRoleArn			ExternalSecretRotationRoleArn:role:ExternalSecretRotationRoleArn	name;role
-O	StopReplicationToReplica	POST	/		secretsmanager:StopReplicationToReplica					name
-O	TagResource	POST	/		secretsmanager:TagResource					name
-O	UntagResource	POST	/		secretsmanager:UntagResource					name
-O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted)				name;override:195;override:195|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt
-O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage					name
-O	ValidateResourcePolicy	POST	/		secretsmanager:ValidateResourcePolicy					name
+O	PutResourcePolicy	POST	/		secretsmanager:PutResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	PutSecretValue	POST	/		secretsmanager:PutSecretValue	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:212;override:212|AWS Secrets Manager User Guide, Secret encryption and decryption: a new secret value needs kms:GenerateDataKey and kms:Decrypt on the secret's key
+O	RemoveRegionsFromReplication	POST	/		secretsmanager:RemoveRegionsFromReplication		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	ReplicateSecretToRegions	POST	/		secretsmanager:ReplicateSecretToRegions		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	RestoreSecret	POST	/		secretsmanager:RestoreSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	RotateSecret	POST	/		secretsmanager:RotateSecret	iam:PassRole@ExternalSecretRotationRoleArn	SecretId:body:SecretId		ExternalSecretRotationRoleArn:role:ExternalSecretRotationRoleArn	*|SecretId=SecretId:secret	name;role
+O	StopReplicationToReplica	POST	/		secretsmanager:StopReplicationToReplica		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	TagResource	POST	/		secretsmanager:TagResource		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	UntagResource	POST	/		secretsmanager:UntagResource		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:214;override:214|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt
+O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
+O	ValidateResourcePolicy	POST	/		secretsmanager:ValidateResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 S	security-ir	Security IR	security-ir	rest-json		security-ir	security-ir	0	security-ir,Security IR,SecurityIR	
 O	BatchGetMemberAccountDetails	POST	/v1/membership/{membershipId}/batch-member-details		security-ir:BatchGetMemberAccountDetails		membershipId:uri:membershipId			name
 O	CancelMembership	PUT	/v1/membership/{membershipId}		security-ir:CancelMembership		membershipId:uri:membershipId			name
@@ -16276,7 +16276,7 @@ O	BatchGetStandardsControlAssociations	POST	/associations/batchGet		securityhub:
 O	BatchImportFindings	POST	/findings/import		securityhub:BatchImportFindings					name
 O	BatchUpdateAutomationRules	PATCH	/automationrules/update		securityhub:BatchUpdateAutomationRules					name
 O	BatchUpdateFindings	PATCH	/findings/batchupdate		securityhub:BatchUpdateFindings					name
-O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings					override:348
+O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings					override:367
 O	BatchUpdateStandardsControlAssociations	PATCH	/associations		securityhub:BatchUpdateStandardsControlAssociations	securityhub:UpdateStandardsControl@				name;dependent
 O	CreateActionTarget	POST	/actionTargets		securityhub:CreateActionTarget		Name:body:Name;Id:body:Id			name
 O	CreateAggregatorV2	POST	/aggregatorv2/create		securityhub:CreateAggregatorV2	securityhub:TagResource@Tags				name;tag
@@ -16327,10 +16327,10 @@ O	GetConnectorV2	GET	/connectorsv2/{ConnectorId+}		securityhub:GetConnectorV2		C
 O	GetEnabledStandards	POST	/standards/get		securityhub:GetEnabledStandards					name
 O	GetFindingAggregator	GET	/findingAggregator/get/{FindingAggregatorArn+}		securityhub:GetFindingAggregator		FindingAggregatorArn:uri:FindingAggregatorArn			name
 O	GetFindingHistory	POST	/findingHistory/get		securityhub:GetFindingHistory					name
-O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults					override:347
+O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults					override:366
 O	GetFindings	POST	/findings		securityhub:GetFindings					name
 O	GetFindingsTrendsV2	POST	/findingsTrendsv2		securityhub:GetFindingsTrendsV2					name
-O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings					override:346
+O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings					override:365
 O	GetInsightResults	GET	/insights/results/{InsightArn+}		securityhub:GetInsightResults		InsightArn:uri:InsightArn			name
 O	GetInsights	POST	/insights/get		securityhub:GetInsights					name
 O	GetInvitationsCount	GET	/invitations/count		securityhub:GetInvitationsCount					name
@@ -16356,7 +16356,7 @@ O	ListOrganizationAdminAccounts	GET	/organization/admin		securityhub:ListOrganiz
 O	ListSecurityControlDefinitions	GET	/securityControls/definitions		securityhub:ListSecurityControlDefinitions		StandardsArn:querystring:StandardsArn			name
 O	ListStandardsControlAssociations	GET	/associations		securityhub:ListStandardsControlAssociations	securityhub:DescribeStandardsControls@	SecurityControlId:querystring:SecurityControlId			name;dependent
 O	ListTagsForResource	GET	/tags/{ResourceArn}		securityhub:ListTagsForResource		ResourceArn:uri:ResourceArn			name
-O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2					override:349
+O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2					override:368
 O	StartConfigurationPolicyAssociation	POST	/configurationPolicyAssociation/associate		securityhub:StartConfigurationPolicyAssociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier			name
 O	StartConfigurationPolicyDisassociation	POST	/configurationPolicyAssociation/disassociate		securityhub:StartConfigurationPolicyDisassociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier			name
 O	TagResource	POST	/tags/{ResourceArn}		securityhub:TagResource		ResourceArn:uri:ResourceArn			name
@@ -16911,44 +16911,44 @@ O	UpdateJob	POST	/		snowball:UpdateJob	iam:PassRole@RoleARN	JobId:body:JobId;Rol
 O	UpdateJobShipmentState	POST	/		snowball:UpdateJobShipmentState		JobId:body:JobId			name
 O	UpdateLongTermPricing	POST	/		snowball:UpdateLongTermPricing		LongTermPricingId:body:LongTermPricingId			name
 S	sns	SNS	sns	query		sns	sns	0	sns	
-O	AddPermission	POST	/		sns:AddPermission		TopicArn:body:TopicArn;AWSAccountId:body:AWSAccountId;ActionName:body:ActionName			name
+O	AddPermission	POST	/		sns:AddPermission		TopicArn:body:TopicArn;AWSAccountId:body:AWSAccountId;ActionName:body:ActionName			*|TopicName=TopicArn	name
 O	CheckIfPhoneNumberIsOptedOut	POST	/		sns:CheckIfPhoneNumberIsOptedOut					name
-O	ConfirmSubscription	POST	/		sns:ConfirmSubscription		TopicArn:body:TopicArn			name
+O	ConfirmSubscription	POST	/		sns:ConfirmSubscription		TopicArn:body:TopicArn			*|TopicName=TopicArn	name
 O	CreatePlatformApplication	POST	/		sns:CreatePlatformApplication	iam:PassRole@	Name:body:Name		Attributes.*FeedbackRoleArn:attribute:?	name;role
 O	CreatePlatformEndpoint	POST	/		sns:CreatePlatformEndpoint		PlatformApplicationArn:body:PlatformApplicationArn			name
 O	CreateSMSSandboxPhoneNumber	POST	/		sns:CreateSMSSandboxPhoneNumber					name
-O	CreateTopic	POST	/		sns:CreateTopic	iam:PassRole@Attributes.HTTPSuccessFeedbackRoleArn,Attributes.HTTPFailureFeedbackRoleArn,Attributes.FirehoseSuccessFeedbackRoleArn,Attributes.FirehoseFailureFeedbackRoleArn,Attributes.LambdaSuccessFeedbackRoleArn,Attributes.LambdaFailureFeedbackRoleArn,Attributes.ApplicationSuccessFeedbackRoleArn,Attributes.ApplicationFailureFeedbackRoleArn,Attributes.SQSSuccessFeedbackRoleArn,Attributes.SQSFailureFeedbackRoleArn;sns:TagResource@Tags	Name:body:Name		Attributes.*FeedbackRoleArn:attribute:Attributes.HTTPSuccessFeedbackRoleArn,Attributes.HTTPFailureFeedbackRoleArn,Attributes.FirehoseSuccessFeedbackRoleArn,Attributes.FirehoseFailureFeedbackRoleArn,Attributes.LambdaSuccessFeedbackRoleArn,Attributes.LambdaFailureFeedbackRoleArn,Attributes.ApplicationSuccessFeedbackRoleArn,Attributes.ApplicationFailureFeedbackRoleArn,Attributes.SQSSuccessFeedbackRoleArn,Attributes.SQSFailureFeedbackRoleArn	name;role;tag
+O	CreateTopic	POST	/		sns:CreateTopic	iam:PassRole@Attributes.HTTPSuccessFeedbackRoleArn,Attributes.HTTPFailureFeedbackRoleArn,Attributes.FirehoseSuccessFeedbackRoleArn,Attributes.FirehoseFailureFeedbackRoleArn,Attributes.LambdaSuccessFeedbackRoleArn,Attributes.LambdaFailureFeedbackRoleArn,Attributes.ApplicationSuccessFeedbackRoleArn,Attributes.ApplicationFailureFeedbackRoleArn,Attributes.SQSSuccessFeedbackRoleArn,Attributes.SQSFailureFeedbackRoleArn;sns:TagResource@Tags	Name:body:Name		Attributes.*FeedbackRoleArn:attribute:Attributes.HTTPSuccessFeedbackRoleArn,Attributes.HTTPFailureFeedbackRoleArn,Attributes.FirehoseSuccessFeedbackRoleArn,Attributes.FirehoseFailureFeedbackRoleArn,Attributes.LambdaSuccessFeedbackRoleArn,Attributes.LambdaFailureFeedbackRoleArn,Attributes.ApplicationSuccessFeedbackRoleArn,Attributes.ApplicationFailureFeedbackRoleArn,Attributes.SQSSuccessFeedbackRoleArn,Attributes.SQSFailureFeedbackRoleArn	*|TopicName=Name	name;role;tag
 O	DeleteEndpoint	POST	/		sns:DeleteEndpoint		EndpointArn:body:EndpointArn			name
 O	DeletePlatformApplication	POST	/		sns:DeletePlatformApplication		PlatformApplicationArn:body:PlatformApplicationArn			name
 O	DeleteSMSSandboxPhoneNumber	POST	/		sns:DeleteSMSSandboxPhoneNumber					name
-O	DeleteTopic	POST	/		sns:DeleteTopic		TopicArn:body:TopicArn			name
+O	DeleteTopic	POST	/		sns:DeleteTopic		TopicArn:body:TopicArn			*|TopicName=TopicArn	name
 O	GetDataProtectionPolicy	POST	/		sns:GetDataProtectionPolicy		ResourceArn:body:ResourceArn			name
 O	GetEndpointAttributes	POST	/		sns:GetEndpointAttributes		EndpointArn:body:EndpointArn			name
 O	GetPlatformApplicationAttributes	POST	/		sns:GetPlatformApplicationAttributes		PlatformApplicationArn:body:PlatformApplicationArn			name
 O	GetSMSAttributes	POST	/		sns:GetSMSAttributes					name
 O	GetSMSSandboxAccountStatus	POST	/		sns:GetSMSSandboxAccountStatus					name
 O	GetSubscriptionAttributes	POST	/		sns:GetSubscriptionAttributes		SubscriptionArn:body:SubscriptionArn			name
-O	GetTopicAttributes	POST	/		sns:GetTopicAttributes		TopicArn:body:TopicArn			name
+O	GetTopicAttributes	POST	/		sns:GetTopicAttributes		TopicArn:body:TopicArn			*|TopicName=TopicArn	name
 O	ListEndpointsByPlatformApplication	POST	/		sns:ListEndpointsByPlatformApplication		PlatformApplicationArn:body:PlatformApplicationArn			name
 O	ListOriginationNumbers	POST	/		sns:ListOriginationNumbers					name
 O	ListPhoneNumbersOptedOut	POST	/		sns:ListPhoneNumbersOptedOut					name
 O	ListPlatformApplications	POST	/		sns:ListPlatformApplications					name
 O	ListSMSSandboxPhoneNumbers	POST	/		sns:ListSMSSandboxPhoneNumbers					name
 O	ListSubscriptions	POST	/		sns:ListSubscriptions					name
-O	ListSubscriptionsByTopic	POST	/		sns:ListSubscriptionsByTopic		TopicArn:body:TopicArn			name
+O	ListSubscriptionsByTopic	POST	/		sns:ListSubscriptionsByTopic		TopicArn:body:TopicArn			*|TopicName=TopicArn	name
 O	ListTagsForResource	POST	/		sns:ListTagsForResource		ResourceArn:body:ResourceArn			name
 O	ListTopics	POST	/		sns:ListTopics					name
 O	OptInPhoneNumber	POST	/		sns:OptInPhoneNumber					name
-O	Publish	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:159;override:159|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
-O	PublishBatch	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	TopicArn:body:TopicArn			override:157;override:157;override:157|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
+O	Publish	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	TopicArn:body:TopicArn			*|TopicName=TopicArn	name;override:178;override:178|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
+O	PublishBatch	POST	/		sns:Publish	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	TopicArn:body:TopicArn			*|TopicName=TopicArn	override:176;override:176;override:176|Amazon SNS Developer Guide, Encryption at rest, key management: publishers need kms:GenerateDataKey and kms:Decrypt on the topic's key
 O	PutDataProtectionPolicy	POST	/		sns:PutDataProtectionPolicy		ResourceArn:body:ResourceArn			name
-O	RemovePermission	POST	/		sns:RemovePermission		TopicArn:body:TopicArn			name
+O	RemovePermission	POST	/		sns:RemovePermission		TopicArn:body:TopicArn			*|TopicName=TopicArn	name
 O	SetEndpointAttributes	POST	/		sns:SetEndpointAttributes		EndpointArn:body:EndpointArn			name
 O	SetPlatformApplicationAttributes	POST	/		sns:SetPlatformApplicationAttributes	iam:PassRole@	PlatformApplicationArn:body:PlatformApplicationArn		Attributes.*FeedbackRoleArn:attribute:?	name;role
 O	SetSMSAttributes	POST	/		sns:SetSMSAttributes	iam:PassRole@			attributes.DeliveryStatusIAMRole:attribute:?	name;role
 O	SetSubscriptionAttributes	POST	/		sns:SetSubscriptionAttributes	iam:PassRole@AttributeName=SubscriptionRoleArn	SubscriptionArn:body:SubscriptionArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:AttributeName=SubscriptionRoleArn	name;role
-O	SetTopicAttributes	POST	/		sns:SetTopicAttributes	iam:PassRole@AttributeName=HTTPSuccessFeedbackRoleArn|HTTPFailureFeedbackRoleArn|FirehoseSuccessFeedbackRoleArn|FirehoseFailureFeedbackRoleArn|LambdaSuccessFeedbackRoleArn|LambdaFailureFeedbackRoleArn|ApplicationSuccessFeedbackRoleArn|ApplicationFailureFeedbackRoleArn|SQSSuccessFeedbackRoleArn|SQSFailureFeedbackRoleArn	TopicArn:body:TopicArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:AttributeName=HTTPSuccessFeedbackRoleArn|HTTPFailureFeedbackRoleArn|FirehoseSuccessFeedbackRoleArn|FirehoseFailureFeedbackRoleArn|LambdaSuccessFeedbackRoleArn|LambdaFailureFeedbackRoleArn|ApplicationSuccessFeedbackRoleArn|ApplicationFailureFeedbackRoleArn|SQSSuccessFeedbackRoleArn|SQSFailureFeedbackRoleArn	name;role
-O	Subscribe	POST	/		sns:Subscribe	iam:PassRole@Attributes.SubscriptionRoleArn	TopicArn:body:TopicArn		Attributes.SubscriptionRoleArn:attribute:Attributes.SubscriptionRoleArn	name;role
+O	SetTopicAttributes	POST	/		sns:SetTopicAttributes	iam:PassRole@AttributeName=HTTPSuccessFeedbackRoleArn|HTTPFailureFeedbackRoleArn|FirehoseSuccessFeedbackRoleArn|FirehoseFailureFeedbackRoleArn|LambdaSuccessFeedbackRoleArn|LambdaFailureFeedbackRoleArn|ApplicationSuccessFeedbackRoleArn|ApplicationFailureFeedbackRoleArn|SQSSuccessFeedbackRoleArn|SQSFailureFeedbackRoleArn	TopicArn:body:TopicArn;AttributeName:body:AttributeName;AttributeValue:body:AttributeValue:role		AttributeValue:attribute:AttributeName=HTTPSuccessFeedbackRoleArn|HTTPFailureFeedbackRoleArn|FirehoseSuccessFeedbackRoleArn|FirehoseFailureFeedbackRoleArn|LambdaSuccessFeedbackRoleArn|LambdaFailureFeedbackRoleArn|ApplicationSuccessFeedbackRoleArn|ApplicationFailureFeedbackRoleArn|SQSSuccessFeedbackRoleArn|SQSFailureFeedbackRoleArn	*|TopicName=TopicArn	name;role
+O	Subscribe	POST	/		sns:Subscribe	iam:PassRole@Attributes.SubscriptionRoleArn	TopicArn:body:TopicArn		Attributes.SubscriptionRoleArn:attribute:Attributes.SubscriptionRoleArn	*|TopicName=TopicArn	name;role
 O	TagResource	POST	/		sns:TagResource		ResourceArn:body:ResourceArn			name
 O	Unsubscribe	POST	/		sns:Unsubscribe		SubscriptionArn:body:SubscriptionArn			name
 O	UntagResource	POST	/		sns:UntagResource		ResourceArn:body:ResourceArn			name
@@ -16976,29 +16976,29 @@ O	TagResource	POST	/v1/tags/tag-resource		social-messaging:TagResource		resource
 O	UntagResource	POST	/v1/tags/untag-resource		social-messaging:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateWhatsAppMessageTemplate	POST	/v1/whatsapp/template		social-messaging:UpdateWhatsAppMessageTemplate					name
 S	sqs	SQS	sqs	json	AmazonSQS	sqs	sqs	0	sqs	query
-O	AddPermission	POST	/		sqs:AddPermission		QueueUrl:body:QueueUrl			name
+O	AddPermission	POST	/		sqs:AddPermission		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
 O	CancelMessageMoveTask	POST	/		sqs:CancelMessageMoveTask					name
-O	ChangeMessageVisibility	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			name
-O	ChangeMessageVisibilityBatch	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			override:147
+O	ChangeMessageVisibility	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
+O	ChangeMessageVisibilityBatch	POST	/		sqs:ChangeMessageVisibility		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	override:166
 O	CreateQueue	POST	/		sqs:CreateQueue	sqs:TagQueue@tags	QueueName:body:QueueName			name;tag
-O	DeleteMessage	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			name
-O	DeleteMessageBatch	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			override:148
-O	DeleteQueue	POST	/		sqs:DeleteQueue		QueueUrl:body:QueueUrl			name
-O	GetQueueAttributes	POST	/		sqs:GetQueueAttributes		QueueUrl:body:QueueUrl			name
+O	DeleteMessage	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
+O	DeleteMessageBatch	POST	/		sqs:DeleteMessage		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	override:167
+O	DeleteQueue	POST	/		sqs:DeleteQueue		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
+O	GetQueueAttributes	POST	/		sqs:GetQueueAttributes		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
 O	GetQueueUrl	POST	/		sqs:GetQueueUrl		QueueName:body:QueueName			name
-O	ListDeadLetterSourceQueues	POST	/		sqs:ListDeadLetterSourceQueues		QueueUrl:body:QueueUrl			name
+O	ListDeadLetterSourceQueues	POST	/		sqs:ListDeadLetterSourceQueues		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
 O	ListMessageMoveTasks	POST	/		sqs:ListMessageMoveTasks		SourceArn:body:SourceArn			name
-O	ListQueueTags	POST	/		sqs:ListQueueTags		QueueUrl:body:QueueUrl			name
+O	ListQueueTags	POST	/		sqs:ListQueueTags		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
 O	ListQueues	POST	/		sqs:ListQueues					name
-O	PurgeQueue	POST	/		sqs:PurgeQueue		QueueUrl:body:QueueUrl			name
-O	ReceiveMessage	POST	/		sqs:ReceiveMessage	kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			name;override:155|Amazon SQS Developer Guide, Key management: consumers need kms:Decrypt on the queue's key
-O	RemovePermission	POST	/		sqs:RemovePermission		QueueUrl:body:QueueUrl			name
-O	SendMessage	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			name;override:153;override:153|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
-O	SendMessageBatch	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			override:151;override:151;override:151|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
-O	SetQueueAttributes	POST	/		sqs:SetQueueAttributes		QueueUrl:body:QueueUrl			name
+O	PurgeQueue	POST	/		sqs:PurgeQueue		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
+O	ReceiveMessage	POST	/		sqs:ReceiveMessage	kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name;override:174|Amazon SQS Developer Guide, Key management: consumers need kms:Decrypt on the queue's key
+O	RemovePermission	POST	/		sqs:RemovePermission		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
+O	SendMessage	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name;override:172;override:172|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
+O	SendMessageBatch	POST	/		sqs:SendMessage	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	override:170;override:170;override:170|Amazon SQS Developer Guide, Key management: producers need kms:GenerateDataKey and kms:Decrypt on the queue's key
+O	SetQueueAttributes	POST	/		sqs:SetQueueAttributes		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
 O	StartMessageMoveTask	POST	/		sqs:StartMessageMoveTask		SourceArn:body:SourceArn			name
-O	TagQueue	POST	/		sqs:TagQueue		QueueUrl:body:QueueUrl			name
-O	UntagQueue	POST	/		sqs:UntagQueue		QueueUrl:body:QueueUrl			name
+O	TagQueue	POST	/		sqs:TagQueue		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
+O	UntagQueue	POST	/		sqs:UntagQueue		QueueUrl:body:QueueUrl			*|QueueName=QueueUrl:url-last	name
 S	ssm	SSM	ssm	json	AmazonSSM	ssm	ssm	0	ssm	
 O	AddTagsToResource	POST	/		ssm:AddTagsToResource		ResourceId:body:ResourceId			name
 O	AssociateOpsItemRelatedItem	POST	/		ssm:AssociateOpsItemRelatedItem		OpsItemId:body:OpsItemId			name
@@ -17020,7 +17020,7 @@ O	DeleteInventory	POST	/		ssm:DeleteInventory		TypeName:body:TypeName			name
 O	DeleteMaintenanceWindow	POST	/		ssm:DeleteMaintenanceWindow		WindowId:body:WindowId			name
 O	DeleteOpsItem	POST	/		ssm:DeleteOpsItem		OpsItemId:body:OpsItemId			name
 O	DeleteOpsMetadata	POST	/		ssm:DeleteOpsMetadata		OpsMetadataArn:body:OpsMetadataArn			name
-O	DeleteParameter	POST	/		ssm:DeleteParameter		Name:body:Name			name
+O	DeleteParameter	POST	/		ssm:DeleteParameter		Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name
 O	DeleteParameters	POST	/		ssm:DeleteParameters					name
 O	DeletePatchBaseline	POST	/		ssm:DeletePatchBaseline		BaselineId:body:BaselineId			name
 O	DeleteResourceDataSync	POST	/		ssm:DeleteResourceDataSync		SyncName:body:SyncName			name
@@ -17082,15 +17082,15 @@ O	GetMaintenanceWindowTask	POST	/		ssm:GetMaintenanceWindowTask		WindowId:body:W
 O	GetOpsItem	POST	/		ssm:GetOpsItem		OpsItemId:body:OpsItemId			name
 O	GetOpsMetadata	POST	/		ssm:GetOpsMetadata		OpsMetadataArn:body:OpsMetadataArn			name
 O	GetOpsSummary	POST	/		ssm:GetOpsSummary					name
-O	GetParameter	POST	/		ssm:GetParameter	kms:Decrypt@(encrypted),+WithDecryption=true	Name:body:Name;WithDecryption:body:WithDecryption			name;override:200|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
-O	GetParameterHistory	POST	/		ssm:GetParameterHistory		Name:body:Name			name
-O	GetParameters	POST	/		ssm:GetParameters	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:202|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
-O	GetParametersByPath	POST	/		ssm:GetParametersByPath	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:204|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParameter	POST	/		ssm:GetParameter	kms:Decrypt@(encrypted),+WithDecryption=true	Name:body:Name;WithDecryption:body:WithDecryption			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name;override:219|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParameterHistory	POST	/		ssm:GetParameterHistory		Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name
+O	GetParameters	POST	/		ssm:GetParameters	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:221|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParametersByPath	POST	/		ssm:GetParametersByPath	kms:Decrypt@(encrypted),+WithDecryption=true	Path:body:Path;WithDecryption:body:WithDecryption			*|ParameterNameWithoutLeadingSlash=Path:strip-slash	name;override:223|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
 O	GetPatchBaseline	POST	/		ssm:GetPatchBaseline		BaselineId:body:BaselineId			name
 O	GetPatchBaselineForPatchGroup	POST	/		ssm:GetPatchBaselineForPatchGroup					name
 O	GetResourcePolicies	POST	/		ssm:GetResourcePolicies		ResourceArn:body:ResourceArn			name
 O	GetServiceSetting	POST	/		ssm:GetServiceSetting		SettingId:body:SettingId			name
-O	LabelParameterVersion	POST	/		ssm:LabelParameterVersion		Name:body:Name			name
+O	LabelParameterVersion	POST	/		ssm:LabelParameterVersion		Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name
 O	ListAssociationVersions	POST	/		ssm:ListAssociationVersions		AssociationId:body:AssociationId			name
 O	ListAssociations	POST	/		ssm:ListAssociations					name
 O	ListCommandInvocations	POST	/		ssm:ListCommandInvocations					name
@@ -17112,7 +17112,7 @@ O	ListTagsForResource	POST	/		ssm:ListTagsForResource		ResourceId:body:ResourceI
 O	ModifyDocumentPermission	POST	/		ssm:ModifyDocumentPermission		Name:body:Name			name
 O	PutComplianceItems	POST	/		ssm:PutComplianceItems		ResourceId:body:ResourceId			name
 O	PutInventory	POST	/		ssm:PutInventory		InstanceId:body:InstanceId			name
-O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name			name;override:206;override:206;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
+O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name;override:225;override:225;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
 O	PutResourcePolicy	POST	/		ssm:PutResourcePolicy		ResourceArn:body:ResourceArn			name
 O	RegisterDefaultPatchBaseline	POST	/		ssm:RegisterDefaultPatchBaseline		BaselineId:body:BaselineId			name
 O	RegisterPatchBaselineForPatchGroup	POST	/		ssm:RegisterPatchBaselineForPatchGroup		BaselineId:body:BaselineId			name
@@ -17131,7 +17131,7 @@ O	StartExecutionPreview	POST	/		ssm:StartExecutionPreview		DocumentName:body:Doc
 O	StartSession	POST	/		ssm:StartSession					name
 O	StopAutomationExecution	POST	/		ssm:StopAutomationExecution		AutomationExecutionId:body:AutomationExecutionId			name
 O	TerminateSession	POST	/		ssm:TerminateSession		SessionId:body:SessionId			name
-O	UnlabelParameterVersion	POST	/		ssm:UnlabelParameterVersion		Name:body:Name			name
+O	UnlabelParameterVersion	POST	/		ssm:UnlabelParameterVersion		Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name
 O	UpdateAssociation	POST	/		ssm:UpdateAssociation	iam:PassRole@AssociationDispatchAssumeRole	AssociationId:body:AssociationId;AssociationDispatchAssumeRole:body:AssociationDispatchAssumeRole:role		AssociationDispatchAssumeRole:role:AssociationDispatchAssumeRole	name;role
 O	UpdateAssociationStatus	POST	/		ssm:UpdateAssociationStatus		Name:body:Name;InstanceId:body:InstanceId			name
 O	UpdateDocument	POST	/		ssm:UpdateDocument		Name:body:Name			name
@@ -17360,17 +17360,17 @@ O	CreateActivity	POST	/		states:CreateActivity	states:TagResource@tags				name;t
 O	CreateStateMachine	POST	/		states:CreateStateMachine,iam:PassRole	states:PublishStateMachineVersion@;states:TagResource@tags	roleArn:body:roleArn:role		roleArn:role:	name;role;dependent;tag
 O	CreateStateMachineAlias	POST	/		states:CreateStateMachineAlias					name
 O	DeleteActivity	POST	/		states:DeleteActivity		activityArn:body:activityArn			name
-O	DeleteStateMachine	POST	/		states:DeleteStateMachine		stateMachineArn:body:stateMachineArn			name
+O	DeleteStateMachine	POST	/		states:DeleteStateMachine		stateMachineArn:body:stateMachineArn			*|StateMachineName=stateMachineArn	name
 O	DeleteStateMachineAlias	POST	/		states:DeleteStateMachineAlias		stateMachineAliasArn:body:stateMachineAliasArn			name
 O	DeleteStateMachineVersion	POST	/		states:DeleteStateMachineVersion		stateMachineVersionArn:body:stateMachineVersionArn			name
 O	DescribeActivity	POST	/		states:DescribeActivity		activityArn:body:activityArn			name
-O	DescribeExecution	POST	/		states:DescribeExecution		executionArn:body:executionArn			name
+O	DescribeExecution	POST	/		states:DescribeExecution		executionArn:body:executionArn			*|StateMachineName=executionArn	name
 O	DescribeMapRun	POST	/		states:DescribeMapRun		mapRunArn:body:mapRunArn			name
-O	DescribeStateMachine	POST	/		states:DescribeStateMachine		stateMachineArn:body:stateMachineArn			name
+O	DescribeStateMachine	POST	/		states:DescribeStateMachine		stateMachineArn:body:stateMachineArn			*|StateMachineName=stateMachineArn	name
 O	DescribeStateMachineAlias	POST	/		states:DescribeStateMachineAlias		stateMachineAliasArn:body:stateMachineAliasArn			name
 O	DescribeStateMachineForExecution	POST	/		states:DescribeStateMachineForExecution		executionArn:body:executionArn			name
 O	GetActivityTask	POST	/		states:GetActivityTask		activityArn:body:activityArn			name
-O	GetExecutionHistory	POST	/		states:GetExecutionHistory		executionArn:body:executionArn			name
+O	GetExecutionHistory	POST	/		states:GetExecutionHistory		executionArn:body:executionArn			*|StateMachineName=executionArn	name
 O	ListActivities	POST	/		states:ListActivities					name
 O	ListExecutions	POST	/		states:ListExecutions					name
 O	ListMapRuns	POST	/		states:ListMapRuns		executionArn:body:executionArn			name
@@ -17383,14 +17383,14 @@ O	RedriveExecution	POST	/		states:RedriveExecution		executionArn:body:executionA
 O	SendTaskFailure	POST	/		states:SendTaskFailure					name
 O	SendTaskHeartbeat	POST	/		states:SendTaskHeartbeat					name
 O	SendTaskSuccess	POST	/		states:SendTaskSuccess					name
-O	StartExecution	POST	/		states:StartExecution		stateMachineArn:body:stateMachineArn			name
-O	StartSyncExecution	POST	/		states:StartSyncExecution		stateMachineArn:body:stateMachineArn			name
-O	StopExecution	POST	/		states:StopExecution		executionArn:body:executionArn			name
+O	StartExecution	POST	/		states:StartExecution		stateMachineArn:body:stateMachineArn			*|StateMachineName=stateMachineArn	name
+O	StartSyncExecution	POST	/		states:StartSyncExecution		stateMachineArn:body:stateMachineArn			*|StateMachineName=stateMachineArn	name
+O	StopExecution	POST	/		states:StopExecution		executionArn:body:executionArn			*|StateMachineName=executionArn	name
 O	TagResource	POST	/		states:TagResource		resourceArn:body:resourceArn			name
 O	TestState	POST	/		states:TestState	iam:PassRole@roleArn;states:RevealSecrets@	roleArn:body:roleArn:role		roleArn:role:roleArn	name;role;dependent
 O	UntagResource	POST	/		states:UntagResource		resourceArn:body:resourceArn			name
 O	UpdateMapRun	POST	/		states:UpdateMapRun		mapRunArn:body:mapRunArn			name
-O	UpdateStateMachine	POST	/		states:UpdateStateMachine	iam:PassRole@roleArn;states:PublishStateMachineVersion@	stateMachineArn:body:stateMachineArn;roleArn:body:roleArn:role		roleArn:role:roleArn	name;role;dependent
+O	UpdateStateMachine	POST	/		states:UpdateStateMachine	iam:PassRole@roleArn;states:PublishStateMachineVersion@	stateMachineArn:body:stateMachineArn;roleArn:body:roleArn:role		roleArn:role:roleArn	*|StateMachineName=stateMachineArn	name;role;dependent
 O	UpdateStateMachineAlias	POST	/		states:UpdateStateMachineAlias		stateMachineAliasArn:body:stateMachineAliasArn			name
 O	ValidateStateMachineDefinition	POST	/		states:ValidateStateMachineDefinition					name
 S	storagegateway	Storage Gateway	storagegateway	json	StorageGateway_20130630	storagegateway	storagegateway	0	storagegateway,Storage Gateway	
@@ -17491,7 +17491,7 @@ O	UpdateSMBSecurityStrategy	POST	/		storagegateway:UpdateSMBSecurityStrategy		Ga
 O	UpdateSnapshotSchedule	POST	/		storagegateway:UpdateSnapshotSchedule		VolumeARN:body:VolumeARN			name
 O	UpdateVTLDeviceType	POST	/		storagegateway:UpdateVTLDeviceType		VTLDeviceARN:body:VTLDeviceARN			name
 S	sts	STS	sts	query		sts	sts	0	sts	
-O	AssumeRole	POST	/		sts:AssumeRole		RoleArn:body:RoleArn;RoleSessionName:body:RoleSessionName			name
+O	AssumeRole	POST	/		sts:AssumeRole		RoleArn:body:RoleArn;RoleSessionName:body:RoleSessionName			*|RoleNameWithPath=RoleArn	name
 O	AssumeRoleWithSAML	POST	/	P			RoleArn:body:RoleArn;PrincipalArn:body:PrincipalArn			
 O	AssumeRoleWithWebIdentity	POST	/	P			RoleArn:body:RoleArn;RoleSessionName:body:RoleSessionName			
 O	AssumeRoot	POST	/		sts:AssumeRoot					name
@@ -17629,19 +17629,19 @@ O	UntagResource	DELETE	/tags/{resourceArn}		synthetics:UntagResource		ResourceAr
 O	UpdateCanary	PATCH	/canary/{name}		synthetics:UpdateCanary	iam:PassRole@ExecutionRoleArn	Name:uri:name;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
 S	taxsettings	TaxSettings	tax	rest-json		tax	tax	1	taxsettings,tax	
 O	BatchDeleteTaxRegistration	POST	/BatchDeleteTaxRegistration		tax:BatchDeleteTaxRegistration					name
-O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:379
+O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:398
 O	BatchPutTaxRegistration	POST	/BatchPutTaxRegistration		tax:BatchPutTaxRegistration					name
 O	DeleteSupplementalTaxRegistration	POST	/DeleteSupplementalTaxRegistration		tax:DeleteSupplementalTaxRegistration		authorityId:body:authorityId			name
 O	DeleteTaxRegistration	POST	/DeleteTaxRegistration		tax:DeleteTaxRegistration					name
-O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions					override:381
+O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions					override:400
 O	GetTaxInheritance	POST	/GetTaxInheritance		tax:GetTaxInheritance					name
 O	GetTaxRegistration	POST	/GetTaxRegistration		tax:GetTaxRegistration					name
 O	GetTaxRegistrationDocument	POST	/GetTaxRegistrationDocument		tax:GetTaxRegistrationDocument					name
 O	ListSupplementalTaxRegistrations	POST	/ListSupplementalTaxRegistrations		tax:ListSupplementalTaxRegistrations					name
-O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions					override:380
+O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions					override:399
 O	ListTaxRegistrations	POST	/ListTaxRegistrations		tax:ListTaxRegistrations					name
 O	PutSupplementalTaxRegistration	POST	/PutSupplementalTaxRegistration		tax:PutSupplementalTaxRegistration					name
-O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:382
+O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:401
 O	PutTaxInheritance	POST	/PutTaxInheritance		tax:PutTaxInheritance					name
 O	PutTaxRegistration	POST	/PutTaxRegistration		tax:PutTaxRegistration					name
 S	textract	Textract	textract	json	Textract	textract	textract	0	textract	
@@ -17701,7 +17701,7 @@ O	ExecuteScheduledQuery	POST	/		timestream:ExecuteScheduledQuery	timestream:Desc
 O	ListScheduledQueries	POST	/		timestream:ListScheduledQueries	timestream:DescribeEndpoints@				name;dependent
 O	ListTagsForResource	POST	/		timestream:ListTagsForResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	PrepareQuery	POST	/		timestream:PrepareQuery	timestream:DescribeEndpoints@;timestream:Select@				name;dependent;dependent
-O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@				override:500;override:500
+O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@				override:519;override:519
 O	TagResource	POST	/		timestream:TagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UntagResource	POST	/		timestream:UntagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UpdateAccountSettings	POST	/		timestream:UpdateAccountSettings	iam:PassRole@QueryCompute;timestream:DescribeEndpoints@			QueryCompute.ProvisionedCapacity.NotificationConfiguration.RoleArn:role:QueryCompute	name;role;dependent
@@ -17913,9 +17913,9 @@ O	GetAccountCustomizations	GET	/v1/account-customizations		uxc:GetAccountCustomi
 O	ListServices	GET	/v1/services		uxc:ListServices					name
 O	UpdateAccountCustomizations	PATCH	/v1/account-customizations		uxc:UpdateAccountCustomizations					name
 S	verifiedpermissions	VerifiedPermissions	verifiedpermissions	json	VerifiedPermissions	verifiedpermissions	verifiedpermissions	0	verifiedpermissions	
-O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:340
-O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:341
-O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:342
+O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:359
+O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:360
+O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:361
 O	CreateIdentitySource	POST	/		verifiedpermissions:CreateIdentitySource		policyStoreId:body:policyStoreId			name
 O	CreatePolicy	POST	/		verifiedpermissions:CreatePolicy		policyStoreId:body:policyStoreId			name
 O	CreatePolicyStore	POST	/		verifiedpermissions:CreatePolicyStore	verifiedpermissions:TagResource@tags				name;tag
@@ -17978,7 +17978,7 @@ O	UntagResource	POST	/		voiceid:UntagResource		ResourceArn:body:ResourceArn			na
 O	UpdateDomain	POST	/		voiceid:UpdateDomain		DomainId:body:DomainId			name
 O	UpdateWatchlist	POST	/		voiceid:UpdateWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId			name
 S	vpc-lattice	VPC Lattice	vpc-lattice	rest-json		vpc-lattice	vpc-lattice	0	vpc-lattice,VPC Lattice,VPCLattice	
-O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:343
+O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:362
 O	CreateAccessLogSubscription	POST	/accesslogsubscriptions		vpc-lattice:CreateAccessLogSubscription	logs:CreateLogDelivery@;logs:GetLogDelivery@;vpc-lattice:TagResource@tags	resourceIdentifier:body:resourceIdentifier;destinationArn:body:destinationArn			name;dependent;dependent;tag
 O	CreateListener	POST	/services/{serviceIdentifier}/listeners		vpc-lattice:CreateListener	vpc-lattice:TagResource@tags	serviceIdentifier:uri:serviceIdentifier			name;tag
 O	CreateResourceConfiguration	POST	/resourceconfigurations		vpc-lattice:CreateResourceConfiguration	vpc-lattice:TagResource@tags				name;tag
@@ -18381,7 +18381,7 @@ O	RegisterOpentdfConfig	POST	/networks/{networkId}/tdf		wickr:RegisterOpentdfCon
 O	UpdateBot	PATCH	/networks/{networkId}/bots/{botId}		wickr:UpdateBot		networkId:uri:networkId;botId:uri:botId			name
 O	UpdateDataRetention	PATCH	/networks/{networkId}/data-retention-bots		wickr:UpdateDataRetention		networkId:uri:networkId			name
 O	UpdateGuestUser	PATCH	/networks/{networkId}/guest-users/{usernameHash}		wickr:UpdateGuestUser		networkId:uri:networkId;usernameHash:uri:usernameHash			name
-O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName			override:357
+O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName			override:376
 O	UpdateNetworkSettings	PATCH	/networks/{networkId}/settings		wickr:UpdateNetworkSettings		networkId:uri:networkId			name
 O	UpdateSecurityGroup	PATCH	/networks/{networkId}/security-groups/{groupId}		wickr:UpdateSecurityGroup		networkId:uri:networkId;groupId:uri:groupId			name
 O	UpdateUser	PATCH	/networks/{networkId}/users		wickr:UpdateUser		networkId:uri:networkId;userId:body:userId			name

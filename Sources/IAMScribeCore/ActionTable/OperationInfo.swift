@@ -201,12 +201,14 @@ public struct OperationInfo: Sendable, Hashable {
         let conditionalActions: [ConditionalAction]
         let resourceMembers: [ResourceMember]
         let roleHandOffs: [RoleHandOff]
+        let resourceFills: [ResourceFill]
         let provenance: String
 
         init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
              conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff],
-             provenance: String) {
+             resourceFills: [ResourceFill], provenance: String) {
             self.provenance = provenance
+            self.resourceFills = resourceFills
             self.name = name
             self.httpMethod = httpMethod
             self.requestURI = requestURI
@@ -241,6 +243,9 @@ public struct OperationInfo: Sendable, Hashable {
     /// The members through which a call hands a role to the service (`iam:PassRole`), when the
     /// operation needs `iam:PassRole`; empty otherwise.
     public var roleHandOffs: [RoleHandOff] { storage.roleHandOffs }
+    /// How the call's parameters fill its actions' ARN templates, where an override says
+    /// (``ResourceFill``); empty: each variable from the member of the same name.
+    public var resourceFills: [ResourceFill] { storage.resourceFills }
 
     /// Where the override of this operation says its facts come from (the service's documented
     /// permissions), when it says.
@@ -264,10 +269,10 @@ public struct OperationInfo: Sendable, Hashable {
 
     init(name: String, httpMethod: String, requestURI: String, isPermissionless: Bool, actions: [String],
          conditionalActions: [ConditionalAction], resourceMembers: [ResourceMember], roleHandOffs: [RoleHandOff] = [],
-         provenance: String = "") {
+         resourceFills: [ResourceFill] = [], provenance: String = "") {
         storage = Storage(name: name, httpMethod: httpMethod, requestURI: requestURI, isPermissionless: isPermissionless,
                           actions: actions, conditionalActions: conditionalActions, resourceMembers: resourceMembers,
-                          roleHandOffs: roleHandOffs, provenance: provenance)
+                          roleHandOffs: roleHandOffs, resourceFills: resourceFills, provenance: provenance)
     }
 
     public static func == (a: OperationInfo, b: OperationInfo) -> Bool {

@@ -61,7 +61,8 @@ public struct PolicyDiff: Sendable {
             let operation = permissions.operationName
             for request in requests { evaluate(request, operation: operation) }
             for action in permissions.mayAlsoNeed {
-                let (resources, scope) = resolver.resources(for: action, parameters: call.parameters, region: call.region)
+                let (resources, scope) = resolver.resources(for: action, operation: permissions.operation, parameters: call.parameters,
+                                                            region: call.region, account: resolver.account(of: call))
                 let request = AuthorizationRequest(action: action, resources: resources, scope: scope, context: requests.first?.context ?? RequestContext())
                 notes.noteMayAlsoNeed(action, neededBy: operation, decision: evaluator.evaluate(request).verdict,
                                       why: permissions.conditionKind(of: action))

@@ -8,10 +8,13 @@ import Synchronization
 
 /// Builds a minimal policy from observed calls, growing as calls come in.
 ///
-/// The policy is one `Allow` statement on `"*"` holding every action the observed calls need,
-/// each once. Calls are classified by ``CallClassifier``, as `diff` classifies them. Calls that
-/// need no permission, and calls the table cannot map or does not know, never enter it; they are
-/// noted in ``report`` (``ResolutionNotes``) so the user sees them.
+/// Every action the observed calls need enters the policy once, on the resources the calls'
+/// parameters name: each action's resources come from ``RequestResolver`` (the resolution `diff`
+/// and `evaluate` use), and actions with the same resources share a statement. Actions with no
+/// resource types, and actions of calls whose parameters are unknown (CSM), are on `"*"` (see
+/// ``ResourceOptions``). Calls are classified by ``CallClassifier``, as `diff` classifies them.
+/// Calls that need no permission, and calls the table cannot map or does not know, never enter
+/// it; they are noted in ``report`` (``ResolutionNotes``) so the user sees them.
 public struct PolicyBuilder: Sendable {
     /// The order of the actions in the rendered policy.
     public enum ActionOrder: String, Sendable, CaseIterable {
@@ -27,11 +30,14 @@ public struct PolicyBuilder: Sendable {
         public var failsOnly: Bool
         /// The order of the actions.
         public var order: ActionOrder
+        /// Which resources the statements name.
+        public var resources: ResourceOptions
 
         /// Creates options.
-        public init(failsOnly: Bool = false, order: ActionOrder = .alphabetical) {
+        public init(failsOnly: Bool = false, order: ActionOrder = .alphabetical, resources: ResourceOptions = ResourceOptions()) {
             self.failsOnly = failsOnly
             self.order = order
+            self.resources = resources
         }
     }
 
@@ -55,7 +61,15 @@ public struct PolicyBuilder: Sendable {
     public private(set) var report = Report()
 
     private let classifier: CallClassifier
+    /// Where each action's resources come from: the one resolution `diff` and `evaluate` use.
+    private let resolver: RequestResolver
     private var actionsInOrder: [String] = []
+    /// The resources found so far: what ``document`` groups into statements.
+    private var resources = ResourceSet()
+    /// The calls whose resources were resolved, by what decides them: a recording repeats the
+    /// same call with the same parameters, resolved once (at most ``resourceCacheLimit`` kept).
+    private var resolvedResources: Set<ResourceKey> = []
+    private static let resourceCacheLimit = 65_536
     /// Resources the calls so far gave a customer managed key (``EncryptedResourceRules``): later
     /// calls on them need the actions of their `(encrypted)` trigger.
     private var encryption = EncryptedResourceTracker()
@@ -124,6 +138,7 @@ public struct PolicyBuilder: Sendable {
     ///   - options: Which calls enter the policy and how it is rendered.
     public init(table: ActionTable = .bundled, options: Options = Options()) {
         classifier = CallClassifier(table: table)
+        resolver = RequestResolver(table: table, account: options.resources.account)
         self.options = options
     }
 
@@ -190,7 +205,18 @@ public struct PolicyBuilder: Sendable {
                 callParameters = encryption.parameters(module: base.service.module, operation: base.operation, rule: rule, parameters)
             }
             let variant = Self.variant(of: base.operation, parameters: callParameters)
-            if let variant, cached.added.contains(variant) { return false }
+            let repeated = variant.map { cached.added.contains($0) } ?? false
+            let resourcesMatter = options.resources.mode != .wildcard
+            // What decides the call's resources: a call seen before adds none (one hash a call).
+            var newResourceKey: ResourceKey?
+            if resourcesMatter {
+                let key = resourceKey(of: call)
+                let isNew = resolvedResources.count < Self.resourceCacheLimit
+                    ? resolvedResources.insert(key).inserted : !resolvedResources.contains(key)
+                if isNew { newResourceKey = key } else if repeated { return false }
+            } else if repeated {
+                return false
+            }
             // The service and operation resolve the same whatever the parameters; these only
             // settle the operation's conditional actions.
             var permissions = base
@@ -202,20 +228,76 @@ public struct PolicyBuilder: Sendable {
                 permissions = CallPermissions(service: base.service, operation: base.operation,
                                               actions: needed.actions, mayAlsoNeed: needed.mayAlsoNeed)
             }
-            for action in permissions.mayAlsoNeed {
-                let why = permissions.conditionKind(of: action)
-                if !report.notes.notedMayAlsoNeed(action, neededBy: name, why: why) {
-                    report.notes.noteMayAlsoNeed(action, neededBy: name, why: why)
-                }
-            }
             var changed = false
-            for action in permissions.actions where actionSet.insert(action).inserted {
-                actionsInOrder.append(action)
-                changed = true
+            if !repeated {
+                for action in permissions.mayAlsoNeed {
+                    let why = permissions.conditionKind(of: action)
+                    if !report.notes.notedMayAlsoNeed(action, neededBy: name, why: why) {
+                        report.notes.noteMayAlsoNeed(action, neededBy: name, why: why)
+                    }
+                }
+                for action in permissions.actions where actionSet.insert(action).inserted {
+                    actionsInOrder.append(action)
+                    changed = true
+                }
+                if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
             }
-            if let variant, cached.added.count < 64 { resolved[key]?.added.append(variant) }
+            if let newResourceKey, addResources(of: call, permissions, key: newResourceKey) { changed = true }
             return changed
         }
+    }
+
+    /// What decides a call's resources besides its actions.
+    private struct ResourceKey: Hashable, Sendable {
+        let service: String
+        let operation: String
+        let region: String?
+        let account: String?
+        let parameters: [String: String]?
+    }
+
+    private func resourceKey(of call: ObservedCall) -> ResourceKey {
+        ResourceKey(service: call.service, operation: call.operation, region: call.region, account: resolver.account(of: call),
+                    parameters: call.parameters)
+    }
+
+    /// Adds the resources of a call's actions: a call not seen before (see ``resolvedResources``).
+    ///
+    /// - Returns: Whether the policy changed.
+    private mutating func addResources(of call: ObservedCall, _ permissions: CallPermissions, key: ResourceKey) -> Bool {
+        let account = key.account
+        if options.resources.account == nil, let account, resources.derivedAccounts.count < 16 {
+            resources.derivedAccounts.insert(account)
+        }
+        var changed = false
+        for action in permissions.actions {
+            let found = resolver.typedResources(for: action, operation: permissions.operation, parameters: call.parameters,
+                                                region: call.region, account: account)
+            if let first = found.resources.first, first.type == nil {
+                changed = resources.stayOnAny(action, first.resource == .any ? .noResourceType : .notInIAMData) || changed
+                continue
+            }
+            guard call.parameters != nil || options.resources.placeholders else {
+                changed = resources.stayOnAny(action, .parametersUnknown) || changed
+                continue
+            }
+            // Placeholders for a person to fill in only where the parameters are unknown; else an
+            // unknown part is `*`, never a guess.
+            var texts = found.resources.map { call.parameters == nil ? $0.resource.description : $0.resource.policyPattern }
+            var types = found.resources.map { $0.type ?? "" }
+            if call.parameters != nil, found.resources.contains(where: { $0.resource.unknownParts.contains("Account") }) {
+                resources.accountUnknown = true
+            }
+            if found.scope == .oneOf, texts.count > options.resources.cutoff {
+                // One of many types, none named (EC2 CreateTags on any of a hundred): their common pattern.
+                texts = ResourceSet.collapse(texts, cutoff: 1)
+                types = ["(one of)"]
+            }
+            for (text, type) in zip(texts, types) {
+                changed = resources.add(text, type: type, to: action) || changed
+            }
+        }
+        return changed
     }
 
     /// The resources calls give a customer managed key, with the index of the call: what the
@@ -283,7 +365,10 @@ public struct PolicyBuilder: Sendable {
         report.skippedSuccessful += other.report.skippedSuccessful
         report.notes.merge(other.report.notes)
         encryption.resources.formUnion(other.encryption.resources)
-        var changed = false
+        var changed = resources.merge(other.resources)
+        if resolvedResources.count + other.resolvedResources.count <= Self.resourceCacheLimit {
+            resolvedResources.formUnion(other.resolvedResources)
+        }
         for action in other.actionsInOrder where actionSet.insert(action).inserted {
             actionsInOrder.append(action)
             changed = true
@@ -291,10 +376,33 @@ public struct PolicyBuilder: Sendable {
         return changed
     }
 
-    /// The policy document for what was added so far.
+    /// The policy document for what was added so far: one statement per distinct set of
+    /// resources, actions in the configured order inside.
     public var document: PolicyDocument {
-        PolicyDocument(statements: actionSet.isEmpty ? [] : [.init(actions: actions)])
+        if actionSet.isEmpty { return PolicyDocument(statements: []) }
+        if options.resources.mode == .wildcard { return PolicyDocument(statements: [.init(actions: actions)]) }
+        var byResources: [[String]: [String]] = [:]
+        for action in actions {
+            byResources[resources.resources(of: action, cutoff: options.resources.cutoff), default: []].append(action)
+        }
+        let statements = byResources.map { PolicyDocument.Statement(actions: $0.value, resources: $0.key) }
+        return PolicyDocument(statements: statements.sorted { $0.resources.lexicographicallyPrecedes($1.resources) })
     }
+
+    /// The actions that stayed on `"*"` in a policy that names resources elsewhere, and why;
+    /// empty when every statement is on `"*"` or names resources (nothing mixed to explain).
+    public var actionsOnAny: [(action: String, why: ResourceSet.AnyReason)] {
+        guard options.resources.mode != .wildcard else { return [] }
+        let onAny = resources.onAny.filter { $0.value != .noResourceType && actionSet.contains($0.key) }
+        guard !onAny.isEmpty, actionSet.contains(where: { resources.onAny[$0] == nil }) else { return [] }
+        return onAny.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
+    }
+
+    /// The accounts derived from the calls' access key ids (without `--account-id`).
+    public var derivedAccounts: [String] { resources.derivedAccounts.sorted() }
+
+    /// Whether some ARN has `*` for its account: neither given nor derivable from a key id.
+    public var accountUnknown: Bool { resources.accountUnknown && options.resources.account == nil }
 
     /// What the calls showed besides the policy: ``Report/notes`` without the conditional
     /// actions the policy grants anyway.
