@@ -73,7 +73,7 @@ extension IAMPolicy {
 
     /// What Foundation's `removingPercentEncoding` returns: the text with each `%XX` decoded, or
     /// nil when an escape is malformed or the decoded bytes are not UTF-8.
-    private static func percentDecoded(_ text: String) -> String? {
+    package static func percentDecoded(_ text: String) -> String? {
         let utf8 = Array(text.utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)

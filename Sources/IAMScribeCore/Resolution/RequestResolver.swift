@@ -224,7 +224,7 @@ public struct RequestResolver: Sendable {
     static func fits(_ arn: String, _ template: String) -> Bool {
         var literals: [Substring] = []
         var rest = Substring(template)
-        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+        while let open = rest.firstRange(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
             literals.append(rest[..<open.lowerBound])
             rest = rest[rest.index(after: close)...]
         }
@@ -238,7 +238,7 @@ public struct RequestResolver: Sendable {
                 return subject.hasSuffix(literal)
             }
             guard !literal.isEmpty else { continue }
-            guard let found = subject.range(of: literal) else { return false }
+            guard let found = subject.firstRange(of: literal) else { return false }
             subject = subject[found.upperBound...]
         }
         return true
@@ -336,7 +336,7 @@ public struct RequestResolver: Sendable {
             case .copyBucket, .copyKey:
                 // x-amz-copy-source: `bucket/key`, optionally with a leading `/` and `?versionId=`,
                 // percent-encoded. An access point's ARN names no bucket.
-                var source = value.removingPercentEncoding ?? value
+                var source = IAMPolicy.percentDecoded(value) ?? value
                 if let question = source.firstIndex(of: "?") { source = String(source[..<question]) }
                 if source.hasPrefix("/") { source.removeFirst() }
                 guard !source.hasPrefix("arn:"), let slash = source.firstIndex(of: "/") else { return nil }
