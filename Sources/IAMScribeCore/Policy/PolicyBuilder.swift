@@ -254,11 +254,13 @@ public struct PolicyBuilder: Sendable {
         let region: String?
         let account: String?
         let parameters: [String: String]?
+        /// The resource ARNs the source names (CloudTrail), which decide the resources too.
+        let listed: [String]?
     }
 
     private func resourceKey(of call: ObservedCall) -> ResourceKey {
         ResourceKey(service: call.service, operation: call.operation, region: call.region, account: resolver.account(of: call),
-                    parameters: call.parameters)
+                    parameters: call.parameters, listed: call.resourceARNs)
     }
 
     /// Adds the resources of a call's actions: a call not seen before (see ``resolvedResources``).
@@ -266,13 +268,13 @@ public struct PolicyBuilder: Sendable {
     /// - Returns: Whether the policy changed.
     private mutating func addResources(of call: ObservedCall, _ permissions: CallPermissions, key: ResourceKey) -> Bool {
         let account = key.account
-        if options.resources.account == nil, let account, resources.derivedAccounts.count < 16 {
+        if options.resources.account == nil, call.account == nil, let account, resources.derivedAccounts.count < 16 {
             resources.derivedAccounts.insert(account)
         }
         var changed = false
         for action in permissions.actions {
             let found = resolver.typedResources(for: action, operation: permissions.operation, parameters: call.parameters,
-                                                region: call.region, account: account)
+                                                region: call.region, account: account, listed: call.resourceARNs)
             if let first = found.resources.first, first.type == nil {
                 changed = resources.stayOnAny(action, first.resource == .any ? .noResourceType : .notInIAMData) || changed
                 continue

@@ -56,16 +56,17 @@ public struct RequestResolver: Sendable {
         let account = account(of: call)
         let requests = permissions.actions.map { action in
             let (resources, scope) = resources(for: action, operation: permissions.operation, parameters: call.parameters,
-                                               region: call.region, account: account)
+                                               region: call.region, account: account, listed: call.resourceARNs)
             return AuthorizationRequest(action: action, resources: resources, scope: scope, context: context)
         }
         return .requests(requests, permissions)
     }
 
-    /// The account a call was made in: the resolver's, else the one its access key id encodes
-    /// (``AccessKeyID/accountID``), else nil.
+    /// The account a call was made in: the one its source recorded (CloudTrail), else the
+    /// resolver's, else the one its access key id encodes (``AccessKeyID/accountID``), else nil.
     public func account(of call: ObservedCall) -> String? {
-        account ?? call.accessKeyID?.accountID
+        // The account a source records for the call (CloudTrail's recipientAccountId) is exact.
+        call.account ?? account ?? call.accessKeyID?.accountID
     }
 
     /// The resources an action acts on.
@@ -91,19 +92,26 @@ public struct RequestResolver: Sendable {
     ///   - parameters: The call's parameters, or nil when unknown (CSM).
     ///   - region: The region the call went to.
     ///   - account: The account the call was made in, when known.
+    ///   - listed: Resource ARNs the source names for the call (CloudTrail's `resources[].ARN`).
     /// - Returns: The resources and how they combine.
     public func resources(
-        for action: String, operation: OperationInfo?, parameters: [String: String]?, region: String?, account: String?
+        for action: String, operation: OperationInfo?, parameters: [String: String]?, region: String?, account: String?,
+        listed: [String]? = nil
     ) -> (resources: [ResourceText], scope: AuthorizationRequest.ResourceScope) {
-        let typed = typedResources(for: action, operation: operation, parameters: parameters, region: region, account: account)
+        let typed = typedResources(for: action, operation: operation, parameters: parameters, region: region, account: account,
+                                   listed: listed)
         return (typed.resources.map(\.resource), typed.scope)
     }
 
     /// ``resources(for:operation:parameters:region:account:)`` with the resource type of each
     /// (nil for `*` and for an action the IAM data does not list): the policy builder collapses
     /// many resources of one type.
+    ///
+    /// `listed` are resource ARNs the source itself names for the call (CloudTrail's
+    /// `resources[].ARN`): those of the action's types are its resources, exact, before any fill.
     func typedResources(
-        for action: String, operation: OperationInfo?, parameters: [String: String]?, region: String?, account: String?
+        for action: String, operation: OperationInfo?, parameters: [String: String]?, region: String?, account: String?,
+        listed: [String]? = nil
     ) -> (resources: [(type: String?, resource: ResourceText)], scope: AuthorizationRequest.ResourceScope) {
         let parts = action.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let iam = table.iamService(prefix: parts[0]), let known = iam.action(named: parts[1]) else {
@@ -112,6 +120,12 @@ public struct RequestResolver: Sendable {
         }
         var types = known.resourceTypes.filter { iam.arnTemplates[$0.name] != nil }
         if types.isEmpty { return ([(nil, .any)], .allOf) }
+        if let listed, !listed.isEmpty {
+            let named = types.flatMap { type in
+                listed.filter { Self.fits($0, iam.arnTemplates[type.name] ?? "") }.map { (type: Optional(type.name), resource: ResourceText($0)) }
+            }
+            if !named.isEmpty { return (named, .allOf) }
+        }
         let fills = operation?.resourceFills.filter { $0.action == nil || $0.action == action }.flatMap(\.variables) ?? []
         let parameters = parameters.map { Parameters($0, fills: fills) }
         // `@TYPE=MEMBER:given`: with that member, the action acts on that type (an index, not its table).

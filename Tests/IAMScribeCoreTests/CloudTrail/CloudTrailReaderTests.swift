@@ -210,7 +210,10 @@ struct CloudTrailReaderTests {
         #expect(resolved["s3:GetObject"] == ["arn:aws:s3:::app-data-bucket/reports/2024/05/01.csv"])
         #expect(resolved["dynamodb:GetItem"] == ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders"])
         #expect(resolved["sqs:GetQueueAttributes"] == ["arn:aws:sqs:eu-west-1:111122223333:orders-queue"])
-        #expect(resolved["iam:GetRole"] == ["arn:aws:iam::111122223333:role/worker"])
+        // GetRole names the role without its path: any path, never a wrong one.
+        #expect(resolved["iam:GetRole"] == ["arn:aws:iam::111122223333:role/${Path}worker"])
+        // resources[].ARN where CloudTrail lists them: the KMS key S3 used on the caller's behalf.
+        #expect(resolved["kms:Decrypt"] == ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
         #expect(resolved["ssm:GetParameter"] == ["arn:aws:ssm:us-west-2:111122223333:parameter/app/feature-flags"])
         #expect(resolved["lambda:GetFunction"] == ["arn:aws:lambda:eu-west-1:111122223333:function:resize"])
     }
