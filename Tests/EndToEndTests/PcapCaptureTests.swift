@@ -141,7 +141,21 @@ struct PcapCaptureTests {
         let client = try start("python3", [workloadScript, "\(motoPort)"] + workload + ["--csm-port", "\(csmPort)"])
         client.waitUntilExit()
         #expect(client.terminationStatus == 0)
-        usleep(500_000)
+        // tcpdump, on a loaded machine, may still be behind the kernel's buffer: SIGTERM then
+        // loses the last packets. Wait until the file has stopped growing for a while.
+        var size = -1
+        var stable = Date()
+        let stop = Date().addingTimeInterval(10)
+        while Date() < stop {
+            let now = (try? FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int) ?? 0
+            if now != size {
+                size = now
+                stable = Date()
+            } else if Date().timeIntervalSince(stable) > 0.8 {
+                break
+            }
+            usleep(100_000)
+        }
         Foundation.kill(tcpdump.processIdentifier, SIGTERM)
         tcpdump.waitUntilExit()
         let said = (try? String(contentsOf: tcpdumpLog, encoding: .utf8)) ?? ""
