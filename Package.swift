@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Tests only: the CloudFormation rendering must parse back to the same document.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -42,7 +44,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IAMScribeCoreTests",
-            dependencies: ["IAMScribeCore", "TestSupport"]
+            dependencies: ["IAMScribeCore", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -15,8 +15,18 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "Write the policy to this file (replaced atomically) instead of standard output.")
     var outputFile: String?
 
+    @Option(help: "The policy's format: json (default), terraform (a data \"aws_iam_policy_document\" block) or cloudformation (a YAML template with an AWS::IAM::ManagedPolicy).")
+    var format: PolicyOutput.Format = .json
+
+    @Flag(help: "Replace action lists with wildcards that match only the actions granted, merge statements, and split a policy still over 6,144 characters into several.")
+    var minimize = false
+
     var builderOptions: PolicyBuilder.Options {
         .init(failsOnly: failsOnly, order: sortAlphabetical ? .alphabetical : order)
+    }
+
+    var output: PolicyOutput {
+        .init(format: format, minimize: minimize)
     }
 
     func validate() throws {
@@ -27,3 +37,4 @@ struct PolicyOptions: ParsableArguments {
 }
 
 extension PolicyBuilder.ActionOrder: ExpressibleByArgument {}
+extension PolicyOutput.Format: ExpressibleByArgument {}
