@@ -4,9 +4,11 @@
 /// Candidates are built from the camel-case words of the granted names: prefixes (`GetObject*`),
 /// suffixes (`*Policy`) and infixes (`*Object*`). A candidate is kept only when it matches none of
 /// the prefix's other actions (matching as IAM does: case-insensitively, `*` any run of
-/// characters). Then a greedy weighted set cover picks candidates by actions covered per
-/// character, and candidates the others make redundant are dropped. Every kept pattern matches
-/// only granted actions, so their union is exactly the granted set within the universe.
+/// characters), and only the shortest valid one from each word (a longer one matches less for
+/// more characters). Then a greedy cover picks, while one saves characters, the candidate that
+/// saves the most over writing out the names it covers that nothing chosen covers yet; patterns
+/// the others make redundant are dropped, and the names left are written out. Every kept pattern
+/// matches only granted actions, so their union is exactly the granted set within the universe.
 struct ActionWildcards {
     /// The granted names (without the prefix), as spelled in the policy.
     let granted: [String]
@@ -38,28 +40,34 @@ struct ActionWildcards {
         if others.isEmpty { return ["*"] }
         let grantedBytes = granted.map { Array($0.lowercased().utf8) }
         // Candidates by lowercased text, each with the spelling of the first name that made it.
+        // A longer prefix, suffix or infix than a valid one matches a subset of what it
+        // matches, for more characters: only the shortest valid one of each start is kept.
         var candidates: [String: Candidate] = [:]
+        var validity: [String: Bool] = [:]
+        func valid(_ candidate: Candidate) -> Bool {
+            let key = candidate.key
+            if let known = validity[key] { return known }
+            let needle = Array(candidate.text.lowercased().utf8)
+            let result = !others.contains { candidate.shape.matches(needle, in: $0) }
+            validity[key] = result
+            if result && candidates[key] == nil { candidates[key] = candidate }
+            return result
+        }
         for name in granted {
             let words = Self.words(of: name)
-            for start in 0..<words.count {
-                for end in (start + 1)...words.count {
-                    let middle = words[start..<end].joined()
-                    var shapes: [Candidate.Shape] = [.infix]
-                    if start == 0 && end < words.count { shapes.append(.prefix) }
-                    if start > 0 && end == words.count { shapes.append(.suffix) }
-                    for shape in shapes {
-                        let key = "\(shape)" + middle.lowercased()
-                        if candidates[key] == nil { candidates[key] = Candidate(shape: shape, text: middle) }
-                    }
-                }
+            let count = words.count
+            guard count > 0 else { continue }
+            for end in 1..<max(count, 1) where valid(Candidate(shape: .prefix, text: words[..<end].joined())) { break }
+            for start in stride(from: count - 1, to: 0, by: -1) where valid(Candidate(shape: .suffix, text: words[start...].joined())) { break }
+            for start in 0..<count {
+                for end in (start + 1)...count where valid(Candidate(shape: .infix, text: words[start..<end].joined())) { break }
             }
         }
         let words = (granted.count + 63) / 64
-        var valid: [(pattern: String, cost: Int, covers: [UInt64])] = []
+        var patterns: [(pattern: String, cost: Int, covers: [UInt64])] = []
         for key in candidates.keys.sorted() {
             guard let candidate = candidates[key] else { continue }
             let needle = Array(candidate.text.lowercased().utf8)
-            if others.contains(where: { candidate.shape.matches(needle, in: $0) }) { continue }
             var covers = [UInt64](repeating: 0, count: words)
             var count = 0
             for (index, name) in grantedBytes.enumerated() where candidate.shape.matches(needle, in: name) {
@@ -68,45 +76,52 @@ struct ActionWildcards {
             }
             // A pattern covering one name is never shorter than the name.
             guard count > 1 else { continue }
-            valid.append((candidate.pattern, prefixLength + candidate.pattern.utf8.count + 4, covers))
+            patterns.append((candidate.pattern, prefixLength + candidate.pattern.utf8.count + 4, covers))
         }
-        // The names themselves: each covers itself.
-        for (index, name) in granted.enumerated() {
-            var covers = [UInt64](repeating: 0, count: words)
-            covers[index / 64] |= 1 << UInt64(index % 64)
-            valid.append((name, prefixLength + name.utf8.count + 4, covers))
-        }
+        // What writing each name out costs: a pattern is worth it when it costs less than the
+        // names it covers that nothing chosen covers yet.
+        let literalCost = granted.map { prefixLength + $0.utf8.count + 4 }
         var uncovered = [UInt64](repeating: 0, count: words)
         for index in granted.indices { uncovered[index / 64] |= 1 << UInt64(index % 64) }
-        var chosen: [Int] = []
-        while uncovered.contains(where: { $0 != 0 }) {
-            var best = -1, bestGain = 0, bestCost = 1
-            for (index, candidate) in valid.enumerated() {
-                var gain = 0
-                for word in 0..<words { gain += (candidate.covers[word] & uncovered[word]).nonzeroBitCount }
-                guard gain > 0 else { continue }
-                // More names per character wins; then more names; then the earlier (sorted) one.
-                let left = gain * bestCost, right = bestGain * candidate.cost
-                if best < 0 || left > right || (left == right && gain > bestGain) {
-                    best = index
-                    bestGain = gain
-                    bestCost = candidate.cost
+        func saving(_ pattern: (pattern: String, cost: Int, covers: [UInt64])) -> Int {
+            var saved = -pattern.cost
+            for word in 0..<words {
+                var bits = pattern.covers[word] & uncovered[word]
+                while bits != 0 {
+                    saved += literalCost[word * 64 + bits.trailingZeroBitCount]
+                    bits &= bits - 1
                 }
             }
-            // Every uncovered name has its own candidate, so one is always found.
+            return saved
+        }
+        var chosen: [Int] = []
+        while true {
+            // The largest saving; the earlier (sorted) pattern on a tie.
+            var best = -1, bestSaving = 0
+            for index in patterns.indices {
+                let saved = saving(patterns[index])
+                if saved > bestSaving {
+                    best = index
+                    bestSaving = saved
+                }
+            }
             guard best >= 0 else { break }
             chosen.append(best)
-            for word in 0..<words { uncovered[word] &= ~valid[best].covers[word] }
+            for word in 0..<words { uncovered[word] &= ~patterns[best].covers[word] }
         }
-        // Drop patterns the others cover, the latest (least efficient) first.
-        var kept = chosen
-        for candidate in chosen.reversed() {
-            let rest = kept.filter { $0 != candidate }
-            var union = [UInt64](repeating: 0, count: words)
-            for other in rest { for word in 0..<words { union[word] |= valid[other].covers[word] } }
-            if (0..<words).allSatisfy({ valid[candidate].covers[$0] & ~union[$0] == 0 }) { kept = rest }
+        // Drop patterns the others cover, the last chosen (smallest saving) first.
+        var coverCount = [Int](repeating: 0, count: granted.count)
+        for index in chosen { for name in granted.indices where patterns[index].covers[name / 64] & (1 << UInt64(name % 64)) != 0 { coverCount[name] += 1 } }
+        var kept: [Int] = []
+        for index in chosen.reversed() {
+            let names = granted.indices.filter { patterns[index].covers[$0 / 64] & (1 << UInt64($0 % 64)) != 0 }
+            if names.allSatisfy({ coverCount[$0] > 1 }) {
+                for name in names { coverCount[name] -= 1 }
+            } else {
+                kept.append(index)
+            }
         }
-        return kept.map { valid[$0].pattern }
+        return kept.reversed().map { patterns[$0].pattern } + granted.indices.filter { coverCount[$0] == 0 }.map { granted[$0] }
     }
 
     private struct Candidate {
@@ -122,16 +137,24 @@ struct ActionWildcards {
             }
 
             func matches(_ needle: [UInt8], in name: [UInt8]) -> Bool {
-                guard needle.count <= name.count else { return false }
+                let length = needle.count
+                guard length <= name.count else { return false }
+                func equal(at offset: Int) -> Bool {
+                    var index = 0
+                    while index < length {
+                        if name[offset + index] != needle[index] { return false }
+                        index += 1
+                    }
+                    return true
+                }
                 switch self {
-                case .prefix: return name[..<needle.count].elementsEqual(needle)
-                case .suffix: return name[(name.count - needle.count)...].elementsEqual(needle)
+                case .prefix: return equal(at: 0)
+                case .suffix: return equal(at: name.count - length)
                 case .infix:
-                    guard let first = needle.first else { return true }
-                    var start = 0
-                    while start + needle.count <= name.count {
-                        if name[start] == first && name[start..<(start + needle.count)].elementsEqual(needle) { return true }
-                        start += 1
+                    var offset = 0
+                    while offset + length <= name.count {
+                        if equal(at: offset) { return true }
+                        offset += 1
                     }
                     return false
                 }
@@ -140,6 +163,9 @@ struct ActionWildcards {
 
         let shape: Shape
         let text: String
+
+        /// The candidate's identity: IAM matches case-insensitively.
+        var key: String { shape.description + text.lowercased() }
 
         var pattern: String {
             switch shape {
