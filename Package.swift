@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        // Tests only: the CloudFormation rendering must parse back to the same document.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libpcap's header, for its types and constants; the library itself is loaded with
@@ -74,7 +76,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IAMScribeCoreTests",
-            dependencies: ["IAMScribeCore", "TestSupport"]
+            dependencies: ["IAMScribeCore", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "EndToEndTests",

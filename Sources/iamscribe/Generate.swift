@@ -86,17 +86,22 @@ struct Generate: ParsableCommand {
             }
         }
         Output.report(builder)
-        let json = builder.document.json
+        let output = policy.output
+        let document = builder.document
+        let documents = output.documents(for: document)
         if let file = policy.outputFile {
+            let files = output.files(of: documents, path: file)
+            Output.size(documents, of: document, output: output, files: files.map(\.path))
             do {
-                try AtomicFile.write(Data(json.utf8), to: file)
+                for part in files { try AtomicFile.write(Data(part.text.utf8), to: part.path) }
             } catch {
                 // An error like an unreadable input: exit 2.
                 Output.error("\(error)")
                 throw ExitCode(2)
             }
         } else {
-            Output.write(json)
+            Output.size(documents, of: document, output: output, files: nil)
+            Output.write(output.text(of: documents))
         }
         if failed { throw ExitCode(2) }
     }

@@ -39,7 +39,7 @@ final class LiveSession {
         tickInterval = min(options.refreshRate, 0.1)
         let configuration = RecordingService.Configuration(
             builderOptions: policy.builderOptions, outputFile: policy.outputFile, session: options.session,
-            refreshRate: options.refreshRate)
+            refreshRate: options.refreshRate, output: policy.output)
         service = RecordingService(configuration: configuration, source: try capture.source(csm: csm, defaultListen: proxyListen))
         Output.diagnostics(try service.start(), atMost: .warning)
     }
@@ -68,7 +68,7 @@ final class LiveSession {
         Output.diagnostics(tick.messages)
         guard tick.due else { return }
         if redraw && tick.version != drawnVersion {
-            Output.write("\u{1B}[H\u{1B}[2J" + service.policy.document.json)
+            Output.write("\u{1B}[H\u{1B}[2J" + text(of: service.policy.document))
             drawnVersion = tick.version
         }
         if statusOnTerminal {
@@ -89,8 +89,13 @@ final class LiveSession {
         if statusOnTerminal && !lastStatus.isEmpty { Output.writeError("\r\u{1B}[K") }
         let summary = service.finish()
         Output.diagnostics(summary.diagnostics)
-        if printPolicy { Output.write((redraw ? "\u{1B}[H\u{1B}[2J" : "") + summary.policy.document.json) }
+        let output = service.configuration.output
+        let document = summary.policy.document
+        let documents = output.documents(for: document)
+        if printPolicy { Output.write((redraw ? "\u{1B}[H\u{1B}[2J" : "") + output.text(of: documents)) }
         Output.report(summary.policy)
+        Output.size(documents, of: document, output: output,
+                    files: service.configuration.outputFile.map { file in output.files(of: documents, path: file).map(\.path) })
         let calls = summary.policy.report.calls, actions = summary.policy.actions.count
         switch summary.source {
         case .csm(let stats):
@@ -127,6 +132,12 @@ final class LiveSession {
             }
         }
         return summary
+    }
+
+    /// The policy as the options render it for standard output (minimized and split with `--minimize`).
+    func text(of document: PolicyDocument) -> String {
+        let output = service.configuration.output
+        return output.text(of: output.documents(for: document))
     }
 
     /// The end of the status line.

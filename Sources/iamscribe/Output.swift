@@ -59,10 +59,11 @@ enum Output {
     static func report(_ builder: PolicyBuilder) {
         for line in NotesRendering.lines(builder.notes.suggesting(from: builder.table), for: .policy) { note(line) }
         for line in resourceLines(builder) { note(line) }
-        let size = builder.document.quotaSize
-        if size > 6144 {
-            note("warning: the policy has \(size) characters without white space; a managed policy holds 6,144")
-        }
+    }
+
+    /// Prints the written policy's size against IAM's quotas (see ``SizeRendering``).
+    static func size(_ documents: [PolicyDocument], of policy: PolicyDocument, output: PolicyOutput, files: [String]?) {
+        for line in SizeRendering.lines(documents, original: output.minimize ? policy : nil, files: files) { note(line) }
     }
 
     /// What the resources of a policy rest on: the account derived from key ids, an unknown

@@ -27,10 +27,20 @@ struct PolicyOptions: ParsableArguments {
     @Flag(help: "For calls whose parameters are unknown (CSM), write the ARN templates with visible placeholders (${BucketName}) to fill in, rather than \"*\".")
     var resourcePlaceholders = false
 
+    @Option(help: "The policy's format: json (default), terraform (a data \"aws_iam_policy_document\" block) or cloudformation (a YAML template with an AWS::IAM::ManagedPolicy).")
+    var format: PolicyOutput.Format = .json
+
+    @Flag(help: "Replace action lists with wildcards that match only the actions granted, merge statements, and split a policy still over 6,144 characters into several.")
+    var minimize = false
+
     var builderOptions: PolicyBuilder.Options {
         .init(failsOnly: failsOnly, order: sortAlphabetical ? .alphabetical : order,
               resources: ResourceOptions(mode: forceWildcardResource ? .wildcard : .resolved, account: accountId,
                                          cutoff: resourceCutoff, placeholders: resourcePlaceholders))
+    }
+
+    var output: PolicyOutput {
+        .init(format: format, minimize: minimize)
     }
 
     func validate() throws {
@@ -50,3 +60,4 @@ struct PolicyOptions: ParsableArguments {
 }
 
 extension PolicyBuilder.ActionOrder: ExpressibleByArgument {}
+extension PolicyOutput.Format: ExpressibleByArgument {}

@@ -105,7 +105,7 @@ struct Run: ParsableCommand {
         let summary = live.finish(printPolicy: policy.outputFile == nil)
         if summary.outputFailure != nil && policy.outputFile != nil {
             // The policy must not go nowhere.
-            Output.write(summary.policy.document.json)
+            Output.write(live.text(of: summary.policy.document))
         }
         if !summary.succeeded {
             Output.error("the command exited with status \(termination.shellStatus); iamscribe exits \(Self.ownFailure) as it could not write everything")

@@ -29,14 +29,17 @@ public final class RecordingService {
         public var session: String?
         /// The least time between two rewrites of the output file, in seconds.
         public var refreshRate: TimeInterval
+        /// The output file's format, and whether the policy is minimized (and split) first.
+        public var output: PolicyOutput
 
         /// Creates a configuration.
         public init(builderOptions: PolicyBuilder.Options = .init(), outputFile: String? = nil, session: String? = nil,
-                    refreshRate: TimeInterval = 0.1) {
+                    refreshRate: TimeInterval = 0.1, output: PolicyOutput = PolicyOutput()) {
             self.builderOptions = builderOptions
             self.outputFile = outputFile
             self.session = session
             self.refreshRate = refreshRate
+            self.output = output
         }
     }
 
@@ -79,6 +82,8 @@ public final class RecordingService {
     private var writtenVersion = 0
     private var lastJournalError: String?
     private var lastOutputError: String?
+    /// How many files the last write of the output file made (more than one: a split JSON policy).
+    private var writtenParts = 1
     private var finished: Summary?
 
     /// Creates a service; nothing starts until ``start()``.
@@ -202,7 +207,7 @@ public final class RecordingService {
         var outputFailure: String?
         if let file = configuration.outputFile {
             do {
-                try AtomicFile.write(Data(recording.snapshot.document.json.utf8), to: file)
+                try writePolicy(to: file)
             } catch {
                 outputFailure = "\(error)"
             }
@@ -218,7 +223,7 @@ public final class RecordingService {
     private func writeOutput(reportingRepeats: Bool) -> String? {
         guard let file = configuration.outputFile else { return nil }
         do {
-            try AtomicFile.write(Data(recording.snapshot.document.json.utf8), to: file)
+            try writePolicy(to: file)
             lastOutputError = nil
             return nil
         } catch {
@@ -226,5 +231,18 @@ public final class RecordingService {
             defer { lastOutputError = message }
             return reportingRepeats || message != lastOutputError ? message : nil
         }
+    }
+
+    /// Writes the policy in the configured format to `file` (and, for a split JSON policy, the
+    /// numbered files beside it), then removes the numbered files of an earlier write that the
+    /// policy no longer needs: a reader must not take a stale part for a current one.
+    private func writePolicy(to file: String) throws {
+        let output = configuration.output
+        let files = output.files(of: output.documents(for: recording.snapshot.document), path: file)
+        for part in files { try AtomicFile.write(Data(part.text.utf8), to: part.path) }
+        if writtenParts > files.count {
+            for number in (files.count + 1)...writtenParts where number > 1 { unlink(PolicyOutput.numbered(file, number)) }
+        }
+        writtenParts = files.count
     }
 }

@@ -144,4 +144,46 @@ struct RecordingServiceTests {
         #expect(stats.events == 200)
         #expect(source.port == nil)
     }
+
+    @Test("The output file is rewritten in the configured format; a minimized policy over the quota goes to numbered files")
+    func outputFormats() throws {
+        let output = temporary("policy.tf")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let source = ScriptedSource()
+        let service = RecordingService(configuration: .init(outputFile: output, refreshRate: 0, output: PolicyOutput(format: .terraform)),
+                                       source: source)
+        #expect(try service.start().isEmpty)
+        source.send([Self.call("SQS", "SendMessage")])
+        #expect(service.tick().due)
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasPrefix("data \"aws_iam_policy_document\" \"iamscribe\" {\n"))
+        #expect(text.contains("\"sqs:SendMessage\""))
+        #expect(service.finish().succeeded)
+
+        // Every third operation of every service: thousands of actions no wildcard gathers
+        // enough of to fit 6,144 characters.
+        let json = temporary("policy.json")
+        let table = ActionTable.bundled
+        var calls: [ObservedCall] = []
+        for service in table.services {
+            for (index, operation) in table.operations(of: service).enumerated() where index % 3 == 0 {
+                calls.append(Self.call(service.module, operation.name))
+            }
+        }
+        let big = ScriptedSource(deliveringAtStart: calls)
+        let minimizing = RecordingService(configuration: .init(outputFile: json, refreshRate: 0, output: PolicyOutput(minimize: true)), source: big)
+        #expect(try minimizing.start().isEmpty)
+        let summary = minimizing.finish()
+        #expect(summary.succeeded)
+        let parts = PolicyOutput(minimize: true).documents(for: summary.policy.document)
+        #expect(parts.count > 1)
+        let paths = [json] + (2...parts.count).map { PolicyOutput.numbered(json, $0) }
+        defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
+        for (path, part) in zip(paths, parts) {
+            let written = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(written == part.json)
+            #expect(part.quotaSize <= PolicyQuota.managedPolicy.limit)
+        }
+        #expect(!FileManager.default.fileExists(atPath: PolicyOutput.numbered(json, parts.count + 1)))
+    }
 }
