@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How a finished policy is written: its format, whether it is minimized (and so split when too
 /// large), and where each document goes.
