@@ -75,7 +75,18 @@ struct PolicyFormatCommandTests {
         // actions literal, on "*") allows it: the parts' patterns matched as IAM matches them,
         // and the evaluator deciding every 50th action (it scans thousands of patterns an action).
         let granted = Set(original.statements.flatMap(\.actions).map { $0.lowercased() })
-        let patterns = parts.flatMap(\.statements).flatMap(\.actions).map { Array($0.lowercased().utf8) }
+        // Patterns by their service prefix (a pattern's prefix is literal, or it goes to every
+        // prefix): each action is matched against its own prefix's patterns only.
+        var patternsByPrefix: [String: [[UInt8]]] = [:]
+        var everywhere: [[UInt8]] = []
+        for pattern in parts.flatMap(\.statements).flatMap(\.actions).map({ $0.lowercased() }) {
+            let head = pattern.split(separator: ":", maxSplits: 1).first.map(String.init) ?? pattern
+            if head.contains("*") || head.contains("?") || !pattern.contains(":") {
+                everywhere.append(Array(pattern.utf8))
+            } else {
+                patternsByPrefix[head, default: []].append(Array(pattern.utf8))
+            }
+        }
         let before = PolicyEvaluator(policies: [original]), after = PolicyEvaluator(policies: parts)
         let table = ActionTable.bundled
         var checked = 0
@@ -83,6 +94,7 @@ struct PolicyFormatCommandTests {
             for action in table.iamService(prefix: prefix)?.actions ?? [] {
                 let name = "\(prefix):\(action.name)"
                 let subject = Array(name.lowercased().utf8)
+                let patterns = (patternsByPrefix[prefix.lowercased()] ?? []) + everywhere
                 #expect(patterns.contains { Self.glob($0, matches: subject) } == granted.contains(name.lowercased()), "\(name)")
                 if checked % 50 == 0 {
                     #expect(before.evaluate(action: name, resource: .any).outcome == after.evaluate(action: name, resource: .any).outcome, "\(name)")
