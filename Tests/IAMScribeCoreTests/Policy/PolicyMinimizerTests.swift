@@ -56,14 +56,15 @@ struct PolicyMinimizerTests {
         actions.flatMap { action in probes.map { "\(action) \($0): \(evaluator.evaluate(action: action, resource: $0).outcome)" } }
     }
 
-    /// Subsets of one prefix's actions: all, all but one, a random half, a random few, and those
-    /// sharing the first action's first word (`Get...`).
+    /// Subsets of one prefix's actions: all, all but one (for every fifth prefix: as costly as
+    /// all, in a debug build), a random half, a random few, and those sharing the first action's
+    /// first word (`Get...`).
     static func subsets(of names: [String], seed: UInt64) -> [[String]] {
         var random = SplitMix(state: seed)
         var out = [names]
         if names.count > 1 {
             let skip = Int.random(in: 0..<names.count, using: &random)
-            out.append(names.enumerated().filter { $0.offset != skip }.map(\.element))
+            if seed % 5 == 0 { out.append(names.enumerated().filter { $0.offset != skip }.map(\.element)) }
         }
         out.append(names.filter { _ in Bool.random(using: &random) })
         out.append(Array(names.shuffled(using: &random).prefix(Int.random(in: 1...min(8, names.count), using: &random))))
@@ -115,11 +116,14 @@ struct PolicyMinimizerTests {
                     })
                     #expect(allowed == expected, "\(prefix) on \(probe): \(document.statements.map(\.actions)) minimized to \(minimized.statements.map(\.actions))")
                 }
-                let evaluator = try Self.evaluator([minimized])
-                // The evaluator's full decisions, original against minimized, for a few actions.
-                let sample = (0..<3).map { _ in universe[Int.random(in: 0..<universe.count, using: &random)] }
-                    + (0..<2).map { _ in "\(service.prefix):\(subset[Int.random(in: 0..<subset.count, using: &random)])" }
-                #expect(Self.decisions(try Self.evaluator([document]), actions: sample) == Self.decisions(evaluator, actions: sample))
+                // The evaluator's full decisions, original against minimized, for a few actions
+                // (of the whole universe's subset: the evaluator is slow in a debug build).
+                if kind == 0 {
+                    let evaluator = try Self.evaluator([minimized])
+                    let sample = (0..<3).map { _ in universe[Int.random(in: 0..<universe.count, using: &random)] }
+                        + (0..<2).map { _ in "\(service.prefix):\(subset[Int.random(in: 0..<subset.count, using: &random)])" }
+                    #expect(Self.decisions(try Self.evaluator([document]), actions: sample) == Self.decisions(evaluator, actions: sample))
+                }
                 #expect(minimized.quotaSize <= document.quotaSize)
                 actionsChecked += universe.count
                 patterns += minimized.statements.flatMap(\.actions).filter { $0.contains("*") }.count
