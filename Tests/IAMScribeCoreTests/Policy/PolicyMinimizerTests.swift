@@ -229,7 +229,10 @@ struct PolicyMinimizerTests {
             #expect(part.quotaSize <= PolicyQuota.managedPolicy.limit, "\(part.quotaSize)")
             #expect(!part.statements.isEmpty)
         }
-        let universe = ec2.map { "ec2:\($0)" } + ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage", "sqs:DeleteQueue"]
+        // Every 20th EC2 action (both kinds: granted and not) and the others: the evaluator over
+        // hundreds of statements is slow in a debug build; the universe test checks every action.
+        let universe = ec2.enumerated().filter { $0.offset % 20 < 2 }.map { "ec2:\($0.element)" }
+            + ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage", "sqs:DeleteQueue"]
         var resources = (0..<3).map { ResourceText("arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef\($0)") }
         resources += [0, 17, 59, 60].flatMap { [ResourceText("arn:aws:s3:::bucket-\($0)/reports/x"), ResourceText("arn:aws:sqs:us-east-1:123456789012:queue-\($0)")] }
         let before = try Self.evaluator([document]), after = try Self.evaluator(parts)
