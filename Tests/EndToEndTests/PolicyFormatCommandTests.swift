@@ -1,6 +1,7 @@
 import Foundation
 import IAMScribeCore
 import Testing
+import TestSupport
 
 @Suite("generate --format, --minimize and the size report, through the binary")
 struct PolicyFormatCommandTests {
@@ -95,7 +96,7 @@ struct PolicyFormatCommandTests {
                 let name = "\(prefix):\(action.name)"
                 let subject = Array(name.lowercased().utf8)
                 let patterns = (patternsByPrefix[prefix.lowercased()] ?? []) + everywhere
-                #expect(patterns.contains { Self.glob($0, matches: subject) } == granted.contains(name.lowercased()), "\(name)")
+                #expect(patterns.contains { ActionGlob.matches($0, subject) } == granted.contains(name.lowercased()), "\(name)")
                 if checked % 50 == 0 {
                     #expect(before.evaluate(action: name, resource: .any).outcome == after.evaluate(action: name, resource: .any).outcome, "\(name)")
                 }
@@ -111,29 +112,6 @@ struct PolicyFormatCommandTests {
         let terraform = try Binary.run(["generate", "--minimize", "--format", "terraform", input])
         #expect(terraform.stdout.components(separatedBy: "data \"aws_iam_policy_document\"").count - 1 == parts.count)
         #expect(terraform.stdout.contains("\"iamscribe_2\""))
-    }
-
-    /// IAM's action matching: case-insensitive (both sides lowercased), `*` any run, `?` one character.
-    static func glob(_ pattern: [UInt8], matches subject: [UInt8]) -> Bool {
-        var p = 0, s = 0, star = -1, mark = 0
-        while s < subject.count {
-            if p < pattern.count && (pattern[p] == UInt8(ascii: "?") || pattern[p] == subject[s]) {
-                p += 1
-                s += 1
-            } else if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
-                star = p
-                mark = s
-                p += 1
-            } else if star >= 0 {
-                p = star + 1
-                mark += 1
-                s = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
     }
 
     /// Characters without white space outside strings, counted here independently of the core.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import IAMScribeCore
 
 /// A small deterministic generator: the subsets are the same on every run.
@@ -25,30 +26,6 @@ struct PolicyMinimizerTests {
     /// The evaluator for a document, through its JSON and the strict parser: what a user would load.
     static func evaluator(_ documents: [PolicyDocument]) throws -> PolicyEvaluator {
         PolicyEvaluator(policies: try documents.enumerated().map { try IAMPolicy.parse(Data($1.json.utf8), source: "part\($0)") })
-    }
-
-    /// IAM's action matching, written plainly for the test: case-insensitive (both sides are
-    /// lowercased), `*` any run of characters, `?` one character.
-    static func glob(_ pattern: [UInt8], matches subject: [UInt8]) -> Bool {
-        var p = 0, s = 0, star = -1, mark = 0
-        while s < subject.count {
-            if p < pattern.count && (pattern[p] == UInt8(ascii: "?") || pattern[p] == subject[s]) {
-                p += 1
-                s += 1
-            } else if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
-                star = p
-                mark = s
-                p += 1
-            } else if star >= 0 {
-                p = star + 1
-                mark += 1
-                s = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
     }
 
     /// Decisions the evaluator gives, for a few actions on every probe resource.
@@ -103,7 +80,7 @@ struct PolicyMinimizerTests {
                 // What the original allows on each probe, by construction (its actions are
                 // literal), against what the minimized policy's statements allow there, every
                 // action of the prefix matched against their patterns as IAM matches (see
-                // ``glob(_:matches:)``; the evaluator's own matching is checked on a sample below).
+                // ``ActionGlob``; the evaluator's own matching is checked on a sample below).
                 for probe in Self.probes {
                     let on = { (statement: PolicyDocument.Statement) in
                         statement.resources.contains(probe.description) || statement.resources.contains("*")
@@ -112,7 +89,7 @@ struct PolicyMinimizerTests {
                     let patterns = minimized.statements.filter(on).flatMap(\.actions).map { Array($0.lowercased().utf8) }
                     let allowed = Set(universe.map { $0.lowercased() }.filter { action in
                         let subject = Array(action.utf8)
-                        return patterns.contains { Self.glob($0, matches: subject) }
+                        return patterns.contains { ActionGlob.matches($0, subject) }
                     })
                     #expect(allowed == expected, "\(prefix) on \(probe): \(document.statements.map(\.actions)) minimized to \(minimized.statements.map(\.actions))")
                 }
