@@ -61,10 +61,7 @@ extension PolicyDocument {
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20 || (scalar.value >= 0x7F && (TerminalText.needsEscape(scalar)
                     || scalar.value == 0xFEFF || scalar.value == 0xFFFE || scalar.value == 0xFFFF)):
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += scalar.value > 0xFFFF
-                    ? "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-                    : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                out += longUnicodeEscape(scalar)
             default: out.unicodeScalars.append(scalar)
             }
         }

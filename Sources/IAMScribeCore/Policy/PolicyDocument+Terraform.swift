@@ -43,13 +43,19 @@ extension PolicyDocument {
             case "$" where next == "{": out += "$$"
             case "%" where next == "{": out += "%%"
             case _ where scalar.value < 0x20 || (scalar.value >= 0x7F && TerminalText.needsEscape(scalar)):
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += scalar.value > 0xFFFF
-                    ? "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-                    : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                out += longUnicodeEscape(scalar)
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// A scalar as HCL and YAML both escape it: `\uXXXX`, or `\UXXXXXXXX` beyond the BMP (not
+    /// JSON's surrogate pairs).
+    static func longUnicodeEscape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return scalar.value > 0xFFFF
+            ? "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+            : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }
