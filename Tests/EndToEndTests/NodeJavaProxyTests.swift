@@ -157,14 +157,14 @@ struct NodeJavaProxyTests {
 
     /// The README's `run` block for Java as a script: in `folder`, on `port`, with the test's
     /// upstream, running the Java client for `prefix`, writing the policy to policy.json.
-    static func javaRunScript(_ moto: TLSMoto, folder: Folder, port: Int, prefix: String) throws -> String {
+    static func javaRunScript(_ moto: TLSMoto, folder: Folder, port: Int, prefix: String, http2: Bool = false) throws -> String {
         var script = try readmeBlock(after: "**Java** (AWS SDK for Java v2 and v1)").joined(separator: "\n")
         #expect(script.hasPrefix("iamscribe ca export > iamscribe-ca.pem\n"), "\(script)")
         script = try replacing("iamscribe run --mode proxy --listen 127.0.0.1:10080 --",
                                with: "iamscribe run --mode proxy --listen 127.0.0.1:10080 \(upstream(moto)) --output-file policy.json --",
                                in: script)
         script = try replacing("10080", with: String(port), in: script)
-        script = try replacing("java -jar app.jar", with: "java '\(javaClient)' \(prefix)", in: script)
+        script = try replacing("java -jar app.jar", with: "java '\(javaClient)' \(prefix)\(http2 ? " http2" : "")", in: script)
         return "set -e\ncd '\(folder.path)'\n" + script
     }
 
@@ -176,7 +176,7 @@ struct NodeJavaProxyTests {
         let result = try Binary.run(["-c", script], executable: "/bin/sh", environment: Self.environment(folder))
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stderr.contains("Picked up JAVA_TOOL_OPTIONS"), "\(result.stderr)")
-        #expect(result.stderr.contains("Client.java: 4 calls done"), "\(result.stderr)")
+        #expect(result.stderr.contains("Client.java: 4 calls done over HTTP_1_1"), "\(result.stderr)")
         #expect(try PcapCaptureTests.resourcesByAction(folder.read("policy.json")) == Self.javaResources("javarun"),
                 "\(folder.read("policy.json"))")
         #expect(!ClientWorkloads.leaksSecret(result.stdout + result.stderr + folder.read("policy.json")))
@@ -186,6 +186,19 @@ struct NodeJavaProxyTests {
                                     executable: "/usr/bin/env", environment: Self.environment(folder))
         let entries = listed.stdout.components(separatedBy: "trustedCertEntry").count - 1
         #expect(entries > 50 && listed.stdout.contains("iamscribe,"), "\(entries) entries: \(listed.stdout.prefix(500))")
+    }
+
+    @Test("Java's HttpClient as it comes (h2 offered in ALPN), the README's run block: the same calls recorded")
+    func javaHTTP2Offered() throws {
+        let moto = try TLSMoto()
+        let folder = try Folder()
+        let script = try Self.javaRunScript(moto, folder: folder, port: Int(Loopback.freePort()), prefix: "javah2", http2: true)
+        let result = try Binary.run(["-c", script], executable: "/bin/sh", environment: Self.environment(folder))
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        // HTTP_2 once the proxy takes h2 in ALPN, HTTP_1_1 until then: either way, every call recorded.
+        #expect(result.stderr.contains("Client.java: 4 calls done over HTTP_"), "\(result.stderr)")
+        #expect(try PcapCaptureTests.resourcesByAction(folder.read("policy.json")) == Self.javaResources("javah2"),
+                "\(folder.read("policy.json"))")
     }
 
     @Test("Java without the README's trust store refuses iamscribe's certificate (PKIX), and nothing is recorded")

@@ -5,12 +5,13 @@
 // - The proxy: the JVM's default ProxySelector, which reads -Dhttps.proxyHost/-Dhttps.proxyPort
 //   (java.net.http.HttpClient uses it when no other is given), and so CONNECT tunnels.
 // - Trust: the JVM's default SSLContext, so -Djavax.net.ssl.trustStore; nothing here.
-// - HTTP/1.1 (HttpClient would otherwise offer h2 in ALPN).
+// - HTTP/1.1, or with a second argument `http2` HttpClient's default: h2 offered in ALPN, HTTP/1.1
+//   when the server does not take it. Says which version the last response came in.
 // - SigV4 by hand with javax.crypto, checked first against the AWS documentation's example.
 // - Calls, to the real AWS host names of us-east-1: SQS CreateQueue (query protocol), DynamoDB
 //   CreateTable and PutItem (JSON 1.0), S3 CreateBucket (REST).
 //
-// Exits non-zero, saying why, on the first failed call.
+// Usage: java Client.java PREFIX [http2]      Exits non-zero, saying why, on the first failed call.
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +30,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 public class Client {
     static final String REGION = System.getenv().getOrDefault("AWS_REGION", "us-east-1");
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static HttpClient.Version lastVersion;
 
     static String sha256(byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
@@ -90,7 +92,8 @@ public class Client {
             .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
         // HttpClient sets Host itself (from the URI, as signed) and refuses to be given it.
         headers.forEach((name, value) -> { if (!name.equals("host")) request.header(name, value); });
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        lastVersion = response.version();
         if (response.statusCode() / 100 != 2) {
             String text = response.body();
             throw new IllegalStateException(service + " " + method + " " + path + ": HTTP " + response.statusCode() + ": "
@@ -106,6 +109,9 @@ public class Client {
 
     public static void main(String[] arguments) {
         String prefix = arguments.length > 0 ? arguments[0] : "java";
+        if (arguments.length > 1 && arguments[1].equals("http2")) {
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        }
         try {
             checkSigner();
             // SQS in the query protocol.
@@ -120,7 +126,7 @@ public class Client {
             json("dynamodb", "DynamoDB_20120810.PutItem", "{\"TableName\":\"" + table + "\",\"Item\":{\"id\":{\"S\":\"1\"}}}");
             // S3 (REST, path style on the regional host).
             call("s3", "s3." + REGION + ".amazonaws.com", "PUT", "/" + prefix + "-bucket", Map.of(), "");
-            System.err.println("Client.java: 4 calls done");
+            System.err.println("Client.java: 4 calls done over " + lastVersion);
         } catch (Exception error) {
             System.err.println("Client.java: " + error);
             for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
