@@ -46,7 +46,8 @@ public class Client {
     // Signs a request: adds x-amz-date, x-amz-security-token (when a token is given) and
     // authorization to `headers` (lower-case names; host included), returns the signature.
     static String sign(String method, String path, String query, TreeMap<String, String> headers, byte[] body,
-                       String service, Instant now, String accessKeyId, String secret, String token) throws Exception {
+                       String region, String service, Instant now, String accessKeyId, String secret, String token)
+            throws Exception {
         String amzDate = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(now);
         String day = amzDate.substring(0, 8);
         headers.put("x-amz-date", amzDate);
@@ -56,10 +57,10 @@ public class Client {
             .collect(Collectors.joining());
         String payload = headers.getOrDefault("x-amz-content-sha256", sha256(body));
         String canonical = String.join("\n", method, path, query, canonicalHeaders, signedHeaders, payload);
-        String scope = day + "/" + REGION + "/" + service + "/aws4_request";
+        String scope = day + "/" + region + "/" + service + "/aws4_request";
         String toSign = String.join("\n", "AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical.getBytes(StandardCharsets.UTF_8)));
         byte[] key = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), day);
-        for (String part : new String[] {REGION, service, "aws4_request"}) key = hmac(key, part);
+        for (String part : new String[] {region, service, "aws4_request"}) key = hmac(key, part);
         String signature = HexFormat.of().formatHex(hmac(key, toSign));
         headers.put("authorization", "AWS4-HMAC-SHA256 Credential=" + accessKeyId + "/" + scope
             + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature);
@@ -71,7 +72,7 @@ public class Client {
     static void checkSigner() throws Exception {
         TreeMap<String, String> headers = new TreeMap<>(Map.of(
             "content-type", "application/x-www-form-urlencoded; charset=utf-8", "host", "iam.amazonaws.com"));
-        String signature = sign("GET", "/", "Action=ListUsers&Version=2010-05-08", headers, new byte[0], "iam",
+        String signature = sign("GET", "/", "Action=ListUsers&Version=2010-05-08", headers, new byte[0], "us-east-1", "iam",
             Instant.parse("2015-08-30T12:36:00Z"), "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", null);
         if (!signature.equals("5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7")) {
             throw new IllegalStateException("the SigV4 signer is wrong: " + signature + " for the AWS documentation's example");
@@ -86,7 +87,7 @@ public class Client {
         TreeMap<String, String> headers = new TreeMap<>(extra);
         headers.put("host", host);
         if (service.equals("s3")) headers.put("x-amz-content-sha256", sha256(bytes));
-        sign(method, path, "", headers, bytes, service, Instant.now(), System.getenv("AWS_ACCESS_KEY_ID"),
+        sign(method, path, "", headers, bytes, REGION, service, Instant.now(), System.getenv("AWS_ACCESS_KEY_ID"),
             System.getenv("AWS_SECRET_ACCESS_KEY"), System.getenv("AWS_SESSION_TOKEN"));
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://" + host + path))
             .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
