@@ -12,6 +12,9 @@ struct CloudTrailCallMaker: Sendable {
 
     let names: CloudTrailNames
     let filter: CloudTrailFilter
+    /// The request parameters kept of a call (nil: all of them): those a policy can depend on,
+    /// so that calls differing in nothing else are one distinct call.
+    let parameterNames: CloudTrailParameterNames?
     /// What source and event names came to, kept per thread (each share has its own copy):
     /// resolving lowercases and looks up several names, and a trail repeats a few hundred.
     private var resolved: [NameKey: CloudTrailNames.Resolved] = [:]
@@ -21,9 +24,10 @@ struct CloudTrailCallMaker: Sendable {
         let name: String
     }
 
-    init(names: CloudTrailNames, filter: CloudTrailFilter) {
+    init(names: CloudTrailNames, filter: CloudTrailFilter, parameterNames: CloudTrailParameterNames? = .bundled) {
         self.names = names
         self.filter = filter
+        self.parameterNames = parameterNames
     }
 
     /// DynamoDB's item-level operations (data events).
@@ -88,6 +92,7 @@ struct CloudTrailCallMaker: Sendable {
         noteCoverage(record, weight: weight, service: service, operation: operation, &statistics)
 
         var parameters = record.parameters
+        if let parameterNames, let all = parameters { parameters = parameterNames.reduce(all) }
         if let all = parameters, all.count > Self.maximumParameters {
             parameters = Dictionary(uniqueKeysWithValues: all.sorted { $0.key < $1.key }.prefix(Self.maximumParameters).map { ($0.key, $0.value) })
         }
