@@ -18,6 +18,9 @@ struct CloudTrailCallMaker: Sendable {
     /// What source and event names came to, kept per thread (each share has its own copy):
     /// resolving lowercases and looks up several names, and a trail repeats a few hundred.
     private var resolved: [NameKey: CloudTrailNames.Resolved] = [:]
+    /// Whether a member name is kept (``parameterNames``), per thread for the same reason: a
+    /// trail repeats a few hundred names, and deciding builds four strings.
+    private var kept: [String: Bool] = [:]
 
     private struct NameKey: Hashable {
         let source: String
@@ -92,7 +95,14 @@ struct CloudTrailCallMaker: Sendable {
         noteCoverage(record, weight: weight, service: service, operation: operation, &statistics)
 
         var parameters = record.parameters
-        if let parameterNames, let all = parameters { parameters = parameterNames.reduce(all) }
+        if let parameterNames, let all = parameters {
+            parameters = all.filter { member in
+                if let known = kept[member.key] { return known }
+                let keeps = parameterNames.keeps(member.key)
+                if kept.count < 10_000 { kept[member.key] = keeps }
+                return keeps
+            }
+        }
         if let all = parameters, all.count > Self.maximumParameters {
             parameters = Dictionary(uniqueKeysWithValues: all.sorted { $0.key < $1.key }.prefix(Self.maximumParameters).map { ($0.key, $0.value) })
         }

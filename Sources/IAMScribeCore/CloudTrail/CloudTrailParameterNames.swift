@@ -113,11 +113,6 @@ struct CloudTrailParameterNames: Sendable {
         return forms
     }
 
-    /// The members of a call's parameters a policy can depend on.
-    func reduce(_ parameters: [String: String]) -> [String: String] {
-        parameters.filter { keeps($0.key) }
-    }
-
     /// The variables of an ARN template (`${BucketName}` gives `BucketName`).
     static func variables(in template: String) -> [String] {
         var variables: [String] = []
