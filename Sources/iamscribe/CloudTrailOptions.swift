@@ -6,7 +6,7 @@ import Foundation
 #endif
 import IAMScribeCore
 
-/// Which CloudTrail events `generate` and `diff` take (other inputs ignore these options).
+/// Which CloudTrail events `generate`, `diff` and `record --from-trail` take (other inputs ignore these options).
 struct CloudTrailOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CloudTrail: only this principal's calls (repeatable): a role ARN (its sessions), a user ARN, a session ARN or an account id.", valueName: "arn"))
     var principal: [String] = []
@@ -22,6 +22,11 @@ struct CloudTrailOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("CloudTrail: only calls to this event source (repeatable): s3 or s3.amazonaws.com.", valueName: "source"))
     var eventSource: [String] = []
+
+    /// Whether any of the options was given.
+    var isGiven: Bool {
+        !principal.isEmpty || since != nil || until != nil || !region.isEmpty || !eventSource.isEmpty
+    }
 
     /// The filter, or a sentence saying which option is wrong.
     func filter() throws -> CloudTrailFilter {

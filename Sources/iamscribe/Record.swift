@@ -17,6 +17,9 @@ struct Record: ParsableCommand {
         On a terminal the policy is redrawn as it grows; otherwise it is printed on exit (SIGINT, SIGTERM), \
         unless --output-file takes it. SIGHUP rewrites --output-file at once. Exits 1 when the recorder cannot \
         start or the last write of --output-file or --session fails (an unwritable folder, a full disk).
+        With --from-trail it does not listen: it adds a CloudTrail trail's calls to --session, prints the \
+        session's policy (its union with what was recorded before) and exits: 2 when a trail cannot be read \
+        or yields nothing but errors, 1 when the journal or --output-file cannot be written.
         """
     )
 
@@ -41,11 +44,16 @@ struct Record: ParsableCommand {
     @Flag(help: "Detach, print the process id and keep writing --output-file and --session.")
     var background = false
 
+    @Option(name: .customLong("from-trail"), help: ArgumentHelp("Add this CloudTrail input's calls to --session and exit, without listening (repeatable): a log file, a folder in the S3 delivery layout, a Lake or event history export, a `cloudtrail query` result, or '-'.", valueName: "path"))
+    var fromTrail: [String] = []
+
     @OptionGroup var capture: CaptureModeOptions
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var recording: RecordingOptions
+    @OptionGroup(title: "CloudTrail input (with --from-trail)") var cloudTrail: CloudTrailOptions
 
     func validate() throws {
+        try validateTrail()
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         if !CSMListener.isLoopback(host) && !allowRemote {
             throw ValidationError("Listening on \(host) would accept CSM events from other machines, and CSM has no authentication. Add --allow-remote if that is what you want.")
@@ -73,6 +81,7 @@ struct Record: ParsableCommand {
     }
 
     func run() throws {
+        if !fromTrail.isEmpty { return try addTrails() }
         if background {
             var arguments = Array(CommandLine.arguments.dropFirst())
             arguments.removeAll { $0 == "--background" }

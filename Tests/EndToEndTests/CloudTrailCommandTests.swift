@@ -157,6 +157,164 @@ struct CloudTrailCommandTests {
         #expect(bad.status != 0)
     }
 
+    func temporaryFolder(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test("record --from-trail adds a trail to a session recorded live from CSM: generate, a continued record and diff see the union")
+    func recordFromTrail() throws {
+        let folder = try temporaryFolder("ct-record")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = folder + "/session.jsonl"
+        let csm = Fixtures.path("awscli-moto.csm.jsonl")
+        // A live recording: the AWS CLI's stored CSM events sent as datagrams to a real listener.
+        let port = Workloads.freePort()
+        let recorder = try Recorder(["record", "--port", String(port), "--session", session])
+        #expect(recorder.waitUntilListening())
+        let sender = """
+        import socket, sys, time
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for line in open(sys.argv[1], 'rb'):
+            if line.strip():
+                s.sendto(line.strip(), ('127.0.0.1', int(sys.argv[2])))
+                time.sleep(0.002)
+        """
+        let sent = try Binary.run(["python3", "-c", sender, csm, String(port)], executable: "/usr/bin/env")
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let apiCalls = try String(contentsOfFile: csm, encoding: .utf8).components(separatedBy: "\"Type\":\"ApiCall\"").count - 1
+        #expect(Workloads.wait {
+            ((try? String(contentsOfFile: session, encoding: .utf8))?.split(separator: "\n").count ?? 0) == apiCalls + 1
+        })
+        #expect(recorder.stop(SIGINT) == 0)
+        let csmPolicy = try Binary.run(["generate", csm])
+        #expect(try Binary.run(["generate", session]).stdout == csmPolicy.stdout)
+
+        let added = try Binary.run(["record", "--session", session, "--from-trail", trail, "--principal", Self.role])
+        #expect(added.status == 0, "\(added.stderr)")
+        // The union: what generate gives for the CSM events and the trail together.
+        let union = try Binary.run(["generate", "--principal", Self.role, csm, trail])
+        #expect(union.status == 0)
+        #expect(added.stdout == union.stdout)
+        #expect(union.stdout.contains("s3:CreateBucket") && union.stdout.contains("kms:Decrypt"))
+        #expect(union.stdout.contains("arn:aws:dynamodb:eu-west-1:111122223333:table/orders"))
+        #expect(added.stderr.contains("37 events in 4 files"), "\(added.stderr)")
+        #expect(added.stderr.contains("calls added (0 already there); the session holds"), "\(added.stderr)")
+        let journal = try String(contentsOfFile: session, encoding: .utf8)
+        #expect(journal.contains(#""source":"cloudtrail""#) && journal.contains(#""account":"111122223333""#))
+        #expect(journal.contains(#""resourceARNs":["arn:aws:s3:::app-data-bucket","#))
+        #expect(try Binary.run(["generate", session]).stdout == union.stdout)
+        // The same trail again adds nothing.
+        let again = try Binary.run(["record", "--session", session, "--from-trail", trail, "--principal", Self.role])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("0 calls added ("), "\(again.stderr)")
+        #expect(again.stdout == union.stdout)
+        #expect(try String(contentsOfFile: session, encoding: .utf8) == journal)
+
+        // A recorder continuing the session starts from the union.
+        let output = folder + "/live.json"
+        let continued = try Recorder(["record", "--port", String(Workloads.freePort()), "--session", session, "--output-file", output])
+        #expect(continued.waitUntilListening())
+        #expect(Workloads.wait { continued.stderr.contains("continuing the session") })
+        #expect(continued.stop(SIGINT) == 0)
+        #expect((try? String(contentsOfFile: output, encoding: .utf8)) == union.stdout)
+
+        // diff: the CSM recording's policy lacks what production did; the union's lacks nothing.
+        let csmOnly = folder + "/csm.json", full = folder + "/union.json"
+        try csmPolicy.stdout.write(toFile: csmOnly, atomically: true, encoding: .utf8)
+        try union.stdout.write(toFile: full, atomically: true, encoding: .utf8)
+        let lacking = try Binary.run(["diff", "--policy", csmOnly, "--format", "json", session])
+        #expect(lacking.status == 1, "\(lacking.stdout)\(lacking.stderr)")
+        #expect(lacking.stdout.contains("arn:aws:s3:::app-data-bucket/reports/2024/05/01.csv"))
+        let report = try JSONSerialization.jsonObject(with: Data(lacking.stdout.utf8)) as? [String: Any]
+        let missing = Set((report?["missing"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String })
+        // What the trail showed is missing; what the CSM recording showed is not.
+        #expect(missing.isSuperset(of: ["kms:Decrypt", "dynamodb:DescribeTable", "lambda:InvokeFunction", "s3:GetBucketPublicAccessBlock"]), "\(missing)")
+        #expect(!missing.contains("s3:CreateBucket") && !missing.isEmpty)
+        let allowed = try Binary.run(["diff", "--policy", full, session])
+        #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+    }
+
+    @Test("record --from-trail: a trail of nothing but errors exits 2 and adds nothing, the good trail beside it still counts; usage errors")
+    func recordFromTrailErrors() throws {
+        let folder = try temporaryFolder("ct-record-errors")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = folder + "/session.jsonl"
+        let broken = folder + "/broken.json"
+        try Data(#"{"Records":[{"eventVersion":"1.09","eventSource":"s3.amazonaws.com","eventName":"GetObject",]]"#.utf8)
+            .write(to: URL(fileURLWithPath: broken))
+        let only = try Binary.run(["record", "--session", session, "--from-trail", broken])
+        #expect(only.status == 2, "\(only.stderr)")
+        #expect(only.stderr.contains("broken.json: nothing could be read from it as CloudTrail events"), "\(only.stderr)")
+        #expect(only.stdout.contains("\"Statement\": []"))
+        let csm = try Binary.run(["record", "--session", session, "--from-trail", Fixtures.path("awscli-moto.csm.jsonl")])
+        #expect(csm.status == 2)
+        #expect(csm.stderr.contains("is not CloudTrail input (it reads as CSM events)"), "\(csm.stderr)")
+        #expect(try Binary.run(["generate", session]).stdout.contains("\"Statement\": []"))
+        let mixed = try Binary.run(["record", "--session", session, "--from-trail", broken, "--from-trail", trail, "--principal", Self.role])
+        #expect(mixed.status == 2)
+        #expect(mixed.stdout == (try Binary.run(["generate", "--principal", Self.role, trail])).stdout)
+        #expect(try Binary.run(["generate", session]).stdout == mixed.stdout)
+        let unwritable = try Binary.run(["record", "--session", folder + "/no-such-folder/s.jsonl", "--from-trail", trail])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.contains("cannot open the session journal"), "\(unwritable.stderr)")
+        for (arguments, message) in [
+            (["record", "--from-trail", trail], "name the journal with --session"),
+            (["record", "--principal", Self.role], "they apply with --from-trail"),
+            (["record", "--session", session, "--from-trail", trail, "--mode", "proxy"], "--mode do not apply"),
+            (["record", "--session", session, "--from-trail", trail, "--port", "4000", "--background"], "--port, --background do not apply"),
+            (["record", "--session", session, "--from-trail", trail, "--since", "later"], "later is not a time"),
+        ] {
+            let result = try Binary.run(arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    @Test("The Athena query keeps only the parameters resources are named by: 40 events differing elsewhere are 6 rows, not 40",
+          .enabled(if: CloudTrailCommandTests.duckDBAvailable, "needs python3 with duckdb (Scripts/setup installs it)"))
+    func athenaReduction() throws {
+        let folder = try temporaryFolder("ct-athena-reduced")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let varied = Fixtures.path("cloudtrail-varied") + "/AWSLogs"
+        let query = try Binary.run(["cloudtrail", "query", "--engine", "athena", "--table", "trail.cloudtrail_logs"])
+        #expect(query.status == 0)
+        // The query as it was, grouping by the whole requestparameters text: the baseline.
+        let reduced = query.stdout
+        guard let start = reduced.range(of: "coalesce(json_format(CAST(transform_values("),
+              let end = reduced.range(of: "requestparameters, '') AS requestparameters", range: start.upperBound..<reduced.endIndex) else {
+            Issue.record("no reduced requestparameters in the query:\n\(reduced)")
+            return
+        }
+        let whole = reduced.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "coalesce(requestparameters, '') AS requestparameters")
+        var rows: [Int] = []
+        var policies: [String] = []
+        for (name, sql) in [("reduced", reduced), ("whole", whole)] {
+            let sqlFile = folder + "/\(name).sql", csv = folder + "/\(name).csv"
+            try sql.write(toFile: sqlFile, atomically: true, encoding: .utf8)
+            let run = try Binary.run([root + "/Scripts/cloudtrail-duckdb", varied, sqlFile, csv], executable: "/usr/bin/env")
+            #expect(run.status == 0, "\(run.stderr)")
+            let written = run.stderr.components(separatedBy: "cloudtrail-duckdb: ").last { $0.contains("rows written") } ?? ""
+            rows.append(Int(written.split(separator: " ").first ?? "") ?? -1)
+            let policy = try Binary.run(["generate", csv])
+            #expect(policy.status == 0, "\(policy.stderr)")
+            policies.append(policy.stdout)
+            if name == "reduced" {
+                let fromQuery = try CloudTrailReader.read(paths: [csv])
+                let fromFiles = try CloudTrailReader.read(paths: [varied])
+                #expect(fromQuery.calls == fromFiles.calls)
+                #expect(fromQuery.statistics.records == 40)
+            }
+        }
+        #expect(rows == [6, 40])
+        let fromFiles = try Binary.run(["generate", varied])
+        #expect(policies == [fromFiles.stdout, fromFiles.stdout])
+        #expect(fromFiles.stdout.contains("arn:aws:s3:::app-data-bucket/exports/weekly.parquet"))
+        #expect(fromFiles.stderr.contains("40 events in 1 file"), "\(fromFiles.stderr)")
+        #expect(fromFiles.stderr.contains("6 distinct calls"), "\(fromFiles.stderr)")
+    }
+
     @Test("A large trail on standard input is streamed: peak memory does not grow with its size")
     func boundedMemory() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ct-big-\(UUID())").path

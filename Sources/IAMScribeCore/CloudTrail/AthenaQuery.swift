@@ -125,7 +125,7 @@ public struct AthenaQuery: Sendable {
           coalesce(errorcode, '') AS errorcode,
           coalesce(awsregion, '') AS region,
           coalesce(array_join(transform(resources, r -> r.arn), ' '), '') AS resources,
-          coalesce(requestparameters, '') AS requestparameters,
+          \(Self.reducedParameters),
           coalesce(useridentity.invokedby, '') AS invokedby,
           coalesce(eventcategory, '') AS eventcategory,
           count(*) AS calls,
@@ -136,6 +136,38 @@ public struct AthenaQuery: Sendable {
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
         ORDER BY first_seen, eventsource, eventname
 
+        """
+    }
+
+    /// `requestparameters` reduced to the members a policy can depend on
+    /// (``CloudTrailParameterNames``, compared as the resolver compares names: lowercase letters
+    /// and digits), so that calls differing only in other members (a timestamp, an item's key, a
+    /// page token) are one row; the reader keeps the same members of the log files. A nested
+    /// value (a DynamoDB item's `key`) becomes `""`: the reader takes a nested member as present
+    /// with no value, so its content can only keep rows apart. A text that is not a JSON object
+    /// stays whole; none stays empty.
+    static var reducedParameters: String {
+        var lines: [String] = []
+        var line = ""
+        for name in CloudTrailParameterNames.bundled.names.map(literal) {
+            if line.count + name.count > 110 {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + name + ","
+        }
+        if !line.isEmpty { lines.append(String(line.dropLast())) }
+        // A member is kept when one of its forms (CloudTrailParameterNames.forms(of:)) is named.
+        let name = "regexp_replace(lower(k), '[^a-z0-9]', '')"
+        return """
+        coalesce(json_format(CAST(transform_values(
+              map_filter(try(CAST(json_parse(requestparameters) AS MAP(VARCHAR, JSON))),
+                (k, v) -> any_match(ARRAY[\(name), \(name) || 'name', \(name) || 'id',
+                    regexp_replace(\(name), '(name|id)$', '')],
+                  n -> n IN (
+                  \(lines.joined(separator: "\n          "))
+                ))),
+              (k, v) -> IF(is_json_scalar(v), v, JSON '""')) AS JSON)), requestparameters, '') AS requestparameters
         """
     }
 

@@ -12,18 +12,25 @@ struct CloudTrailCallMaker: Sendable {
 
     let names: CloudTrailNames
     let filter: CloudTrailFilter
+    /// The request parameters kept of a call (nil: all of them): those a policy can depend on,
+    /// so that calls differing in nothing else are one distinct call.
+    let parameterNames: CloudTrailParameterNames?
     /// What source and event names came to, kept per thread (each share has its own copy):
     /// resolving lowercases and looks up several names, and a trail repeats a few hundred.
     private var resolved: [NameKey: CloudTrailNames.Resolved] = [:]
+    /// Whether a member name is kept (``parameterNames``), per thread for the same reason: a
+    /// trail repeats a few hundred names, and deciding builds four strings.
+    private var kept: [String: Bool] = [:]
 
     private struct NameKey: Hashable {
         let source: String
         let name: String
     }
 
-    init(names: CloudTrailNames, filter: CloudTrailFilter) {
+    init(names: CloudTrailNames, filter: CloudTrailFilter, parameterNames: CloudTrailParameterNames? = .bundled) {
         self.names = names
         self.filter = filter
+        self.parameterNames = parameterNames
     }
 
     /// DynamoDB's item-level operations (data events).
@@ -88,6 +95,14 @@ struct CloudTrailCallMaker: Sendable {
         noteCoverage(record, weight: weight, service: service, operation: operation, &statistics)
 
         var parameters = record.parameters
+        if let parameterNames, let all = parameters {
+            parameters = all.filter { member in
+                if let known = kept[member.key] { return known }
+                let keeps = parameterNames.keeps(member.key)
+                if kept.count < 10_000 { kept[member.key] = keeps }
+                return keeps
+            }
+        }
         if let all = parameters, all.count > Self.maximumParameters {
             parameters = Dictionary(uniqueKeysWithValues: all.sorted { $0.key < $1.key }.prefix(Self.maximumParameters).map { ($0.key, $0.value) })
         }

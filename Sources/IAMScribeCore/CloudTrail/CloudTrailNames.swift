@@ -11,8 +11,10 @@
 ///    picks among them.
 /// 2. ``sourceExceptions``: sources whose service neither name gives, written down with why.
 /// 3. `eventName` is the operation, case-insensitively; else, for the services that log a
-///    version suffix (Lambda `GetFunction20150331v2`, CloudFront `CreateDistribution2020_05_31`),
-///    the name without it; else ``eventNameExceptions`` (S3 names that are not API operations).
+///    version suffix (Lambda `GetFunction20150331v2`, CloudFront `CreateDistribution2020_05_31`;
+///    newer CloudFront records give the bare name and the version in `apiVersion`), the name
+///    without it; else ``eventNameExceptions`` (S3 names that are not API operations, each with
+///    the service it belongs to).
 struct CloudTrailNames: Sendable {
     /// Sources whose services the table's endpoint prefixes and signing names do not give.
     static let sourceExceptions: [String: [String]] = [
@@ -25,8 +27,12 @@ struct CloudTrailNames: Sendable {
         // SES v1 and v2 share the source; Pinpoint Email, which also signs as `ses`, is older
         // than v2 and has its operations, so it comes last.
         "ses": ["ses", "sesv2"],
-        // IAM Identity Center's administration API signs as `sso`, as the portal API does.
-        "sso": ["sso-admin", "sso", "identitystore"],
+        // IAM Identity Center logs its administration API (sso-admin, endpoint `sso`) and the
+        // AWS access portal's calls (GetRoleCredentials, ListAccounts: the `sso` model, whose
+        // endpoint is `portal.sso`) under `sso`. Identity Store calls log under their own
+        // `identitystore` source, and the console's directory calls under `sso-directory`, which
+        // no model describes: neither is looked for here.
+        "sso": ["sso-admin", "sso"],
         // DynamoDB Streams' data events log under DynamoDB's source.
         "dynamodb": ["dynamodb", "dynamodbstreams"],
         // Kinesis Data Analytics v1 and v2 share a source.
@@ -35,15 +41,26 @@ struct CloudTrailNames: Sendable {
         "es": ["opensearch", "es"],
     ]
 
-    /// Event names S3 logs that are not its API's operation names (CloudTrail's S3 event
-    /// reference), with the operation they record.
-    static let eventNameExceptions: [String: [String: String]] = [
+    /// An operation an event name stands for: the service (module) and the operation's name.
+    struct Renamed: Sendable {
+        let module: String
+        let operation: String
+    }
+
+    /// Event names S3 logs that are not its API's operation names (the S3 guide's lists of
+    /// bucket-level and account-level actions CloudTrail logs), with the operation they record.
+    /// The service is named: the account's public access block (S3 Control) and a bucket's
+    /// (S3) have operations of the same name, told apart in the event name only.
+    static let eventNameExceptions: [String: [String: Renamed]] = [
         "s3": [
-            "getbucketpublicaccessblock": "GetPublicAccessBlock",
-            "putbucketpublicaccessblock": "PutPublicAccessBlock",
-            "deletebucketpublicaccessblock": "DeletePublicAccessBlock",
-            "getbucketobjectlockconfiguration": "GetObjectLockConfiguration",
-            "putbucketobjectlockconfiguration": "PutObjectLockConfiguration",
+            "getbucketpublicaccessblock": Renamed(module: "s3", operation: "GetPublicAccessBlock"),
+            "putbucketpublicaccessblock": Renamed(module: "s3", operation: "PutPublicAccessBlock"),
+            "deletebucketpublicaccessblock": Renamed(module: "s3", operation: "DeletePublicAccessBlock"),
+            "getbucketobjectlockconfiguration": Renamed(module: "s3", operation: "GetObjectLockConfiguration"),
+            "putbucketobjectlockconfiguration": Renamed(module: "s3", operation: "PutObjectLockConfiguration"),
+            "getaccountpublicaccessblock": Renamed(module: "s3control", operation: "GetPublicAccessBlock"),
+            "putaccountpublicaccessblock": Renamed(module: "s3control", operation: "PutPublicAccessBlock"),
+            "deleteaccountpublicaccessblock": Renamed(module: "s3control", operation: "DeletePublicAccessBlock"),
         ],
     ]
 
@@ -113,11 +130,15 @@ struct CloudTrailNames: Sendable {
         let prefix = Self.prefix(of: eventSource)
         var names = [eventName]
         if let stripped = Self.withoutVersionSuffix(eventName) { names.append(stripped) }
-        if let renamed = Self.eventNameExceptions[prefix]?[eventName.lowercased()] { names.append(renamed) }
         for name in names {
             for service in services {
                 if let operation = table.operation(name, of: service) { return .operation(service, operation) }
             }
+        }
+        if let renamed = Self.eventNameExceptions[prefix]?[eventName.lowercased()],
+           let service = services.first(where: { $0.module == renamed.module }),
+           let operation = table.operation(renamed.operation, of: service) {
+            return .operation(service, operation)
         }
         return .unknownOperation(first)
     }

@@ -32,6 +32,12 @@ public enum CloudTrailReader {
         public var filter: CloudTrailFilter
         /// Threads that read files (0: one a processor).
         public var threads: Int
+        /// Keep every request parameter of a call, not only those a policy can depend on
+        /// (``CloudTrailParameterNames``): for tests that check the two give the same policy.
+        package var keepsEveryParameter = false
+
+        /// The parameter names calls keep, or nil for all.
+        var parameterNames: CloudTrailParameterNames? { keepsEveryParameter ? nil : .bundled }
 
         public init(filter: CloudTrailFilter = CloudTrailFilter(), threads: Int = 0) {
             self.filter = filter
@@ -129,7 +135,7 @@ public enum CloudTrailReader {
                 found.append(path)
             }
         }
-        let maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
+        let maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter, parameterNames: options.parameterNames)
         let files = found
         let processors = ProcessInfo.processInfo.activeProcessorCount
         let threads = max(1, min(files.count, options.threads > 0 ? options.threads : processors))
@@ -164,7 +170,7 @@ public enum CloudTrailReader {
     ///   - options: The filter.
     public static func read(descriptor: Int32, head: [UInt8], name: String, options: Options = Options()) -> Result {
         var share = Share()
-        var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
+        var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter, parameterNames: options.parameterNames)
         share.read(descriptor: descriptor, head: head, name: name, maker: &maker, pipelined: pipelines(options))
         return share.result()
     }
@@ -172,7 +178,7 @@ public enum CloudTrailReader {
     /// Reads CloudTrail input already in memory (a FIFO's or process substitution's content).
     public static func read(bytes: [UInt8], name: String, options: Options = Options()) -> Result {
         var share = Share()
-        var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter)
+        var maker = CloudTrailCallMaker(names: CloudTrailNames(table: .bundled), filter: options.filter, parameterNames: options.parameterNames)
         share.read(descriptor: -1, head: bytes, name: name, maker: &maker)
         return share.result()
     }

@@ -286,7 +286,7 @@ public struct RequestResolver: Sendable {
         func raw(_ member: String) -> String? { byName[Self.normalize(member)] }
 
         /// Template variables whose parameter is named differently.
-        private static let aliases: [String: [String]] = [
+        static let aliases: [String: [String]] = [
             "objectname": ["key"],
             "bucketname": ["bucket"],
             "queuename": ["queuename", "queueurl"],
@@ -308,18 +308,27 @@ public struct RequestResolver: Sendable {
                 return nil
             }
             let name = Self.normalize(variable)
-            var candidates = Self.aliases[name] ?? []
-            candidates.append(name)
-            for suffix in ["name", "id"] {
-                if name.hasSuffix(suffix), name.count > suffix.count { candidates.append(String(name.dropLast(suffix.count))) }
-                candidates.append(name + suffix)
-            }
-            guard let (key, value) = candidates.lazy.compactMap({ key in self.byName[key].map { (key, $0) } }).first else {
+            guard let (key, value) = Self.candidates(for: variable).lazy.compactMap({ key in self.byName[key].map { (key, $0) } }).first else {
                 return nil
             }
             if key == "queueurl" { return Self.queue(value) }
             if name == "parameternamewithoutleadingslash", value.hasPrefix("/") { return Found(value: String(value.dropFirst()), pieces: nil, account: nil) }
             return Found(value: value, pieces: nil, account: nil)
+        }
+
+        /// The members, normalized (``normalize(_:)``), a variable with no ``ResourceFill`` is
+        /// looked up under, in order: its aliases, its own name, and the name with `name` or `id`
+        /// taken off or added (`FunctionName`: `functionname`, `function`, `functionnameid`, …).
+        /// The CloudTrail reader and the Athena query keep exactly these members of a call.
+        static func candidates(for variable: String) -> [String] {
+            let name = normalize(variable)
+            var candidates = aliases[name] ?? []
+            candidates.append(name)
+            for suffix in ["name", "id"] {
+                if name.hasSuffix(suffix), name.count > suffix.count { candidates.append(String(name.dropLast(suffix.count))) }
+                candidates.append(name + suffix)
+            }
+            return candidates
         }
 
         /// An SQS queue URL, `https://sqs.us-east-1.amazonaws.com/123456789012/name`: the queue's
@@ -397,7 +406,7 @@ public struct RequestResolver: Sendable {
         }
 
         /// A name lowercased, letters and digits only: `QueueUrl`, `queue_url` and `queueURL` alike.
-        private static func normalize(_ name: String) -> String {
+        static func normalize(_ name: String) -> String {
             // Member and variable names are ASCII: the Unicode properties only for the rest (it costs
             // far more a character, and this runs for every name of every resolved call).
             if name.utf8.allSatisfy({ $0 < 0x80 }) {

@@ -170,6 +170,154 @@ struct CloudTrailReaderTests {
         #expect(permissions.actions.contains("s3:PutReplicationConfiguration"))
     }
 
+    @Test("Each mapping exception, checked against the botocore models' names and CloudTrail's documented event names")
+    func mappingExceptions() throws {
+        let names = CloudTrailNames(table: .bundled)
+        func resolved(_ source: String, _ event: String) -> String? {
+            guard case .operation(let service, let operation) = names.resolve(eventSource: source, eventName: event) else { return nil }
+            return "\(service.module):\(operation.name)"
+        }
+        // monitoring: CloudWatch's endpoint prefix; CloudWatch Logs logs under logs.
+        #expect(resolved("monitoring.amazonaws.com", "PutMetricAlarm") == "cloudwatch:PutMetricAlarm")
+        #expect(resolved("logs.amazonaws.com", "PutLogEvents") == "logs:PutLogEvents")
+        // s3: bucket and object calls, and S3 Control's account-level calls under the same source.
+        #expect(resolved("s3.amazonaws.com", "GetAccessPoint") == "s3control:GetAccessPoint")
+        #expect(resolved("s3.amazonaws.com", "CreateBucket") == "s3:CreateBucket")
+        // S3 event names that are not operations: a bucket's public access block (S3) ...
+        #expect(resolved("s3.amazonaws.com", "GetBucketPublicAccessBlock") == "s3:GetPublicAccessBlock")
+        #expect(resolved("s3.amazonaws.com", "DeleteBucketPublicAccessBlock") == "s3:DeletePublicAccessBlock")
+        #expect(resolved("s3.amazonaws.com", "GetBucketObjectLockConfiguration") == "s3:GetObjectLockConfiguration")
+        #expect(resolved("s3.amazonaws.com", "PutBucketObjectLockConfiguration") == "s3:PutObjectLockConfiguration")
+        // ... and the account's (S3 Control: s3:GetAccountPublicAccessBlock, not the bucket's action).
+        for (event, operation, action) in [("GetAccountPublicAccessBlock", "GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
+                                           ("PutAccountPublicAccessBlock", "PutPublicAccessBlock", "s3:PutAccountPublicAccessBlock"),
+                                           ("DeleteAccountPublicAccessBlock", "DeletePublicAccessBlock", "s3:PutAccountPublicAccessBlock")] {
+            #expect(resolved("s3.amazonaws.com", event) == "s3control:\(operation)")
+            guard case .mapped(let permissions) = CallClassifier().classify(service: "s3control", operation: operation, parameters: [:]) else {
+                Issue.record("s3control \(operation) is not mapped")
+                continue
+            }
+            #expect(permissions.actions == [action])
+        }
+        // The deprecated lifecycle and notification names S3 logs are operations of their own.
+        #expect(resolved("s3.amazonaws.com", "PutBucketLifecycle") == "s3:PutBucketLifecycle")
+        #expect(resolved("s3.amazonaws.com", "GetBucketNotification") == "s3:GetBucketNotification")
+        // sso: Identity Center's administration API and the access portal; Identity Store has a source of its own.
+        #expect(resolved("sso.amazonaws.com", "CreatePermissionSet") == "sso-admin:CreatePermissionSet")
+        #expect(resolved("sso.amazonaws.com", "GetRoleCredentials") == "sso:GetRoleCredentials")
+        #expect(resolved("sso.amazonaws.com", "ListUsers") == nil)
+        #expect(resolved("identitystore.amazonaws.com", "ListUsers") == "identitystore:ListUsers")
+        #expect(resolved("sso-oauth.amazonaws.com", "CreateToken") == "sso-oidc:CreateToken")
+        // dynamodb: DynamoDB Streams (endpoint streams.dynamodb) logs under DynamoDB's source.
+        #expect(resolved("dynamodb.amazonaws.com", "GetRecords") == "dynamodbstreams:GetRecords")
+        #expect(resolved("dynamodb.amazonaws.com", "DescribeStream") == "dynamodbstreams:DescribeStream")
+        #expect(resolved("dynamodb.amazonaws.com", "GetItem") == "dynamodb:GetItem")
+        // kinesisanalytics: v2 first (a v2-only name), and a name both have.
+        #expect(resolved("kinesisanalytics.amazonaws.com", "CreateApplicationPresignedUrl") == "kinesisanalyticsv2:CreateApplicationPresignedUrl")
+        #expect(resolved("kinesisanalytics.amazonaws.com", "DescribeApplication") == "kinesisanalyticsv2:DescribeApplication")
+        // es: the OpenSearch API and the older Elasticsearch API under one source, both es: actions.
+        #expect(resolved("es.amazonaws.com", "CreateDomain") == "opensearch:CreateDomain")
+        #expect(resolved("es.amazonaws.com", "CreateElasticsearchDomain") == "es:CreateElasticsearchDomain")
+        // CloudFront: the bare name (newer records, version in apiVersion) and dated suffixes.
+        #expect(resolved("cloudfront.amazonaws.com", "UpdateDistribution") == "cloudfront:UpdateDistribution")
+        #expect(resolved("cloudfront.amazonaws.com", "UpdateDistribution2020_05_31") == "cloudfront:UpdateDistribution")
+        #expect(resolved("cloudfront.amazonaws.com", "CreateInvalidation2019_03_26") == "cloudfront:CreateInvalidation")
+        #expect(resolved("cloudfront.amazonaws.com", "GetDistributionConfig2014_05_31") == "cloudfront:GetDistributionConfig")
+        // Lambda: dated names with and without a version, and Invoke (a data event) bare.
+        #expect(resolved("lambda.amazonaws.com", "CreateFunction20150331") == "lambda:CreateFunction")
+        #expect(resolved("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2") == "lambda:UpdateFunctionConfiguration")
+        #expect(resolved("lambda.amazonaws.com", "PublishLayerVersion20181031") == "lambda:PublishLayerVersion")
+        #expect(resolved("lambda.amazonaws.com", "Invoke") == "lambda:Invoke")
+        // A suffix is taken off only when the whole name is no operation: S3's ListObjectsV2 stays.
+        #expect(resolved("s3.amazonaws.com", "ListObjectsV2") == "s3:ListObjectsV2")
+        #expect(CloudTrailNames.withoutVersionSuffix("ListObjectsV2") == nil)
+        // S3 Express One Zone logs under its own source, whose actions are s3express:, not s3:: never guessed.
+        #expect(names.services(for: "s3express.amazonaws.com").isEmpty)
+    }
+
+    @Test("Only the request parameters a policy can depend on are kept: the same policy, fewer distinct calls")
+    func parameterReduction() throws {
+        let names = CloudTrailParameterNames.bundled
+        for kept in ["bucketname", "key", "tablename", "queueurl", "functionname", "secretid", "name", "keyid", "withdecryption", "rolearn"] {
+            #expect(names.names.contains(kept), "\(kept)")
+        }
+        for dropped in ["range", "limit", "receiverequestattemptid", "encryptioncontext", "exclusivestartkey", "consistentread", "maxnumberofmessages"] {
+            #expect(!names.names.contains(dropped), "\(dropped)")
+        }
+        #expect(names.keeps("bucketName") && names.keeps("Bucket_Name") && !names.keeps("x-amz-date"))
+        // Every member the resolver, the triggers and the fills can read is kept: the names (a
+        // quarter of the candidates) and the forms a member is looked up under cover them all.
+        let table = ActionTable.bundled
+        var checked = 0
+        for service in table.services {
+            for operation in table.operations(of: service) {
+                for action in operation.actions + operation.conditionalActions.map(\.action) {
+                    let parts = action.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, let iam = table.iamService(prefix: parts[0]), let known = iam.action(named: parts[1]) else { continue }
+                    for type in known.resourceTypes {
+                        for variable in CloudTrailParameterNames.variables(in: iam.arnTemplates[type.name] ?? "")
+                        where !["Partition", "Region", "Account"].contains(variable) {
+                            for candidate in RequestResolver.Parameters.candidates(for: variable) where !names.keeps(candidate) {
+                                Issue.record("\(action) \(type.name): \(variable)'s candidate \(candidate) is not kept")
+                            }
+                            checked += 1
+                        }
+                    }
+                }
+                for member in operation.resourceFills.flatMap(\.variables).compactMap(\.member) + operation.conditionalActions.flatMap(\.members)
+                where !names.keeps(String(OperationInfo.ConditionalAction.member(of: member))) {
+                    Issue.record("\(service.module) \(operation.name): \(member) is not kept")
+                }
+            }
+        }
+        #expect(checked > 10_000)
+        #expect(names.names.count < 2_000, "\(names.names.count) names")
+        let varied = Fixtures.path("cloudtrail-varied") + "/AWSLogs"
+        for paths in [[trail], [varied], [trail, varied]] {
+            var every = CloudTrailReader.Options()
+            every.keepsEveryParameter = true
+            let all = try CloudTrailReader.read(paths: paths, options: every)
+            let reduced = try CloudTrailReader.read(paths: paths)
+            #expect(reduced.statistics.calls == all.statistics.calls)
+            #expect(reduced.calls.count <= all.calls.count)
+            var fromAll = PolicyBuilder(), fromReduced = PolicyBuilder()
+            fromAll.add(contentsOf: all.calls)
+            fromReduced.add(contentsOf: reduced.calls)
+            #expect(fromReduced.document == fromAll.document, "\(paths)")
+            #expect(!fromReduced.document.statements.isEmpty)
+        }
+        // 40 events: 24 distinct calls with every parameter, 6 with those that name resources.
+        let all = try CloudTrailReader.read(paths: [varied], options: { var o = CloudTrailReader.Options(); o.keepsEveryParameter = true; return o }())
+        let reduced = try CloudTrailReader.read(paths: [varied])
+        #expect(reduced.statistics.records == 40)
+        #expect(all.calls.count == 24)
+        #expect(reduced.calls.count == 6)
+    }
+
+    @Test("A trail appended to a session journal: created 0600, calls already there (at any time) not written again, account and ARNs kept")
+    func appendToJournal() throws {
+        let folder = try TemporaryFolder()
+        let journal = folder.path + "/session.jsonl"
+        let calls = try read(nil, roleFilter()).calls
+        let first = try SessionJournal.append(calls, toJournalAt: journal)
+        #expect(first.previous.isEmpty && first.added == calls.count && first.present == 0)
+        var info = stat()
+        #expect(stat(journal, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        var later = calls
+        for index in later.indices { later[index].time += 3600 }
+        let second = try SessionJournal.append(later, toJournalAt: journal)
+        #expect(second.previous == calls)
+        #expect(second.added == 0 && second.present == calls.count)
+        let read = SessionJournal.read(try [UInt8](Data(contentsOf: URL(fileURLWithPath: journal))))
+        #expect(read.diagnostics.isEmpty)
+        #expect(read.calls == calls)
+        #expect(read.calls.allSatisfy { $0.account == Self.account && $0.source == .cloudtrail })
+        #expect(read.calls.contains { $0.resourceARNs?.contains("arn:aws:s3:::app-data-bucket") == true })
+        let notJournal = folder.path + "/policy.json"
+        try Data("{\"Version\":\"2012-10-17\"}".utf8).write(to: URL(fileURLWithPath: notJournal))
+        #expect(throws: IAMScribeError.self) { try SessionJournal.append(calls, toJournalAt: notJournal) }
+    }
+
     @Test("invokedBy: a call S3 made with the role's credentials is kept and named")
     func invokedBy() throws {
         let result = try read(nil, roleFilter())
