@@ -66,9 +66,15 @@ public final class CertificateAuthority: Sendable {
     ///   read by other users, or when the files cannot be read, parsed or written.
     public static func open(folder: String) throws -> CertificateAuthority {
         try prepare(folder)
+        return try withLock(folder) { try load(folder: folder, creating: true) }
+    }
+
+    /// Loads the CA of a folder, the caller holding the folder's lock; makes it when `creating`
+    /// and a file is missing.
+    private static func load(folder: String, creating: Bool) throws -> CertificateAuthority {
         let keyPath = joinedPath(folder, keyFile)
         let certificatePath = certificatePath(in: folder)
-        if !FileManager.default.fileExists(atPath: keyPath) || !FileManager.default.fileExists(atPath: certificatePath) {
+        if creating, !FileManager.default.fileExists(atPath: keyPath) || !FileManager.default.fileExists(atPath: certificatePath) {
             try create(in: folder)
         }
         var info = stat()
@@ -106,8 +112,33 @@ public final class CertificateAuthority: Sendable {
     @discardableResult
     public static func rotate(folder: String) throws -> CertificateAuthority {
         try prepare(folder)
-        try create(in: folder)
-        return try open(folder: folder)
+        return try withLock(folder) {
+            try create(in: folder)
+            return try load(folder: folder, creating: false)
+        }
+    }
+
+    /// The lock file iamscribe processes take before they make, replace or read the CA, so that
+    /// processes started at once on a fresh folder (`record --mode proxy &` then `ca export`;
+    /// parallel `run --mode proxy` jobs) make one CA between them and read a key with its own
+    /// certificate.
+    static let lockFile = "ca.lock"
+
+    /// Runs `body` holding an exclusive `flock` on the folder's lock file (0600).
+    private static func withLock<T>(_ folder: String, _ body: () throws -> T) throws -> T {
+        let path = joinedPath(folder, lockFile)
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw IAMScribeError(.unwritableOutput, "cannot open the CA's lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw IAMScribeError(.unwritableOutput, "cannot lock the CA's lock file \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     private init(folder: String, certificate: Certificate, key: P256.Signing.PrivateKey) throws {

@@ -24,7 +24,7 @@ O	GetAnalyzer	GET	/analyzer/{analyzerName}		access-analyzer:GetAnalyzer		analyze
 O	GetArchiveRule	GET	/analyzer/{analyzerName}/archive-rule/{ruleName}		access-analyzer:GetArchiveRule		analyzerName:uri:analyzerName;ruleName:uri:ruleName			name
 O	GetFinding	GET	/finding/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			name
 O	GetFindingRecommendation	GET	/recommendation/{id}		access-analyzer:GetFindingRecommendation		analyzerArn:querystring:analyzerArn;id:uri:id			name
-O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			override:331
+O	GetFindingV2	GET	/findingv2/{id}		access-analyzer:GetFinding		analyzerArn:querystring:analyzerArn;id:uri:id			override:335
 O	GetFindingsStatistics	POST	/analyzer/findings/statistics		access-analyzer:GetFindingsStatistics		analyzerArn:body:analyzerArn			name
 O	GetGeneratedPolicy	GET	/policy/generation/{jobId}		access-analyzer:GetGeneratedPolicy		jobId:uri:jobId			name
 O	ListAccessPreviewFindings	POST	/access-preview/{accessPreviewId}		access-analyzer:ListAccessPreviewFindings		accessPreviewId:uri:accessPreviewId;analyzerArn:body:analyzerArn			name
@@ -33,7 +33,7 @@ O	ListAnalyzedResources	POST	/analyzed-resource		access-analyzer:ListAnalyzedRes
 O	ListAnalyzers	GET	/analyzer		access-analyzer:ListAnalyzers					name
 O	ListArchiveRules	GET	/analyzer/{analyzerName}/archive-rule		access-analyzer:ListArchiveRules		analyzerName:uri:analyzerName			name
 O	ListFindings	POST	/finding		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			name
-O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			override:332
+O	ListFindingsV2	POST	/findingv2		access-analyzer:ListFindings		analyzerArn:body:analyzerArn			override:336
 O	ListPolicyGenerations	GET	/policy/generation		access-analyzer:ListPolicyGenerations		principalArn:querystring:principalArn			name
 O	ListTagsForResource	GET	/tags/{resourceArn}		access-analyzer:ListTagsForResource		resourceArn:uri:resourceArn			name
 O	StartPolicyGeneration	PUT	/policy/generation		access-analyzer:StartPolicyGeneration	iam:PassRole@cloudTrailDetails			cloudTrailDetails.accessRole:role:cloudTrailDetails	name;role
@@ -1016,7 +1016,7 @@ O	GetNamedQuery	POST	/		athena:GetNamedQuery		NamedQueryId:body:NamedQueryId			n
 O	GetNotebookMetadata	POST	/		athena:GetNotebookMetadata		NotebookId:body:NotebookId			name
 O	GetPreparedStatement	POST	/		athena:GetPreparedStatement		StatementName:body:StatementName			name
 O	GetQueryExecution	POST	/		athena:GetQueryExecution		QueryExecutionId:body:QueryExecutionId			name
-O	GetQueryResults	POST	/		athena:GetQueryResults	s3:GetObject@;kms:Decrypt@(encrypted)	QueryExecutionId:body:QueryExecutionId			name;override:292;override:292|Amazon Athena User Guide, Access to Amazon S3: reading query results needs s3:GetObject on the output location
+O	GetQueryResults	POST	/		athena:GetQueryResults	s3:GetObject@;kms:Decrypt@(encrypted)	QueryExecutionId:body:QueryExecutionId			name;override:296;override:296|Amazon Athena User Guide, Access to Amazon S3: reading query results needs s3:GetObject on the output location
 O	GetQueryRuntimeStatistics	POST	/		athena:GetQueryRuntimeStatistics		QueryExecutionId:body:QueryExecutionId			name
 O	GetResourceDashboard	POST	/		athena:GetResourceDashboard		ResourceARN:body:ResourceARN			name
 O	GetSession	POST	/		athena:GetSession		SessionId:body:SessionId			name
@@ -1043,7 +1043,7 @@ O	ListTagsForResource	POST	/		athena:ListTagsForResource		ResourceARN:body:Resou
 O	ListWorkGroups	POST	/		athena:ListWorkGroups					name
 O	PutCapacityAssignmentConfiguration	POST	/		athena:PutCapacityAssignmentConfiguration		CapacityReservationName:body:CapacityReservationName			name
 O	StartCalculationExecution	POST	/		athena:StartCalculationExecution		SessionId:body:SessionId			name
-O	StartQueryExecution	POST	/		athena:StartQueryExecution	s3:GetBucketLocation@;s3:GetObject@;s3:ListBucket@;s3:PutObject@;s3:ListBucketMultipartUploads@;s3:ListMultipartUploadParts@;s3:AbortMultipartUpload@;glue:GetDatabase@;glue:GetTable@;glue:GetPartitions@;lakeformation:GetDataAccess@;kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290;override:290|Amazon Athena User Guide, Access to Amazon S3 and the Glue Data Catalog (s3:GetBucketLocation, s3:GetObject, s3:ListBucket, s3:PutObject, multipart, and glue:GetDatabase, glue:GetTable, glue:GetPartitions) and Lake Formation (lakeformation:GetDataAccess)
+O	StartQueryExecution	POST	/		athena:StartQueryExecution	s3:GetBucketLocation@;s3:GetObject@;s3:ListBucket@;s3:PutObject@;s3:ListBucketMultipartUploads@;s3:ListMultipartUploadParts@;s3:AbortMultipartUpload@;glue:GetDatabase@;glue:GetTable@;glue:GetPartitions@;lakeformation:GetDataAccess@;kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)				name;override:294;override:294;override:294;override:294;override:294;override:294;override:294;override:294;override:294;override:294;override:294;override:294;override:294|Amazon Athena User Guide, Access to Amazon S3 and the Glue Data Catalog (s3:GetBucketLocation, s3:GetObject, s3:ListBucket, s3:PutObject, multipart, and glue:GetDatabase, glue:GetTable, glue:GetPartitions) and Lake Formation (lakeformation:GetDataAccess)
 O	StartSession	POST	/		athena:StartSession	iam:PassRole@ExecutionRole;athena:TagResource@Tags	ExecutionRole:body:ExecutionRole:role		ExecutionRole:role:ExecutionRole	name;role;tag
 O	StopCalculationExecution	POST	/		athena:StopCalculationExecution		CalculationExecutionId:body:CalculationExecutionId			name
 O	StopQueryExecution	POST	/		athena:StopQueryExecution		QueryExecutionId:body:QueryExecutionId			name
@@ -1449,15 +1449,15 @@ O	TagResource	POST	/		bcm-data-exports:TagResource		ResourceArn:body:ResourceArn
 O	UntagResource	POST	/		bcm-data-exports:UntagResource		ResourceArn:body:ResourceArn			name
 O	UpdateExport	POST	/		bcm-data-exports:UpdateExport		ExportArn:body:ExportArn			name
 S	bcm-pricing-calculator	BCM Pricing Calculator	bcm-pricing-calculator	json	AWSBCMPricingCalculator	bcm-pricing-calculator	bcm-pricing-calculator	0	bcm-pricing-calculator,BCM Pricing Calculator,BCMPricingCalculator	
-O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:334
-O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:335
-O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:336
-O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:337
-O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:338
-O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:339
-O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:340
-O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:341
-O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:342
+O	BatchCreateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:CreateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:338
+O	BatchCreateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:CreateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:339
+O	BatchCreateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:CreateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:340
+O	BatchDeleteBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:341
+O	BatchDeleteBillScenarioUsageModification	POST	/		bcm-pricing-calculator:DeleteBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:342
+O	BatchDeleteWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:DeleteWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:343
+O	BatchUpdateBillScenarioCommitmentModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioCommitmentModification		billScenarioId:body:billScenarioId			override:344
+O	BatchUpdateBillScenarioUsageModification	POST	/		bcm-pricing-calculator:UpdateBillScenarioUsageModification		billScenarioId:body:billScenarioId			override:345
+O	BatchUpdateWorkloadEstimateUsage	POST	/		bcm-pricing-calculator:UpdateWorkloadEstimateUsage		workloadEstimateId:body:workloadEstimateId			override:346
 O	CreateBillEstimate	POST	/		bcm-pricing-calculator:CreateBillEstimate	bcm-pricing-calculator:TagResource@tags	billScenarioId:body:billScenarioId			name;tag
 O	CreateBillScenario	POST	/		bcm-pricing-calculator:CreateBillScenario	bcm-pricing-calculator:TagResource@tags				name;tag
 O	CreateWorkloadEstimate	POST	/		bcm-pricing-calculator:CreateWorkloadEstimate	bcm-pricing-calculator:TagResource@tags				name;tag
@@ -1693,7 +1693,7 @@ O	PutInvocationStep	PUT	/sessions/{sessionIdentifier}/invocationSteps/		bedrock:
 O	Rerank	POST	/rerank		bedrock:Rerank					name
 O	Retrieve	POST	/knowledgebases/{knowledgeBaseId}/retrieve		bedrock:Retrieve		knowledgeBaseId:uri:knowledgeBaseId			name
 O	RetrieveAndGenerate	POST	/retrieveAndGenerate		bedrock:RetrieveAndGenerate					name
-O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate					override:515
+O	RetrieveAndGenerateStream	POST	/retrieveAndGenerateStream		bedrock:RetrieveAndGenerate					override:519
 O	StartFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions		bedrock:StartFlowExecution		flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier			name
 O	StopFlowExecution	POST	/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/stop		bedrock:StopFlowExecution		executionIdentifier:uri:executionIdentifier;flowAliasIdentifier:uri:flowAliasIdentifier;flowIdentifier:uri:flowIdentifier			name
 O	TagResource	POST	/tags/{resourceArn}		bedrock:TagResource		resourceArn:uri:resourceArn			name
@@ -1939,15 +1939,15 @@ O	TagResource	POST	/		bedrock:TagResource		resourceARN:body:resourceARN			name
 O	UntagResource	POST	/		bedrock:UntagResource		resourceARN:body:resourceARN			name
 S	bedrock-runtime	Bedrock Runtime	bedrock	rest-json		bedrock-runtime	bedrock	0	bedrock-runtime,Bedrock Runtime,BedrockRuntime,bedrock	
 O	ApplyGuardrail	POST	/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply		bedrock:ApplyGuardrail		guardrailIdentifier:uri:guardrailIdentifier;guardrailVersion:uri:guardrailVersion			name
-O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:510
-O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:511
+O	Converse	POST	/model/{modelId}/converse		bedrock:InvokeModel		modelId:uri:modelId			override:514
+O	ConverseStream	POST	/model/{modelId}/converse-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId			override:515
 O	CountTokens	POST	/model/{modelId}/count-tokens		bedrock:CountTokens		modelId:uri:modelId			name
 O	GetAsyncInvoke	GET	/async-invoke/{invocationArn}		bedrock:GetAsyncInvoke		invocationArn:uri:invocationArn			name
 O	InvokeModel	POST	/model/{modelId}/invoke		bedrock:InvokeModel		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
-O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId			override:512
+O	InvokeModelWithBidirectionalStream	POST	/model/{modelId}/invoke-with-bidirectional-stream		bedrock:InvokeModel		modelId:uri:modelId			override:516
 O	InvokeModelWithResponseStream	POST	/model/{modelId}/invoke-with-response-stream		bedrock:InvokeModelWithResponseStream		modelId:uri:modelId;guardrailIdentifier:header:X-Amzn-Bedrock-GuardrailIdentifier			name
 O	ListAsyncInvokes	GET	/async-invoke		bedrock:ListAsyncInvokes					name
-O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:514;override:514;tag
+O	StartAsyncInvoke	POST	/async-invoke		bedrock:InvokeModel	s3:PutObject@;bedrock:TagResource@tags	modelId:body:modelId			override:518;override:518;tag
 S	billing	Billing	billing	json	AWSBilling	billing	billing	0	billing	
 O	AssociateSourceViews	POST	/		billing:AssociateSourceViews	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
 O	CreateBillingView	POST	/		billing:CreateBillingView	billing:UseSourceView@;iam:CreateServiceLinkedRole@				name;dependent;dependent
@@ -2013,32 +2013,32 @@ O	TagResource	POST	/tags/{resourceArn}		braket:TagResource		resourceArn:uri:reso
 O	UntagResource	DELETE	/tags/{resourceArn}		braket:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateSpendingLimit	PATCH	/spending-limit/{spendingLimitArn}/update		braket:UpdateSpendingLimit		spendingLimitArn:uri:spendingLimitArn			name
 S	budgets	Budgets	budgets	json	AWSBudgetServiceGateway	budgets	budgets	1	budgets	
-O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:380;dependent;tag
+O	CreateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@;budgets:TagResource@ResourceTags	AccountId:body:AccountId			override:384;dependent;tag
 O	CreateBudgetAction	POST	/		budgets:CreateBudgetAction,iam:PassRole	budgets:TagResource@ResourceTags	AccountId:body:AccountId;BudgetName:body:BudgetName;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:	name;role;tag
-O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:383;dependent
-O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:386;dependent
-O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:382;dependent
+O	CreateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:387;dependent
+O	CreateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:390;dependent
+O	DeleteBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:386;dependent
 O	DeleteBudgetAction	POST	/		budgets:DeleteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
-O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:385;dependent
-O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:388;dependent
-O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:389;dependent
+O	DeleteNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:389;dependent
+O	DeleteSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:392;dependent
+O	DescribeBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:393;dependent
 O	DescribeBudgetAction	POST	/		budgets:DescribeBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	DescribeBudgetActionHistories	POST	/		budgets:DescribeBudgetActionHistories		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	DescribeBudgetActionsForAccount	POST	/		budgets:DescribeBudgetActionsForAccount		AccountId:body:AccountId			name
 O	DescribeBudgetActionsForBudget	POST	/		budgets:DescribeBudgetActionsForBudget		AccountId:body:AccountId;BudgetName:body:BudgetName			name
-O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:391;dependent
-O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:392;dependent
-O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:390;dependent
-O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:393;dependent
-O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:394;dependent
+O	DescribeBudgetNotificationsForAccount	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:395;dependent
+O	DescribeBudgetPerformanceHistory	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:396;dependent
+O	DescribeBudgets	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId			override:394;dependent
+O	DescribeNotificationsForBudget	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:397;dependent
+O	DescribeSubscribersForNotification	POST	/		budgets:ViewBudget	billing:GetBillingViewData@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:398;dependent
 O	ExecuteBudgetAction	POST	/		budgets:ExecuteBudgetAction		AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId			name
 O	ListTagsForResource	POST	/		budgets:ListTagsForResource		ResourceARN:body:ResourceARN			name
 O	TagResource	POST	/		budgets:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		budgets:UntagResource		ResourceARN:body:ResourceARN			name
-O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId			override:381;dependent
+O	UpdateBudget	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId			override:385;dependent
 O	UpdateBudgetAction	POST	/		budgets:UpdateBudgetAction	iam:PassRole@ExecutionRoleArn	AccountId:body:AccountId;BudgetName:body:BudgetName;ActionId:body:ActionId;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
-O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:384;dependent
-O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:387;dependent
+O	UpdateNotification	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:388;dependent
+O	UpdateSubscriber	POST	/		budgets:ModifyBudget	iam:CreateServiceLinkedRole@	AccountId:body:AccountId;BudgetName:body:BudgetName			override:391;dependent
 S	ce	Cost Explorer	ce	json	AWSInsightsIndexService	ce	ce	1	ce,Cost Explorer,CostExplorer	
 O	CreateAnomalyMonitor	POST	/		ce:CreateAnomalyMonitor	ce:TagResource@ResourceTags				name;tag
 O	CreateAnomalySubscription	POST	/		ce:CreateAnomalySubscription	ce:TagResource@ResourceTags				name;tag
@@ -2757,7 +2757,7 @@ O	CreateConnectionGroup	POST	/2020-05-31/connection-group		cloudfront:CreateConn
 O	CreateContinuousDeploymentPolicy	POST	/2020-05-31/continuous-deployment-policy		cloudfront:CreateContinuousDeploymentPolicy			CreateContinuousDeploymentPolicy2020_05_31		name
 O	CreateDistribution	POST	/2020-05-31/distribution		cloudfront:CreateDistribution	cloudfront:CreateConnectionGroup@		CreateDistribution2020_05_31		name;dependent
 O	CreateDistributionTenant	POST	/2020-05-31/distribution-tenant		cloudfront:CreateDistributionTenant	cloudfront:TagResource@Tags	DistributionId:body:DistributionId;Name:body:Name	CreateDistributionTenant2020_05_31		name;tag
-O	CreateDistributionWithTags	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@		CreateDistributionWithTags2020_05_31		override:327;override:327;dependent
+O	CreateDistributionWithTags	POST	/2020-05-31/distribution?WithTags		cloudfront:CreateDistribution,cloudfront:TagResource	cloudfront:CreateConnectionGroup@		CreateDistributionWithTags2020_05_31		override:331;override:331;dependent
 O	CreateFieldLevelEncryptionConfig	POST	/2020-05-31/field-level-encryption		cloudfront:CreateFieldLevelEncryptionConfig			CreateFieldLevelEncryptionConfig2020_05_31		name
 O	CreateFieldLevelEncryptionProfile	POST	/2020-05-31/field-level-encryption-profile		cloudfront:CreateFieldLevelEncryptionProfile			CreateFieldLevelEncryptionProfile2020_05_31		name
 O	CreateFunction	POST	/2020-05-31/function		cloudfront:CreateFunction	cloudfront:TagResource@Tags	Name:body:Name	CreateFunction2020_05_31		name;tag
@@ -2989,7 +2989,7 @@ O	UpdateServiceAccessPolicies	POST	/		cloudsearch:UpdateServiceAccessPolicies		D
 S	cloudsearchdomain	CloudSearch Domain	cloudsearch	rest-json		cloudsearchdomain	cloudsearch	0	cloudsearchdomain,CloudSearch Domain,cloudsearch	
 O	Search	GET	/2013-01-01/search?format=sdk&pretty=true		cloudsearch:search					name
 O	Suggest	GET	/2013-01-01/suggest?format=sdk&pretty=true		cloudsearch:suggest					name
-O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:518
+O	UploadDocuments	POST	/2013-01-01/documents/batch?format=sdk		cloudsearch:document					override:522
 S	cloudtrail	CloudTrail	cloudtrail	json	com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101	cloudtrail	cloudtrail	0	cloudtrail	
 O	AddTags	POST	/		cloudtrail:AddTags		ResourceId:body:ResourceId			name
 O	CancelQuery	POST	/		cloudtrail:CancelQuery		QueryId:body:QueryId			name
@@ -3025,7 +3025,7 @@ O	ListEventDataStores	POST	/		cloudtrail:ListEventDataStores					name
 O	ListImportFailures	POST	/		cloudtrail:ListImportFailures		ImportId:body:ImportId			name
 O	ListImports	POST	/		cloudtrail:ListImports					name
 O	ListInsightsData	POST	/		cloudtrail:ListInsightsData					name
-O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName			override:531;override:531
+O	ListInsightsMetricData	POST	/		cloudtrail:LookupEvents	cloudtrail:ListInsightsData@TrailName	EventName:body:EventName			override:535;override:535
 O	ListPublicKeys	POST	/		cloudtrail:ListPublicKeys					name
 O	ListQueries	POST	/		cloudtrail:ListQueries					name
 O	ListTags	POST	/		cloudtrail:ListTags					name
@@ -3801,7 +3801,7 @@ O	DescribeICD10CMInferenceJob	POST	/		comprehendmedical:DescribeICD10CMInference
 O	DescribePHIDetectionJob	POST	/		comprehendmedical:DescribePHIDetectionJob		JobId:body:JobId			name
 O	DescribeRxNormInferenceJob	POST	/		comprehendmedical:DescribeRxNormInferenceJob		JobId:body:JobId			name
 O	DescribeSNOMEDCTInferenceJob	POST	/		comprehendmedical:DescribeSNOMEDCTInferenceJob		JobId:body:JobId			name
-O	DetectEntities	POST	/		comprehendmedical:DetectEntities					override:527
+O	DetectEntities	POST	/		comprehendmedical:DetectEntities					override:531
 O	DetectEntitiesV2	POST	/		comprehendmedical:DetectEntitiesV2					name
 O	DetectPHI	POST	/		comprehendmedical:DetectPHI					name
 O	InferICD10CM	POST	/		comprehendmedical:InferICD10CM					name
@@ -5018,15 +5018,15 @@ O	AssumeFleetRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/worke
 O	AssumeQueueRoleForRead	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/read-roles		deadline:AssumeQueueRoleForRead	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId			name;dependent
 O	AssumeQueueRoleForUser	GET	/2023-10-12/farms/{farmId}/queues/{queueId}/user-roles		deadline:AssumeQueueRoleForUser	identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;queueId:uri:queueId			name;dependent
 O	AssumeQueueRoleForWorker	GET	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/queue-roles		deadline:AssumeQueueRoleForWorker		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId;queueId:querystring:queueId			name
-O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@				override:343;dependent
+O	BatchGetJob	POST	/2023-10-12/batch-get-job		deadline:GetJob	identitystore:ListGroupMembershipsForMember@				override:347;dependent
 O	BatchGetJobEntity	POST	/2023-10-12/farms/{farmId}/fleets/{fleetId}/workers/{workerId}/batchGetJobEntity		deadline:BatchGetJobEntity		farmId:uri:farmId;fleetId:uri:fleetId;workerId:uri:workerId			name
-O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@				override:344;dependent
-O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@				override:345;dependent
-O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@				override:346;dependent
-O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@				override:347;dependent
-O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@				override:348;dependent
-O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@				override:349;dependent
-O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@				override:350;dependent
+O	BatchGetSession	POST	/2023-10-12/batch-get-session		deadline:GetSession	identitystore:ListGroupMembershipsForMember@				override:348;dependent
+O	BatchGetSessionAction	POST	/2023-10-12/batch-get-session-action		deadline:GetSessionAction	identitystore:ListGroupMembershipsForMember@				override:349;dependent
+O	BatchGetStep	POST	/2023-10-12/batch-get-step		deadline:GetStep	identitystore:ListGroupMembershipsForMember@				override:350;dependent
+O	BatchGetTask	POST	/2023-10-12/batch-get-task		deadline:GetTask	identitystore:ListGroupMembershipsForMember@				override:351;dependent
+O	BatchGetWorker	POST	/2023-10-12/batch-get-worker		deadline:GetWorker	identitystore:ListGroupMembershipsForMember@				override:352;dependent
+O	BatchUpdateJob	PATCH	/2023-10-12/batch-update-job		deadline:UpdateJob	identitystore:ListGroupMembershipsForMember@				override:353;dependent
+O	BatchUpdateTask	PATCH	/2023-10-12/batch-update-task		deadline:UpdateTask	identitystore:ListGroupMembershipsForMember@				override:354;dependent
 O	CopyJobTemplate	POST	/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/template		deadline:CopyJobTemplate	identitystore:ListGroupMembershipsForMember@;s3:PutObject@	farmId:uri:farmId;queueId:uri:queueId;jobId:uri:jobId			name;dependent;dependent
 O	CreateBudget	POST	/2023-10-12/farms/{farmId}/budgets		deadline:CreateBudget	deadline:TagResource@tags;identitystore:ListGroupMembershipsForMember@	farmId:uri:farmId;displayName:body:displayName			name;dependent;dependent
 O	CreateFarm	POST	/2023-10-12/farms		deadline:CreateFarm	deadline:TagResource@tags	displayName:body:displayName			name;dependent
@@ -5152,7 +5152,7 @@ O	ListIndicators	POST	/investigations/listIndicators		detective:ListIndicators		
 O	ListInvestigations	POST	/investigations/listInvestigations		detective:ListInvestigations		GraphArn:body:GraphArn			name
 O	ListInvitations	POST	/invitations/list		detective:ListInvitations					name
 O	ListMembers	POST	/graph/members/list		detective:ListMembers		GraphArn:body:GraphArn			name
-O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@				override:374;dependent
+O	ListOrganizationAdminAccounts	POST	/orgs/adminAccountslist		detective:ListOrganizationAdminAccount	organizations:DescribeOrganization@				override:378;dependent
 O	ListTagsForResource	GET	/tags/{ResourceArn}		detective:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	RejectInvitation	POST	/invitation/removal		detective:RejectInvitation		GraphArn:body:GraphArn			name
 O	StartInvestigation	POST	/investigations/startInvestigation		detective:StartInvestigation		GraphArn:body:GraphArn;EntityArn:body:EntityArn			name
@@ -5458,7 +5458,7 @@ O	DescribeCertificates	POST	/		dms:DescribeCertificates					name
 O	DescribeConnections	POST	/		dms:DescribeConnections					name
 O	DescribeConversionConfiguration	POST	/		dms:DescribeConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	DescribeDataMigrations	POST	/		dms:DescribeDataMigrations					name
-O	DescribeDataProviders	POST	/		dms:ListDataProviders					override:405
+O	DescribeDataProviders	POST	/		dms:ListDataProviders					override:409
 O	DescribeEndpointSettings	POST	/		dms:DescribeEndpointSettings		EngineName:body:EngineName			name
 O	DescribeEndpointTypes	POST	/		dms:DescribeEndpointTypes					name
 O	DescribeEndpoints	POST	/		dms:DescribeEndpoints					name
@@ -5466,22 +5466,22 @@ O	DescribeEngineVersions	POST	/		dms:DescribeEngineVersions					name
 O	DescribeEventCategories	POST	/		dms:DescribeEventCategories					name
 O	DescribeEventSubscriptions	POST	/		dms:DescribeEventSubscriptions					name
 O	DescribeEvents	POST	/		dms:DescribeEvents					name
-O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:411
+O	DescribeExtensionPackAssociations	POST	/		dms:ListExtensionPacks		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:415
 O	DescribeFleetAdvisorCollectors	POST	/		dms:DescribeFleetAdvisorCollectors					name
 O	DescribeFleetAdvisorDatabases	POST	/		dms:DescribeFleetAdvisorDatabases					name
 O	DescribeFleetAdvisorLsaAnalysis	POST	/		dms:DescribeFleetAdvisorLsaAnalysis					name
 O	DescribeFleetAdvisorSchemaObjectSummary	POST	/		dms:DescribeFleetAdvisorSchemaObjectSummary					name
 O	DescribeFleetAdvisorSchemas	POST	/		dms:DescribeFleetAdvisorSchemas					name
-O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles					override:407
+O	DescribeInstanceProfiles	POST	/		dms:ListInstanceProfiles					override:411
 O	DescribeMetadataModel	POST	/		dms:DescribeMetadataModel		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:413
+O	DescribeMetadataModelAssessments	POST	/		dms:ListMetadataModelAssessments		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:417
 O	DescribeMetadataModelChildren	POST	/		dms:DescribeMetadataModelChildren		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:414
+O	DescribeMetadataModelConversions	POST	/		dms:ListMetadataModelConversions		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:418
 O	DescribeMetadataModelCreations	POST	/		dms:DescribeMetadataModelCreations		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:415
-O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:416
+O	DescribeMetadataModelExportsAsScript	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:419
+O	DescribeMetadataModelExportsToTarget	POST	/		dms:ListMetadataModelExports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:420
 O	DescribeMetadataModelImports	POST	/		dms:DescribeMetadataModelImports		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
-O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@				override:409;dependent
+O	DescribeMigrationProjects	POST	/		dms:ListMigrationProjects	dms:DescribeConversionConfiguration@				override:413;dependent
 O	DescribeOrderableReplicationInstances	POST	/		dms:DescribeOrderableReplicationInstances					name
 O	DescribePendingMaintenanceActions	POST	/		dms:DescribePendingMaintenanceActions					name
 O	DescribeRecommendationLimitations	POST	/		dms:DescribeRecommendationLimitations					name
@@ -5503,13 +5503,13 @@ O	ExportMetadataModelAssessment	POST	/		dms:ExportMetadataModelAssessment		Migra
 O	GetTargetSelectionRules	POST	/		dms:GetTargetSelectionRules		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	ImportCertificate	POST	/		dms:ImportCertificate	dms:AddTagsToResource@Tags	CertificateIdentifier:body:CertificateIdentifier			name;tag
 O	ListTagsForResource	POST	/		dms:ListTagsForResource					name
-O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:417
+O	ModifyConversionConfiguration	POST	/		dms:UpdateConversionConfiguration		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:421
 O	ModifyDataMigration	POST	/		dms:ModifyDataMigration	iam:PassRole@ServiceAccessRoleArn	DataMigrationIdentifier:body:DataMigrationIdentifier;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role		ServiceAccessRoleArn:role:ServiceAccessRoleArn	name;role
-O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings	DataProviderIdentifier:body:DataProviderIdentifier		Settings.RedshiftSettings.S3AccessRoleArn:role:Settings;Settings.PostgreSqlSettings.S3AccessRoleArn:role:Settings;Settings.MySqlSettings.S3AccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn:role:Settings;Settings.OracleSettings.S3AccessRoleArn:role:Settings;Settings.MicrosoftSqlServerSettings.S3AccessRoleArn:role:Settings;Settings.MariaDbSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2LuwSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2zOsSettings.S3AccessRoleArn:role:Settings	override:406;role
+O	ModifyDataProvider	POST	/		dms:UpdateDataProvider	iam:PassRole@Settings	DataProviderIdentifier:body:DataProviderIdentifier		Settings.RedshiftSettings.S3AccessRoleArn:role:Settings;Settings.PostgreSqlSettings.S3AccessRoleArn:role:Settings;Settings.MySqlSettings.S3AccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:Settings;Settings.OracleSettings.SecretsManagerSecurityDbEncryptionAccessRoleArn:role:Settings;Settings.OracleSettings.S3AccessRoleArn:role:Settings;Settings.MicrosoftSqlServerSettings.S3AccessRoleArn:role:Settings;Settings.MariaDbSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2LuwSettings.S3AccessRoleArn:role:Settings;Settings.IbmDb2zOsSettings.S3AccessRoleArn:role:Settings	override:410;role
 O	ModifyEndpoint	POST	/		dms:ModifyEndpoint	iam:PassRole@ServiceAccessRoleArn,DynamoDbSettings,S3Settings,DmsTransferSettings,MongoDbSettings,KinesisSettings,ElasticsearchSettings,NeptuneSettings,RedshiftSettings,PostgreSQLSettings,MySQLSettings,OracleSettings,SybaseSettings,MicrosoftSQLServerSettings,IBMDb2Settings,DocDbSettings,GcpMySQLSettings	EndpointArn:body:EndpointArn;ServiceAccessRoleArn:body:ServiceAccessRoleArn:role		ServiceAccessRoleArn:role:ServiceAccessRoleArn;DynamoDbSettings.ServiceAccessRoleArn:role:DynamoDbSettings;S3Settings.ServiceAccessRoleArn:role:S3Settings;DmsTransferSettings.ServiceAccessRoleArn:role:DmsTransferSettings;MongoDbSettings.SecretsManagerAccessRoleArn:role:MongoDbSettings;KinesisSettings.ServiceAccessRoleArn:role:KinesisSettings;ElasticsearchSettings.ServiceAccessRoleArn:role:ElasticsearchSettings;NeptuneSettings.ServiceAccessRoleArn:role:NeptuneSettings;RedshiftSettings.ServiceAccessRoleArn:role:RedshiftSettings;RedshiftSettings.SecretsManagerAccessRoleArn:role:RedshiftSettings;PostgreSQLSettings.SecretsManagerAccessRoleArn:role:PostgreSQLSettings;PostgreSQLSettings.ServiceAccessRoleArn:role:PostgreSQLSettings;MySQLSettings.SecretsManagerAccessRoleArn:role:MySQLSettings;MySQLSettings.ServiceAccessRoleArn:role:MySQLSettings;OracleSettings.SecretsManagerAccessRoleArn:role:OracleSettings;OracleSettings.SecretsManagerOracleAsmAccessRoleArn:role:OracleSettings;SybaseSettings.SecretsManagerAccessRoleArn:role:SybaseSettings;MicrosoftSQLServerSettings.SecretsManagerAccessRoleArn:role:MicrosoftSQLServerSettings;IBMDb2Settings.SecretsManagerAccessRoleArn:role:IBMDb2Settings;DocDbSettings.SecretsManagerAccessRoleArn:role:DocDbSettings;GcpMySQLSettings.SecretsManagerAccessRoleArn:role:GcpMySQLSettings	name;role
 O	ModifyEventSubscription	POST	/		dms:ModifyEventSubscription		SubscriptionName:body:SubscriptionName			name
-O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier			override:408
-O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes	override:410;role
+O	ModifyInstanceProfile	POST	/		dms:UpdateInstanceProfile		InstanceProfileIdentifier:body:InstanceProfileIdentifier			override:412
+O	ModifyMigrationProject	POST	/		dms:UpdateMigrationProject	iam:PassRole@SourceDataProviderDescriptors,TargetDataProviderDescriptors,SchemaConversionApplicationAttributes	MigrationProjectIdentifier:body:MigrationProjectIdentifier		SourceDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:SourceDataProviderDescriptors;TargetDataProviderDescriptors[].SecretsManagerAccessRoleArn:role:TargetDataProviderDescriptors;SchemaConversionApplicationAttributes.S3BucketRoleArn:role:SchemaConversionApplicationAttributes	override:414;role
 O	ModifyReplicationConfig	POST	/		dms:ModifyReplicationConfig		ReplicationConfigArn:body:ReplicationConfigArn			name
 O	ModifyReplicationInstance	POST	/		dms:ModifyReplicationInstance	iam:PassRole@KerberosAuthenticationSettings	ReplicationInstanceArn:body:ReplicationInstanceArn		KerberosAuthenticationSettings.KeyCacheSecretIamArn:role:KerberosAuthenticationSettings	name;role
 O	ModifyReplicationSubnetGroup	POST	/		dms:ModifyReplicationSubnetGroup		ReplicationSubnetGroupIdentifier:body:ReplicationSubnetGroupIdentifier			name
@@ -5522,11 +5522,11 @@ O	ReloadTables	POST	/		dms:ReloadTables		ReplicationTaskArn:body:ReplicationTask
 O	RemoveTagsFromResource	POST	/		dms:RemoveTagsFromResource		ResourceArn:body:ResourceArn			name
 O	RunFleetAdvisorLsaAnalysis	POST	/		dms:RunFleetAdvisorLsaAnalysis					name
 O	StartDataMigration	POST	/		dms:StartDataMigration		DataMigrationIdentifier:body:DataMigrationIdentifier			name
-O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:412
+O	StartExtensionPackAssociation	POST	/		dms:AssociateExtensionPack		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:416
 O	StartMetadataModelAssessment	POST	/		dms:StartMetadataModelAssessment		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelConversion	POST	/		dms:StartMetadataModelConversion		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelCreation	POST	/		dms:StartMetadataModelCreation		MigrationProjectIdentifier:body:MigrationProjectIdentifier;MetadataModelName:body:MetadataModelName			name
-O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:418
+O	StartMetadataModelExportAsScript	POST	/		dms:StartMetadataModelExportAsScripts		MigrationProjectIdentifier:body:MigrationProjectIdentifier			override:422
 O	StartMetadataModelExportToTarget	POST	/		dms:StartMetadataModelExportToTarget		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartMetadataModelImport	POST	/		dms:StartMetadataModelImport		MigrationProjectIdentifier:body:MigrationProjectIdentifier			name
 O	StartRecommendations	POST	/		dms:StartRecommendations		DatabaseId:body:DatabaseId			name
@@ -5784,13 +5784,13 @@ O	UntagResource	DELETE	/tags/{resourceArn}		dsql:UntagResource		resourceArn:uri:
 O	UpdateCluster	POST	/cluster/{identifier}		dsql:UpdateCluster		identifier:uri:identifier			name
 S	dynamodb	DynamoDB	dynamodb	json	DynamoDB_20120810	dynamodb	dynamodb	0	dynamodb	
 O	BatchExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:181;override:181;override:181;override:181
-O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:247|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
-O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:249|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	BatchGetItem	POST	/		dynamodb:BatchGetItem	kms:Decrypt@(encrypted)				name;override:251|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	BatchWriteItem	POST	/		dynamodb:BatchWriteItem	kms:Decrypt@(encrypted)				name;override:253|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	CreateBackup	POST	/		dynamodb:CreateBackup		TableName:body:TableName;BackupName:body:BackupName			name
 O	CreateGlobalTable	POST	/		dynamodb:CreateGlobalTable		GlobalTableName:body:GlobalTableName			name
-O	CreateTable	POST	/		dynamodb:CreateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification;dynamodb:TagResource@Tags	TableName:body:TableName			name;override:231;override:231;tag|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to create the table)
+O	CreateTable	POST	/		dynamodb:CreateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification;dynamodb:TagResource@Tags	TableName:body:TableName			name;override:235;override:235;tag|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to create the table)
 O	DeleteBackup	POST	/		dynamodb:DeleteBackup		BackupArn:body:BackupArn			name
-O	DeleteItem	POST	/		dynamodb:DeleteItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:241|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	DeleteItem	POST	/		dynamodb:DeleteItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:245|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	DeleteResourcePolicy	POST	/		dynamodb:DeleteResourcePolicy		ResourceArn:body:ResourceArn			name
 O	DeleteTable	POST	/		dynamodb:DeleteTable		TableName:body:TableName			name
 O	DescribeBackup	POST	/		dynamodb:DescribeBackup		BackupArn:body:BackupArn			name
@@ -5811,7 +5811,7 @@ O	EnableKinesisStreamingDestination	POST	/		dynamodb:EnableKinesisStreamingDesti
 O	ExecuteStatement	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:180;override:180;override:180;override:180
 O	ExecuteTransaction	POST	/		dynamodb:PartiQLSelect	dynamodb:PartiQLInsert@;dynamodb:PartiQLUpdate@;dynamodb:PartiQLDelete@				override:182;override:182;override:182;override:182
 O	ExportTableToPointInTime	POST	/		dynamodb:ExportTableToPointInTime		TableArn:body:TableArn;S3Bucket:body:S3Bucket			name
-O	GetItem	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:235|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	GetItem	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:239|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	GetResourcePolicy	POST	/		dynamodb:GetResourcePolicy		ResourceArn:body:ResourceArn			name
 O	ImportTable	POST	/		dynamodb:ImportTable					name
 O	ListBackups	POST	/		dynamodb:ListBackups					name
@@ -5821,12 +5821,12 @@ O	ListGlobalTables	POST	/		dynamodb:ListGlobalTables					name
 O	ListImports	POST	/		dynamodb:ListImports					name
 O	ListTables	POST	/		dynamodb:ListTables					name
 O	ListTagsOfResource	POST	/		dynamodb:ListTagsOfResource		ResourceArn:body:ResourceArn			name
-O	PutItem	POST	/		dynamodb:PutItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:237|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	PutItem	POST	/		dynamodb:PutItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:241|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	PutResourcePolicy	POST	/		dynamodb:PutResourcePolicy		ResourceArn:body:ResourceArn			name
-O	Query	POST	/		dynamodb:Query	kms:Decrypt@(encrypted)	TableName:body:TableName;IndexName:body:IndexName			*|@index=IndexName:given	name;override:243|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	Query	POST	/		dynamodb:Query	kms:Decrypt@(encrypted)	TableName:body:TableName;IndexName:body:IndexName			*|@index=IndexName:given	name;override:247|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	RestoreTableFromBackup	POST	/		dynamodb:RestoreTableFromBackup	dynamodb:BatchWriteItem@;dynamodb:DeleteItem@;dynamodb:GetItem@;dynamodb:PutItem@;dynamodb:Query@;dynamodb:Scan@;dynamodb:UpdateItem@	TargetTableName:body:TargetTableName;BackupArn:body:BackupArn			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
 O	RestoreTableToPointInTime	POST	/		dynamodb:RestoreTableToPointInTime	dynamodb:BatchWriteItem@;dynamodb:DeleteItem@;dynamodb:GetItem@;dynamodb:PutItem@;dynamodb:Query@;dynamodb:Scan@;dynamodb:UpdateItem@	TargetTableName:body:TargetTableName			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	Scan	POST	/		dynamodb:Scan	kms:Decrypt@(encrypted)	TableName:body:TableName;IndexName:body:IndexName			*|@index=IndexName:given	name;override:245|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	Scan	POST	/		dynamodb:Scan	kms:Decrypt@(encrypted)	TableName:body:TableName;IndexName:body:IndexName			*|@index=IndexName:given	name;override:249|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	TagResource	POST	/		dynamodb:TagResource		ResourceArn:body:ResourceArn			name
 O	TransactGetItems	POST	/		dynamodb:GetItem	kms:Decrypt@(encrypted)				override:188;override:188|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
 O	TransactWriteItems	POST	/			dynamodb:PutItem@TransactItems.Put;dynamodb:UpdateItem@TransactItems.Update;dynamodb:DeleteItem@TransactItems.Delete;dynamodb:ConditionCheckItem@TransactItems.ConditionCheck;kms:Decrypt@(encrypted)				override:190;override:190;override:190;override:190;override:190|Amazon DynamoDB Developer Guide, Using IAM policies with DynamoDB transactions (TransactGetItems: dynamodb:GetItem, TransactWriteItems: the action of each item's kind)
@@ -5835,9 +5835,9 @@ O	UpdateContinuousBackups	POST	/		dynamodb:UpdateContinuousBackups		TableName:bo
 O	UpdateContributorInsights	POST	/		dynamodb:UpdateContributorInsights		TableName:body:TableName			name
 O	UpdateGlobalTable	POST	/		dynamodb:UpdateGlobalTable		GlobalTableName:body:GlobalTableName			name
 O	UpdateGlobalTableSettings	POST	/		dynamodb:UpdateGlobalTableSettings	iam:PassRole@GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate,GlobalTableGlobalSecondaryIndexSettingsUpdate,ReplicaSettingsUpdate	GlobalTableName:body:GlobalTableName		GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate;GlobalTableGlobalSecondaryIndexSettingsUpdate[].ProvisionedWriteCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:GlobalTableGlobalSecondaryIndexSettingsUpdate;ReplicaSettingsUpdate[].ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:ReplicaSettingsUpdate;ReplicaSettingsUpdate[].ReplicaGlobalSecondaryIndexSettingsUpdate[].ProvisionedReadCapacityAutoScalingSettingsUpdate.AutoScalingRoleArn:role:ReplicaSettingsUpdate	name;role
-O	UpdateItem	POST	/		dynamodb:UpdateItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:239|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
+O	UpdateItem	POST	/		dynamodb:UpdateItem	kms:Decrypt@(encrypted)	TableName:body:TableName			name;override:243|Amazon DynamoDB Developer Guide, Encryption at rest: how DynamoDB uses AWS KMS (the table key is decrypted with kms:Decrypt)
 O	UpdateKinesisStreamingDestination	POST	/		dynamodb:UpdateKinesisStreamingDestination		TableName:body:TableName;StreamArn:body:StreamArn			name
-O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:233;override:233|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
+O	UpdateTable	POST	/		dynamodb:UpdateTable	kms:CreateGrant@SSESpecification;kms:DescribeKey@SSESpecification	TableName:body:TableName			name;override:237;override:237|Amazon DynamoDB Developer Guide, Encryption at rest: authorizing use of a customer managed key (kms:CreateGrant and kms:DescribeKey to change the table's key)
 O	UpdateTableReplicaAutoScaling	POST	/		dynamodb:UpdateTableReplicaAutoScaling	iam:PassRole@GlobalSecondaryIndexUpdates,ProvisionedWriteCapacityAutoScalingUpdate,ReplicaUpdates	TableName:body:TableName		GlobalSecondaryIndexUpdates[].ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:GlobalSecondaryIndexUpdates;ProvisionedWriteCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ProvisionedWriteCapacityAutoScalingUpdate;ReplicaUpdates[].ReplicaGlobalSecondaryIndexUpdates[].ProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates;ReplicaUpdates[].ReplicaProvisionedReadCapacityAutoScalingUpdate.AutoScalingRoleArn:role:ReplicaUpdates	name;role
 O	UpdateTimeToLive	POST	/		dynamodb:UpdateTimeToLive		TableName:body:TableName			name
 S	dynamodbstreams	DynamoDB Streams	dynamodb	json	DynamoDBStreams_20120810	streams.dynamodb	dynamodb	0	dynamodbstreams,DynamoDB Streams,streams.dynamodb,dynamodb	
@@ -5893,7 +5893,7 @@ O	AttachClassicLinkVpc	POST	/		ec2:AttachClassicLinkVpc		InstanceId:body:instanc
 O	AttachInternetGateway	POST	/		ec2:AttachInternetGateway		InternetGatewayId:body:internetGatewayId;VpcId:body:vpcId			name
 O	AttachNetworkInterface	POST	/		ec2:AttachNetworkInterface		NetworkInterfaceId:body:networkInterfaceId;InstanceId:body:instanceId			name
 O	AttachVerifiedAccessTrustProvider	POST	/		ec2:AttachVerifiedAccessTrustProvider		VerifiedAccessInstanceId:body:VerifiedAccessInstanceId;VerifiedAccessTrustProviderId:body:VerifiedAccessTrustProviderId			name
-O	AttachVolume	POST	/		ec2:AttachVolume	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceId:body:InstanceId;VolumeId:body:VolumeId			*|InstanceId=InstanceId,VolumeId=VolumeId	name;override:273;override:273|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
+O	AttachVolume	POST	/		ec2:AttachVolume	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceId:body:InstanceId;VolumeId:body:VolumeId			*|InstanceId=InstanceId,VolumeId=VolumeId	name;override:277;override:277|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
 O	AttachVpnGateway	POST	/		ec2:AttachVpnGateway		VpcId:body:VpcId;VpnGatewayId:body:VpnGatewayId			name
 O	AuthorizeClientVpnIngress	POST	/		ec2:AuthorizeClientVpnIngress		ClientVpnEndpointId:body:ClientVpnEndpointId			name
 O	AuthorizeSecurityGroupEgress	POST	/		ec2:AuthorizeSecurityGroupEgress	ec2:CreateTags@TagSpecifications	GroupId:body:groupId			*|SecurityGroupId=GroupId	name;dependent
@@ -6007,7 +6007,7 @@ O	CreateVerifiedAccessEndpoint	POST	/		ec2:CreateVerifiedAccessEndpoint	ec2:Crea
 O	CreateVerifiedAccessGroup	POST	/		ec2:CreateVerifiedAccessGroup	ec2:CreateTags@TagSpecifications	VerifiedAccessInstanceId:body:VerifiedAccessInstanceId			name;dependent
 O	CreateVerifiedAccessInstance	POST	/		ec2:CreateVerifiedAccessInstance	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVerifiedAccessTrustProvider	POST	/		ec2:CreateVerifiedAccessTrustProvider	ec2:CreateTags@TagSpecifications	PolicyReferenceName:body:PolicyReferenceName			name;dependent
-O	CreateVolume	POST	/		ec2:CreateVolume	kms:CreateGrant@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted);kms:DescribeKey@KmsKeyId,(encrypted);kms:GenerateDataKeyWithoutPlaintext@KmsKeyId,(encrypted);kms:ReEncryptFrom@KmsKeyId,(encrypted);kms:ReEncryptTo@KmsKeyId,(encrypted);ec2:CreateTags@TagSpecifications				name;override:269;override:269;override:269;override:269;override:269;override:269;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
+O	CreateVolume	POST	/		ec2:CreateVolume	kms:CreateGrant@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted);kms:DescribeKey@KmsKeyId,(encrypted);kms:GenerateDataKeyWithoutPlaintext@KmsKeyId,(encrypted);kms:ReEncryptFrom@KmsKeyId,(encrypted);kms:ReEncryptTo@KmsKeyId,(encrypted);ec2:CreateTags@TagSpecifications				name;override:273;override:273;override:273;override:273;override:273;override:273;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
 O	CreateVpc	POST	/		ec2:CreateVpc	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVpcBlockPublicAccessExclusion	POST	/		ec2:CreateVpcBlockPublicAccessExclusion	ec2:CreateTags@TagSpecifications				name;dependent
 O	CreateVpcEncryptionControl	POST	/		ec2:CreateVpcEncryptionControl	ec2:CreateTags@TagSpecifications	VpcId:body:VpcId			name;dependent
@@ -6593,14 +6593,14 @@ O	RestoreVolumeFromRecycleBin	POST	/		ec2:RestoreVolumeFromRecycleBin		VolumeId:
 O	RevokeClientVpnIngress	POST	/		ec2:RevokeClientVpnIngress		ClientVpnEndpointId:body:ClientVpnEndpointId			name
 O	RevokeSecurityGroupEgress	POST	/		ec2:RevokeSecurityGroupEgress		GroupId:body:groupId			*|SecurityGroupId=GroupId	name
 O	RevokeSecurityGroupIngress	POST	/		ec2:RevokeSecurityGroupIngress		GroupId:body:GroupId			*|SecurityGroupId=GroupId	name
-O	RunInstances	POST	/		ec2:RunInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted);kms:DescribeKey@(encrypted);kms:GenerateDataKeyWithoutPlaintext@(encrypted);kms:ReEncryptFrom@(encrypted);kms:ReEncryptTo@(encrypted);iam:PassRole@IamInstanceProfile;ec2:CreateTags@TagSpecifications;ssm:GetParameters@	IamInstanceProfile:body:iamInstanceProfile:role		IamInstanceProfile:profile:IamInstanceProfile	name;override:267;override:267;override:267;override:267;override:267;override:267;role;dependent;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
+O	RunInstances	POST	/		ec2:RunInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted);kms:DescribeKey@(encrypted);kms:GenerateDataKeyWithoutPlaintext@(encrypted);kms:ReEncryptFrom@(encrypted);kms:ReEncryptTo@(encrypted);iam:PassRole@IamInstanceProfile;ec2:CreateTags@TagSpecifications;ssm:GetParameters@	IamInstanceProfile:body:iamInstanceProfile:role		IamInstanceProfile:profile:IamInstanceProfile	name;override:271;override:271;override:271;override:271;override:271;override:271;role;dependent;dependent|Amazon EBS User Guide, Permissions for Amazon EBS encryption: kms:CreateGrant, kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*
 O	RunScheduledInstances	POST	/		ec2:RunScheduledInstances	iam:PassRole@LaunchSpecification.IamInstanceProfile	ScheduledInstanceId:body:ScheduledInstanceId		LaunchSpecification.IamInstanceProfile:profile:LaunchSpecification.IamInstanceProfile	name;role
 O	SearchLocalGatewayRoutes	POST	/		ec2:SearchLocalGatewayRoutes		LocalGatewayRouteTableId:body:LocalGatewayRouteTableId			name
 O	SearchTransitGatewayMulticastGroups	POST	/		ec2:SearchTransitGatewayMulticastGroups		TransitGatewayMulticastDomainId:body:TransitGatewayMulticastDomainId			name
 O	SearchTransitGatewayRoutes	POST	/		ec2:SearchTransitGatewayRoutes		TransitGatewayRouteTableId:body:TransitGatewayRouteTableId			name
 O	SendDiagnosticInterrupt	POST	/		ec2:SendDiagnosticInterrupt		InstanceId:body:InstanceId			name
 O	StartDeclarativePoliciesReport	POST	/		ec2:StartDeclarativePoliciesReport	ec2:CreateTags@TagSpecifications	S3Bucket:body:S3Bucket;TargetId:body:TargetId			name;tag
-O	StartInstances	POST	/		ec2:StartInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceIds:body:InstanceId			*|InstanceId=InstanceIds	name;override:271;override:271|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
+O	StartInstances	POST	/		ec2:StartInstances	kms:CreateGrant@(encrypted);kms:Decrypt@(encrypted)	InstanceIds:body:InstanceId			*|InstanceId=InstanceIds	name;override:275;override:275|Amazon EBS User Guide, Permissions for Amazon EBS encryption: starting an instance or attaching a volume that uses a customer managed key needs kms:CreateGrant and kms:Decrypt
 O	StartNetworkInsightsAccessScopeAnalysis	POST	/		ec2:StartNetworkInsightsAccessScopeAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsAccessScopeId:body:NetworkInsightsAccessScopeId			name;dependent
 O	StartNetworkInsightsAnalysis	POST	/		ec2:StartNetworkInsightsAnalysis	ec2:CreateTags@TagSpecifications	NetworkInsightsPathId:body:NetworkInsightsPathId			name;dependent
 O	StartVpcEndpointServicePrivateDnsVerification	POST	/		ec2:StartVpcEndpointServicePrivateDnsVerification		ServiceId:body:ServiceId			name
@@ -6656,7 +6656,7 @@ O	GetRegistryScanningConfiguration	POST	/		ecr:GetRegistryScanningConfiguration	
 O	GetRepositoryPolicy	POST	/		ecr:GetRepositoryPolicy		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	GetSigningConfiguration	POST	/		ecr:GetSigningConfiguration					name
 O	InitiateLayerUpload	POST	/		ecr:InitiateLayerUpload		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
-O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	override:532
+O	ListImageReferrers	POST	/		ecr:BatchGetImage		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	override:536
 O	ListImages	POST	/		ecr:ListImages		repositoryName:body:repositoryName			*|RepositoryName=repositoryName	name
 O	ListPullTimeUpdateExclusions	POST	/		ecr:ListPullTimeUpdateExclusions					name
 O	ListTagsForResource	POST	/		ecr:ListTagsForResource		resourceArn:body:resourceArn			name
@@ -8005,14 +8005,14 @@ O	BatchDeleteTableVersion	POST	/		glue:BatchDeleteTableVersion		DatabaseName:bod
 O	BatchGetBlueprints	POST	/		glue:BatchGetBlueprints					name
 O	BatchGetCrawlers	POST	/		glue:BatchGetCrawlers					name
 O	BatchGetCustomEntityTypes	POST	/		glue:BatchGetCustomEntityTypes					name
-O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult					override:351
+O	BatchGetDataQualityResult	POST	/		glue:GetDataQualityResult					override:355
 O	BatchGetDevEndpoints	POST	/		glue:BatchGetDevEndpoints					name
 O	BatchGetJobs	POST	/		glue:BatchGetJobs					name
 O	BatchGetPartition	POST	/		glue:BatchGetPartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	BatchGetTableOptimizer	POST	/		glue:BatchGetTableOptimizer	glue:GetTable@				name;dependent
 O	BatchGetTriggers	POST	/		glue:BatchGetTriggers					name
 O	BatchGetWorkflows	POST	/		glue:BatchGetWorkflows					name
-O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation					override:352
+O	BatchPutDataQualityStatisticAnnotation	POST	/		glue:PutDataQualityStatisticAnnotation					override:356
 O	BatchStopJobRun	POST	/		glue:BatchStopJobRun		JobName:body:JobName			name
 O	BatchUpdatePartition	POST	/		glue:BatchUpdatePartition		DatabaseName:body:DatabaseName;TableName:body:TableName			name
 O	CancelDataQualityRuleRecommendationRun	POST	/		glue:CancelDataQualityRuleRecommendationRun		RunId:body:RunId			name
@@ -8156,9 +8156,9 @@ O	GetTables	POST	/		glue:GetTables		DatabaseName:body:DatabaseName			name
 O	GetTags	POST	/		glue:GetTags		ResourceArn:body:ResourceArn			name
 O	GetTrigger	POST	/		glue:GetTrigger		Name:body:Name			name
 O	GetTriggers	POST	/		glue:GetTriggers					name
-O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:523
-O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:524
-O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name			override:522
+O	GetUnfilteredPartitionMetadata	POST	/		glue:GetPartition		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:527
+O	GetUnfilteredPartitionsMetadata	POST	/		glue:GetPartitions		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;TableName:body:TableName			override:528
+O	GetUnfilteredTableMetadata	POST	/		glue:GetTable		CatalogId:body:CatalogId;DatabaseName:body:DatabaseName;Name:body:Name			override:526
 O	GetUsageProfile	POST	/		glue:GetUsageProfile		Name:body:Name			name
 O	GetUserDefinedFunction	POST	/		glue:GetUserDefinedFunction		DatabaseName:body:DatabaseName;FunctionName:body:FunctionName			name
 O	GetUserDefinedFunctions	POST	/		glue:GetUserDefinedFunctions					name
@@ -9301,7 +9301,7 @@ O	UpdateThingShadow	POST	/things/{thingName}/shadow		iot:UpdateThingShadow		thin
 S	iot-jobs-data	IoT Jobs Data Plane	iotjobsdata	rest-json		data.jobs.iot	iot-jobs-data	0	iot-jobs-data,IoT Jobs Data Plane,IoTJobsDataPlane,data.jobs.iot	
 O	DescribeJobExecution	GET	/things/{thingName}/jobs/{jobId}		iotjobsdata:DescribeJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 O	GetPendingJobExecutions	GET	/things/{thingName}/jobs		iotjobsdata:GetPendingJobExecutions		thingName:uri:thingName			name
-O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:520
+O	StartCommandExecution	POST	/command-executions		iot:StartCommandExecution		targetArn:body:targetArn;commandArn:body:commandArn			override:524
 O	StartNextPendingJobExecution	PUT	/things/{thingName}/jobs/$next		iotjobsdata:StartNextPendingJobExecution		thingName:uri:thingName			name
 O	UpdateJobExecution	POST	/things/{thingName}/jobs/{jobId}		iotjobsdata:UpdateJobExecution		jobId:uri:jobId;thingName:uri:thingName			name
 S	iot-managed-integrations	IoT Managed Integrations	iotmanagedintegrations	rest-json		api.iotmanagedintegrations	iotmanagedintegrations	0	iot-managed-integrations,IoT Managed Integrations,IoTManagedIntegrations,api.iotmanagedintegrations	
@@ -9445,8 +9445,8 @@ O	ListAlarms	GET	/alarms/{alarmModelName}		iotevents:ListAlarms		alarmModelName:
 O	ListDetectors	GET	/detectors/{detectorModelName}		iotevents:ListDetectors		detectorModelName:uri:detectorModelName;stateName:querystring:stateName			name
 S	iotfleetwise	IoTFleetWise	iotfleetwise	json	IoTAutobahnControlPlane	iotfleetwise	iotfleetwise	0	iotfleetwise	
 O	AssociateVehicleFleet	POST	/		iotfleetwise:AssociateVehicleFleet		vehicleName:body:vehicleName;fleetId:body:fleetId			name
-O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:353;dependent;dependent
-O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:354
+O	BatchCreateVehicle	POST	/		iotfleetwise:CreateVehicle	iot:CreateThing@;iot:DescribeThing@				override:357;dependent;dependent
+O	BatchUpdateVehicle	POST	/		iotfleetwise:UpdateVehicle					override:358
 O	CreateCampaign	POST	/		iotfleetwise:CreateCampaign	iam:PassRole@dataDestinationConfigs;iotfleetwise:TagResource@tags	signalCatalogArn:body:signalCatalogArn;targetArn:body:targetArn		dataDestinationConfigs[].timestreamConfig.executionRoleArn:role:dataDestinationConfigs;dataDestinationConfigs[].mqttTopicConfig.executionRoleArn:role:dataDestinationConfigs	name;role;tag
 O	CreateDecoderManifest	POST	/		iotfleetwise:CreateDecoderManifest	iotfleetwise:TagResource@tags	modelManifestArn:body:modelManifestArn			name;tag
 O	CreateFleet	POST	/		iotfleetwise:CreateFleet	iotfleetwise:TagResource@tags	fleetId:body:fleetId;signalCatalogArn:body:signalCatalogArn			name;tag
@@ -10061,25 +10061,25 @@ O	TagResource	POST	/		kendra-ranking:TagResource		ResourceARN:body:ResourceARN		
 O	UntagResource	POST	/		kendra-ranking:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateRescoreExecutionPlan	POST	/		kendra-ranking:UpdateRescoreExecutionPlan		Id:body:Id			name
 S	keyspaces	Keyspaces	cassandra	json	KeyspacesService	cassandra	cassandra	0	keyspaces,cassandra	
-O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:455;override:455;tag
-O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:456;override:456;override:456;override:456;tag
-O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:457
-O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName			override:461
-O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName			override:462
-O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName			override:463
-O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:464
-O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName			override:465
-O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName			override:472;override:472
-O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName			override:466
-O	ListKeyspaces	POST	/		cassandra:Select					override:467
-O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:468
-O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn			override:470
-O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:469
-O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName			override:473;override:473;override:473;override:473
+O	CreateKeyspace	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName			override:459;override:459;tag
+O	CreateTable	POST	/		cassandra:Create	cassandra:CreateMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification;cassandra:TagResource@tags	keyspaceName:body:keyspaceName;tableName:body:tableName			override:460;override:460;override:460;override:460;tag
+O	CreateType	POST	/		cassandra:Create		keyspaceName:body:keyspaceName;typeName:body:typeName			override:461
+O	DeleteKeyspace	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName			override:465
+O	DeleteTable	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;tableName:body:tableName			override:466
+O	DeleteType	POST	/		cassandra:Drop		keyspaceName:body:keyspaceName;typeName:body:typeName			override:467
+O	GetKeyspace	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:468
+O	GetTable	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;tableName:body:tableName			override:469
+O	GetTableAutoScalingSettings	POST	/		application-autoscaling:DescribeScalableTargets,application-autoscaling:DescribeScalingPolicies		keyspaceName:body:keyspaceName;tableName:body:tableName			override:476;override:476
+O	GetType	POST	/		cassandra:Select		keyspaceName:body:keyspaceName;typeName:body:typeName			override:470
+O	ListKeyspaces	POST	/		cassandra:Select					override:471
+O	ListTables	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:472
+O	ListTagsForResource	POST	/		cassandra:Select		resourceArn:body:resourceArn			override:474
+O	ListTypes	POST	/		cassandra:Select		keyspaceName:body:keyspaceName			override:473
+O	RestoreTable	POST	/		cassandra:Restore	cassandra:Select@;cassandra:TagResource@tagsOverride;cassandra:RestoreMultiRegionTable@replicaSpecifications	sourceKeyspaceName:body:sourceKeyspaceName;sourceTableName:body:sourceTableName;targetKeyspaceName:body:targetKeyspaceName;targetTableName:body:targetTableName			override:477;override:477;override:477;override:477
 O	TagResource	POST	/		cassandra:TagResource		resourceArn:body:resourceArn			name
 O	UntagResource	POST	/		cassandra:UntagResource		resourceArn:body:resourceArn			name
-O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:459;override:459;override:459;override:459;override:459;override:459;override:459;override:459
-O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:460;override:460;override:460;override:460
+O	UpdateKeyspace	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicationSpecification;cassandra:Create@replicationSpecification;cassandra:CreateMultiRegionResource@replicationSpecification;cassandra:Select@replicationSpecification;cassandra:SelectMultiRegionResource@replicationSpecification;cassandra:Modify@replicationSpecification;cassandra:ModifyMultiRegionResource@replicationSpecification	keyspaceName:body:keyspaceName			override:463;override:463;override:463;override:463;override:463;override:463;override:463;override:463
+O	UpdateTable	POST	/		cassandra:Alter	cassandra:AlterMultiRegionResource@replicaSpecifications;application-autoscaling:RegisterScalableTarget@autoScalingSpecification;application-autoscaling:PutScalingPolicy@autoScalingSpecification	keyspaceName:body:keyspaceName;tableName:body:tableName			override:464;override:464;override:464;override:464
 S	keyspacesstreams	KeyspacesStreams	cassandra	json	KeyspacesStreams	cassandra-streams	cassandra	0	keyspacesstreams,cassandra-streams,cassandra	
 O	GetRecords	POST	/		cassandra:GetRecords					name
 O	GetShardIterator	POST	/		cassandra:GetShardIterator		streamArn:body:streamArn;shardId:body:shardId			name
@@ -10099,7 +10099,7 @@ O	DescribeStreamConsumer	POST	/		kinesis:DescribeStreamConsumer		StreamARN:body:
 O	DescribeStreamSummary	POST	/		kinesis:DescribeStreamSummary		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	DisableEnhancedMonitoring	POST	/		kinesis:DisableEnhancedMonitoring		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	EnableEnhancedMonitoring	POST	/		kinesis:EnableEnhancedMonitoring		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
-O	GetRecords	POST	/		kinesis:GetRecords	kms:Decrypt@(encrypted)	StreamARN:body:StreamARN			*|StreamName=StreamARN	name;override:257|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
+O	GetRecords	POST	/		kinesis:GetRecords	kms:Decrypt@(encrypted)	StreamARN:body:StreamARN			*|StreamName=StreamARN	name;override:261|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
 O	GetResourcePolicy	POST	/		kinesis:GetResourcePolicy		ResourceARN:body:ResourceARN			name
 O	GetShardIterator	POST	/		kinesis:GetShardIterator		ShardId:body:ShardId;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	IncreaseStreamRetentionPeriod	POST	/		kinesis:IncreaseStreamRetentionPeriod		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
@@ -10109,15 +10109,15 @@ O	ListStreams	POST	/		kinesis:ListStreams					name
 O	ListTagsForResource	POST	/		kinesis:ListTagsForResource		ResourceARN:body:ResourceARN			name
 O	ListTagsForStream	POST	/		kinesis:ListTagsForStream		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	MergeShards	POST	/		kinesis:MergeShards		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
-O	PutRecord	POST	/		kinesis:PutRecord	kms:GenerateDataKey@(encrypted)	PartitionKey:body:PartitionKey;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;override:253|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
-O	PutRecords	POST	/		kinesis:PutRecords	kms:GenerateDataKey@(encrypted)	StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;override:255|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
+O	PutRecord	POST	/		kinesis:PutRecord	kms:GenerateDataKey@(encrypted)	PartitionKey:body:PartitionKey;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;override:257|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
+O	PutRecords	POST	/		kinesis:PutRecords	kms:GenerateDataKey@(encrypted)	StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name;override:259|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: producers need kms:GenerateDataKey
 O	PutResourcePolicy	POST	/		kinesis:PutResourcePolicy		ResourceARN:body:ResourceARN			name
 O	RegisterStreamConsumer	POST	/		kinesis:RegisterStreamConsumer	kinesis:TagResource@Tags	StreamARN:body:StreamARN;ConsumerName:body:ConsumerName			*|StreamName=StreamARN	name;tag
 O	RemoveTagsFromStream	POST	/		kinesis:RemoveTagsFromStream		StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	SplitShard	POST	/		kinesis:SplitShard		NewStartingHashKey:body:NewStartingHashKey;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	StartStreamEncryption	POST	/		kinesis:StartStreamEncryption		KeyId:body:KeyId;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
 O	StopStreamEncryption	POST	/		kinesis:StopStreamEncryption		KeyId:body:KeyId;StreamName:body:StreamName;StreamARN:body:StreamARN			*|StreamName=StreamName;*|StreamName=StreamARN	name
-O	SubscribeToShard	POST	/		kinesis:SubscribeToShard	kms:Decrypt@(encrypted)	ConsumerARN:body:ConsumerARN;ShardId:body:ShardId			name;override:259|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
+O	SubscribeToShard	POST	/		kinesis:SubscribeToShard	kms:Decrypt@(encrypted)	ConsumerARN:body:ConsumerARN;ShardId:body:ShardId			name;override:263|Amazon Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS keys: consumers need kms:Decrypt
 O	TagResource	POST	/		kinesis:TagResource		ResourceARN:body:ResourceARN			name
 O	UntagResource	POST	/		kinesis:UntagResource		ResourceARN:body:ResourceARN			name
 O	UpdateAccountSettings	POST	/		kinesis:UpdateAccountSettings					name
@@ -10316,7 +10316,7 @@ O	GetQueryState	POST	/GetQueryState		lakeformation:GetQueryState	lakeformation:S
 O	GetQueryStatistics	POST	/GetQueryStatistics		lakeformation:GetQueryStatistics	lakeformation:StartQueryPlanning@	QueryId:body:QueryId			name;dependent
 O	GetResourceLFTags	POST	/GetResourceLFTags		lakeformation:GetResourceLFTags					name
 O	GetTableObjects	POST	/GetTableObjects		lakeformation:GetTableObjects		DatabaseName:body:DatabaseName;TableName:body:TableName			name
-O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess					override:537
+O	GetTemporaryDataLocationCredentials	POST	/GetTemporaryDataLocationCredentials		lakeformation:GetDataAccess					override:541
 O	GetTemporaryGluePartitionCredentials	POST	/GetTemporaryGluePartitionCredentials		lakeformation:GetTemporaryGluePartitionCredentials		TableArn:body:TableArn			name
 O	GetTemporaryGlueTableCredentials	POST	/GetTemporaryGlueTableCredentials		lakeformation:GetTemporaryGlueTableCredentials		TableArn:body:TableArn			name
 O	GetWorkUnitResults	POST	/GetWorkUnitResults		lakeformation:GetWorkUnitResults	lakeformation:GetWorkUnits@;lakeformation:StartQueryPlanning@	QueryId:body:QueryId			name;dependent;dependent
@@ -10353,7 +10353,7 @@ O	CreateAlias	POST	/2015-03-31/functions/{FunctionName}/aliases		lambda:CreateAl
 O	CreateCapacityProvider	POST	/2025-11-30/capacity-providers		lambda:CreateCapacityProvider,iam:PassRole	iam:CreateServiceLinkedRole@;kms:DescribeKey@KmsKeyArn;lambda:TagResource@Tags	CapacityProviderName:body:CapacityProviderName		PermissionsConfig.CapacityProviderOperatorRoleArn:role:	name;role;dependent;dependent;tag
 O	CreateCodeSigningConfig	POST	/2020-04-22/code-signing-configs		lambda:CreateCodeSigningConfig	lambda:TagResource@Tags				name;tag
 O	CreateEventSourceMapping	POST	/2015-03-31/event-source-mappings		lambda:CreateEventSourceMapping	lambda:TagResource@Tags	FunctionName:body:FunctionName			*|FunctionName=FunctionName:lambda-function	name;tag
-O	CreateFunction	POST	/2015-03-31/functions		lambda:CreateFunction,iam:PassRole	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;lambda:PassCapacityProvider@;lambda:TagResource@Tags	FunctionName:body:FunctionName;Role:body:Role:role		Role:role:	*|FunctionName=FunctionName:lambda-function	name;role;override:278;override:278;override:278;override:278;override:278;override:278;dependent;tag|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
+O	CreateFunction	POST	/2015-03-31/functions		lambda:CreateFunction,iam:PassRole	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;lambda:PassCapacityProvider@;lambda:TagResource@Tags	FunctionName:body:FunctionName;Role:body:Role:role		Role:role:	*|FunctionName=FunctionName:lambda-function	name;role;override:282;override:282;override:282;override:282;override:282;override:282;dependent;tag|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
 O	CreateFunctionUrlConfig	POST	/2021-10-31/functions/{FunctionName}/url		lambda:CreateFunctionUrlConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 O	DeleteAlias	DELETE	/2015-03-31/functions/{FunctionName}/aliases/{Name}		lambda:DeleteAlias		FunctionName:uri:FunctionName;Name:uri:Name			*|FunctionName=FunctionName:lambda-function	name
 O	DeleteCapacityProvider	DELETE	/2025-11-30/capacity-providers/{CapacityProviderName}		lambda:DeleteCapacityProvider		CapacityProviderName:uri:CapacityProviderName			name
@@ -10374,10 +10374,10 @@ O	GetDurableExecution	GET	/2025-12-01/durable-executions/{DurableExecutionArn}		
 O	GetDurableExecutionHistory	GET	/2025-12-01/durable-executions/{DurableExecutionArn}/history		lambda:GetDurableExecutionHistory		DurableExecutionArn:uri:DurableExecutionArn			name
 O	GetDurableExecutionState	GET	/2025-12-01/durable-executions/{DurableExecutionArn}/state		lambda:GetDurableExecutionState		DurableExecutionArn:uri:DurableExecutionArn			name
 O	GetEventSourceMapping	GET	/2015-03-31/event-source-mappings/{UUID}		lambda:GetEventSourceMapping		UUID:uri:UUID			name
-O	GetFunction	GET	/2015-03-31/functions/{FunctionName}		lambda:GetFunction	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name;override:282|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
+O	GetFunction	GET	/2015-03-31/functions/{FunctionName}		lambda:GetFunction	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name;override:286|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
 O	GetFunctionCodeSigningConfig	GET	/2020-06-30/functions/{FunctionName}/code-signing-config		lambda:GetFunctionCodeSigningConfig		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
 O	GetFunctionConcurrency	GET	/2019-09-30/functions/{FunctionName}/concurrency		lambda:GetFunctionConcurrency		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
-O	GetFunctionConfiguration	GET	/2015-03-31/functions/{FunctionName}/configuration		lambda:GetFunctionConfiguration	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name;override:284|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
+O	GetFunctionConfiguration	GET	/2015-03-31/functions/{FunctionName}/configuration		lambda:GetFunctionConfiguration	kms:Decrypt@(encrypted)	FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name;override:288|AWS Lambda Developer Guide, Securing environment variables (kms:Decrypt to view and manage environment variables encrypted with a customer managed key)
 O	GetFunctionEventInvokeConfig	GET	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:GetFunctionEventInvokeConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 O	GetFunctionRecursionConfig	GET	/2024-08-31/functions/{FunctionName}/recursion-config		lambda:GetFunctionRecursionConfig		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
 O	GetFunctionScalingConfig	GET	/2025-11-30/functions/{FunctionName}/function-scaling-config		lambda:GetFunctionScalingConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
@@ -10428,7 +10428,7 @@ O	UpdateCapacityProvider	PUT	/2025-11-30/capacity-providers/{CapacityProviderNam
 O	UpdateCodeSigningConfig	PUT	/2020-04-22/code-signing-configs/{CodeSigningConfigArn}		lambda:UpdateCodeSigningConfig		CodeSigningConfigArn:uri:CodeSigningConfigArn			name
 O	UpdateEventSourceMapping	PUT	/2015-03-31/event-source-mappings/{UUID}		lambda:UpdateEventSourceMapping		UUID:uri:UUID;FunctionName:body:FunctionName			*|FunctionName=FunctionName:lambda-function	name
 O	UpdateFunctionCode	PUT	/2015-03-31/functions/{FunctionName}/code		lambda:UpdateFunctionCode		FunctionName:uri:FunctionName			*|FunctionName=FunctionName:lambda-function	name
-O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	*|FunctionName=FunctionName:lambda-function	name;override:280;override:280;override:280;override:280;override:280;override:280;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
+O	UpdateFunctionConfiguration	PUT	/2015-03-31/functions/{FunctionName}/configuration		lambda:UpdateFunctionConfiguration	kms:Encrypt@KMSKeyArn;kms:CreateGrant@KMSKeyArn;lambda:GetLayerVersion@Layers;ec2:DescribeSecurityGroups@VpcConfig;ec2:DescribeSubnets@VpcConfig;ec2:DescribeVpcs@VpcConfig;iam:PassRole@Role	FunctionName:uri:FunctionName;Role:body:Role:role		Role:role:Role	*|FunctionName=FunctionName:lambda-function	name;override:284;override:284;override:284;override:284;override:284;override:284;role|AWS Lambda Developer Guide, Securing environment variables (kms:Encrypt and kms:CreateGrant with KMSKeyArn), Layers (lambda:GetLayerVersion), VPC access (ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs for the user)
 O	UpdateFunctionEventInvokeConfig	POST	/2019-09-25/functions/{FunctionName}/event-invoke-config		lambda:UpdateFunctionEventInvokeConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 O	UpdateFunctionUrlConfig	PUT	/2021-10-31/functions/{FunctionName}/url		lambda:UpdateFunctionUrlConfig		FunctionName:uri:FunctionName;Qualifier:querystring:Qualifier			*|FunctionName=FunctionName:lambda-function:Qualifier;*|FunctionName=FunctionName:lambda-function	name
 S	launch-wizard	Launch Wizard	launchwizard	rest-json		launchwizard	launchwizard	0	launch-wizard,Launch Wizard,LaunchWizard	
@@ -10581,8 +10581,8 @@ O	ListTestExecutionResultItems	POST	/testexecutions/{testExecutionId}/results		l
 O	ListTestExecutions	POST	/testexecutions		lex:ListTestExecutions					name
 O	ListTestSetRecords	POST	/testsets/{testSetId}/records		lex:ListTestSetRecords		testSetId:uri:testSetId			name
 O	ListTestSets	POST	/testsets		lex:ListTestSets					name
-O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId			override:533
-O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId			override:534
+O	ListUtteranceAnalyticsData	POST	/bots/{botId}/analytics/utterances		lex:ListAggregatedUtterances		botId:uri:botId			override:537
+O	ListUtteranceMetrics	POST	/bots/{botId}/analytics/utterancemetrics		lex:ListAggregatedUtterances		botId:uri:botId			override:538
 O	SearchAssociatedTranscripts	POST	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/{botRecommendationId}/associatedtranscripts		lex:SearchAssociatedTranscripts		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId;botRecommendationId:uri:botRecommendationId			name
 O	StartBotAnalyzer	POST	/bots/{botId}/botanalyzer/		lex:StartBotAnalyzer		botId:uri:botId			name
 O	StartBotRecommendation	PUT	/bots/{botId}/botversions/{botVersion}/botlocales/{localeId}/botrecommendations/		lex:StartBotRecommendation		botId:uri:botId;botVersion:uri:botVersion;localeId:uri:localeId			name
@@ -11370,7 +11370,7 @@ O	SendAgreementCancellationRequest	POST	/		aws-marketplace:SendAgreementCancella
 O	SendAgreementPaymentRequest	POST	/		aws-marketplace:SendAgreementPaymentRequest		agreementId:body:agreementId;termId:body:termId			name
 O	UpdatePurchaseOrders	POST	/		aws-marketplace:UpdatePurchaseOrders					name
 S	marketplace-catalog	Marketplace Catalog	aws-marketplace	rest-json		catalog.marketplace	aws-marketplace	0	marketplace-catalog,Marketplace Catalog,MarketplaceCatalog,catalog.marketplace,aws-marketplace	
-O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:355
+O	BatchDescribeEntities	POST	/BatchDescribeEntities		aws-marketplace:DescribeEntity					override:359
 O	CancelChangeSet	PATCH	/CancelChangeSet		aws-marketplace:CancelChangeSet		ChangeSetId:querystring:changeSetId			name
 O	DeleteResourcePolicy	DELETE	/DeleteResourcePolicy		aws-marketplace:DeleteResourcePolicy		ResourceArn:querystring:resourceArn			name
 O	DescribeChangeSet	GET	/DescribeChangeSet		aws-marketplace:DescribeChangeSet		ChangeSetId:querystring:changeSetId			name
@@ -11412,9 +11412,9 @@ O	AddFlowMediaStreams	POST	/v1/flows/{FlowArn}/mediaStreams		mediaconnect:AddFlo
 O	AddFlowOutputs	POST	/v1/flows/{FlowArn}/outputs		mediaconnect:AddFlowOutputs	iam:PassRole@Outputs.Encryption,Outputs.RouterIntegrationTransitEncryption	FlowArn:uri:FlowArn		Outputs[].Encryption.RoleArn:role:Outputs.Encryption;Outputs[].RouterIntegrationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Outputs.RouterIntegrationTransitEncryption	name;role
 O	AddFlowSources	POST	/v1/flows/{FlowArn}/source		mediaconnect:AddFlowSources	iam:PassRole@Sources.Decryption,Sources.RouterIntegrationTransitDecryption	FlowArn:uri:FlowArn		Sources[].Decryption.RoleArn:role:Sources.Decryption;Sources[].RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Sources.RouterIntegrationTransitDecryption	name;role
 O	AddFlowVpcInterfaces	POST	/v1/flows/{FlowArn}/vpcInterfaces		mediaconnect:AddFlowVpcInterfaces,iam:PassRole		FlowArn:uri:FlowArn		VpcInterfaces[].RoleArn:role:	name;role
-O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput					override:356
-O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface					override:357
-O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput					override:358
+O	BatchGetRouterInput	GET	/v1/routerInputs		mediaconnect:GetRouterInput					override:360
+O	BatchGetRouterNetworkInterface	GET	/v1/routerNetworkInterfaces		mediaconnect:GetRouterNetworkInterface					override:361
+O	BatchGetRouterOutput	GET	/v1/routerOutputs		mediaconnect:GetRouterOutput					override:362
 O	CreateBridge	POST	/v1/bridges		mediaconnect:CreateBridge		Name:body:name;PlacementArn:body:placementArn			name
 O	CreateFlow	POST	/v1/flows		mediaconnect:CreateFlow	iam:PassRole@Entitlements,Outputs,Source,Sources,VpcInterfaces	Name:body:name		Entitlements[].Encryption.RoleArn:role:Entitlements;Outputs[].Encryption.RoleArn:role:Outputs;Outputs[].RouterIntegrationTransitEncryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Outputs;Source.Decryption.RoleArn:role:Source;Source.RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Source;Sources[].Decryption.RoleArn:role:Sources;Sources[].RouterIntegrationTransitDecryption.EncryptionKeyConfiguration.SecretsManager.RoleArn:role:Sources;VpcInterfaces[].RoleArn:role:VpcInterfaces	name;role
 O	CreateGateway	POST	/v1/gateways		mediaconnect:CreateGateway		Name:body:name			name
@@ -11452,7 +11452,7 @@ O	ListReservations	GET	/v1/reservations		mediaconnect:ListReservations					name
 O	ListRouterInputs	POST	/v1/routerInputs		mediaconnect:ListRouterInputs					name
 O	ListRouterNetworkInterfaces	POST	/v1/routerNetworkInterfaces		mediaconnect:ListRouterNetworkInterfaces					name
 O	ListRouterOutputs	POST	/v1/routerOutputs		mediaconnect:ListRouterOutputs					name
-O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			override:542
+O	ListTagsForGlobalResource	GET	/tags/global/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			override:546
 O	ListTagsForResource	GET	/tags/{ResourceArn}		mediaconnect:ListTagsForResource		ResourceArn:uri:ResourceArn			name
 O	PurchaseOffering	POST	/v1/offerings/{OfferingArn}		mediaconnect:PurchaseOffering		OfferingArn:uri:OfferingArn;ReservationName:body:reservationName			name
 O	RemoveBridgeOutput	DELETE	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:RemoveBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName			name
@@ -11470,10 +11470,10 @@ O	StartRouterOutput	POST	/v1/routerOutput/start/{Arn}		mediaconnect:StartRouterO
 O	StopFlow	POST	/v1/flows/stop/{FlowArn}		mediaconnect:StopFlow		FlowArn:uri:FlowArn			name
 O	StopRouterInput	POST	/v1/routerInput/stop/{Arn}		mediaconnect:StopRouterInput		Arn:uri:Arn			name
 O	StopRouterOutput	POST	/v1/routerOutput/stop/{Arn}		mediaconnect:StopRouterOutput		Arn:uri:Arn			name
-O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			override:540
+O	TagGlobalResource	POST	/tags/global/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			override:544
 O	TagResource	POST	/tags/{ResourceArn}		mediaconnect:TagResource		ResourceArn:uri:ResourceArn			name
 O	TakeRouterInput	PUT	/v1/routerOutput/takeRouterInput/{RouterOutputArn}		mediaconnect:TakeRouterInput		RouterOutputArn:uri:RouterOutputArn			name
-O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			override:541
+O	UntagGlobalResource	DELETE	/tags/global/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			override:545
 O	UntagResource	DELETE	/tags/{ResourceArn}		mediaconnect:UntagResource		ResourceArn:uri:ResourceArn			name
 O	UpdateBridge	PUT	/v1/bridges/{BridgeArn}		mediaconnect:UpdateBridge		BridgeArn:uri:BridgeArn			name
 O	UpdateBridgeOutput	PUT	/v1/bridges/{BridgeArn}/outputs/{OutputName}		mediaconnect:UpdateBridgeOutput		BridgeArn:uri:BridgeArn;OutputName:uri:OutputName			name
@@ -12265,14 +12265,14 @@ O	CreatePrivateGraphEndpoint	POST	/graphs/{graphIdentifier}/endpoints/		neptune-
 O	DeleteGraph	DELETE	/graphs/{graphIdentifier}		neptune-graph:DeleteGraph		graphIdentifier:uri:graphIdentifier			name
 O	DeleteGraphSnapshot	DELETE	/snapshots/{snapshotIdentifier}		neptune-graph:DeleteGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier			name
 O	DeletePrivateGraphEndpoint	DELETE	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:DeletePrivateGraphEndpoint	ec2:DeleteVpcEndpoints@;ec2:DescribeAvailabilityZones@;ec2:DescribeSecurityGroups@;ec2:DescribeSubnets@;ec2:DescribeVpcAttribute@;ec2:DescribeVpcEndpoints@;ec2:DescribeVpcs@;ec2:ModifyVpcEndpoint@;route53:DisassociateVPCFromHostedZone@	graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId			name;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent;dependent
-O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier			override:505;override:505;override:505
+O	ExecuteQuery	POST	/queries		neptune-graph:ReadDataViaQuery	neptune-graph:WriteDataViaQuery@;neptune-graph:DeleteDataViaQuery@	graphIdentifier:header:graphIdentifier			override:509;override:509;override:509
 O	GetExportTask	GET	/exporttasks/{taskIdentifier}		neptune-graph:GetExportTask		taskIdentifier:uri:taskIdentifier			name
 O	GetGraph	GET	/graphs/{graphIdentifier}		neptune-graph:GetGraph		graphIdentifier:uri:graphIdentifier			name
 O	GetGraphSnapshot	GET	/snapshots/{snapshotIdentifier}		neptune-graph:GetGraphSnapshot		snapshotIdentifier:uri:snapshotIdentifier			name
 O	GetGraphSummary	GET	/summary		neptune-graph:GetGraphSummary		graphIdentifier:header:graphIdentifier			name
 O	GetImportTask	GET	/importtasks/{taskIdentifier}		neptune-graph:GetImportTask		taskIdentifier:uri:taskIdentifier			name
 O	GetPrivateGraphEndpoint	GET	/graphs/{graphIdentifier}/endpoints/{vpcId}		neptune-graph:GetPrivateGraphEndpoint		graphIdentifier:uri:graphIdentifier;vpcId:uri:vpcId			name
-O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			override:506
+O	GetQuery	GET	/queries/{queryId}		neptune-graph:GetQueryStatus		graphIdentifier:header:graphIdentifier;queryId:uri:queryId			override:510
 O	ListExportTasks	GET	/exporttasks		neptune-graph:ListExportTasks		graphIdentifier:querystring:graphIdentifier			name
 O	ListGraphSnapshots	GET	/snapshots		neptune-graph:ListGraphSnapshots		graphIdentifier:querystring:graphIdentifier			name
 O	ListGraphs	GET	/graphs		neptune-graph:ListGraphs					name
@@ -12290,45 +12290,45 @@ O	TagResource	POST	/tags/{resourceArn}		neptune-graph:TagResource		resourceArn:u
 O	UntagResource	DELETE	/tags/{resourceArn}		neptune-graph:UntagResource		resourceArn:uri:resourceArn			name
 O	UpdateGraph	PATCH	/graphs/{graphIdentifier}		neptune-graph:UpdateGraph		graphIdentifier:uri:graphIdentifier			name
 S	neptunedata	neptunedata	neptune-db	rest-json		neptune-db	neptune-db	0	neptunedata,neptune-db	
-O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:483
+O	CancelGremlinQuery	DELETE	/gremlin/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:487
 O	CancelLoaderJob	DELETE	/loader/{loadId}		neptune-db:CancelLoaderJob		loadId:uri:loadId			name
 O	CancelMLDataProcessingJob	DELETE	/ml/dataprocessing/{id}		neptune-db:CancelMLDataProcessingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	CancelMLModelTrainingJob	DELETE	/ml/modeltraining/{id}		neptune-db:CancelMLModelTrainingJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	CancelMLModelTransformJob	DELETE	/ml/modeltransform/{id}		neptune-db:CancelMLModelTransformJob	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:484
+O	CancelOpenCypherQuery	DELETE	/opencypher/status/{queryId}		neptune-db:CancelQuery		queryId:uri:queryId			override:488
 O	CreateMLEndpoint	POST	/ml/endpoints		neptune-db:CreateMLEndpoint	iam:PassRole@neptuneIamRoleArn	neptuneIamRoleArn:body:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	DeleteMLEndpoint	DELETE	/ml/endpoints/{id}		neptune-db:DeleteMLEndpoint	iam:PassRole@neptuneIamRoleArn	id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn:role		neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
-O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics					override:494
-O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics					override:495
-O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase					override:489
-O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:480;override:480;override:480
-O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery					override:481
-O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:478;override:478;override:478
-O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery					override:482
-O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:479;override:479;override:479
+O	DeletePropertygraphStatistics	DELETE	/propertygraph/statistics		neptune-db:DeleteStatistics					override:498
+O	DeleteSparqlStatistics	DELETE	/sparql/statistics		neptune-db:DeleteStatistics					override:499
+O	ExecuteFastReset	POST	/system		neptune-db:ResetDatabase					override:493
+O	ExecuteGremlinExplainQuery	POST	/gremlin/explain		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:484;override:484;override:484
+O	ExecuteGremlinProfileQuery	POST	/gremlin/profile		neptune-db:ReadDataViaQuery					override:485
+O	ExecuteGremlinQuery	POST	/gremlin		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:482;override:482;override:482
+O	ExecuteOpenCypherExplainQuery	POST	/opencypher/explain		neptune-db:ReadDataViaQuery					override:486
+O	ExecuteOpenCypherQuery	POST	/opencypher		neptune-db:ReadDataViaQuery	neptune-db:WriteDataViaQuery@;neptune-db:DeleteDataViaQuery@				override:483;override:483;override:483
 O	GetEngineStatus	GET	/status		neptune-db:GetEngineStatus					name
-O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:485
+O	GetGremlinQueryStatus	GET	/gremlin/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:489
 O	GetLoaderJobStatus	GET	/loader/{loadId}		neptune-db:GetLoaderJobStatus		loadId:uri:loadId			name
-O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:500
-O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:501
-O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:502
-O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:503
-O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:486
-O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus					override:490
-O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords					override:496
-O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary					override:498
-O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary					override:499
-O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus					override:491
-O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords					override:497
-O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus					override:487
+O	GetMLDataProcessingJob	GET	/ml/dataprocessing/{id}		neptune-db:GetMLDataProcessingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:504
+O	GetMLEndpoint	GET	/ml/endpoints/{id}		neptune-db:GetMLEndpointStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:505
+O	GetMLModelTrainingJob	GET	/ml/modeltraining/{id}		neptune-db:GetMLModelTrainingJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:506
+O	GetMLModelTransformJob	GET	/ml/modeltransform/{id}		neptune-db:GetMLModelTransformJobStatus		id:uri:id;neptuneIamRoleArn:querystring:neptuneIamRoleArn			override:507
+O	GetOpenCypherQueryStatus	GET	/opencypher/status/{queryId}		neptune-db:GetQueryStatus		queryId:uri:queryId			override:490
+O	GetPropertygraphStatistics	GET	/propertygraph/statistics		neptune-db:GetStatisticsStatus					override:494
+O	GetPropertygraphStream	GET	/propertygraph/stream		neptune-db:GetStreamRecords					override:500
+O	GetPropertygraphSummary	GET	/propertygraph/statistics/summary		neptune-db:GetGraphSummary					override:502
+O	GetRDFGraphSummary	GET	/rdf/statistics/summary		neptune-db:GetGraphSummary					override:503
+O	GetSparqlStatistics	GET	/sparql/statistics		neptune-db:GetStatisticsStatus					override:495
+O	GetSparqlStream	GET	/sparql/stream		neptune-db:GetStreamRecords					override:501
+O	ListGremlinQueries	GET	/gremlin/status		neptune-db:GetQueryStatus					override:491
 O	ListLoaderJobs	GET	/loader		neptune-db:ListLoaderJobs					name
 O	ListMLDataProcessingJobs	GET	/ml/dataprocessing		neptune-db:ListMLDataProcessingJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLEndpoints	GET	/ml/endpoints		neptune-db:ListMLEndpoints		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLModelTrainingJobs	GET	/ml/modeltraining		neptune-db:ListMLModelTrainingJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
 O	ListMLModelTransformJobs	GET	/ml/modeltransform		neptune-db:ListMLModelTransformJobs		neptuneIamRoleArn:querystring:neptuneIamRoleArn			name
-O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus					override:488
-O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics					override:492
-O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics					override:493
+O	ListOpenCypherQueries	GET	/opencypher/status		neptune-db:GetQueryStatus					override:492
+O	ManagePropertygraphStatistics	POST	/propertygraph/statistics		neptune-db:ManageStatistics					override:496
+O	ManageSparqlStatistics	POST	/sparql/statistics		neptune-db:ManageStatistics					override:497
 O	StartLoaderJob	POST	/loader		neptune-db:StartLoaderJob,iam:PassRole		iamRoleArn:body:iamRoleArn:role		iamRoleArn:role:	name;role
 O	StartMLDataProcessingJob	POST	/ml/dataprocessing		neptune-db:StartMLDataProcessingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
 O	StartMLModelTrainingJob	POST	/ml/modeltraining		neptune-db:StartMLModelTrainingJob	iam:PassRole@sagemakerIamRoleArn,neptuneIamRoleArn	dataProcessingJobId:body:dataProcessingJobId;sagemakerIamRoleArn:body:sagemakerIamRoleArn:role;neptuneIamRoleArn:body:neptuneIamRoleArn:role		sagemakerIamRoleArn:role:sagemakerIamRoleArn;neptuneIamRoleArn:role:neptuneIamRoleArn	name;role
@@ -13837,7 +13837,7 @@ O	BatchCreateCategory	POST	/catalog.createCategories		qapps:BatchCreateCategory	
 O	BatchDeleteCategory	POST	/catalog.deleteCategories		qapps:BatchDeleteCategory		instanceId:header:instance-id			name
 O	BatchUpdateCategory	POST	/catalog.updateCategories		qapps:BatchUpdateCategory		instanceId:header:instance-id			name
 O	CreateLibraryItem	POST	/catalog.createItem		qapps:CreateLibraryItem		instanceId:header:instance-id;appId:body:appId			name
-O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName			override:535
+O	CreatePresignedUrl	POST	/apps.createPresignedUrl		qapps:ImportDocument		instanceId:header:instance-id;cardId:body:cardId;appId:body:appId;fileName:body:fileName			override:539
 O	CreateQApp	POST	/apps.create		qapps:CreateQApp	qapps:TagResource@tags	instanceId:header:instance-id			name;tag
 O	DeleteLibraryItem	POST	/catalog.deleteItem		qapps:DeleteLibraryItem		instanceId:header:instance-id;libraryItemId:body:libraryItemId			name
 O	DeleteQApp	POST	/apps.delete		qapps:DeleteQApp		instanceId:header:instance-id;appId:body:appId			name
@@ -14114,7 +14114,7 @@ O	DescribeAccountSubscription	GET	/account/{AwsAccountId}		quicksight:DescribeAc
 O	DescribeActionConnector	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}		quicksight:DescribeActionConnector		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId			name
 O	DescribeActionConnectorPermissions	GET	/accounts/{AwsAccountId}/action-connectors/{ActionConnectorId}/permissions		quicksight:DescribeActionConnectorPermissions		AwsAccountId:uri:AwsAccountId;ActionConnectorId:uri:ActionConnectorId			name
 O	DescribeAnalysis	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			name
-O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			override:370
+O	DescribeAnalysisDefinition	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/definition		quicksight:DescribeAnalysis		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			override:374
 O	DescribeAnalysisPermissions	GET	/accounts/{AwsAccountId}/analyses/{AnalysisId}/permissions		quicksight:DescribeAnalysisPermissions		AwsAccountId:uri:AwsAccountId;AnalysisId:uri:AnalysisId			name
 O	DescribeAssetBundleExportJob	GET	/accounts/{AwsAccountId}/asset-bundle-export-jobs/{AssetBundleExportJobId}		quicksight:DescribeAssetBundleExportJob		AwsAccountId:uri:AwsAccountId;AssetBundleExportJobId:uri:AssetBundleExportJobId			name
 O	DescribeAssetBundleImportJob	GET	/accounts/{AwsAccountId}/asset-bundle-import-jobs/{AssetBundleImportJobId}		quicksight:DescribeAssetBundleImportJob		AwsAccountId:uri:AwsAccountId;AssetBundleImportJobId:uri:AssetBundleImportJobId			name
@@ -14124,7 +14124,7 @@ O	DescribeBrandAssignment	GET	/accounts/{AwsAccountId}/brandassignments		quicksi
 O	DescribeBrandPublishedVersion	GET	/accounts/{AwsAccountId}/brands/{BrandId}/publishedversion		quicksight:DescribeBrandPublishedVersion		AwsAccountId:uri:AwsAccountId;BrandId:uri:BrandId			name
 O	DescribeCustomPermissions	GET	/accounts/{AwsAccountId}/custom-permissions/{CustomPermissionsName}		quicksight:DescribeCustomPermissions		AwsAccountId:uri:AwsAccountId;CustomPermissionsName:uri:CustomPermissionsName			name
 O	DescribeDashboard	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			name
-O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			override:371
+O	DescribeDashboardDefinition	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/definition		quicksight:DescribeDashboard		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;AliasName:querystring:alias-name			override:375
 O	DescribeDashboardPermissions	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/permissions		quicksight:DescribeDashboardPermissions		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId			name
 O	DescribeDashboardSnapshotJob	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}		quicksight:DescribeDashboardSnapshotJob		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId			name
 O	DescribeDashboardSnapshotJobResult	GET	/accounts/{AwsAccountId}/dashboards/{DashboardId}/snapshot-jobs/{SnapshotJobId}/result		quicksight:DescribeDashboardSnapshotJobResult		AwsAccountId:uri:AwsAccountId;DashboardId:uri:DashboardId;SnapshotJobId:uri:SnapshotJobId			name
@@ -14152,7 +14152,7 @@ O	DescribeRoleCustomPermission	GET	/accounts/{AwsAccountId}/namespaces/{Namespac
 O	DescribeSelfUpgradeConfiguration	GET	/accounts/{AwsAccountId}/namespaces/{Namespace}/self-upgrade-configuration		quicksight:DescribeSelfUpgradeConfiguration		AwsAccountId:uri:AwsAccountId;Namespace:uri:Namespace			name
 O	DescribeTemplate	GET	/accounts/{AwsAccountId}/templates/{TemplateId}		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			name
 O	DescribeTemplateAlias	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/aliases/{AliasName}		quicksight:DescribeTemplateAlias		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:uri:AliasName			name
-O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			override:372
+O	DescribeTemplateDefinition	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/definition		quicksight:DescribeTemplate		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId;AliasName:querystring:alias-name			override:376
 O	DescribeTemplatePermissions	GET	/accounts/{AwsAccountId}/templates/{TemplateId}/permissions		quicksight:DescribeTemplatePermissions		AwsAccountId:uri:AwsAccountId;TemplateId:uri:TemplateId			name
 O	DescribeTheme	GET	/accounts/{AwsAccountId}/themes/{ThemeId}		quicksight:DescribeTheme		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:querystring:alias-name			name
 O	DescribeThemeAlias	GET	/accounts/{AwsAccountId}/themes/{ThemeId}/aliases/{AliasName}		quicksight:DescribeThemeAlias		AwsAccountId:uri:AwsAccountId;ThemeId:uri:ThemeId;AliasName:uri:AliasName			name
@@ -14640,13 +14640,13 @@ O	RevokeSnapshotAccess	POST	/		redshift:RevokeSnapshotAccess					name
 O	RotateEncryptionKey	POST	/		redshift:RotateEncryptionKey		ClusterIdentifier:body:ClusterIdentifier			name
 O	UpdatePartnerStatus	POST	/		redshift:UpdatePartnerStatus		AccountId:body:AccountId;ClusterIdentifier:body:ClusterIdentifier;DatabaseName:body:DatabaseName;PartnerName:body:PartnerName			name
 S	redshift-data	Redshift Data	redshift-data	json	RedshiftData	redshift-data	redshift-data	0	redshift-data,Redshift Data,RedshiftData	
-O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:300;override:300;override:300;override:300|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
+O	BatchExecuteStatement	POST	/		redshift-data:BatchExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:304;override:304;override:304;override:304|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	CancelStatement	POST	/		redshift-data:CancelStatement		Id:body:Id			name
 O	DescribeStatement	POST	/		redshift-data:DescribeStatement		Id:body:Id			name
 O	DescribeTable	POST	/		redshift-data:DescribeTable					name
-O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:298;override:298;override:298;override:298|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
+O	ExecuteStatement	POST	/		redshift-data:ExecuteStatement	redshift:GetClusterCredentials@DbUser;redshift:GetClusterCredentialsWithIAM@ClusterIdentifier,!DbUser,!SecretArn;redshift-serverless:GetCredentials@WorkgroupName,!SecretArn;secretsmanager:GetSecretValue@SecretArn				name;override:302;override:302;override:302;override:302|Amazon Redshift Management Guide, Authorizing access to the Amazon Redshift Data API (GetClusterCredentials with DbUser, GetClusterCredentialsWithIAM without, redshift-serverless:GetCredentials, secretsmanager:GetSecretValue with SecretArn)
 O	GetStatementResult	POST	/		redshift-data:GetStatementResult		Id:body:Id			name
-O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id			override:333
+O	GetStatementResultV2	POST	/		redshift-data:GetStatementResult		Id:body:Id			override:337
 O	ListDatabases	POST	/		redshift-data:ListDatabases					name
 O	ListSchemas	POST	/		redshift-data:ListSchemas					name
 O	ListStatements	POST	/		redshift-data:ListStatements					name
@@ -15457,7 +15457,7 @@ O	CreateAccessGrantsInstance	POST	/v20180820/accessgrantsinstance		s3:CreateAcce
 O	CreateAccessGrantsLocation	POST	/v20180820/accessgrantsinstance/location		s3:CreateAccessGrantsLocation,iam:PassRole	s3:TagResource@Tags	AccountId:header:x-amz-account-id;IAMRoleArn:body:IAMRoleArn:role		IAMRoleArn:role:	name;role;tag
 O	CreateAccessPoint	PUT	/v20180820/accesspoint/{name}		s3:CreateAccessPoint	s3:TagResource@Tags	AccountId:header:x-amz-account-id;Name:uri:name;Bucket:body:Bucket			name;tag
 O	CreateAccessPointForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}		s3:CreateAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	CreateBucket	PUT	/v20180820/bucket/{name}		s3-outposts:CreateBucket		Bucket:uri:name;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled;OutpostId:header:x-amz-outpost-id			override:442
+O	CreateBucket	PUT	/v20180820/bucket/{name}		s3-outposts:CreateBucket		Bucket:uri:name;ObjectLockEnabledForBucket:header:x-amz-bucket-object-lock-enabled;OutpostId:header:x-amz-outpost-id			override:446
 O	CreateJob	POST	/v20180820/jobs		s3:CreateJob,iam:PassRole	s3:TagResource@Tags	AccountId:header:x-amz-account-id;RoleArn:body:RoleArn:role		RoleArn:role:	name;role;tag
 O	CreateMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/create		s3:CreateMultiRegionAccessPoint		AccountId:header:x-amz-account-id			name
 O	CreateStorageLensGroup	POST	/v20180820/storagelensgroup		s3:CreateStorageLensGroup	s3:TagResource@Tags	AccountId:header:x-amz-account-id			name;tag
@@ -15469,15 +15469,15 @@ O	DeleteAccessPoint	DELETE	/v20180820/accesspoint/{name}		s3:DeleteAccessPoint		
 O	DeleteAccessPointForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}		s3:DeleteAccessPointForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	DeleteAccessPointPolicy	DELETE	/v20180820/accesspoint/{name}/policy		s3:DeleteAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	DeleteAccessPointPolicyForObjectLambda	DELETE	/v20180820/accesspointforobjectlambda/{name}/policy		s3:DeleteAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:428
-O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3-outposts:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:443
-O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:436
-O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3-outposts:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:446
-O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:439
-O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:440
+O	DeleteAccessPointScope	DELETE	/v20180820/accesspoint/{name}/scope		s3express:DeleteAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:432
+O	DeleteBucket	DELETE	/v20180820/bucket/{name}		s3-outposts:DeleteBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:447
+O	DeleteBucketLifecycleConfiguration	DELETE	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:440
+O	DeleteBucketPolicy	DELETE	/v20180820/bucket/{name}/policy		s3-outposts:DeleteBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:450
+O	DeleteBucketReplication	DELETE	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:443
+O	DeleteBucketTagging	DELETE	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:444
 O	DeleteJobTagging	DELETE	/v20180820/jobs/{id}/tagging		s3:DeleteJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	DeleteMultiRegionAccessPoint	POST	/v20180820/async-requests/mrap/delete		s3:DeleteMultiRegionAccessPoint		AccountId:header:x-amz-account-id			name
-O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:424
+O	DeletePublicAccessBlock	DELETE	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:428
 O	DeleteStorageLensConfiguration	DELETE	/v20180820/storagelens/{storagelensid}		s3:DeleteStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	DeleteStorageLensConfigurationTagging	DELETE	/v20180820/storagelens/{storagelensid}/tagging		s3:DeleteStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	DeleteStorageLensGroup	DELETE	/v20180820/storagelensgroup/{name}		s3:DeleteStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
@@ -15496,20 +15496,20 @@ O	GetAccessPointPolicy	GET	/v20180820/accesspoint/{name}/policy		s3:GetAccessPoi
 O	GetAccessPointPolicyForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policy		s3:GetAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetAccessPointPolicyStatus	GET	/v20180820/accesspoint/{name}/policyStatus		s3:GetAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetAccessPointPolicyStatusForObjectLambda	GET	/v20180820/accesspointforobjectlambda/{name}/policyStatus		s3:GetAccessPointPolicyStatusForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:426
-O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:432
-O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:434
-O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3-outposts:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:444
-O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:437
-O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3-outposts:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:447
-O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3-outposts:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:449
+O	GetAccessPointScope	GET	/v20180820/accesspoint/{name}/scope		s3express:GetAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:430
+O	GetBucket	GET	/v20180820/bucket/{name}		s3-outposts:GetBucket		AccountId:header:x-amz-account-id;Bucket:uri:name			override:436
+O	GetBucketLifecycleConfiguration	GET	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:GetLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:438
+O	GetBucketPolicy	GET	/v20180820/bucket/{name}/policy		s3-outposts:GetBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:448
+O	GetBucketReplication	GET	/v20180820/bucket/{name}/replication		s3-outposts:GetReplicationConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:441
+O	GetBucketTagging	GET	/v20180820/bucket/{name}/tagging		s3-outposts:GetBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:451
+O	GetBucketVersioning	GET	/v20180820/bucket/{name}/versioning		s3-outposts:GetBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:453
 O	GetDataAccess	GET	/v20180820/accessgrantsinstance/dataaccess		s3:GetDataAccess		AccountId:header:x-amz-account-id			name
 O	GetJobTagging	GET	/v20180820/jobs/{id}/tagging		s3:GetJobTagging		AccountId:header:x-amz-account-id;JobId:uri:id			name
 O	GetMultiRegionAccessPoint	GET	/v20180820/mrap/instances/{name+}		s3:GetMultiRegionAccessPoint		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointPolicy	GET	/v20180820/mrap/instances/{name+}/policy		s3:GetMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointPolicyStatus	GET	/v20180820/mrap/instances/{name+}/policystatus		s3:GetMultiRegionAccessPointPolicyStatus		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	GetMultiRegionAccessPointRoutes	GET	/v20180820/mrap/instances/{mrap+}/routes		s3:GetMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap			name
-O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:422
+O	GetPublicAccessBlock	GET	/v20180820/configuration/publicAccessBlock		s3:GetAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:426
 O	GetStorageLensConfiguration	GET	/v20180820/storagelens/{storagelensid}		s3:GetStorageLensConfiguration		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	GetStorageLensConfigurationTagging	GET	/v20180820/storagelens/{storagelensid}/tagging		s3:GetStorageLensConfigurationTagging		ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name
 O	GetStorageLensGroup	GET	/v20180820/storagelensgroup/{name}		s3:GetStorageLensGroup		Name:uri:name;AccountId:header:x-amz-account-id			name
@@ -15517,12 +15517,12 @@ O	ListAccessGrants	GET	/v20180820/accessgrantsinstance/grants		s3:ListAccessGran
 O	ListAccessGrantsInstances	GET	/v20180820/accessgrantsinstances		s3:ListAccessGrantsInstances		AccountId:header:x-amz-account-id			name
 O	ListAccessGrantsLocations	GET	/v20180820/accessgrantsinstance/locations		s3:ListAccessGrantsLocations		AccountId:header:x-amz-account-id			name
 O	ListAccessPoints	GET	/v20180820/accesspoint		s3:ListAccessPoints		AccountId:header:x-amz-account-id;Bucket:querystring:bucket;DataSourceId:querystring:dataSourceId			name
-O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket			override:429
+O	ListAccessPointsForDirectoryBuckets	GET	/v20180820/accesspointfordirectory		s3express:ListAccessPointsForDirectoryBuckets		AccountId:header:x-amz-account-id;DirectoryBucket:querystring:directoryBucket			override:433
 O	ListAccessPointsForObjectLambda	GET	/v20180820/accesspointforobjectlambda		s3:ListAccessPointsForObjectLambda		AccountId:header:x-amz-account-id			name
 O	ListCallerAccessGrants	GET	/v20180820/accessgrantsinstance/caller/grants		s3:ListCallerAccessGrants		AccountId:header:x-amz-account-id			name
 O	ListJobs	GET	/v20180820/jobs		s3:ListJobs		AccountId:header:x-amz-account-id			name
 O	ListMultiRegionAccessPoints	GET	/v20180820/mrap/instances		s3:ListMultiRegionAccessPoints		AccountId:header:x-amz-account-id			name
-O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id			override:433
+O	ListRegionalBuckets	GET	/v20180820/bucket		s3-outposts:ListRegionalBuckets		AccountId:header:x-amz-account-id;OutpostId:header:x-amz-outpost-id			override:437
 O	ListStorageLensConfigurations	GET	/v20180820/storagelens		s3:ListStorageLensConfigurations		AccountId:header:x-amz-account-id			name
 O	ListStorageLensGroups	GET	/v20180820/storagelensgroup		s3:ListStorageLensGroups		AccountId:header:x-amz-account-id			name
 O	ListTagsForResource	GET	/v20180820/tags/{resourceArn+}		s3:ListTagsForResource		AccountId:header:x-amz-account-id;ResourceArn:uri:resourceArn			name
@@ -15530,15 +15530,15 @@ O	PutAccessGrantsInstanceResourcePolicy	PUT	/v20180820/accessgrantsinstance/reso
 O	PutAccessPointConfigurationForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/configuration		s3:PutAccessPointConfigurationForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	PutAccessPointPolicy	PUT	/v20180820/accesspoint/{name}/policy		s3:PutAccessPointPolicy		AccountId:header:x-amz-account-id;Name:uri:name			name
 O	PutAccessPointPolicyForObjectLambda	PUT	/v20180820/accesspointforobjectlambda/{name}/policy		s3:PutAccessPointPolicyForObjectLambda		AccountId:header:x-amz-account-id;Name:uri:name			name
-O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:427
-O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:435
-O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3-outposts:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:445
-O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name		ReplicationConfiguration.Role:role:	override:438;override:438
-O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:448
-O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3-outposts:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:450
+O	PutAccessPointScope	PUT	/v20180820/accesspoint/{name}/scope		s3express:PutAccessPointScope		AccountId:header:x-amz-account-id;Name:uri:name			override:431
+O	PutBucketLifecycleConfiguration	PUT	/v20180820/bucket/{name}/lifecycleconfiguration		s3-outposts:PutLifecycleConfiguration		AccountId:header:x-amz-account-id;Bucket:uri:name			override:439
+O	PutBucketPolicy	PUT	/v20180820/bucket/{name}/policy		s3-outposts:PutBucketPolicy		AccountId:header:x-amz-account-id;Bucket:uri:name			override:449
+O	PutBucketReplication	PUT	/v20180820/bucket/{name}/replication		s3-outposts:PutReplicationConfiguration,iam:PassRole		AccountId:header:x-amz-account-id;Bucket:uri:name		ReplicationConfiguration.Role:role:	override:442;override:442
+O	PutBucketTagging	PUT	/v20180820/bucket/{name}/tagging		s3-outposts:PutBucketTagging		AccountId:header:x-amz-account-id;Bucket:uri:name			override:452
+O	PutBucketVersioning	PUT	/v20180820/bucket/{name}/versioning		s3-outposts:PutBucketVersioning		AccountId:header:x-amz-account-id;Bucket:uri:name			override:454
 O	PutJobTagging	PUT	/v20180820/jobs/{id}/tagging		s3:PutJobTagging	s3:TagResource@Tags	AccountId:header:x-amz-account-id;JobId:uri:id			name;tag
 O	PutMultiRegionAccessPointPolicy	POST	/v20180820/async-requests/mrap/put-policy		s3:PutMultiRegionAccessPointPolicy		AccountId:header:x-amz-account-id			name
-O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:423
+O	PutPublicAccessBlock	PUT	/v20180820/configuration/publicAccessBlock		s3:PutAccountPublicAccessBlock		AccountId:header:x-amz-account-id			override:427
 O	PutStorageLensConfiguration	PUT	/v20180820/storagelens/{storagelensid}		s3:PutStorageLensConfiguration	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name;tag
 O	PutStorageLensConfigurationTagging	PUT	/v20180820/storagelens/{storagelensid}/tagging		s3:PutStorageLensConfigurationTagging	s3:TagResource@Tags	ConfigId:uri:storagelensid;AccountId:header:x-amz-account-id			name;tag
 O	SubmitMultiRegionAccessPointRoutes	PATCH	/v20180820/mrap/instances/{mrap+}/routes		s3:SubmitMultiRegionAccessPointRoutes		AccountId:header:x-amz-account-id;Mrap:uri:mrap			name
@@ -16155,7 +16155,7 @@ O	Select	POST	/		sdb:Select					name
 S	secretsmanager	Secrets Manager	secretsmanager	json	secretsmanager	secretsmanager	secretsmanager	0	secretsmanager,Secrets Manager	
 O	BatchGetSecretValue	POST	/		secretsmanager:BatchGetSecretValue	kms:Decrypt@(encrypted)				name;override:208|AWS Secrets Manager User Guide, Secret encryption and decryption: BatchGetSecretValue needs kms:Decrypt on each secret's customer managed key
 O	CancelRotateSecret	POST	/		secretsmanager:CancelRotateSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
-O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@KmsKeyId;kms:Decrypt@KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			*|SecretId=Name:secret	name;override:210;override:210;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
+O	CreateSecret	POST	/		secretsmanager:CreateSecret	kms:GenerateDataKey@(encrypted),+KmsKeyId;kms:Decrypt@(encrypted),+KmsKeyId;secretsmanager:TagResource@Tags	Name:body:Name			*|SecretId=Name:secret	name;override:212;override:212;tag|AWS Secrets Manager User Guide, Secret encryption and decryption: creating a secret with a customer managed KmsKeyId needs kms:GenerateDataKey and kms:Decrypt
 O	DeleteResourcePolicy	POST	/		secretsmanager:DeleteResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	DeleteSecret	POST	/		secretsmanager:DeleteSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	DescribeSecret	POST	/		secretsmanager:DescribeSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
@@ -16165,7 +16165,7 @@ O	GetSecretValue	POST	/		secretsmanager:GetSecretValue	kms:Decrypt@(encrypted)	S
 O	ListSecretVersionIds	POST	/		secretsmanager:ListSecretVersionIds		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	ListSecrets	POST	/		secretsmanager:ListSecrets					name
 O	PutResourcePolicy	POST	/		secretsmanager:PutResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
-O	PutSecretValue	POST	/		secretsmanager:PutSecretValue	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:212;override:212|AWS Secrets Manager User Guide, Secret encryption and decryption: a new secret value needs kms:GenerateDataKey and kms:Decrypt on the secret's key
+O	PutSecretValue	POST	/		secretsmanager:PutSecretValue	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:214;override:214|AWS Secrets Manager User Guide, Secret encryption and decryption: a new secret value needs kms:GenerateDataKey and kms:Decrypt on the secret's key
 O	RemoveRegionsFromReplication	POST	/		secretsmanager:RemoveRegionsFromReplication		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	ReplicateSecretToRegions	POST	/		secretsmanager:ReplicateSecretToRegions		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	RestoreSecret	POST	/		secretsmanager:RestoreSecret		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
@@ -16173,7 +16173,7 @@ O	RotateSecret	POST	/		secretsmanager:RotateSecret	iam:PassRole@ExternalSecretRo
 O	StopReplicationToReplica	POST	/		secretsmanager:StopReplicationToReplica		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	TagResource	POST	/		secretsmanager:TagResource		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	UntagResource	POST	/		secretsmanager:UntagResource		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
-O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@KmsKeyId,(encrypted);kms:Decrypt@KmsKeyId,(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:214;override:214|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt
+O	UpdateSecret	POST	/		secretsmanager:UpdateSecret	kms:GenerateDataKey@(encrypted);kms:Decrypt@(encrypted)	SecretId:body:SecretId			*|SecretId=SecretId:secret	name;override:218;override:218|AWS Secrets Manager User Guide, Secret encryption and decryption: a new value or key needs kms:GenerateDataKey and kms:Decrypt on a customer managed key
 O	UpdateSecretVersionStage	POST	/		secretsmanager:UpdateSecretVersionStage		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 O	ValidateResourcePolicy	POST	/		secretsmanager:ValidateResourcePolicy		SecretId:body:SecretId			*|SecretId=SecretId:secret	name
 S	security-ir	Security IR	security-ir	rest-json		security-ir	security-ir	0	security-ir,Security IR,SecurityIR	
@@ -16276,7 +16276,7 @@ O	BatchGetStandardsControlAssociations	POST	/associations/batchGet		securityhub:
 O	BatchImportFindings	POST	/findings/import		securityhub:BatchImportFindings					name
 O	BatchUpdateAutomationRules	PATCH	/automationrules/update		securityhub:BatchUpdateAutomationRules					name
 O	BatchUpdateFindings	PATCH	/findings/batchupdate		securityhub:BatchUpdateFindings					name
-O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings					override:367
+O	BatchUpdateFindingsV2	PATCH	/findingsv2/batchupdatev2		securityhub:BatchUpdateFindings					override:371
 O	BatchUpdateStandardsControlAssociations	PATCH	/associations		securityhub:BatchUpdateStandardsControlAssociations	securityhub:UpdateStandardsControl@				name;dependent
 O	CreateActionTarget	POST	/actionTargets		securityhub:CreateActionTarget		Name:body:Name;Id:body:Id			name
 O	CreateAggregatorV2	POST	/aggregatorv2/create		securityhub:CreateAggregatorV2	securityhub:TagResource@Tags				name;tag
@@ -16327,10 +16327,10 @@ O	GetConnectorV2	GET	/connectorsv2/{ConnectorId+}		securityhub:GetConnectorV2		C
 O	GetEnabledStandards	POST	/standards/get		securityhub:GetEnabledStandards					name
 O	GetFindingAggregator	GET	/findingAggregator/get/{FindingAggregatorArn+}		securityhub:GetFindingAggregator		FindingAggregatorArn:uri:FindingAggregatorArn			name
 O	GetFindingHistory	POST	/findingHistory/get		securityhub:GetFindingHistory					name
-O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults					override:366
+O	GetFindingStatisticsV2	POST	/findingsv2/statistics		securityhub:GetAdhocInsightResults					override:370
 O	GetFindings	POST	/findings		securityhub:GetFindings					name
 O	GetFindingsTrendsV2	POST	/findingsTrendsv2		securityhub:GetFindingsTrendsV2					name
-O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings					override:365
+O	GetFindingsV2	POST	/findingsv2		securityhub:GetFindings					override:369
 O	GetInsightResults	GET	/insights/results/{InsightArn+}		securityhub:GetInsightResults		InsightArn:uri:InsightArn			name
 O	GetInsights	POST	/insights/get		securityhub:GetInsights					name
 O	GetInvitationsCount	GET	/invitations/count		securityhub:GetInvitationsCount					name
@@ -16356,7 +16356,7 @@ O	ListOrganizationAdminAccounts	GET	/organization/admin		securityhub:ListOrganiz
 O	ListSecurityControlDefinitions	GET	/securityControls/definitions		securityhub:ListSecurityControlDefinitions		StandardsArn:querystring:StandardsArn			name
 O	ListStandardsControlAssociations	GET	/associations		securityhub:ListStandardsControlAssociations	securityhub:DescribeStandardsControls@	SecurityControlId:querystring:SecurityControlId			name;dependent
 O	ListTagsForResource	GET	/tags/{ResourceArn}		securityhub:ListTagsForResource		ResourceArn:uri:ResourceArn			name
-O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2					override:368
+O	RegisterConnectorV2	POST	/connectorsv2/register		securityhub:ConnectorRegistrationsV2					override:372
 O	StartConfigurationPolicyAssociation	POST	/configurationPolicyAssociation/associate		securityhub:StartConfigurationPolicyAssociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier			name
 O	StartConfigurationPolicyDisassociation	POST	/configurationPolicyAssociation/disassociate		securityhub:StartConfigurationPolicyDisassociation		ConfigurationPolicyIdentifier:body:ConfigurationPolicyIdentifier			name
 O	TagResource	POST	/tags/{ResourceArn}		securityhub:TagResource		ResourceArn:uri:ResourceArn			name
@@ -17082,10 +17082,10 @@ O	GetMaintenanceWindowTask	POST	/		ssm:GetMaintenanceWindowTask		WindowId:body:W
 O	GetOpsItem	POST	/		ssm:GetOpsItem		OpsItemId:body:OpsItemId			name
 O	GetOpsMetadata	POST	/		ssm:GetOpsMetadata		OpsMetadataArn:body:OpsMetadataArn			name
 O	GetOpsSummary	POST	/		ssm:GetOpsSummary					name
-O	GetParameter	POST	/		ssm:GetParameter	kms:Decrypt@(encrypted),+WithDecryption=true	Name:body:Name;WithDecryption:body:WithDecryption			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name;override:219|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParameter	POST	/		ssm:GetParameter	kms:Decrypt@(encrypted),+WithDecryption=true	Name:body:Name;WithDecryption:body:WithDecryption			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name;override:223|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
 O	GetParameterHistory	POST	/		ssm:GetParameterHistory		Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name
-O	GetParameters	POST	/		ssm:GetParameters	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:221|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
-O	GetParametersByPath	POST	/		ssm:GetParametersByPath	kms:Decrypt@(encrypted),+WithDecryption=true	Path:body:Path;WithDecryption:body:WithDecryption			*|ParameterNameWithoutLeadingSlash=Path:strip-slash	name;override:223|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParameters	POST	/		ssm:GetParameters	kms:Decrypt@(encrypted),+WithDecryption=true	WithDecryption:body:WithDecryption			name;override:225|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
+O	GetParametersByPath	POST	/		ssm:GetParametersByPath	kms:Decrypt@(encrypted),+WithDecryption=true	Path:body:Path;WithDecryption:body:WithDecryption			*|ParameterNameWithoutLeadingSlash=Path:strip-slash	name;override:227|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: reading a SecureString with WithDecryption needs kms:Decrypt on its customer managed key
 O	GetPatchBaseline	POST	/		ssm:GetPatchBaseline		BaselineId:body:BaselineId			name
 O	GetPatchBaselineForPatchGroup	POST	/		ssm:GetPatchBaselineForPatchGroup					name
 O	GetResourcePolicies	POST	/		ssm:GetResourcePolicies		ResourceArn:body:ResourceArn			name
@@ -17112,7 +17112,7 @@ O	ListTagsForResource	POST	/		ssm:ListTagsForResource		ResourceId:body:ResourceI
 O	ModifyDocumentPermission	POST	/		ssm:ModifyDocumentPermission		Name:body:Name			name
 O	PutComplianceItems	POST	/		ssm:PutComplianceItems		ResourceId:body:ResourceId			name
 O	PutInventory	POST	/		ssm:PutInventory		InstanceId:body:InstanceId			name
-O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name;override:225;override:225;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
+O	PutParameter	POST	/		ssm:PutParameter	kms:Encrypt@KeyId;kms:GenerateDataKey@;ssm:AddTagsToResource@Tags	Name:body:Name			*|ParameterNameWithoutLeadingSlash=Name:strip-slash	name;override:229;override:229;tag|AWS Systems Manager User Guide, How Parameter Store uses AWS KMS: a SecureString with KeyId needs kms:Encrypt (standard tier) or kms:GenerateDataKey (advanced tier)
 O	PutResourcePolicy	POST	/		ssm:PutResourcePolicy		ResourceArn:body:ResourceArn			name
 O	RegisterDefaultPatchBaseline	POST	/		ssm:RegisterDefaultPatchBaseline		BaselineId:body:BaselineId			name
 O	RegisterPatchBaselineForPatchGroup	POST	/		ssm:RegisterPatchBaselineForPatchGroup		BaselineId:body:BaselineId			name
@@ -17629,19 +17629,19 @@ O	UntagResource	DELETE	/tags/{resourceArn}		synthetics:UntagResource		ResourceAr
 O	UpdateCanary	PATCH	/canary/{name}		synthetics:UpdateCanary	iam:PassRole@ExecutionRoleArn	Name:uri:name;ExecutionRoleArn:body:ExecutionRoleArn:role		ExecutionRoleArn:role:ExecutionRoleArn	name;role
 S	taxsettings	TaxSettings	tax	rest-json		tax	tax	1	taxsettings,tax	
 O	BatchDeleteTaxRegistration	POST	/BatchDeleteTaxRegistration		tax:BatchDeleteTaxRegistration					name
-O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:398
+O	BatchGetTaxExemptions	POST	/BatchGetTaxExemptions		tax:GetExemptions					override:402
 O	BatchPutTaxRegistration	POST	/BatchPutTaxRegistration		tax:BatchPutTaxRegistration					name
 O	DeleteSupplementalTaxRegistration	POST	/DeleteSupplementalTaxRegistration		tax:DeleteSupplementalTaxRegistration		authorityId:body:authorityId			name
 O	DeleteTaxRegistration	POST	/DeleteTaxRegistration		tax:DeleteTaxRegistration					name
-O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions					override:400
+O	GetTaxExemptionTypes	POST	/GetTaxExemptionTypes		tax:GetExemptions					override:404
 O	GetTaxInheritance	POST	/GetTaxInheritance		tax:GetTaxInheritance					name
 O	GetTaxRegistration	POST	/GetTaxRegistration		tax:GetTaxRegistration					name
 O	GetTaxRegistrationDocument	POST	/GetTaxRegistrationDocument		tax:GetTaxRegistrationDocument					name
 O	ListSupplementalTaxRegistrations	POST	/ListSupplementalTaxRegistrations		tax:ListSupplementalTaxRegistrations					name
-O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions					override:399
+O	ListTaxExemptions	POST	/ListTaxExemptions		tax:GetExemptions					override:403
 O	ListTaxRegistrations	POST	/ListTaxRegistrations		tax:ListTaxRegistrations					name
 O	PutSupplementalTaxRegistration	POST	/PutSupplementalTaxRegistration		tax:PutSupplementalTaxRegistration					name
-O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:401
+O	PutTaxExemption	POST	/PutTaxExemption		tax:UpdateExemptions					override:405
 O	PutTaxInheritance	POST	/PutTaxInheritance		tax:PutTaxInheritance					name
 O	PutTaxRegistration	POST	/PutTaxRegistration		tax:PutTaxRegistration					name
 S	textract	Textract	textract	json	Textract	textract	textract	0	textract	
@@ -17701,7 +17701,7 @@ O	ExecuteScheduledQuery	POST	/		timestream:ExecuteScheduledQuery	timestream:Desc
 O	ListScheduledQueries	POST	/		timestream:ListScheduledQueries	timestream:DescribeEndpoints@				name;dependent
 O	ListTagsForResource	POST	/		timestream:ListTagsForResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	PrepareQuery	POST	/		timestream:PrepareQuery	timestream:DescribeEndpoints@;timestream:Select@				name;dependent;dependent
-O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@				override:519;override:519
+O	Query	POST	/		timestream:Select	timestream:DescribeEndpoints@				override:523;override:523
 O	TagResource	POST	/		timestream:TagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UntagResource	POST	/		timestream:UntagResource	timestream:DescribeEndpoints@	ResourceARN:body:ResourceARN			name;dependent
 O	UpdateAccountSettings	POST	/		timestream:UpdateAccountSettings	iam:PassRole@QueryCompute;timestream:DescribeEndpoints@			QueryCompute.ProvisionedCapacity.NotificationConfiguration.RoleArn:role:QueryCompute	name;role;dependent
@@ -17913,9 +17913,9 @@ O	GetAccountCustomizations	GET	/v1/account-customizations		uxc:GetAccountCustomi
 O	ListServices	GET	/v1/services		uxc:ListServices					name
 O	UpdateAccountCustomizations	PATCH	/v1/account-customizations		uxc:UpdateAccountCustomizations					name
 S	verifiedpermissions	VerifiedPermissions	verifiedpermissions	json	VerifiedPermissions	verifiedpermissions	verifiedpermissions	0	verifiedpermissions	
-O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:359
-O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:360
-O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:361
+O	BatchGetPolicy	POST	/		verifiedpermissions:GetPolicy					override:363
+O	BatchIsAuthorized	POST	/		verifiedpermissions:IsAuthorized		policyStoreId:body:policyStoreId			override:364
+O	BatchIsAuthorizedWithToken	POST	/		verifiedpermissions:IsAuthorizedWithToken		policyStoreId:body:policyStoreId			override:365
 O	CreateIdentitySource	POST	/		verifiedpermissions:CreateIdentitySource		policyStoreId:body:policyStoreId			name
 O	CreatePolicy	POST	/		verifiedpermissions:CreatePolicy		policyStoreId:body:policyStoreId			name
 O	CreatePolicyStore	POST	/		verifiedpermissions:CreatePolicyStore	verifiedpermissions:TagResource@tags				name;tag
@@ -17978,7 +17978,7 @@ O	UntagResource	POST	/		voiceid:UntagResource		ResourceArn:body:ResourceArn			na
 O	UpdateDomain	POST	/		voiceid:UpdateDomain		DomainId:body:DomainId			name
 O	UpdateWatchlist	POST	/		voiceid:UpdateWatchlist		DomainId:body:DomainId;WatchlistId:body:WatchlistId			name
 S	vpc-lattice	VPC Lattice	vpc-lattice	rest-json		vpc-lattice	vpc-lattice	0	vpc-lattice,VPC Lattice,VPCLattice	
-O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:362
+O	BatchUpdateRule	PATCH	/services/{serviceIdentifier}/listeners/{listenerIdentifier}/rules		vpc-lattice:UpdateRule		serviceIdentifier:uri:serviceIdentifier;listenerIdentifier:uri:listenerIdentifier			override:366
 O	CreateAccessLogSubscription	POST	/accesslogsubscriptions		vpc-lattice:CreateAccessLogSubscription	logs:CreateLogDelivery@;logs:GetLogDelivery@;vpc-lattice:TagResource@tags	resourceIdentifier:body:resourceIdentifier;destinationArn:body:destinationArn			name;dependent;dependent;tag
 O	CreateListener	POST	/services/{serviceIdentifier}/listeners		vpc-lattice:CreateListener	vpc-lattice:TagResource@tags	serviceIdentifier:uri:serviceIdentifier			name;tag
 O	CreateResourceConfiguration	POST	/resourceconfigurations		vpc-lattice:CreateResourceConfiguration	vpc-lattice:TagResource@tags				name;tag
@@ -18381,7 +18381,7 @@ O	RegisterOpentdfConfig	POST	/networks/{networkId}/tdf		wickr:RegisterOpentdfCon
 O	UpdateBot	PATCH	/networks/{networkId}/bots/{botId}		wickr:UpdateBot		networkId:uri:networkId;botId:uri:botId			name
 O	UpdateDataRetention	PATCH	/networks/{networkId}/data-retention-bots		wickr:UpdateDataRetention		networkId:uri:networkId			name
 O	UpdateGuestUser	PATCH	/networks/{networkId}/guest-users/{usernameHash}		wickr:UpdateGuestUser		networkId:uri:networkId;usernameHash:uri:usernameHash			name
-O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName			override:376
+O	UpdateNetwork	PATCH	/networks/{networkId}		wickr:UpdateNetworkDetails		networkId:uri:networkId;networkName:body:networkName			override:380
 O	UpdateNetworkSettings	PATCH	/networks/{networkId}/settings		wickr:UpdateNetworkSettings		networkId:uri:networkId			name
 O	UpdateSecurityGroup	PATCH	/networks/{networkId}/security-groups/{groupId}		wickr:UpdateSecurityGroup		networkId:uri:networkId;groupId:uri:groupId			name
 O	UpdateUser	PATCH	/networks/{networkId}/users		wickr:UpdateUser		networkId:uri:networkId;userId:body:userId			name

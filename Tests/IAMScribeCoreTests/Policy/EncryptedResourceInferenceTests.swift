@@ -65,6 +65,25 @@ struct EncryptedResourceInferenceTests {
         #expect(!managed.actions.contains("kms:GenerateDataKey"))
     }
 
+    @Test("Secrets Manager: a secret created or updated under a customer managed key needs KMS; the AWS managed key needs nothing")
+    func secretsManagerKeys() {
+        var customer = PolicyBuilder()
+        customer.add(Self.call("secretsmanager", "CreateSecret", ["Name": "db", "KmsKeyId": "alias/app"]))
+        #expect(Set(customer.actions).isSuperset(of: ["kms:Decrypt", "kms:GenerateDataKey"]))
+
+        var managed = PolicyBuilder()
+        managed.add(Self.call("secretsmanager", "CreateSecret", ["Name": "db", "KmsKeyId": "alias/aws/secretsmanager"]))
+        managed.add(Self.call("secretsmanager", "UpdateSecret", [
+            "SecretId": "db", "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:alias/aws/secretsmanager",
+        ]))
+        managed.add(Self.call("secretsmanager", "CreateSecret", ["Name": "plain"]))
+        #expect(!managed.actions.contains { $0.hasPrefix("kms:") })
+
+        var updated = PolicyBuilder()
+        updated.add(Self.call("secretsmanager", "UpdateSecret", ["SecretId": "db", "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"]))
+        #expect(Set(updated.actions).isSuperset(of: ["kms:Decrypt", "kms:GenerateDataKey"]))
+    }
+
     @Test("S3: an object put with its own key marks that object; the bucket's default encryption marks the bucket")
     func s3PerObject() {
         var builder = PolicyBuilder()
