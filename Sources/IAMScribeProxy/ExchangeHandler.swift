@@ -355,7 +355,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         switch error {
-        case is HTTPParserError: core.reject("malformed HTTP request")
+        case is HTTPParserError:
+            core.reject("malformed HTTP request")
+            // A decrypted connection has no HTTPServerProtocolErrorHandler (one handler less on
+            // every request's path): the 400 it would answer with is sent here.
+            if case .intercepted = mode, current?.responseStarted != true {
+                let head = HTTPResponseHead(version: .http1_1, status: .badRequest,
+                                            headers: HTTPHeaders([("connection", "close"), ("content-length", "0")]))
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
         case let error as NIOSSLError:
             if case .uncleanShutdown = error { break }
             core.reject("TLS handshake with the client failed (does it trust iamscribe's CA?)")
@@ -382,7 +391,6 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     HTTPResponseEncoder(),
                     ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
                     HTTPServerPipelineHandler(),
-                    HTTPServerProtocolErrorHandler(),
                     ExchangeHandler(core: core, mode: .intercepted(host: target.host, port: target.port)),
                 ])
             } catch {
