@@ -4,7 +4,8 @@
 //
 //	proxy-bench server -cert FILE -key FILE            serve on a free loopback port; prints "listening PORT"
 //	proxy-bench load -url URL [-proxy URL] -cacert FILE[,FILE] [-connections N] [-duration S | -requests N]
-//	                                                   prints one JSON line: requests, seconds, rps, p50/p99 (µs), errors
+//	                                                   prints one JSON line: requests, seconds, rps, p50/p99 (µs), errors,
+//	                                                   all_requests (the warm-up's too)
 //	                                                   (-requests: N requests on each connection, none as warm-up, for
 //	                                                   instruction counts, as Scripts/profile-proxy takes them)
 //	proxy-bench upload -url URL [-proxy URL] -cacert FILE[,FILE] -bytes N
@@ -148,6 +149,7 @@ func load(args []string) error {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	errors := 0
+	all := 0
 	var lastError error
 	var wait sync.WaitGroup
 	start := time.Now()
@@ -166,7 +168,7 @@ func load(args []string) error {
 		go func() {
 			defer wait.Done()
 			var mine []time.Duration
-			failed := 0
+			failed, succeeded := 0, 0
 			var failure error
 			for sent := 0; *count == 0 || sent < *count; sent++ {
 				begin := time.Now()
@@ -179,6 +181,7 @@ func load(args []string) error {
 					failure = err
 					continue
 				}
+				succeeded++
 				if begin.After(warm) {
 					mine = append(mine, time.Since(begin))
 				}
@@ -186,6 +189,7 @@ func load(args []string) error {
 			mu.Lock()
 			latencies = append(latencies, mine...)
 			errors += failed
+			all += succeeded
 			if failure != nil {
 				lastError = failure
 			}
@@ -203,7 +207,7 @@ func load(args []string) error {
 	}
 	result := map[string]interface{}{
 		"requests": len(latencies), "seconds": seconds, "rps": float64(len(latencies)) / seconds,
-		"p50_us": percentile(0.50), "p99_us": percentile(0.99), "errors": errors,
+		"p50_us": percentile(0.50), "p99_us": percentile(0.99), "errors": errors, "all_requests": all,
 	}
 	if lastError != nil {
 		result["last_error"] = lastError.Error()
