@@ -3,8 +3,11 @@
 // proxy (CONNECT). Standard library only: built with `go build` and no modules.
 //
 //	proxy-bench server -cert FILE -key FILE            serve on a free loopback port; prints "listening PORT"
-//	proxy-bench load -url URL [-proxy URL] -cacert FILE[,FILE] [-connections N] [-duration S]
-//	                                                   prints one JSON line: requests, seconds, rps, p50/p99 (µs), errors
+//	proxy-bench load -url URL [-proxy URL] -cacert FILE[,FILE] [-connections N] [-duration S | -requests N]
+//	                                                   prints one JSON line: requests, seconds, rps, p50/p99 (µs), errors,
+//	                                                   all_requests (the warm-up's too)
+//	                                                   (-requests: N requests on each connection, none as warm-up, for
+//	                                                   instruction counts, as Scripts/profile-proxy takes them)
 //	proxy-bench upload -url URL [-proxy URL] -cacert FILE[,FILE] -bytes N
 //	                                                   one streamed PUT of N bytes; prints its JSON line
 //
@@ -141,15 +144,21 @@ func load(args []string) error {
 	cacerts := flags.String("cacert", "", "CA files to trust, comma-separated")
 	connections := flags.Int("connections", 1, "keep-alive connections, each sending one request at a time")
 	duration := flags.Float64("duration", 5, "seconds to measure, after a warm-up")
+	count := flags.Int("requests", 0, "requests on each connection instead of a duration (no warm-up)")
 	flags.Parse(args)
 	var mu sync.Mutex
 	var latencies []time.Duration
 	errors := 0
+	all := 0
 	var lastError error
 	var wait sync.WaitGroup
 	start := time.Now()
 	warm := start.Add(500 * time.Millisecond)
 	end := warm.Add(time.Duration(*duration * float64(time.Second)))
+	if *count > 0 {
+		warm = start
+		end = start.Add(24 * time.Hour)
+	}
 	for i := 0; i < *connections; i++ {
 		c, err := client(*proxy, *cacerts)
 		if err != nil {
@@ -159,9 +168,9 @@ func load(args []string) error {
 		go func() {
 			defer wait.Done()
 			var mine []time.Duration
-			failed := 0
+			failed, succeeded := 0, 0
 			var failure error
-			for {
+			for sent := 0; *count == 0 || sent < *count; sent++ {
 				begin := time.Now()
 				if begin.After(end) {
 					break
@@ -172,6 +181,7 @@ func load(args []string) error {
 					failure = err
 					continue
 				}
+				succeeded++
 				if begin.After(warm) {
 					mine = append(mine, time.Since(begin))
 				}
@@ -179,6 +189,7 @@ func load(args []string) error {
 			mu.Lock()
 			latencies = append(latencies, mine...)
 			errors += failed
+			all += succeeded
 			if failure != nil {
 				lastError = failure
 			}
@@ -196,7 +207,7 @@ func load(args []string) error {
 	}
 	result := map[string]interface{}{
 		"requests": len(latencies), "seconds": seconds, "rps": float64(len(latencies)) / seconds,
-		"p50_us": percentile(0.50), "p99_us": percentile(0.99), "errors": errors,
+		"p50_us": percentile(0.50), "p99_us": percentile(0.99), "errors": errors, "all_requests": all,
 	}
 	if lastError != nil {
 		result["last_error"] = lastError.Error()

@@ -62,6 +62,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pendingRead = false
     private var connectTarget: (host: String, port: Int)?
     private var switching = false
+    /// Request body parts written upstream since its last flush: flushed once the client's
+    /// read is complete, so that a read's parts leave as one write (one TLS record when small).
+    private var upstreamUnflushed = false
+    /// The same for response body parts written to the client, flushed when the upstream's read is.
+    private var clientUnflushed = false
 
     init(core: ProxyCore, mode: Mode) {
         self.core = core
@@ -95,7 +100,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             self.current = current
-            send(.body(.byteBuffer(buffer)), flush: true)
+            send(.body(.byteBuffer(buffer)), flush: false)
+            upstreamUnflushed = true
         case .end(let trailers):
             if let target = connectTarget {
                 connectTarget = nil
@@ -104,8 +110,17 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             guard current != nil else { return }
             current?.requestEnded = true
+            upstreamUnflushed = false
             send(.end(trailers), flush: true)
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if upstreamUnflushed {
+            upstreamUnflushed = false
+            upstream?.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -146,7 +161,9 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if !headers.contains(name: "host") { headers.add(name: "host", value: port == 80 ? host : "\(host):\(port)") }
         }
         // What concerns only this hop stays here (the client's proxy credentials among it).
-        for name in ["proxy-connection", "proxy-authorization", "proxy-authenticate"] { headers.remove(name: name) }
+        if Self.mayHaveProxyHeaders(headers) {
+            for name in ["proxy-connection", "proxy-authorization", "proxy-authenticate"] { headers.remove(name: name) }
+        }
         let exchange = HTTPExchange(method: head.method.rawValue, target: uri,
                                     headers: record ? headers.map { ($0.name, $0.value) } : [],
                                     body: record ? [] : nil, time: Date())
@@ -177,6 +194,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         core.connect(to: endpoint, on: context.eventLoop) { channel in
             let handler = UpstreamHandler(owner: owner.value)
             let sync = channel.pipeline.syncOperations
+            if endpoint.tls { try sync.addHandler(WriteCoalescer()) }
             try sync.addHandler(HTTPRequestEncoder())
             try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes,
                                                                          informationalResponseStrategy: .forward)))
@@ -231,14 +249,17 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var response = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers)
             if current?.closeAfter == true { response.headers.replaceOrAdd(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(response)), promise: nil)
+            clientUnflushed = true
         case .body(let buffer):
             if let kept = current?.exchange.response?.body?.count, kept < ProxyCore.maximumErrorBodyBytes {
                 current?.exchange.response?.body?.append(contentsOf: buffer.readableBytesView.prefix(ProxyCore.maximumErrorBodyBytes - kept))
             }
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            clientUnflushed = true
         case .end(let trailers):
             guard let finished = current else { return }
             current = nil
+            clientUnflushed = false
             if finished.record { core.record(finished.exchange) } else { core.count { $0.exchanges += 1 } }
             if finished.closeAfter || !finished.requestEnded {
                 upstreamChannel?.close(promise: nil)
@@ -251,6 +272,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
             }
         }
+    }
+
+    /// The upstream's read is complete: the response parts it gave go to the client in one write.
+    func upstreamReadComplete(_ handler: UpstreamHandler) {
+        guard handler === upstream, clientUnflushed else { return }
+        clientUnflushed = false
+        context?.flush()
     }
 
     func upstream(_ handler: UpstreamHandler, failed error: Error) {
@@ -327,7 +355,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         switch error {
-        case is HTTPParserError: core.reject("malformed HTTP request")
+        case is HTTPParserError:
+            core.reject("malformed HTTP request")
+            // A decrypted connection has no HTTPServerProtocolErrorHandler (one handler less on
+            // every request's path): the 400 it would answer with is sent here.
+            if case .intercepted = mode, current?.responseStarted != true {
+                let head = HTTPResponseHead(version: .http1_1, status: .badRequest,
+                                            headers: HTTPHeaders([("connection", "close"), ("content-length", "0")]))
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
         case let error as NIOSSLError:
             if case .uncleanShutdown = error { break }
             core.reject("TLS handshake with the client failed (does it trust iamscribe's CA?)")
@@ -350,10 +387,10 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 core.count { $0.intercepted += 1 }
                 try switchPipeline(context, front: front, add: [
                     NIOSSLServerHandler(context: tls),
+                    WriteCoalescer(),
                     HTTPResponseEncoder(),
                     ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
                     HTTPServerPipelineHandler(),
-                    HTTPServerProtocolErrorHandler(),
                     ExchangeHandler(core: core, mode: .intercepted(host: target.host, port: target.port)),
                 ])
             } catch {
@@ -420,6 +457,14 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else { return nil }
         return (host, port)
+    }
+
+    /// Whether a header's name may be one of the `proxy-` ones (a check of each name's first
+    /// letter and length: cheaper than looking for each of the three by name).
+    static func mayHaveProxyHeaders(_ headers: HTTPHeaders) -> Bool {
+        headers.contains { name, _ in
+            name.utf8.count >= "proxy-connection".utf8.count && (name.utf8.first ?? 0) | 0x20 == UInt8(ascii: "p")
+        }
     }
 
     /// The origin form (`/path?query`) of an absolute URL.

@@ -18,6 +18,12 @@ final class ProxyCore: Sendable {
     /// The TLS client context for upstream connections: the system's roots plus `--upstream-ca`.
     let upstreamTLS: NIOSSLContext
     private let serverContexts = Mutex<[String: NIOSSLContext]>([:])
+    /// The event loops every connection runs on (one per core, at most four).
+    let group: MultiThreadedEventLoopGroup
+    /// Each event loop's own AWS request decoder (a decoder caches what it resolved, so it is
+    /// not shared between threads): an exchange is decoded on its connection's loop, with no lock.
+    private let decoders: [ObjectIdentifier: NIOLoopBoundBox<AWSRequestDecoder>]
+    /// The decoder for an exchange recorded off the event loops (none is, today).
     private let decoder: Mutex<AWSRequestDecoder>
     private let stats = Mutex(ProxyStatistics())
     private let deliver: @Sendable ([ObservedCall]) -> Void
@@ -51,6 +57,14 @@ final class ProxyCore: Sendable {
         } catch {
             throw IAMScribeError(.invalidConfiguration, "cannot set up upstream TLS", underlying: DescribedError(error))
         }
+        // Last: nothing below throws, so the threads never outlive a failed init.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(4, System.coreCount)))
+        var decoders: [ObjectIdentifier: NIOLoopBoundBox<AWSRequestDecoder>] = [:]
+        for loop in group.makeIterator() {
+            decoders[ObjectIdentifier(loop)] = .makeBoxSendingValue(
+                AWSRequestDecoder(table: table, source: .proxy, maximumBodyBytes: configuration.maximumBodyBytes), eventLoop: loop)
+        }
+        self.decoders = decoders
     }
 
     var statistics: ProxyStatistics { stats.withLock { $0 } }
@@ -97,7 +111,12 @@ final class ProxyCore: Sendable {
 
     /// Decodes one finished exchange and hands its call on.
     func record(_ exchange: HTTPExchange) {
-        let result = decoder.withLock { $0.decode(exchange) }
+        let result: Result<ObservedCall, AWSRequestDecoder.Failure>
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop, let own = decoders[ObjectIdentifier(loop)] {
+            result = own.value.decode(exchange)
+        } else {
+            result = decoder.withLock { $0.decode(exchange) }
+        }
         stats.withLock { stats in
             stats.exchanges += 1
             stats.lastActivity = Date()

@@ -16,7 +16,6 @@ import Synchronization
 /// handshake closes that connection only, counted in ``statistics``.
 final class ProxyServer: Sendable {
     let core: ProxyCore
-    private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
 
     /// Binds the listening socket.
@@ -25,8 +24,7 @@ final class ProxyServer: Sendable {
     init(core: ProxyCore) throws {
         self.core = core
         let configuration = core.configuration
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(4, System.coreCount)))
-        self.group = group
+        let group = core.group
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -58,6 +56,6 @@ final class ProxyServer: Sendable {
     /// Stops listening and closes every connection.
     func stop() {
         try? channel.close().wait()
-        try? group.syncShutdownGracefully()
+        try? core.group.syncShutdownGracefully()
     }
 }

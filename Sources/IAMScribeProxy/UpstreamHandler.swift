@@ -26,6 +26,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if flush { context.flush() }
     }
 
+    /// Flushes the request parts written so far.
+    func flush() { context?.flush() }
+
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     /// The client can take more: reads resume if they were held.
@@ -38,6 +41,11 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         owner?.upstream(self, received: unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        owner?.upstreamReadComplete(self)
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

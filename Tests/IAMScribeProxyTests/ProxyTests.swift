@@ -149,6 +149,64 @@ struct ProxyTests {
         #expect(proxy.statistics.connections == 1)
     }
 
+    /// A Python TLS client through a `CONNECT` tunnel: sends `payload` (escaped as Python
+    /// bytes) once the tunnel's TLS is up, and prints what came back until the proxy closed.
+    static func throughTunnel(_ proxy: RunningProxy, host: String, payload: String) throws -> ProxyTestSupport.Output {
+        let script = """
+        import socket, ssl, sys
+        port, host, bundle = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+        raw.sendall(f"CONNECT {host}:443 HTTP/1.1\\r\\nHost: {host}:443\\r\\n\\r\\n".encode())
+        answer = b""
+        while b"\\r\\n\\r\\n" not in answer:
+            answer += raw.recv(1)
+        tls = ssl.create_default_context(cafile=bundle).wrap_socket(raw, server_hostname=host)
+        tls.sendall(sys.argv[4].encode().decode("unicode_escape").encode("latin-1"))
+        received = b""
+        while True:
+            try:
+                data = tls.recv(65536)
+            except (ssl.SSLError, ConnectionResetError):
+                break
+            if not data:
+                break
+            received += data
+        sys.stdout.write(received.decode("latin-1"))
+        """
+        return try ProxyTestSupport.run(["python3", "-c", script, String(proxy.source.port ?? 0), host, proxy.bundle, payload])
+    }
+
+    @Test func pipelinedRequestsInsideADecryptedTunnelAreAnsweredInOrder() throws {
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        let host = "pipelined.s3.us-east-1.amazonaws.com"
+        var requests = ""
+        for index in 1...3 {
+            requests += "PUT /key\(index) HTTP/1.1\\r\\nHost: \(host)\\r\\nContent-Length: 5\\r\\n\\r\\nbody\(index)"
+        }
+        requests += "GET /last HTTP/1.1\\r\\nHost: \(host)\\r\\nConnection: close\\r\\n\\r\\n"
+        let answer = try Self.throughTunnel(proxy, host: host, payload: requests)
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(answer.stdout.components(separatedBy: "HTTP/1.1 200").count - 1 == 4, "\(answer.stdout)")
+        let paths = ["/key1", "/key2", "/key3", "/last"].compactMap { answer.stdout.range(of: "\"path\": \"\($0)\"")?.lowerBound }
+        #expect(paths.count == 4)
+        #expect(paths == paths.sorted())
+        // Each body reached the upstream whole.
+        #expect(answer.stdout.components(separatedBy: "\"received\": 5,").count - 1 == 3, "\(answer.stdout)")
+        try #require(Self.waitFor { proxy.calls.count == 4 })
+        #expect(proxy.calls.map(\.operation).sorted() == ["GetObject", "PutObject", "PutObject", "PutObject"])
+    }
+
+    @Test func aMalformedRequestInsideADecryptedTunnelGetsA400AndIsCounted() throws {
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        let answer = try Self.throughTunnel(proxy, host: "sqs.us-east-1.amazonaws.com", payload: "\\x00\\x01garbage\\r\\n\\r\\n")
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(answer.stdout.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(answer.stdout)")
+        try #require(Self.waitFor { proxy.statistics.rejected["malformed HTTP request"] == 1 }, "\(proxy.statistics)")
+        #expect(proxy.calls.isEmpty)
+    }
+
     @Test func anInterim100ContinueReachesTheClientBeforeItSendsTheBody() throws {
         let upstream = try TestServer()
         let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")

@@ -79,6 +79,7 @@ extension HTTPExchange {
         bytes.append(contentsOf: target.utf8)
         let target = method.upperBound..<bytes.count
         var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+        ranges.reserveCapacity(min(headers.count, HTTPHead.maximumFields))
         for (name, value) in headers.prefix(HTTPHead.maximumFields) {
             let nameStart = bytes.count
             bytes.append(contentsOf: name.utf8)
