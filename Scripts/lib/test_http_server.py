@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small HTTP/1.1 (or HTTPS) server for iamscribe's proxy tests: it reads every request body
 (Content-Length or chunked) without keeping it, and answers with the byte count and the Host
-header it saw. `/status/NNN` answers NNN with an AWS-style XML error. With --cert and --key it
+header it saw, and the port its client connected from (which tells connections apart).
+`/status/NNN` answers NNN with an AWS-style XML error; `/delay/MS/...` answers after MS ms. With --cert and --key it
 speaks TLS. It prints its port on standard output once it listens, then serves until killed."""
 import argparse
 import http.server
@@ -9,6 +10,7 @@ import json
 import socketserver
 import ssl
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -46,13 +48,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self):
         received = self.read_body()
         status = 200
+        if self.path.startswith("/delay/"):
+            time.sleep(int(self.path.split("/")[2]) / 1000)
         if self.path.startswith("/status/"):
             status = int(self.path.split("/")[2])
         if status >= 400:
             body = b"<Error><Code>AccessDenied</Code><Message>denied by the test server</Message></Error>"
             content_type = "application/xml"
         else:
-            body = json.dumps({"received": received, "host": self.headers.get("Host"), "path": self.path}).encode()
+            body = json.dumps({"received": received, "host": self.headers.get("Host"), "path": self.path,
+                               "peer": self.client_address[1]}).encode()
             content_type = "application/json"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
