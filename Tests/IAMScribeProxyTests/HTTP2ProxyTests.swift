@@ -153,6 +153,26 @@ struct HTTP2ProxyTests {
         try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
     }
 
+    @Test func anEventStreamResponsePassesThroughAsItComes() throws {
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        // Five events 400 ms apart: the first reaches the client long before the last is sent.
+        let result = try ProxyTestSupport.run([
+            "curl", "-sS", "-N", "--max-time", "60", "--http2", "--proxy", proxy.url, "--cacert", proxy.bundle,
+            "-w", "\n%{http_version} %{time_starttransfer} %{time_total}",
+            "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "AKIAIOSFODNN7EXAMPLE:secret",
+            "https://events.s3.us-east-1.amazonaws.com/stream/5/400",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix((0..<5).map { "event \($0)\n" }.joined()), "\(result.stdout)")
+        let figures = (result.stdout.split(separator: "\n").last ?? "").split(separator: " ")
+        #expect(figures.first == "2", "\(result.stdout)")
+        let firstByte = figures.count == 3 ? Double(figures[1]) ?? 99 : 99
+        let total = figures.count == 3 ? Double(figures[2]) ?? 0 : 0
+        #expect(total >= 1.5 && total - firstByte >= 1.2, "first byte after \(firstByte) s, all after \(total) s")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+    }
+
     @Test func aLargeUploadOverHTTP2StreamsThrough() throws {
         let upstream = try TestServer()
         let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
