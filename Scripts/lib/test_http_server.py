@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A small HTTP/1.1 (or HTTPS) server for iamscribe's proxy tests: it reads every request body
 (Content-Length or chunked) without keeping it, and answers with the byte count and the Host
-header it saw. `/status/NNN` answers NNN with an AWS-style XML error. With --cert and --key it
+header it saw, and the port its client connected from (which tells connections apart).
+`/status/NNN` answers NNN with an AWS-style XML error; `/delay/MS/...` answers after MS ms;
+`/stream/N/MS` answers as an event stream would, N chunks MS ms apart. With --cert and --key it
 speaks TLS. It prints its port on standard output once it listens, then serves until killed."""
 import argparse
 import http.server
@@ -9,6 +11,7 @@ import json
 import socketserver
 import ssl
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -45,14 +48,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def answer(self):
         received = self.read_body()
+        if self.path.startswith("/stream/"):
+            return self.stream(int(self.path.split("/")[2]), int(self.path.split("/")[3]))
         status = 200
+        if self.path.startswith("/delay/"):
+            time.sleep(int(self.path.split("/")[2]) / 1000)
         if self.path.startswith("/status/"):
             status = int(self.path.split("/")[2])
         if status >= 400:
             body = b"<Error><Code>AccessDenied</Code><Message>denied by the test server</Message></Error>"
             content_type = "application/xml"
         else:
-            body = json.dumps({"received": received, "host": self.headers.get("Host"), "path": self.path}).encode()
+            body = json.dumps({"received": received, "host": self.headers.get("Host"), "path": self.path,
+                               "peer": self.client_address[1]}).encode()
             content_type = "application/json"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -60,6 +68,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def stream(self, count, milliseconds):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for index in range(count):
+            if index:
+                time.sleep(milliseconds / 1000)
+            chunk = f"event {index}\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = answer
 

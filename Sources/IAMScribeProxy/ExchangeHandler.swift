@@ -67,10 +67,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var upstreamUnflushed = false
     /// The same for response body parts written to the client, flushed when the upstream's read is.
     private var clientUnflushed = false
+    /// Idle upstream connections shared by the streams of one HTTP/2 connection (none for HTTP/1.1).
+    private let pool: UpstreamPool?
 
-    init(core: ProxyCore, mode: Mode) {
+    init(core: ProxyCore, mode: Mode, pool: UpstreamPool? = nil) {
         self.core = core
         self.mode = mode
+        self.pool = pool
     }
 
     var clientWritable: Bool { context?.channel.isWritable ?? false }
@@ -79,7 +82,20 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        if !switching { upstreamChannel?.close(promise: nil) }
+        if !switching { releaseUpstream() }
+    }
+
+    /// The client side ended: an idle upstream connection goes back to the pool (an HTTP/2
+    /// stream's), any other closes.
+    private func releaseUpstream() {
+        guard let channel = upstreamChannel else { return }
+        if let pool, let upstream, let endpoint = upstreamEndpoint, current == nil, !connecting {
+            pool.release(.init(channel: channel, handler: upstream), endpoint: endpoint)
+        } else {
+            channel.close(promise: nil)
+        }
+        upstreamChannel = nil
+        upstream = nil
     }
 
     // MARK: - Requests from the client
@@ -172,7 +188,14 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !head.isKeepAlive && head.version == .http1_1 { upstreamHead.headers.replaceOrAdd(name: "connection", value: "close") }
         if upstreamChannel == nil || upstreamEndpoint != endpoint {
             upstreamChannel?.close(promise: nil)
-            connectUpstream(endpoint, context: context)
+            if let pooled = pool?.take(endpoint) {
+                pooled.handler.owner = self
+                upstream = pooled.handler
+                upstreamChannel = pooled.channel
+                upstreamEndpoint = endpoint
+            } else {
+                connectUpstream(endpoint, context: context)
+            }
         }
         send(.head(upstreamHead), flush: false)
     }
@@ -206,7 +229,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func connected(_ result: Result<Channel, Error>, endpoint: ProxyConfiguration.Endpoint) {
-        guard upstreamEndpoint == endpoint, connecting else {
+        // The client may have gone while it connected (an HTTP/2 stream reset): nothing to relay.
+        guard upstreamEndpoint == endpoint, connecting, context != nil else {
             if case .success(let channel) = result { channel.close(promise: nil) }
             return
         }
@@ -349,7 +373,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        upstreamChannel?.close(promise: nil)
+        releaseUpstream()
         context.fireChannelInactive()
     }
 
@@ -385,13 +409,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             do {
                 let tls = try core.serverContext(for: target.host)
                 core.count { $0.intercepted += 1 }
+                // HTTP/1.1 or HTTP/2, as the client's ALPN chooses (HTTPVersionSelector).
                 try switchPipeline(context, front: front, add: [
                     NIOSSLServerHandler(context: tls),
                     WriteCoalescer(),
-                    HTTPResponseEncoder(),
-                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
-                    HTTPServerPipelineHandler(),
-                    ExchangeHandler(core: core, mode: .intercepted(host: target.host, port: target.port)),
+                    HTTPVersionSelector(core: core, host: target.host, port: target.port),
                 ])
             } catch {
                 respond(context, status: .internalServerError, "iamscribe: cannot intercept \(target.host): \(error)")

@@ -85,7 +85,8 @@ final class ProxyCore: Sendable {
         let leaf = try authority.leaf(for: host)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: leaf.chain.map { .certificate($0) },
                                                           privateKey: .privateKey(leaf.key))
-        tls.applicationProtocols = ["http/1.1"]
+        // The client chooses; HTTPVersionSelector sets up what it chose.
+        tls.applicationProtocols = ["h2", "http/1.1"]
         tls.sslContextCallback = { [authority] values, promise in
             guard let name = values.serverHostname?.lowercased(), name != host else {
                 promise.succeed(.noChanges)

@@ -8,7 +8,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    private weak var owner: ExchangeHandler?
+    /// The exchange handler it answers to; none while it waits idle in an ``UpstreamPool``.
+    weak var owner: ExchangeHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
 

@@ -120,11 +120,14 @@ final class LiveSession {
             if dropped > 0 { Output.note("iamscribe: the kernel dropped \(dropped) packets (iamscribe did not read them fast enough)") }
             if let failure { Output.note("iamscribe: \(failure)") }
         case .proxy(let stats):
-            var line = "iamscribe: proxy: \(plural(stats.connections, "connection")) (\(stats.intercepted) decrypted, \(stats.tunnelled) tunnelled), \(plural(stats.exchanges, "exchange")), \(calls) calls, \(actions) actions"
+            var line = "iamscribe: proxy: \(plural(stats.connections, "connection")) (\(stats.intercepted) decrypted, \(stats.tunnelled) tunnelled\(stats.http2 > 0 ? "; \(stats.http2) over HTTP/2" : "")), \(plural(stats.exchanges, "exchange")), \(calls) calls, \(actions) actions"
             if stats.notAWS > 0 { line += "; \(stats.notAWS) not AWS requests" }
             if stats.unknownOperation > 0 { line += "; \(plural(stats.unknownOperation, "AWS request")) whose operation could not be told" }
             if !stats.rejected.isEmpty {
                 line += "; connections closed: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            }
+            if !stats.http2StreamsReset.isEmpty {
+                line += "; HTTP/2 streams reset: " + stats.http2StreamsReset.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             }
             Output.note(line)
             if stats.upstreamFailures > 0 {

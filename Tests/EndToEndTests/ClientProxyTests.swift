@@ -69,6 +69,9 @@ struct ClientProxyTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Workloads.actions(inPolicy: result.stdout) == ClientWorkloads.goActions)
         #expect(!result.stderr.contains("could not be told"), "\(result.stderr)")
+        // Its transport sets ForceAttemptHTTP2: offered h2 by ALPN, it takes it, and every call
+        // above went over HTTP/2 streams (one connection per service host: S3, DynamoDB, SQS, STS).
+        #expect(result.stderr.contains("(4 decrypted, 0 tunnelled; 4 over HTTP/2), 10 exchanges, 10 calls"), "\(result.stderr)")
     }
 
     @Test("The AWS CLI v2 (Debian's) by AWS host names, --forward-to moto",

@@ -16,6 +16,10 @@ public struct ProxyStatistics: Sendable, Equatable {
     public var intercepted = 0
     /// `CONNECT` tunnels passed through untouched (every other host).
     public var tunnelled = 0
+    /// Decrypted connections whose client chose HTTP/2 (by ALPN); the others speak HTTP/1.1.
+    public var http2 = 0
+    /// HTTP/2 streams reset for a protocol error, by reason; their connection went on.
+    public var http2StreamsReset: [String: Int] = [:]
     /// Request/response exchanges relayed through an intercepted connection or as plain HTTP.
     public var exchanges = 0
     /// Exchanges that became calls.
