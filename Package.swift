@@ -99,3 +99,12 @@ let package = Package(
         ),
     ]
 )
+
+// IAMSCRIBE_CORE_ONLY=1: the package is IAMScribeCore and its tests alone, without the proxy, the
+// executable and their tests, so that nothing builds NIO, BoringSSL or the other packages only the
+// proxy needs: Scripts/test-sanitized (AddressSanitizer) and Scripts/fuzz build this way.
+if Context.environment["IAMSCRIBE_CORE_ONLY"] == "1" {
+    let proxyAndExecutable: Set = ["IAMScribeProxy", "iamscribe", "EndToEndTests", "IAMScribeProxyTests"]
+    package.targets.removeAll { proxyAndExecutable.contains($0.name) }
+    package.products.removeAll { $0.name == "iamscribe" }
+}

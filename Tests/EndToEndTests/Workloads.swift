@@ -102,45 +102,8 @@ enum Workloads {
     }
 }
 
-/// A moto server on a free loopback port, stopped when released.
-final class Moto {
-    let port: Int
-    private let process: Process
-    var endpoint: String { "http://127.0.0.1:\(port)" }
-
-    /// Starts moto; a port taken between choosing and binding it (tests run in parallel) means
-    /// another try on another port. Startup is slow on a loaded machine: up to 40 s per try.
-    init() throws {
-        for attempt in 1...3 {
-            let port = Workloads.freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let ready = Workloads.wait(timeout: 40) {
-                !process.isRunning || (try? Binary.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)"],
-                                                       executable: "/usr/bin/env").status) == 0
-            }
-            if ready && process.isRunning {
-                self.port = port
-                self.process = process
-                return
-            }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if attempt == 3 { break }
-        }
-        throw NSError(domain: "moto", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start"])
-    }
-
-    deinit {
-        // moto_server ignores SIGTERM while serving.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-}
+/// A moto server over plain HTTP on a free loopback port, stopped when released.
+typealias Moto = MotoServer
 
 /// A long-running iamscribe process (record), with its output collected in files.
 final class Recorder {

@@ -74,8 +74,9 @@ public final class TestCertificates: @unchecked Sendable {
 public final class TLSMoto: @unchecked Sendable {
     /// The certificates it serves; ``TestCertificates/authority`` is the CA to trust.
     public let certificates: TestCertificates
-    public let port: Int
-    private let process: Process
+    /// The moto server it runs.
+    private let server: MotoServer
+    public var port: Int { server.port }
 
     /// Its endpoint by address.
     public var endpoint: String { "https://127.0.0.1:\(port)" }
@@ -84,63 +85,15 @@ public final class TLSMoto: @unchecked Sendable {
 
     /// Whether moto_server, openssl and curl are installed (Scripts/setup installs them).
     public static let available: Bool = ["moto_server", "openssl", "curl"].allSatisfy { name in
-        (try? TLSMoto.status(["sh", "-c", "command -v \(name)"])) == 0
+        (try? MotoServer.status(["sh", "-c", "command -v \(name)"])) == 0
     }
 
-    /// Starts moto with a new CA's server certificate; a port taken between choosing and binding
-    /// it (tests run in parallel) means another try on another port. Startup is slow on a loaded
-    /// machine: up to 40 s per try.
+    /// Starts moto (``MotoServer``) with a new CA's server certificate.
     ///
     /// - Parameter certificates: What to serve; a new CA and certificate when nil.
     public init(certificates: TestCertificates? = nil) throws {
         let certificates = try certificates ?? TestCertificates()
         self.certificates = certificates
-        for attempt in 1...3 {
-            let port = Int(Loopback.freePort())
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port),
-                                 "--ssl-cert", certificates.certificate, "--ssl-key", certificates.key]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let deadline = Date().addingTimeInterval(40)
-            var ready = false
-            while process.isRunning && Date() < deadline {
-                // Verified against the CA alone: the fixture works only if the chain is right.
-                if (try? Self.status(["curl", "-s", "-o", "/dev/null", "--cacert", certificates.authority,
-                                      "https://127.0.0.1:\(port)/"])) == 0 {
-                    ready = true
-                    break
-                }
-                usleep(100_000)
-            }
-            if ready && process.isRunning {
-                self.port = port
-                self.process = process
-                return
-            }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if attempt == 3 { break }
-        }
-        throw TestCertificates.Failure(description: "moto_server did not start over TLS")
-    }
-
-    deinit {
-        // moto_server ignores SIGTERM while serving.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    private static func status(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        server = try MotoServer(certificates: certificates)
     }
 }

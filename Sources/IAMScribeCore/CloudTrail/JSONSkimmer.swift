@@ -231,73 +231,11 @@ struct JSONSkimmer {
 
     private static func unescape(_ raw: UnsafeRawBufferPointer, at offset: Int) throws -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var i = 0
-        var pendingHigh: UInt32?
-        func hex(_ at: Int) throws -> UInt32 {
-            guard at + 4 <= raw.count else { throw Failure(reason: "a short \\u escape", offset: offset + at) }
-            var value: UInt32 = 0
-            for byte in raw[at..<at + 4] {
-                guard let digit = ASCIIHex.value(byte) else { throw Failure(reason: "a bad \\u escape", offset: offset + at) }
-                value = value << 4 | UInt32(digit)
-            }
-            return value
+        do {
+            try JSONEscape.unescape(raw, into: &out, halfSurrogates: .replace)
+        } catch {
+            throw Failure(reason: error.reason, offset: offset + error.offset)
         }
-        func append(_ scalar: UInt32) {
-            let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-            out.append(contentsOf: Array(String(character).utf8))
-        }
-        while i < raw.count {
-            let byte = raw[i]
-            guard byte == UInt8(ascii: "\\"), i + 1 < raw.count else {
-                if let high = pendingHigh { append(high); pendingHigh = nil }
-                out.append(byte)
-                i += 1
-                continue
-            }
-            let escape = raw[i + 1]
-            i += 2
-            if escape == UInt8(ascii: "u") {
-                let value = try hex(i)
-                i += 4
-                if (0xD800...0xDBFF).contains(value) {
-                    if let high = pendingHigh { append(high) }
-                    pendingHigh = value
-                    continue
-                }
-                if (0xDC00...0xDFFF).contains(value), let high = pendingHigh {
-                    append(0x10000 + ((high - 0xD800) << 10) + (value - 0xDC00))
-                    pendingHigh = nil
-                    continue
-                }
-                if pendingHigh != nil { append(0xFFFD); pendingHigh = nil }
-                append(value)
-                continue
-            }
-            if pendingHigh != nil { append(0xFFFD); pendingHigh = nil }
-            switch escape {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-            default: throw Failure(reason: "a bad escape", offset: offset + i - 1)
-            }
-        }
-        if pendingHigh != nil { append(0xFFFD) }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Hexadecimal digits.
-private enum ASCIIHex {
-    static func value(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -207,50 +207,14 @@ private struct StrictParser {
         return text
     }
 
-    /// Decodes the escape at `index` (a backslash) into UTF-8.
-    private mutating func appendEscape(to buffer: inout [UInt8]) throws {
-        guard index + 1 < bytes.count else { throw error("a string is not closed") }
-        let escaped = bytes[index + 1]
-        index += 2
-        switch escaped {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(escaped)
-        case UInt8(ascii: "b"): buffer.append(0x08)
-        case UInt8(ascii: "f"): buffer.append(0x0C)
-        case UInt8(ascii: "n"): buffer.append(0x0A)
-        case UInt8(ascii: "r"): buffer.append(0x0D)
-        case UInt8(ascii: "t"): buffer.append(0x09)
-        case UInt8(ascii: "u"):
-            var value = try hexQuad()
-            if (0xD800...0xDBFF).contains(value) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw error("a \\u escape holds half of a surrogate pair")
-                }
-                index += 2
-                let low = try hexQuad()
-                guard (0xDC00...0xDFFF).contains(low) else { throw error("a \\u escape holds half of a surrogate pair") }
-                value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00...0xDFFF).contains(value) {
-                throw error("a \\u escape holds half of a surrogate pair")
-            }
-            guard let scalar = Unicode.Scalar(value) else { throw error("a \\u escape is not a character") }
-            buffer.append(contentsOf: String(Character(scalar)).utf8)
-        default:
-            index -= 2
-            throw error("'\\\(Character(Unicode.Scalar(escaped)))' is not a JSON escape")
+    /// Decodes the escape at `index` (a backslash) into UTF-8 (``JSONEscape``, half surrogates refused).
+    private mutating func appendEscape(to buffer: inout [UInt8]) throws(JSONValue.ParseError) {
+        do {
+            index = try JSONEscape.decode(bytes, at: index, into: &buffer, halfSurrogates: .reject)
+        } catch {
+            index = error.offset
+            throw self.error(error.reason)
         }
-    }
-
-    private mutating func hexQuad() throws -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("a \\u escape needs four hexadecimal digits") }
-        var value: UInt32 = 0
-        for byte in bytes[index..<(index + 4)] {
-            guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else {
-                throw error("a \\u escape needs four hexadecimal digits")
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        index += 4
-        return value
     }
 
     private mutating func parseNumber() throws -> JSONValue {
