@@ -86,23 +86,8 @@ struct Generate: ParsableCommand {
             }
         }
         Output.report(builder)
-        let output = policy.output
-        let document = builder.document
-        let documents = output.documents(for: document)
-        if let file = policy.outputFile {
-            let files = output.files(of: documents, path: file)
-            Output.size(documents, of: document, output: output, files: files.map(\.path))
-            do {
-                for part in files { try AtomicFile.write(Data(part.text.utf8), to: part.path) }
-            } catch {
-                // An error like an unreadable input: exit 2.
-                Output.error("\(error)")
-                throw ExitCode(2)
-            }
-        } else {
-            Output.size(documents, of: document, output: output, files: nil)
-            Output.write(output.text(of: documents))
-        }
+        // An unwritable output file: exit 2 (like an unreadable input).
+        try Output.writePolicy(builder, options: policy, unwritableExit: 2)
         if failed { throw ExitCode(2) }
     }
 }

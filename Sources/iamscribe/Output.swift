@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ArgumentParser
 import Glibc
 import IAMScribeCore
 
@@ -64,6 +65,32 @@ enum Output {
     /// Prints the written policy's size against IAM's quotas (see ``SizeRendering``).
     static func size(_ documents: [PolicyDocument], of policy: PolicyDocument, output: PolicyOutput, files: [String]?) {
         for line in SizeRendering.lines(documents, original: output.minimize ? policy : nil, files: files) { note(line) }
+    }
+
+    /// Writes a builder's policy where the policy options say (`--output-file`, split into parts
+    /// when it exceeds a quota, or standard output), with its size against IAM's quotas.
+    ///
+    /// - Parameters:
+    ///   - builder: The policy builder.
+    ///   - options: The command's policy options.
+    ///   - unwritableExit: The exit code when the output file cannot be written.
+    static func writePolicy(_ builder: PolicyBuilder, options: PolicyOptions, unwritableExit: Int32) throws {
+        let output = options.output
+        let document = builder.document
+        let documents = output.documents(for: document)
+        guard let file = options.outputFile else {
+            size(documents, of: document, output: output, files: nil)
+            write(output.text(of: documents))
+            return
+        }
+        let files = output.files(of: documents, path: file)
+        size(documents, of: document, output: output, files: files.map(\.path))
+        do {
+            for part in files { try AtomicFile.write(Data(part.text.utf8), to: part.path) }
+        } catch {
+            self.error("\(error)")
+            throw ExitCode(unwritableExit)
+        }
     }
 
     /// What the resources of a policy rest on: the account derived from key ids, an unknown

@@ -90,22 +90,8 @@ extension Record {
         builder.add(contentsOf: appended.previous)
         builder.add(contentsOf: calls)
         Output.report(builder)
-        let output = policy.output
-        let document = builder.document
-        let documents = output.documents(for: document)
-        if let file = policy.outputFile {
-            let files = output.files(of: documents, path: file)
-            Output.size(documents, of: document, output: output, files: files.map(\.path))
-            do {
-                for part in files { try AtomicFile.write(Data(part.text.utf8), to: part.path) }
-            } catch {
-                Output.error("\(error)")
-                throw ExitCode(1)
-            }
-        } else {
-            Output.size(documents, of: document, output: output, files: nil)
-            Output.write(output.text(of: documents))
-        }
+        // An unwritable output file: exit 1.
+        try Output.writePolicy(builder, options: policy, unwritableExit: 1)
         if failed { throw ExitCode(2) }
     }
 }
