@@ -179,11 +179,7 @@ struct HTTP2ProxyTests {
         let folder = try ProxyTestSupport.temporaryFolder("h2-large")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let size = 64 << 20
-        let file = folder + "/large.bin"
-        FileManager.default.createFile(atPath: file, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        try handle.truncate(atOffset: UInt64(size))
-        try handle.close()
+        let file = try ProxyTestSupport.sparseFile(in: folder, size: size)
         let result = try curl(proxy, [
             "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "AKIAIOSFODNN7EXAMPLE:secret",
             "-T", file, "https://large-bucket.s3.us-east-1.amazonaws.com/large-h2.bin",

@@ -24,6 +24,16 @@ enum ProxyTestSupport {
         return url.path
     }
 
+    /// A sparse file of zeros in a folder, for uploads larger than the proxy may hold.
+    static func sparseFile(in folder: String, size: Int) throws -> String {
+        let file = folder + "/large.bin"
+        FileManager.default.createFile(atPath: file, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        try handle.truncate(atOffset: UInt64(size))
+        try handle.close()
+        return file
+    }
+
     struct Output {
         let status: Int32
         let stdout: String

@@ -254,11 +254,7 @@ struct ProxyTests {
         let folder = try ProxyTestSupport.temporaryFolder("large")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let size = 64 << 20
-        let file = folder + "/large.bin"
-        FileManager.default.createFile(atPath: file, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        try handle.truncate(atOffset: UInt64(size))
-        try handle.close()
+        let file = try ProxyTestSupport.sparseFile(in: folder, size: size)
         let result = try proxy.curl([
             "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "AKIAIOSFODNN7EXAMPLE:secret",
             "-H", "Expect: 100-continue", "-T", file, "https://large-bucket.s3.us-east-1.amazonaws.com/large.bin",

@@ -31,12 +31,7 @@ public final class MotoServer: @unchecked Sendable {
                 // Verified against the CA alone: a TLS fixture works only if the chain is right.
                 probe = ["curl", "-s", "-o", "/dev/null", "--cacert", certificates.authority, "https://127.0.0.1:\(port)/"]
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try started(arguments)
             let deadline = Date().addingTimeInterval(40)
             var ready = false
             while process.isRunning && Date() < deadline {
@@ -62,13 +57,19 @@ public final class MotoServer: @unchecked Sendable {
 
     /// The exit status of a command run through env, its output discarded.
     static func status(_ arguments: [String]) throws -> Int32 {
+        let process = try started(arguments)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// A command started through env, its output discarded.
+    private static func started(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return process
     }
 }
