@@ -15,8 +15,11 @@ import NIOSSL
 /// On a plain connection (``Mode/front``) it takes absolute-form requests and `CONNECT`: a
 /// `CONNECT` to an intercepted host is answered, then TLS is terminated with a leaf for that host
 /// and a new handler (``Mode/intercepted``) takes the decrypted requests; a `CONNECT` to any other
-/// host becomes a byte-for-byte tunnel. `HTTPServerPipelineHandler` before it hands it one request
-/// at a time, so pipelined requests are answered in order over one kept-alive upstream connection.
+/// host becomes a byte-for-byte tunnel. Pipelined requests are answered in order over one
+/// kept-alive upstream connection: on a plain connection `HTTPServerPipelineHandler` before it
+/// hands it one request at a time; on a decrypted one it queues them itself (``queued``), so that
+/// the connection keeps reading between a request and its response (`HTTPServerPipelineHandler`
+/// holds the read until the response has ended, which costs two `epoll_ctl` calls a request).
 final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -69,6 +72,19 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var clientUnflushed = false
     /// Idle upstream connections shared by the streams of one HTTP/2 connection (none for HTTP/1.1).
     private let pool: UpstreamPool?
+    /// What came from the client after the head of a request that arrived while an exchange was
+    /// still being relayed (pipelining): handled in order once that exchange ends.
+    private var queued = CircularBuffer<Queued>()
+    private var queuedBytes = 0
+
+    /// A pipelined request's part, or the error its decoding raised.
+    private enum Queued {
+        case part(HTTPServerRequestPart)
+        case error(Error)
+    }
+
+    /// The most bytes of pipelined requests held before the connection stops reading.
+    static let maximumQueuedBytes = 64 * 1024
 
     init(core: ProxyCore, mode: Mode, pool: UpstreamPool? = nil) {
         self.core = core
@@ -101,7 +117,48 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Requests from the client
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        var pipelined = !queued.isEmpty
+        if case .head = part, current != nil { pipelined = true }
+        if pipelined {
+            enqueue(.part(part))
+        } else {
+            handle(part, context: context)
+        }
+    }
+
+    private func enqueue(_ item: Queued) {
+        if case .part(.body(let buffer)) = item { queuedBytes += buffer.readableBytes }
+        queued.append(item)
+    }
+
+    /// The exchange has ended: the pipelined requests queued behind it go on, up to the next
+    /// one that must wait in its turn.
+    private func handleQueued(context: ChannelHandlerContext) {
+        while let item = queued.first {
+            if case .part(.head) = item, current != nil { break }
+            queued.removeFirst()
+            switch item {
+            case .part(let part):
+                if case .body(let buffer) = part { queuedBytes -= buffer.readableBytes }
+                handle(part, context: context)
+            case .error(let error):
+                failed(error, context: context)
+                return
+            }
+        }
+        if upstreamUnflushed {
+            upstreamUnflushed = false
+            upstream?.flush()
+        }
+        if pendingRead && mayRead {
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
@@ -241,7 +298,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let parts = waiting
             waiting = []
             for (index, part) in parts.enumerated() { upstream?.send(part, flush: index == parts.count - 1) }
-            if pendingRead && (upstream?.isWritable ?? false) {
+            if pendingRead && mayRead {
                 pendingRead = false
                 context?.read()
             }
@@ -294,6 +351,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             } else {
                 context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+                if !queued.isEmpty { handleQueued(context: context) }
             }
         }
     }
@@ -322,7 +380,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func upstreamBecameWritable(_ handler: UpstreamHandler) {
-        guard handler === upstream, pendingRead else { return }
+        guard handler === upstream, pendingRead, mayRead else { return }
         pendingRead = false
         context?.read()
     }
@@ -365,11 +423,17 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if connecting || (upstream != nil && !(upstream?.isWritable ?? true)) {
-            pendingRead = true
-        } else {
+        if mayRead {
             context.read()
+        } else {
+            pendingRead = true
         }
+    }
+
+    /// Whether more may be read from the client: not while the upstream connects or can take no
+    /// more, nor while enough pipelined requests wait.
+    private var mayRead: Bool {
+        !connecting && (upstream?.isWritable ?? true) && queuedBytes < Self.maximumQueuedBytes
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -378,6 +442,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A malformed pipelined request is answered in its turn, after those before it (an
+        // error inside the request being relayed is answered at once).
+        if error is HTTPParserError, current?.requestEnded == true || !queued.isEmpty {
+            queued.append(.error(error))
+            return
+        }
+        failed(error, context: context)
+    }
+
+    private func failed(_ error: Error, context: ChannelHandlerContext) {
         switch error {
         case is HTTPParserError:
             core.reject("malformed HTTP request")

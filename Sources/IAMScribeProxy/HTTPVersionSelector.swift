@@ -46,9 +46,9 @@ final class HTTPVersionSelector: ChannelInboundHandler, RemovableChannelHandler 
                 try pipeline.addHandlers([
                     HTTPResponseEncoder(),
                     ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
-                    HTTPServerPipelineHandler(),
-                    // No HTTPServerProtocolErrorHandler: ExchangeHandler answers a malformed
-                    // request with the 400 itself (one handler less on every request's path).
+                    // No HTTPServerPipelineHandler: ExchangeHandler queues pipelined requests
+                    // itself and keeps reading meanwhile. No HTTPServerProtocolErrorHandler: it
+                    // answers a malformed request with the 400 itself.
                     ExchangeHandler(core: core, mode: .intercepted(host: host, port: port)),
                 ], position: .after(self))
             }

@@ -150,8 +150,9 @@ struct ProxyTests {
     }
 
     /// A Python TLS client through a `CONNECT` tunnel: sends `payload` (escaped as Python
-    /// bytes) once the tunnel's TLS is up, and prints what came back until the proxy closed.
-    static func throughTunnel(_ proxy: RunningProxy, host: String, payload: String) throws -> ProxyTestSupport.Output {
+    /// bytes; each `@BODY@` in it becomes `bodySize` bytes) once the tunnel's TLS is up, and
+    /// prints what came back until the proxy closed.
+    static func throughTunnel(_ proxy: RunningProxy, host: String, payload: String, bodySize: Int = 0) throws -> ProxyTestSupport.Output {
         let script = """
         import socket, ssl, sys
         port, host, bundle = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -161,7 +162,8 @@ struct ProxyTests {
         while b"\\r\\n\\r\\n" not in answer:
             answer += raw.recv(1)
         tls = ssl.create_default_context(cafile=bundle).wrap_socket(raw, server_hostname=host)
-        tls.sendall(sys.argv[4].encode().decode("unicode_escape").encode("latin-1"))
+        payload = sys.argv[4].encode().decode("unicode_escape").encode("latin-1")
+        tls.sendall(payload.replace(b"@BODY@", b"b" * int(sys.argv[5])))
         received = b""
         while True:
             try:
@@ -173,7 +175,8 @@ struct ProxyTests {
             received += data
         sys.stdout.write(received.decode("latin-1"))
         """
-        return try ProxyTestSupport.run(["python3", "-c", script, String(proxy.source.port ?? 0), host, proxy.bundle, payload])
+        return try ProxyTestSupport.run(["python3", "-c", script, String(proxy.source.port ?? 0), host, proxy.bundle, payload,
+                                         String(bodySize)])
     }
 
     @Test func pipelinedRequestsInsideADecryptedTunnelAreAnsweredInOrder() throws {
@@ -195,6 +198,41 @@ struct ProxyTests {
         #expect(answer.stdout.components(separatedBy: "\"received\": 5,").count - 1 == 3, "\(answer.stdout)")
         try #require(Self.waitFor { proxy.calls.count == 4 })
         #expect(proxy.calls.map(\.operation).sorted() == ["GetObject", "PutObject", "PutObject", "PutObject"])
+    }
+
+    /// Pipelined requests larger than the proxy holds while the one before them is relayed:
+    /// it stops reading, then goes on, and each body arrives whole and in its turn.
+    @Test func pipelinedRequestsLargerThanTheQueueWaitTheirTurn() throws {
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        let host = "pipelined.s3.us-east-1.amazonaws.com"
+        let size = 3 * ExchangeHandler.maximumQueuedBytes + 1
+        var requests = ""
+        for index in 1...3 {
+            requests += "PUT /big\(index) HTTP/1.1\\r\\nHost: \(host)\\r\\nContent-Length: \(size)\\r\\n\\r\\n@BODY@"
+        }
+        requests += "GET /last HTTP/1.1\\r\\nHost: \(host)\\r\\nConnection: close\\r\\n\\r\\n"
+        let answer = try Self.throughTunnel(proxy, host: host, payload: requests, bodySize: size)
+        #expect(answer.status == 0, "\(answer.stderr)")
+        let paths = ["/big1", "/big2", "/big3", "/last"].compactMap { answer.stdout.range(of: "\"path\": \"\($0)\"")?.lowerBound }
+        #expect(paths.count == 4 && paths == paths.sorted(), "\(answer.stdout)")
+        #expect(answer.stdout.components(separatedBy: "\"received\": \(size),").count - 1 == 3, "\(answer.stdout)")
+        try #require(Self.waitFor { proxy.calls.count == 4 })
+    }
+
+    /// A malformed request pipelined behind a good one: the good one is answered first, then the 400.
+    @Test func aMalformedPipelinedRequestIsAnsweredInItsTurn() throws {
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        let host = "pipelined.s3.us-east-1.amazonaws.com"
+        let payload = "PUT /first HTTP/1.1\\r\\nHost: \(host)\\r\\nContent-Length: 5\\r\\n\\r\\nfirst\\x00\\x01garbage\\r\\n\\r\\n"
+        let answer = try Self.throughTunnel(proxy, host: host, payload: payload)
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(answer.stdout.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(answer.stdout)")
+        #expect(answer.stdout.contains("\"path\": \"/first\""))
+        #expect(answer.stdout.contains("HTTP/1.1 400 Bad Request\r\n"), "\(answer.stdout)")
+        try #require(Self.waitFor { proxy.statistics.rejected["malformed HTTP request"] == 1 }, "\(proxy.statistics)")
+        #expect(proxy.calls.map(\.operation) == ["PutObject"])
     }
 
     @Test func aMalformedRequestInsideADecryptedTunnelGetsA400AndIsCounted() throws {
