@@ -10,6 +10,12 @@
 //	                                                   instruction counts, as Scripts/profile-proxy takes them)
 //	proxy-bench upload -url URL [-proxy URL] -cacert FILE[,FILE] -bytes N
 //	                                                   one streamed PUT of N bytes; prints its JSON line
+//	proxy-bench relay -cert FILE -key FILE -cacert FILE -upstream URL
+//	                                                   a reference: the least an intercepting proxy does, in
+//	                                                   Go's standard library: CONNECT answered, TLS terminated with
+//	                                                   the given certificate, each request relayed to the upstream
+//	                                                   over kept-alive TLS connections (httputil.ReverseProxy);
+//	                                                   nothing decoded or recorded. Prints "listening PORT"
 //
 // Requests look like AWS calls (a SigV4 Authorization header with a fake key and signature, an SQS
 // query form; an S3 PutObject for the upload), so that a recording proxy decodes them as it would
@@ -17,6 +23,7 @@
 package main
 
 import (
+	"bufio"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -25,6 +32,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"sort"
@@ -40,7 +48,7 @@ const queryBody = "Action=GetQueueUrl&QueueName=bench&Version=2012-11-05"
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: proxy-bench server|load|upload [options]")
+		fmt.Fprintln(os.Stderr, "usage: proxy-bench server|load|upload|relay [options]")
 		os.Exit(64)
 	}
 	var err error
@@ -51,6 +59,8 @@ func main() {
 		err = load(os.Args[2:])
 	case "upload":
 		err = upload(os.Args[2:])
+	case "relay":
+		err = relay(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -256,3 +266,75 @@ func upload(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(map[string]interface{}{
 		"status": response.StatusCode, "seconds": seconds, "mib_per_s": float64(*size) / seconds / (1 << 20)})
 }
+
+func relay(args []string) error {
+	flags := flag.NewFlagSet("relay", flag.ExitOnError)
+	cert := flags.String("cert", "", "the certificate shown to clients (PEM)")
+	key := flags.String("key", "", "its key (PEM)")
+	cacert := flags.String("cacert", "", "the CA the upstream's certificate is verified against")
+	upstream := flags.String("upstream", "", "the upstream's base URL")
+	flags.Parse(args)
+	pair, err := tls.LoadX509KeyPair(*cert, *key)
+	if err != nil {
+		return err
+	}
+	pem, err := os.ReadFile(*cacert)
+	if err != nil {
+		return err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("%s holds no certificate", *cacert)
+	}
+	target, err := url.Parse(*upstream)
+	if err != nil {
+		return err
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: roots, NextProtos: []string{"http/1.1"}},
+		MaxIdleConnsPerHost: 64,
+		DisableCompression:  true,
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	// Every decrypted connection is served by one HTTP server, through a listener fed by CONNECTs.
+	decrypted := &connections{queue: make(chan net.Conn, 64)}
+	go (&http.Server{Handler: proxy, TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}).Serve(decrypted)
+	config := &tls.Config{Certificates: []tls.Certificate{pair}, NextProtos: []string{"http/1.1"}}
+	fmt.Printf("listening %d\n", listener.Addr().(*net.TCPAddr).Port)
+	os.Stdout.Sync()
+	for {
+		conn, err := listener.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			reader := bufio.NewReader(conn)
+			request, err := http.ReadRequest(reader)
+			if err != nil || request.Method != "CONNECT" {
+				conn.Close()
+				return
+			}
+			conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+			decrypted.queue <- tls.Server(&bufferedConn{Conn: conn, reader: reader}, config)
+		}()
+	}
+}
+
+// connections is a net.Listener whose connections come from a channel.
+type connections struct{ queue chan net.Conn }
+
+func (c *connections) Accept() (net.Conn, error) { return <-c.queue, nil }
+func (c *connections) Close() error              { return nil }
+func (c *connections) Addr() net.Addr            { return &net.TCPAddr{} }
+
+// bufferedConn reads first what the CONNECT's reader had buffered.
+type bufferedConn struct {
+	net.Conn
+	reader *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.reader.Read(p) }
