@@ -1,0 +1,275 @@
+import Foundation
+@testable import IAMScribeProxy
+import IAMScribeCore
+import Testing
+
+/// Whether Go is installed (Scripts/setup installs golang-go).
+private let goAvailable = (try? ProxyTestSupport.run(["/bin/sh", "-c", "command -v go"]).status) == 0
+
+/// HTTP/2 from the proxy to the endpoint, for an HTTP/2 client's streams, and HTTP/2 uploads
+/// without a `content-length` to an HTTP/1.1 endpoint. The endpoint is Go's net/http over TLS
+/// (Tests/Clients/go/src/iamscribe-h2-endpoint: HTTP/2 unless started with -h1), which answers
+/// with what it saw (`r.Proto`, the client's port, the length and framing of the body); the
+/// clients are curl and Go programs of the same binary, through the proxy with `--forward-to`.
+@Suite(.enabled(if: ProxyTestSupport.available && goAvailable, "needs curl, python3 and go (Scripts/setup)"))
+struct HTTP2UpstreamTests {
+    /// The Go binary: the endpoint (`server`) and the `duplex` and `upload` clients.
+    static let tool: Result<String, TestFailure> = {
+        let script = ProxyTestSupport.root.appendingPathComponent("Tests/Clients/go/build-h2-endpoint.sh").path
+        guard let output = try? ProxyTestSupport.run([script]), output.status == 0 else {
+            return .failure(TestFailure("Tests/Clients/go/build-h2-endpoint.sh failed"))
+        }
+        return .success(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }()
+
+    /// The Go endpoint on a free loopback port, with a `localhost` certificate from a CA of its own.
+    final class Endpoint {
+        let folder: String
+        let caFile: String
+        let port: Int
+        private let process: Process
+
+        init(http1Only: Bool = false) throws {
+            folder = try ProxyTestSupport.temporaryFolder("h2-endpoint")
+            let authority = try CertificateAuthority.open(folder: folder)
+            let leaf = try authority.leafPEM(for: "localhost")
+            try leaf.certificate.write(toFile: folder + "/server.pem", atomically: true, encoding: .utf8)
+            try leaf.key.write(toFile: folder + "/server-key.pem", atomically: true, encoding: .utf8)
+            caFile = CertificateAuthority.certificatePath(in: folder)
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: try HTTP2UpstreamTests.tool.get())
+            process.arguments = ["server", "-cert", folder + "/server.pem", "-key", folder + "/server-key.pem"] + (http1Only ? ["-h1"] : [])
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            guard line.hasPrefix("port "), let port = Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                kill(process.processIdentifier, SIGKILL)
+                throw TestFailure("the Go endpoint did not print its port: \(line.debugDescription)")
+            }
+            self.port = port
+        }
+
+        var url: String { "https://localhost:\(port)" }
+
+        /// A proxy that sends every intercepted request here, trusting this endpoint's CA.
+        func proxy() throws -> RunningProxy {
+            try RunningProxy(forwardTo: url, upstreamCAFile: caFile)
+        }
+
+        deinit {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
+    /// curl through the proxy with HTTP/2 asked for; prints `%{http_version} %{http_code}` after
+    /// each transfer's body.
+    private func curl(_ proxy: RunningProxy, _ arguments: [String]) throws -> ProxyTestSupport.Output {
+        try ProxyTestSupport.run(["curl", "-sS", "--max-time", "60", "--http2", "--proxy", proxy.url, "--cacert", proxy.bundle,
+                                  "-w", "\n%{http_version} %{http_code}\n", "--aws-sigv4", "aws:amz:us-east-1:s3",
+                                  "--user", "AKIAIOSFODNN7EXAMPLE:example-secret-never-written"] + arguments)
+    }
+
+    /// Every JSON answer of the endpoint in an output (parallel transfers' bodies may share a line).
+    private func answers(_ output: String) -> [[String: Any]] {
+        output.components(separatedBy: "{").dropFirst().compactMap { piece in
+            guard let end = piece.firstIndex(of: "}") else { return nil }
+            let text = "{" + piece[..<end] + "}"
+            return try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        }
+    }
+
+    /// The client port of an endpoint's answer: one per upstream connection.
+    private func port(_ answer: [String: Any]) -> String? {
+        (answer["remote"] as? String)?.split(separator: ":").last.map(String.init)
+    }
+
+    /// A Go client of the tool through the proxy, trusting the proxy's bundle.
+    private func goClient(_ proxy: RunningProxy, _ arguments: [String]) throws -> ProxyTestSupport.Output {
+        try ProxyTestSupport.run([try Self.tool.get(), arguments[0], "-proxy", proxy.url, "-ca", proxy.bundle] + arguments.dropFirst())
+    }
+
+    @Test func anHTTP2ClientReachesAnHTTP2EndpointOverHTTP2() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        let folder = try ProxyTestSupport.temporaryFolder("h2-up-body")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "hello over h2, both ways".write(toFile: folder + "/body.txt", atomically: true, encoding: .utf8)
+        let result = try curl(proxy, ["-T", folder + "/body.txt", "https://h2-bucket.s3.us-east-1.amazonaws.com/reports/up.txt"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasSuffix("\n2 200\n"), "\(result.stdout)")
+        let answer = try #require(answers(result.stdout).first, "\(result.stdout)")
+        #expect(answer["proto"] as? String == "HTTP/2.0")
+        #expect(answer["received"] as? Int == 24)
+        #expect(answer["method"] as? String == "PUT")
+        #expect(answer["path"] as? String == "/reports/up.txt")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        let call = try #require(proxy.calls.first)
+        #expect(call.operation == "PutObject")
+        #expect(call.httpStatus == 200)
+        #expect(call.parameters?["Bucket"] == "h2-bucket")
+        #expect(call.parameters?["Key"] == "reports/up.txt")
+        #expect(proxy.statistics.http2UpstreamConnections == 1)
+        #expect(proxy.statistics.http2UpstreamStreams == 1)
+    }
+
+    @Test func concurrentStreamsShareOneUpstreamHTTP2Connection() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        let urls = (1...6).map { "https://shared.s3.us-east-1.amazonaws.com/key\($0)" }
+        let result = try curl(proxy, ["--parallel", "--parallel-max", "6"] + urls)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "\n2 200\n").count - 1 == 6, "\(result.stdout)")
+        let seen = answers(result.stdout)
+        #expect(seen.count == 6, "\(result.stdout)")
+        #expect(seen.allSatisfy { $0["proto"] as? String == "HTTP/2.0" }, "\(result.stdout)")
+        // One upstream connection (one client port) carried all six streams.
+        #expect(Set(seen.compactMap(port)).count == 1, "\(result.stdout)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 6 })
+        #expect(Set(proxy.calls.compactMap { $0.parameters?["Key"] }) == Set((1...6).map { "key\($0)" }))
+        #expect(proxy.statistics.connections == 1)
+        #expect(proxy.statistics.http2UpstreamConnections == 1)
+        #expect(proxy.statistics.http2UpstreamStreams == 6)
+    }
+
+    @Test func aBidirectionalStreamFlowsBothWaysAtOnce() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        // The Go client writes chunk n only after the echo of chunk n-1 came back, and ends its
+        // request only after the last echo: it finishes only if the response flows while the
+        // request is still being sent.
+        let output = try goClient(proxy, [
+            "duplex", "-chunks", "5",
+            "-url", "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-sonic-v1/invoke-with-bidirectional-stream",
+        ])
+        #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], "\(output.stdout) \(output.stderr)")
+        #expect(result["clientProto"] as? String == "HTTP/2.0")
+        #expect(result["status"] as? Int == 200)
+        #expect((result["first"] as? String)?.hasPrefix("proto HTTP/2.0 ") == true, "\(output.stdout)")
+        #expect(result["echoedBeforeRequestEnded"] as? [String] == (0..<5).map { "echo chunk \($0)" }, "\(output.stdout)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        let call = try #require(proxy.calls.first)
+        #expect(call.operation == "InvokeModelWithBidirectionalStream")
+        #expect(call.parameters?["modelId"] == "amazon.nova-sonic-v1")
+        #expect(proxy.statistics.http2UpstreamStreams == 1)
+        // Not held for a length: an HTTP/2 upstream needs none.
+        #expect(proxy.statistics.uploadsGivenLength == 0 && proxy.statistics.uploadsSentChunked == 0, "\(proxy.statistics)")
+    }
+
+    @Test func aStreamResetUpstreamEndsThatStreamAlone() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        // One client connection: the first stream is reset by the endpoint, the second answers.
+        let result = try curl(proxy, ["https://reset.s3.us-east-1.amazonaws.com/first/reset",
+                                      "https://reset.s3.us-east-1.amazonaws.com/second"])
+        #expect(result.stdout.contains("\n2 502\n"), "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.hasSuffix("\n2 200\n"), "\(result.stdout) \(result.stderr)")
+        #expect(answers(result.stdout).first?["proto"] as? String == "HTTP/2.0", "\(result.stdout)")
+        #expect(proxy.statistics.connections == 1)
+        // The upstream connection outlived its stream's reset.
+        #expect(proxy.statistics.http2UpstreamConnections == 1, "\(proxy.statistics)")
+        #expect(proxy.statistics.upstreamFailures == 1, "\(proxy.statistics)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.parameters?["Key"] == "second")
+    }
+
+    @Test func anUntrustedHTTP2EndpointGetsA502ThatSaysWhy() throws {
+        let endpoint = try Endpoint()
+        // The endpoint's CA not added: verification fails, and the stream says why.
+        let proxy = try RunningProxy(forwardTo: endpoint.url)
+        let result = try curl(proxy, ["https://untrusted.s3.us-east-1.amazonaws.com/key"])
+        #expect(result.stdout.hasSuffix("\n2 502\n"), "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("failed verification"), "\(result.stdout)")
+        #expect(proxy.statistics.upstreamFailures == 1)
+        #expect(proxy.statistics.http2UpstreamConnections == 0)
+    }
+
+    @Test func anHTTP1OnlyEndpointStillServesHTTP2ClientsOverOnePooledConnection() throws {
+        let endpoint = try Endpoint(http1Only: true)
+        let proxy = try endpoint.proxy()
+        let urls = (1...3).map { "https://older.s3.us-east-1.amazonaws.com/key\($0)" }
+        let result = try curl(proxy, urls)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "\n2 200\n").count - 1 == 3, "\(result.stdout)")
+        let seen = answers(result.stdout)
+        #expect(seen.count == 3 && seen.allSatisfy { $0["proto"] as? String == "HTTP/1.1" }, "\(result.stdout)")
+        // It chose HTTP/1.1 when offered h2; the connection went back to the pool from stream to stream.
+        #expect(Set(seen.compactMap(port)).count == 1, "\(result.stdout)")
+        #expect(proxy.statistics.http2UpstreamConnections == 0)
+        try #require(ProxyTests.waitFor { proxy.calls.count == 3 })
+    }
+
+    @Test func anHTTP2UploadWithoutALengthGetsOneForAnHTTP1Endpoint() throws {
+        let endpoint = try Endpoint(http1Only: true)
+        let proxy = try endpoint.proxy()
+        // io.Pipe as the body: Go's HTTP/2 client sends no content-length.
+        let output = try goClient(proxy, ["upload", "-size", "300000", "-url", "https://no-length.s3.us-east-1.amazonaws.com/small.bin"])
+        #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+        #expect(output.stdout.hasPrefix("HTTP/2.0 200 "), "\(output.stdout)")
+        let answer = try #require(answers(output.stdout).first, "\(output.stdout)")
+        #expect(answer["proto"] as? String == "HTTP/1.1")
+        #expect(answer["contentLength"] as? Int == 300_000, "\(output.stdout)")
+        #expect(answer["transferEncoding"] is NSNull, "\(output.stdout)")
+        #expect(answer["received"] as? Int == 300_000)
+        #expect(proxy.statistics.uploadsGivenLength == 1, "\(proxy.statistics)")
+        #expect(proxy.statistics.uploadsSentChunked == 0, "\(proxy.statistics)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.operation == "PutObject")
+        #expect(proxy.calls.first?.parameters?["Key"] == "small.bin")
+    }
+
+    @Test func anHTTP2UploadWithoutALengthLargerThanTheHoldGoesChunked() throws {
+        let endpoint = try Endpoint(http1Only: true)
+        let proxy = try endpoint.proxy()
+        let size = ExchangeHandler.maximumHeldBytes * 3
+        let output = try goClient(proxy, ["upload", "-size", String(size), "-url", "https://no-length.s3.us-east-1.amazonaws.com/large.bin"])
+        #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+        let answer = try #require(answers(output.stdout).first, "\(output.stdout)")
+        #expect(answer["proto"] as? String == "HTTP/1.1")
+        #expect(answer["contentLength"] as? Int == -1, "\(output.stdout)")
+        #expect(answer["transferEncoding"] as? [String] == ["chunked"], "\(output.stdout)")
+        #expect(answer["received"] as? Int == size)
+        #expect(proxy.statistics.uploadsSentChunked == 1, "\(proxy.statistics)")
+        #expect(proxy.statistics.uploadsGivenLength == 0, "\(proxy.statistics)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.operation == "PutObject")
+    }
+
+    @Test func anHTTP2UploadWithoutALengthToAnHTTP2EndpointIsNotHeld() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        let output = try goClient(proxy, ["upload", "-size", "5000", "-url", "https://no-length.s3.us-east-1.amazonaws.com/h2.bin"])
+        #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+        let answer = try #require(answers(output.stdout).first, "\(output.stdout)")
+        #expect(answer["proto"] as? String == "HTTP/2.0")
+        #expect(answer["received"] as? Int == 5000)
+        #expect(proxy.statistics.uploadsGivenLength == 0 && proxy.statistics.uploadsSentChunked == 0, "\(proxy.statistics)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.parameters?["Key"] == "h2.bin")
+    }
+
+    @Test func curlsUploadWithoutALengthToMotoStyleHTTP1GetsOne() throws {
+        // The Python test server over plain HTTP (as moto is): curl's h2 upload from standard
+        // input (no length known) arrives with a content-length.
+        let upstream = try TestServer()
+        let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
+        let folder = try ProxyTestSupport.temporaryFolder("h2-stdin")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try String(repeating: "x", count: 4096).write(toFile: folder + "/body.txt", atomically: true, encoding: .utf8)
+        let result = try ProxyTestSupport.run([
+            "/bin/sh", "-c", "curl -sS --max-time 60 --http2 --proxy \(proxy.url) --cacert \(proxy.bundle) -w '\n%{http_version} %{http_code}\n' "
+                + "--aws-sigv4 aws:amz:us-east-1:s3 --user AKIAIOSFODNN7EXAMPLE:secret -T - "
+                + "https://stdin-bucket.s3.us-east-1.amazonaws.com/from-stdin.txt < \(folder)/body.txt",
+        ])
+        #expect(result.stdout.hasSuffix("\n2 200\n"), "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains(#""received": 4096"#), "\(result.stdout)")
+        #expect(result.stdout.contains(#""contentLength": "4096", "transferEncoding": null"#), "\(result.stdout)")
+        #expect(proxy.statistics.uploadsGivenLength == 1, "\(proxy.statistics)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.parameters?["Key"] == "from-stdin.txt")
+    }
+}
