@@ -52,6 +52,7 @@ struct HTTP2UpstreamTests {
         }
 
         var url: String { "https://localhost:\(port)" }
+        var pid: Int32 { process.processIdentifier }
 
         /// A proxy that sends every intercepted request here, trusting this endpoint's CA.
         func proxy() throws -> RunningProxy {
@@ -175,6 +176,47 @@ struct HTTP2UpstreamTests {
         #expect(proxy.statistics.upstreamFailures == 1, "\(proxy.statistics)")
         try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
         #expect(proxy.calls.first?.parameters?["Key"] == "second")
+    }
+
+    @Test func upstreamHTTP2GoesThroughTheUpstreamProxy() throws {
+        let endpoint = try Endpoint()
+        // The corporate proxy: another proxy that only tunnels localhost.
+        let corporate = try RunningProxy()
+        let proxy = try RunningProxy(forwardTo: endpoint.url, upstreamCAFile: endpoint.caFile, upstreamProxy: corporate.url)
+        let urls = (1...3).map { "https://chained.s3.us-east-1.amazonaws.com/key\($0)" }
+        let result = try curl(proxy, ["--parallel", "--parallel-max", "3"] + urls)
+        #expect(result.status == 0, "\(result.stderr)")
+        let seen = answers(result.stdout)
+        #expect(seen.count == 3 && seen.allSatisfy { $0["proto"] as? String == "HTTP/2.0" }, "\(result.stdout)")
+        #expect(Set(seen.compactMap(port)).count == 1, "\(result.stdout)")
+        #expect(proxy.statistics.http2UpstreamConnections == 1)
+        #expect(corporate.statistics.tunnelled == 1)
+        try #require(ProxyTests.waitFor { proxy.calls.count == 3 })
+    }
+
+    @Test func aFailedUpstreamConnectionGivesEachOpenStreamA502() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        // Three streams wait on one upstream HTTP/2 connection; the endpoint dies under them.
+        let source = proxy.source
+        let pid = endpoint.pid
+        let killer = Thread {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                if case .proxy(let statistics) = source.statistics, statistics.http2UpstreamStreams >= 3 { break }
+                usleep(20_000)
+            }
+            usleep(500_000)
+            kill(pid, SIGKILL)
+        }
+        killer.start()
+        let urls = (1...3).map { "https://dying.s3.us-east-1.amazonaws.com/key\($0)/hang" }
+        let result = try curl(proxy, ["--parallel", "--parallel-max", "3"] + urls)
+        #expect(result.stdout.components(separatedBy: "\n2 502\n").count - 1 == 3, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("closed the connection before it answered"), "\(result.stdout)")
+        #expect(proxy.statistics.upstreamFailures == 3, "\(proxy.statistics)")
+        #expect(proxy.statistics.http2UpstreamConnections == 1)
+        #expect(proxy.statistics.connections == 1)
     }
 
     @Test func anUntrustedHTTP2EndpointGetsA502ThatSaysWhy() throws {

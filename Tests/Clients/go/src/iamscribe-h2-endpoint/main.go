@@ -8,7 +8,7 @@
 //	    connection), the content length and transfer encoding, and the bytes received. A path
 //	    ending in /invoke-with-bidirectional-stream echoes the body chunk by chunk as it comes
 //	    (full duplex): the answer's head goes out before the request's body is read. A path
-//	    ending in /reset is answered with a stream reset.
+//	    ending in /reset is answered with a stream reset; one ending in /hang is not answered.
 //	duplex -proxy URL -ca FILE -url URL [-chunks N]
 //	    An HTTP/2 client (through the proxy) whose request body is a pipe: it writes one chunk,
 //	    waits for its echo, writes the next; the request ends only after every echo came back.
@@ -85,6 +85,14 @@ func server(arguments []string) {
 		if strings.HasSuffix(r.URL.Path, "/reset") {
 			// Resets the stream (HTTP/2 RST_STREAM) or closes the connection (HTTP/1.1) unanswered.
 			panic(http.ErrAbortHandler)
+		}
+		if strings.HasSuffix(r.URL.Path, "/hang") {
+			// Answers nothing until the client goes (or the endpoint is killed).
+			select {
+			case <-r.Context().Done():
+			case <-time.After(60 * time.Second):
+			}
+			return
 		}
 		if strings.HasSuffix(r.URL.Path, "/invoke-with-bidirectional-stream") {
 			echo(w, r)
