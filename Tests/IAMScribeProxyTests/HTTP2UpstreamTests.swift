@@ -281,6 +281,22 @@ struct HTTP2UpstreamTests {
         #expect(proxy.calls.first?.operation == "PutObject")
     }
 
+    @Test func aSlowUploadWithoutALengthIsHeldNoLongerThanTheHoldTime() throws {
+        let endpoint = try Endpoint(http1Only: true)
+        let proxy = try endpoint.proxy()
+        // 64 KiB, then a pause longer than the hold time, then the rest: it goes on chunked
+        // rather than waiting for the end.
+        let pause = Int(ExchangeHandler.maximumHoldTime.nanoseconds / 1_000_000) + 1500
+        let output = try goClient(proxy, ["upload", "-size", "100000", "-pause", String(pause),
+                                          "-url", "https://no-length.s3.us-east-1.amazonaws.com/slow.bin"])
+        #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+        let answer = try #require(answers(output.stdout).first, "\(output.stdout)")
+        #expect(answer["transferEncoding"] as? [String] == ["chunked"], "\(output.stdout)")
+        #expect(answer["received"] as? Int == 100_000)
+        #expect(proxy.statistics.uploadsSentChunked == 1, "\(proxy.statistics)")
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+    }
+
     @Test func anHTTP2UploadWithoutALengthToAnHTTP2EndpointIsNotHeld() throws {
         let endpoint = try Endpoint()
         let proxy = try endpoint.proxy()

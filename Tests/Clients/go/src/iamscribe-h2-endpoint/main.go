@@ -13,8 +13,9 @@
 //	    An HTTP/2 client (through the proxy) whose request body is a pipe: it writes one chunk,
 //	    waits for its echo, writes the next; the request ends only after every echo came back.
 //	    Without a full-duplex path this never finishes.
-//	upload -proxy URL -ca FILE -url URL -size N
-//	    An HTTP/2 PUT whose body is a pipe (no content-length) of N bytes.
+//	upload -proxy URL -ca FILE -url URL -size N [-pause MS]
+//	    An HTTP/2 PUT whose body is a pipe (no content-length) of N bytes, with a pause after
+//	    the first 64 KiB when asked.
 //
 // Requests carry a SigV4-shaped Authorization header with a fake signature: the proxy reads
 // the credential scope to tell the service; the endpoint checks nothing.
@@ -218,11 +219,16 @@ func upload(arguments []string) {
 	ca := flags.String("ca", "", "CA bundle")
 	target := flags.String("url", "", "URL")
 	size := flags.Int("size", 0, "bytes to send")
+	pause := flags.Int("pause", 0, "milliseconds to wait after the first 64 KiB")
 	flags.Parse(arguments)
 	reader, writer := io.Pipe()
 	go func() {
 		piece := make([]byte, 64*1024)
 		for left := *size; left > 0; {
+			if left < *size && *pause > 0 {
+				time.Sleep(time.Duration(*pause) * time.Millisecond)
+				*pause = 0
+			}
 			n := len(piece)
 			if left < n {
 				n = left

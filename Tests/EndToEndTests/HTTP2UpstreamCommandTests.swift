@@ -1,0 +1,79 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `run --mode proxy` with HTTP/2 end to end: Go's net/http over TLS as the endpoint
+/// (Tests/Clients/go/src/iamscribe-h2-endpoint, `--forward-to` and `--upstream-ca`), curl and Go
+/// clients of the same binary as the child, reading the variables `run` sets.
+@Suite("HTTP/2 to the upstream through run --mode proxy",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/go") && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"),
+                "needs go, curl and openssl (Scripts/setup)"))
+struct HTTP2UpstreamCommandTests {
+    /// The Go endpoint's binary, built once (the build script rebuilds only when the source changed).
+    static let tool: Result<String, any Error> = Result {
+        let output = Workloads.root.appendingPathComponent(".build/iamscribe-clients/iamscribe-h2-endpoint").path
+        let script = Workloads.root.appendingPathComponent("Tests/Clients/go/build-h2-endpoint.sh").path
+        let built = try Binary.run(["bash", script, output], executable: "/usr/bin/env")
+        guard built.status == 0 else { throw BuildFailure(description: "building the Go endpoint failed: \(built.stderr)") }
+        return output
+    }
+
+    struct BuildFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    @Test("curl, a Go bidirectional stream and a Go upload without a length: HTTP/2 upstream, recorded, counted in the summary")
+    func http2EndToEnd() throws {
+        let tool = try Self.tool.get()
+        let certificates = try TestCertificates()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: tool)
+        server.arguments = ["server", "-cert", certificates.certificate, "-key", certificates.key]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)), "\(line)")
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-e2e-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["IAMSCRIBE_HOME"] = folder + "/home"
+        for key in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[key] = nil }
+        // The child reads the proxy and the CA bundle from the variables run sets.
+        let child = """
+            set -e
+            curl -sS --http2 -w '\\n%{http_version} %{http_code}\\n' --aws-sigv4 aws:amz:us-east-1:s3 \
+                --user AKIAIOSFODNN7EXAMPLE:example-secret-never-written -T /etc/hostname \
+                https://e2e-bucket.s3.us-east-1.amazonaws.com/curl.txt
+            '\(tool)' duplex -proxy "$HTTPS_PROXY" -ca "$SSL_CERT_FILE" -chunks 3 \
+                -url https://bedrock-runtime.us-east-1.amazonaws.com/model/e2e-model/invoke-with-bidirectional-stream
+            '\(tool)' upload -proxy "$HTTPS_PROXY" -ca "$SSL_CERT_FILE" -size 70000 \
+                -url https://e2e-bucket.s3.us-east-1.amazonaws.com/go.bin
+            """
+        let result = try Binary.run(["run", "--mode", "proxy", "--forward-to", "https://localhost:\(port)",
+                                     "--upstream-ca", certificates.authority, "--", "/bin/sh", "-c", child],
+                                    environment: environment)
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        // The child's output: every exchange reached the endpoint over HTTP/2.
+        #expect(result.stdout.contains(#""proto":"HTTP/2.0""#), "\(result.stdout)")
+        #expect(result.stdout.contains("\n2 200\n"), "\(result.stdout)")
+        #expect(result.stdout.contains(#""echoedBeforeRequestEnded":["echo chunk 0","echo chunk 1","echo chunk 2"]"#), "\(result.stdout)")
+        #expect(result.stdout.contains(#""received":70000"#), "\(result.stdout)")
+        // The summary: one upstream HTTP/2 connection carried the three streams of one client
+        // connection, or one per client connection (curl and each Go run connect anew).
+        #expect(result.stderr.contains("3 streams over 3 upstream HTTP/2 connections"), "\(result.stderr)")
+        #expect(!result.stderr.contains("uploads without a length"), "\(result.stderr)")
+        // The policy.
+        for action in ["s3:PutObject", "bedrock:InvokeModel"] {
+            #expect(result.stdout.contains("\"\(action)\""), "\(action): \(result.stdout)")
+        }
+        #expect(!result.stdout.contains("example-secret-never-written") && !result.stderr.contains("example-secret-never-written"))
+    }
+}
