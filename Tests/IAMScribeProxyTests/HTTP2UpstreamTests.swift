@@ -1,6 +1,12 @@
 import Foundation
 @testable import IAMScribeProxy
 import IAMScribeCore
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import Synchronization
 import Testing
 
 /// Whether Go is installed (Scripts/setup installs golang-go).
@@ -159,6 +165,27 @@ struct HTTP2UpstreamTests {
         #expect(proxy.statistics.http2UpstreamStreams == 1)
         // Not held for a length: an HTTP/2 upstream needs none.
         #expect(proxy.statistics.uploadsGivenLength == 0 && proxy.statistics.uploadsSentChunked == 0, "\(proxy.statistics)")
+    }
+
+    @Test func anAnswerThatEndsBeforeTheRequestLetsTheRequestGoOn() throws {
+        let endpoint = try EarlyAnswerEndpoint()
+        let proxy = try RunningProxy(forwardTo: "https://localhost:\(endpoint.port)", upstreamCAFile: endpoint.caFile)
+        // The endpoint answers and ends its answer on the request's headers; the client then
+        // sends three more chunks and ends its request: they must all reach the endpoint.
+        let output = try goClient(proxy, [
+            "early", "-chunks", "3",
+            "-url", "https://bedrock-runtime.us-east-1.amazonaws.com/model/early-model/invoke-with-bidirectional-stream",
+        ])
+        #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+        #expect(output.stdout.contains(#""body":"early\n""#), "\(output.stdout)")
+        #expect(output.stdout.contains(#""clientProto":"HTTP/2.0""#), "\(output.stdout)")
+        let complete = "chunk 0\nafter 1\nafter 2\nafter 3\n"
+        #expect(ProxyTests.waitFor { endpoint.seen.ended.withLock { $0 } }, "the request never ended upstream")
+        #expect(endpoint.seen.body.withLock { $0 } == complete)
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.operation == "InvokeModelWithBidirectionalStream")
+        #expect(proxy.statistics.upstreamFailures == 0, "\(proxy.statistics)")
+        #expect(proxy.statistics.http2StreamsReset.isEmpty, "\(proxy.statistics)")
     }
 
     @Test func aStreamResetUpstreamEndsThatStreamAlone() throws {
@@ -329,5 +356,84 @@ struct HTTP2UpstreamTests {
         #expect(proxy.statistics.uploadsGivenLength == 1, "\(proxy.statistics)")
         try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
         #expect(proxy.calls.first?.parameters?["Key"] == "from-stdin.txt")
+    }
+}
+
+/// An HTTP/2 endpoint over TLS (SwiftNIO) that answers each request as soon as its headers come,
+/// ending its answer at once, then counts the request body that still comes: what Go's net/http
+/// cannot do (its answer ends only when its handler returns), and what full duplex allows.
+final class EarlyAnswerEndpoint {
+    /// What came of the requests after they were answered.
+    final class Seen: Sendable {
+        let body = Mutex<String>("")
+        let ended = Mutex(false)
+    }
+
+    let seen = Seen()
+    let port: Int
+    let caFile: String
+    private let folder: String
+    private let channel: Channel
+
+    init() throws {
+        folder = try ProxyTestSupport.temporaryFolder("early-endpoint")
+        let authority = try CertificateAuthority.open(folder: folder)
+        let leaf = try authority.leafPEM(for: "localhost")
+        caFile = CertificateAuthority.certificatePath(in: folder)
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(leaf.certificate.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(leaf.key.utf8), format: .pem)))
+        tls.applicationProtocols = ["h2"]
+        let context = try NIOSSLContext(configuration: tls)
+        let seen = seen
+        channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                }.flatMap {
+                    channel.configureHTTP2Pipeline(mode: .server) { stream in
+                        stream.eventLoop.makeCompletedFuture {
+                            try stream.pipeline.syncOperations.addHandler(EarlyAnswerHandler(seen: seen))
+                        }
+                    }.map { _ in }
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    deinit {
+        try? channel.close().wait()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+/// One stream of ``EarlyAnswerEndpoint``: `early` at once, then the request body as it comes.
+final class EarlyAnswerHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    private let seen: EarlyAnswerEndpoint.Seen
+
+    init(seen: EarlyAnswerEndpoint.Seen) {
+        self.seen = seen
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .headers(let headers):
+            if headers.endStream { seen.ended.withLock { $0 = true } }
+            guard headers.headers.first(name: ":status") == nil, headers.headers.first(name: ":method") != nil else { return }
+            let answer = context.channel.allocator.buffer(string: "early\n")
+            context.write(wrapOutboundOut(.headers(.init(headers: [":status": "200", "content-length": "6"]))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(answer), endStream: true))), promise: nil)
+        case .data(let data):
+            if case .byteBuffer(let buffer) = data.data {
+                seen.body.withLock { $0 += String(buffer: buffer) }
+            }
+            if data.endStream { seen.ended.withLock { $0 = true } }
+        default:
+            break
+        }
     }
 }

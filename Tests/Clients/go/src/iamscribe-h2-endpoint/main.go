@@ -13,6 +13,10 @@
 //	    An HTTP/2 client (through the proxy) whose request body is a pipe: it writes one chunk,
 //	    waits for its echo, writes the next; the request ends only after every echo came back.
 //	    Without a full-duplex path this never finishes.
+//	early -proxy URL -ca FILE -url URL [-chunks N]
+//	    An HTTP/2 client that reads the whole answer after its first body chunk, then sends N
+//	    more chunks and ends its request: for an endpoint that answers before the request ends
+//	    (Go's transport goes on sending after a 2xx answer: full duplex).
 //	upload -proxy URL -ca FILE -url URL -size N [-pause MS]
 //	    An HTTP/2 PUT whose body is a pipe (no content-length) of N bytes, with a pause after
 //	    the first 64 KiB when asked.
@@ -48,6 +52,8 @@ func main() {
 		duplex(os.Args[2:])
 	case "upload":
 		upload(os.Args[2:])
+	case "early":
+		early(os.Args[2:])
 	default:
 		fail("unknown command " + os.Args[1])
 	}
@@ -253,4 +259,38 @@ func upload(arguments []string) {
 	defer response.Body.Close()
 	body, _ := io.ReadAll(response.Body)
 	fmt.Printf("%s %d %s", response.Proto, response.StatusCode, body)
+}
+
+func early(arguments []string) {
+	flags := flag.NewFlagSet("early", flag.ExitOnError)
+	proxy := flags.String("proxy", "", "proxy URL")
+	ca := flags.String("ca", "", "CA bundle")
+	target := flags.String("url", "", "URL")
+	chunks := flags.Int("chunks", 3, "chunks to send after the answer")
+	flags.Parse(arguments)
+	reader, writer := io.Pipe()
+	request, err := http.NewRequest("POST", *target, reader)
+	if err != nil {
+		fail(err.Error())
+	}
+	sign(request, "bedrock")
+	go writer.Write([]byte("chunk 0\n"))
+	response, err := client(*proxy, *ca).Do(request)
+	if err != nil {
+		fail(err.Error())
+	}
+	body, err := io.ReadAll(response.Body)
+	if err != nil {
+		fail("the answer did not end cleanly: " + err.Error())
+	}
+	for index := 1; index <= *chunks; index++ {
+		if _, err := writer.Write([]byte(fmt.Sprintf("after %d\n", index))); err != nil {
+			fail(fmt.Sprintf("chunk %d after the answer: %v", index, err))
+		}
+	}
+	writer.Close()
+	// Lets the transport send the end of the request before the process exits.
+	time.Sleep(time.Second)
+	json.NewEncoder(os.Stdout).Encode(map[string]interface{}{"clientProto": response.Proto, "status": response.StatusCode,
+		"body": string(body)})
 }
