@@ -467,8 +467,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// answer had begun can only be cut off.
     private func fail(_ error: Error, endpoint: ProxyConfiguration.Endpoint) {
         endHold()
-        relayingRest = false
         guard let context else { return }
+        if relayingRest {
+            // Answered, and the rest of its request cannot follow: the client's stream stops.
+            relayingRest = false
+            context.close(promise: nil)
+            return
+        }
         let reason = ProxyCore.explain(error, endpoint: endpoint)
         guard let failed = current else { return }
         current = nil

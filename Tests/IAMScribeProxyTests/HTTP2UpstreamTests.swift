@@ -123,6 +123,23 @@ struct HTTP2UpstreamTests {
         #expect(proxy.statistics.http2UpstreamStreams == 1)
     }
 
+    @Test func aLargeUploadStreamsThroughAnUpstreamHTTP2Stream() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        let folder = try ProxyTestSupport.temporaryFolder("h2-up-large")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let size = 64 << 20
+        let file = try ProxyTestSupport.sparseFile(in: folder, size: size)
+        let result = try curl(proxy, ["-T", file, "https://large-bucket.s3.us-east-1.amazonaws.com/large-up.bin"])
+        #expect(result.stdout.hasSuffix("\n2 200\n"), "\(result.stdout) \(result.stderr)")
+        let answer = try #require(answers(result.stdout).first, "\(result.stdout)")
+        #expect(answer["proto"] as? String == "HTTP/2.0")
+        #expect(answer["received"] as? Int == size)
+        #expect(answer["contentLength"] as? Int == size)
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.parameters?["Key"] == "large-up.bin")
+    }
+
     @Test func concurrentStreamsShareOneUpstreamHTTP2Connection() throws {
         let endpoint = try Endpoint()
         let proxy = try endpoint.proxy()
