@@ -263,6 +263,43 @@ struct HTTP2UpstreamTests {
         #expect(proxy.statistics.connections == 1)
     }
 
+    @Test func aFailedUpstreamConnectionResetsAStreamWhoseAnswerHadBegun() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        let folder = try ProxyTestSupport.temporaryFolder("h2-partial")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Two streams on one upstream connection: one answer begun ("partial"), one not begun.
+        // The endpoint dies once the first line of the begun one has reached the client.
+        let outputFile = folder + "/out.txt"
+        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["curl", "-sS", "-N", "--max-time", "60", "--http2", "--proxy", proxy.url, "--cacert", proxy.bundle,
+                          "-w", "\n%{http_version} %{http_code}\n", "--parallel", "--parallel-max", "2",
+                          "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "AKIAIOSFODNN7EXAMPLE:secret",
+                          "https://dying.s3.us-east-1.amazonaws.com/begun/partial",
+                          "https://dying.s3.us-east-1.amazonaws.com/waiting/hang"]
+        curl.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+        curl.standardError = FileHandle.nullDevice
+        try curl.run()
+        let source = proxy.source
+        let begun = ProxyTests.waitFor(timeout: 30) {
+            guard case .proxy(let statistics) = source.statistics, statistics.http2UpstreamStreams >= 2 else { return false }
+            return (try? String(contentsOfFile: outputFile, encoding: .utf8))?.contains("partial") == true
+        }
+        kill(endpoint.pid, SIGKILL)
+        curl.waitUntilExit()
+        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+        #expect(begun, "\(output)")
+        // The begun answer was cut off (curl: the HTTP/2 stream was not closed cleanly, 92);
+        // the other got the 502.
+        #expect(curl.terminationStatus == 92, "\(curl.terminationStatus) \(output)")
+        #expect(output.contains("\n2 502\n"), "\(output)")
+        #expect(output.contains("closed the connection before it answered"), "\(output)")
+        #expect(proxy.statistics.upstreamFailures == 1, "\(proxy.statistics)")
+        #expect(proxy.statistics.http2UpstreamConnections == 1)
+    }
+
     @Test func anUntrustedHTTP2EndpointGetsA502ThatSaysWhy() throws {
         let endpoint = try Endpoint()
         // The endpoint's CA not added: verification fails, and the stream says why.

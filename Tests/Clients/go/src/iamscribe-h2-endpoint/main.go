@@ -8,7 +8,8 @@
 //	    connection), the content length and transfer encoding, and the bytes received. A path
 //	    ending in /invoke-with-bidirectional-stream echoes the body chunk by chunk as it comes
 //	    (full duplex): the answer's head goes out before the request's body is read. A path
-//	    ending in /reset is answered with a stream reset; one ending in /hang is not answered.
+//	    ending in /reset is answered with a stream reset; one ending in /hang is not answered;
+//	    one ending in /partial is answered with a line and then nothing more.
 //	duplex -proxy URL -ca FILE -url URL [-chunks N]
 //	    An HTTP/2 client (through the proxy) whose request body is a pipe: it writes one chunk,
 //	    waits for its echo, writes the next; the request ends only after every echo came back.
@@ -95,6 +96,17 @@ func server(arguments []string) {
 		}
 		if strings.HasSuffix(r.URL.Path, "/hang") {
 			// Answers nothing until the client goes (or the endpoint is killed).
+			select {
+			case <-r.Context().Done():
+			case <-time.After(60 * time.Second):
+			}
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/partial") {
+			// Begins its answer, then sends nothing more until the client goes.
+			w.WriteHeader(200)
+			fmt.Fprintln(w, "partial")
+			w.(http.Flusher).Flush()
 			select {
 			case <-r.Context().Done():
 			case <-time.After(60 * time.Second):
