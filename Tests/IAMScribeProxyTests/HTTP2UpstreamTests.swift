@@ -113,6 +113,8 @@ struct HTTP2UpstreamTests {
         #expect(answer["received"] as? Int == 24)
         #expect(answer["method"] as? String == "PUT")
         #expect(answer["path"] as? String == "/reports/up.txt")
+        // The client's :authority went upstream as :authority (SigV4 signs it as host).
+        #expect(answer["host"] as? String == "h2-bucket.s3.us-east-1.amazonaws.com", "\(result.stdout)")
         try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
         let call = try #require(proxy.calls.first)
         #expect(call.operation == "PutObject")
