@@ -273,7 +273,7 @@ struct HTTP2UpstreamTests {
         // Two streams on one upstream connection: one answer begun ("partial"), one not begun.
         // The endpoint dies once the first line of the begun one has reached the client.
         let outputFile = folder + "/out.txt"
-        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         curl.arguments = ["curl", "-sS", "-N", "--max-time", "60", "--http2", "--proxy", proxy.url, "--cacert", proxy.bundle,
