@@ -22,23 +22,40 @@ struct HTTP2UpstreamCommandTests {
         let description: String
     }
 
-    @Test("curl, a Go bidirectional stream and a Go upload without a length: HTTP/2 upstream, recorded, counted in the summary")
-    func http2EndToEnd() throws {
-        let tool = try Self.tool.get()
-        let certificates = try TestCertificates()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: tool)
-        server.arguments = ["server", "-cert", certificates.certificate, "-key", certificates.key]
-        let output = Pipe()
-        server.standardOutput = output
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
+    /// The Go endpoint on a free port (HTTP/1.1 only with `-h1`); killed when the test ends.
+    final class Endpoint {
+        let certificates: TestCertificates
+        let port: Int
+        private let server = Process()
+
+        init(_ arguments: [String] = []) throws {
+            certificates = try TestCertificates()
+            server.executableURL = URL(fileURLWithPath: try HTTP2UpstreamCommandTests.tool.get())
+            server.arguments = ["server", "-cert", certificates.certificate, "-key", certificates.key] + arguments
+            let output = Pipe()
+            server.standardOutput = output
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            guard let port = Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                kill(server.processIdentifier, SIGKILL)
+                throw BuildFailure(description: "the Go endpoint did not print its port: \(line.debugDescription)")
+            }
+            self.port = port
+        }
+
+        deinit {
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)), "\(line)")
+    }
+
+    @Test("curl, a Go bidirectional stream and a Go upload without a length: HTTP/2 upstream, recorded, counted in the summary")
+    func http2EndToEnd() throws {
+        let tool = try Self.tool.get()
+        let endpoint = try Endpoint()
+        let certificates = endpoint.certificates
+        let port = endpoint.port
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-e2e-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -75,5 +92,30 @@ struct HTTP2UpstreamCommandTests {
             #expect(result.stdout.contains("\"\(action)\""), "\(action): \(result.stdout)")
         }
         #expect(!result.stdout.contains("example-secret-never-written") && !result.stderr.contains("example-secret-never-written"))
+    }
+
+    @Test("A Go upload without a length to an HTTP/1.1-only endpoint: sent with a content-length, counted in the summary")
+    func lengthGivenEndToEnd() throws {
+        let tool = try Self.tool.get()
+        let endpoint = try Endpoint(["-h1"])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-e2e-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["IAMSCRIBE_HOME"] = folder + "/home"
+        for key in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[key] = nil }
+        let child = """
+            '\(tool)' upload -proxy "$HTTPS_PROXY" -ca "$SSL_CERT_FILE" -size 70000 \
+                -url https://e2e-bucket.s3.us-east-1.amazonaws.com/length.bin
+            """
+        let result = try Binary.run(["run", "--mode", "proxy", "--forward-to", "https://localhost:\(endpoint.port)",
+                                     "--upstream-ca", endpoint.certificates.authority, "--", "/bin/sh", "-c", child],
+                                    environment: environment)
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains(#""proto":"HTTP/1.1""#), "\(result.stdout)")
+        #expect(result.stdout.contains(#""contentLength":70000"#), "\(result.stdout)")
+        #expect(result.stderr.contains("HTTP/2 uploads without a length to HTTP/1.1: 1 given one, 0 sent chunked"), "\(result.stderr)")
+        #expect(!result.stderr.contains("upstream HTTP/2 connection"), "\(result.stderr)")
+        #expect(result.stdout.contains("\"s3:PutObject\""), "\(result.stdout)")
     }
 }
