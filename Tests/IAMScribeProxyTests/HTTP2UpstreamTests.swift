@@ -142,6 +142,21 @@ struct HTTP2UpstreamTests {
         #expect(proxy.calls.first?.parameters?["Key"] == "large-up.bin")
     }
 
+    @Test func aLargeDownloadStreamsThroughAnUpstreamHTTP2Stream() throws {
+        let endpoint = try Endpoint()
+        let proxy = try endpoint.proxy()
+        let size = 64 << 20
+        let result = try ProxyTestSupport.run([
+            "curl", "-sS", "--max-time", "60", "--http2", "--proxy", proxy.url, "--cacert", proxy.bundle, "-o", "/dev/null",
+            "-w", "%{http_version} %{http_code} %{size_download}", "--aws-sigv4", "aws:amz:us-east-1:s3",
+            "--user", "AKIAIOSFODNN7EXAMPLE:secret", "https://large-bucket.s3.us-east-1.amazonaws.com/bytes/\(size)",
+        ])
+        #expect(result.stdout == "2 200 \(size)", "\(result.stdout) \(result.stderr)")
+        #expect(proxy.statistics.http2UpstreamStreams == 1)
+        try #require(ProxyTests.waitFor { proxy.calls.count == 1 })
+        #expect(proxy.calls.first?.operation == "GetObject")
+    }
+
     @Test func concurrentStreamsShareOneUpstreamHTTP2Connection() throws {
         let endpoint = try Endpoint()
         let proxy = try endpoint.proxy()

@@ -9,7 +9,8 @@
 //	    ending in /invoke-with-bidirectional-stream echoes the body chunk by chunk as it comes
 //	    (full duplex): the answer's head goes out before the request's body is read. A path
 //	    ending in /reset is answered with a stream reset; one ending in /hang is not answered;
-//	    one ending in /partial is answered with a line and then nothing more.
+//	    one ending in /partial is answered with a line and then nothing more; /bytes/N answers
+//	    with N zero bytes.
 //	duplex -proxy URL -ca FILE -url URL [-chunks N]
 //	    An HTTP/2 client (through the proxy) whose request body is a pipe: it writes one chunk,
 //	    waits for its echo, writes the next; the request ends only after every echo came back.
@@ -38,6 +39,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -99,6 +101,21 @@ func server(arguments []string) {
 			select {
 			case <-r.Context().Done():
 			case <-time.After(60 * time.Second):
+			}
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/bytes/") {
+			// N zero bytes, written 64 KiB at a time as the client takes them.
+			size, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/bytes/"))
+			w.Header().Set("content-length", strconv.Itoa(size))
+			piece := make([]byte, 64*1024)
+			for left := size; left > 0; left -= len(piece) {
+				if left < len(piece) {
+					piece = piece[:left]
+				}
+				if _, err := w.Write(piece); err != nil {
+					return
+				}
 			}
 			return
 		}
