@@ -60,7 +60,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             content_type = "application/xml"
         else:
             body = json.dumps({"received": received, "host": self.headers.get("Host"), "path": self.path,
-                               "peer": self.client_address[1]}).encode()
+                               "peer": self.client_address[1],
+                               "contentLength": self.headers.get("Content-Length"),
+                               "transferEncoding": self.headers.get("Transfer-Encoding")}).encode()
             content_type = "application/json"
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -70,7 +70,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var upstreamUnflushed = false
     /// The same for response body parts written to the client, flushed when the upstream's read is.
     private var clientUnflushed = false
-    /// Idle upstream connections shared by the streams of one HTTP/2 connection (none for HTTP/1.1).
+    /// The upstreams shared by the streams of one HTTP/2 connection (none for HTTP/1.1).
     private let pool: UpstreamPool?
     /// What came from the client after the head of a request that arrived while an exchange was
     /// still being relayed (pipelining): handled in order once that exchange ends.
@@ -85,6 +85,32 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The most bytes of pipelined requests held before the connection stops reading.
     static let maximumQueuedBytes = 64 * 1024
+    /// Whether the upstream is a stream of an upstream HTTP/2 connection.
+    private var upstreamIsStream = false
+    /// The response ended before the request did, on an upstream HTTP/2 stream (full duplex):
+    /// the rest of the request body still goes upstream.
+    private var relayingRest = false
+    /// An HTTP/2 request without a `content-length`, held back with the first part of its body
+    /// until it is known whether the whole body fits in ``maximumHeldBytes`` (then it goes to an
+    /// HTTP/1.1 upstream with a `content-length`, which S3 requires) or not (then chunked).
+    private var held: Held?
+    private var holdTimer: Scheduled<Void>?
+    /// A held body ended while the upstream was still being set up: it is counted as given its
+    /// length once the upstream turns out to be HTTP/1.1.
+    private var countLengthWhenConnected = false
+
+    private struct Held {
+        var head: HTTPRequestHead
+        var parts: [ByteBuffer] = []
+        var bytes = 0
+        /// The hold lasted ``maximumHoldTime``: the body streams on chunked once the upstream is up.
+        var expired = false
+    }
+
+    /// The most body bytes an HTTP/2 request without a `content-length` is held for.
+    static let maximumHeldBytes = 1 << 20
+    /// The longest such a request is held (a body that trickles, or one that waits for its answer).
+    static let maximumHoldTime = TimeAmount.seconds(2)
 
     init(core: ProxyCore, mode: Mode, pool: UpstreamPool? = nil) {
         self.core = core
@@ -98,6 +124,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        endHold()
         if !switching { releaseUpstream() }
     }
 
@@ -105,8 +132,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// stream's), any other closes.
     private func releaseUpstream() {
         guard let channel = upstreamChannel else { return }
-        if let pool, let upstream, let endpoint = upstreamEndpoint, current == nil, !connecting {
-            pool.release(.init(channel: channel, handler: upstream), endpoint: endpoint)
+        if let pool, let upstream, let endpoint = upstreamEndpoint, current == nil, !connecting, !relayingRest {
+            pool.release(.init(channel: channel, handler: upstream, stream: upstreamIsStream), endpoint: endpoint)
         } else {
             channel.close(promise: nil)
         }
@@ -162,7 +189,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
-            guard var current else { return }
+            guard var current else {
+                if relayingRest {
+                    send(.body(.byteBuffer(buffer)), flush: false)
+                    upstreamUnflushed = true
+                }
+                return
+            }
             if current.record, current.exchange.body != nil {
                 if current.keptBytes + buffer.readableBytes <= core.configuration.maximumBodyBytes {
                     current.exchange.body?.append(contentsOf: buffer.readableBytesView)
@@ -173,6 +206,10 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             self.current = current
+            if held != nil {
+                hold(buffer)
+                return
+            }
             send(.body(.byteBuffer(buffer)), flush: false)
             upstreamUnflushed = true
         case .end(let trailers):
@@ -181,9 +218,18 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 open(target, context: context)
                 return
             }
-            guard current != nil else { return }
+            guard current != nil else {
+                if relayingRest {
+                    relayingRest = false
+                    upstreamUnflushed = false
+                    send(.end(trailers), flush: true)
+                }
+                return
+            }
             current?.requestEnded = true
             upstreamUnflushed = false
+            // The whole body came while held: it goes with its length.
+            if let held { releaseHeld(length: held.bytes) }
             send(.end(trailers), flush: true)
         }
     }
@@ -250,11 +296,79 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 upstream = pooled.handler
                 upstreamChannel = pooled.channel
                 upstreamEndpoint = endpoint
+                upstreamIsStream = false
             } else {
                 connectUpstream(endpoint, context: context)
             }
         }
+        if shouldHold(head, endpoint: endpoint) {
+            held = Held(head: upstreamHead)
+            holdTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.maximumHoldTime) { [self] in
+                holdTimer = nil
+                guard held != nil else { return }
+                if connecting {
+                    held?.expired = true
+                } else {
+                    releaseHeld(length: nil)
+                }
+            }
+            return
+        }
         send(.head(upstreamHead), flush: false)
+    }
+
+    // MARK: - HTTP/2 uploads without a length
+
+    /// Whether a request is an HTTP/2 upload without a `content-length` that may go to an
+    /// HTTP/1.1 upstream: `HTTP2FramePayloadToHTTP1ServerCodec` marked it chunked (HTTP/2 has no
+    /// such framing) because its body had not ended with its headers. One that expects a
+    /// `100 Continue` first is not held (its client would wait for the answer).
+    private func shouldHold(_ head: HTTPRequestHead, endpoint: ProxyConfiguration.Endpoint) -> Bool {
+        guard let pool, !upstreamIsStream || connecting, !pool.speaksHTTP2(endpoint) else { return false }
+        let headers = head.headers
+        return headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
+            && !headers.contains(name: "content-length") && !headers.contains(name: "expect")
+    }
+
+    /// A body part of a held request: kept, or sent on with the head (chunked) once the held
+    /// parts pass the limit and the upstream is known to be HTTP/1.1.
+    private func hold(_ buffer: ByteBuffer) {
+        held?.parts.append(buffer)
+        held?.bytes += buffer.readableBytes
+        if let held, held.bytes > Self.maximumHeldBytes, !connecting {
+            releaseHeld(length: nil)
+            upstreamUnflushed = true
+        }
+    }
+
+    /// Sends the held head and body parts: with a `content-length` when the body ended within
+    /// the hold, else as they are (chunked to HTTP/1.1; an HTTP/2 upstream needs no length).
+    private func releaseHeld(length: Int?) {
+        guard var releasing = held else { return }
+        endHold()
+        if upstreamIsStream {
+            // An HTTP/2 upstream: no length needed.
+        } else if let length {
+            // Right for either version, should the upstream still being set up turn out HTTP/2.
+            releasing.head.headers.remove(name: "transfer-encoding")
+            releasing.head.headers.replaceOrAdd(name: "content-length", value: String(length))
+            if connecting { countLengthWhenConnected = true } else { core.count { $0.uploadsGivenLength += 1 } }
+        } else {
+            core.count { $0.uploadsSentChunked += 1 }
+        }
+        send(.head(releasing.head), flush: false)
+        for part in releasing.parts { send(.body(.byteBuffer(part)), flush: false) }
+        if !connecting { upstream?.flush() }
+        if pendingRead && !connecting, let context, upstream?.isWritable ?? false {
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    private func endHold() {
+        held = nil
+        holdTimer?.cancel()
+        holdTimer = nil
     }
 
     private func send(_ part: HTTPClientRequestPart, flush: Bool) {
@@ -265,46 +379,56 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Connects upstream: through the pool for an HTTP/2 client's stream to a TLS endpoint (an
+    /// upstream HTTP/2 stream or an HTTP/1.1 connection, as the endpoint chooses), else an
+    /// HTTP/1.1 connection as for any HTTP/1.1 client.
     private func connectUpstream(_ endpoint: ProxyConfiguration.Endpoint, context: ChannelHandlerContext) {
         connecting = true
         upstream = nil
         upstreamChannel = nil
         upstreamEndpoint = endpoint
-        let owner = NIOLoopBound(self, eventLoop: context.eventLoop)
-        core.connect(to: endpoint, on: context.eventLoop) { channel in
-            let handler = UpstreamHandler(owner: owner.value)
-            let sync = channel.pipeline.syncOperations
-            if endpoint.tls { try sync.addHandler(WriteCoalescer()) }
-            try sync.addHandler(HTTPRequestEncoder())
-            try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes,
-                                                                         informationalResponseStrategy: .forward)))
-            try sync.addHandler(handler)
-            owner.value.upstream = handler
-        }.assumeIsolated().whenComplete { result in
-            self.connected(result, endpoint: endpoint)
+        upstreamIsStream = false
+        let makeHandler = { [self] () -> UpstreamHandler in
+            let handler = UpstreamHandler(owner: self)
+            upstream = handler
+            return handler
+        }
+        let opened = { [self] (result: Result<UpstreamPool.Connection, Error>) in connected(result, endpoint: endpoint) }
+        if let pool, endpoint.tls {
+            pool.open(endpoint, makeHandler: makeHandler, opened: opened)
+        } else {
+            UpstreamPool.connectHTTP1(endpoint, core: core, loop: context.eventLoop, makeHandler: makeHandler, opened: opened)
         }
     }
 
-    private func connected(_ result: Result<Channel, Error>, endpoint: ProxyConfiguration.Endpoint) {
+    private func connected(_ result: Result<UpstreamPool.Connection, Error>, endpoint: ProxyConfiguration.Endpoint) {
         // The client may have gone while it connected (an HTTP/2 stream reset): nothing to relay.
         guard upstreamEndpoint == endpoint, connecting, context != nil else {
-            if case .success(let channel) = result { channel.close(promise: nil) }
+            if case .success(let connection) = result { connection.channel.close(promise: nil) }
             return
         }
         connecting = false
         switch result {
-        case .success(let channel):
-            upstreamChannel = channel
+        case .success(let connection):
+            upstream = connection.handler
+            upstreamChannel = connection.channel
+            upstreamIsStream = connection.stream
+            if countLengthWhenConnected && !connection.stream { core.count { $0.uploadsGivenLength += 1 } }
+            countLengthWhenConnected = false
+            if let held, connection.stream || held.expired || held.bytes > Self.maximumHeldBytes {
+                releaseHeld(length: nil)
+            }
             let parts = waiting
             waiting = []
             for (index, part) in parts.enumerated() { upstream?.send(part, flush: index == parts.count - 1) }
-            if pendingRead && mayRead {
+            if pendingRead && held == nil && mayRead {
                 pendingRead = false
                 context?.read()
             }
         case .failure(let error):
             upstream = nil
             waiting = []
+            endHold()
             fail(error, endpoint: endpoint)
         }
     }
@@ -321,7 +445,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             current?.responseStarted = true
-            if !head.isKeepAlive { current?.closeAfter = true }
+            // An upstream HTTP/2 stream ends on its own: it says nothing of keep-alive.
+            if !head.isKeepAlive && head.version.major < 2 { current?.closeAfter = true }
             if current?.record == true {
                 current?.exchange.response = HTTPExchange.Response(status: Int(head.status.code),
                                                                    headers: head.headers.map { ($0.name, $0.value) },
@@ -342,7 +467,12 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             current = nil
             clientUnflushed = false
             if finished.record { core.record(finished.exchange) } else { core.count { $0.exchanges += 1 } }
-            if finished.closeAfter || !finished.requestEnded {
+            if !finished.closeAfter && !finished.requestEnded && upstreamIsStream {
+                // Full duplex on an upstream HTTP/2 stream: the answer is complete, the rest of
+                // the request still goes upstream.
+                relayingRest = true
+                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            } else if finished.closeAfter || !finished.requestEnded {
                 upstreamChannel?.close(promise: nil)
                 upstreamChannel = nil
                 upstream = nil
@@ -374,6 +504,12 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard handler === upstream, let endpoint = upstreamEndpoint else { return }
         upstream = nil
         upstreamChannel = nil
+        if relayingRest {
+            // The endpoint stopped the request it had answered: the client's stream stops too.
+            relayingRest = false
+            context?.close(promise: nil)
+            return
+        }
         if current != nil {
             fail(UpstreamProxyHandler.Failure(reason: "\(endpoint.authority) closed the connection before it answered"), endpoint: endpoint)
         }
@@ -388,7 +524,14 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The upstream failed: a request not yet answered gets a 502 that says why; one whose
     /// answer had begun can only be cut off.
     private func fail(_ error: Error, endpoint: ProxyConfiguration.Endpoint) {
+        endHold()
         guard let context else { return }
+        if relayingRest {
+            // Answered, and the rest of its request cannot follow: the client's stream stops.
+            relayingRest = false
+            context.close(promise: nil)
+            return
+        }
         let reason = ProxyCore.explain(error, endpoint: endpoint)
         guard let failed = current else { return }
         current = nil
@@ -423,7 +566,10 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if mayRead {
+        if let held {
+            // Held: reads go on until the hold is full.
+            if held.bytes <= Self.maximumHeldBytes { context.read() } else { pendingRead = true }
+        } else if mayRead {
             context.read()
         } else {
             pendingRead = true

@@ -10,8 +10,11 @@ import NIOSSL
 /// ``HTTP2ConnectionHandler`` last. Each stream is a child channel of its own with
 /// `HTTP2FramePayloadToHTTP1ServerCodec` (which turns `:authority` into `Host`, so SigV4
 /// signatures still verify upstream), an ``HTTP2StreamAdapter`` and an ``ExchangeHandler``, which
-/// relays it over HTTP/1.1 and records it as for any other request. Each stream has its own
-/// upstream connection, taken from and given back to the connection's ``UpstreamPool``.
+/// relays it and records it as for any other request. The connection's ``UpstreamPool`` gives
+/// each stream its upstream: a stream of one upstream HTTP/2 connection per endpoint when the
+/// endpoint chose `h2` (request and response bodies may then flow at once: Kinesis
+/// SubscribeToShard, Transcribe streaming, Bedrock's bidirectional streams), else an HTTP/1.1
+/// connection of its own, kept for the next stream once its exchange ended.
 ///
 /// Flow control is HTTP/2's own: a stream's window opens as its child channel reads, and the
 /// exchange handler reads only while its upstream can take more, so a large upload waits in at
@@ -25,7 +28,7 @@ enum HTTP2Pipeline {
 
     /// Adds the HTTP/2 handlers after `position` on a connection whose TLS handshake chose `h2`.
     static func configure(_ channel: Channel, after position: ChannelHandler, core: ProxyCore, host: String, port: Int) throws {
-        let pool = NIOLoopBound(UpstreamPool(), eventLoop: channel.eventLoop)
+        let pool = NIOLoopBound(UpstreamPool(core: core, loop: channel.eventLoop), eventLoop: channel.eventLoop)
         let connection = HTTP2ConnectionHandler(core: core, pool: pool.value)
         var configuration = NIOHTTP2Handler.ConnectionConfiguration()
         configuration.initialSettings = [

@@ -15,8 +15,13 @@ import Synchronization
 final class ProxyCore: Sendable {
     let configuration: ProxyConfiguration
     let authority: CertificateAuthority
-    /// The TLS client context for upstream connections: the system's roots plus `--upstream-ca`.
+    /// The TLS client context for upstream connections: the system's roots plus `--upstream-ca`,
+    /// offering only `http/1.1` by ALPN (an HTTP/1.1 client's requests, and HTTP/2 streams to an
+    /// endpoint known to speak HTTP/1.1 only).
     let upstreamTLS: NIOSSLContext
+    /// The same roots offering `h2` first: for the upstream connection of an HTTP/2 client's
+    /// streams, which ``UpstreamPool`` makes HTTP/2 when the endpoint chooses it.
+    let upstreamTLSHTTP2: NIOSSLContext
     private let serverContexts = Mutex<[String: NIOSSLContext]>([:])
     /// The event loops every connection runs on (one per core, at most four).
     let group: MultiThreadedEventLoopGroup
@@ -54,6 +59,8 @@ final class ProxyCore: Sendable {
         }
         do {
             upstreamTLS = try NIOSSLContext(configuration: tls)
+            tls.applicationProtocols = ["h2", "http/1.1"]
+            upstreamTLSHTTP2 = try NIOSSLContext(configuration: tls)
         } catch {
             throw IAMScribeError(.invalidConfiguration, "cannot set up upstream TLS", underlying: DescribedError(error))
         }
@@ -133,10 +140,11 @@ final class ProxyCore: Sendable {
     /// Opens a connection to an endpoint (through `--upstream-proxy` when given), with TLS when
     /// the endpoint speaks it; the handlers `initializer` adds come after.
     ///
+    /// - Parameter offerHTTP2: Whether TLS offers `h2` before `http/1.1` by ALPN.
     /// - Returns: The channel, once connected (and, through a proxy, once the tunnel is up).
-    func connect(to endpoint: ProxyConfiguration.Endpoint, on loop: EventLoop,
+    func connect(to endpoint: ProxyConfiguration.Endpoint, on loop: EventLoop, offerHTTP2: Bool = false,
                  initializer: @escaping @Sendable (Channel) throws -> Void) -> EventLoopFuture<Channel> {
-        let tls = upstreamTLS
+        let tls = offerHTTP2 ? upstreamTLSHTTP2 : upstreamTLS
         @Sendable func finish(_ channel: Channel) throws {
             if endpoint.tls {
                 let hostname = CertificateAuthority.ipAddressBytes(endpoint.host) == nil ? endpoint.host : nil

@@ -126,6 +126,12 @@ final class LiveSession {
             if !stats.rejected.isEmpty {
                 line += "; connections closed: " + stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             }
+            if stats.http2UpstreamStreams > 0 {
+                line += "; \(plural(stats.http2UpstreamStreams, "stream")) over \(plural(stats.http2UpstreamConnections, "upstream HTTP/2 connection"))"
+            }
+            if stats.uploadsGivenLength + stats.uploadsSentChunked > 0 {
+                line += "; HTTP/2 uploads without a length to HTTP/1.1: \(stats.uploadsGivenLength) given one, \(stats.uploadsSentChunked) sent chunked"
+            }
             if !stats.http2StreamsReset.isEmpty {
                 line += "; HTTP/2 streams reset: " + stats.http2StreamsReset.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             }

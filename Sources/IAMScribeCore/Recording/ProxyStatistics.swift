@@ -18,6 +18,16 @@ public struct ProxyStatistics: Sendable, Equatable {
     public var tunnelled = 0
     /// Decrypted connections whose client chose HTTP/2 (by ALPN); the others speak HTTP/1.1.
     public var http2 = 0
+    /// Upstream connections that spoke HTTP/2 (ALPN `h2`, offered only for an HTTP/2 client's streams).
+    public var http2UpstreamConnections = 0
+    /// Client streams carried on a stream of an upstream HTTP/2 connection.
+    public var http2UpstreamStreams = 0
+    /// HTTP/2 uploads without a `content-length` whose whole body came within the hold limit:
+    /// sent to an HTTP/1.1 upstream with a `content-length` (S3 refuses a chunked PutObject).
+    public var uploadsGivenLength = 0
+    /// HTTP/2 uploads without a `content-length` larger (or slower) than the hold limit: sent to
+    /// an HTTP/1.1 upstream chunked.
+    public var uploadsSentChunked = 0
     /// HTTP/2 streams reset for a protocol error, by reason; their connection went on.
     public var http2StreamsReset: [String: Int] = [:]
     /// Request/response exchanges relayed through an intercepted connection or as plain HTTP.
