@@ -18,6 +18,17 @@ struct HTTP2UpstreamCommandTests {
         return output
     }
 
+    /// A new temporary folder (for the caller to remove) and an environment whose IAMSCRIBE_HOME is
+    /// in it, with no proxy variables inherited.
+    static func home() throws -> (folder: String, environment: [String: String]) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-e2e-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["IAMSCRIBE_HOME"] = folder + "/home"
+        for key in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[key] = nil }
+        return (folder, environment)
+    }
+
     struct BuildFailure: Error, CustomStringConvertible {
         let description: String
     }
@@ -57,12 +68,8 @@ struct HTTP2UpstreamCommandTests {
         let certificates = endpoint.certificates
         let port = endpoint.port
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-e2e-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (folder, environment) = try Self.home()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["IAMSCRIBE_HOME"] = folder + "/home"
-        for key in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[key] = nil }
         // The child reads the proxy and the CA bundle from the variables run sets.
         let child = """
             set -e
@@ -98,12 +105,8 @@ struct HTTP2UpstreamCommandTests {
     func lengthGivenEndToEnd() throws {
         let tool = try Self.tool.get()
         let endpoint = try Endpoint(["-h1"])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-e2e-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (folder, environment) = try Self.home()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["IAMSCRIBE_HOME"] = folder + "/home"
-        for key in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[key] = nil }
         let child = """
             '\(tool)' upload -proxy "$HTTPS_PROXY" -ca "$SSL_CERT_FILE" -size 70000 \
                 -url https://e2e-bucket.s3.us-east-1.amazonaws.com/length.bin
@@ -124,11 +127,8 @@ struct HTTP2UpstreamCommandTests {
     func largeLengthlessUploadInBoundedMemory(http1Only: Bool) throws {
         let tool = try Self.tool.get()
         let endpoint = try Endpoint(http1Only ? ["-h1"] : [])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iamscribe-h2up-memory-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (folder, environment) = try Self.home()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["IAMSCRIBE_HOME"] = folder + "/home"
         let port = Int(Loopback.freePort())
         let recorder = try Recorder(["record", "--mode", "proxy", "--listen", "127.0.0.1:\(port)",
                                      "--forward-to", "https://localhost:\(endpoint.port)",
@@ -141,17 +141,12 @@ struct HTTP2UpstreamCommandTests {
                                         executable: "/usr/bin/env")
             return result.stdout + result.stderr
         }
-        func peakKiB() -> Int {
-            let status = (try? String(contentsOfFile: "/proc/\(recorder.process.processIdentifier)/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-        }
         #expect(try upload(16).contains(#""received":\#(16 << 20)"#))
-        let afterSmall = peakKiB()
+        let afterSmall = recorder.peakKiB
         let large = try upload(512)
         #expect(large.contains(#""received":\#(512 << 20)"#), "\(large)")
         #expect(large.contains(http1Only ? #""transferEncoding":["chunked"]"# : #""proto":"HTTP/2.0""#), "\(large)")
-        let afterLarge = peakKiB()
+        let afterLarge = recorder.peakKiB
         // 496 MiB more went through; the peak may grow by buffers, not by the body.
         #expect(afterSmall > 0 && afterLarge - afterSmall < 48 * 1024, "peak \(afterSmall) KiB, then \(afterLarge) KiB")
         #expect(recorder.stop(SIGINT) == 0)

@@ -208,18 +208,13 @@ struct ProxyCommandTests {
                                         executable: "/usr/bin/env")
             return result.stdout + result.stderr
         }
-        func peakKiB() -> Int {
-            let status = (try? String(contentsOfFile: "/proc/\(recorder.process.processIdentifier)/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-        }
         #expect(try upload(16).contains(#""received": \#(16 << 20)"#))
-        let afterSmall = peakKiB()
+        let afterSmall = recorder.peakKiB
         let large = try upload(512)
         #expect(large.contains(#""received": \#(512 << 20)"#))
         // The client spoke the version asked for (HTTP/2 by ALPN through the CONNECT tunnel).
         #expect(large.hasSuffix("\nHTTP/\(httpVersion)"), "\(large)")
-        let afterLarge = peakKiB()
+        let afterLarge = recorder.peakKiB
         // 496 MiB more went through; the peak may grow by buffers, not by the body.
         #expect(afterSmall > 0 && afterLarge - afterSmall < 48 * 1024, "peak \(afterSmall) KiB, then \(afterLarge) KiB")
         #expect(recorder.stop(SIGINT) == 0)

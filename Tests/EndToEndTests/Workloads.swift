@@ -133,6 +133,13 @@ final class Recorder {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Its peak resident memory so far (VmHWM), in KiB; 0 once it has gone.
+    var peakKiB: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
     func stop(_ number: Int32 = SIGTERM) -> Int32 {
