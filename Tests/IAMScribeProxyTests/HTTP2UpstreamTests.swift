@@ -36,12 +36,7 @@ struct HTTP2UpstreamTests {
         private let process: Process
 
         init(http1Only: Bool = false) throws {
-            folder = try ProxyTestSupport.temporaryFolder("h2-endpoint")
-            let authority = try CertificateAuthority.open(folder: folder)
-            let leaf = try authority.leafPEM(for: "localhost")
-            try leaf.certificate.write(toFile: folder + "/server.pem", atomically: true, encoding: .utf8)
-            try leaf.key.write(toFile: folder + "/server-key.pem", atomically: true, encoding: .utf8)
-            caFile = CertificateAuthority.certificatePath(in: folder)
+            (folder, caFile) = try ProxyTestSupport.localhostCertificate("h2-endpoint")
             process = Process()
             process.executableURL = URL(fileURLWithPath: try HTTP2UpstreamTests.tool.get())
             process.arguments = ["server", "-cert", folder + "/server.pem", "-key", folder + "/server-key.pem"] + (http1Only ? ["-h1"] : [])

@@ -24,6 +24,17 @@ enum ProxyTestSupport {
         return url.path
     }
 
+    /// A new folder holding a CA of its own (not the proxy's) and a `localhost` certificate it
+    /// signed: `server.pem` and `server-key.pem` beside the CA's certificate, `caFile`.
+    static func localhostCertificate(_ name: String) throws -> (folder: String, caFile: String) {
+        let folder = try temporaryFolder(name)
+        let authority = try CertificateAuthority.open(folder: folder)
+        let leaf = try authority.leafPEM(for: "localhost")
+        try leaf.certificate.write(toFile: folder + "/server.pem", atomically: true, encoding: .utf8)
+        try leaf.key.write(toFile: folder + "/server-key.pem", atomically: true, encoding: .utf8)
+        return (folder, CertificateAuthority.certificatePath(in: folder))
+    }
+
     /// A sparse file of zeros in a folder, for uploads larger than the proxy may hold.
     static func sparseFile(in folder: String, size: Int) throws -> String {
         let file = folder + "/large.bin"

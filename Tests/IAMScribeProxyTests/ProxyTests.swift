@@ -14,12 +14,7 @@ struct ProxyTests {
         let server: TestServer
 
         init() throws {
-            folder = try ProxyTestSupport.temporaryFolder("upstream-ca")
-            let authority = try CertificateAuthority.open(folder: folder)
-            let leaf = try authority.leafPEM(for: "localhost")
-            try leaf.certificate.write(toFile: folder + "/server.pem", atomically: true, encoding: .utf8)
-            try leaf.key.write(toFile: folder + "/server-key.pem", atomically: true, encoding: .utf8)
-            caFile = CertificateAuthority.certificatePath(in: folder)
+            (folder, caFile) = try ProxyTestSupport.localhostCertificate("upstream-ca")
             server = try TestServer(certificate: folder + "/server.pem", key: folder + "/server-key.pem")
         }
 
