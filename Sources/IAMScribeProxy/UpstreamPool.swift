@@ -9,8 +9,9 @@ import NIOTLS
 ///
 /// The first stream to a TLS endpoint opens a connection that offers `h2` and `http/1.1` by ALPN;
 /// streams that come while it is being set up wait for what the endpoint chose.
-/// - `h2` (endpoints that speak it, AWS's streaming APIs among them): every stream of the client connection to that endpoint is carried
-///   on a stream of its own of that one upstream connection (`HTTP2StreamMultiplexer`, with
+/// - `h2` (endpoints that speak it, AWS's streaming APIs among them): every stream of the client
+///   connection to that endpoint is carried on a stream of its own of that one upstream
+///   connection (`HTTP2StreamMultiplexer`, with
 ///   `HTTP2FramePayloadToHTTP1ClientCodec` so the ``UpstreamHandler`` still sees HTTP/1-style
 ///   parts). Request and response bodies flow at the same time, each under HTTP/2's flow control;
 ///   a stream reset upstream ends that stream alone.
