@@ -43,14 +43,8 @@ final class HTTPVersionSelector: ChannelInboundHandler, RemovableChannelHandler 
                 core.count { $0.http2 += 1 }
                 try HTTP2Pipeline.configure(context.channel, after: self, core: core, host: host, port: port)
             } else {
-                try pipeline.addHandlers([
-                    HTTPResponseEncoder(),
-                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
-                    // No HTTPServerPipelineHandler: ExchangeHandler queues pipelined requests
-                    // itself and keeps reading meanwhile. No HTTPServerProtocolErrorHandler: it
-                    // answers a malformed request with the 400 itself.
-                    ExchangeHandler(core: core, mode: .intercepted(host: host, port: port)),
-                ], position: .after(self))
+                // HTTP/1.1: relayed as the bytes it came in (HTTP1Relay frames the messages).
+                try pipeline.addHandler(HTTP1Relay(core: core, host: host, port: port), position: .after(self))
             }
         } catch {
             core.reject("connection error")

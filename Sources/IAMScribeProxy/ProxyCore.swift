@@ -119,11 +119,22 @@ final class ProxyCore: Sendable {
 
     /// Decodes one finished exchange and hands its call on.
     func record(_ exchange: HTTPExchange) {
+        record { $0.decode(exchange) }
+    }
+
+    /// Decodes one finished exchange relayed as bytes (``HTTP1Relay``) and hands its call on.
+    func record(requestHead: [UInt8], body: [UInt8]?, time: Date, response: HTTPExchange.Response?) {
+        record { $0.decode(requestHead: requestHead, body: body, time: time, response: response) }
+    }
+
+    /// Decodes with this event loop's own decoder (or the shared one off the loops), counts the
+    /// outcome and delivers the call.
+    private func record(_ decode: (AWSRequestDecoder) -> Result<ObservedCall, AWSRequestDecoder.Failure>) {
         let result: Result<ObservedCall, AWSRequestDecoder.Failure>
         if let loop = MultiThreadedEventLoopGroup.currentEventLoop, let own = decoders[ObjectIdentifier(loop)] {
-            result = own.value.decode(exchange)
+            result = decode(own.value)
         } else {
-            result = decoder.withLock { $0.decode(exchange) }
+            result = decoder.withLock { decode($0) }
         }
         stats.withLock { stats in
             stats.exchanges += 1

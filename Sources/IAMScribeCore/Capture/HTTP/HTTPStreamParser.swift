@@ -245,18 +245,6 @@ final class HTTPStreamParser {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
-    /// The offset of the last space in `line` after offset `after`, found from the end (the
-    /// request line's version is short; its target may be long).
-    @inline(__always)
-    private static func lastSpace(_ line: UnsafeRawBufferPointer, after: Int) -> Int? {
-        var index = line.count - 1
-        while index > after {
-            if line[index] == 0x20 { return index }
-            index -= 1
-        }
-        return nil
-    }
-
     /// Whether a line can start a message of this stream's role.
     private func startsMessage(_ line: UnsafeRawBufferPointer) -> Bool {
         role == .request ? HTTPBytes.startsWithMethod(line) : HTTPBytes.hasPrefix(line, "HTTP/1.")
@@ -288,78 +276,22 @@ final class HTTPStreamParser {
         var fields = self.fields
         self.fields = []
         defer { self.fields = fields }
-        fields.removeAll(keepingCapacity: true)
-        guard let base = head.baseAddress,
-              let firstLineEnd = memchr(base, 0x0A, head.count).map({ base.distance(to: UnsafeRawPointer($0)) }) else {
+        guard let parsed = HTTPHead.parse(head, request: role == .request, fields: &fields) else {
             loseSync(partialHead: false)
-            return head.count
-        }
-        var line = 0..<firstLineEnd
-        if line.upperBound > line.lowerBound, head[line.upperBound - 1] == 0x0D { line = line.lowerBound..<(line.upperBound - 1) }
-        var method = 0..<0, target = 0..<0, status = 0
-        let first = UnsafeRawBufferPointer(rebasing: head[line])
-        switch role {
-        case .request:
-            guard let space = first.firstIndex(of: 0x20), space > 0,
-                  first[0..<space].allSatisfy({ $0 &- 0x41 < 26 }),
-                  let secondSpace = Self.lastSpace(first, after: space), secondSpace > space + 1,
-                  HTTPBytes.hasPrefix(UnsafeRawBufferPointer(rebasing: first[(secondSpace + 1)...]), "HTTP/1.") else {
-                loseSync(partialHead: false)
-                return firstLineEnd + 1
-            }
-            method = 0..<space
-            target = (space + 1)..<secondSpace
-        case .response:
-            guard first.count >= 12, HTTPBytes.hasPrefix(first, "HTTP/1."), first[8] == 0x20,
-                  let code = HTTPBytes.decimal(UnsafeRawBufferPointer(rebasing: first[9..<12])) else {
-                loseSync(partialHead: false)
-                return firstLineEnd + 1
-            }
-            status = code
-        }
-        var chunked = false
-        var length: Int?
-        var common = HTTPHead.CommonFields()
-        var position = firstLineEnd + 1
-        while position < head.count {
-            let remaining = head.count - position
-            let end = memchr(base + position, 0x0A, remaining).map { base.distance(to: UnsafeRawPointer($0)) } ?? head.count
-            var lineEnd = end
-            if lineEnd > position, head[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            if lineEnd > position, head[position] != 0x20, head[position] != 0x09,
-               let colon = memchr(base + position, 0x3A, lineEnd - position).map({ base.distance(to: UnsafeRawPointer($0)) }) {
-                let field = HTTPHead.Field(name: position..<colon, value: HTTPBytes.trim(head, (colon + 1)..<lineEnd))
-                let name = UnsafeRawBufferPointer(rebasing: head[field.name])
-                // Only names of these lengths matter here; most fields are none of them.
-                switch name.count {
-                case 14:
-                    if HTTPBytes.hasPrefix(name, "content-length", ignoringCase: true) {
-                        length = HTTPBytes.decimal(UnsafeRawBufferPointer(rebasing: head[field.value]))
-                    }
-                case 17:
-                    if HTTPBytes.hasPrefix(name, "transfer-encoding", ignoringCase: true) {
-                        chunked = HTTPBytes.contains(UnsafeRawBufferPointer(rebasing: head[field.value]), "chunked")
-                    }
-                case 4, 6, 12, 13, 16:
-                    if fields.count < HTTPHead.maximumFields, let known = HTTPHead.CommonField.named(name) { common.note(known, at: fields.count) }
-                default:
-                    break
-                }
-                if fields.count < HTTPHead.maximumFields { fields.append(field) }
-            }
-            position = end + 1
+            return head.baseAddress.flatMap { base in memchr(base, 0x0A, head.count).map { base.distance(to: UnsafeRawPointer($0)) + 1 } }
+                ?? head.count
         }
         let framing: Framing
-        if chunked {
+        if parsed.chunked {
             framing = .chunked
-        } else if let length {
+        } else if let length = parsed.length {
             framing = .length(length)
         } else {
             framing = role == .request ? .length(0) : .untilClose
         }
         let plan = fields.withUnsafeBufferPointer { fields in
-            delegate.httpHead(self, HTTPHead(bytes: head, method: method, target: target, status: status, fields: fields,
-                                             common: common), framing: framing)
+            delegate.httpHead(self, HTTPHead(bytes: head, method: parsed.method, target: parsed.target, status: parsed.status,
+                                             fields: fields, common: parsed.common), framing: framing)
         }
         keep = 0
         overflow = false
