@@ -9,17 +9,16 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// One client connection's HTTP/1.1 requests: relays each to its upstream and the response
-/// back, streaming both bodies, and records the exchange when the host is intercepted.
+/// The requests of a plain proxy connection, or of one stream of a decrypted HTTP/2 connection, as
+/// HTTP/1-style parts: relays each to its upstream and the response back, streaming both bodies,
+/// and records the exchange when the host is intercepted.
 ///
 /// On a plain connection (``Mode/front``) it takes absolute-form requests and `CONNECT`: a
 /// `CONNECT` to an intercepted host is answered, then TLS is terminated with a leaf for that host
-/// and a new handler (``Mode/intercepted``) takes the decrypted requests; a `CONNECT` to any other
-/// host becomes a byte-for-byte tunnel. Pipelined requests are answered in order over one
-/// kept-alive upstream connection: on a plain connection `HTTPServerPipelineHandler` before it
-/// hands it one request at a time; on a decrypted one it queues them itself (``queued``), so that
-/// the connection keeps reading between a request and its response (`HTTPServerPipelineHandler`
-/// holds the read until the response has ended, which costs two `epoll_ctl` calls a request).
+/// and ``HTTPVersionSelector`` sets up what the client chose (``HTTP1Relay`` for HTTP/1.1; for
+/// HTTP/2, one of these per stream, ``Mode/intercepted``); a `CONNECT` to any other host becomes
+/// a byte-for-byte tunnel. Pipelined plain requests are answered in order over one kept-alive
+/// upstream connection (`HTTPServerPipelineHandler` before it hands it one request at a time).
 final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -72,19 +71,6 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var clientUnflushed = false
     /// The upstreams shared by the streams of one HTTP/2 connection (none for HTTP/1.1).
     private let pool: UpstreamPool?
-    /// What came from the client after the head of a request that arrived while an exchange was
-    /// still being relayed (pipelining): handled in order once that exchange ends.
-    private var queued = CircularBuffer<Queued>()
-    private var queuedBytes = 0
-
-    /// A pipelined request's part, or the error its decoding raised.
-    private enum Queued {
-        case part(HTTPServerRequestPart)
-        case error(Error)
-    }
-
-    /// The most bytes of pipelined requests held before the connection stops reading.
-    static let maximumQueuedBytes = 64 * 1024
     /// Whether the upstream is a stream of an upstream HTTP/2 connection.
     private var upstreamIsStream = false
     /// The response ended before the request did, on an upstream HTTP/2 stream (full duplex):
@@ -144,48 +130,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Requests from the client
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        var pipelined = !queued.isEmpty
-        if case .head = part, current != nil { pipelined = true }
-        if pipelined {
-            enqueue(.part(part))
-        } else {
-            handle(part, context: context)
-        }
-    }
-
-    private func enqueue(_ item: Queued) {
-        if case .part(.body(let buffer)) = item { queuedBytes += buffer.readableBytes }
-        queued.append(item)
-    }
-
-    /// The exchange has ended: the pipelined requests queued behind it go on, up to the next
-    /// one that must wait in its turn.
-    private func handleQueued(context: ChannelHandlerContext) {
-        while let item = queued.first {
-            if case .part(.head) = item, current != nil { break }
-            queued.removeFirst()
-            switch item {
-            case .part(let part):
-                if case .body(let buffer) = part { queuedBytes -= buffer.readableBytes }
-                handle(part, context: context)
-            case .error(let error):
-                failed(error, context: context)
-                return
-            }
-        }
-        if upstreamUnflushed {
-            upstreamUnflushed = false
-            upstream?.flush()
-        }
-        if pendingRead && mayRead {
-            pendingRead = false
-            context.read()
-        }
-    }
-
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch part {
+        switch unwrapInboundIn(data) {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
@@ -481,7 +426,6 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             } else {
                 context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-                if !queued.isEmpty { handleQueued(context: context) }
             }
         }
     }
@@ -576,10 +520,9 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Whether more may be read from the client: not while the upstream connects or can take no
-    /// more, nor while enough pipelined requests wait.
+    /// Whether more may be read from the client: not while the upstream connects or can take no more.
     private var mayRead: Bool {
-        !connecting && (upstream?.isWritable ?? true) && queuedBytes < Self.maximumQueuedBytes
+        !connecting && (upstream?.isWritable ?? true)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -588,27 +531,10 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // A malformed pipelined request is answered in its turn, after those before it (an
-        // error inside the request being relayed is answered at once).
-        if error is HTTPParserError, current?.requestEnded == true || !queued.isEmpty {
-            queued.append(.error(error))
-            return
-        }
-        failed(error, context: context)
-    }
-
-    private func failed(_ error: Error, context: ChannelHandlerContext) {
         switch error {
         case is HTTPParserError:
+            // HTTPServerProtocolErrorHandler before it answers with the 400.
             core.reject("malformed HTTP request")
-            // A decrypted connection has no HTTPServerProtocolErrorHandler (one handler less on
-            // every request's path): the 400 it would answer with is sent here.
-            if case .intercepted = mode, current?.responseStarted != true {
-                let head = HTTPResponseHead(version: .http1_1, status: .badRequest,
-                                            headers: HTTPHeaders([("connection", "close"), ("content-length", "0")]))
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            }
         case let error as NIOSSLError:
             if case .uncleanShutdown = error { break }
             core.reject("TLS handshake with the client failed (does it trust iamscribe's CA?)")

@@ -229,15 +229,6 @@ struct HTTP1Framer {
 
     /// A head from the front of `buffer`, joined across reads; nil until its blank line came.
     private mutating func head(_ buffer: inout ByteBuffer) throws -> Event? {
-        if partial == nil, role == .request {
-            // Empty lines before a request are allowed (RFC 9112, 2.2): forwarded as framing.
-            let blank = buffer.withUnsafeReadableBytes { bytes -> Int in
-                var index = 0
-                while index + 1 < bytes.count, bytes[index] == 0x0D, bytes[index + 1] == 0x0A { index += 2 }
-                return index
-            }
-            if blank > 0, let lines = buffer.readSlice(length: blank) { return .framing(lines) }
-        }
         guard buffer.readableBytes > 0 else { return nil }
         var bytes: ByteBuffer
         var searchFrom = 0
@@ -248,14 +239,23 @@ struct HTTP1Framer {
         } else {
             bytes = buffer
         }
+        if role == .request {
+            // Empty lines before a request are allowed (RFC 9112, 2.2): forwarded as framing.
+            let blank = bytes.withUnsafeReadableBytes { bytes -> Int in
+                var index = 0
+                while index + 1 < bytes.count, bytes[index] == 0x0D, bytes[index + 1] == 0x0A { index += 2 }
+                return index
+            }
+            if blank > 0, let lines = bytes.readSlice(length: blank) {
+                partial = nil
+                buffer = bytes
+                return .framing(lines)
+            }
+        }
         let end = bytes.withUnsafeReadableBytes { Self.headEnd($0, from: searchFrom) }
         guard let end else {
             guard bytes.readableBytes <= Self.maximumHeadBytes else { throw fail("a head larger than \(Self.maximumHeadBytes / 1024) KiB") }
-            if partial != nil {
-                partial = bytes
-            } else {
-                partial = buffer.readSlice(length: buffer.readableBytes)
-            }
+            partial = bytes
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return nil
         }

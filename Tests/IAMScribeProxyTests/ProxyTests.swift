@@ -201,7 +201,7 @@ struct ProxyTests {
         let upstream = try TestServer()
         let proxy = try RunningProxy(forwardTo: "http://127.0.0.1:\(upstream.port)")
         let host = "pipelined.s3.us-east-1.amazonaws.com"
-        let size = 3 * ExchangeHandler.maximumQueuedBytes + 1
+        let size = 3 * HTTP1Relay.maximumQueuedBytes + 1
         var requests = ""
         for index in 1...3 {
             requests += "PUT /big\(index) HTTP/1.1\\r\\nHost: \(host)\\r\\nContent-Length: \(size)\\r\\n\\r\\n@BODY@"
