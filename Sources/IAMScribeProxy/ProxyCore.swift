@@ -198,6 +198,7 @@ final class ProxyCore: Sendable {
             return "the TLS certificate of \(endpoint.authority) is not valid for \(endpoint.host) (\(text))"
         }
         if let proxyError = error as? UpstreamProxyHandler.Failure { return proxyError.reason }
+        if let malformed = error as? HTTP1Framer.Malformed { return "\(endpoint.authority) sent a malformed response: \(malformed.reason)" }
         return "could not reach \(endpoint.authority): \(text)"
     }
 }
