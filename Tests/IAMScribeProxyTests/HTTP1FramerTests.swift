@@ -1,6 +1,7 @@
 @testable import IAMScribeProxy
 import NIOCore
 import Testing
+import TestSupport
 
 /// The framing that lets the proxy forward HTTP/1.1 bytes as they came: every byte lands in
 /// exactly one event, in order, however the bytes are split; what could be read two ways is
@@ -174,7 +175,7 @@ import Testing
     /// Random splits and random damage to valid messages: the framer never traps, never takes a
     /// byte twice or leaves one out of what it accepted, and refuses or waits on the rest.
     @Test func randomSplitsAndDamageNeverBreakTheFramer() {
-        var generator = SplitMix(seed: 0x1A35_C41B)
+        var generator = SplitMix(state: 0x1A35_C41B)
         let samples = [Self.pipelined,
                        Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n".utf8)]
         for round in 0..<2000 {
@@ -193,18 +194,5 @@ import Testing
             // Whatever was accepted was forwarded once, in order: a prefix of the input.
             #expect(Array(bytes.prefix(run.forwarded.count)) == run.forwarded, "round \(round)")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing round can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
