@@ -149,7 +149,12 @@ struct HTTP1Framer {
             return .body(bytes)
         case .chunkSize:
             guard let line = try line(&buffer, limit: Self.maximumChunkLineBytes, what: "chunk size") else { return nil }
-            let size = try line.withUnsafeReadableBytes { try Self.chunkSize($0) }
+            let size: Int
+            do {
+                size = try line.withUnsafeReadableBytes { try Self.chunkSize($0) }
+            } catch let error as Malformed {
+                throw fail(error.reason)
+            }
             state = size == 0 ? .trailer : .chunkData(remaining: size)
             trailerBytes = 0
             return .framing(line)
