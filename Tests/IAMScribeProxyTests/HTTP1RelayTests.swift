@@ -431,6 +431,24 @@ struct HTTP1RelayTests {
         Self.expectCounted(proxy, exchanges: 1)
     }
 
+    /// The client receives an answer's head byte for byte as the upstream sent it: its reason
+    /// phrase, header order, names' case, and the spacing around values.
+    @Test func theResponseHeadReachesTheClientByteForByte() throws {
+        let answer = "HTTP/1.1 200 Fine\r\nx-amz-request-id: R1\r\nETag:  \"two  spaces\"\r\nX-Amz-Meta-Mixed-Case: Value\r\n"
+            + "content-type: text/plain\r\nX-Empty:\r\nContent-Length: 4\r\n\r\nbody"
+        let upstream = try ScriptedUpstream([.bytes(answer)])
+        let proxy = try upstream.proxy()
+        let request = "GET /response-head HTTP/1.1\r\nHost: \(Self.bucketHost)\r\n\r\n"
+        let result = try TunnelClient.run(proxy, host: Self.bucketHost, [.send(request), .until("\r\n\r\nbody"), .close])
+        #expect(result.timeouts.isEmpty, "\(result.received.debugDescription)")
+        #expect(result.received == answer, "\(result.received.debugDescription)")
+        #expect(upstream.requests == [request])
+        try #require(Self.waitFor { proxy.calls.count == 1 }, "\(proxy.calls)")
+        #expect(proxy.calls.first?.parameters?["Key"] == "response-head")
+        #expect(proxy.calls.first?.httpStatus == 200)
+        Self.expectCounted(proxy, exchanges: 1)
+    }
+
     // MARK: - Recording, old clients, failures
 
     /// The error code of a REST-JSON error comes from its `x-amzn-ErrorType` header (its body
@@ -498,6 +516,21 @@ struct HTTP1RelayTests {
         #expect(proxy.statistics.lastUpstreamFailure?.contains("closed the connection before it answered") == true)
         #expect(proxy.calls.isEmpty, "\(proxy.calls)")
         #expect(proxy.statistics.exchanges == 0)
+        #expect(proxy.statistics.rejected.isEmpty, "\(proxy.statistics.rejected)")
+    }
+
+    /// An answer cut off inside its body (fewer bytes than its Content-Length, then the upstream
+    /// closes): the client gets what came and then its connection is closed, so that it can tell
+    /// the body is short; nothing is made up to complete it.
+    @Test func anAnswerCutOffInsideItsBodyClosesTheClientsConnection() throws {
+        let partial = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfour"
+        let upstream = try ScriptedUpstream([.init([.send(partial), .sleep(0.05), .close])])
+        let proxy = try upstream.proxy()
+        let request = "GET /cut-off HTTP/1.1\r\nHost: \(Self.bucketHost)\r\n\r\n"
+        let result = try TunnelClient.run(proxy, host: Self.bucketHost, [.send(request)])
+        #expect(result.closed, "the client's connection stayed open: \(result.received.debugDescription)")
+        #expect(result.received == partial, "\(result.received.debugDescription)")
+        #expect(upstream.requests == [request])
         #expect(proxy.statistics.rejected.isEmpty, "\(proxy.statistics.rejected)")
     }
 }
