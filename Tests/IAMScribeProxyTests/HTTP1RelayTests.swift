@@ -449,6 +449,27 @@ struct HTTP1RelayTests {
         Self.expectCounted(proxy, exchanges: 1)
     }
 
+    /// Bytes an upstream sends past the end of its answer (here a whole second response no
+    /// request asked for) never reach the client: the next request gets its own answer.
+    @Test func bytesPastTheEndOfAnAnswerNeverReachTheClient() throws {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let injected = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\ninjected"
+        let second = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"
+        let upstream = try ScriptedUpstream([.bytes(answer + injected, match: "GET /first "), .bytes(second, match: "GET /second ")])
+        let proxy = try upstream.proxy()
+        let first = "GET /first HTTP/1.1\r\nHost: \(Self.bucketHost)\r\n\r\n"
+        let next = "GET /second HTTP/1.1\r\nHost: \(Self.bucketHost)\r\n\r\n"
+        let result = try TunnelClient.run(proxy, host: Self.bucketHost, [
+            .send(first), .until("\r\n\r\nok"), .sleep(0.3), .send(next), .until("second"), .close,
+        ])
+        #expect(!result.received.contains("injected"), "\(result.received.debugDescription)")
+        #expect(result.received == answer + second, "\(result.received.debugDescription)")
+        #expect(upstream.requests == [first, next])
+        try #require(Self.waitFor { proxy.calls.count == 2 }, "\(proxy.calls)")
+        #expect(proxy.calls.map { $0.parameters?["Key"] } == ["first", "second"])
+        #expect(proxy.statistics.exchanges == 2)
+    }
+
     // MARK: - Recording, old clients, failures
 
     /// The error code of a REST-JSON error comes from its `x-amzn-ErrorType` header (its body
