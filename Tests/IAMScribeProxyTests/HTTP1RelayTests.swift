@@ -332,11 +332,12 @@ struct HTTP1RelayTests {
         Self.expectCounted(proxy, exchanges: 1)
     }
 
-    /// A request written one byte at a time and an answer written three bytes at a time both
-    /// arrive whole and unchanged.
-    @Test func aRequestSentByteByByteAndAnAnswerInSmallPiecesArriveIntact() throws {
+    /// A request written one byte at a time and an answer written three bytes at a time (over
+    /// TLS too: one record each) both arrive whole and unchanged.
+    @Test(arguments: [false, true])
+    func aRequestSentByteByByteAndAnAnswerInSmallPiecesArriveIntact(tls: Bool) throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nETag: \"p\"\r\n\r\nsmall pieces arrive."
-        let upstream = try ScriptedUpstream([.init([.send(answer, piece: 3, pause: 0.005)])])
+        let upstream = try ScriptedUpstream([.init([.send(answer, piece: 3, pause: 0.005)])], tls: tls)
         let proxy = try upstream.proxy()
         let request = "PUT /bytewise HTTP/1.1\r\nHost: \(Self.bucketHost)\r\nX-Amz-Meta-Note: one byte at a time\r\n"
             + "Content-Length: 26\r\n\r\nabcdefghijklmnopqrstuvwxyz"
