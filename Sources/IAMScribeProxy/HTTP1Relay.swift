@@ -83,10 +83,13 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
         closeUpstream()
     }
 
+    /// Closes the upstream connection, let go of first: closing it tells ``upstreamClosed(_:)``
+    /// at once, which must not take it for the upstream going away by itself.
     private func closeUpstream() {
-        upstreamChannel?.close(promise: nil)
+        let channel = upstreamChannel
         upstreamChannel = nil
         upstream = nil
+        channel?.close(promise: nil)
     }
 
     // MARK: - Requests from the client

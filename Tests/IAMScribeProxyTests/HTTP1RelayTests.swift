@@ -555,4 +555,42 @@ struct HTTP1RelayTests {
         #expect(upstream.requests == [request])
         #expect(proxy.statistics.rejected.isEmpty, "\(proxy.statistics.rejected)")
     }
+
+    /// A `101 Switching Protocols` turns the connection into a tunnel: what follows passes both
+    /// ways as it is, even bytes the relay would refuse as a request (a line without a colon),
+    /// and only the upgrade itself is recorded.
+    @Test func aSwitchOfProtocolsTurnsTheConnectionIntoATunnel() throws {
+        let switched = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+        let inside = "tunnelled: not an HTTP message"
+        let upstream = try ScriptedUpstream([.bytes(switched), .bytes(inside)])
+        let proxy = try upstream.proxy()
+        let upgrade = "GET /upgrade HTTP/1.1\r\nHost: \(Self.bucketHost)\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"
+        // Framed, this would be a malformed request (a header line without a colon) and get a 400.
+        let after = "GET /inside HTTP/1.1\r\nno colon here\r\n\r\n"
+        let result = try TunnelClient.run(proxy, host: Self.bucketHost, [
+            .send(upgrade), .until(switched), .send(after), .until(inside), .close,
+        ])
+        #expect(result.timeouts.isEmpty, "\(result.received.debugDescription)")
+        #expect(result.received == switched + inside, "\(result.received.debugDescription)")
+        #expect(upstream.requests == [upgrade, after], "\(upstream.requests)")
+        #expect(Self.waitFor { proxy.calls.count == 1 }, "\(proxy.calls)")
+        #expect(proxy.calls.first?.httpStatus == 101)
+        #expect(proxy.statistics.rejected.isEmpty, "\(proxy.statistics.rejected)")
+    }
+
+    /// A response that could be framed two ways is not passed on: the client gets a 502 that says
+    /// what was wrong with it, counted as an upstream failure.
+    @Test func aMalformedAnswerGetsTheClientA502SayingWhy() throws {
+        let upstream = try ScriptedUpstream([.bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")])
+        let proxy = try upstream.proxy()
+        let request = "GET /two-lengths HTTP/1.1\r\nHost: \(Self.bucketHost)\r\n\r\n"
+        let result = try TunnelClient.run(proxy, host: Self.bucketHost, [.send(request)])
+        #expect(result.received.hasPrefix("HTTP/1.1 502 "), "\(result.received.debugDescription)")
+        #expect(Self.body(of: result.received).contains("sent a malformed response: two different Content-Length values"),
+                "\(result.received.debugDescription)")
+        #expect(!result.received.contains("hello"))
+        #expect(result.closed)
+        #expect(Self.waitFor { proxy.statistics.upstreamFailures == 1 }, "\(proxy.statistics)")
+        #expect(proxy.calls.isEmpty, "\(proxy.calls)")
+    }
 }
