@@ -70,4 +70,35 @@ extension HTTP2UpstreamTests {
         #expect(Set(proxy.calls.compactMap { $0.parameters?["Key"] }) == ["open/until-next", "after-goaway"])
         #expect(proxy.calls.allSatisfy { $0.httpStatus == 200 })
     }
+
+    /// Known issue: streams the proxy had already opened on a connection when its endpoint's
+    /// `GOAWAY` came, with ids above the frame's last stream id, were never processed by the
+    /// endpoint (RFC 9113, 6.8: safe to retry), yet each client stream gets a 502 instead of
+    /// going again on a new connection. Go's server sends `GOAWAY` on the second request here
+    /// while curl's other ten streams are on their way; it ignores them.
+    @Test func concurrentStreamsTheEndpointLeftUnprocessedAtAGOAWAYAreAnsweredAndCounted() throws {
+        let endpoint = try Endpoint(goAwayAfter: 2)
+        let proxy = try endpoint.proxy()
+        let urls = (1...12).map { "https://drained.s3.us-east-1.amazonaws.com/key\($0)" }
+        let result = try curl(proxy, ["--parallel", "--parallel-max", "12"] + urls)
+        #expect(result.status == 0, "\(result.stderr)")
+        // Every stream is answered, by the endpoint or by the proxy saying why...
+        let succeeded = result.stdout.components(separatedBy: "\n2 200\n").count - 1
+        let failed = result.stdout.components(separatedBy: "\n2 502\n").count - 1
+        #expect(succeeded + failed == 12, "\(result.stdout)")
+        #expect(answers(result.stdout).count == succeeded, "\(result.stdout)")
+        #expect(result.stdout.components(separatedBy: "iamscribe: ").count - 1 == failed, "\(result.stdout)")
+        // ...every answered call is recorded, every failure counted, and the client connection
+        // and the proxy outlive it.
+        try #require(ProxyTests.waitFor { proxy.calls.count == succeeded }, "\(proxy.calls.count) calls, \(succeeded) answers")
+        #expect(proxy.statistics.upstreamFailures == failed, "\(proxy.statistics)")
+        #expect(proxy.statistics.connections == 1, "\(proxy.statistics)")
+        let after = try curl(proxy, ["https://drained.s3.us-east-1.amazonaws.com/after"])
+        #expect(after.stdout.hasSuffix("\n2 200\n"), "\(after.stdout) \(after.stderr)")
+        // What should happen: the unprocessed streams go again on a new connection. Intermittent:
+        // whether curl's streams reach the endpoint before its GOAWAY is up to timing.
+        withKnownIssue("streams refused by an upstream GOAWAY are not retried (a 502 each)", isIntermittent: true) {
+            #expect(failed == 0, "\(result.stdout)")
+        }
+    }
 }
