@@ -20,9 +20,12 @@ private let goAvailable = (try? ProxyTestSupport.run(["/bin/sh", "-c", "command 
 @Suite(.enabled(if: ProxyTestSupport.available && goAvailable, "needs curl, python3 and go (Scripts/setup)"))
 struct HTTP2UpstreamTests {
     /// The Go binary: the endpoint (`server`) and the `duplex` and `upload` clients.
+    /// Built into this checkout's .build (as the end-to-end tests do): under the shared temporary
+    /// folder, another checkout's build of another version of the source would replace it.
     static let tool: Result<String, TestFailure> = {
         let script = ProxyTestSupport.root.appendingPathComponent("Tests/Clients/go/build-h2-endpoint.sh").path
-        guard let output = try? ProxyTestSupport.run([script]), output.status == 0 else {
+        let binary = ProxyTestSupport.root.appendingPathComponent(".build/iamscribe-clients/iamscribe-h2-endpoint").path
+        guard let output = try? ProxyTestSupport.run([script, binary]), output.status == 0 else {
             return .failure(TestFailure("Tests/Clients/go/build-h2-endpoint.sh failed"))
         }
         return .success(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
