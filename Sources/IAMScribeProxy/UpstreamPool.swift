@@ -358,7 +358,7 @@ final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
 /// The first handler of an upstream HTTP/2 stream: when the stream is closed because it was
 /// opened after the last one the endpoint's `GOAWAY` processes, its error says so (the request
 /// was never processed; the client may send it again) instead of naming an HTTP/2 error code.
-final class RefusedStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class RefusedStreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
 
     private let upstream: UpstreamPool.HTTP2Upstream
@@ -373,7 +373,8 @@ final class RefusedStreamHandler: ChannelInboundHandler, RemovableChannelHandler
         guard let closed = error as? NIOHTTP2Errors.StreamClosed, let last = upstream.lastStreamID, closed.streamID > last else {
             return context.fireErrorCaught(error)
         }
-        context.fireErrorCaught(UpstreamProxyHandler.Failure(reason:
-            "\(endpoint.authority) sent GOAWAY before it processed this request (HTTP/2 stream \(Int(closed.streamID)) after its last, \(Int(last))): it was not processed and can be sent again"))
+        let reason = "\(endpoint.authority) sent GOAWAY before it processed this request (HTTP/2 stream "
+            + "\(Int(closed.streamID)) after its last, \(Int(last))): it was not processed and can be sent again"
+        context.fireErrorCaught(UpstreamProxyHandler.Failure(reason: reason))
     }
 }
