@@ -38,6 +38,9 @@ final class UpstreamPool {
         let multiplexer: HTTP2StreamMultiplexer
         /// The endpoint sent `GOAWAY`: its open streams go on, new ones take a new connection.
         var draining = false
+        /// The lowest last stream id of the endpoint's `GOAWAY` frames: streams above it were
+        /// opened before the frame came and never processed.
+        var lastStreamID: HTTP2StreamID?
 
         init(channel: Channel, multiplexer: HTTP2StreamMultiplexer) {
             self.channel = channel
@@ -121,11 +124,11 @@ final class UpstreamPool {
         guard !closed else { return opened(.failure(ChannelError.ioOnClosedChannel)) }
         switch http2[endpoint] {
         case .ready(let upstream) where upstream.usable:
-            return stream(on: upstream, makeHandler: makeHandler, opened: opened)
+            return stream(on: upstream, endpoint: endpoint, makeHandler: makeHandler, opened: opened)
         case .probing(var waiting):
             waiting.append { [self] outcome in
                 switch outcome {
-                case .success(let upstream?): stream(on: upstream, makeHandler: makeHandler, opened: opened)
+                case .success(let upstream?): stream(on: upstream, endpoint: endpoint, makeHandler: makeHandler, opened: opened)
                 case .success(nil): Self.connectHTTP1(endpoint, core: core, loop: loop, makeHandler: makeHandler, opened: opened)
                 case .failure(let error): opened(.failure(error))
                 }
@@ -183,7 +186,7 @@ final class UpstreamPool {
                 let upstream = try Self.configureHTTP2(channel, after: position)
                 http2[endpoint] = .ready(upstream)
                 core.count { $0.http2UpstreamConnections += 1 }
-                stream(on: upstream, makeHandler: probe.makeHandler, opened: opened)
+                stream(on: upstream, endpoint: endpoint, makeHandler: probe.makeHandler, opened: opened)
                 for wait in waiting { wait(.success(upstream)) }
             } else {
                 http1Only.insert(endpoint)
@@ -200,15 +203,18 @@ final class UpstreamPool {
     }
 
     /// A new stream on an upstream HTTP/2 connection, with the HTTP/1-style codec and a handler.
-    private func stream(on upstream: HTTP2Upstream, makeHandler: @escaping () -> UpstreamHandler, opened: @escaping Opened) {
+    private func stream(on upstream: HTTP2Upstream, endpoint: ProxyConfiguration.Endpoint,
+                        makeHandler: @escaping () -> UpstreamHandler, opened: @escaping Opened) {
         let promise = loop.makePromise(of: Channel.self)
         let made = NIOLoopBound(HandlerBox(make: makeHandler), eventLoop: loop)
+        let refusal = NIOLoopBound(RefusedStreamHandler(upstream: upstream, endpoint: endpoint), eventLoop: loop)
         upstream.multiplexer.createStreamChannel(promise: promise) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let box = made.value
                 let handler = box.make()
                 box.handler = handler
-                try stream.pipeline.syncOperations.addHandlers([HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: .https), handler])
+                try stream.pipeline.syncOperations.addHandlers([refusal.value, HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: .https),
+                                                                handler])
             }
         }
         core.count { $0.http2UpstreamStreams += 1 }
@@ -334,7 +340,11 @@ final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .goAway = unwrapInboundIn(data).payload { upstream.draining = true }
+        // Read before the streams it leaves unprocessed hear of their closing.
+        if case .goAway(let last, _, _) = unwrapInboundIn(data).payload {
+            upstream.draining = true
+            upstream.lastStreamID = min(upstream.lastStreamID ?? last, last)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -342,5 +352,29 @@ final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
         if error is NIOHTTP2Errors.StreamError { return }
         upstream.draining = true
         context.close(promise: nil)
+    }
+}
+
+/// The first handler of an upstream HTTP/2 stream: when the stream is closed because it was
+/// opened after the last one the endpoint's `GOAWAY` processes, its error says so (the request
+/// was never processed; the client may send it again) instead of naming an HTTP/2 error code.
+final class RefusedStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    private let upstream: UpstreamPool.HTTP2Upstream
+    private let endpoint: ProxyConfiguration.Endpoint
+
+    init(upstream: UpstreamPool.HTTP2Upstream, endpoint: ProxyConfiguration.Endpoint) {
+        self.upstream = upstream
+        self.endpoint = endpoint
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let closed = error as? NIOHTTP2Errors.StreamClosed, let last = upstream.lastStreamID, closed.streamID > last else {
+            return context.fireErrorCaught(error)
+        }
+        let reason = "\(endpoint.authority) sent GOAWAY before it processed this request (HTTP/2 stream "
+            + "\(Int(closed.streamID)) after its last, \(Int(last))): it was not processed and can be sent again"
+        context.fireErrorCaught(UpstreamProxyHandler.Failure(reason: reason))
     }
 }

@@ -20,9 +20,12 @@ private let goAvailable = (try? ProxyTestSupport.run(["/bin/sh", "-c", "command 
 @Suite(.enabled(if: ProxyTestSupport.available && goAvailable, "needs curl, python3 and go (Scripts/setup)"))
 struct HTTP2UpstreamTests {
     /// The Go binary: the endpoint (`server`) and the `duplex` and `upload` clients.
+    /// Built into this checkout's .build (as the end-to-end tests do): under the shared temporary
+    /// folder, another checkout's build of another version of the source would replace it.
     static let tool: Result<String, TestFailure> = {
         let script = ProxyTestSupport.root.appendingPathComponent("Tests/Clients/go/build-h2-endpoint.sh").path
-        guard let output = try? ProxyTestSupport.run([script]), output.status == 0 else {
+        let binary = ProxyTestSupport.root.appendingPathComponent(".build/iamscribe-clients/iamscribe-h2-endpoint").path
+        guard let output = try? ProxyTestSupport.run([script, binary]), output.status == 0 else {
             return .failure(TestFailure("Tests/Clients/go/build-h2-endpoint.sh failed"))
         }
         return .success(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -35,11 +38,14 @@ struct HTTP2UpstreamTests {
         let port: Int
         private let process: Process
 
-        init(http1Only: Bool = false) throws {
+        /// - Parameter goAwayAfter: when given, the endpoint ends each connection with a
+        ///   graceful `GOAWAY` on its Nth request.
+        init(http1Only: Bool = false, goAwayAfter: Int? = nil) throws {
             (folder, caFile) = try ProxyTestSupport.localhostCertificate("h2-endpoint")
             process = Process()
             process.executableURL = URL(fileURLWithPath: try HTTP2UpstreamTests.tool.get())
             process.arguments = ["server", "-cert", folder + "/server.pem", "-key", folder + "/server-key.pem"] + (http1Only ? ["-h1"] : [])
+                + (goAwayAfter.map { ["-goaway-after", String($0)] } ?? [])
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -69,14 +75,14 @@ struct HTTP2UpstreamTests {
 
     /// curl through the proxy with HTTP/2 asked for; prints `%{http_version} %{http_code}` after
     /// each transfer's body.
-    private func curl(_ proxy: RunningProxy, _ arguments: [String]) throws -> ProxyTestSupport.Output {
+    func curl(_ proxy: RunningProxy, _ arguments: [String]) throws -> ProxyTestSupport.Output {
         try ProxyTestSupport.run(["curl", "-sS", "--max-time", "60", "--http2", "--proxy", proxy.url, "--cacert", proxy.bundle,
                                   "-w", "\n%{http_version} %{http_code}\n", "--aws-sigv4", "aws:amz:us-east-1:s3",
                                   "--user", "AKIAIOSFODNN7EXAMPLE:example-secret-never-written"] + arguments)
     }
 
     /// Every JSON answer of the endpoint in an output (parallel transfers' bodies may share a line).
-    private func answers(_ output: String) -> [[String: Any]] {
+    func answers(_ output: String) -> [[String: Any]] {
         output.components(separatedBy: "{").dropFirst().compactMap { piece in
             guard let end = piece.firstIndex(of: "}") else { return nil }
             let text = "{" + piece[..<end] + "}"
@@ -85,12 +91,12 @@ struct HTTP2UpstreamTests {
     }
 
     /// The client port of an endpoint's answer: one per upstream connection.
-    private func port(_ answer: [String: Any]) -> String? {
+    func port(_ answer: [String: Any]) -> String? {
         (answer["remote"] as? String)?.split(separator: ":").last.map(String.init)
     }
 
     /// A Go client of the tool through the proxy, trusting the proxy's bundle.
-    private func goClient(_ proxy: RunningProxy, _ arguments: [String]) throws -> ProxyTestSupport.Output {
+    func goClient(_ proxy: RunningProxy, _ arguments: [String]) throws -> ProxyTestSupport.Output {
         try ProxyTestSupport.run([try Self.tool.get(), arguments[0], "-proxy", proxy.url, "-ca", proxy.bundle] + arguments.dropFirst())
     }
 

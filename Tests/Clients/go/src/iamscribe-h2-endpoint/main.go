@@ -1,11 +1,20 @@
 // iamscribe-h2-endpoint: the HTTP/2 parts of the proxy's tests, in Go's standard library only
 // (built in GOPATH mode with Debian's golang-go: no module downloads).
 //
-//	server -cert FILE -key FILE [-h1]
+//	server -cert FILE -key FILE [-h1] [-goaway-after N]
 //	    A TLS endpoint on a free loopback port (it prints "port N"). It speaks HTTP/2 when the
 //	    client offers h2 (net/http's default), HTTP/1.1 only with -h1. Every answer names what
 //	    it saw: the protocol (r.Proto), the client's address (one port per upstream
-//	    connection), the content length and transfer encoding, and the bytes received. A path
+//	    connection), which connection the endpoint accepted it on (1, 2, ... in the order it
+//	    accepted them) and which request of that connection it was, the content length and
+//	    transfer encoding, and the bytes received. With -goaway-after N, the Nth request of each
+//	    connection ends it gracefully: its answer's head carries "Connection: close", on which
+//	    Go's HTTP/2 server sends GOAWAY for that connection alone (its open streams finish, new
+//	    ones are ignored, and it closes once they are done), and the rest of the answer follows
+//	    200 ms later, so that the GOAWAY reaches the client before the answer ends. A path
+//	    ending in /until-next answers a first line (after the pause when it is the Nth request)
+//	    and ends its answer only once a later request came, on any connection (or
+//	    after 10 s, saying so): a stream that stays open across a GOAWAY. A path
 //	    ending in /invoke-with-bidirectional-stream echoes the body chunk by chunk as it comes
 //	    (full duplex): the answer's head goes out before the request's body is read. A path
 //	    ending in /reset is answered with a stream reset; one ending in /hang is not answered;
@@ -22,6 +31,10 @@
 //	upload -proxy URL -ca FILE -url URL -size N [-pause MS]
 //	    An HTTP/2 PUT whose body is a pipe (no content-length) of N bytes, with a pause after
 //	    the first 64 KiB when asked.
+//	overlap -proxy URL -ca FILE -first URL -second URL
+//	    Two GETs over one HTTP/2 connection: the first's answer head and first line, then the
+//	    whole second, then the rest of the first; prints what each answered as JSON. With a
+//	    first URL ending in /until-next, the second starts while the first is still open.
 //
 // Requests carry a SigV4-shaped Authorization header with a fake signature: the proxy reads
 // the credential scope to tell the service; the endpoint checks nothing.
@@ -29,6 +42,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -41,6 +55,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,6 +73,8 @@ func main() {
 		upload(os.Args[2:])
 	case "early":
 		early(os.Args[2:])
+	case "overlap":
+		overlap(os.Args[2:])
 	default:
 		fail("unknown command " + os.Args[1])
 	}
@@ -77,14 +95,29 @@ type seen struct {
 	ContentLength    int64    `json:"contentLength"`
 	TransferEncoding []string `json:"transferEncoding"`
 	Received         int64    `json:"received"`
+	Connection       int64    `json:"connection"`
+	Request          int64    `json:"request"`
 }
+
+// One connection the endpoint accepted: its ordinal and how many requests it has had.
+type connection struct {
+	ordinal  int64
+	requests int64
+}
+
+type connectionKey struct{}
 
 func server(arguments []string) {
 	flags := flag.NewFlagSet("server", flag.ExitOnError)
 	certificate := flags.String("cert", "", "PEM certificate")
 	key := flags.String("key", "", "PEM key")
 	h1 := flags.Bool("h1", false, "HTTP/1.1 only")
+	goAwayAfter := flags.Int64("goaway-after", 0, "end each connection gracefully (GOAWAY) on its Nth request")
 	flags.Parse(arguments)
+	var accepted, requests int64
+	// Closed and replaced on every request: what /until-next waits on.
+	var mutex sync.Mutex
+	next := make(chan struct{})
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fail(err.Error())
@@ -92,6 +125,41 @@ func server(arguments []string) {
 	fmt.Printf("port %d\n", listener.Addr().(*net.TCPAddr).Port)
 	os.Stdout.Sync()
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ordinal, request int64
+		if state, ok := r.Context().Value(connectionKey{}).(*connection); ok {
+			ordinal = state.ordinal
+			request = atomic.AddInt64(&state.requests, 1)
+		}
+		atomic.AddInt64(&requests, 1)
+		mutex.Lock()
+		close(next)
+		next = make(chan struct{})
+		waitNext := next
+		mutex.Unlock()
+		goingAway := *goAwayAfter > 0 && request%*goAwayAfter == 0
+		if goingAway {
+			// On an HTTP/2 connection, Go's server takes this header out and shuts the
+			// connection down gracefully: GOAWAY, sent once the head is written.
+			w.Header().Set("connection", "close")
+		}
+		if strings.HasSuffix(r.URL.Path, "/until-next") {
+			w.Header().Set("content-type", "text/plain")
+			w.WriteHeader(200)
+			if goingAway {
+				w.(http.Flusher).Flush()
+				time.Sleep(200 * time.Millisecond)
+			}
+			fmt.Fprintf(w, "first connection %d request %d\n", ordinal, request)
+			w.(http.Flusher).Flush()
+			select {
+			case <-waitNext:
+				fmt.Fprintf(w, "rest connection %d request %d\n", ordinal, request)
+			case <-time.After(10 * time.Second):
+				fmt.Fprintln(w, "no later request came in 10 s")
+			case <-r.Context().Done():
+			}
+			return
+		}
 		if strings.HasSuffix(r.URL.Path, "/reset") {
 			// Resets the stream (HTTP/2 RST_STREAM) or closes the connection (HTTP/1.1) unanswered.
 			panic(http.ErrAbortHandler)
@@ -136,10 +204,19 @@ func server(arguments []string) {
 		}
 		received, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("content-type", "application/json")
+		if goingAway {
+			// The head (and with it the GOAWAY) goes first; the answer ends only once both
+			// must have reached the client.
+			w.WriteHeader(200)
+			w.(http.Flusher).Flush()
+			time.Sleep(200 * time.Millisecond)
+		}
 		json.NewEncoder(w).Encode(seen{r.Proto, r.RemoteAddr, r.Method, r.URL.Path, r.Host, r.ContentLength,
-			r.TransferEncoding, received})
+			r.TransferEncoding, received, ordinal, request})
 	})
-	httpServer := &http.Server{Handler: handler}
+	httpServer := &http.Server{Handler: handler, ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, connectionKey{}, &connection{ordinal: atomic.AddInt64(&accepted, 1)})
+	}}
 	if *h1 {
 		httpServer.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
 	}
@@ -322,4 +399,46 @@ func early(arguments []string) {
 	time.Sleep(time.Second)
 	json.NewEncoder(os.Stdout).Encode(map[string]interface{}{"clientProto": response.Proto, "status": response.StatusCode,
 		"body": string(body)})
+}
+
+func overlap(arguments []string) {
+	flags := flag.NewFlagSet("overlap", flag.ExitOnError)
+	proxy := flags.String("proxy", "", "proxy URL")
+	ca := flags.String("ca", "", "CA bundle")
+	first := flags.String("first", "", "URL of the first request")
+	second := flags.String("second", "", "URL of the second request")
+	flags.Parse(arguments)
+	httpClient := client(*proxy, *ca)
+	get := func(target string) *http.Response {
+		request, err := http.NewRequest("GET", target, nil)
+		if err != nil {
+			fail(err.Error())
+		}
+		sign(request, "s3")
+		response, err := httpClient.Do(request)
+		if err != nil {
+			fail(err.Error())
+		}
+		return response
+	}
+	opened := get(*first)
+	defer opened.Body.Close()
+	lines := bufio.NewReader(opened.Body)
+	head, err := lines.ReadString('\n')
+	if err != nil {
+		fail("no first line of the first answer: " + err.Error())
+	}
+	later := get(*second)
+	secondBody, err := io.ReadAll(later.Body)
+	later.Body.Close()
+	if err != nil {
+		fail("the second answer did not end cleanly: " + err.Error())
+	}
+	rest, err := io.ReadAll(lines)
+	if err != nil {
+		fail("the first answer did not end cleanly: " + err.Error())
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]interface{}{
+		"firstProto": opened.Proto, "firstStatus": opened.StatusCode, "firstHead": head, "firstRest": string(rest),
+		"secondProto": later.Proto, "secondStatus": later.StatusCode, "second": string(secondBody)})
 }
