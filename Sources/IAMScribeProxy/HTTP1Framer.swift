@@ -281,14 +281,15 @@ struct HTTP1Framer {
         return .head(head)
     }
 
-    /// The offset just past the `CR LF CR LF` that ends a head, searching from `from`.
+    /// The offset just past the `CR LF CR LF` that ends a head, searching from `from` (memchr
+    /// finds each LF; a head has a few dozen).
     private static func headEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         var index = from
-        while index + 3 < bytes.count {
-            let byte = bytes[index + 3]
-            if byte == 0x0A, bytes[index + 2] == 0x0D, bytes[index + 1] == 0x0A, bytes[index] == 0x0D { return index + 4 }
-            // The fourth byte rules out as many starts as it can.
-            index += byte == 0x0D ? 1 : (byte == 0x0A ? 1 : 4)
+        while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+            let newline = base.distance(to: UnsafeRawPointer(found))
+            if newline >= 3, bytes[newline - 1] == 0x0D, bytes[newline - 2] == 0x0A, bytes[newline - 3] == 0x0D { return newline + 1 }
+            index = newline + 1
         }
         return nil
     }
@@ -309,15 +310,36 @@ struct HTTP1Framer {
         var index = 0
         while index < line.count, isTokenCharacter(line[index]) { index += 1 }
         guard index > 0, index < line.count, line[index] == UInt8(ascii: ":") else { return nil }
-        let colon = index
-        index += 1
-        while index < line.count {
-            let byte = line[index]
-            // A control character other than tab (CR and LF among them), or DEL.
-            if (byte < 0x20 && byte != 0x09) || byte == 0x7F { return nil }
+        return hasControlCharacter(UnsafeRawBufferPointer(rebasing: line[(index + 1)...])) ? nil : index
+    }
+
+    /// Whether bytes hold a control character other than tab (CR and LF among them), or DEL;
+    /// eight bytes a step where none is below 0x20 or DEL (values are most of a head's bytes).
+    static func hasControlCharacter(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = (base + index).loadUnaligned(as: UInt64.self)
+            // A byte below 0x20 (bytes of 0x80 and above, allowed, never count), or one equal to 0x7F.
+            let below = (word &- 0x2020_2020_2020_2020) & ~word & highs
+            let delete = word ^ 0x7F7F_7F7F_7F7F_7F7F
+            if below | ((delete &- ones) & ~delete & highs) != 0 {
+                // Perhaps only a tab: these eight bytes one by one.
+                for byte in UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 8)]) where isControl(byte) { return true }
+            }
+            index += 8
+        }
+        while index < bytes.count {
+            if isControl(bytes[index]) { return true }
             index += 1
         }
-        return colon
+        return false
+    }
+
+    @inline(__always)
+    private static func isControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != 0x09) || byte == 0x7F
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 {
