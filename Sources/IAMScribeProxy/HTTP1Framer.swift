@@ -102,6 +102,10 @@ struct HTTP1Framer {
     private var trailerBytes = 0
     /// Response: the next response answers a `HEAD` request (no body, whatever it says).
     var nextAnswersHEAD = false
+    /// Whether the last event's bytes are those ``next(_:)`` took from the buffer it was given,
+    /// in place: then a relay may forward consecutive events' bytes as one slice of that buffer.
+    /// False when they were joined with bytes of an earlier read (a head or line cut in two).
+    private(set) var lastEventContiguous = true
 
     init(role: Role) {
         self.role = role
@@ -132,6 +136,7 @@ struct HTTP1Framer {
     /// Takes the next event's bytes from the front of `buffer` (which may be replaced by what is
     /// left of a head joined across reads); nil when more bytes are needed first.
     mutating func next(_ buffer: inout ByteBuffer) throws -> Event? {
+        lastEventContiguous = true
         switch state {
         case .failed:
             return nil
@@ -195,6 +200,7 @@ struct HTTP1Framer {
         guard buffer.readableBytes > 0 || partial != nil else { return nil }
         if var joined = partial {
             // A line cut between reads: its bytes so far, then the new ones up to its end.
+            lastEventContiguous = false
             let end = buffer.withUnsafeReadableBytes { bytes -> Int? in
                 guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
                 return newline + 1
@@ -238,6 +244,7 @@ struct HTTP1Framer {
         var bytes: ByteBuffer
         var searchFrom = 0
         if var joined = partial {
+            lastEventContiguous = false
             searchFrom = max(0, joined.readableBytes - 3)
             joined.writeBuffer(&buffer)
             bytes = joined

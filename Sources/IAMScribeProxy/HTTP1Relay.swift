@@ -119,24 +119,47 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Frames the client's bytes and relays them, up to the end of a request whose response has
-    /// not ended (what follows it waits in ``queued``).
+    /// not ended (what follows it waits in ``queued``). Consecutive bytes forwarded unchanged go
+    /// upstream as one slice of the read (one write, one TLS record when small), not one a part.
     private func relay(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        var run = ForwardRun(buffer)
+        defer { run.emit(upTo: buffer.readerIndex, to: sendUpstream) }
         while !closing {
             if current?.requestEnded == true {
+                run.emit(upTo: buffer.readerIndex, to: sendUpstream)
                 queue(&buffer)
+                run.restart(buffer)
                 return
             }
+            let before = buffer.readerIndex
             let event: HTTP1Framer.Event?
             do {
                 event = try requests.next(&buffer)
             } catch {
+                run.restart(buffer)
                 malformed(error, context: context)
                 return
             }
-            guard let event else { return }
+            guard let event else {
+                // What was taken waits in the framer for the rest of its head or line.
+                run.emit(upTo: before, to: sendUpstream)
+                run.restart(buffer)
+                return
+            }
+            if !requests.lastEventContiguous {
+                // Joined with an earlier read's bytes: sent as they are, below.
+                run.emit(upTo: before, to: sendUpstream)
+                run.restart(buffer)
+            }
             switch event {
             case .head(let head):
-                begin(head, context: context)
+                if let rewritten = begin(head, context: context) {
+                    run.emit(upTo: before, to: sendUpstream)
+                    sendUpstream(rewritten)
+                    run.restart(buffer)
+                } else if !requests.lastEventContiguous {
+                    sendUpstream(head.bytes)
+                }
             case .body(let bytes):
                 if let kept = current?.body?.count {
                     if kept + bytes.readableBytes <= core.configuration.maximumBodyBytes {
@@ -146,23 +169,30 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
                         current?.body = nil
                     }
                 }
-                sendUpstream(bytes)
             case .framing(let bytes):
-                // Empty lines before a request are not passed on.
-                if current != nil { sendUpstream(bytes) }
+                if current == nil {
+                    // Empty lines before a request are not passed on.
+                    run.emit(upTo: before, to: sendUpstream)
+                    run.restart(buffer)
+                } else if !requests.lastEventContiguous {
+                    sendUpstream(bytes)
+                }
             case .end:
                 current?.requestEnded = true
+                run.emit(upTo: buffer.readerIndex, to: sendUpstream)
                 flushUpstream()
             }
         }
     }
 
-    private func begin(_ head: HTTP1Framer.Head, context: ChannelHandlerContext) {
-        let forwarded = head.absoluteTarget || !head.proxyFieldLines.isEmpty ? Self.rewritten(head, allocator: context.channel.allocator) : head.bytes
-        current = Exchange(head: Array(forwarded.readableBytesView), time: Date(), isHEAD: head.method == "HEAD",
+    /// Starts an exchange (and the upstream connection, if there is none); returns the head to
+    /// send instead of the one that came, when it must change.
+    private func begin(_ head: HTTP1Framer.Head, context: ChannelHandlerContext) -> ByteBuffer? {
+        let rewritten = head.absoluteTarget || !head.proxyFieldLines.isEmpty ? Self.rewritten(head, allocator: context.channel.allocator) : nil
+        current = Exchange(head: Array((rewritten ?? head.bytes).readableBytesView), time: Date(), isHEAD: head.method == "HEAD",
                            closeAfter: !head.keepAlive)
         if upstream == nil && !connecting { connectUpstream(context: context) }
-        sendUpstream(forwarded)
+        return rewritten
     }
 
     /// A head with its target in origin form and without its `Proxy-*` fields.
@@ -269,12 +299,15 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Responses from upstream
 
-    func upstream(_ handler: HTTP1RelayUpstream, received event: HTTP1Framer.Event) {
-        guard handler === upstream, let context else { return }
+    /// What the upstream's response was, event by event; its bytes come through
+    /// ``forwardToClient(_:)``, those of an event before the event. Returns false for bytes nobody
+    /// asked for, which are not to be forwarded.
+    func upstream(_ handler: HTTP1RelayUpstream, received event: HTTP1Framer.Event) -> Bool {
+        guard handler === upstream, let context else { return false }
         guard var exchange = current else {
             // Bytes nobody asked for: the connection is not to be trusted with the next request.
             closeUpstream()
-            return
+            return false
         }
         switch event {
         case .head(let head):
@@ -282,8 +315,8 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
                 // 100 Continue and its kind go to the client at once; the final response follows.
                 exchange.interim = true
                 current = exchange
-                context.writeAndFlush(wrapOutboundOut(head.bytes), promise: nil)
-                return
+                context.flush()
+                return true
             }
             exchange.responseStarted = true
             exchange.status = head.status
@@ -291,24 +324,26 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
             if head.status >= 400 { exchange.errorBody = [] }
             if !head.keepAlive { exchange.closeAfter = true }
             current = exchange
-            context.write(wrapOutboundOut(head.bytes), promise: nil)
-            clientUnflushed = true
         case .body(let bytes):
             if let kept = exchange.errorBody?.count, kept < ProxyCore.maximumErrorBodyBytes {
                 current?.errorBody?.append(contentsOf: bytes.readableBytesView.prefix(ProxyCore.maximumErrorBodyBytes - kept))
             }
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            clientUnflushed = true
-        case .framing(let bytes):
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            clientUnflushed = true
+        case .framing:
+            break
         case .end:
             if exchange.interim {
                 current?.interim = false
-                return
+                return true
             }
             finish(exchange, context: context)
         }
+        return true
+    }
+
+    /// Bytes of the upstream's response (or, after a 101, of its tunnel), passed on as they are.
+    func forwardToClient(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+        clientUnflushed = true
     }
 
     /// The response has ended: the exchange is recorded, and the requests queued behind it go on
@@ -352,12 +387,6 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
             pendingRead = false
             context.read()
         }
-    }
-
-    /// Bytes from the upstream after a 101: passed on as they are.
-    func upstreamTunnelled(_ bytes: ByteBuffer) {
-        context?.write(wrapOutboundOut(bytes), promise: nil)
-        clientUnflushed = true
     }
 
     /// The upstream's read is complete: the response bytes it gave go to the client in one write.
@@ -481,19 +510,44 @@ final class HTTP1RelayUpstream: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard let owner, !failed else { return }
+        // Consecutive bytes forwarded unchanged go to the client as one slice of the read; an
+        // event's bytes are passed on before the relay hears of the event.
+        var run = ForwardRun(buffer)
         while !tunnel {
             if responses.betweenMessages { responses.nextAnswersHEAD = owner.awaitsAnswerToHEAD }
+            let before = buffer.readerIndex
+            let event: HTTP1Framer.Event
             do {
-                guard let event = try responses.next(&buffer) else { return }
-                owner.upstream(self, received: event)
+                guard let next = try responses.next(&buffer) else {
+                    run.emit(upTo: before, to: owner.forwardToClient)
+                    return
+                }
+                event = next
             } catch {
                 failed = true
                 owner.upstream(self, failed: error)
                 context.close(promise: nil)
                 return
             }
+            if !responses.lastEventContiguous {
+                run.emit(upTo: before, to: owner.forwardToClient)
+                run.restart(buffer)
+                switch event {
+                case .head(let head): owner.forwardToClient(head.bytes)
+                case .body(let bytes), .framing(let bytes): owner.forwardToClient(bytes)
+                case .end: break
+                }
+            }
+            if case .head(let head) = event, !head.isInterim {
+                // Held until the relay has checked that an answer was awaited.
+            } else {
+                run.emit(upTo: buffer.readerIndex, to: owner.forwardToClient)
+            }
+            guard owner.upstream(self, received: event) else { return }
         }
-        if buffer.readableBytes > 0 { owner.upstreamTunnelled(buffer) }
+        run.emit(upTo: buffer.readerIndex, to: owner.forwardToClient)
+        // After a 101: the rest of the read is the tunnel's.
+        if buffer.readableBytes > 0 { owner.forwardToClient(buffer) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -527,5 +581,29 @@ final class HTTP1RelayUpstream: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             pendingRead = true
         }
+    }
+}
+
+/// Consecutive bytes of one read that are forwarded unchanged: written on as one slice of the
+/// read rather than one write a message part.
+struct ForwardRun {
+    private var source: ByteBuffer
+    private var start: Int
+
+    init(_ buffer: ByteBuffer) {
+        source = buffer
+        start = buffer.readerIndex
+    }
+
+    /// Writes the run's bytes up to `end` (an index in the read it began in), if any.
+    mutating func emit(upTo end: Int, to send: (ByteBuffer) -> Void) {
+        if end > start, let bytes = source.getSlice(at: start, length: end - start) { send(bytes) }
+        start = max(start, end)
+    }
+
+    /// Starts again at `buffer`'s reader index (bytes before it are not forwarded, or were).
+    mutating func restart(_ buffer: ByteBuffer) {
+        source = buffer
+        start = buffer.readerIndex
     }
 }

@@ -47,7 +47,19 @@ import TestSupport
                 offset += size
                 while true {
                     if framer.betweenMessages { framer.nextAnswersHEAD = answersHEAD }
+                    let source = buffer, before = buffer.readerIndex
                     guard let event = try framer.next(&buffer) else { break }
+                    if framer.lastEventContiguous {
+                        // The event's bytes are the ones taken, in place: a relay may forward that slice.
+                        let taken = source.getSlice(at: before, length: buffer.readerIndex - before).map { Array($0.readableBytesView) }
+                        let bytes: [UInt8]
+                        switch event {
+                        case .head(let head): bytes = Array(head.bytes.readableBytesView)
+                        case .body(let slice), .framing(let slice): bytes = Array(slice.readableBytesView)
+                        case .end: bytes = []
+                        }
+                        #expect(taken == bytes, "a contiguous event's bytes differ from those taken")
+                    }
                     take(event)
                 }
                 #expect(buffer.readableBytes == 0, "bytes left unframed")
