@@ -264,10 +264,9 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
         connecting = true
         let handler = HTTP1RelayUpstream(owner: self)
         let bound = NIOLoopBound(handler, eventLoop: context.eventLoop)
-        let tls = endpoint.tls
+        // No WriteCoalescer: a read's bytes already go as one write.
         core.connect(to: endpoint, on: context.eventLoop) { channel in
-            let handlers: [ChannelHandler] = tls ? [WriteCoalescer(), bound.value] : [bound.value]
-            try channel.pipeline.syncOperations.addHandlers(handlers)
+            try channel.pipeline.syncOperations.addHandler(bound.value)
         }.assumeIsolated().whenComplete { result in
             self.connected(result, handler: handler)
         }
@@ -300,8 +299,8 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Responses from upstream
 
     /// What the upstream's response was, event by event; its bytes come through
-    /// ``forwardToClient(_:)``, those of an event before the event. Returns false for bytes nobody
-    /// asked for, which are not to be forwarded.
+    /// ``forwardToClient(_:)`` (an interim head's and a message's last bytes before the event).
+    /// Returns false for bytes nobody asked for, which are not to be forwarded.
     func upstream(_ handler: HTTP1RelayUpstream, received event: HTTP1Framer.Event) -> Bool {
         guard handler === upstream, let context else { return false }
         guard var exchange = current else {
@@ -510,8 +509,7 @@ final class HTTP1RelayUpstream: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard let owner, !failed else { return }
-        // Consecutive bytes forwarded unchanged go to the client as one slice of the read; an
-        // event's bytes are passed on before the relay hears of the event.
+        // Consecutive bytes forwarded unchanged go to the client as one slice of the read.
         var run = ForwardRun(buffer)
         while !tunnel {
             if responses.betweenMessages { responses.nextAnswersHEAD = owner.awaitsAnswerToHEAD }
@@ -538,10 +536,16 @@ final class HTTP1RelayUpstream: ChannelDuplexHandler, RemovableChannelHandler {
                 case .end: break
                 }
             }
-            if case .head(let head) = event, !head.isInterim {
-                // Held until the relay has checked that an answer was awaited.
-            } else {
+            switch event {
+            case .head(let head) where head.isInterim:
+                // Passed on at once (the relay flushes it): the client may be waiting for it.
                 run.emit(upTo: buffer.readerIndex, to: owner.forwardToClient)
+            case .end:
+                run.emit(upTo: buffer.readerIndex, to: owner.forwardToClient)
+            case .head, .body, .framing:
+                // Passed on with what follows: a read's response bytes in one write (one TLS
+                // record when small), and a head only once the relay knows it was awaited.
+                break
             }
             guard owner.upstream(self, received: event) else { return }
         }

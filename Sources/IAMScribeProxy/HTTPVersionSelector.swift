@@ -43,8 +43,10 @@ final class HTTPVersionSelector: ChannelInboundHandler, RemovableChannelHandler 
                 core.count { $0.http2 += 1 }
                 try HTTP2Pipeline.configure(context.channel, after: self, core: core, host: host, port: port)
             } else {
-                // HTTP/1.1: relayed as the bytes it came in (HTTP1Relay frames the messages).
+                // HTTP/1.1: relayed as the bytes it came in (HTTP1Relay frames the messages). Its
+                // writes need no joining (a read's bytes go as one slice): one handler less.
                 try pipeline.addHandler(HTTP1Relay(core: core, host: host, port: port), position: .after(self))
+                if let coalescer = try? pipeline.handler(type: WriteCoalescer.self) { pipeline.removeHandler(coalescer, promise: nil) }
             }
         } catch {
             core.reject("connection error")
