@@ -356,8 +356,9 @@ final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
 }
 
 /// The first handler of an upstream HTTP/2 stream: when the stream is closed because it was
-/// opened after the last one the endpoint's `GOAWAY` processes, its error says so (the request
-/// was never processed; the client may send it again) instead of naming an HTTP/2 error code.
+/// opened after the last one the endpoint's `GOAWAY` processes, its error is an
+/// ``UnprocessedRequest`` (the request was never processed: ``ExchangeHandler`` sends it again
+/// when it can, else its 502 says why) instead of naming an HTTP/2 error code.
 final class RefusedStreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
 
@@ -375,6 +376,13 @@ final class RefusedStreamHandler: ChannelInboundHandler {
         }
         let reason = "\(endpoint.authority) sent GOAWAY before it processed this request (HTTP/2 stream "
             + "\(Int(closed.streamID)) after its last, \(Int(last))): it was not processed and can be sent again"
-        context.fireErrorCaught(UpstreamProxyHandler.Failure(reason: reason))
+        context.fireErrorCaught(UnprocessedRequest(reason: reason))
     }
+}
+
+/// A request on an upstream HTTP/2 stream that the endpoint's `GOAWAY` left unprocessed
+/// (RFC 9113, 6.8): safe to send again.
+struct UnprocessedRequest: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
 }
