@@ -66,6 +66,9 @@ final class UpstreamPool {
     private var http2: [ProxyConfiguration.Endpoint: HTTP2State] = [:]
     /// Endpoints whose TLS chose HTTP/1.1 when offered `h2`.
     private var http1Only: Set<ProxyConfiguration.Endpoint> = []
+    /// Upstream HTTP/2 connections that sent `GOAWAY` and were replaced: their open streams
+    /// finish on them, and they close with the pool if the endpoint has not closed them first.
+    private var drained: [HTTP2Upstream] = []
     private var closed = false
 
     init(core: ProxyCore, loop: EventLoop) {
@@ -112,6 +115,8 @@ final class UpstreamPool {
         let states = http2
         http2 = [:]
         for case .ready(let upstream) in states.values { upstream.channel.close(promise: nil) }
+        for upstream in drained { upstream.channel.close(promise: nil) }
+        drained = []
     }
 
     /// What an exchange is told once its upstream is set up (on the loop).
@@ -158,6 +163,10 @@ final class UpstreamPool {
     /// Opens a connection offering `h2`; sets it up as the endpoint chose, for this exchange and
     /// the ones that wait for it.
     private func probe(_ endpoint: ProxyConfiguration.Endpoint, makeHandler: @escaping () -> UpstreamHandler, opened: @escaping Opened) {
+        if case .ready(let replaced) = http2[endpoint] {
+            drained.removeAll { !$0.channel.isActive }
+            if replaced.channel.isActive { drained.append(replaced) }
+        }
         http2[endpoint] = .probing([])
         let bound = NIOLoopBound((pool: self, probe: Probe(makeHandler: makeHandler, opened: opened)), eventLoop: loop)
         core.connect(to: endpoint, on: loop, offerHTTP2: true) { channel in
