@@ -13,10 +13,13 @@ import Synchronization
 /// the connection. The connections after those answer each request once it ended, with a JSON
 /// line naming the connection (1, 2, ... in the order they were accepted), the path and the
 /// body bytes received. What Go's net/http cannot do: its `GOAWAY` names the last stream it read.
+/// With `closesAfterGoAway` false, a connection that went away stays open until the proxy closes it.
 final class GoAwayEndpoint {
     /// What the endpoint did, read by the tests.
     final class Seen: Sendable {
         let connections = Mutex(0)
+        /// Connections closed (by either side).
+        let closed = Mutex(0)
         let goAways = Mutex(0)
         /// The body bytes each refused request had sent when its connection went away.
         let refusedAfter = Mutex<[Int]>([])
@@ -26,11 +29,13 @@ final class GoAwayEndpoint {
     final class Connection: Sendable {
         let ordinal: Int
         let refuses: Bool
+        let closesAfterGoAway: Bool
         let wentAway = Mutex(false)
 
-        init(ordinal: Int, refuses: Bool) {
+        init(ordinal: Int, refuses: Bool, closesAfterGoAway: Bool) {
             self.ordinal = ordinal
             self.refuses = refuses
+            self.closesAfterGoAway = closesAfterGoAway
         }
     }
 
@@ -44,7 +49,8 @@ final class GoAwayEndpoint {
     ///   - refusing: how many connections, the first ones, process nothing.
     ///   - refuseAfter: the body bytes after which a refusing connection goes away, if the
     ///     request has not ended before.
-    init(refusing: Int, refuseAfter: Int = .max) throws {
+    ///   - closesAfterGoAway: whether a connection closes once its `GOAWAY` went.
+    init(refusing: Int, refuseAfter: Int = .max, closesAfterGoAway: Bool = true) throws {
         folder = try ProxyTestSupport.temporaryFolder("goaway-endpoint")
         let authority = try CertificateAuthority.open(folder: folder)
         let leaf = try authority.leafPEM(for: "localhost")
@@ -61,7 +67,8 @@ final class GoAwayEndpoint {
                     count += 1
                     return count
                 }
-                let connection = Connection(ordinal: ordinal, refuses: ordinal <= refusing)
+                let connection = Connection(ordinal: ordinal, refuses: ordinal <= refusing, closesAfterGoAway: closesAfterGoAway)
+                channel.closeFuture.whenComplete { _ in seen.closed.withLock { $0 += 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                 }.flatMap {
@@ -143,6 +150,9 @@ final class GoAwayStreamHandler: ChannelInboundHandler {
         connection.wentAway.withLock { $0 = true }
         seen.goAways.withLock { $0 += 1 }
         let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .noError, opaqueData: nil))
-        parent.writeAndFlush(goAway).whenComplete { _ in parent.close(promise: nil) }
+        let closes = connection.closesAfterGoAway
+        parent.writeAndFlush(goAway).whenComplete { _ in
+            if closes { parent.close(promise: nil) }
+        }
     }
 }

@@ -139,6 +139,18 @@ extension HTTP2UpstreamTests {
         #expect(call.parameters?["Key"] == "reports/again.txt")
     }
 
+    @Test func aConnectionThatWentAwayClosesWithItsClientConnection() throws {
+        // The endpoint leaves the connection it sent GOAWAY on open: the proxy closes it (and
+        // the one that answered) once curl's connection ends.
+        let endpoint = try GoAwayEndpoint(refusing: 1, closesAfterGoAway: false)
+        let proxy = try endpoint.proxy()
+        let result = try curl(proxy, ["https://retried.s3.us-east-1.amazonaws.com/left-open"])
+        #expect(result.stdout.hasSuffix("\n2 200\n"), "\(result.stdout) \(result.stderr)")
+        #expect(answers(result.stdout).first?["connection"] as? Int == 2, "\(result.stdout)")
+        #expect(proxy.statistics.http2UpstreamRetries == 1, "\(proxy.statistics)")
+        #expect(ProxyTests.waitFor { endpoint.seen.closed.withLock { $0 } == 2 }, "\(endpoint.seen.closed.withLock { $0 }) closed")
+    }
+
     @Test func aStreamedUploadOfExactlyWhatIsKeptGoesAgainWhole() throws {
         let endpoint = try GoAwayEndpoint(refusing: 1)
         let proxy = try endpoint.proxy()
