@@ -336,7 +336,9 @@ final class UpstreamProtocolHandler: ChannelInboundHandler, RemovableChannelHand
 }
 
 /// The last handler of an upstream HTTP/2 connection: marks it draining on `GOAWAY` (its open
-/// streams go on; the next take a new connection) and closes it on a connection error. Its
+/// streams go on; the next take a new connection, and so do the requests of the streams the
+/// frame left unprocessed, sent again by their ``ExchangeHandler``) and closes it on a
+/// connection error. Its
 /// streams hear of a close on their own channels: each answers its client (a 502, or a reset
 /// once its response had begun).
 final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
