@@ -85,6 +85,36 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// length once the upstream turns out to be HTTP/1.1.
     private var countLengthWhenConnected = false
 
+    /// What went upstream of the current request, kept until its answer begins: when an
+    /// endpoint's `GOAWAY` leaves the upstream HTTP/2 stream unprocessed (RFC 9113, 6.8), the
+    /// request goes again, whole, on a new connection. None once its body passed
+    /// ``maximumReplayBytes`` (it cannot be sent again whole), nor on an HTTP/1.1 upstream.
+    private var replay: Replay?
+    /// How many times the current request was sent again.
+    private var retries = 0
+
+    private struct Replay {
+        var head: HTTPRequestHead?
+        /// A copy, not the parts as they came: a small part may hold on to a much larger read buffer.
+        var body = ByteBuffer()
+        var ended = false
+        var trailers: HTTPHeaders?
+
+        /// The request as it went upstream.
+        var parts: [HTTPClientRequestPart] {
+            var parts: [HTTPClientRequestPart] = []
+            if let head { parts.append(.head(head)) }
+            if body.readableBytes > 0 { parts.append(.body(.byteBuffer(body))) }
+            if ended { parts.append(.end(trailers)) }
+            return parts
+        }
+    }
+
+    /// The most body bytes of a request kept to send it again.
+    static let maximumReplayBytes = 64 << 10
+    /// The most times a request the endpoint left unprocessed is sent again.
+    static let maximumRetries = 2
+
     private struct Held {
         var head: HTTPRequestHead
         var parts: [ByteBuffer] = []
@@ -246,6 +276,9 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 connectUpstream(endpoint, context: context)
             }
         }
+        // Kept for an upstream HTTP/2 stream (or one that may turn out to be).
+        retries = 0
+        replay = pool != nil && endpoint.tls && (connecting || upstreamIsStream) ? Replay() : nil
         if shouldHold(head, endpoint: endpoint) {
             held = Held(head: upstreamHead)
             holdTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.maximumHoldTime) { [self] in
@@ -317,11 +350,47 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func send(_ part: HTTPClientRequestPart, flush: Bool) {
+        if replay != nil { keepForReplay(part) }
         if connecting || upstream == nil {
             waiting.append(part)
         } else {
             upstream?.send(part, flush: flush)
         }
+    }
+
+    /// Keeps a part sent upstream to send it again; a body past ``maximumReplayBytes`` (or a
+    /// part not in memory) lets the request go.
+    private func keepForReplay(_ part: HTTPClientRequestPart) {
+        guard var kept = replay else { return }
+        // Taken out while it grows: its body is not copied again.
+        replay = nil
+        switch part {
+        case .head(let head):
+            kept.head = head
+        case .body(.byteBuffer(let buffer)):
+            guard kept.body.readableBytes + buffer.readableBytes <= Self.maximumReplayBytes else { return }
+            kept.body.writeImmutableBuffer(buffer)
+        case .body(.fileRegion):
+            return
+        case .end(let trailers):
+            kept.ended = true
+            kept.trailers = trailers
+        }
+        replay = kept
+    }
+
+    /// Sends the current request again on a new upstream (the pool opens a new connection, the
+    /// one that sent `GOAWAY` being draining), when all of it that went upstream is still kept,
+    /// no part of its answer came, and it was not sent again too often. Returns whether it did.
+    private func retry(_ endpoint: ProxyConfiguration.Endpoint) -> Bool {
+        guard let kept = replay, let context, let current, !current.responseStarted, !relayingRest,
+              retries < Self.maximumRetries else { return false }
+        retries += 1
+        core.count { $0.http2UpstreamRetries += 1 }
+        // Before it connects: the connection may be ready at once, and sends what waits.
+        waiting = kept.parts
+        connectUpstream(endpoint, context: context)
+        return true
     }
 
     /// Connects upstream: through the pool for an HTTP/2 client's stream to a TLS endpoint (an
@@ -358,6 +427,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             upstream = connection.handler
             upstreamChannel = connection.channel
             upstreamIsStream = connection.stream
+            // An HTTP/1.1 upstream is never sent a request again: nothing to keep.
+            if !connection.stream { replay = nil }
             if countLengthWhenConnected && !connection.stream { core.count { $0.uploadsGivenLength += 1 } }
             countLengthWhenConnected = false
             if let held, connection.stream || held.expired || held.bytes > Self.maximumHeldBytes {
@@ -382,6 +453,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func upstream(_ handler: UpstreamHandler, received part: HTTPClientResponsePart) {
         guard handler === upstream, let context else { return }
+        // Its answer began (an informational one too): it is never sent again.
+        replay = nil
         switch part {
         case .head(let head):
             if (100..<200).contains(head.status.code) && head.status != .switchingProtocols {
@@ -441,7 +514,12 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard handler === upstream, let endpoint = upstreamEndpoint else { return }
         upstream = nil
         upstreamChannel = nil
-        fail(error, endpoint: endpoint)
+        guard let unprocessed = error as? UnprocessedRequest else { return fail(error, endpoint: endpoint) }
+        if retry(endpoint) { return }
+        let why = replay == nil
+            ? "iamscribe keeps the first \(Self.maximumReplayBytes >> 10) KiB of a request's body to send it again, and this one's was longer"
+            : "iamscribe sent it again \(plural(retries, "time")), and each time it was left unprocessed"
+        fail(UpstreamProxyHandler.Failure(reason: "\(unprocessed.reason) (\(why))"), endpoint: endpoint)
     }
 
     func upstreamClosed(_ handler: UpstreamHandler) {
@@ -479,6 +557,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let reason = ProxyCore.explain(error, endpoint: endpoint)
         guard let failed = current else { return }
         current = nil
+        replay = nil
         if failed.responseStarted {
             context.close(promise: nil)
             return

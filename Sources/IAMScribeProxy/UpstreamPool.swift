@@ -66,6 +66,9 @@ final class UpstreamPool {
     private var http2: [ProxyConfiguration.Endpoint: HTTP2State] = [:]
     /// Endpoints whose TLS chose HTTP/1.1 when offered `h2`.
     private var http1Only: Set<ProxyConfiguration.Endpoint> = []
+    /// Upstream HTTP/2 connections that sent `GOAWAY` and were replaced: their open streams
+    /// finish on them, and they close with the pool if the endpoint has not closed them first.
+    private var drained: [HTTP2Upstream] = []
     private var closed = false
 
     init(core: ProxyCore, loop: EventLoop) {
@@ -112,6 +115,8 @@ final class UpstreamPool {
         let states = http2
         http2 = [:]
         for case .ready(let upstream) in states.values { upstream.channel.close(promise: nil) }
+        for upstream in drained { upstream.channel.close(promise: nil) }
+        drained = []
     }
 
     /// What an exchange is told once its upstream is set up (on the loop).
@@ -158,6 +163,10 @@ final class UpstreamPool {
     /// Opens a connection offering `h2`; sets it up as the endpoint chose, for this exchange and
     /// the ones that wait for it.
     private func probe(_ endpoint: ProxyConfiguration.Endpoint, makeHandler: @escaping () -> UpstreamHandler, opened: @escaping Opened) {
+        if case .ready(let replaced) = http2[endpoint] {
+            drained.removeAll { !$0.channel.isActive }
+            if replaced.channel.isActive { drained.append(replaced) }
+        }
         http2[endpoint] = .probing([])
         let bound = NIOLoopBound((pool: self, probe: Probe(makeHandler: makeHandler, opened: opened)), eventLoop: loop)
         core.connect(to: endpoint, on: loop, offerHTTP2: true) { channel in
@@ -327,7 +336,9 @@ final class UpstreamProtocolHandler: ChannelInboundHandler, RemovableChannelHand
 }
 
 /// The last handler of an upstream HTTP/2 connection: marks it draining on `GOAWAY` (its open
-/// streams go on; the next take a new connection) and closes it on a connection error. Its
+/// streams go on; the next take a new connection, and so do the requests of the streams the
+/// frame left unprocessed, sent again by their ``ExchangeHandler``) and closes it on a
+/// connection error. Its
 /// streams hear of a close on their own channels: each answers its client (a 502, or a reset
 /// once its response had begun).
 final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
@@ -356,8 +367,9 @@ final class HTTP2UpstreamRootHandler: ChannelInboundHandler {
 }
 
 /// The first handler of an upstream HTTP/2 stream: when the stream is closed because it was
-/// opened after the last one the endpoint's `GOAWAY` processes, its error says so (the request
-/// was never processed; the client may send it again) instead of naming an HTTP/2 error code.
+/// opened after the last one the endpoint's `GOAWAY` processes, its error is an
+/// ``UnprocessedRequest`` (the request was never processed: ``ExchangeHandler`` sends it again
+/// when it can, else its 502 says why) instead of naming an HTTP/2 error code.
 final class RefusedStreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
 
@@ -375,6 +387,13 @@ final class RefusedStreamHandler: ChannelInboundHandler {
         }
         let reason = "\(endpoint.authority) sent GOAWAY before it processed this request (HTTP/2 stream "
             + "\(Int(closed.streamID)) after its last, \(Int(last))): it was not processed and can be sent again"
-        context.fireErrorCaught(UpstreamProxyHandler.Failure(reason: reason))
+        context.fireErrorCaught(UnprocessedRequest(reason: reason))
     }
+}
+
+/// A request on an upstream HTTP/2 stream that the endpoint's `GOAWAY` left unprocessed
+/// (RFC 9113, 6.8): safe to send again.
+struct UnprocessedRequest: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
 }

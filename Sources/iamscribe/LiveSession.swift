@@ -128,6 +128,9 @@ final class LiveSession {
             }
             if stats.http2UpstreamStreams > 0 {
                 line += "; \(plural(stats.http2UpstreamStreams, "stream")) over \(plural(stats.http2UpstreamConnections, "upstream HTTP/2 connection"))"
+                if stats.http2UpstreamRetries > 0 {
+                    line += " (\(plural(stats.http2UpstreamRetries, "request")) sent again, left unprocessed by a GOAWAY)"
+                }
             }
             if stats.uploadsGivenLength + stats.uploadsSentChunked > 0 {
                 line += "; HTTP/2 uploads without a length to HTTP/1.1: \(stats.uploadsGivenLength) given one, \(stats.uploadsSentChunked) sent chunked"

@@ -22,6 +22,10 @@ public struct ProxyStatistics: Sendable, Equatable {
     public var http2UpstreamConnections = 0
     /// Client streams carried on a stream of an upstream HTTP/2 connection.
     public var http2UpstreamStreams = 0
+    /// Requests sent again on a new upstream connection because the endpoint's `GOAWAY` left
+    /// their upstream HTTP/2 stream unprocessed (each time counts; each new stream counts in
+    /// ``http2UpstreamStreams`` too).
+    public var http2UpstreamRetries = 0
     /// HTTP/2 uploads without a `content-length` whose whole body came within the hold limit:
     /// sent to an HTTP/1.1 upstream with a `content-length` (S3 refuses a chunked PutObject).
     public var uploadsGivenLength = 0
