@@ -75,19 +75,7 @@ final class ScriptedUpstream {
         }
         try JSONSerialization.data(withJSONObject: ["answers": steps]).write(to: URL(fileURLWithPath: folder + "/script.json"))
         arguments += ["--script", folder + "/script.json", "--log", folder + "/log.jsonl"]
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("the scripted upstream did not print its port: \(line.debugDescription)")
-        }
-        self.port = port
+        (process, port) = try TestServer.start(arguments, what: "the scripted upstream")
     }
 
     deinit {

@@ -83,10 +83,17 @@ final class TestServer {
 
     /// Starts it; with a certificate and key (PEM files) it speaks TLS.
     init(certificate: String? = nil, key: String? = nil) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", ProxyTestSupport.serverScript]
         if let certificate, let key { arguments += ["--cert", certificate, "--key", key] }
+        (process, port) = try Self.start(arguments, what: "the test server")
+    }
+
+    /// Starts a server program that prints the port it listens on as its first line.
+    ///
+    /// - Returns: The running process and its port.
+    static func start(_ arguments: [String], what: String) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
@@ -95,9 +102,9 @@ final class TestServer {
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("the test server did not print its port: \(line.debugDescription)")
+            throw TestFailure("\(what) did not print its port: \(line.debugDescription)")
         }
-        self.port = port
+        return (process, port)
     }
 
     deinit {
