@@ -154,7 +154,8 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
             switch event {
             case .head(let head):
                 if let rewritten = begin(head, context: context) {
-                    run.emit(upTo: before, to: sendUpstream)
+                    // (A joined head's run was emitted above; `before` is an index of the old read.)
+                    if requests.lastEventContiguous { run.emit(upTo: before, to: sendUpstream) }
                     sendUpstream(rewritten)
                     run.restart(buffer)
                 } else if !requests.lastEventContiguous {
@@ -172,7 +173,7 @@ final class HTTP1Relay: ChannelDuplexHandler, RemovableChannelHandler {
             case .framing(let bytes):
                 if current == nil {
                     // Empty lines before a request are not passed on.
-                    run.emit(upTo: before, to: sendUpstream)
+                    if requests.lastEventContiguous { run.emit(upTo: before, to: sendUpstream) }
                     run.restart(buffer)
                 } else if !requests.lastEventContiguous {
                     sendUpstream(bytes)

@@ -381,6 +381,22 @@ struct HTTP1RelayTests {
 
     /// An absolute-form target inside the tunnel goes upstream in origin form; the rest of the
     /// head is unchanged.
+    /// The same, with the head (which must be rewritten) and a body arriving in small pieces
+    /// behind a blank line: the head is joined across reads, and what follows it goes once, after it.
+    @Test func anAbsoluteFormHeadCutAcrossReadsIsRewrittenOnceAndInOrder() throws {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let upstream = try ScriptedUpstream([.bytes(answer)])
+        let proxy = try upstream.proxy()
+        let rest = "Host: \(Self.bucketHost)\r\nContent-Length: 5\r\n"
+        let request = "\r\nPUT https://\(Self.bucketHost)/cut/key HTTP/1.1\r\n" + rest + "Proxy-Connection: keep-alive\r\n\r\nhello"
+        let result = try TunnelClient.run(proxy, host: Self.bucketHost,
+                                          [.send(request, piece: 7, pause: 0.01), .until("\r\n\r\nok"), .close])
+        #expect(result.received == answer, "\(result.received.debugDescription)")
+        #expect(upstream.requests == ["PUT /cut/key HTTP/1.1\r\n" + rest + "\r\nhello"], "\(upstream.requests)")
+        try #require(Self.waitFor { proxy.calls.count == 1 }, "\(proxy.calls)")
+        #expect(proxy.calls.first?.operation == "PutObject")
+    }
+
     @Test func anAbsoluteFormTargetGoesUpstreamInOriginForm() throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         let upstream = try ScriptedUpstream([.bytes(answer)])
